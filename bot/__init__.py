@@ -1,0 +1,1 @@
+"""pingan's runtime: CLI, config, app assembly, chat adapters, outbox, web dashboard."""

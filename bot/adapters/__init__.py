@@ -1,0 +1,4 @@
+"""Chat transports, each thin.
+
+Platform events in, `IncomingMessage` out; `OutgoingMessage` in, platform actions out.
+"""

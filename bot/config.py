@@ -1,0 +1,224 @@
+"""config.yaml as one typed, validated object.
+
+Validation happens once at start; an error names the file, the key path and what was
+expected, so an admin can fix it without reading a traceback.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from bot.errors import ConfigError
+
+HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+def _check_hhmm(value: str) -> str:
+    if not isinstance(value, str) or not HHMM.match(value):
+        raise ValueError(f"expected a time HH:MM (00:00–23:59), got {value!r}")
+    return value
+
+
+Time = Annotated[str, Field(description="local time HH:MM")]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CheckinTimes(Strict):
+    opens: Time = "07:00"
+    nags: list[Time] = ["10:00", "12:00"]
+    escalate: Time = "13:00"
+    closes: Time = "14:00"
+    summary: Time = "21:00"
+
+    _times = field_validator("opens", "escalate", "closes", "summary")(_check_hhmm)
+
+    @field_validator("nags")
+    @classmethod
+    def _nags(cls, value: list[str]) -> list[str]:
+        return [_check_hhmm(v) for v in value]
+
+
+class CheckinOverride(Strict):
+    """Per-node times: a college may open earlier. Unset fields inherit the school's."""
+
+    opens: Time | None = None
+    nags: list[Time] | None = None
+    escalate: Time | None = None
+    closes: Time | None = None
+    summary: Time | None = None
+
+    _times = field_validator("opens", "escalate", "closes", "summary")(
+        lambda v: v if v is None else _check_hhmm(v)
+    )
+
+    @field_validator("nags")
+    @classmethod
+    def _nags(cls, value: list[str] | None) -> list[str] | None:
+        return None if value is None else [_check_hhmm(v) for v in value]
+
+
+class Checkin(CheckinTimes):
+    days: Literal["every_day", "weekdays"] = "every_day"
+    holidays: list[date] = []
+    workdays: list[date] = Field(default=[], description="weekend days that are on (调休)")
+    overrides: dict[str, CheckinOverride] = {}
+    grace_minutes: int = Field(default=120, ge=0, description="catch-up window after downtime")
+
+
+class Storage(Strict):
+    path: str = "pingan.db"
+
+
+class GroupBinding(Strict):
+    platform: Literal["qq", "wechat", "sim"]
+    chat: str
+    node: str
+    purpose: Literal["class", "counselor", "duty", "admin"]
+
+    @field_validator("chat", mode="before")
+    @classmethod
+    def _chat_as_text(cls, value: object) -> object:
+        return str(value) if isinstance(value, int) else value
+
+    @field_validator("node")
+    @classmethod
+    def _node_path(cls, value: str) -> str:
+        parts = value.split("/")
+        if not value or any(not p.strip() for p in parts) or len(parts) > 3:
+            raise ValueError(f"expected a node path like 学院/年级/班级, got {value!r}")
+        return value
+
+
+class SimAdapter(Strict):
+    enabled: bool = False
+    seed: int = 2020
+
+
+class OneBotConnection(Strict):
+    mode: Literal["reverse_ws", "forward_ws"]
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=1, le=65535)
+    path: str = "/onebot/v11/ws"
+    url: str | None = None
+    access_token: str = ""
+    self_id: str | None = None
+    heartbeat_timeout_s: float = 60.0
+    api_timeout_s: float = 30.0
+
+
+class WechatyConnection(Strict):
+    token: str
+    endpoint: str | None = None
+
+
+class Adapters(Strict):
+    sim: SimAdapter = SimAdapter()
+    onebot: list[OneBotConnection] = []
+    wechaty: list[WechatyConnection] = []
+
+
+class RateLimits(Strict):
+    per_group_interval_s: float = Field(default=1.0, ge=0)
+    per_account_per_minute: int = Field(default=20, ge=1)
+    max_mentions: int = Field(default=20, ge=1, description="@ per message before splitting")
+    max_attempts: int = Field(default=8, ge=1)
+
+
+class Web(Strict):
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
+    public_url: str | None = None
+
+
+class Privacy(Strict):
+    retention_days: int = Field(default=60, ge=1)
+
+
+class Config(Strict):
+    timezone: str = "Asia/Shanghai"
+    storage: Storage = Storage()
+    roster: str | None = None
+    checkin: Checkin = Checkin()
+    groups: list[GroupBinding] = []
+    adapters: Adapters = Adapters()
+    outbox: RateLimits = RateLimits()
+    web: Web = Web()
+    privacy: Privacy = Privacy()
+
+    base_dir: Path = Field(default=Path("."), exclude=True)
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as e:
+            raise ValueError(f"expected an IANA time zone like Asia/Shanghai, got {value!r}") from e
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def resolve(self, path: str) -> Path:
+        """Paths in the file are relative to the file, so the bot runs from any directory."""
+        p = Path(path)
+        return p if p.is_absolute() else self.base_dir / p
+
+    @property
+    def db_path(self) -> Path:
+        return self.resolve(self.storage.path)
+
+
+def _key_path(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out or "(top level)"
+
+
+def load_config(path: str | Path) -> Config:
+    """Read and validate a config file; raise ConfigError with file, key path and expectation."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as e:
+        raise ConfigError(f"{path}: file not found") from e
+    except (OSError, UnicodeDecodeError) as e:
+        raise ConfigError(f"{path}: cannot read: {e}") from e
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f" line {mark.line + 1} column {mark.column + 1}" if mark else ""
+        raise ConfigError(f"{path}:{where} not valid YAML: {getattr(e, 'problem', e)}") from e
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping of settings at the top level")
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as e:
+        problems = []
+        for err in e.errors():
+            msg = err["msg"].removeprefix("Value error, ")
+            if err["type"] == "extra_forbidden":
+                msg = "unknown key"
+            problems.append(f"{path}: {_key_path(err['loc'])}: {msg}")
+        raise ConfigError("\n".join(problems)) from e
+    config.base_dir = path.resolve().parent
+    return config

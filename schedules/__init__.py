@@ -1,0 +1,1 @@
+"""APScheduler jobs: window, nags, escalation, summaries, follow-ups, retention."""

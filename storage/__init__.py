@@ -1,0 +1,1 @@
+"""SQLite through sqlite-utils: schema, migrations, roster import, queries, ledger export."""

@@ -1,0 +1,232 @@
+"""Forward-only schema migrations, numbered by `PRAGMA user_version`.
+
+Each migration is an SQL script that runs once, in one transaction with the version bump, so
+a crash mid-migration leaves the previous version intact. Add new scripts at the end of
+MIGRATIONS; never edit one that has shipped.
+"""
+
+from __future__ import annotations
+
+import sqlite_utils
+
+from bot.errors import PinganError
+
+
+class SchemaTooNew(PinganError):
+    """The database was written by a newer pingan; refusing to touch it."""
+
+
+V1_CORE = """
+        CREATE TABLE nodes (
+            id INTEGER PRIMARY KEY,
+            path TEXT NOT NULL UNIQUE,          -- 学院/年级/班级, or 宿舍 path for dorms
+            name TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('school', 'college', 'grade', 'class', 'dorm')),
+            parent_id INTEGER REFERENCES nodes(id)
+        );
+        CREATE INDEX nodes_parent ON nodes(parent_id);
+
+        CREATE TABLE people (
+            id TEXT PRIMARY KEY,                -- 学号 / 工号
+            name TEXT NOT NULL,
+            role TEXT NOT NULL DEFAULT '学生',
+            class_id INTEGER REFERENCES nodes(id),
+            dorm_id INTEGER REFERENCES nodes(id),
+            active INTEGER NOT NULL DEFAULT 1,  -- 0 once dropped from the roster
+            private_nags INTEGER NOT NULL DEFAULT 1,  -- /不要提醒 sets 0
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX people_class ON people(class_id, active);
+        CREATE INDEX people_dorm ON people(dorm_id);
+        CREATE INDEX people_name ON people(name);
+
+        CREATE TABLE responsibilities (          -- the 负责 column
+            person_id TEXT NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+            node_id INTEGER NOT NULL REFERENCES nodes(id),
+            PRIMARY KEY (person_id, node_id)
+        );
+        CREATE INDEX responsibilities_node ON responsibilities(node_id);
+
+        CREATE TABLE accounts (                  -- chat accounts bound to people
+            platform TEXT NOT NULL,
+            account_id TEXT NOT NULL,
+            person_id TEXT NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+            display_name TEXT,
+            confirmed INTEGER NOT NULL DEFAULT 1,
+            source TEXT NOT NULL DEFAULT 'roster',  -- roster | /绑定 | member_list
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (platform, account_id)
+        );
+        CREATE INDEX accounts_person ON accounts(person_id);
+
+        CREATE TABLE chats (                     -- which chat is which node, for what
+            platform TEXT NOT NULL,
+            chat_id TEXT NOT NULL,
+            node_id INTEGER NOT NULL REFERENCES nodes(id),
+            purpose TEXT NOT NULL CHECK (purpose IN ('class', 'counselor', 'duty', 'admin')),
+            PRIMARY KEY (platform, chat_id)
+        );
+        CREATE INDEX chats_node ON chats(node_id, purpose);
+
+        CREATE TABLE reports (                   -- one per person per day: an upsert
+            person_id TEXT NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+            day TEXT NOT NULL,                  -- YYYY-MM-DD in the configured zone
+            class_id INTEGER REFERENCES nodes(id),  -- the class at report time
+            temperature REAL,
+            abnormal INTEGER,
+            symptoms TEXT NOT NULL DEFAULT '[]',  -- JSON list of canonical names
+            on_campus INTEGER,
+            province TEXT,
+            isolation TEXT,
+            source TEXT NOT NULL,               -- free | chain | 补报 | 更正
+            message_key TEXT,                   -- platform:message_id of the source
+            posted_by TEXT,                     -- person who posted, when not the student
+            proxy INTEGER NOT NULL DEFAULT 0,   -- 1: 代报 (posted by someone else)
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            revision INTEGER NOT NULL DEFAULT 1,
+            PRIMARY KEY (person_id, day)
+        );
+        CREATE INDEX reports_day_class ON reports(day, class_id);
+        CREATE INDEX reports_day_abnormal ON reports(day, abnormal);
+
+        CREATE TABLE report_history (            -- every earlier version of a report
+            id INTEGER PRIMARY KEY,
+            person_id TEXT NOT NULL,
+            day TEXT NOT NULL,
+            revision INTEGER NOT NULL,
+            fields TEXT NOT NULL,               -- JSON of the replaced row
+            replaced_at TEXT NOT NULL
+        );
+        CREATE INDEX report_history_person_day ON report_history(person_id, day);
+
+        CREATE TABLE raw_messages (              -- audit + dedup by (platform, message_id)
+            platform TEXT NOT NULL,
+            message_id TEXT NOT NULL,
+            chat_type TEXT NOT NULL,
+            chat_id TEXT NOT NULL,
+            sender_id TEXT NOT NULL,
+            display_name TEXT,
+            text TEXT NOT NULL,
+            sent_at TEXT NOT NULL,
+            received_at TEXT NOT NULL,
+            kind TEXT,                          -- checkin | chain | command | other | error
+            PRIMARY KEY (platform, message_id)
+        );
+        CREATE INDEX raw_messages_chat_time ON raw_messages(platform, chat_id, sent_at);
+        CREATE INDEX raw_messages_received ON raw_messages(received_at);
+
+        CREATE TABLE outbox (                    -- written before sending; sent once confirmed
+            id INTEGER PRIMARY KEY,
+            platform TEXT NOT NULL,
+            account TEXT NOT NULL DEFAULT '',
+            chat_type TEXT NOT NULL,
+            target TEXT NOT NULL,
+            text TEXT NOT NULL,
+            mentions TEXT NOT NULL DEFAULT '[]',
+            image_path TEXT,
+            file_path TEXT,
+            dedup_key TEXT UNIQUE,
+            status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sent', 'failed')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            sent_at TEXT,
+            platform_message_id TEXT,
+            last_error TEXT
+        );
+        CREATE INDEX outbox_due ON outbox(status, platform, next_attempt_at);
+
+        CREATE TABLE job_runs (                  -- exactly once per (job, node, day)
+            job TEXT NOT NULL,
+            node_key TEXT NOT NULL,
+            day TEXT NOT NULL,
+            started_at TEXT NOT NULL,
+            finished_at TEXT,
+            PRIMARY KEY (job, node_key, day)
+        );
+
+        CREATE TABLE tags (                      -- key groups (重点群体)
+            person_id TEXT NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+            tag TEXT NOT NULL,
+            start_day TEXT NOT NULL,
+            period_days INTEGER NOT NULL DEFAULT 14,
+            ended_day TEXT,
+            source TEXT NOT NULL DEFAULT 'roster',
+            PRIMARY KEY (person_id, tag)
+        );
+        CREATE INDEX tags_tag ON tags(tag, ended_day);
+
+        CREATE TABLE leaves (                    -- 请假 / exemptions: no nags, counted apart
+            id INTEGER PRIMARY KEY,
+            person_id TEXT NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+            start_day TEXT NOT NULL,
+            end_day TEXT NOT NULL,
+            reason TEXT NOT NULL DEFAULT '',
+            created_by TEXT,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX leaves_person ON leaves(person_id, start_day, end_day);
+
+        CREATE TABLE duty_roster (               -- 值班: who is on duty which day
+            day TEXT PRIMARY KEY,
+            counselor_id TEXT REFERENCES people(id),
+            officer_id TEXT REFERENCES people(id)
+        );
+
+        CREATE TABLE daily_counts (              -- what survives the retention purge
+            day TEXT NOT NULL,
+            node_id INTEGER NOT NULL REFERENCES nodes(id),
+            expected INTEGER NOT NULL,
+            reported INTEGER NOT NULL,
+            abnormal INTEGER NOT NULL,
+            on_leave INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (day, node_id)
+        );
+
+        CREATE TABLE prompts (                   -- once-per-person-per-day nudges
+            person_key TEXT NOT NULL,           -- person id, or platform:account when unknown
+            day TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            PRIMARY KEY (person_key, day, kind)
+        );
+
+        CREATE TABLE audit_log (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            actor TEXT,
+            action TEXT NOT NULL,
+            detail TEXT NOT NULL DEFAULT '{}'
+        );
+        CREATE INDEX audit_log_at ON audit_log(at);
+
+        CREATE TABLE imports (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL,                 -- roster | duty | tags
+            file TEXT NOT NULL,
+            file_mtime REAL,
+            rows INTEGER NOT NULL,
+            at TEXT NOT NULL
+        );
+"""
+
+MIGRATIONS: list[str] = [
+    V1_CORE,
+]
+
+
+def migrate(db: sqlite_utils.Database) -> int:
+    """Bring the schema to the latest version; return the version reached."""
+    current = db.execute("PRAGMA user_version").fetchone()[0]
+    if current > len(MIGRATIONS):
+        raise SchemaTooNew(
+            f"database schema version {current} is newer than this pingan ({len(MIGRATIONS)})"
+        )
+    for version, script in enumerate(MIGRATIONS[current:], start=current + 1):
+        try:
+            db.conn.executescript(f"BEGIN;\n{script}\nPRAGMA user_version={version};\nCOMMIT;")
+        except Exception:
+            if db.conn.in_transaction:
+                db.conn.rollback()
+            raise
+    return len(MIGRATIONS)
