@@ -25,7 +25,6 @@ from storage.roster_rows import RosterRow, check_rows, normalise_header
 log = logging.getLogger(__name__)
 
 
-
 class RosterProblems(RosterError):
     """Rows that cannot be imported; `problems` holds one "第N行: …" line per problem."""
 
@@ -105,8 +104,7 @@ def _apply(
 ) -> ImportResult:
     stamp, today = now.isoformat(), now.date().isoformat()
     before = {
-        r[0]: (r[1], r[2])
-        for r in db.execute("SELECT id, class_id, active FROM people").fetchall()
+        r[0]: (r[1], r[2]) for r in db.execute("SELECT id, class_id, active FROM people").fetchall()
     }
     class_ids: dict[tuple[str, ...], int] = {}
     dorm_ids: dict[str, int] = {}

@@ -64,9 +64,7 @@ def split_list(value: str) -> list[str]:
     return [v.strip() for v in LIST_SEPARATORS.split(value) if v.strip()]
 
 
-def check_rows(
-    raw: list[RawRow], mapping: dict[str, str], existing_paths: set[str]
-) -> Checked:
+def check_rows(raw: list[RawRow], mapping: dict[str, str], existing_paths: set[str]) -> Checked:
     """Turn raw rows into RosterRows; collect every problem with its row number."""
     out = Checked()
     first_row_of: dict[str, int] = {}
@@ -167,6 +165,6 @@ def check_rows(
 
     for n, path in pending_responsible:
         if path not in known_paths:
-            out.problems.append(f"第{n}行: 负责路径 {path!r} 不存在（花名册和数据库里都没有这个节点）")
+            out.problems.append(f"第{n}行: 负责路径 {path!r} 不存在（花名册和数据库里都没有）")
     out.problems.sort(key=lambda p: int(p[1 : p.index("行")]))
     return out
