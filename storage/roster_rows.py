@@ -95,7 +95,7 @@ def check_rows(raw: list[RawRow], mapping: dict[str, str], existing_paths: set[s
 
         class_path: list[str] | None = None
         parts = [values.get(c, "") for c in ("学院", "年级", "班级")]
-        if role in STUDENT_ROLES or role not in ROLES:
+        if role in STUDENT_ROLES:
             missing = [c for c, v in zip(("学院", "年级", "班级"), parts, strict=True) if not v]
             if missing:
                 problems.append(f"学生缺少 {'、'.join(missing)}")
