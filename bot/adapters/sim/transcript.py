@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 BOT_NAME = "平安小助手"
+# A reposted 接龙 repeats every earlier line; show its head and its newest lines only.
+LONG_MESSAGE_LINES = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,9 +45,16 @@ class Transcript:
             out = [f"== {titles.get(chat, chat)} ==" if by_chat else "== timeline =="]
             for ln in lines:
                 where = "" if by_chat else f"[{titles.get(ln.chat, ln.chat)}] "
-                first, *rest = ln.text.splitlines() or [""]
+                first, *rest = _compact(ln.text.splitlines()) or [""]
                 stamp = ln.time.strftime("%m-%d %H:%M")
                 out.append(f"{stamp} {where}{ln.who}: {first}")
                 out.extend(f"{' ' * 12}{r}" for r in rest)
             blocks.append("\n".join(out))
         return "\n\n".join(blocks)
+
+
+def _compact(lines: list[str]) -> list[str]:
+    if len(lines) <= LONG_MESSAGE_LINES:
+        return lines
+    skipped = len(lines) - 6
+    return [*lines[:4], f"…（略去 {skipped} 行）", *lines[-2:]]
