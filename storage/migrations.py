@@ -210,8 +210,17 @@ V1_CORE = """
         );
 """
 
+# Schedules: what each job run did, so an admin (and the dashboard) can see why a nag was
+# skipped or caught up, and how many messages it queued.
+V2_JOB_OUTCOME = """
+        ALTER TABLE job_runs ADD COLUMN outcome TEXT;
+        ALTER TABLE job_runs ADD COLUMN messages INTEGER NOT NULL DEFAULT 0;
+        CREATE INDEX job_runs_day ON job_runs(day);
+"""
+
 MIGRATIONS: list[str] = [
     V1_CORE,
+    V2_JOB_OUTCOME,
 ]
 
 
