@@ -8,8 +8,10 @@ replaces the old one and calls go over it.
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
@@ -133,7 +135,11 @@ class OneBotAccount:
         else:
             action, params = "send_private_msg", {"user_id": _numeric(message.target)}
         params["message"] = outgoing(message.text, message.mentions)
+        if message.image_path:
+            params["message"].append(_image_segment(message.image_path))
         try:
+            if message.file_path:  # first: a failed upload leaves nothing half-sent
+                await self._upload(message)
             data = await self.call(action, **params)
         except ApiNotAvailable as e:
             raise NotConnected(str(e)) from e
@@ -149,6 +155,21 @@ class OneBotAccount:
         message_id = data.get("message_id") if isinstance(data, dict) else None
         return "" if message_id is None else str(message_id)
 
+    async def _upload(self, message: OutgoingMessage) -> None:
+        """Files are not in v11; upload_group_file / upload_private_file are the go-cqhttp
+        extension NapCat and Lagrange implement. `file` is a path on the implementation's
+        machine, so this works when both share a filesystem; a 1404 marks it failed."""
+        path = str(Path(message.file_path or "").resolve())
+        name = Path(path).name
+        if message.chat_type == "group":
+            await self.call(
+                "upload_group_file", group_id=_numeric(message.target), file=path, name=name
+            )
+        else:
+            await self.call(
+                "upload_private_file", user_id=_numeric(message.target), file=path, name=name
+            )
+
     async def get_group_member_list(self, group_id: str) -> list[GroupMember]:
         data = await self.call("get_group_member_list", group_id=_numeric(group_id))
         if not isinstance(data, list):
@@ -160,6 +181,16 @@ class OneBotAccount:
             except ValidationError:
                 log.warning("group %s: skipping a member row without user_id", group_id)
         return members
+
+
+def _image_segment(path: str) -> dict[str, Any]:
+    """Inline as base64: the implementation often runs elsewhere (a container) and cannot
+    read our files."""
+    try:
+        content = Path(path).read_bytes()
+    except OSError as e:
+        raise DeliveryRejected(f"image {path} unreadable: {e}") from e
+    return {"type": "image", "data": {"file": "base64://" + base64.b64encode(content).decode()}}
 
 
 def _numeric(target: str) -> int | str:
