@@ -268,5 +268,5 @@ async def until(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
     deadline = asyncio.get_running_loop().time() + timeout
     while not predicate():
         if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not reached within %.1fs" % timeout)
+            raise AssertionError(f"condition not reached within {timeout:.1f}s")
         await asyncio.sleep(0.01)

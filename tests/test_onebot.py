@@ -108,7 +108,7 @@ def test_cq_codes_unescape_text_and_params():
 
 @pytest.mark.parametrize("message_format", ["array", "string"])
 async def test_reverse_ws_group_message_reaches_core_in_both_formats(reverse, message_format):
-    adapter, core, url, make_peer = reverse
+    _adapter, core, url, make_peer = reverse
     peer = make_peer(message_format=message_format)
     await peer.connect(url)
     await peer.push(
@@ -132,7 +132,7 @@ async def test_reverse_ws_group_message_reaches_core_in_both_formats(reverse, me
 
 
 async def test_display_name_falls_back_to_nickname_and_private_messages_work(reverse):
-    adapter, core, url, make_peer = reverse
+    _adapter, core, url, make_peer = reverse
     peer = make_peer()
     await peer.connect(url)
     await peer.push(
@@ -154,7 +154,7 @@ async def test_display_name_falls_back_to_nickname_and_private_messages_work(rev
     [(None, ""), ("wrong-token", ""), ("", "?access_token=wrong")],
 )
 async def test_missing_or_wrong_token_is_refused_with_401(reverse, headers_token, query):
-    adapter, core, url, make_peer = reverse
+    adapter, _core, url, make_peer = reverse
     peer = make_peer()
     with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
         await peer.connect(url, token=headers_token or "", query=query)
@@ -163,7 +163,7 @@ async def test_missing_or_wrong_token_is_refused_with_401(reverse, headers_token
 
 
 async def test_token_in_query_string_is_accepted(reverse):
-    adapter, core, url, make_peer = reverse
+    _adapter, core, url, make_peer = reverse
     peer = make_peer()
     await peer.connect(url, token="", query=f"?access_token={TOKEN}")
     await peer.push(peer.private_message(20003, [text("hi")]))
@@ -188,7 +188,7 @@ async def test_api_and_event_pair(reverse):
 
 
 async def test_reply_carries_at_segments_and_returns_message_id(reverse):
-    adapter, core, url, make_peer = reverse
+    adapter, _core, url, make_peer = reverse
     peer = make_peer()
     await peer.connect(url)
     await until(lambda: "10000" in adapter.accounts and adapter.accounts["10000"].connected)
@@ -237,7 +237,7 @@ async def test_bad_frames_and_unknown_actions_do_not_crash(reverse):
 
 
 async def test_huge_frame_closes_only_that_connection(reverse):
-    adapter, core, url, make_peer = reverse
+    _adapter, core, url, make_peer = reverse
     peer = make_peer()
     ws = await peer.connect(url)
     await peer.push(peer.group_message(700001, 20001, [text("x" * 200_000)]))
@@ -349,7 +349,7 @@ async def test_several_accounts_and_a_broken_link_do_not_stop_the_others(reverse
 
 
 async def test_member_list(reverse):
-    adapter, core, url, make_peer = reverse
+    adapter, _core, url, make_peer = reverse
     peer = make_peer(
         members={700001: [{"group_id": 700001, "user_id": 20001, "nickname": "zs", "card": None}]}
     )
