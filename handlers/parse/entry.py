@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 
 from handlers.parse.contract import Entry
 from handlers.parse.lexicon import LIST_JOINERS
-from handlers.parse.names import RosterMatcher, looks_like_name
+from handlers.parse.names import SINGLE_SURNAMES, RosterMatcher, looks_like_name
 from handlers.parse.normalise import Normalised
-from handlers.parse.scanner import Cat, Token, Vocabulary, residues
+from handlers.parse.scanner import Cat, Token, Vocabulary, is_han, residues
 from handlers.parse.segment import NAME_TAGS, Segmenter
 from handlers.parse.temperature import highest, readings
 
@@ -95,6 +95,33 @@ class EntryReader:
                     written = matched or written
                 reading.entry.name = written
                 return
+        merged = self._surname_and_word(masked, tokens)
+        if merged is not None:
+            start, end, k = merged
+            reading.name_span = (start, end)
+            reading.entry.name = self._as_written(norm, masked[start:end])
+            del tokens[k]
+
+    @staticmethod
+    def _surname_and_word(text: str, tokens: list[Token]) -> tuple[int, int, int] | None:
+        """A surname alone before a place or well-word it belongs to: 李长春, 张平安.
+
+        Nobody writes a one-character name, so `李` + `长春` is the name 李长春, not 李 from
+        长春. Returns (start, end, index of the token swallowed).
+        """
+        for k, t in enumerate(tokens):
+            if t.cat not in (Cat.PLACE, Cat.WELL) or not 1 <= len(t.text) <= 2 or t.start == 0:
+                continue
+            before = text[t.start - 1]
+            if before not in SINGLE_SURNAMES or (t.start >= 2 and is_han(text[t.start - 2])):
+                continue
+            if k and tokens[k - 1].end == t.start:
+                continue
+            follows = tokens[k + 1].start if k + 1 < len(tokens) else None
+            if t.end < len(text) and is_han(text[t.end]) and follows != t.end:
+                continue
+            return t.start - 1, t.end, k
+        return None
 
     def _name_in(self, run: str) -> tuple[int, int] | None:
         """(offset, length) of a name inside a residual Han run, if there is one."""

@@ -47,7 +47,7 @@ class Token:
         return self.word.cat
 
 
-def _is_han(ch: str) -> bool:
+def is_han(ch: str) -> bool:
     return "\u4e00" <= ch <= "\u9fff"
 
 
@@ -104,7 +104,7 @@ class Vocabulary:
         i, n = 0, len(text)
         words = self.words
         while i < n:
-            if not _is_han(text[i]):
+            if not is_han(text[i]):
                 i += 1
                 continue
             w = self.longest(text, i)
@@ -129,9 +129,9 @@ def residues(text: str, tokens: list[Token]) -> list[tuple[int, int]]:
     for start, end in bounds:
         i = covered
         while i < start:
-            if _is_han(text[i]):
+            if is_han(text[i]):
                 j = i
-                while j < start and _is_han(text[j]):
+                while j < start and is_han(text[j]):
                     j += 1
                 spans.append((i, j))
                 i = j
