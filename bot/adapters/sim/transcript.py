@@ -46,7 +46,8 @@ class Transcript:
             out = [f"== {titles.get(chat, chat)} ==" if by_chat else "== timeline =="]
             for ln in lines:
                 where = "" if by_chat else f"[{titles.get(ln.chat, ln.chat)}] "
-                first, *rest = _compact(ln.text.splitlines()) or [""]
+                shown = ln.text.splitlines() if ln.from_bot else _compact(ln.text.splitlines())
+                first, *rest = shown or [""]
                 stamp = ln.time.strftime("%m-%d %H:%M")
                 out.append(f"{stamp} {where}{ln.who}: {first}")
                 out.extend(f"{' ' * 12}{r}" for r in rest)
