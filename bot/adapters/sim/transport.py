@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 from collections.abc import Callable
 
 from bot.adapters.sim.transcript import BOT_NAME, PRIVATE, Line, Transcript
@@ -40,8 +41,9 @@ class SimTransport:
         if message.mentions:
             at = " ".join(f"@{self.name_of(m)}" for m in message.mentions)
             text = f"{at} {text}"
-        if message.image_path or message.file_path:
-            text = f"{text} [附件 {message.image_path or message.file_path}]"
+        attachment = message.image_path or message.file_path
+        if attachment:  # as a chat client shows it: the file, not where it was on disk
+            text = f"{text} [{'图片' if message.image_path else '文件'} {Path(attachment).name}]"
         if message.chat_type == "group":
             chat, who = message.target, BOT_NAME
         else:  # every private chat in one block of the transcript, addressed by name
