@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import itertools
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 
 from bot.adapters.sim.transcript import BOT_NAME, PRIVATE, Line, Transcript
 from bot.clock import Clock
