@@ -117,8 +117,28 @@ class OneBotConnection(Strict):
 
 
 class WechatyConnection(Strict):
-    token: str
-    endpoint: str | None = None
+    """One WeChat account behind a wechaty puppet service (docs/wechat.md)."""
+
+    token: str = Field(min_length=1, description="the puppet service token")
+    endpoint: str | None = Field(
+        default=None, description="host:port of the service; unset: discovered from the token"
+    )
+    account: str | None = Field(
+        default=None, description="stable name of this account in the outbox; default: its wxid"
+    )
+    tls: bool = Field(
+        default=False, description="TLS to the service (gateways >= 0.30 without NO_TLS)"
+    )
+    tls_ca_cert: str | None = Field(default=None, description="CA file for tls; unset: system CAs")
+    tls_server_name: str | None = Field(
+        default=None,
+        description="TLS name (SNI) to check; unset: the token's prefix before its last '_'",
+    )
+    discovery_url: str = Field(
+        default="https://api.chatie.io/v0/hosties/{token}",
+        description="where a token without endpoint is resolved to host and port",
+    )
+    rpc_timeout_s: float = Field(default=30.0, gt=0)
 
 
 class Adapters(Strict):
