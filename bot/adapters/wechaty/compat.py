@@ -15,8 +15,9 @@ are always applied first and in the right order.
    level (only to parse GitHub links, which pingan never uses). Instead of pinning urllib3<2
    (which would clash with requests/selenium elsewhere in the project) we restore that one
    function, implemented exactly as urllib3 1.26 did, on top of `urllib3.util.parse_url`.
-3. `pyee` 9 moved `AsyncIOEventEmitter` out of the package root and later releases removed
-   the old import path that wechaty and wechaty-puppet-service use; pyproject pins `pyee<9`.
+3. `pyee` 9 moved `AsyncIOEventEmitter` out of the package root (importing it from there
+   warns) and pyee 12 removed that path, which wechaty and wechaty-puppet-service use;
+   pyproject pins `pyee<12` (checked: importable with 8.2.2, 9.1.1, 11.1.1; not with 13.0.1).
 4. `telnetlib` (removed in Python 3.13) is imported at module level by `wechaty.plugin` and
    `wechaty_puppet_service.utils`: the wechaty adapter runs on Python 3.11 and 3.12 only, and
    pyproject installs the wechaty packages only there (`python_version < "3.13"`).
@@ -135,7 +136,7 @@ def load() -> Sdk:
     except ImportError as e:
         raise WechatyUnavailable(
             f"cannot import the wechaty SDK ({e}); install pingan with its wechaty extras: "
-            "pip install 'wechaty==0.10.7' 'pyee<9'"
+            "pip install 'wechaty==0.10.7' 'pyee<12'"
         ) from e
     _quiet_sdk_loggers(set(logging.root.manager.loggerDict) - before)
     _sdk = Sdk(
