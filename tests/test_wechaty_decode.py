@@ -80,7 +80,8 @@ def test_non_solitaire_texts_are_not_chains(text):
 
 
 def test_solitaire_without_info_still_gives_the_list_text():
-    chain = parse_solitaire("<msg><appmsg><title>#接龙\n1. 张三</title><type>53</type></appmsg></msg>")
+    xml = "<msg><appmsg><title>#接龙\n1. 张三</title><type>53</type></appmsg></msg>"
+    chain = parse_solitaire(xml)
     assert chain is not None and chain.text == "#接龙\n1. 张三" and chain.line_authors == {}
 
 
