@@ -22,6 +22,8 @@ from tests.wechaty_helpers import (
     WIRE_IMAGE,
     FakePuppetService,
     Room,
+    make_tls_files,
+    server_tls_context,
 )
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -320,3 +322,47 @@ async def test_wrong_token_is_refused_and_retried_without_crash(fake):
         assert all(not t.done() for t in adapter._tasks)  # nothing crashed
     finally:
         await adapter.stop()
+
+
+async def test_tls_with_the_gateway_ca_and_the_token_sni(tmp_path):
+    pytest.importorskip("cryptography")
+    ca, cert, key = make_tls_files(tmp_path, "insecure")  # gateways name the cert by SNI
+    service = FakePuppetService(TOKEN, ssl=server_tls_context(cert, key))
+    service.contacts["wxid_zs"] = "小张同学"
+    service.rooms[ROOM] = Room("计科1班", {"wxid_zs": "张三"})
+    await service.start()
+    inbox = Inbox()
+    connection = WechatyConnection(
+        token=TOKEN, endpoint=f"127.0.0.1:{service.port}", tls=True, tls_ca_cert=str(ca)
+    )
+    adapter = WechatyAdapter(connection, inbox, tz=TZ, reconnect_initial_s=0.05)
+    try:
+        await adapter.start()
+        assert await adapter.wait_ready(WAIT_S)
+        service.post("m-tls", talker="wxid_zs", room=ROOM, text="张三 36.5")
+        [msg] = await inbox.wait_for(1)
+        assert msg.display_name == "张三"
+    finally:
+        await adapter.stop()
+        await service.close()
+
+
+async def test_tls_refuses_a_service_with_an_unknown_certificate(tmp_path):
+    pytest.importorskip("cryptography")
+    _, cert, key = make_tls_files(tmp_path, "insecure")
+    other = tmp_path / "other"
+    other.mkdir()
+    other_ca, _, _ = make_tls_files(other, "insecure")  # right name, wrong CA
+    service = FakePuppetService(TOKEN, ssl=server_tls_context(cert, key))
+    await service.start()
+    connection = WechatyConnection(
+        token=TOKEN, endpoint=f"127.0.0.1:{service.port}", tls=True, tls_ca_cert=str(other_ca)
+    )
+    adapter = WechatyAdapter(connection, Inbox(), tz=TZ, reconnect_initial_s=0.05)
+    try:
+        await adapter.start()
+        assert not await adapter.wait_ready(0.5)
+        assert "Start" not in service.calls  # nothing, not even the token, was sent
+    finally:
+        await adapter.stop()
+        await service.close()

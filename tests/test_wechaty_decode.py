@@ -37,7 +37,7 @@ def _range(entry: str) -> str:
 
 
 REAL_SHAPED = (
-    "zwg964848042:\n<?xml version=\"1.0\"?>\n<msg>\n\t<appmsg appid=\"\" sdkver=\"0\">\n"
+    'zwg964848042:\n<?xml version="1.0"?>\n<msg>\n\t<appmsg appid="" sdkver="0">\n'
     f"\t\t<title>{TITLE}</title>\n\t\t<des />\n\t\t<type>53</type>\n"
     "\t\t<extinfo>\n\t\t\t<solitaire_info><![CDATA[<solitaire><tt>0-40</tt><s>.</s>"
     "<au>wxid_raa06</au><hrt>1</hrt><loss>0</loss><content><s>3</s>"

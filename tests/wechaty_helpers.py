@@ -11,7 +11,10 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
+import ssl
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import grpclib.const
@@ -60,8 +63,11 @@ class _Server(Server):
 class FakePuppetService:
     """Serves /wechaty.Puppet/* and records every call the client makes."""
 
-    def __init__(self, token: str, port: int | None = None) -> None:
+    def __init__(
+        self, token: str, port: int | None = None, ssl: ssl.SSLContext | None = None
+    ) -> None:
         self.token = token
+        self.ssl = ssl
         self.port = port or free_port()
         self.contacts: dict[str, str] = {}  # wxid -> WeChat name
         self.rooms: dict[str, Room] = {}
@@ -80,7 +86,7 @@ class FakePuppetService:
 
     async def start(self) -> None:
         self._server = _Server([self])
-        await self._server.start("127.0.0.1", self.port)
+        await self._server.start("127.0.0.1", self.port, ssl=self.ssl)
 
     async def disconnect(self) -> None:
         """Go away like a crashed service: listening stops, open streams are cut."""
@@ -275,3 +281,57 @@ class FakePuppetService:
         self.sent_files.append(request)
         self._sent_counter += 1
         return pb.MessageSendFileResponse(id=f"sent-{self._sent_counter}")
+
+
+def make_tls_files(directory: Path, server_name: str) -> tuple[Path, Path, Path]:
+    """A private CA and a server certificate for `server_name`: (ca.pem, cert.pem, key.pem).
+
+    Like a wechaty gateway's own CA: the certificate names the SNI, not the host's address.
+    """
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = datetime.now(UTC)
+
+    def build(subject: str, issuer: x509.Name | None, key: Any, signer: Any, ca: bool) -> Any:
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)])
+        builder = (
+            x509.CertificateBuilder()
+            .subject_name(name)
+            .issuer_name(issuer or name)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - timedelta(minutes=5))
+            .not_valid_after(now + timedelta(days=1))
+            .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+        )
+        if not ca:
+            builder = builder.add_extension(
+                x509.SubjectAlternativeName([x509.DNSName(subject)]), critical=False
+            )
+        return builder.sign(signer, hashes.SHA256())
+
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_cert = build("pingan test CA", None, ca_key, ca_key, ca=True)
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = build(server_name, ca_cert.subject, key, ca_key, ca=False)
+    paths = directory / "ca.pem", directory / "cert.pem", directory / "key.pem"
+    paths[0].write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
+    paths[1].write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    paths[2].write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return paths
+
+
+def server_tls_context(cert: Path, key: Path) -> ssl.SSLContext:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    context.set_alpn_protocols(["h2"])
+    return context
