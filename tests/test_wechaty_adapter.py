@@ -302,7 +302,7 @@ async def test_disconnect_is_survived_with_reconnect(fake, adapter):
     await asyncio.sleep(0.5)  # several failed attempts while the service is down
     await fake.start()
     assert await adapter.wait_ready(WAIT_S)
-    assert adapter.sessions == 2
+    assert adapter.connects == 2
     await fake.wait_until(lambda: adapter.self_id == BOT)
     fake.post("m-after", talker="wxid_zs", room=ROOM, text="张三 36.5")
     [msg] = await adapter.inbox.wait_for(1)

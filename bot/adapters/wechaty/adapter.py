@@ -34,22 +34,20 @@ from bot.errors import DeliveryFailed
 from bot.messages import IncomingMessage, OutgoingMessage
 
 from .compat import isolate_pools, load
-from .decode import mention_prefix, message_time, parse_solitaire, strip_self_mention
 from .discovery import discover_endpoint, sni_from_token
+from .session import PLATFORM, RoomMember, Session
 
 if TYPE_CHECKING:
     from .puppet import PinganPuppetService, PuppetEvent
 
 log = logging.getLogger(__name__)
 
-PLATFORM = "wechat"
 RECONNECT_INITIAL_S = 1.0
 RECONNECT_MAX_S = 60.0
 STABLE_SESSION_S = 30.0  # a session that lasted this long resets the backoff
 HANDLER_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 5.0
 DECODE_ATTEMPTS = 3
-MEMBER_LOOKUPS_IN_FLIGHT = 8
 QRCODE_URL = "https://wechaty.js.org/qrcode/"
 # gRPC answers that mean "try again later"; any other error for a message is final.
 RETRYABLE = {
@@ -60,18 +58,6 @@ RETRYABLE = {
 }
 
 MessageHandler = Callable[[IncomingMessage], Awaitable[None]]
-
-
-class RoomMember:
-    """A room member as binding needs it: wxid, WeChat name, and the 群昵称 if set."""
-
-    __slots__ = ("name", "room_alias", "wxid")
-
-    def __init__(self, wxid: str, name: str, room_alias: str) -> None:
-        self.wxid, self.name, self.room_alias = wxid, name, room_alias
-
-    def __repr__(self) -> str:
-        return f"RoomMember({self.wxid!r}, {self.name!r}, {self.room_alias!r})"
 
 
 class WechatyAdapter:
@@ -99,15 +85,14 @@ class WechatyAdapter:
         self.handler_timeout_s = handler_timeout_s
         self.rpc_timeout_s = connection.rpc_timeout_s
         self.self_id: str | None = None
-        self.sessions = 0  # how many times the service accepted us (1 + reconnects)
+        self.connects = 0  # how many times the service accepted us (1 + reconnects)
         self._sdk = load()
         self._puppet: PinganPuppetService | None = None
-        self._bot: Any = None
+        self._session: Session | None = None
         self._ready = asyncio.Event()
         self._stopping = asyncio.Event()
         self._queue: asyncio.Queue[str] = asyncio.Queue()
         self._tasks: set[asyncio.Task[Any]] = set()
-        self._self_names: dict[str, str] = {}
 
     # -- Transport -------------------------------------------------------------------------
 
@@ -116,43 +101,31 @@ class WechatyAdapter:
         return self.connection.account or self.self_id or ""
 
     async def send(self, message: OutgoingMessage) -> str:
-        """Send text (with @s in a room), then any image or file; return the platform id.
+        """Deliver one message; return the platform's id ("" when the service gives none).
 
-        Sends go through the puppet's MessageSendText directly rather than Room.say /
-        Contact.say: those fetch the sent message's payload afterwards and raise when that
-        fails, which would report a delivered message as failed and make the outbox send it
-        twice. The @ text is written as WeChat does, with the member's 群昵称.
+        Raises DeliveryFailed unless the service confirmed it (the RPC returned OK). A timeout
+        after the request left cannot tell "lost" from "sent": the outbox then retries, and
+        WeChat may show the message twice; that is the safer side for a reminder.
         """
         if message.platform != PLATFORM:
             raise DeliveryFailed(f"not a WeChat message: platform {message.platform!r}")
-        puppet = self._puppet
-        if puppet is None or not self._ready.is_set():
-            raise DeliveryFailed("WeChat: not connected to the puppet service")
-        room = message.chat_type == "group"
-        mention_ids = list(dict.fromkeys(message.mentions)) if room else []
+        session = self._session_if_ready()
         try:
             async with asyncio.timeout(self.rpc_timeout_s):
-                text = message.text
-                if mention_ids:
-                    names = await self._member_names(message.target, mention_ids)
-                    text = mention_prefix(names) + text
-                msg_id = None
-                if text:
-                    msg_id = await puppet.message_send_text(
-                        conversation_id=message.target,
-                        message=text,
-                        mention_ids=mention_ids or None,
-                    )
-                for path in (message.image_path, message.file_path):
-                    if path:
-                        box = self._sdk.FileBox.from_file(path)
-                        file_id = await puppet.message_send_file(message.target, box)
-                        msg_id = msg_id or file_id
-        except DeliveryFailed:
-            raise
+                return await session.send(message)
         except Exception as e:  # grpclib/h2/OS errors and timeouts all mean "not confirmed"
             raise DeliveryFailed(f"WeChat send to {message.target}: {e!r}") from e
-        return msg_id or ""
+
+    async def member_list(self, room_id: str) -> list[RoomMember]:
+        """Everyone in a room but the bot, with WeChat names and 群昵称."""
+        session = self._session_if_ready()
+        async with asyncio.timeout(self.rpc_timeout_s * 4):
+            return await session.member_list(room_id, self.self_id)
+
+    def _session_if_ready(self) -> Session:
+        if self._session is None or not self._ready.is_set():
+            raise DeliveryFailed("WeChat: not connected to the puppet service")
+        return self._session
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -178,7 +151,7 @@ class WechatyAdapter:
         """Stop the puppet session and every task, within STOP_TIMEOUT_S or so."""
         self._stopping.set()
         self._ready.clear()
-        puppet, self._puppet = self._puppet, None
+        puppet, self._puppet, self._session = self._puppet, None, None
         if puppet is not None and puppet._puppet_stub is not None:
             try:
                 await asyncio.wait_for(puppet.puppet_stub.stop(), STOP_TIMEOUT_S)
@@ -205,7 +178,7 @@ class WechatyAdapter:
         while not self._stopping.is_set():
             began = time.monotonic()
             try:
-                await self._session()
+                await self._connect_once()
                 reason = "the event stream ended"
             except asyncio.CancelledError:
                 raise
@@ -231,7 +204,7 @@ class WechatyAdapter:
                 pass
             delay = min(delay * 2, self.reconnect_max_s)
 
-    async def _session(self) -> None:
+    async def _connect_once(self) -> None:
         """One connection: open the event stream, Start, then read until the stream ends."""
         from .puppet import ChannelSettings, PinganPuppetService, split_endpoint
 
@@ -253,8 +226,7 @@ class WechatyAdapter:
         await bot.init_puppet()
         isolate_pools(bot)
         puppet._init_puppet()
-        self._puppet, self._bot = puppet, bot
-        self._self_names.clear()
+        self._puppet, self._session = puppet, Session(self._sdk, puppet, bot)
         reader = asyncio.ensure_future(puppet._listen_for_event())
         try:
             async with asyncio.timeout(self.rpc_timeout_s):
@@ -263,7 +235,7 @@ class WechatyAdapter:
                 except Exception as e:
                     log.debug("wechaty: Stop before Start failed: %r", e)
                 await puppet.puppet_stub.start()
-            self.sessions += 1
+            self.connects += 1
             self._ready.set()
             log.info("wechaty: connected to %s:%s", host, port)
             await reader
@@ -272,7 +244,7 @@ class WechatyAdapter:
             await asyncio.gather(reader, return_exceptions=True)
 
     def _drop_puppet(self) -> None:
-        puppet, self._puppet = self._puppet, None
+        puppet, self._puppet, self._session = self._puppet, None, None
         if puppet is not None:
             puppet.close_channel()
 
@@ -343,88 +315,9 @@ class WechatyAdapter:
         return None
 
     async def decode(self, message_id: str) -> IncomingMessage | None:
-        """Fetch a message and its sender's names; None for our own or unsupported messages."""
-        puppet = self._puppet
-        if puppet is None:
+        """The core's view of one message; None for our own or unsupported messages."""
+        if self._session is None:
             raise ConnectionError("not connected")
-        payload = await puppet.message_payload(message_id)
-        sender = payload.from_id
-        if not sender or sender == self.self_id:
-            return None
-        text = payload.text or ""
-        line_authors: dict[int, str] = {}
-        solitaire = parse_solitaire(text)
-        if solitaire is not None:
-            text, line_authors = solitaire.text, solitaire.line_authors
-        elif int(payload.type) != int(self._sdk.MessageType.MESSAGE_TYPE_TEXT):
-            log.debug("wechaty: skipping message %s of type %s", message_id, payload.type)
-            return None
-        room_id = payload.room_id
-        mentions = tuple(payload.mention_ids or ())
-        if room_id:
-            alias, name = await self._member_alias_and_name(room_id, sender)
-            display = alias or name or sender
-            if self.self_id and self.self_id in mentions:
-                text = strip_self_mention(text, await self._self_names_in(room_id))
-        else:
-            display = await self._contact_name(sender) or sender
-        return IncomingMessage(
-            platform=PLATFORM,
-            chat_type="group" if room_id else "private",
-            chat_id=room_id or sender,
-            sender_id=sender,
-            display_name=display,
-            text=text,
-            message_id=payload.id or message_id,
-            time=message_time(payload.timestamp, self.tz),
-            mentions=mentions,
-            account=self.account,
-            line_authors=line_authors,
+        return await self._session.decode(
+            message_id, self_id=self.self_id, tz=self.tz, account=self.account
         )
-
-    # -- names and members -----------------------------------------------------------------
-
-    async def _contact_name(self, wxid: str) -> str:
-        contact = self._bot.Contact.load(wxid)
-        await contact.ready()
-        return contact.name or ""
-
-    async def _member_alias_and_name(self, room_id: str, wxid: str) -> tuple[str, str]:
-        """The 群昵称 and WeChat name of a room member (RoomMemberPayload, then Contact)."""
-        member = await self._puppet.room_member_payload(room_id, wxid)
-        alias, name = (member.room_alias or "").strip(), (member.name or "").strip()
-        if not name:
-            name = await self._contact_name(wxid)
-        return alias, name
-
-    async def _member_names(self, room_id: str, wxids: list[str]) -> list[str]:
-        names = []
-        for wxid in wxids:
-            alias, name = await self._member_alias_and_name(room_id, wxid)
-            names.append(alias or name or wxid)
-        return names
-
-    async def _self_names_in(self, room_id: str) -> list[str]:
-        if room_id not in self._self_names and self.self_id:
-            alias, name = await self._member_alias_and_name(room_id, self.self_id)
-            self._self_names[room_id] = "\n".join(n for n in (alias, name) if n)
-        return self._self_names.get(room_id, "").split("\n")
-
-    async def member_list(self, room_id: str) -> list[RoomMember]:
-        """Everyone in a room but the bot, with names and 群昵称 (Room.member_list + alias)."""
-        if self._bot is None or not self._ready.is_set():
-            raise DeliveryFailed("WeChat: not connected to the puppet service")
-        room = self._bot.Room.load(room_id)
-        async with asyncio.timeout(self.rpc_timeout_s * 4):
-            contacts = await room.member_list()
-            gate = asyncio.Semaphore(MEMBER_LOOKUPS_IN_FLIGHT)
-
-            async def one(contact: Any) -> RoomMember:
-                async with gate:
-                    alias = await room.alias(contact)
-                return RoomMember(contact.contact_id, contact.name or "", (alias or "").strip())
-
-            members = await asyncio.gather(
-                *(one(c) for c in contacts if c.contact_id != self.self_id)
-            )
-        return list(members)
