@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -89,7 +90,8 @@ async def adapter(fake):
     await adapter.stop()
 
 
-async def test_room_message_arrives_as_incoming_message(fake, adapter):
+async def test_room_message_arrives_as_incoming_message(fake, adapter, caplog):
+    caplog.set_level(logging.DEBUG)
     fake.post(
         "m-1001",
         talker="wxid_zs",
@@ -112,6 +114,9 @@ async def test_room_message_arrives_as_incoming_message(fake, adapter):
         account=BOT,
     )
     assert msg.time.utcoffset().total_seconds() == 8 * 3600
+    # the admin learns the room id with its name; nobody's temperature reaches the log
+    assert f"messages from room {ROOM} (计科1班)" in caplog.text
+    assert "36.5" not in caplog.text
 
 
 async def test_display_name_falls_back_to_wechat_name_and_ms_timestamps(fake, adapter):

@@ -37,6 +37,7 @@ class Session:
     def __init__(self, sdk: Sdk, puppet: Any, bot: Any) -> None:
         self.sdk, self.puppet, self.bot = sdk, puppet, bot
         self._self_names: dict[str, list[str]] = {}
+        self._rooms_seen: set[str] = set()
 
     # -- names -----------------------------------------------------------------------------
 
@@ -84,6 +85,7 @@ class Session:
         room_id = payload.room_id
         mentions = tuple(payload.mention_ids or ())
         if room_id:
+            await self._announce_room(room_id)
             display = await self.shown_name(room_id, sender)
             if self_id and self_id in mentions:
                 text = strip_self_mention(text, await self.self_names(room_id, self_id))
@@ -102,6 +104,19 @@ class Session:
             account=account,
             line_authors=line_authors,
         )
+
+    async def _announce_room(self, room_id: str) -> None:
+        """Log each room once with its name: how an admin finds the id for `groups:`."""
+        if room_id in self._rooms_seen:
+            return
+        self._rooms_seen.add(room_id)
+        room = self.bot.Room.load(room_id)
+        try:
+            await room.ready()
+            topic = room.payload.topic
+        except Exception as e:  # the name is a courtesy; the message still goes on
+            topic = f"name unavailable: {e!r}"
+        log.info("wechaty: messages from room %s (%s)", room_id, topic)
 
     # -- outgoing --------------------------------------------------------------------------
 
