@@ -132,6 +132,9 @@ async def test_private_message_is_chat_with_the_sender(fake, adapter):
     [msg] = await adapter.inbox.wait_for(1)
     assert (msg.chat_type, msg.chat_id, msg.sender_id) == ("private", "wxid_ls", "wxid_ls")
     assert msg.display_name == "Lee"
+    fake.post("m-4", talker="wxid_stranger", text="你好，我是新同学")  # not a contact yet
+    messages = await adapter.inbox.wait_for(2)
+    assert (messages[1].display_name, messages[1].chat_id) == ("wxid_stranger", "wxid_stranger")
 
 
 async def test_own_and_non_text_messages_are_skipped_in_order(fake, adapter):

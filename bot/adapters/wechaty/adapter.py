@@ -35,7 +35,7 @@ from bot.messages import IncomingMessage, OutgoingMessage
 
 from .compat import isolate_pools, load
 from .discovery import discover_endpoint, sni_from_token
-from .session import PLATFORM, RoomMember, Session
+from .session import PLATFORM, RETRYABLE, RoomMember, Session
 
 if TYPE_CHECKING:
     from .puppet import PinganPuppetService, PuppetEvent
@@ -49,13 +49,6 @@ HANDLER_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 5.0
 DECODE_ATTEMPTS = 3
 QRCODE_URL = "https://wechaty.js.org/qrcode/"
-# gRPC answers that mean "try again later"; any other error for a message is final.
-RETRYABLE = {
-    Status.UNAVAILABLE,
-    Status.DEADLINE_EXCEEDED,
-    Status.RESOURCE_EXHAUSTED,
-    Status.UNKNOWN,
-}
 
 MessageHandler = Callable[[IncomingMessage], Awaitable[None]]
 
@@ -131,6 +124,8 @@ class WechatyAdapter:
 
     async def start(self) -> None:
         """Begin connecting in the background; never raises for an unreachable service."""
+        if self._tasks:
+            return  # already running
         self._stopping.clear()
         self._spawn(self._supervise(), "supervisor")
         self._spawn(self._deliver(), "deliver")

@@ -13,6 +13,9 @@ from dataclasses import dataclass
 from datetime import tzinfo
 from typing import Any
 
+from grpclib import GRPCError
+from grpclib.const import Status
+
 from bot.messages import IncomingMessage, OutgoingMessage
 
 from .compat import Sdk
@@ -22,6 +25,10 @@ log = logging.getLogger(__name__)
 
 PLATFORM = "wechat"
 MEMBER_LOOKUPS_IN_FLIGHT = 8
+# gRPC answers that mean "try again later"; any other error about one message is final.
+RETRYABLE = frozenset(
+    {Status.UNAVAILABLE, Status.DEADLINE_EXCEEDED, Status.RESOURCE_EXHAUSTED, Status.UNKNOWN}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,8 +49,15 @@ class Session:
     # -- names -----------------------------------------------------------------------------
 
     async def contact_name(self, wxid: str) -> str:
+        """The WeChat name, or "" when the service has none (a stranger, a left member)."""
         contact = self.bot.Contact.load(wxid)
-        await contact.ready()
+        try:
+            await contact.ready()
+        except GRPCError as e:
+            if e.status in RETRYABLE:
+                raise
+            log.debug("wechaty: no contact payload for %s: %r", wxid, e)
+            return ""
         return contact.name or ""
 
     async def alias_and_name(self, room_id: str, wxid: str) -> tuple[str, str]:
@@ -55,7 +69,14 @@ class Session:
         return alias, name
 
     async def shown_name(self, room_id: str, wxid: str) -> str:
-        alias, name = await self.alias_and_name(room_id, wxid)
+        """What WeChat shows for a member: 群昵称, else WeChat name, else the wxid."""
+        try:
+            alias, name = await self.alias_and_name(room_id, wxid)
+        except GRPCError as e:
+            if e.status in RETRYABLE:
+                raise
+            log.debug("wechaty: no member payload for %s in %s: %r", wxid, room_id, e)
+            alias, name = "", await self.contact_name(wxid)
         return alias or name or wxid
 
     async def self_names(self, room_id: str, self_id: str) -> list[str]:
