@@ -39,8 +39,10 @@ log = logging.getLogger(__name__)
 _sdk = load()
 EventType = _sdk.EventType
 
-# HTTP/2 PING every KEEPALIVE_TIME_S while the event stream is open; no answer within
-# KEEPALIVE_TIMEOUT_S closes the connection, which ends the stream and triggers a reconnect.
+# HTTP/2 PING after KEEPALIVE_TIME_S; no answer within KEEPALIVE_TIMEOUT_S closes the
+# connection, which ends the event stream and triggers a reconnect. On a stream without data
+# grpclib sends at most 2 pings, 5 minutes apart (as gRPC servers require, or they answer
+# "too_many_pings"); the services' heartbeat events count as data and re-arm it.
 KEEPALIVE_TIME_S = 30.0
 KEEPALIVE_TIMEOUT_S = 20.0
 
@@ -124,7 +126,6 @@ class PinganPuppetService(_sdk.PuppetService):  # type: ignore[misc,name-defined
         config = Configuration(
             _keepalive_time=KEEPALIVE_TIME_S,
             _keepalive_timeout=KEEPALIVE_TIMEOUT_S,
-            _keepalive_permit_without_calls=True,
             ssl_target_name_override=s.tls_server_name if s.tls else None,
         )
         self.channel = Channel(
