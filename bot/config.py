@@ -18,6 +18,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from bot.errors import ConfigError
 
 HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+ENDPOINT = re.compile(
+    r"^(?:[A-Za-z0-9][A-Za-z0-9.\-]*|\[[0-9A-Fa-f:.]+\]):"
+    r"(?:[1-9]\d{0,3}|[1-5]\d{4}|6[0-4]\d{3}|65[0-4]\d{2}|655[0-2]\d|6553[0-5])$"
+)
 
 
 def _check_hhmm(value: str) -> str:
@@ -139,6 +143,13 @@ class WechatyConnection(Strict):
         description="where a token without endpoint is resolved to host and port",
     )
     rpc_timeout_s: float = Field(default=30.0, gt=0)
+
+    @field_validator("endpoint")
+    @classmethod
+    def _host_port(cls, value: str | None) -> str | None:
+        if value is not None and not ENDPOINT.match(value.strip()):
+            raise ValueError(f"expected host:port like 127.0.0.1:8788, got {value!r}")
+        return value
 
 
 class Adapters(Strict):

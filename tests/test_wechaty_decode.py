@@ -157,6 +157,10 @@ def test_config_takes_tls_options_and_refuses_an_empty_token():
     assert conn.tls and conn.tls_ca_cert == "ca.pem" and conn.rpc_timeout_s == 30
     with pytest.raises(ValueError):
         WechatyConnection(token="")
+    assert WechatyConnection(token="t", endpoint="[::1]:8788").endpoint == "[::1]:8788"
+    for bad in ("127.0.0.1", "gw:0", "gw:70000", "http://gw:8788"):
+        with pytest.raises(ValueError, match="expected host:port"):
+            WechatyConnection(token="t", endpoint=bad)
 
 
 @pytest.mark.skipif(sys.version_info >= (3, 13), reason="the SDK needs telnetlib")

@@ -24,6 +24,7 @@ import time
 from collections.abc import Awaitable, Callable
 from datetime import tzinfo
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from grpclib import GRPCError
@@ -257,12 +258,8 @@ class WechatyAdapter:
             self.self_id = None
         elif event.name == "scan":
             qrcode = p.get("qrcode") or ""
-            log.warning(
-                "wechaty: login needed, scan status %s; QR code: %s%s",
-                p.get("status"),
-                QRCODE_URL,
-                qrcode,
-            )
+            link = f"; scan {QRCODE_URL}{quote(qrcode, safe='')}" if qrcode else ""
+            log.warning("wechaty: login needed, scan status %s%s", p.get("status"), link)
         elif event.name == "error":
             log.warning("wechaty: the puppet service reports an error: %s", p.get("data", p))
         else:
