@@ -117,6 +117,8 @@ async def test_room_message_arrives_as_incoming_message(fake, adapter, caplog):
     # the admin learns the room id with its name; nobody's temperature reaches the log
     assert f"messages from room {ROOM} (计科1班)" in caplog.text
     assert "36.5" not in caplog.text
+    # nor the service token (hpack's DEBUG lines show headers; that is DEBUG's purpose)
+    assert all(TOKEN not in r.getMessage() for r in caplog.records if r.levelno >= logging.INFO)
 
 
 async def test_display_name_falls_back_to_wechat_name_and_ms_timestamps(fake, adapter):

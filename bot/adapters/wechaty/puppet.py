@@ -13,8 +13,8 @@ and how the event stream is read:
 - `_listen_for_event` in the SDK dies on the first event it cannot decode (e.g. a heartbeat
   without `data`), dropping the whole stream. Ours decodes each event on its own, logs and
   skips a bad one, and hands good ones to one callback.
-- The SDK's constructor logs the token at WARNING when both token and endpoint are set; we
-  hand it the token after construction.
+- The SDK's constructor logs the token at WARNING when both token and endpoint are set (and
+  any token found in the environment); its logger is muted while it runs.
 
 This module imports the SDK at import time: import it only after deciding to run wechaty.
 """
@@ -116,7 +116,14 @@ class PinganPuppetService(_sdk.PuppetService):  # type: ignore[misc,name-defined
     def __init__(self, settings: ChannelSettings, on_event: EventSink) -> None:
         options = _sdk.PuppetOptions()
         options.end_point = f"{settings.host}:{settings.port}"
-        super().__init__(options, name="pingan")
+        options.token = settings.token
+        # The SDK constructor logs the token (ours, or one from the environment) at WARNING.
+        sdk_log = logging.getLogger("PuppetService")
+        was_disabled, sdk_log.disabled = sdk_log.disabled, True
+        try:
+            super().__init__(options, name="pingan")
+        finally:
+            sdk_log.disabled = was_disabled
         self.options.token = settings.token
         self.settings = settings
         self._on_event = on_event
