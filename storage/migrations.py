@@ -218,9 +218,27 @@ V2_JOB_OUTCOME = """
         CREATE INDEX job_runs_day ON job_runs(day);
 """
 
+# Chat accounts that member-list binding could not settle, for an admin to review.
+V3_ACCOUNT_REVIEWS = """
+        CREATE TABLE account_reviews (           -- chat accounts a binding could not settle
+            platform TEXT NOT NULL,
+            account_id TEXT NOT NULL,
+            chat_id TEXT NOT NULL,              -- the group where the account was seen
+            display_name TEXT,
+            candidates TEXT NOT NULL DEFAULT '[]',  -- JSON list of person ids
+            reason TEXT NOT NULL CHECK (reason IN ('ambiguous', 'contested', 'conflict')),
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            resolved_at TEXT,
+            PRIMARY KEY (platform, account_id, chat_id)
+        );
+        CREATE INDEX account_reviews_open ON account_reviews(resolved_at, platform, chat_id);
+"""
+
 MIGRATIONS: list[str] = [
     V1_CORE,
     V2_JOB_OUTCOME,
+    V3_ACCOUNT_REVIEWS,
 ]
 
 

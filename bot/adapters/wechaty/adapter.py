@@ -1,0 +1,315 @@
+"""One WeChat account through a wechaty puppet service: connect, decode, send.
+
+Usage (what `pingan run` does for each `adapters.wechaty` entry):
+
+    adapter = WechatyAdapter(config.adapters.wechaty[0], handle, tz=config.tz)
+    await adapter.start()          # returns at once; connects and reconnects in the background
+    await adapter.wait_ready(30)   # optional: True once the service accepted us
+    msg_id = await adapter.send(OutgoingMessage(...))   # the outbox's Transport
+    members = await adapter.member_list(room_id)        # for binding (see members.py)
+    await adapter.stop()           # Stop RPC, then the channel is closed
+
+`handle` is the core's `Callable[[IncomingMessage], Awaitable[None]]`. Messages are handed to
+it one at a time, in arrival order, each with a timeout; an exception in it is logged and the
+next message goes on. A broken or absent service never raises out of `start()`: the adapter
+retries with exponential backoff (RECONNECT_INITIAL_S doubling up to RECONNECT_MAX_S).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable
+from datetime import tzinfo
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+from grpclib import GRPCError
+from grpclib.const import Status
+
+from bot.config import WechatyConnection
+from bot.errors import DeliveryFailed
+from bot.messages import IncomingMessage, OutgoingMessage
+
+from .compat import isolate_pools, load
+from .discovery import discover_endpoint, sni_from_token
+from .session import PLATFORM, RETRYABLE, RoomMember, Session
+
+if TYPE_CHECKING:
+    from .puppet import PinganPuppetService, PuppetEvent
+
+log = logging.getLogger(__name__)
+
+RECONNECT_INITIAL_S = 1.0
+RECONNECT_MAX_S = 60.0
+STABLE_SESSION_S = 30.0  # a session that lasted this long resets the backoff
+HANDLER_TIMEOUT_S = 60.0
+STOP_TIMEOUT_S = 5.0
+DECODE_ATTEMPTS = 3
+QRCODE_URL = "https://wechaty.js.org/qrcode/"
+
+MessageHandler = Callable[[IncomingMessage], Awaitable[None]]
+
+
+class WechatyAdapter:
+    """Implements bot.transport.Transport for one WeChat account."""
+
+    platform = PLATFORM
+
+    def __init__(
+        self,
+        connection: WechatyConnection,
+        on_message: MessageHandler,
+        *,
+        tz: tzinfo | str = "Asia/Shanghai",
+        reconnect_initial_s: float = RECONNECT_INITIAL_S,
+        reconnect_max_s: float = RECONNECT_MAX_S,
+        stable_session_s: float = STABLE_SESSION_S,
+        handler_timeout_s: float = HANDLER_TIMEOUT_S,
+    ) -> None:
+        self.connection = connection
+        self.on_message = on_message
+        self.tz = ZoneInfo(tz) if isinstance(tz, str) else tz
+        self.reconnect_initial_s = reconnect_initial_s
+        self.reconnect_max_s = reconnect_max_s
+        self.stable_session_s = stable_session_s
+        self.handler_timeout_s = handler_timeout_s
+        self.rpc_timeout_s = connection.rpc_timeout_s
+        self.self_id: str | None = None
+        self.connects = 0  # how many times the service accepted us (1 + reconnects)
+        self._sdk = load()
+        self._puppet: PinganPuppetService | None = None
+        self._session: Session | None = None
+        self._ready = asyncio.Event()
+        self._stopping = asyncio.Event()
+        self._queue: asyncio.Queue[str] = asyncio.Queue()
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    # -- Transport -------------------------------------------------------------------------
+
+    @property
+    def account(self) -> str:
+        return self.connection.account or self.self_id or ""
+
+    async def send(self, message: OutgoingMessage) -> str:
+        """Deliver one message; return the platform's id ("" when the service gives none).
+
+        Raises DeliveryFailed unless the service confirmed it (the RPC returned OK). A timeout
+        after the request left cannot tell "lost" from "sent": the outbox then retries, and
+        WeChat may show the message twice; that is the safer side for a reminder.
+        """
+        if message.platform != PLATFORM:
+            raise DeliveryFailed(f"not a WeChat message: platform {message.platform!r}")
+        session = self._session_if_ready()
+        try:
+            async with asyncio.timeout(self.rpc_timeout_s):
+                return await session.send(message)
+        except Exception as e:  # grpclib/h2/OS errors and timeouts all mean "not confirmed"
+            raise DeliveryFailed(f"WeChat send to {message.target}: {e!r}") from e
+
+    async def member_list(self, room_id: str) -> list[RoomMember]:
+        """Everyone in a room but the bot, with WeChat names and 群昵称."""
+        session = self._session_if_ready()
+        async with asyncio.timeout(self.rpc_timeout_s * 4):
+            return await session.member_list(room_id, self.self_id)
+
+    def _session_if_ready(self) -> Session:
+        if self._session is None or not self._ready.is_set():
+            raise DeliveryFailed("WeChat: not connected to the puppet service")
+        return self._session
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Begin connecting in the background; never raises for an unreachable service."""
+        if self._tasks:
+            return  # already running
+        self._stopping.clear()
+        self._spawn(self._supervise(), "supervisor")
+        self._spawn(self._deliver(), "deliver")
+
+    async def wait_ready(self, timeout: float) -> bool:
+        """Wait until the service accepted our Start; False on timeout."""
+        try:
+            await asyncio.wait_for(self._ready.wait(), timeout)
+        except TimeoutError:
+            return False
+        return True
+
+    @property
+    def connected(self) -> bool:
+        return self._ready.is_set()
+
+    async def stop(self) -> None:
+        """Stop the puppet session and every task, within STOP_TIMEOUT_S or so."""
+        self._stopping.set()
+        self._ready.clear()
+        puppet, self._puppet, self._session = self._puppet, None, None
+        if puppet is not None and puppet._puppet_stub is not None:
+            try:
+                await asyncio.wait_for(puppet.puppet_stub.stop(), STOP_TIMEOUT_S)
+            except Exception as e:
+                log.info("wechaty: Stop RPC on shutdown failed: %r", e)
+        for task in self._tasks:
+            task.cancel()
+        if self._tasks:
+            await asyncio.wait(self._tasks, timeout=STOP_TIMEOUT_S)
+        if puppet is not None:
+            puppet.close_channel()
+        log.info("wechaty adapter %s stopped", self.account or "(not logged in)")
+
+    def _spawn(self, coro: Awaitable[Any], name: str) -> None:
+        task = asyncio.ensure_future(coro)
+        task.set_name(f"wechaty-{name}")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # -- connection ------------------------------------------------------------------------
+
+    async def _supervise(self) -> None:
+        delay = self.reconnect_initial_s
+        while not self._stopping.is_set():
+            began = time.monotonic()
+            try:
+                await self._connect_once()
+                reason = "the event stream ended"
+            except asyncio.CancelledError:
+                raise
+            except GRPCError as e:
+                reason = repr(e)
+                if e.status is Status.UNAUTHENTICATED:
+                    log.error("wechaty: the puppet service refused the token; check it in config")
+            except Exception as e:
+                reason = repr(e)
+            finally:
+                self._ready.clear()
+                self._drop_puppet()
+            if self._stopping.is_set():
+                return
+            if time.monotonic() - began >= self.stable_session_s:
+                delay = self.reconnect_initial_s
+            wait = delay * random.uniform(0.8, 1.2)
+            log.warning("wechaty: disconnected (%s); reconnecting in %.1f s", reason, wait)
+            try:
+                await asyncio.wait_for(self._stopping.wait(), wait)
+                return
+            except TimeoutError:
+                pass
+            delay = min(delay * 2, self.reconnect_max_s)
+
+    async def _connect_once(self) -> None:
+        """One connection: open the event stream, Start, then read until the stream ends."""
+        from .puppet import ChannelSettings, PinganPuppetService, split_endpoint
+
+        c = self.connection
+        endpoint = c.endpoint or await discover_endpoint(c.discovery_url, c.token)
+        host, port = split_endpoint(endpoint)
+        settings = ChannelSettings(
+            host=host,
+            port=port,
+            token=c.token,
+            tls=c.tls,
+            tls_ca_cert=c.tls_ca_cert,
+            tls_server_name=c.tls_server_name or sni_from_token(c.token) or host,
+        )
+        puppet = PinganPuppetService(settings, self._on_event)
+        bot = self._sdk.Wechaty(
+            self._sdk.WechatyOptions(puppet=puppet, puppet_options=puppet.options)
+        )
+        await bot.init_puppet()
+        isolate_pools(bot)
+        puppet._init_puppet()
+        self._puppet, self._session = puppet, Session(self._sdk, puppet, bot)
+        reader = asyncio.ensure_future(puppet._listen_for_event())
+        try:
+            async with asyncio.timeout(self.rpc_timeout_s):
+                try:  # like the SDK: stop a session a previous run left behind
+                    await puppet.puppet_stub.stop()
+                except Exception as e:
+                    log.debug("wechaty: Stop before Start failed: %r", e)
+                await puppet.puppet_stub.start()
+            self.connects += 1
+            self._ready.set()
+            log.info("wechaty: connected to %s:%s", host, port)
+            await reader
+        finally:
+            reader.cancel()  # no-op when it already ended; its outcome is read here either way
+            await asyncio.gather(reader, return_exceptions=True)
+
+    def _drop_puppet(self) -> None:
+        puppet, self._puppet, self._session = self._puppet, None, None
+        if puppet is not None:
+            puppet.close_channel()
+
+    async def _on_event(self, event: PuppetEvent) -> None:
+        p = event.payload
+        if event.name == "message":
+            message_id = p.get("messageId")
+            if message_id:
+                self._queue.put_nowait(str(message_id))
+        elif event.name == "login":
+            self.self_id = p.get("contactId") or self.self_id
+            log.info("wechaty: logged in as %s", self.self_id)
+        elif event.name == "logout":
+            log.warning("wechaty: %s logged out (%s)", p.get("contactId"), p.get("data", ""))
+            self.self_id = None
+        elif event.name == "scan":
+            qrcode = p.get("qrcode") or ""
+            link = f"; scan {QRCODE_URL}{quote(qrcode, safe='')}" if qrcode else ""
+            log.warning("wechaty: login needed, scan status %s%s", p.get("status"), link)
+        elif event.name == "error":
+            log.warning("wechaty: the puppet service reports an error: %s", p.get("data", p))
+        else:
+            log.debug("wechaty: %s event", event.name)
+
+    # -- incoming --------------------------------------------------------------------------
+
+    async def _deliver(self) -> None:
+        """Decode queued message ids and hand them to the core, one at a time, in order."""
+        while True:
+            message_id = await self._queue.get()
+            incoming = await self._decode_with_retry(message_id)
+            if incoming is None:
+                continue
+            try:
+                await asyncio.wait_for(self.on_message(incoming), self.handler_timeout_s)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("wechaty: the message handler failed on %s", incoming.key)
+
+    async def _decode_with_retry(self, message_id: str) -> IncomingMessage | None:
+        for attempt in range(1, DECODE_ATTEMPTS + 1):
+            if not await self.wait_ready(self.reconnect_max_s + self.rpc_timeout_s):
+                continue
+            try:
+                async with asyncio.timeout(self.rpc_timeout_s):
+                    return await self.decode(message_id)
+            except asyncio.CancelledError:
+                raise
+            except GRPCError as e:
+                if e.status not in RETRYABLE:
+                    log.warning("wechaty: message %s dropped: %r", message_id, e)
+                    return None
+                log.warning("wechaty: cannot load message %s: %r", message_id, e)
+            except Exception as e:
+                log.warning(
+                    "wechaty: cannot load message %s (attempt %d/%d): %r",
+                    message_id,
+                    attempt,
+                    DECODE_ATTEMPTS,
+                    e,
+                )
+        log.error("wechaty: message %s dropped after %d attempts", message_id, DECODE_ATTEMPTS)
+        return None
+
+    async def decode(self, message_id: str) -> IncomingMessage | None:
+        """The core's view of one message; None for our own or unsupported messages."""
+        if self._session is None:
+            raise ConnectionError("not connected")
+        return await self._session.decode(
+            message_id, self_id=self.self_id, tz=self.tz, account=self.account
+        )

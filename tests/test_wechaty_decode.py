@@ -1,0 +1,234 @@
+"""The wechaty adapter's pure parts: payload decoding, compat patches, discovery, config."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from aiohttp import web
+
+from bot.adapters.wechaty.decode import (
+    mention_prefix,
+    message_time,
+    parse_solitaire,
+    strip_self_mention,
+)
+from bot.adapters.wechaty.discovery import DiscoveryFailed, discover_endpoint, sni_from_token
+from bot.adapters.wechaty.members import name_tokens
+from bot.config import WechatyConnection
+
+TZ = ZoneInfo("Asia/Shanghai")
+
+# The shape of a real 接龙 appmsg (from a WeChat export): a sender prefix, an @ and an emoji
+# before the list (ranges count UTF-16 units), and multi-line entries.
+TITLE = (
+    "@班长  平安#接龙\n\n6月26日 报平安💪🏻\n例 张三 36.5 正常\n\n"
+    "1. 赵敏 36.4 正常\n在校\n2. 周芷若 36.6 正常\n3. 小昭 36.5"
+)
+
+
+def _range(entry: str) -> str:
+    units = TITLE.encode("utf-16-le")
+    start = units.find(entry.encode("utf-16-le")) // 2
+    return f"{start}-{len(entry.encode('utf-16-le')) // 2}"
+
+
+REAL_SHAPED = (
+    'zwg964848042:\n<?xml version="1.0"?>\n<msg>\n\t<appmsg appid="" sdkver="0">\n'
+    f"\t\t<title>{TITLE}</title>\n\t\t<des />\n\t\t<type>53</type>\n"
+    "\t\t<extinfo>\n\t\t\t<solitaire_info><![CDATA[<solitaire><tt>0-40</tt><s>.</s>"
+    "<au>wxid_raa06</au><hrt>1</hrt><loss>0</loss><content><s>3</s>"
+    f"<i><u>wxid_raa06</u><h>0</h><s>.</s><t>1687786648</t><r>{_range('赵敏 36.4 正常')}</r></i>"
+    f"<i><u>wxid_6xtgy</u><h>0</h><s>.</s><t>1687787631</t><r>{_range('周芷若 36.6 正常')}</r></i>"
+    f"<i><u>zwg964848042</u><h>0</h><s>.</s><t>1687793742</t><r>{_range('小昭 36.5')}</r></i>"
+    "</content></solitaire>]]></solitaire_info>\n\t\t</extinfo>\n\t</appmsg>\n"
+    "\t<fromusername>zwg964848042</fromusername>\n</msg>\n"
+)
+
+
+def test_solitaire_text_and_authors_from_a_real_shaped_appmsg():
+    chain = parse_solitaire(REAL_SHAPED)
+    assert chain is not None
+    assert chain.text == TITLE
+    assert chain.line_authors == {1: "wxid_raa06", 2: "wxid_6xtgy", 3: "zwg964848042"}
+
+
+def test_solitaire_numbers_come_from_the_text_not_the_item_order():
+    # a puppet that lists items out of order still maps each entry to its author
+    text = REAL_SHAPED.replace(
+        f"<r>{_range('赵敏 36.4 正常')}</r>", f"<r>{_range('小昭 36.5')}</r>", 1
+    ).replace("zwg964848042</u>", "wxid_third</u>")
+    chain = parse_solitaire(text)
+    assert chain is not None
+    assert chain.line_authors[3] == "wxid_raa06"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "张三 36.5 正常",
+        "<msg><appmsg><title>链接</title><type>5</type></appmsg></msg>",  # a shared link
+        "<msg><appmsg><title>#接龙</title><type>53</type>",  # cut off: not XML
+        "<msg>" + "x" * 1_000_001 + "</msg>appmsg",
+    ],
+)
+def test_non_solitaire_texts_are_not_chains(text):
+    assert parse_solitaire(text) is None
+
+
+def test_solitaire_without_info_still_gives_the_list_text():
+    xml = "<msg><appmsg><title>#接龙\n1. 张三</title><type>53</type></appmsg></msg>"
+    chain = parse_solitaire(xml)
+    assert chain is not None and chain.text == "#接龙\n1. 张三" and chain.line_authors == {}
+
+
+def test_message_time_accepts_seconds_and_milliseconds():
+    assert message_time(1581292800, TZ) == datetime(2020, 2, 10, 8, 0, tzinfo=TZ)
+    assert message_time(1581292800500, TZ) == datetime(2020, 2, 10, 8, 0, 0, 500000, tzinfo=TZ)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("@平安小助手\u2005/缺报", "/缺报"),
+        ("@小助手 张三 36.5", "张三 36.5"),
+        ("@平安小助手张三", "@平安小助手张三"),  # not a mention boundary: left alone
+        ("@李四\u2005你报了吗", "@李四\u2005你报了吗"),  # someone else's @ stays
+    ],
+)
+def test_strip_self_mention(text, expected):
+    assert strip_self_mention(text, ["平安小助手", "小助手"]) == expected
+
+
+def test_mention_prefix_is_what_wechat_shows():
+    assert mention_prefix(["张三", "李四"]) == "@张三\u2005@李四\u2005"
+
+
+def test_name_tokens_see_through_decorations():
+    assert "张三" in name_tokens("计科1班-张三")
+    assert "张三" in name_tokens("张三（班长）")
+    assert "张三" in name_tokens("21级 张三")
+    assert name_tokens("  ") == set()
+
+
+def test_sni_comes_from_the_token_prefix():
+    assert sni_from_token("insecure_2b6a7b9c-1111") == "insecure"
+    assert sni_from_token("puppet_paimon_uuid") == "puppet_paimon"
+    assert sni_from_token("2b6a7b9c-1111") is None
+
+
+@pytest.fixture
+async def directory():
+    async def hosties(request: web.Request) -> web.Response:
+        token = request.match_info["token"]
+        if token == "known":
+            return web.json_response({"host": "10.0.0.8", "port": 8788})
+        if token == "old":
+            return web.json_response({"ip": "10.0.0.9", "port": 9001})
+        if token == "parked":
+            return web.json_response({"ip": "0.0.0.0", "port": 0})
+        return web.Response(status=404)
+
+    app = web.Application()
+    app.router.add_get("/v0/hosties/{token}", hosties)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]
+    yield f"http://127.0.0.1:{port}/v0/hosties/{{token}}"
+    await runner.cleanup()
+
+
+async def test_discovery_resolves_a_token_to_an_endpoint(directory):
+    assert await discover_endpoint(directory, "known") == "10.0.0.8:8788"
+    assert await discover_endpoint(directory, "old") == "10.0.0.9:9001"
+    with pytest.raises(DiscoveryFailed, match="does not know this token"):
+        await discover_endpoint(directory, "unknown")
+    with pytest.raises(DiscoveryFailed, match="no endpoint"):
+        await discover_endpoint(directory, "parked")
+
+
+def test_config_takes_tls_options_and_refuses_an_empty_token():
+    conn = WechatyConnection(token="t", endpoint="gw:8788", tls=True, tls_ca_cert="ca.pem")
+    assert conn.tls and conn.tls_ca_cert == "ca.pem" and conn.rpc_timeout_s == 30
+    with pytest.raises(ValueError):
+        WechatyConnection(token="")
+    assert WechatyConnection(token="t", endpoint="[::1]:8788").endpoint == "[::1]:8788"
+    for bad in ("127.0.0.1", "gw:0", "gw:70000", "http://gw:8788"):
+        with pytest.raises(ValueError, match="expected host:port"):
+            WechatyConnection(token="t", endpoint=bad)
+
+
+@pytest.mark.skipif(sys.version_info >= (3, 13), reason="the SDK needs telnetlib")
+def test_compat_patches_and_quiet_sdk_loggers(tmp_path, monkeypatch):
+    from bot.adapters.wechaty.compat import load
+
+    sdk = load()
+    options = sdk.PuppetOptions()
+    assert hash(options) == hash(options)  # hashable, so WechatyOptions could be defined
+    import urllib3
+
+    assert urllib3.get_host("http://example.com:8080/x") == ("http", "example.com", 8080)
+    room_logger = logging.getLogger("Room")
+    assert room_logger.propagate and not room_logger.handlers
+    assert room_logger.getEffectiveLevel() >= logging.WARNING  # no message text at INFO
+
+
+def _roster(db, stamp):
+    db.execute(
+        "INSERT INTO nodes (id, path, name, kind, parent_id) VALUES "
+        "(1, '计算机学院', '计算机学院', 'college', NULL),"
+        "(2, '计算机学院/2021级', '2021级', 'grade', 1),"
+        "(3, '计算机学院/2021级/计科1班', '计科1班', 'class', 2),"
+        "(4, '计算机学院/2021级/计科2班', '计科2班', 'class', 2)"
+    )
+    people = [
+        ("s1", "张三", 3, "学生"),
+        ("s2", "张三", 3, "学生"),  # two 张三 in one class
+        ("s3", "李四", 3, "学生"),
+        ("s4", "王五", 4, "学生"),  # another class
+        ("t1", "赵老师", None, "辅导员"),
+    ]
+    for pid, name, class_id, role in people:
+        db.execute(
+            "INSERT INTO people (id, name, role, class_id, updated_at) VALUES (?, ?, ?, ?, ?)",
+            [pid, name, role, class_id, stamp],
+        )
+    db.execute("INSERT INTO responsibilities (person_id, node_id) VALUES ('t1', 2)")
+    db.execute(
+        "INSERT INTO accounts (platform, account_id, person_id, created_at) "
+        "VALUES ('wechat', 'wxid_old_ls', 's3', ?)",
+        [stamp],
+    )
+
+
+def test_binding_settles_only_certain_matches(db, clock):
+    from bot.adapters.wechaty.members import MemberNames, bind_members
+
+    stamp = clock.now().isoformat()
+    _roster(db, stamp)
+    members = [
+        MemberNames("wxid_zs", "张三", ("张三",)),  # two people named 张三: ambiguous
+        MemberNames("wxid_ls", "李四", ("李四",)),  # 李四 has another account: conflict
+        MemberNames("wxid_ww", "王五", ("王五",)),  # not in this class: unmatched
+        MemberNames("wxid_t", "赵老师（辅导员）", ("赵老师（辅导员）", "Zhao")),  # staff above
+        MemberNames("wxid_old_ls", "李四", ("李四",)),  # already bound: left alone
+    ]
+    with db.conn:
+        result = bind_members(db, "wechat", "R@chatroom", 3, members, clock.now())
+    assert result.bound == [("wxid_t", "t1")]
+    assert result.already_bound == ["wxid_old_ls"]
+    assert result.unmatched == ["wxid_ww"]
+    assert sorted(result.review) == [
+        ("wxid_ls", "conflict", ["s3"]),
+        ("wxid_zs", "ambiguous", ["s1", "s2"]),
+    ]
+    # a second run changes nothing and duplicates nothing
+    with db.conn:
+        again = bind_members(db, "wechat", "R@chatroom", 3, members, clock.now())
+    assert again.bound == [] and "wxid_t" in again.already_bound
+    assert db.execute("SELECT count(*) FROM account_reviews").fetchone()[0] == 2
