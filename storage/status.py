@@ -151,23 +151,42 @@ _STUDENTS = "p.active = 1 AND p.class_id IS NOT NULL"
 
 
 def unit_counts(db: sqlite_utils.Database, day: str, unit: str = "class_id") -> dict[int, Counts]:
-    """Counts per class (unit='class_id') or per dorm (unit='dorm_id'): one GROUP BY."""
+    """Counts per class (unit='class_id') or per dorm (unit='dorm_id').
+
+    Three GROUP BYs, each driven by its smallest side (CROSS JOIN fixes SQLite's join
+    order): active students per unit, the day's reports per unit, leaves per unit; then
+    expected = students - on leave, reported = reports - reports of people on leave.
+    """
     if unit not in ("class_id", "dorm_id"):
         raise ValueError(unit)
-    sql = f"""
-        WITH on_leave AS ({_LEAVE})
-        SELECT p.{unit},
-               COUNT(*) - COUNT(l.person_id),
-               SUM(r.person_id IS NOT NULL AND l.person_id IS NULL),
-               COUNT(l.person_id),
-               SUM(COALESCE(r.abnormal, 0) = 1)
-        FROM people p
-        LEFT JOIN on_leave l ON l.person_id = p.id
-        LEFT JOIN reports r ON r.person_id = p.id AND r.day = :day
-        WHERE {_STUDENTS} AND p.{unit} IS NOT NULL
-        GROUP BY p.{unit}
-    """
-    return {row[0]: Counts(*row[1:]) for row in db.execute(sql, {"day": day})}
+    args = {"day": day}
+    out: dict[int, Counts] = {}
+    for key, students in db.execute(
+        f"SELECT p.{unit}, COUNT(*) FROM people p WHERE {_STUDENTS} AND p.{unit} IS NOT NULL"
+        f" GROUP BY p.{unit}"
+    ):
+        out[key] = Counts(expected=students)
+    for key, reports, abnormal in db.execute(
+        f"""SELECT p.{unit}, COUNT(*), SUM(r.abnormal = 1)
+            FROM reports r CROSS JOIN people p ON p.id = r.person_id
+            WHERE r.day = :day AND {_STUDENTS} AND p.{unit} IS NOT NULL
+            GROUP BY p.{unit}""",
+        args,
+    ):
+        out[key].reported, out[key].abnormal = reports, abnormal or 0
+    for key, on_leave, reported in db.execute(
+        f"""SELECT p.{unit}, COUNT(*), COUNT(r.person_id)
+            FROM ({_LEAVE}) l CROSS JOIN people p ON p.id = l.person_id
+            LEFT JOIN reports r ON r.person_id = p.id AND r.day = :day
+            WHERE {_STUDENTS} AND p.{unit} IS NOT NULL
+            GROUP BY p.{unit}""",
+        args,
+    ):
+        c = out[key]
+        c.expected -= on_leave
+        c.reported -= reported
+        c.on_leave = on_leave
+    return out
 
 
 class DayStatus:
@@ -190,36 +209,34 @@ class DayStatus:
         self._previous_units = unit_counts(db, previous_day) if previous_day else None
         self._rolled: dict[int, Counts] = {}
         self._rolled_previous: dict[int, Counts] = {}
+        self._db = db
+        self._on_leave: set[str] = set()
+        self._missing: dict[int, list[Student]] | None = None  # loaded on first use
         self._load_lists(db)
 
     def _load_lists(self, db: sqlite_utils.Database) -> None:
         args = {"day": self.day}
-        self._missing: dict[int, list[Student]] = defaultdict(list)
-        for pid, name, class_id, dorm_id, nags, accounts in db.execute(
+        self._leave: dict[int, list[LeaveCase]] = defaultdict(list)
+        for pid, name, class_id, dorm_id, reason, end_day in db.execute(
             f"""
-            WITH on_leave AS ({_LEAVE})
-            SELECT p.id, p.name, p.class_id, p.dorm_id, p.private_nags,
-                   (SELECT json_group_array(json_array(a.platform, a.account_id))
-                    FROM accounts a WHERE a.person_id = p.id AND a.confirmed = 1)
-            FROM people p
-            WHERE {_STUDENTS}
-              AND NOT EXISTS (SELECT 1 FROM reports r WHERE r.person_id = p.id AND r.day = :day)
-              AND p.id NOT IN (SELECT person_id FROM on_leave)
-            ORDER BY p.class_id, p.id
+            SELECT p.id, p.name, p.class_id, p.dorm_id, l.reason, MAX(l.end_day)
+            FROM leaves l CROSS JOIN people p ON p.id = l.person_id
+            WHERE l.start_day <= :day AND l.end_day >= :day AND {_STUDENTS}
+            GROUP BY p.id ORDER BY p.class_id, p.id
             """,
             args,
         ):
-            accs = tuple(Account(str(pl), str(acc)) for pl, acc in json.loads(accounts))
-            student = Student(pid, name, class_id, accs, bool(nags))
-            self._missing[class_id].append(student)
+            case = LeaveCase(pid, name, class_id, reason, end_day)
+            self._on_leave.add(pid)
+            self._leave[class_id].append(case)
             if dorm_id is not None:
-                self._missing[dorm_id].append(student)
+                self._leave[dorm_id].append(case)
         self._abnormal: dict[int, list[AbnormalCase]] = defaultdict(list)
         for row in db.execute(
             f"""
             SELECT p.id, p.name, p.class_id, p.dorm_id, r.temperature, r.symptoms,
                    r.on_campus, r.province, r.isolation
-            FROM reports r JOIN people p ON p.id = r.person_id
+            FROM reports r CROSS JOIN people p ON p.id = r.person_id
             WHERE r.day = :day AND r.abnormal = 1 AND {_STUDENTS}
             ORDER BY p.class_id, p.id
             """,
@@ -233,20 +250,6 @@ class DayStatus:
             self._abnormal[row[2]].append(case)
             if row[3] is not None:
                 self._abnormal[row[3]].append(case)
-        self._leave: dict[int, list[LeaveCase]] = defaultdict(list)
-        for pid, name, class_id, dorm_id, reason, end_day in db.execute(
-            f"""
-            SELECT p.id, p.name, p.class_id, p.dorm_id, l.reason, MAX(l.end_day)
-            FROM leaves l JOIN people p ON p.id = l.person_id
-            WHERE l.start_day <= :day AND l.end_day >= :day AND {_STUDENTS}
-            GROUP BY p.id ORDER BY p.class_id, p.id
-            """,
-            args,
-        ):
-            case = LeaveCase(pid, name, class_id, reason, end_day)
-            self._leave[class_id].append(case)
-            if dorm_id is not None:
-                self._leave[dorm_id].append(case)
         self._tags: dict[int, dict[str, TagCounts]] = defaultdict(dict)
         for unit, tag, total, reported, abnormal in db.execute(
             f"""
@@ -261,6 +264,34 @@ class DayStatus:
             args,
         ):
             self._tags[unit][tag] = TagCounts(total, reported, abnormal)
+
+    def _missing_by_unit(self) -> dict[int, list[Student]]:
+        """The missing students with their accounts, per class and dorm (one query)."""
+        if self._missing is not None:
+            return self._missing
+        self._missing = defaultdict(list)
+        for pid, name, class_id, dorm_id, nags, accounts in self._db.execute(
+            f"""
+            SELECT p.id, p.name, p.class_id, p.dorm_id, p.private_nags,
+                   (SELECT group_concat(a.platform || char(9) || a.account_id, char(10))
+                    FROM accounts a WHERE a.person_id = p.id AND a.confirmed = 1)
+            FROM people p
+            WHERE {_STUDENTS}
+              AND NOT EXISTS (SELECT 1 FROM reports r WHERE r.person_id = p.id AND r.day = :day)
+            ORDER BY p.class_id, p.id
+            """,
+            {"day": self.day},
+        ):
+            if pid in self._on_leave:
+                continue
+            accs = tuple(
+                Account(*pair.split("\t", 1)) for pair in accounts.split("\n")
+            ) if accounts else ()  # fmt: skip
+            student = Student(pid, name, class_id, accs, bool(nags))
+            self._missing[class_id].append(student)
+            if dorm_id is not None:
+                self._missing[dorm_id].append(student)
+        return self._missing
 
     def subtree(self, node_id: int) -> list[int]:
         """The node and all its descendants, depth first."""
@@ -291,9 +322,14 @@ class DayStatus:
             return None
         return self._roll(node_id, self._previous_units, self._rolled_previous)
 
-    def node(self, node_id: int) -> NodeStatus:
-        """The full status of one node: counts, lists of its subtree, key groups, change."""
+    def node(self, node_id: int, *, missing: bool = True) -> NodeStatus:
+        """The full status of one node: counts, lists of its subtree, key groups, change.
+
+        `missing=False` leaves the missing list empty (a school-wide roll-up needs only the
+        count), sparing the one query that touches every student.
+        """
         ids = self.subtree(node_id)
+        by_unit = self._missing_by_unit() if missing else {}
         tags: dict[str, TagCounts] = {}
         for nid in ids:
             for tag, tc in self._tags.get(nid, {}).items():
@@ -305,7 +341,7 @@ class DayStatus:
             node=self.nodes[node_id],
             day=self.day,
             counts=self.counts(node_id),
-            missing=[s for nid in ids for s in self._missing.get(nid, ())],
+            missing=[s for nid in ids for s in by_unit.get(nid, ())],
             on_leave=[c for nid in ids for c in self._leave.get(nid, ())],
             abnormal=[c for nid in ids for c in self._abnormal.get(nid, ())],
             key_groups=dict(sorted(tags.items())),

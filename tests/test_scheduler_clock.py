@@ -1,0 +1,51 @@
+"""The clock-driven APScheduler itself: timer mode on a running clock, manual stepping."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta
+
+from bot.clock import FakeClock
+from schedules import Deps, build_scheduler
+from tests.schedules_helpers import TZ, at, config, outbox, small_school
+
+
+class OffsetClock:
+    """Wall-clock time shifted so that a chosen local time is a moment away."""
+
+    def __init__(self, reads: datetime) -> None:
+        self.tz = TZ
+        self._offset = reads - datetime.now(TZ)
+
+    def now(self) -> datetime:
+        return datetime.now(TZ) + self._offset
+
+
+async def test_timer_mode_fires_on_its_own_at_the_job_time(db, tmp_path):
+    small_school(db)
+    clock = OffsetClock(at("07:00") - timedelta(seconds=0.5))
+    scheduler = build_scheduler(Deps(db, config(), clock, tmp_path))  # APScheduler's own timer
+    scheduler.start()
+    try:
+        assert outbox(db) == []
+        async with asyncio.timeout(10):
+            while len(outbox(db)) < 2:
+                await asyncio.sleep(0.05)
+    finally:
+        scheduler.shutdown(wait=False)
+    assert sorted(r["target"] for r in outbox(db)) == ["700001", "700002"]
+    job = scheduler.get_job("opens@07:00")
+    assert job.next_run_time == at("07:00") + timedelta(days=1)
+
+
+async def test_run_next_steps_through_the_day(db, tmp_path):
+    small_school(db)
+    clock = FakeClock(at("06:00"))
+    scheduler = build_scheduler(Deps(db, config(), clock, tmp_path), manual=True)
+    scheduler.start()
+    steps = [await scheduler.run_next() for _ in range(3)]
+    scheduler.shutdown(wait=False)
+    assert [s.strftime("%H:%M") for s in steps] == ["07:00", "10:00", "12:00"]
+    assert clock.now() == at("12:00")
+    heads = [r["text"].split("】")[0] for r in outbox(db) if r["target"] == "700001"]
+    assert heads == ["【平安报告", "【平安报告提醒", "【平安报告提醒"]
