@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 
 from schedules.deps import Deps
 from schedules.nags import close_window, escalate, nag, open_window
@@ -60,7 +60,10 @@ async def fire_slot(deps: Deps, job: str, hhmm: str) -> int:
     firing at the same minute cannot interleave their writes; only the summary charts are
     rendered first, in a worker thread.
     """
-    day = deps.today()
+    now = deps.clock.now().astimezone(deps.config.tz)
+    day = now.date()
+    if now.strftime("%H:%M") < hhmm:  # fired just after midnight: yesterday's 23:59 slot
+        day -= timedelta(days=1)
     try:
         slots = slots_at(deps, job, hhmm, day)
         if job in ("summary", "duty") and slots:

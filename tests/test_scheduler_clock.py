@@ -49,3 +49,14 @@ async def test_run_next_steps_through_the_day(db, tmp_path):
     assert clock.now() == at("12:00")
     heads = [r["text"].split("】")[0] for r in outbox(db) if r["target"] == "700001"]
     assert heads == ["【平安报告", "【平安报告提醒", "【平安报告提醒"]
+
+
+async def test_a_slot_fired_late_after_midnight_counts_for_its_own_day(db, tmp_path):
+    from schedules.slots import fire_slot
+
+    small_school(db)
+    deps = Deps(db, config(), FakeClock(at("00:00", "2020-02-11")), tmp_path)
+    deps.config.checkin.summary = "23:59"
+    await fire_slot(deps, "summary", "23:59")
+    days = {d for (d,) in db.execute("SELECT DISTINCT day FROM job_runs")}
+    assert days == {"2020-02-10"}
