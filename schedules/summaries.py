@@ -29,6 +29,7 @@ from storage.status import (
     DayStatus,
     Node,
     NodeStatus,
+    TagCounts,
     day_status,
     history,
     save_daily_counts,
@@ -182,29 +183,36 @@ def summarize(deps: Deps, day: str, node_ids: list[int]) -> int:
     return run_batch(deps, "summary", day, node_ids, decide)
 
 
+#: The school as a whole when the roster has several roots (one per college) and no
+#: school node: a synthetic node for the duty roll-up's title.
+SCHOOL = Node(0, "全校", "全校", "school", None)
+
+
 def school_status(status: DayStatus) -> tuple[NodeStatus, list[tuple[str, Counts]]]:
-    """The whole school: the single root, or every root merged (one per college)."""
+    """The whole school without the missing list: the single root, or every root merged."""
     roots = status.roots()
     if len(roots) == 1:
         return status.node(roots[0], missing=False), _children(status, roots[0])
     parts = [status.node(r, missing=False) for r in roots]
-    counts, previous = Counts(), Counts() if all(p.previous for p in parts) else None
-    tags: dict = {}
-    for p in parts:
-        counts.add(p.counts)
-        if previous is not None and p.previous is not None:
-            previous.add(p.previous)
-        for tag, tc in p.key_groups.items():
-            acc = tags.setdefault(tag, type(tc)())
-            acc.total, acc.reported = acc.total + tc.total, acc.reported + tc.reported
+    counts = Counts()
+    previous: Counts | None = Counts() if all(p.previous for p in parts) else None
+    tags: dict[str, TagCounts] = {}
+    for part in parts:
+        counts.add(part.counts)
+        if previous is not None and part.previous is not None:
+            previous.add(part.previous)
+        for tag, tc in part.key_groups.items():
+            acc = tags.setdefault(tag, TagCounts())
+            acc.total += tc.total
+            acc.reported += tc.reported
             acc.abnormal += tc.abnormal
     merged = NodeStatus(
-        node=parts[0].node if parts else None,  # type: ignore[arg-type]
+        node=SCHOOL,
         day=status.day,
         counts=counts,
         missing=[],
-        on_leave=[x for p in parts for x in p.on_leave],
-        abnormal=[a for p in parts for a in p.abnormal],
+        on_leave=[x for part in parts for x in part.on_leave],
+        abnormal=[a for part in parts for a in part.abnormal],
         key_groups=dict(sorted(tags.items())),
         previous=previous,
     )
