@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from apscheduler.events import (
     EVENT_JOB_ERROR,
@@ -171,10 +171,6 @@ class ClockedScheduler(AsyncIOScheduler):
             return None
         await self.run_until(max(upcoming, self.clock.now()), timeout=timeout)
         return upcoming
-
-    async def advance(self, delta: timedelta, *, timeout: float = DRAIN_TIMEOUT_S) -> int:
-        """`run_until(now + delta)`."""
-        return await self.run_until(self.clock.now() + delta, timeout=timeout)
 
 
 class PinganScheduler(ClockedScheduler):
