@@ -210,8 +210,22 @@ V1_CORE = """
         );
 """
 
+V2_BINDING_REVIEWS = """
+        CREATE TABLE binding_reviews (           -- chat members we would not bind by guessing
+            platform TEXT NOT NULL,
+            chat_id TEXT NOT NULL,
+            account_id TEXT NOT NULL,
+            display_name TEXT NOT NULL,
+            candidates TEXT NOT NULL DEFAULT '[]',  -- JSON list of person ids
+            reason TEXT NOT NULL,
+            seen_at TEXT NOT NULL,
+            PRIMARY KEY (platform, chat_id, account_id)
+        );
+"""
+
 MIGRATIONS: list[str] = [
     V1_CORE,
+    V2_BINDING_REVIEWS,
 ]
 
 
