@@ -210,7 +210,16 @@ V1_CORE = """
         );
 """
 
-V2_BINDING_REVIEWS = """
+# Schedules: what each job run did, so an admin (and the dashboard) can see why a nag was
+# skipped or caught up, and how many messages it queued.
+V2_JOB_OUTCOME = """
+        ALTER TABLE job_runs ADD COLUMN outcome TEXT;
+        ALTER TABLE job_runs ADD COLUMN messages INTEGER NOT NULL DEFAULT 0;
+        CREATE INDEX job_runs_day ON job_runs(day);
+"""
+
+# Chat members a member list could not bind with certainty (storage/bindings.py).
+V3_BINDING_REVIEWS = """
         CREATE TABLE binding_reviews (           -- chat members we would not bind by guessing
             platform TEXT NOT NULL,
             chat_id TEXT NOT NULL,
@@ -225,7 +234,8 @@ V2_BINDING_REVIEWS = """
 
 MIGRATIONS: list[str] = [
     V1_CORE,
-    V2_BINDING_REVIEWS,
+    V2_JOB_OUTCOME,
+    V3_BINDING_REVIEWS,
 ]
 
 

@@ -1,0 +1,53 @@
+"""SimTransport: the outbox's target in the simulator; it records instead of sending."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from pathlib import Path
+
+from bot.adapters.sim.transcript import BOT_NAME, PRIVATE, Line, Transcript
+from bot.clock import Clock
+from bot.messages import OutgoingMessage
+
+
+class SimTransport:
+    """Implements bot.transport.Transport for platform `sim`.
+
+    Mentions are account ids; the transcript shows them as `@姓名` (through `name_of`), the
+    way a chat client renders them, so a reader can check who was nagged. The demo also
+    stands one in for `qq` and `wechat`, where staff get their private messages.
+    """
+
+    def __init__(
+        self,
+        transcript: Transcript,
+        clock: Clock,
+        name_of: Callable[[str], str],
+        account: str = "",
+        platform: str = "sim",
+    ) -> None:
+        self.platform = platform
+        self.transcript = transcript
+        self.clock = clock
+        self.name_of = name_of
+        self.account = account
+        self.sent: list[OutgoingMessage] = []
+        self._ids = itertools.count(1)
+
+    async def send(self, message: OutgoingMessage) -> str:
+        self.sent.append(message)
+        text = message.text
+        if message.mentions:
+            at = " ".join(f"@{self.name_of(m)}" for m in message.mentions)
+            text = f"{at} {text}"
+        attachment = message.image_path or message.file_path
+        if attachment:  # as a chat client shows it: the file, not where it was on disk
+            text = f"{text} [{'图片' if message.image_path else '文件'} {Path(attachment).name}]"
+        if message.chat_type == "group":
+            chat, who = message.target, BOT_NAME
+        else:  # every private chat in one block of the transcript, addressed by name
+            via = "" if self.platform == "sim" else f"（{self.platform}）"
+            chat, who = PRIVATE, f"{BOT_NAME} → {self.name_of(message.target)}{via}"
+        self.transcript.add(Line(self.clock.now(), chat, who, text, from_bot=True))
+        return f"sim-{next(self._ids)}"
