@@ -39,6 +39,7 @@ AccountSink = Callable[[OneBotAccount], None]
 # Messages waiting for the core; when full, reading from the sockets pauses (backpressure).
 QUEUE_SIZE = 1000
 STOP_TIMEOUT_S = 3.0
+HANDLER_TIMEOUT_S = 60.0  # one message stuck in the core must not stop the next
 
 
 def to_incoming(event: MessageEvent, tz: tzinfo) -> IncomingMessage:
@@ -173,7 +174,9 @@ class OneBotAdapter:
         while True:
             message = await self._queue.get()
             try:
-                await self.on_message(message)
+                await asyncio.wait_for(self.on_message(message), HANDLER_TIMEOUT_S)
+            except TimeoutError:
+                log.error("handling %s took over %.0fs; going on", message.key, HANDLER_TIMEOUT_S)
             except Exception:
                 log.exception("handling %s failed; continuing with the next message", message.key)
 
