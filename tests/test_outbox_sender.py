@@ -251,3 +251,15 @@ async def test_run_loop_delivers_when_woken_and_stops_cleanly(db, qq):
     await until(lambda: len(peer.delivered) == 1, timeout=3)
     await asyncio.wait_for(sender.stop(), 5)
     assert task.done()
+
+
+async def test_a_busy_group_does_not_hold_back_the_others(db, clock, qq):
+    account, peer = qq
+    for i in range(250):  # more than one query's worth of rows, all for one group
+        queue(db, clock, target="700001", text=f"notice {i}")
+    queue(db, clock, target="700002", text="for the other group")
+    limits = RateLimits(per_group_interval_s=1.0, per_account_per_minute=1000)
+    sender = OutboxSender(db, account, limits, clock, unassigned=True, sleep=fake_sleep(clock))
+    for _ in range(3):
+        await sender.step()
+    assert [d.target for d in peer.delivered] == [700001, 700002]

@@ -97,22 +97,21 @@ class OutboxSender:
     async def step(self) -> Step:
         """Send at most one platform message (possibly several batched rows)."""
         now = self.clock.now()
+        platform, account = self.transport.platform, self.transport.account
+        waiting = self.limiter.waiting_targets(now)
         rows = store.due(
-            self.db,
-            self.transport.platform,
-            self.transport.account,
-            now,
-            unassigned=self.unassigned,
+            self.db, platform, account, now, unassigned=self.unassigned, skip_targets=list(waiting)
         )
         if not rows:
+            if waiting and store.due(
+                self.db, platform, account, now, unassigned=self.unassigned, limit=1
+            ):
+                return Step(wait=min(waiting.values()))  # only rate-limited chats have work
             return Step(idle=True)
         wait = self.limiter.account_wait(now)
         if wait > 0:
             return Step(wait=wait)
-        waits = {r["target"]: self.limiter.target_wait(r["target"], now) for r in rows}
-        row = next((r for r in rows if waits[r["target"]] == 0), None)
-        if row is None:
-            return Step(wait=min(waits.values()))
+        row = rows[0]
         if len(row["mentions"]) > self.limits.max_mentions:
             with self.db.conn:
                 store.split_mentions(self.db, row, self.limits.max_mentions)

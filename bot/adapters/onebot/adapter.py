@@ -150,8 +150,8 @@ class OneBotAdapter:
 
     # -- events ----------------------------------------------------------------------------
 
-    def on_event(self, conn: Connection, event: Decoded) -> None:
-        """Called by a connection for each decoded event, synchronously, in arrival order."""
+    async def on_event(self, conn: Connection, event: Decoded) -> None:
+        """Called by a connection for each decoded event, in arrival order."""
         if conn.self_id is not None and conn not in self.account(conn.self_id).connections():
             self.attach(conn)  # a forward connection that just learned its account
         if isinstance(event, HeartbeatMetaEvent):
@@ -164,11 +164,7 @@ class OneBotAdapter:
             if isinstance(event, GroupMessageEvent) and event.anonymous:
                 log.debug("%s: anonymous group message ignored", conn.label)
                 return
-            message = to_incoming(event, self.tz)
-            try:
-                self._queue.put_nowait(message)
-            except asyncio.QueueFull:
-                log.error("core is %d messages behind; dropping %s", QUEUE_SIZE, message.key)
+            await self._queue.put(to_incoming(event, self.tz))
 
     async def _dispatch(self) -> None:
         while True:
