@@ -20,6 +20,7 @@ import sqlite_utils
 from bot.clock import Clock
 from bot.config import Config
 from bot.messages import IncomingMessage
+from bot.outbox.routes import Routes
 from bot.outbox.sender import OutboxSender
 from bot.transport import Transport
 
@@ -53,6 +54,7 @@ class App:
         self.pipeline: MessageHandler = _no_pipeline
         self.components: list[Component] = []
         self.senders: dict[tuple[str, str], OutboxSender] = {}
+        self.routes = Routes()  # which account is in which group (bot/members.py fills it)
         self._default_for: set[str] = set()  # platforms whose account-less rows have a sender
         self._started: list[Component] = []
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -88,7 +90,12 @@ class App:
                 transport.account or "(default)",
             )
         sender = OutboxSender(
-            self.db, transport, self.config.outbox, self.clock, unassigned=unassigned
+            self.db,
+            transport,
+            self.config.outbox,
+            self.clock,
+            unassigned=unassigned,
+            routes=self.routes,
         )
         self.senders[key] = sender
         if self._running:

@@ -22,7 +22,7 @@ from aiohttp import web
 from bot.app import App, Component
 from bot.clock import Clock, SystemClock
 from bot.config import Config
-from bot.members import bind_qq_groups, bind_wechat_groups
+from bot.members import bind_wechat_groups, learn_qq_account
 from handlers.pipeline import Pipeline
 from schedules import Deps, build_scheduler
 from storage.db import open_db
@@ -62,7 +62,7 @@ def _onebot(app: App) -> None:
 
     def ready(account) -> None:
         app.add_transport(account)
-        app.spawn(bind_qq_groups(app, account), f"qq {account.account} member lists")
+        app.spawn(learn_qq_account(app, account), f"qq {account.account} groups and members")
 
     adapter = OneBotAdapter(
         app.config.adapters.onebot, on_message=app.handle, on_account=ready, tz=app.config.tz

@@ -1,5 +1,7 @@
-"""Reading each bound group's member list when an account connects, to bind members to the
-roster (certain matches) or queue them for review (storage/bindings.py).
+"""What pingan learns when a chat account connects: which groups it is in (so account-less
+group messages go through an account that can post there, bot/outbox/routes.py), and each
+configured group's member list, to bind members to the roster (certain matches) or queue them
+for review (storage/bindings.py).
 
 Runs at every (re)connect of an account, so students who joined a group since are picked up
 at the next restart or reconnect; `/绑定` covers the rest. Only counts are logged: member
@@ -20,11 +22,24 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-async def bind_qq_groups(app: App, account: OneBotAccount) -> None:
+async def learn_qq_account(app: App, account: OneBotAccount) -> None:
+    """Which groups the account is in (for routing), then the member lists of the
+    configured groups among them."""
     from bot.adapters.onebot.exception import OneBotError
 
+    try:
+        joined: set[str] | None = set(await account.get_group_list())
+    except OneBotError as e:
+        log.info(
+            "QQ %s: get_group_list failed (%s); trying every configured group", account.account, e
+        )
+        joined = None
+    else:
+        app.routes.set("qq", account.account, joined)
+        app.wake_senders()
+        log.info("QQ %s is in %d groups", account.account, len(joined))
     for group in app.config.groups:
-        if group.platform != "qq":
+        if group.platform != "qq" or (joined is not None and group.chat not in joined):
             continue
         try:
             members = await account.get_group_member_list(group.chat)

@@ -12,6 +12,7 @@ from bot.adapters.onebot import OneBotAdapter
 from bot.clock import FakeClock
 from bot.config import OneBotConnection, RateLimits
 from bot.messages import OutgoingMessage
+from bot.outbox.routes import Routes
 from bot.outbox.sender import OutboxSender
 from storage import outbox as store
 from storage.db import open_db
@@ -263,3 +264,38 @@ async def test_a_busy_group_does_not_hold_back_the_others(db, clock, qq):
     for _ in range(3):
         await sender.step()
     assert [d.target for d in peer.delivered] == [700001, 700002]
+
+
+async def test_account_less_group_messages_go_through_an_account_in_that_group(db, clock):
+    adapter = OneBotAdapter([OneBotConnection(mode="reverse_ws", port=0)], on_message=_noop)
+    await adapter.start()
+    url = f"ws://127.0.0.1:{adapter.servers[0].port}/onebot/v11/ws"
+    first = OneBotPeer(self_id=10001, members={1: []})
+    second = OneBotPeer(self_id=10002, members={2: []})
+    try:
+        for peer in (first, second):
+            await peer.connect(url)
+        await until(lambda: all(a.connected for a in adapter.accounts.values()))
+        a, b = adapter.accounts["10001"], adapter.accounts["10002"]
+        routes = Routes()
+        for account in (a, b):
+            routes.set("qq", account.account, await account.get_group_list())
+        queue(db, clock, target="1", text="to group 1")
+        queue(db, clock, target="2", text="to group 2")
+        queue(db, clock, target="3", text="to a group nobody knows")
+        queue(db, clock, target="20001", text="private", chat_type="private")
+        default = OutboxSender(db, a, RateLimits(), clock, unassigned=True, routes=routes)
+        other = OutboxSender(db, b, RateLimits(), clock, routes=routes)
+        assert await default.drain() == 3
+        assert await other.drain() == 1
+        assert sorted(d.text for d in first.delivered) == [
+            "private",
+            "to a group nobody knows",
+            "to group 1",
+        ]
+        assert [d.text for d in second.delivered] == ["to group 2"]
+        assert {r["text"]: r["account"] for r in db["outbox"].rows}["to group 2"] == "10002"
+    finally:
+        await first.close()
+        await second.close()
+        await adapter.stop()
