@@ -97,6 +97,12 @@ async def test_run_takes_messages_sends_the_outbox_and_stops(tmp_path):
             assert kind == "checkin"
             assert _count(db, "reports") == 1
             await until(lambda: _count(db, "account_reviews") == 1, timeout=10)
+            # someone the roster does not know: the core answers in the group, with an @
+            await peer.push(peer.group_message(700001, 40001, [text("36.8 正常 在校")], card="?"))
+            await until(lambda: any(d.mentions == ["40001"] for d in peer.delivered), 10)
+            answer = next(d for d in peer.delivered if d.mentions == ["40001"])
+            assert answer.action == "send_group_msg" and answer.target == 700001
+            assert "花名册" in answer.text
             with db.conn:  # what a scheduled nag queues: no account, a mention
                 enqueue(
                     db,
