@@ -24,6 +24,7 @@ def run(args: argparse.Namespace) -> int:
     root = logging.getLogger()
     if root.level > logging.INFO:  # a service says what it is doing; -v gives DEBUG
         root.setLevel(logging.INFO)
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)  # a line per job added
     return asyncio.run(serve(config))
 
 
