@@ -39,6 +39,7 @@ AccountSink = Callable[[OneBotAccount], None]
 # Messages waiting for the core; when full, reading from the sockets pauses (backpressure).
 QUEUE_SIZE = 1000
 STOP_TIMEOUT_S = 3.0
+DRAIN_TIMEOUT_S = 2.0  # at stop, for messages already received
 HANDLER_TIMEOUT_S = 60.0  # one message stuck in the core must not stop the next
 
 
@@ -106,9 +107,17 @@ class OneBotAdapter:
                 self._spawn(client.run(), f"onebot forward {config.url}")
 
     async def stop(self) -> None:
+        """Close every link, let the core finish the messages already received, stop."""
+        for client in self.clients:
+            if client.connection is not None:
+                await client.connection.close()
         for account in self.accounts.values():
             for conn in account.connections():
                 await conn.close()
+        try:  # received means the platform will not send it again: hand it to the core
+            await asyncio.wait_for(self._queue.join(), DRAIN_TIMEOUT_S)
+        except TimeoutError:
+            log.error("%d received messages not handled at stop", self._queue.qsize())
         for task in self._tasks:
             task.cancel()
         if self._tasks:
@@ -175,6 +184,8 @@ class OneBotAdapter:
                 log.error("handling %s took over %.0fs; going on", message.key, HANDLER_TIMEOUT_S)
             except Exception:
                 log.exception("handling %s failed; continuing with the next message", message.key)
+            finally:
+                self._queue.task_done()
 
     def _spawn(self, coro: Awaitable[None], name: str) -> None:
         task = asyncio.ensure_future(coro)
