@@ -46,6 +46,23 @@ def enqueue(db: sqlite_utils.Database, message: OutgoingMessage, now: datetime) 
 # "unconfirmed" after a crash is the at-least-once window: it may have gone out.
 
 UNCONFIRMED = "unconfirmed: sent, no confirmation yet"
+UNCERTAIN = "uncertain: "  # prefix of last_error when an attempt may have been delivered
+
+
+def maybe_delivered(row: dict) -> bool:
+    """The last attempt went out without an answer (lost link, timeout, crash)."""
+    error = row.get("last_error") or ""
+    return error.startswith(UNCONFIRMED) or error.startswith(UNCERTAIN)
+
+
+def platform_id_used(db: sqlite_utils.Database, platform: str, platform_message_id: str) -> bool:
+    return (
+        db.execute(
+            "SELECT 1 FROM outbox WHERE platform = ? AND platform_message_id = ? LIMIT 1",
+            [platform, platform_message_id],
+        ).fetchone()
+        is not None
+    )
 
 
 def due(

@@ -92,7 +92,7 @@ async def test_disconnect_before_confirmation_gives_exactly_one_delivery(db, clo
     assert await sender.drain() == 0
     row = rows(db)[msg]
     assert row["status"] == "pending" and row["attempts"] == 1
-    assert row["last_error"].startswith("DeliveryUncertain")
+    assert row["last_error"].startswith("uncertain: DeliveryUncertain")
     assert peer.delivered == []
     # while down: nothing is written and no attempt is spent
     clock.advance(timedelta(seconds=10))
@@ -105,6 +105,54 @@ async def test_disconnect_before_confirmation_gives_exactly_one_delivery(db, clo
     assert await sender.drain() == 0
     assert [d.text for d in peer.delivered] == ["今日平安报告已开始"]
     assert rows(db)[msg]["status"] == "sent" and rows(db)[msg]["attempts"] == 2
+
+
+@pytest.mark.parametrize("history", [True, False])
+async def test_posted_but_unanswered_is_not_posted_twice_when_history_shows_it(
+    db, clock, qq, history
+):
+    account, peer = qq
+    peer.history = history  # False: an implementation without get_group_msg_history
+    msg = queue(db, clock, text="请尽快报平安", mentions=["20001"])
+    peer.deliver_and_close = True  # QQ posts it, then the link drops before the answer
+    sender = OutboxSender(
+        db, account, RateLimits(), clock, unassigned=True, sleep=fake_sleep(clock)
+    )
+    assert await sender.drain() == 0
+    assert len(peer.delivered) == 1
+    await until(lambda: not account.connected)
+    await peer.connect(peer.url)
+    await until(lambda: account.connected)
+    clock.advance(timedelta(seconds=10))
+    assert await sender.drain() == 1
+    row = rows(db)[msg]
+    assert row["status"] == "sent"
+    if history:  # found in the group's history: marked sent, not posted again
+        assert len(peer.delivered) == 1
+        assert row["platform_message_id"] == str(peer.delivered[0].message_id)
+        assert row["attempts"] == 1
+    else:  # cannot tell: at-least-once, the group sees it twice
+        assert len(peer.delivered) == 2
+        assert row["attempts"] == 2
+
+
+async def test_an_identical_earlier_message_is_not_taken_for_the_lost_one(db, clock, qq):
+    account, peer = qq
+    queue(db, clock, text="收到", key="first")
+    sender = OutboxSender(
+        db, account, RateLimits(), clock, unassigned=True, sleep=fake_sleep(clock)
+    )
+    assert await sender.drain() == 1
+    second = queue(db, clock, text="收到", key="second")
+    peer.swallow_and_close = True  # this one never reaches the group
+    assert await sender.drain() == 0
+    await until(lambda: not account.connected)
+    await peer.connect(peer.url)
+    await until(lambda: account.connected)
+    clock.advance(timedelta(seconds=10))
+    assert await sender.drain() == 1
+    assert [d.text for d in peer.delivered] == ["收到", "收到"]
+    assert rows(db)[second]["platform_message_id"] == str(peer.delivered[1].message_id)
 
 
 async def test_rate_limits_per_group_and_per_account(db, clock, qq):
