@@ -159,8 +159,8 @@ class OneBotAccount:
         return "" if message_id is None else str(message_id)
 
     async def _upload(self, message: OutgoingMessage) -> None:
-        """Files are not in v11; upload_group_file / upload_private_file are the go-cqhttp
-        extension NapCat and Lagrange implement. `file` is a path on the implementation's
+        """Files are not in v11; upload_group_file / upload_private_file are a go-cqhttp
+        extension not every implementation has. `file` is a path on the implementation's
         machine, so this works when both share a filesystem; a 1404 marks it failed."""
         path = str(Path(message.file_path or "").resolve())
         name = Path(path).name
@@ -178,8 +178,8 @@ class OneBotAccount:
 
         The outbox asks this before re-sending a message whose first attempt went unanswered
         (the link dropped), so a message QQ did post is not posted twice. It reads the group's
-        recent history through get_group_msg_history, the go-cqhttp extension NapCat and
-        Lagrange implement; without it (1404) the answer is "none found" and the outbox
+        recent history through get_group_msg_history, a go-cqhttp extension NapCat and
+        LLOneBot provide; without it (1404) the answer is "none found" and the outbox
         re-sends (at-least-once).
         """
         if message.chat_type != "group":
