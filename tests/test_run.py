@@ -180,3 +180,32 @@ def _accepts(port: int) -> bool:
 
 def _count(db, table: str) -> int:
     return db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+
+
+async def test_a_component_that_fails_to_start_does_not_stop_the_others(db, clock):
+    from bot.app import App, Component
+    from bot.config import Config
+
+    events = []
+
+    async def broken() -> None:
+        raise OSError("port 8080 already in use")
+
+    async def record(what: str) -> None:
+        events.append(what)
+
+    async def hang() -> None:
+        await asyncio.sleep(3600)
+
+    app = App(Config(), db, clock)
+    app.components = [
+        Component("broken adapter", broken, lambda: record("broken stopped")),
+        Component("good adapter", lambda: record("good started"), lambda: record("good stopped")),
+        Component("slow to stop", lambda: record("slow started"), hang),
+    ]
+    await app.start()
+    assert events == ["good started", "slow started"]
+    started = time.monotonic()
+    await app.stop(timeout=1.0)
+    assert time.monotonic() - started < 2.0  # a component that hangs is cut off
+    assert "good stopped" in events and "broken stopped" not in events
