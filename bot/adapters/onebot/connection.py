@@ -110,8 +110,12 @@ class Connection:
                     break
                 if msg.type in (aiohttp.WSMsgType.TEXT, aiohttp.WSMsgType.BINARY):
                     event = self._on_frame(msg.data)
-                    if event is not None:
+                    if event is None:
+                        continue
+                    try:
                         await on_event(self, event)
+                    except Exception:  # one odd event must not cost the connection
+                        log.exception("%s: an event could not be handled", self.label)
                 elif msg.type == aiohttp.WSMsgType.ERROR:
                     log.warning("%s: protocol error, closing: %s", self.label, msg.data)
                     break
