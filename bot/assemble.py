@@ -37,7 +37,11 @@ def build_app(config: Config, clock: Clock | None = None) -> App:
     clock = clock or SystemClock(config.tz)
     # -- step 1: storage ------------------------------------------------------------------
     db = open_db(config.db_path)
-    prepare(db, config, clock.now())
+    try:
+        prepare(db, config, clock.now())
+    except Exception:
+        db.close()
+        raise
     app = App(config, db, clock)
     # -- step 2: the message pipeline (handlers/pipeline.py) -------------------------------
     pipeline = Pipeline(db, config, clock, on_queued=app.wake_senders)
