@@ -301,4 +301,5 @@ class OutboxSender:
         if waiter is None:
             await self._pause(self.limits.poll_s)
             return
-        await waiter(timeout=self.limits.poll_s * 5)
+        if not await waiter(timeout=self.limits.poll_s * 5):
+            await self._pause(self.limits.poll_s)  # a link being torn down: do not spin
