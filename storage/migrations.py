@@ -218,7 +218,8 @@ V2_JOB_OUTCOME = """
         CREATE INDEX job_runs_day ON job_runs(day);
 """
 
-# Chat accounts that member-list binding could not settle, for an admin to review.
+# Chat accounts a member-list binding could not settle, on any platform, for an admin to
+# review.
 V3_ACCOUNT_REVIEWS = """
         CREATE TABLE account_reviews (           -- chat accounts a binding could not settle
             platform TEXT NOT NULL,
