@@ -65,10 +65,7 @@ def _ensure_node(db: sqlite_utils.Database, path: str) -> int:
         return row[0]
     parts = path.split("/")
     parent = _ensure_node(db, "/".join(parts[:-1])) if len(parts) > 1 else None
-    if path.startswith("12栋"):
-        kind = "dorm"
-    else:
-        kind = ("college", "grade", "class")[len(parts) - 1]
+    kind = "dorm" if path.startswith("12栋") else ("college", "grade", "class")[len(parts) - 1]
     cur = db.execute(
         "INSERT INTO nodes (path, name, kind, parent_id) VALUES (?, ?, ?, ?)",
         [path, parts[-1], kind, parent],
