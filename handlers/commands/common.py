@@ -34,8 +34,13 @@ def parse_day(text: str, today: date) -> str:
     raise Unclear(f"日期看不懂：{text}（例如 2月10日 或 2020-02-10）")
 
 
-def looks_like_day(text: str) -> bool:
-    return text in RELATIVE or bool(ISO.match(text) or MONTH_DAY.match(text))
+def looks_like_day(text: str, today: date) -> bool:
+    """True for a real date (2月9日, 2-9); 36.8 is a temperature, not the 8th of month 36."""
+    try:
+        parse_day(text, today)
+    except Unclear:
+        return False
+    return True
 
 
 def md(day: str) -> str:
