@@ -3,8 +3,9 @@
 Counselors read the acknowledgement list to know who has seen a notice, so a false "yes" is
 worse than a miss: "1班的同学请注意" starts with 1 but acknowledges nothing. A message counts
 when, after width-folding, it is one or more acknowledgement words followed only by
-punctuation, emoji, 老师 and a few particles (老师 may also come first) ("收到老师！", "好的👌", "OK~", "1"); or a short
-line where a non-numeric word is set off by punctuation ("收到，马上填") and asks nothing.
+punctuation, emoji, 老师 and a few particles (老师 may also come first): "收到老师！",
+"好的👌", "OK~", "1"; or a short line where a non-numeric word is set off by punctuation
+("收到，马上填") and asks nothing.
 """
 
 from __future__ import annotations

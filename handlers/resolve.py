@@ -89,7 +89,8 @@ class Directory:
         primary-key lookup). An account waiting for a counselor's confirmation (/绑定 of a
         second account) does not count yet."""
         row = self.db.execute(
-            "SELECT person_id FROM accounts WHERE platform = ? AND account_id = ? AND confirmed = 1",
+            "SELECT person_id FROM accounts"
+            " WHERE platform = ? AND account_id = ? AND confirmed = 1",
             [platform, account_id],
         ).fetchone()
         return self.people.get(row[0]) if row else None

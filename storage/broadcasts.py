@@ -54,7 +54,8 @@ def create(
     remind_at: datetime | None,
 ) -> int:
     cursor = db.execute(
-        f"INSERT INTO broadcasts ({COLUMNS.removeprefix('id, ')}) VALUES (?, ?, ?, ?, ?, ?, ?, NULL)",
+        f"INSERT INTO broadcasts ({COLUMNS.removeprefix('id, ')})"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, NULL)",
         [
             author_id,
             scope_node_id,
@@ -104,7 +105,9 @@ def latest_for_nodes(db: sqlite_utils.Database, node_ids: set[int]) -> Broadcast
     return Broadcast(*row) if row else None
 
 
-def open_in_chat(db: sqlite_utils.Database, platform: str, chat_id: str, now: datetime) -> list[int]:
+def open_in_chat(
+    db: sqlite_utils.Database, platform: str, chat_id: str, now: datetime
+) -> list[int]:
     """Broadcasts sent to this chat whose acknowledgement window is still open."""
     stamp = now.isoformat()
     rows = db.execute(

@@ -43,9 +43,7 @@ def open_or_extend(
     return case, False
 
 
-def close(
-    db: sqlite_utils.Database, case_id: int, by: str, note: str, now: datetime
-) -> None:
+def close(db: sqlite_utils.Database, case_id: int, by: str, note: str, now: datetime) -> None:
     db.execute(
         "UPDATE cases SET status = 'closed', closed_at = ?, closed_by = ?, close_note = ?"
         " WHERE id = ? AND status = 'open'",

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-
 import pytest
 from openpyxl import load_workbook
 
-from tests.f7_helpers import School, audit_rows, outbox, report
+from tests.f7_helpers import School, audit_rows, report
 
 
 @pytest.fixture
@@ -60,7 +59,10 @@ def test_unbound_sender_is_told_to_bind(school):
 
 def test_late_report_by_the_counselor_is_marked_with_who(school):
     (sent,) = school.say("T001", "/补报 2021002 36.8 正常 在家")
-    assert sent.chat_type == "private" and sent.text == "已为李四（2021002）补报2月10日：36.8℃，正常，在家。"
+    assert (
+        sent.chat_type == "private"
+        and sent.text == "已为李四（2021002）补报2月10日：36.8℃，正常，在家。"
+    )
     row = school.db.execute(
         "SELECT temperature, abnormal, on_campus, source, posted_by, proxy FROM reports"
         " WHERE person_id = '2021002' AND day = '2020-02-10'"
@@ -144,7 +146,10 @@ def test_bind_with_a_wrong_name_is_refused_and_audited(school):
     (sent,) = school.say("uspy", "/绑定 2021004 李四")
     assert sent.text == "学号和姓名对不上花名册，请核对后重试。"
     assert audit_rows(school.db, "refused")[0]["actor"] == "sim:uspy"
-    assert school.db.execute("SELECT count(*) FROM accounts WHERE account_id = 'uspy'").fetchone()[0] == 0
+    assert (
+        school.db.execute("SELECT count(*) FROM accounts WHERE account_id = 'uspy'").fetchone()[0]
+        == 0
+    )
 
 
 def test_opting_out_of_private_reminders_and_back(school):
@@ -158,10 +163,14 @@ def test_opting_out_of_private_reminders_and_back(school):
 
 def test_key_group_tag_from_chat(school):
     (sent,) = school.say("T001", "/重点 2021002 湖北籍 2月8日")
-    assert sent.text == "已将李四（2021002）列入重点群体「湖北籍」，观察期 2月8日–2月21日（14天），期满自动结束。"
-    assert school.db.execute("SELECT tag, start_day, period_days, ended_day FROM tags").fetchall() == [
-        ("湖北籍", "2020-02-08", 14, None)
-    ]
+    assert (
+        sent.text
+        == "已将李四（2021002）列入重点群体「湖北籍」，观察期 2月8日–2月21日（14天），"
+        "期满自动结束。"
+    )
+    assert school.db.execute(
+        "SELECT tag, start_day, period_days, ended_day FROM tags"
+    ).fetchall() == [("湖北籍", "2020-02-08", 14, None)]
     (unknown,) = school.say("T001", "/重点 2021002 发烧")
     assert unknown.text.startswith("没有「发烧」这个标签；可用：湖北籍、留校")
     (ended,) = school.say("T001", "/重点 2021002 湖北籍 解除")
@@ -174,7 +183,11 @@ def test_export_in_chat_sends_the_workbook_privately(school):
     report(school.db, "2021002", "2020-02-10", temperature=37.6, abnormal=True, symptoms=["发热"])
     sent = school.say("T001", "/导出", "c21")
     file_msg = next(s for s in sent if s.file_path)
-    assert (file_msg.chat_type, file_msg.target, file_msg.text) == ("private", "uT001", "台账 2月10日")
+    assert (file_msg.chat_type, file_msg.target, file_msg.text) == (
+        "private",
+        "uT001",
+        "台账 2月10日",
+    )
     assert texts(sent)[-1] == "台账已私聊发送。"
     wb = load_workbook(file_msg.file_path)
     assert wb.sheetnames == ["汇总", "2021级-计科1班", "2021级-计科2班", "异常跟踪"]
@@ -189,7 +202,9 @@ def test_export_without_file_support_gives_the_dashboard_link(school):
     school.config.web.public_url = "https://pingan.example.edu"
     (sent,) = school.say("A001", "/导出 2月9日 2月10日")
     assert sent.chat_type == "private" and sent.file_path is None
-    assert sent.text.startswith("台账 2月9日–2月10日：https://pingan.example.edu/exports/台账_A001_")
+    assert sent.text.startswith(
+        "台账 2月9日–2月10日：https://pingan.example.edu/exports/台账_A001_"
+    )
 
 
 def test_close_case_by_command(school):

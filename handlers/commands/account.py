@@ -51,7 +51,14 @@ def bind_command(ctx: HandlerContext, args: str) -> None:
     ctx.db.execute(
         "INSERT INTO accounts (platform, account_id, person_id, display_name, confirmed, source,"
         " created_at) VALUES (?, ?, ?, ?, ?, '/绑定', ?)",
-        [msg.platform, msg.sender_id, student_id, msg.display_name, int(confirmed), now.isoformat()],
+        [
+            msg.platform,
+            msg.sender_id,
+            student_id,
+            msg.display_name,
+            int(confirmed),
+            now.isoformat(),
+        ],
     )
     audit(ctx.db, now, actor, "bind", person=student_id, confirmed=confirmed)
     if confirmed:

@@ -81,8 +81,8 @@ def top_nodes(ctx: HandlerContext, nodes: set[int]) -> list[NodeRef]:
         return []
     ids = sorted(nodes)
     rows = ctx.db.execute(
-        f"SELECT id, path, name, kind, parent_id FROM nodes WHERE id IN ({','.join('?' * len(ids))})"
-        " ORDER BY path",
+        "SELECT id, path, name, kind, parent_id FROM nodes"
+        f" WHERE id IN ({','.join('?' * len(ids))}) ORDER BY path",
         ids,
     ).fetchall()
     tops = [NodeRef(*r[:4]) for r in rows if r[4] not in nodes]
