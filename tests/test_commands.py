@@ -164,8 +164,7 @@ def test_opting_out_of_private_reminders_and_back(school):
 def test_key_group_tag_from_chat(school):
     (sent,) = school.say("T001", "/重点 2021002 湖北籍 2月8日")
     assert (
-        sent.text
-        == "已将李四（2021002）列入重点群体「湖北籍」，观察期 2月8日–2月21日（14天），"
+        sent.text == "已将李四（2021002）列入重点群体「湖北籍」，观察期 2月8日–2月21日（14天），"
         "期满自动结束。"
     )
     assert school.db.execute(
