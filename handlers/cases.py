@@ -19,7 +19,7 @@ from bot.config import Config
 from handlers.notify import send_private
 from handlers.permissions import responsible_counselors
 from storage import cases
-from storage.audit import audit
+from storage.audit import record
 from storage.keygroups import end_expired
 from storage.ledger import ISOLATION_LABELS
 
@@ -110,7 +110,7 @@ def close_case(
     db: sqlite_utils.Database, now: datetime, case: cases.OpenCase, by: str, note: str
 ) -> None:
     cases.close(db, case.id, by, note, now)
-    audit(db, now, by, "case_closed", case=case.id, person=case.person_id, note=note)
+    record(db, "case_closed", by, now, case=case.id, person=case.person_id, note=note)
 
 
 def morning(db: sqlite_utils.Database, config: Config, now: datetime) -> MorningRun:

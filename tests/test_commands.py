@@ -193,7 +193,8 @@ def test_export_in_chat_sends_the_workbook_privately(school):
     rows = {r[0]: r for r in wb["2021级-计科1班"].iter_rows(min_row=3, values_only=True)}
     assert rows["2021002"][4:6] == (37.6, "异常：发热")
     (row,) = audit_rows(school.db, "export")
-    assert (row["actor"], row["start"], row["end"]) == ("T001", "2020-02-10", "2020-02-10")
+    assert (row["actor"], row["via"], row["scope"]) == ("T001", "command", "计算机学院/2021级")
+    assert (row["day_from"], row["day_to"], row["rows"]) == ("2020-02-10", "2020-02-10", 6)
 
 
 def test_export_without_file_support_gives_the_dashboard_link(school):

@@ -105,7 +105,7 @@ def test_key_group_fourteen_day_ledger_and_automatic_end(school, tmp_path):
     out = tmp_path / "key.xlsx"
     with school.db.conn:
         export_ledger(school.db, node_ids={node_id(school.db, "计算机学院/2021级/计科1班")},
-                      days=days, path=out, actor="test", scope_label="计科1班",
+                      days=days, path=out, actor=None, via="cli", scope_label="计科1班",
                       now=school.clock.now())  # fmt: skip
     sheet = load_workbook(out)["重点-湖北籍"]
     rows = list(sheet.iter_rows(min_row=2, values_only=True))

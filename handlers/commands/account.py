@@ -7,7 +7,7 @@ from handlers.commands.registry import ANYONE, command
 from handlers.context import HandlerContext
 from handlers.notify import send_private
 from handlers.permissions import STAFF, STUDENT, refuse, responsible_counselors
-from storage.audit import audit
+from storage.audit import record
 
 PLATFORM_NAMES = {"qq": "QQ", "wechat": "微信", "sim": "模拟"}
 
@@ -60,7 +60,7 @@ def bind_command(ctx: HandlerContext, args: str) -> None:
             now.isoformat(),
         ],
     )
-    audit(ctx.db, now, actor, "bind", person=student_id, confirmed=confirmed)
+    record(ctx.db, "bind", actor, now, person=student_id, confirmed=confirmed)
     if confirmed:
         ctx.reply(f"绑定成功：{name}（{student_id}）。")
         return
@@ -98,14 +98,14 @@ def confirm_bind_command(ctx: HandlerContext, args: str) -> None:
     if cursor.rowcount == 0:
         ctx.reply(f"{student.name}（{student.id}）没有待确认的账号。")
         return
-    audit(ctx.db, ctx.clock.now(), sender(ctx).id, "bind_confirmed", person=student.id)
+    record(ctx.db, "bind_confirmed", sender(ctx).id, ctx.clock.now(), person=student.id)
     ctx.reply(f"已确认 {student.name}（{student.id}）的 {cursor.rowcount} 个账号。")
 
 
 def _set_nags(ctx: HandlerContext, on: bool) -> None:
     me = sender(ctx)
     ctx.db.execute("UPDATE people SET private_nags = ? WHERE id = ?", [int(on), me.id])
-    audit(ctx.db, ctx.clock.now(), me.id, "nags_on" if on else "nags_off")
+    record(ctx.db, "nags_on" if on else "nags_off", me.id, ctx.clock.now())
     if on:
         ctx.reply("已恢复私聊提醒。")
     elif me.role == STUDENT:

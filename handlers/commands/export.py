@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 
 from bot.messages import OutgoingMessage
-from handlers.commands.common import Unclear, md, parse_day, sender
+from handlers.commands.common import Unclear, md, parse_day, sender, top_nodes
 from handlers.commands.registry import command
 from handlers.context import HandlerContext
 from handlers.permissions import STAFF, scope
@@ -59,7 +59,8 @@ def export_command(ctx: HandlerContext, args: str) -> None:
         days=days,
         path=ctx.config.resolve(ctx.config.exports.dir) / name,
         actor=me.id,
-        scope_label="负责范围",
+        via="command",
+        scope_label=";".join(n.path for n in top_nodes(ctx, nodes)),
         now=now,
     )
     span = md(days[0]) if len(days) == 1 else f"{md(days[0])}–{md(days[-1])}"

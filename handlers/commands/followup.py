@@ -10,7 +10,7 @@ from handlers.commands.registry import command
 from handlers.context import HandlerContext
 from handlers.permissions import STAFF
 from storage import cases
-from storage.audit import audit
+from storage.audit import record
 from storage.keygroups import end_tag, set_tag
 
 END_WORDS = ("解除", "结束", "取消")
@@ -38,7 +38,7 @@ def key_group_command(ctx: HandlerContext, args: str) -> None:
     me, now, today = sender(ctx), ctx.clock.now(), ctx.today
     if len(parts) == 3 and parts[2] in END_WORDS:
         if end_tag(ctx.db, student.id, tag, today.isoformat()):
-            audit(ctx.db, now, me.id, "tag_ended", person=student.id, tag=tag)
+            record(ctx.db, "tag_ended", me.id, now, person=student.id, tag=tag)
             ctx.reply(f"{student.name}（{student.id}）的「{tag}」观察已解除。")
         else:
             ctx.reply(f"{student.name}（{student.id}）目前不在「{tag}」观察中。")
@@ -50,7 +50,7 @@ def key_group_command(ctx: HandlerContext, args: str) -> None:
         return
     period = ctx.config.key_groups.period_for(tag)
     set_tag(ctx.db, student.id, tag, start, period, f"/重点:{me.id}")
-    audit(ctx.db, now, me.id, "tag", person=student.id, tag=tag, start=start, period=period)
+    record(ctx.db, "tag", me.id, now, person=student.id, tag=tag, start=start, period=period)
     if period:
         last = (date.fromisoformat(start) + timedelta(days=period - 1)).isoformat()
         span = f"观察期 {md(start)}–{md(last)}（{period}天），期满自动结束"

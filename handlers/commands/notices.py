@@ -17,7 +17,7 @@ from handlers.permissions import (
     scope,
 )
 from storage import broadcasts
-from storage.audit import audit
+from storage.audit import record
 
 BROADCASTERS = (COUNSELOR, DUTY_COUNSELOR, DUTY_OFFICER, ADMIN)
 MAX_LIST = 30  # names shown per class before "等 N 人"
@@ -62,7 +62,7 @@ def broadcast_command(ctx: HandlerContext, args: str) -> None:
     if sent is None:
         ctx.reply(f"「{label}」范围内没有绑定的班级群，通知未发送。")
         return
-    audit(ctx.db, ctx.clock.now(), me.id, "broadcast", id=sent.id, scope=label, chats=sent.chats)
+    record(ctx.db, "broadcast", me.id, ctx.clock.now(), id=sent.id, scope=label, chats=sent.chats)
     ctx.reply(
         f"通知 #{sent.id} 已发往 {sent.chats} 个班级群（{sent.audience} 人）。"
         f"查看回执：/回执 {sent.id}"

@@ -21,7 +21,7 @@ from handlers.commands.registry import command
 from handlers.context import HandlerContext
 from handlers.parse import Entry, Parser
 from handlers.permissions import STAFF
-from storage.audit import audit
+from storage.audit import record
 from storage.ledger import place
 from storage.reports import entry_fields, upsert_report
 
@@ -79,7 +79,7 @@ def late_report_command(ctx: HandlerContext, args: str) -> None:
         proxy=True,
         now=now,
     )
-    audit(ctx.db, now, me.id, "late_report", person=student.id, day=day)
+    record(ctx.db, "late_report", me.id, now, person=student.id, day=day)
     after_report(ctx.db, now, student.id, day, prefer=ctx.message.platform)
     reply_private_if_group(
         ctx, f"已为{student.name}（{student.id}）补报{md(day)}：{_summary(entry)}。"
@@ -149,7 +149,7 @@ def leave_command(ctx: HandlerContext, args: str) -> None:
         " VALUES (?, ?, ?, ?, ?, ?)",
         [student.id, start, end, parts[3], me.id, now.isoformat()],
     )
-    audit(ctx.db, now, me.id, "leave", person=student.id, start=start, end=end)
+    record(ctx.db, "leave", me.id, now, person=student.id, start=start, end=end)
     span = md(start) if start == end else f"{md(start)}–{md(end)}"
     reply_private_if_group(
         ctx, f"已登记{student.name}（{student.id}）{span}请假（{parts[3]}），期间不催报。"
