@@ -148,29 +148,3 @@ def observed_on(
             }
         out.append(Observed(*row[:8], report=report, on_leave=bool(row[15])))
     return out
-
-
-def counts_by_tag(
-    db: sqlite_utils.Database, day: str, class_ids: set[int] | None = None
-) -> dict[str, int]:
-    """Students under observation per tag on `day`: the line every summary carries."""
-    counts: dict[str, int] = {}
-    for seen in observed_on(db, day, class_ids):
-        counts[seen.tag] = counts.get(seen.tag, 0) + 1
-    return counts
-
-
-def tags_of(db: sqlite_utils.Database, person_ids: list[str], day: str) -> dict[str, list[str]]:
-    """The tags under observation on `day` for each of the given people."""
-    if not person_ids:
-        return {}
-    marks = ",".join("?" * len(person_ids))
-    rows = db.execute(
-        f"SELECT t.person_id, t.tag FROM tags t WHERE t.person_id IN ({marks})"
-        f" AND {ACTIVE.replace(':day', '?')} ORDER BY t.tag",
-        [*person_ids, day, day, day],
-    ).fetchall()
-    out: dict[str, list[str]] = {}
-    for person_id, tag in rows:
-        out.setdefault(person_id, []).append(tag)
-    return out

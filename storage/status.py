@@ -27,6 +27,8 @@ from datetime import date, timedelta
 
 import sqlite_utils
 
+from storage.keygroups import ACTIVE as KEY_GROUP_ACTIVE
+
 
 @dataclass(slots=True)
 class Counts:
@@ -254,8 +256,7 @@ class DayStatus:
                    SUM(COALESCE(r.abnormal, 0) = 1)
             FROM tags t JOIN people p ON p.id = t.person_id
             LEFT JOIN reports r ON r.person_id = p.id AND r.day = :day
-            WHERE t.start_day <= :day AND (t.ended_day IS NULL OR t.ended_day > :day)
-              AND {_STUDENTS}
+            WHERE {KEY_GROUP_ACTIVE} AND {_STUDENTS}
             GROUP BY p.class_id, t.tag
             """,
             args,

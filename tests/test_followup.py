@@ -9,8 +9,10 @@ import pytest
 from openpyxl import load_workbook
 
 from handlers.cases import morning
+from schedules import Deps, build_scheduler
 from storage.export import export_ledger
-from storage.keygroups import counts_by_tag, observed_on
+from storage.keygroups import observed_on
+from storage.status import node_status
 from storage.ledger import days_between
 from tests.conftest import TZ
 from tests.f7_helpers import School, audit_rows, node_id, outbox
@@ -94,12 +96,14 @@ def test_key_group_fourteen_day_ledger_and_automatic_end(school, tmp_path):
     first, last = observed_on(school.db, "2020-02-10"), observed_on(school.db, "2020-02-23")
     assert (first[0].progress, first[0].report["temperature"]) == ("第1/14天", 36.5)
     assert (last[0].progress, last[0].last_day) == ("第14/14天", "2020-02-23")
-    assert counts_by_tag(school.db, "2020-02-23") == {"湖北籍": 1}
+    class1 = node_id(school.db, "计算机学院/2021级/计科1班")
+    tagged = node_status(school.db, class1, "2020-02-23").key_groups
+    assert {tag: c.total for tag, c in tagged.items()} == {"湖北籍": 1}
 
     result, _ = run_morning(school, "2020-02-24")
     assert result.tags_ended == [("2021002", "湖北籍", "2020-02-24")]
     assert observed_on(school.db, "2020-02-24") == []
-    assert counts_by_tag(school.db, "2020-02-24") == {}
+    assert node_status(school.db, class1, "2020-02-24").key_groups == {}
     assert run_morning(school, "2020-02-24")[0].tags_ended == []
 
     out = tmp_path / "key.xlsx"
@@ -113,3 +117,28 @@ def test_key_group_fourteen_day_ledger_and_automatic_end(school, tmp_path):
     assert rows[0][:5] == ("2020-02-10", "2021002", "李四", "计算机学院/2021级/计科1班", "第1/14天")
     assert rows[-1][0] == "2020-02-23" and rows[-1][4] == "第14/14天"
     assert rows[-1][6:9] == ("2020-02-23", 36.5, "正常")
+
+
+async def test_the_real_scheduler_runs_the_morning_question_and_the_broadcast_reminder(
+    school, tmp_path
+):
+    school.clock.set(at("2020-02-10", "09:00"))
+    school.say("2021002", "李四 37.9 身体不适", "g211")
+    school.say("T001", "/广播 计算机学院/2021级/计科1班 下午3点前提交返校申请")
+    scheduler = build_scheduler(
+        Deps(school.db, school.config, school.clock, tmp_path / "charts"), manual=True
+    )
+    scheduler.start()
+    try:
+        mark = len(outbox(school.db))
+        await scheduler.run_until(at("2020-02-10", "11:05"))
+        reminders = [s for s in outbox(school.db)[mark:] if s.text.startswith("【通知 #1 提醒】")]
+        assert [(s.target, len(s.mentions)) for s in reminders] == [("g211", 4)]
+        await scheduler.run_until(at("2020-02-11", "08:31"))
+        asked = [s for s in outbox(school.db)[mark:] if s.target == "u2021002"]
+        assert len(asked) == 1 and asked[0].text.startswith("李四同学早上好：昨天你报告37.9℃")
+        assert school.db.execute(
+            "SELECT outcome FROM job_runs WHERE job = 'followup' AND day = '2020-02-11'"
+        ).fetchone() == ("asked 1, closed 0, tags ended 0",)
+    finally:
+        scheduler.shutdown(wait=False)
