@@ -215,3 +215,78 @@ def test_close_case_by_command(school):
     assert row == ("closed", "T001", "已退烧，校医复查正常")
     (again,) = school.say("T001", "/结案 2021002 重复")
     assert again.text == "李四（2021002）没有进行中的异常跟踪。"
+
+
+@pytest.fixture
+def reported(school):
+    db = school.db
+    report(db, "2021001", "2020-02-10")
+    report(db, "2021002", "2020-02-10", temperature=37.8, abnormal=True, symptoms=["咳嗽"],
+           on_campus=False, province="湖北", isolation="home")  # fmt: skip
+    report(db, "2021101", "2020-02-10")
+    report(db, "2022001", "2020-02-10", temperature=38.2, abnormal=True)
+    with db.conn:
+        db.execute(
+            "INSERT INTO leaves (person_id, start_day, end_day, reason, created_at)"
+            " VALUES ('2021004', '2020-02-09', '2020-02-11', '住院', '2020-02-09T10:00:00+08:00')"
+        )
+        db.execute(
+            "INSERT INTO tags (person_id, tag, start_day) VALUES ('2021002', '湖北籍', '2020-02-05')"
+        )
+    return school
+
+
+def test_stats_for_a_counselor_per_class_with_key_groups(reported):
+    (sent,) = reported.say("T001", "/统计")
+    assert sent.text.splitlines() == [
+        "2月10日 平安报告统计",
+        "计算机学院/2021级：应报 5 实报 3 未报 2 异常 1 请假 1",
+        "  计科1班：应报 3 实报 2 未报 1 异常 1 请假 1",
+        "  计科2班：应报 2 实报 1 未报 1 异常 0",
+        "  重点群体：湖北籍 1人（已报 1）",
+    ]
+    (admin,) = reported.say("A001", "统计 2月10日")
+    assert admin.text.splitlines()[1] == "计算机学院：应报 7 实报 4 未报 3 异常 2 请假 1"
+    assert "  2022级/计科1班：应报 2 实报 1 未报 1 异常 1" in admin.text.splitlines()
+
+
+def test_stats_in_a_class_group_shows_no_health_numbers(reported):
+    (sent,) = reported.say("2021001", "/统计", "g211")
+    assert sent.chat_type == "group"
+    assert sent.text.splitlines() == [
+        "2月10日 平安报告统计",
+        "计算机学院/2021级/计科1班：应报 3 实报 2 未报 1 请假 1",
+    ]
+    (refused,) = reported.say("2021002", "/统计", "g211")
+    assert refused.text == "/统计 仅限班长、宿舍长、辅导员、值班辅导员、值班党员、管理员使用。"
+
+
+def test_missing_names_for_monitor_dorm_head_and_counselor(reported):
+    (monitor,) = reported.say("2021001", "未报", "g211")
+    assert monitor.text == "2月10日 未报名单\n计科1班 未报 1 人：王五（请假 1 人不计）"
+    (dorm,) = reported.say("2021003", "/未报")
+    assert dorm.text == "2月10日 未报名单\n305 未报 1 人：王五"
+    (counselor,) = reported.say("T001", "/未报", "c21")
+    assert counselor.text.splitlines()[1:] == [
+        "计科1班 未报 1 人：王五（请假 1 人不计）",
+        "计科2班 未报 1 人：孙二",
+    ]
+    (other,) = reported.say("T002", "/未报 计算机学院/2021级/计科2班")
+    assert other.text == "「计算机学院/2021级/计科2班」不在你负责的范围内。"
+    (student,) = reported.say("2021002", "/未报")
+    assert "仅限" in student.text
+
+
+def test_abnormal_details_only_privately_and_only_in_scope(reported):
+    private, note = reported.say("T001", "/异常", "g211")
+    assert (private.chat_type, note.chat_type, note.text) == (
+        "private",
+        "group",
+        "详情已私聊发送。",
+    )
+    assert private.text == "2月10日 异常 1 人：\n李四（计科1班）37.8℃ 咳嗽 在家 湖北 居家隔离"
+    (other,) = reported.say("T002", "/异常 2020-02-10")
+    assert other.text == "2月10日 异常 1 人：\n周六（计科1班）38.2℃ 在校"
+    (monitor,) = reported.say("2021001", "/异常", "g211")
+    assert monitor.text.startswith("/异常 仅限辅导员")
+    assert "37.8" not in monitor.text

@@ -12,8 +12,8 @@ from handlers.cases import morning
 from schedules import Deps, build_scheduler
 from storage.export import export_ledger
 from storage.keygroups import observed_on
-from storage.status import node_status
 from storage.ledger import days_between
+from storage.status import node_status
 from tests.conftest import TZ
 from tests.f7_helpers import School, audit_rows, node_id, outbox
 
