@@ -231,7 +231,8 @@ def reported(school):
             " VALUES ('2021004', '2020-02-09', '2020-02-11', '住院', '2020-02-09T10:00:00+08:00')"
         )
         db.execute(
-            "INSERT INTO tags (person_id, tag, start_day) VALUES ('2021002', '湖北籍', '2020-02-05')"
+            "INSERT INTO tags (person_id, tag, start_day)"
+            " VALUES ('2021002', '湖北籍', '2020-02-05')"
         )
     return school
 
