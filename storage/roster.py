@@ -229,8 +229,8 @@ def _tags(db: sqlite_utils.Database, row: RosterRow, today: str, key_groups: Key
     for tag, source in current.items():
         if tag not in row.tags and source == "roster":
             db.execute(
-                "UPDATE tags SET source = 'roster:dropped', ended_day = min(coalesce(ended_day, ?), ?)"
-                " WHERE person_id = ? AND tag = ?",
+                "UPDATE tags SET source = 'roster:dropped',"
+                " ended_day = min(coalesce(ended_day, ?), ?) WHERE person_id = ? AND tag = ?",
                 [today, today, row.person_id, tag],
             )
 
