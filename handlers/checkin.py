@@ -55,7 +55,7 @@ def _explain(ctx: HandlerContext, resolved: Resolved, name: str | None, day: str
         return
     where = ctx.chat.node_path.rsplit("/", 1)[-1] if ctx.chat else "花名册"
     if resolved.problem == "unknown_sender":
-        text = "没能对上花名册：请在报告前写上姓名，例如「张三 36.5 正常 在校」。"
+        text = "没能对上花名册：请在报告开头写上你的姓名（与花名册一致）再发一次。"
     elif resolved.problem == "ambiguous":
         text = f"{where}有不止一位「{name}」，请本人发送报告，或请辅导员绑定账号。"
     else:

@@ -149,12 +149,13 @@ def _apply(
             """,
             [row.person_id, row.name, row.role, class_id, dorm_id, stamp],
         )
-        _responsibilities(db, row)
         _accounts(db, row, stamp)
         _tags(db, row, today, key_groups)
         if progress is not None and (done % PROGRESS_EVERY == 0 or done == total):
             progress(done, total)
 
+    for row in rows:  # after every row's nodes exist: staff rows often come first
+        _responsibilities(db, row)
     in_file = {r.person_id for r in rows}
     gone = [pid for pid, (_, active) in before.items() if active and pid not in in_file]
     db.conn.executemany(
