@@ -291,3 +291,16 @@ def test_abnormal_details_only_privately_and_only_in_scope(reported):
     (monitor,) = reported.say("2021001", "/异常", "g211")
     assert monitor.text.startswith("/异常 仅限辅导员")
     assert "37.8" not in monitor.text
+
+
+def test_every_command_is_documented_with_its_example():
+    from pathlib import Path
+
+    from handlers.commands.registry import COMMANDS
+
+    docs = (Path(__file__).parent.parent / "docs" / "commands.md").read_text(encoding="utf-8")
+    ours = [c for c in COMMANDS.values() if c.handler.__module__.startswith("handlers.commands.")]
+    assert len(ours) == 16
+    for cmd in ours:
+        assert f"`/{cmd.name}" in docs, cmd.name
+        assert f"`{cmd.example}`" in docs, cmd.example
