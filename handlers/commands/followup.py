@@ -63,7 +63,7 @@ def key_group_command(ctx: HandlerContext, args: str) -> None:
     "结案",
     roles=STAFF,
     summary="结束学生的异常跟踪",
-    example="/结案 2021002 已退烧，复查正常",
+    example="/结案 2021002 已退烧，校医复查正常",
 )
 def close_command(ctx: HandlerContext, args: str) -> None:
     parts = args.split(maxsplit=1)

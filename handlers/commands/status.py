@@ -147,7 +147,7 @@ def _abnormal_line(case, class_name: str) -> str:
     "异常",
     roles=STAFF,
     summary="异常报告详情（只私聊回复）",
-    example="/异常 2月10日",
+    example="/异常 昨天",
 )
 def abnormal_command(ctx: HandlerContext, args: str) -> None:
     day = _day(ctx, args)
