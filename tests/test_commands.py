@@ -304,3 +304,12 @@ def test_every_command_is_documented_with_its_example():
     for cmd in ours:
         assert f"`/{cmd.name}" in docs, cmd.name
         assert f"`{cmd.example}`" in docs, cmd.example
+
+
+def test_export_too_big_for_chat_points_to_the_cli(school, monkeypatch):
+    import handlers.commands.export as export
+
+    monkeypatch.setattr(export, "MAX_STUDENT_DAYS", 10)
+    (sent,) = school.say("A001", "/导出 2月9日 2月10日")
+    assert sent.text.startswith("范围太大（8 人 × 2 天）") and "pingan export" in sent.text
+    assert audit_rows(school.db, "export") == []

@@ -18,6 +18,9 @@ from storage.export import export_ledger
 from storage.ledger import days_between
 
 MAX_DAYS = 62
+# The handler runs inside the message path: a workbook bigger than this (about 6 s of
+# openpyxl on one core) would hold up everyone's messages, so it goes to the CLI/dashboard.
+MAX_STUDENT_DAYS = 20_000
 
 
 def _days(args: str, today: date) -> list[str]:
@@ -51,6 +54,17 @@ def export_command(ctx: HandlerContext, args: str) -> None:
         ctx.reply(str(e))
         return
     nodes = scope(ctx.db, me, ctx.today.isoformat())
+    ids = sorted(nodes)
+    marks = ",".join("?" * len(ids)) or "NULL"
+    students = ctx.db.execute(
+        f"SELECT count(*) FROM people WHERE active = 1 AND class_id IN ({marks})", ids
+    ).fetchone()[0]
+    if students * len(days) > MAX_STUDENT_DAYS:
+        ctx.reply(
+            f"范围太大（{students} 人 × {len(days)} 天），请缩短日期，"
+            "或在管理后台 / 用 pingan export 命令导出。"
+        )
+        return
     now = ctx.clock.now()
     name = f"台账_{me.id}_{days[0]}_{days[-1]}_{now.strftime('%H%M%S')}.xlsx"
     path = export_ledger(
