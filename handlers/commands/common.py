@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from handlers.context import HandlerContext, Person
-from handlers.permissions import refuse, scope
+from handlers.permissions import may_act_on, refuse
 
 ISO = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
 MONTH_DAY = re.compile(r"^(\d{1,2})[-/.月](\d{1,2})[日号]?$")
@@ -105,15 +105,14 @@ def find_student(ctx: HandlerContext, student_id: str, command: str) -> StudentR
     roster of other classes.
     """
     row = ctx.db.execute(
-        "SELECT p.id, p.name, p.class_id, n.path, p.dorm_id FROM people p"
+        "SELECT p.id, p.name, p.class_id, n.path FROM people p"
         " LEFT JOIN nodes n ON n.id = p.class_id WHERE p.id = ? AND p.active = 1",
         [student_id],
     ).fetchone()
-    nodes = scope(ctx.db, ctx.sender, ctx.today.isoformat())
-    if row is None or not (row[2] in nodes or (row[4] is not None and row[4] in nodes)):
+    if row is None or not may_act_on(ctx.db, ctx.sender, student_id, ctx.today.isoformat()):
         refuse(ctx, command, f"学号 {student_id} 不在你负责的范围内。")
         return None
-    return StudentRef(row[0], row[1], row[2], row[3])
+    return StudentRef(*row)
 
 
 def in_class_group(ctx: HandlerContext) -> bool:
