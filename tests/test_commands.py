@@ -202,9 +202,11 @@ def test_export_without_file_support_gives_the_dashboard_link(school):
     school.config.web.public_url = "https://pingan.example.edu"
     (sent,) = school.say("A001", "/导出 2月9日 2月10日")
     assert sent.chat_type == "private" and sent.file_path is None
-    assert sent.text.startswith(
-        "台账 2月9日–2月10日：https://pingan.example.edu/exports/台账_A001_"
+    assert sent.text == (
+        "台账 2月9日–2月10日：https://pingan.example.edu/downloads/ledger.xlsx"
+        "?from=2020-02-09&to=2020-02-10（登录管理后台后下载）"
     )
+    assert audit_rows(school.db, "export") == []  # the dashboard audits the download
 
 
 def test_close_case_by_command(school):
@@ -311,5 +313,6 @@ def test_export_too_big_for_chat_points_to_the_cli(school, monkeypatch):
 
     monkeypatch.setattr(export, "MAX_STUDENT_DAYS", 10)
     (sent,) = school.say("A001", "/导出 2月9日 2月10日")
-    assert sent.text.startswith("范围太大（8 人 × 2 天）") and "pingan export" in sent.text
+    assert sent.chat_type == "private" and sent.text.startswith("范围太大（8 人 × 2 天）")
+    assert "pingan export" in sent.text
     assert audit_rows(school.db, "export") == []
