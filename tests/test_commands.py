@@ -316,3 +316,15 @@ def test_export_too_big_for_chat_points_to_the_cli(school, monkeypatch):
     assert sent.chat_type == "private" and sent.text.startswith("范围太大（8 人 × 2 天）")
     assert "pingan export" in sent.text
     assert audit_rows(school.db, "export") == []
+
+
+def test_in_a_counselor_group_answers_stay_within_that_groups_node(reported):
+    (sent,) = reported.say("A001", "/异常", "c21")
+    assert (sent.chat_type, sent.target) == ("group", "c21")
+    assert sent.text == "2月10日 异常 1 人：\n李四（计科1班）37.8℃ 咳嗽 在家 湖北 居家隔离"
+    (stats,) = reported.say("A001", "/统计", "c21")
+    assert stats.text.splitlines()[1] == "计算机学院/2021级：应报 5 实报 3 未报 2 异常 1 请假 1"
+    # Someone else's counselor group gets nothing: the details go privately.
+    private, note = reported.say("T002", "/异常", "c21")
+    assert (private.chat_type, note.text) == ("private", "详情已私聊发送。")
+    assert "周六" in private.text and "李四" not in private.text
