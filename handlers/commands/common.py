@@ -137,10 +137,6 @@ def details_here(ctx: HandlerContext) -> bool:
     return chat.node_id in scope(ctx.db, ctx.sender, ctx.today.isoformat())
 
 
-def in_class_group(ctx: HandlerContext) -> bool:
-    return ctx.message.chat_type == "group" and (ctx.chat is None or ctx.chat.purpose == "class")
-
-
 def reply_private_if_group(ctx: HandlerContext, text: str) -> None:
     """Health details go privately unless this chat may see them (with a short note)."""
     if details_here(ctx):
