@@ -142,3 +142,11 @@ async def test_the_real_scheduler_runs_the_morning_question_and_the_broadcast_re
         ).fetchone() == ("asked 1, closed 0, tags ended 0",)
     finally:
         scheduler.shutdown(wait=False)
+
+
+def test_starting_isolation_opens_a_case_even_with_a_normal_temperature(school):
+    school.clock.set(at("2020-02-10", "09:00"))
+    sent = school.say("2021004", "赵敏 36.5 正常 集中隔离", "g211")
+    (alert,) = [s for s in sent if s.target == "uT001"]
+    assert alert.text.startswith("【异常】计科1班 赵敏（2021004）2月10日：36.5℃，集中隔离。")
+    assert school.db.execute("SELECT reason FROM cases").fetchone() == ("36.5℃，集中隔离",)
