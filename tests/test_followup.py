@@ -100,8 +100,11 @@ def test_key_group_fourteen_day_ledger_and_automatic_end(school, tmp_path):
     tagged = node_status(school.db, class1, "2020-02-23").key_groups
     assert {tag: c.total for tag, c in tagged.items()} == {"湖北籍": 1}
 
-    result, _ = run_morning(school, "2020-02-24")
+    result, sent = run_morning(school, "2020-02-24")
     assert result.tags_ended == [("2021002", "湖北籍", "2020-02-24")]
+    assert [(s.target, s.text) for s in sent] == [
+        ("uT001", "计科1班 李四（2021002）「湖北籍」观察期已于2月23日期满，自动结束。")
+    ]
     assert observed_on(school.db, "2020-02-24") == []
     assert node_status(school.db, class1, "2020-02-24").key_groups == {}
     assert run_morning(school, "2020-02-24")[0].tags_ended == []
