@@ -51,8 +51,9 @@ def test_a_role_without_the_right_gets_a_short_refusal_and_an_audit_line(school,
     assert row["actor"] == who and row["command"] == text.split()[0].lstrip("/")
 
 
-def test_unbound_sender_is_told_to_bind(school):
-    (sent,) = school.say("u999", "/更正 36.5 正常")
+@pytest.mark.parametrize("text", ["/更正 36.5 正常", "不要提醒", "/恢复提醒", "/统计", "/导出"])
+def test_unbound_sender_is_told_to_bind(school, text):
+    (sent,) = school.say("u999", text, "g211")
     assert sent.text == "请先绑定身份：/绑定 学号 姓名"
     assert audit_rows(school.db, "refused")[0]["actor"] == "sim:u999"
 
