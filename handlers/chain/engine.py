@@ -1,0 +1,239 @@
+"""Apply one repost of a 接龙 to the day's chain: diff, parse what is new, credit, store.
+
+The diff works on entry keys (whitespace-normalised text without the number):
+
+- a key never seen before is new: it alone goes through the parser. If its person already
+  has an active line, it is a correction and replaces that line; otherwise a continuation.
+- a known key at another number is a renumbering: nothing to parse, nothing to store.
+- an active key missing from the repost was removed. Only its author (the account that
+  added it, or the person it credits) can withdraw it; anyone else's repost simply lacks it,
+  which is what a fork looks like (two students reposting the same base at once), so the
+  line stays and the two branches merge by person.
+
+Each entry is credited to the roster person it names; when the writer is someone else the
+report is a 代报 with the writer recorded. A line naming nobody on the roster is kept as
+unmatched, visible to the counselor.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import sqlite_utils
+
+from handlers.chain.report_adapter import save_chain_report, withdraw_chain_report
+from handlers.chain.roster import Roster, account_person
+from handlers.chain.state import (
+    ACTIVE,
+    REPLACED,
+    WITHDRAWN,
+    DayChain,
+    Line,
+    Snapshot,
+    insert_line,
+    line_hash,
+    save_day,
+    set_status,
+)
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Poster:
+    """Who posted the repost: their platform account and, when bound, their person."""
+
+    platform: str
+    account_id: str
+    person_id: str | None
+
+    def wrote(self, line: Line) -> bool:
+        """True when this poster may withdraw `line`: they added it, or it is their own."""
+        if line.author_account == self.account_id:
+            return True
+        return self.person_id is not None and self.person_id in (line.person_id, line.author_person)
+
+
+@dataclass(slots=True)
+class ChainOutcome:
+    entries: int = 0  # entries in the repost
+    lines_parsed: int = 0  # entries that went through the parser
+    added: list[Line] = field(default_factory=list)
+    corrected: list[Line] = field(default_factory=list)
+    withdrawn: list[Line] = field(default_factory=list)
+    kept: list[Line] = field(default_factory=list)  # missing, but not removed by their author
+    renumbered: int = 0
+    unmatched: list[Line] = field(default_factory=list)  # new lines naming nobody on the roster
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.corrected or self.withdrawn)
+
+
+@dataclass(slots=True)
+class _Apply:
+    db: sqlite_utils.Database
+    state: DayChain
+    roster: Roster
+    poster: Poster
+    message_key: str
+    now: datetime
+    out: ChainOutcome
+
+    def author_of(self, position: int, line_authors: dict[int, str]) -> tuple[str, str | None]:
+        """The account that wrote entry `position` (1-based) and its person."""
+        account = line_authors.get(position, self.poster.account_id)
+        if account == self.poster.account_id:
+            return account, self.poster.person_id
+        return account, account_person(self.db, self.poster.platform, account)
+
+    def new_line(self, number: int, text: str, key: str, author: tuple[str, str | None]) -> Line:
+        entry = self.roster.parser.parse_entry(text)
+        self.out.lines_parsed += 1
+        self.state.lines_parsed += 1
+        account, author_person = author
+        person_id = self.roster.person_for(entry.name, text, prefer=author_person)
+        if (
+            person_id is None
+            and entry.name is None
+            and author_person in self.roster.names
+            and self.roster.name_in(text) is None
+        ):
+            person_id = author_person  # a line naming nobody, written by a classmate: theirs
+        digest = line_hash(key)
+        name = self.roster.names.get(person_id) if person_id else entry.name
+        person_key = person_id or (f"name:{entry.name}" if entry.name else f"line:{digest}")
+        line = Line(
+            key=key,
+            hash=digest,
+            seq=self.state.next_seq,
+            number=number,
+            person_key=person_key,
+            person_id=person_id,
+            name=name,
+            entry=entry,
+            author_account=account,
+            author_person=author_person,
+            message_key=self.message_key,
+        )
+        self.state.next_seq += 1
+        self.state.lines[key] = line
+        insert_line(self.db, self.state, line, self.now)
+        self.activate(line)
+        if person_id is None:
+            self.out.unmatched.append(line)
+        return line
+
+    def activate(self, line: Line) -> None:
+        """Make `line` its person's active line (replacing any other) and record the report."""
+        state = self.state
+        old_key = state.active.get(line.person_key)
+        if old_key is not None and old_key != line.key:
+            old = state.lines[old_key]
+            old.status = REPLACED
+            state.active_keys.discard(old_key)
+            set_status(self.db, state, old, REPLACED, self.now)
+            self.out.corrected.append(line)
+        else:
+            self.out.added.append(line)
+        if line.status != ACTIVE:
+            line.status = ACTIVE
+            set_status(self.db, state, line, ACTIVE, self.now)
+        state.active[line.person_key] = line.key
+        state.active_keys.add(line.key)
+        if line.person_id is not None:
+            proxy = line.author_person != line.person_id
+            posted_by = line.author_person or f"{self.poster.platform}:{line.author_account}"
+            save_chain_report(
+                self.db,
+                person_id=line.person_id,
+                day=state.day,
+                class_id=self.roster.classes.get(line.person_id),
+                entry=line.entry,
+                message_key=self.message_key,
+                posted_by=posted_by if proxy else None,
+                proxy=proxy,
+                now=self.now,
+            )
+
+    def withdraw(self, line: Line) -> None:
+        state = self.state
+        line.status = WITHDRAWN
+        state.active_keys.discard(line.key)
+        if state.active.get(line.person_key) == line.key:
+            del state.active[line.person_key]
+        set_status(self.db, state, line, WITHDRAWN, self.now)
+        if line.person_id is not None:
+            withdraw_chain_report(self.db, line.person_id, state.day, self.now)
+        self.out.withdrawn.append(line)
+
+
+def apply_repost(
+    db: sqlite_utils.Database,
+    state: DayChain,
+    roster: Roster,
+    snapshot: Snapshot,
+    poster: Poster,
+    *,
+    message_key: str,
+    now: datetime,
+    line_authors: dict[int, str] | None = None,
+) -> ChainOutcome:
+    """Diff `snapshot` against `state`, store what changed, and say what happened.
+
+    Runs inside the caller's transaction; `state` is updated in memory as it goes.
+    """
+    out = ChainOutcome(entries=len(snapshot.keys))
+    run = _Apply(db, state, roster, poster, message_key, now, out)
+    authors = line_authors or {}
+    state.messages += 1
+    chain = snapshot.chain
+    if chain.title and not state.opened_by_bot:
+        state.title = chain.title
+    if chain.example and not state.example:
+        state.example = chain.example
+
+    present = set(snapshot.keys)
+    seen_new: set[str] = set()
+    entries, keys = chain.entries, snapshot.keys
+    # The reused prefix was diffed when its snapshot was applied; only the tail is looked at.
+    for position in range(snapshot.reused, len(entries)):
+        entry, key = entries[position], keys[position]
+        line = state.lines.get(key)
+        if line is None:
+            if key not in seen_new and key:
+                seen_new.add(key)
+                run.new_line(entry.number, entry.text, key, run.author_of(position + 1, authors))
+            continue
+        if line.number != entry.number:
+            line.number = entry.number
+            out.renumbered += 1
+        if line.status != ACTIVE and poster.wrote(line):
+            current = state.active.get(line.person_key)
+            if current is None or current not in present:  # its author brought it back
+                run.activate(line)
+
+    for key in state.active_keys - present:
+        line = state.lines[key]
+        if poster.wrote(line):
+            run.withdraw(line)
+        else:
+            out.kept.append(line)
+    save_day(db, state, now)
+    state.snapshots.append(snapshot)
+    if out.changed:
+        log.info(
+            "chain %s:%s %s: +%d ~%d -%d kept %d unmatched %d parsed %d",
+            state.platform,
+            state.chat_id,
+            state.day,
+            len(out.added),
+            len(out.corrected),
+            len(out.withdrawn),
+            len(out.kept),
+            len(out.unmatched),
+            out.lines_parsed,
+        )
+    return out
