@@ -31,8 +31,11 @@ class ClassGroup:
         self.names = list(names)
         self._ids = count(1)
         stamp = clock.now().isoformat()
-        with db.conn:
-            db.execute("INSERT INTO nodes (id, path, name, kind) VALUES (1, '计算机学院', '计算机学院', 'college')")
+        with db.atomic():
+            db.execute(
+                "INSERT INTO nodes (id, path, name, kind)"
+                " VALUES (1, '计算机学院', '计算机学院', 'college')"
+            )
             db.execute(
                 "INSERT INTO nodes (id, path, name, kind, parent_id)"
                 " VALUES (2, '计算机学院/2021级', '2021级', 'grade', 1)"
@@ -44,11 +47,13 @@ class ClassGroup:
             db.execute("INSERT INTO chats VALUES ('qq', ?, 3, 'class')", [CHAT])
             for i, name in enumerate(self.names, start=1):
                 db.execute(
-                    "INSERT INTO people (id, name, role, class_id, updated_at) VALUES (?, ?, ?, 3, ?)",
+                    "INSERT INTO people (id, name, role, class_id, updated_at)"
+                    " VALUES (?, ?, ?, 3, ?)",
                     [student_id(i), name, "班长" if i == 1 else "学生", stamp],
                 )
                 db.execute(
-                    "INSERT INTO accounts (platform, account_id, person_id, display_name, created_at)"
+                    "INSERT INTO accounts"
+                    " (platform, account_id, person_id, display_name, created_at)"
                     " VALUES ('qq', ?, ?, ?, ?)",
                     [f"q{i}", student_id(i), name, stamp],
                 )
@@ -81,7 +86,7 @@ class ClassGroup:
 
     def post(self, account: str, text: str, line_authors=None) -> ChainOutcome | None:
         ctx = self.context(account, text, line_authors)
-        with self.db.conn:
+        with self.db.atomic():
             return handle_chain(ctx)
 
     def report(self, index: int, day: str = "2020-02-10") -> dict | None:
@@ -89,7 +94,7 @@ class ClassGroup:
             "SELECT * FROM reports WHERE person_id = ? AND day = ?", [student_id(index), day]
         )
         row = cur.fetchone()
-        return dict(zip([d[0] for d in cur.description], row)) if row else None
+        return dict(zip([d[0] for d in cur.description], row, strict=True)) if row else None
 
     def report_count(self, day: str = "2020-02-10") -> int:
         return self.db.execute("SELECT count(*) FROM reports WHERE day = ?", [day]).fetchone()[0]

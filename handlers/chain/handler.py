@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 
+from handlers.chain import command as _command  # noqa: F401  (registers /接龙)
 from handlers.chain.cache import day_chain, forget
 from handlers.chain.engine import ChainOutcome, Poster, apply_repost
 from handlers.chain.reading import read_repost
@@ -63,8 +64,11 @@ def _prompt_unmatched(ctx: HandlerContext, outcome: ChainOutcome) -> None:
 
 
 def handle_chain(ctx: HandlerContext) -> ChainOutcome | None:
-    """Apply the message as a 接龙 repost; None when it is not one. Runs in the caller's
-    transaction: a failure drops the chat's cached state so that it is re-read from SQLite."""
+    """Apply the message as a 接龙 repost; None when it is not one.
+
+    All writes happen in one transaction (a savepoint inside the caller's, if open). On a
+    failure the chat's cached state is dropped, so the next repost re-reads it from SQLite.
+    """
     msg = ctx.message
     if msg.chat_type != "group" or ctx.chat is None:
         return None
@@ -83,17 +87,18 @@ def handle_chain(ctx: HandlerContext) -> ChainOutcome | None:
         return None
     poster = Poster(msg.platform, msg.sender_id, ctx.sender.id if ctx.sender else None)
     try:
-        outcome = apply_repost(
-            ctx.db,
-            state,
-            roster,
-            snapshot,
-            poster,
-            message_key=msg.key,
-            now=ctx.clock.now(),
-            line_authors=msg.line_authors,
-        )
-        _prompt_unmatched(ctx, outcome)
+        with ctx.db.atomic():  # a savepoint when the caller has a transaction open
+            outcome = apply_repost(
+                ctx.db,
+                state,
+                roster,
+                snapshot,
+                poster,
+                message_key=msg.key,
+                now=ctx.clock.now(),
+                line_authors=msg.line_authors,
+            )
+            _prompt_unmatched(ctx, outcome)
     except Exception:
         forget(ctx.db, msg.platform, msg.chat_id)
         raise
