@@ -7,12 +7,13 @@ from itertools import count
 
 import sqlite_utils
 
+import handlers.router
 from bot.clock import FakeClock
 from bot.config import Config
 from bot.messages import IncomingMessage
 from handlers.chain.engine import ChainOutcome
-from handlers.chain.handler import handle_chain
 from handlers.context import ChatBinding, HandlerContext, Person
+from handlers.pipeline import Pipeline
 
 NAMES = ["张三", "李四", "王五", "赵敏", "钱七", "孙悦", "周杰", "吴迪", "郑可馨", "王芳"]
 CHAT = "700001"
@@ -23,9 +24,15 @@ def student_id(index: int) -> str:
 
 
 class ClassGroup:
-    """计算机学院/2021级/计科1班 bound to QQ group 700001; student i has QQ account q<i>."""
+    """计算机学院/2021级/计科1班 bound to QQ group 700001; student i has QQ account q<i>.
 
-    def __init__(self, db: sqlite_utils.Database, clock: FakeClock, names=NAMES) -> None:
+    `post` sends a message through the whole message path (dedup, router, chain differ,
+    report upsert) and returns what the chain differ made of it (None: not a chain).
+    """
+
+    def __init__(
+        self, db: sqlite_utils.Database, clock: FakeClock, monkeypatch, names=NAMES
+    ) -> None:
         self.db, self.clock = db, clock
         self.config = Config()
         self.names = list(names)
@@ -58,6 +65,16 @@ class ClassGroup:
                     [f"q{i}", student_id(i), name, stamp],
                 )
         self.chat = ChatBinding("qq", CHAT, 3, "计算机学院/2021级/计科1班", "class")
+        self.pipeline = Pipeline(db, self.config, clock)
+        self.outcomes: list[ChainOutcome | None] = []
+        real = handlers.router.handle_chain
+
+        def recording(ctx: HandlerContext) -> ChainOutcome | None:
+            outcome = real(ctx)
+            self.outcomes.append(outcome)
+            return outcome
+
+        monkeypatch.setattr(handlers.router, "handle_chain", recording)
 
     def person(self, account: str) -> Person | None:
         row = self.db.execute(
@@ -67,9 +84,9 @@ class ClassGroup:
         ).fetchone()
         return Person(row[0], row[1], row[2], row[3]) if row else None
 
-    def context(self, account: str, text: str, line_authors=None) -> HandlerContext:
+    def message(self, account: str, text: str, line_authors=None) -> IncomingMessage:
         self.clock.advance(timedelta(seconds=30))
-        msg = IncomingMessage(
+        return IncomingMessage(
             platform="qq",
             chat_type="group",
             chat_id=CHAT,
@@ -80,14 +97,18 @@ class ClassGroup:
             time=self.clock.now(),
             line_authors=line_authors or {},
         )
+
+    def context(self, account: str, text: str) -> HandlerContext:
+        msg = self.message(account, text)
         return HandlerContext(
-            self.db, self.config, self.clock, msg, sender=self.person(account), chat=self.chat
+            self.db, self.config, self.clock, msg, self.person(account), self.chat
         )
 
     def post(self, account: str, text: str, line_authors=None) -> ChainOutcome | None:
-        ctx = self.context(account, text, line_authors)
-        with self.db.atomic():
-            return handle_chain(ctx)
+        """Send through the message path; the chain differ's outcome, or None."""
+        self.outcomes.clear()
+        self.kind = self.pipeline.handle(self.message(account, text, line_authors))
+        return self.outcomes[-1] if self.outcomes else None
 
     def report(self, index: int, day: str = "2020-02-10") -> dict | None:
         cur = self.db.execute(

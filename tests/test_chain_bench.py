@@ -11,4 +11,7 @@ def test_bench_chain_prints_the_documented_object(capsys, tmp_path):
     assert {"bench", "members", "messages", "lines_parsed", "seconds"} <= set(result)
     assert result["bench"] == "chain" and result["members"] == 60 and result["messages"] == 60
     assert result["lines_parsed"] == 60  # ≤ 2 × members: every line parsed exactly once
-    assert result["reports"] == 60
+    assert result["differ_lines_parsed"] == 63  # the fill, a correction and a two-way fork
+    assert result["edit_lines_parsed"] == 3
+    assert result["reports"] == 61  # 60 + 2 fork lines − 1 withdrawn by its author
+    assert result["proxy_reports"] == 0

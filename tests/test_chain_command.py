@@ -13,8 +13,8 @@ from tests.chain_helpers import CHAT, ClassGroup, chain, student_id
 
 
 @pytest.fixture
-def group(db, clock):
-    return ClassGroup(db, clock)
+def group(db, clock, monkeypatch):
+    return ClassGroup(db, clock, monkeypatch)
 
 
 def run_command(group, account, text, chat=None, chat_type="group", sender=None):

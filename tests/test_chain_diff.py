@@ -10,8 +10,8 @@ from tests.chain_helpers import ClassGroup, chain, student_id
 
 
 @pytest.fixture
-def group(db, clock):
-    return ClassGroup(db, clock)
+def group(db, clock, monkeypatch):
+    return ClassGroup(db, clock, monkeypatch)
 
 
 def lines_parsed(group):
@@ -188,18 +188,20 @@ def test_quoted_chain_is_not_a_repost(group):
 
 
 @pytest.mark.parametrize(
-    "text",
+    ("text", "kind"),
     [
-        "收到",
-        "张三 36.5 正常 在校",
-        "1. 张三 36.5 正常",
-        "【通知】\n1. 请按时报告\n2. 注意安全",
-        "1.姓名：张三\n2.体温：36.5\n3.是否在校：是",
+        ("收到", "other"),
+        ("张三 36.5 正常 在校", "checkin"),
+        ("1. 张三 36.5 正常", "checkin"),
+        ("【通知】\n1. 请按时报告\n2. 注意安全", "other"),
     ],
 )
-def test_other_messages_are_not_chains(group, text):
+def test_other_messages_fall_back_to_the_parser(group, text, kind):
     assert group.post("q1", text) is None
-    assert group.report_count() == 0
+    assert group.kind == kind
+    assert group.db.execute("SELECT count(*) FROM chain_lines").fetchone()[0] == 0
+    sources = {r[0] for r in group.db.execute("SELECT source FROM reports")}
+    assert sources == ({"free"} if kind == "checkin" else set())
 
 
 def test_restart_rereads_state_from_sqlite_without_double_counting(group):
@@ -215,16 +217,18 @@ def test_failure_mid_repost_leaves_no_trace(group, monkeypatch):
     group.post("q1", chain(ZHANG))
     import handlers.chain.engine as engine
 
+    real = engine.upsert_report
+
     def boom(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(engine, "save_chain_report", boom)
-    with pytest.raises(RuntimeError):
-        group.post("q2", chain(ZHANG, LI))
-    monkeypatch.undo()
+    monkeypatch.setattr(engine, "upsert_report", boom)
+    assert group.post("q2", chain(ZHANG, LI)) is None and group.kind == "error"
+    monkeypatch.setattr(engine, "upsert_report", real)
     assert line_status(group, LI) is None  # rolled back in SQLite and forgotten in memory
-    out = group.post("q2", chain(ZHANG, LI))
-    assert [ln.name for ln in out.added] == ["李四"] and group.report_count() == 2
+    # the same message redelivered is a duplicate; the student's next repost counts
+    out = group.post("q2", chain(ZHANG, LI, WANG))
+    assert [ln.name for ln in out.added] == ["李四", "王五"] and group.report_count() == 3
 
 
 def test_a_new_day_starts_a_new_chain(group):

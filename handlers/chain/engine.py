@@ -23,7 +23,6 @@ from datetime import datetime
 
 import sqlite_utils
 
-from handlers.chain.report_adapter import save_chain_report, withdraw_chain_report
 from handlers.chain.roster import Roster, account_person
 from handlers.chain.state import (
     ACTIVE,
@@ -37,6 +36,8 @@ from handlers.chain.state import (
     save_day,
     set_status,
 )
+from handlers.chain.withdraw import withdraw_chain_report
+from storage.reports import upsert_report
 
 log = logging.getLogger(__name__)
 
@@ -146,12 +147,13 @@ class _Apply:
         if line.person_id is not None:
             proxy = line.author_person != line.person_id
             posted_by = line.author_person or f"{self.poster.platform}:{line.author_account}"
-            save_chain_report(
+            upsert_report(
                 self.db,
                 person_id=line.person_id,
                 day=state.day,
                 class_id=self.roster.classes.get(line.person_id),
                 entry=line.entry,
+                source="chain",
                 message_key=self.message_key,
                 posted_by=posted_by if proxy else None,
                 proxy=proxy,

@@ -70,7 +70,7 @@ def handle_chain(ctx: HandlerContext) -> ChainOutcome | None:
     failure the chat's cached state is dropped, so the next repost re-reads it from SQLite.
     """
     msg = ctx.message
-    if msg.chat_type != "group" or ctx.chat is None:
+    if msg.chat_type != "group" or ctx.chat is None or ctx.chat.purpose != "class":
         return None
     day = msg.time.astimezone(ctx.config.tz).date().isoformat()
     state = day_chain(ctx.db, msg.platform, msg.chat_id, day)

@@ -29,6 +29,14 @@ FLAT_NUMBER = re.compile(
     r"(?:(?<=[\s\u4e00-\u9fff）)】」。，,；;！!])|^)"
     r"(?:[(（](\d{1,4})[)）]|(\d{1,4})\s*[.、．:：)）](?!\d)|(\d{1,4})\s+(?=[\u4e00-\u9fff]))"
 )
+# A cheap first look for the router: a header, or a list mark `1` at a line start or after a
+# space or a Han character (flattened copies). Over-inclusive on purpose: the chain handler
+# decides, and hands anything else back to the parser.
+CHAIN_HINT = re.compile(
+    r"^\s*[#＃]\s*(?:接龙|接龍|group\s*note)"
+    r"|(?:^|(?<=[\s\u4e00-\u9fff]))[(（]?\s*1\s*(?:[.、．:：)）]|\s)(?!\d)",
+    re.IGNORECASE | re.MULTILINE,
+)
 # WeChat's quote separator: a line of spaced dashes between the quote and the reply.
 QUOTE_SEPARATOR = re.compile(r"^\s*(?:-\s*){6,}$", re.MULTILINE)
 QUOTE_HINT = "- - - - - -"
@@ -76,6 +84,11 @@ def _unflatten(text: str) -> str:
     if example and example.start() > 0:
         head = head[: example.start()].strip() + "\n" + head[example.start() :].strip()
     return "\n".join([head, *pieces[1:]])
+
+
+def looks_like_chain(text: str) -> bool:
+    """True when `text` may be a 接龙 (a regex scan at C speed; `split_chain` decides)."""
+    return CHAIN_HINT.search(text) is not None
 
 
 def reply_part(text: str) -> str | None:
