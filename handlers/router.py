@@ -19,7 +19,7 @@ from typing import Literal
 
 import handlers.commands  # noqa: F401  (command modules register themselves on import)
 from handlers.chain.handler import handle_chain
-from handlers.chain.split import ChainText, looks_like_chain, reply_part
+from handlers.chain.split import looks_like_chain, reply_part
 from handlers.checkin import handle_chain_entries, handle_checkin, handle_command, handle_other
 from handlers.commands.registry import Command, find
 from handlers.context import HandlerContext
@@ -39,7 +39,6 @@ class Routed:
     text: str
     command: Command | None = None
     args: str = ""
-    chain: ChainText | None = None
     parsed: ParseResult | None = None
 
 

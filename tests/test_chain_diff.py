@@ -159,6 +159,27 @@ def test_unmatched_line_is_kept_and_shown(group):
     assert unmatched_lines(group.db, 3, "2020-02-10") == []
 
 
+def test_unmatched_line_is_credited_once_the_roster_has_the_student(group):
+    group.post("q1", chain(ZHANG, "欧阳娜娜 36.6 正常 在校"))
+    assert group.report_count() == 1
+    with group.db.atomic():  # the counselor imports the corrected roster
+        group.db.execute(
+            "INSERT INTO people (id, name, class_id, updated_at)"
+            " VALUES ('20219999', '欧阳娜娜', 3, 'x')"
+        )
+        group.db.execute(
+            "INSERT INTO imports (kind, file, rows, at) VALUES ('roster', 'r.csv', 11, 'x')"
+        )
+    out = group.post("q2", chain(ZHANG, "欧阳娜娜 36.6 正常 在校", LI))
+    assert out.lines_parsed == 1  # only 李四's line: the old line is re-credited, not re-read
+    assert {ln.name for ln in out.added} == {"欧阳娜娜", "李四"}
+    row = group.db.execute(
+        "SELECT temperature, proxy, posted_by FROM reports WHERE person_id = '20219999'"
+    ).fetchone()
+    assert row == (36.6, 1, student_id(1))
+    assert unmatched_lines(group.db, 3, "2020-02-10") == []
+
+
 def test_per_line_authors_credit_lines(group):
     text = chain(ZHANG, LI, "36.6 正常 在校", WANG)
     group.post("q1", text, line_authors={1: "q1", 2: "q2", 3: "q4", 4: "q1"})

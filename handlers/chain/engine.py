@@ -34,6 +34,7 @@ from handlers.chain.state import (
     insert_line,
     line_hash,
     save_day,
+    set_credit,
     set_status,
 )
 from handlers.chain.withdraw import withdraw_chain_report
@@ -160,6 +161,22 @@ class _Apply:
                 now=self.now,
             )
 
+    def recredit_unmatched(self) -> None:
+        """After a roster change, try again the active lines that named nobody (no re-parse:
+        the name read from the line is kept)."""
+        state, roster = self.state, self.roster
+        for key in [k for k in state.active_keys if state.lines[k].person_id is None]:
+            line = state.lines[key]
+            person_id = roster.person_for(line.entry.name, line.key, prefer=line.author_person)
+            if person_id is None:
+                continue
+            state.active.pop(line.person_key, None)
+            state.active_keys.discard(key)
+            line.person_id, line.person_key = person_id, person_id
+            line.name = roster.names[person_id]
+            set_credit(self.db, state, line, self.now)
+            self.activate(line)
+
     def withdraw(self, line: Line) -> None:
         state = self.state
         line.status = WITHDRAWN
@@ -190,6 +207,9 @@ def apply_repost(
     out = ChainOutcome(entries=len(snapshot.keys))
     run = _Apply(db, state, roster, poster, message_key, now, out)
     authors = line_authors or {}
+    if state.roster_generation != roster.generation:
+        run.recredit_unmatched()
+        state.roster_generation = roster.generation
     state.messages += 1
     chain = snapshot.chain
     if chain.title and not state.opened_by_bot:

@@ -2,21 +2,19 @@
 
 A chain line is credited to the person it names, looked up among the active people of the
 node the chat is bound to (its class, or every class under a grade or college group). The
-name map and its Parser are kept in memory for ROSTER_TTL_S seconds per node, so a repost
-costs no roster query; `forget_rosters` drops them at once (after a roster import).
+name map and its Parser are kept in memory per node and reloaded when a roster import lands
+(the same generation check as handlers.resolve.Directory: one primary-key lookup per
+repost); `forget_rosters` drops them at once after a change made another way.
 """
 
 from __future__ import annotations
 
-import time
 import weakref
 from dataclasses import dataclass, field
 
 import sqlite_utils
 
 from handlers.parse import Parser
-
-ROSTER_TTL_S = 60.0
 
 
 @dataclass(slots=True)
@@ -26,7 +24,7 @@ class Roster:
     names: dict[str, str] = field(default_factory=dict)  # person id → name
     classes: dict[str, int | None] = field(default_factory=dict)  # person id → class node
     parser: Parser = field(default_factory=Parser)
-    loaded_at: float = 0.0
+    generation: int = 0  # max(imports.id) when loaded
 
     def person_for(self, name: str | None, text: str, prefer: str | None) -> str | None:
         """The person a line names: the parsed name, else a roster name opening the text.
@@ -61,10 +59,10 @@ def node_roster(db: sqlite_utils.Database, node_id: int) -> Roster:
     """The active people of `node_id` and every node under it, from memory when fresh."""
     cached = _rosters.setdefault(db, {})
     roster = cached.get(node_id)
-    now = time.monotonic()
-    if roster is not None and now - roster.loaded_at < ROSTER_TTL_S:
+    generation = db.execute("SELECT coalesce(max(id), 0) FROM imports").fetchone()[0]
+    if roster is not None and roster.generation == generation:
         return roster
-    roster = Roster(node_id, loaded_at=now)
+    roster = Roster(node_id, generation=generation)
     rows = db.execute(
         """
         WITH RECURSIVE under(id) AS (

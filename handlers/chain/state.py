@@ -73,6 +73,7 @@ class DayChain:
     active: dict[str, str] = field(default_factory=dict)  # person_key → key of active line
     active_keys: set[str] = field(default_factory=set)
     next_seq: int = 1
+    roster_generation: int | None = None  # roster the unmatched lines were last tried against
     snapshots: deque[Snapshot] = field(default_factory=lambda: deque(maxlen=SNAPSHOTS_KEPT))
 
     def active_lines(self) -> list[Line]:
@@ -169,6 +170,24 @@ def set_status(
         "UPDATE chain_lines SET status = ?, updated_at = ?"
         " WHERE platform = ? AND chat_id = ? AND day = ? AND line_hash = ?",
         [status, now.isoformat(), chain.platform, chain.chat_id, chain.day, line.hash],
+    )
+
+
+def set_credit(db: sqlite_utils.Database, chain: DayChain, line: Line, now: datetime) -> None:
+    """Store who a line credits, after a roster change matched a line that named nobody."""
+    db.execute(
+        "UPDATE chain_lines SET person_id = ?, person_key = ?, name = ?, updated_at = ?"
+        " WHERE platform = ? AND chat_id = ? AND day = ? AND line_hash = ?",
+        [
+            line.person_id,
+            line.person_key,
+            line.name,
+            now.isoformat(),
+            chain.platform,
+            chain.chat_id,
+            chain.day,
+            line.hash,
+        ],
     )
 
 
