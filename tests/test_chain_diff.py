@@ -259,3 +259,23 @@ def test_a_new_day_starts_a_new_chain(group):
     group.clock.advance(timedelta(days=1))
     out = group.post("q1", chain(ZHANG))
     assert out.lines_parsed == 1 and group.report(1, "2020-02-11")["revision"] == 1
+
+
+def test_author_copying_a_fork_that_lost_their_line_keeps_it(group):
+    group.post("q1", chain(ZHANG))
+    group.post("q2", chain(ZHANG, LI))
+    group.post("q3", chain(ZHANG, WANG))  # forked from before 李四's line
+    out = group.post("q2", chain(ZHANG, WANG, ZHAO))  # 李四 copies it and adds 赵敏 (代报)
+    assert [ln.name for ln in out.added] == ["赵敏"]
+    assert [ln.name for ln in out.kept] == ["李四"] and not out.withdrawn
+    assert group.report(2)["temperature"] == 36.7
+    assert group.report(4)["proxy"] == 1 and group.report(4)["posted_by"] == student_id(2)
+
+
+def test_a_second_chain_the_same_day_removes_nothing(group):
+    morning = "早上体温接龙"
+    group.post("q1", chain(ZHANG, LI, WANG, title=morning))  # the monitor posts for three
+    out = group.post("q1", chain("张三 36.8 正常 在校", title="晚间体温接龙"))
+    assert [ln.name for ln in out.corrected] == ["张三"]
+    assert not out.withdrawn and {ln.name for ln in out.kept} == {"李四", "王五"}
+    assert group.report_count() == 3 and group.report(1)["temperature"] == 36.8

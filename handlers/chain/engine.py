@@ -6,9 +6,10 @@ The diff works on entry keys (whitespace-normalised text without the number):
   has an active line, it is a correction and replaces that line; otherwise a continuation.
 - a known key at another number is a renumbering: nothing to parse, nothing to store.
 - an active key missing from the repost was removed. Only its author (the account that
-  added it, or the person it credits) can withdraw it; anyone else's repost simply lacks it,
-  which is what a fork looks like (two students reposting the same base at once), so the
-  line stays and the two branches merge by person.
+  added it, or the person it credits) can withdraw it, and only with clear intent (see
+  `apply_repost`); anyone else's repost simply lacks it, which is what a fork looks like
+  (two students reposting the same base at once), so the line stays and the two branches
+  merge by person.
 
 Each entry is credited to the roster person it names; when the writer is someone else the
 report is a 代报 with the writer recorded. A line naming nobody on the roster is kept as
@@ -33,6 +34,7 @@ from handlers.chain.state import (
     Snapshot,
     insert_line,
     line_hash,
+    normalise,
     save_day,
     set_credit,
     set_status,
@@ -212,6 +214,9 @@ def apply_repost(
         state.roster_generation = roster.generation
     state.messages += 1
     chain = snapshot.chain
+    same_title = (
+        not chain.title or not state.title or normalise(chain.title) == normalise(state.title)
+    )
     if chain.title and not state.opened_by_bot:
         state.title = chain.title
     if chain.example and not state.example:
@@ -237,9 +242,17 @@ def apply_repost(
             if current is None or current not in present:  # its author brought it back
                 run.activate(line)
 
-    for key in state.active_keys - present:
+    gone = state.active_keys - present
+    # Removing is the one destructive step, so it needs clear intent: the repost continues
+    # this chain (same title, shares lines), the line is the poster's, and either the repost
+    # only removes, or the poster's new line took the removed line's place (a fixed name).
+    # A poster who copied a fork that lost their line and adds someone else's keeps theirs.
+    continues = same_title and len(gone) < len(state.active_keys)
+    only_removes = not (out.added or out.corrected)
+    replaced_at = {ln.number for ln in out.added + out.corrected if poster.wrote(ln)}
+    for key in gone:
         line = state.lines[key]
-        if poster.wrote(line):
+        if continues and poster.wrote(line) and (only_removes or line.number in replaced_at):
             run.withdraw(line)
         else:
             out.kept.append(line)
