@@ -28,6 +28,15 @@ def common_prefix_len(a: str, b: str) -> int:
     return lo
 
 
+def _shared_lines(a: str, b: str) -> int:
+    """How many whole lines `a` and `b` share from the start."""
+    cp = common_prefix_len(a, b)
+    lines = a.count("\n", 0, cp)
+    if (cp == len(a) or a[cp] == "\n") and (cp == len(b) or b[cp] == "\n"):
+        lines += 1  # the line the common prefix ends on is whole in both
+    return lines
+
+
 def _keys(chain: ChainText) -> list[str]:
     return [normalise(e.text) for e in chain.entries]
 
@@ -47,7 +56,7 @@ def read_repost(state: DayChain, text: str) -> Snapshot | None:
 
     best, shared = None, 0
     for snap in state.snapshots:
-        lines_shared = text.count("\n", 0, common_prefix_len(text, snap.text))
+        lines_shared = _shared_lines(text, snap.text)
         if lines_shared > shared:
             best, shared = snap, lines_shared
     lines = text.split("\n")
