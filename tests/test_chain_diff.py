@@ -279,3 +279,18 @@ def test_a_second_chain_the_same_day_removes_nothing(group):
     assert [ln.name for ln in out.corrected] == ["张三"]
     assert not out.withdrawn and {ln.name for ln in out.kept} == {"李四", "王五"}
     assert group.report_count() == 3 and group.report(1)["temperature"] == 36.8
+
+
+def test_retention_purge_removes_old_days_only(group):
+    from datetime import timedelta
+
+    from handlers.chain.state import purge_before
+
+    group.post("q1", chain(ZHANG, LI))
+    group.clock.advance(timedelta(days=1))
+    group.post("q1", chain(ZHANG))
+    with group.db.atomic():
+        assert purge_before(group.db, "2020-02-11") == 2
+    days = group.db.execute("SELECT DISTINCT day FROM chain_lines").fetchall()
+    assert days == [("2020-02-11",)]
+    assert group.db.execute("SELECT day FROM chain_days").fetchall() == [("2020-02-11",)]
