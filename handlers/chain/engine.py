@@ -99,6 +99,8 @@ class _Apply:
         self.state.lines_parsed += 1
         account, author_person = author
         person_id = self.roster.person_for(entry.name, text, prefer=author_person)
+        if person_id is not None and self.hijacks(person_id, text, author_person):
+            entry.name, person_id = text.lstrip()[: len(entry.name or "")] or None, None
         if (
             person_id is None
             and entry.name is None
@@ -129,6 +131,19 @@ class _Apply:
         if person_id is None:
             self.out.unmatched.append(line)
         return line
+
+    def hijacks(self, person_id: str, text: str, author_person: str | None) -> bool:
+        """True when a line credited to `person_id` only through a typo or homophone match
+        (their name is not written in it) would replace that student's line by someone else.
+
+        The parser allows one wrong character when exactly one roster name fits; in a chain a
+        classmate's line can look like that too (张山 beside 张三), so such a line is only
+        credited to a student who has no line yet, or who wrote it.
+        """
+        name = self.roster.names[person_id]
+        if name in text or person_id == author_person:
+            return False
+        return person_id in self.state.active
 
     def activate(self, line: Line) -> None:
         """Make `line` its person's active line (replacing any other) and record the report."""
