@@ -208,6 +208,7 @@ def run(args: argparse.Namespace) -> int:
         "messages": len(members),
         "lines_parsed": fill_parsed,
         "seconds": round(seconds, 4),
+        "cpu_seconds": round(sum(cpu), 4),
         "reply_ms_p50": _ms(percentile(wall, 0.50)),
         "reply_ms_p99": _ms(percentile(wall, 0.99)),
         "reply_ms_max": _ms(max(wall)),
