@@ -210,7 +210,16 @@ V1_CORE = """
         );
 """
 
-V2_CHAIN = """
+# Schedules: what each job run did, so an admin (and the dashboard) can see why a nag was
+# skipped or caught up, and how many messages it queued.
+V2_JOB_OUTCOME = """
+        ALTER TABLE job_runs ADD COLUMN outcome TEXT;
+        ALTER TABLE job_runs ADD COLUMN messages INTEGER NOT NULL DEFAULT 0;
+        CREATE INDEX job_runs_day ON job_runs(day);
+"""
+
+# 接龙: each chat's chain per day and every distinct entry line seen (handlers/chain).
+V3_CHAIN = """
         CREATE TABLE chain_days (                -- one 接龙 per chat per day
             platform TEXT NOT NULL,
             chat_id TEXT NOT NULL,
@@ -250,7 +259,8 @@ V2_CHAIN = """
 
 MIGRATIONS: list[str] = [
     V1_CORE,
-    V2_CHAIN,
+    V2_JOB_OUTCOME,
+    V3_CHAIN,
 ]
 
 

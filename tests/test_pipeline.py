@@ -256,3 +256,12 @@ def test_parser_and_roster_are_loaded_once_per_import(pipeline, db, monkeypatch,
     import_roster(db, write_csv(tmp_path / "r2.csv", BASE), now=clock.now())
     fresh.handle(msg(pipeline, "10001", "36.5 正常"))
     assert len(built) == 2
+
+
+async def test_pipeline_is_the_adapters_message_sink_and_wakes_the_outbox(db, config, pipeline):
+    woken = []
+    sink = Pipeline(db, config, pipeline.clock, on_queued=lambda: woken.append(1))
+    await sink(msg(pipeline, "10001", "36.5 正常"))  # nothing queued: no wake-up
+    assert woken == [] and report(db, "1001") is not None
+    await sink(msg(pipeline, "55555", "36.5 正常"))  # the "write your name" reply
+    assert woken == [1]
