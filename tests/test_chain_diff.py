@@ -294,3 +294,12 @@ def test_retention_purge_removes_old_days_only(group):
     days = group.db.execute("SELECT DISTINCT day FROM chain_lines").fetchall()
     assert days == [("2020-02-11",)]
     assert group.db.execute("SELECT day FROM chain_days").fetchall() == [("2020-02-11",)]
+
+
+def test_unbound_writers_are_not_counted_as_proxies(group):
+    text = chain(ZHANG, LI)
+    group.post("wxid_unknown", text, line_authors={1: "wxid_unknown", 2: "wxid_other"})
+    assert group.report_count() == 2
+    assert group.report(1)["proxy"] == 0 and group.report(2)["proxy"] == 0
+    rows = group.db.execute("SELECT author_account FROM chain_lines ORDER BY seq").fetchall()
+    assert rows == [("wxid_unknown",), ("wxid_other",)]  # kept for the audit trail

@@ -163,8 +163,9 @@ class _Apply:
         state.active[line.person_key] = line.key
         state.active_keys.add(line.key)
         if line.person_id is not None:
-            proxy = line.author_person != line.person_id
-            posted_by = line.author_person or f"{self.poster.platform}:{line.author_account}"
+            # 代报 only when the writer is known to be someone else: an account not bound yet
+            # is most often the student's own (as in storage's free-text path).
+            proxy = line.author_person is not None and line.author_person != line.person_id
             upsert_report(
                 self.db,
                 person_id=line.person_id,
@@ -173,7 +174,7 @@ class _Apply:
                 entry=line.entry,
                 source="chain",
                 message_key=self.message_key,
-                posted_by=posted_by if proxy else None,
+                posted_by=line.author_person if proxy else None,
                 proxy=proxy,
                 now=self.now,
             )
