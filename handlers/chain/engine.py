@@ -86,9 +86,10 @@ class _Apply:
     now: datetime
     out: ChainOutcome
 
-    def author_of(self, position: int, line_authors: dict[int, str]) -> tuple[str, str | None]:
-        """The account that wrote entry `position` (1-based) and its person."""
-        account = line_authors.get(position, self.poster.account_id)
+    def author_of(self, number: int, line_authors: dict[int, str]) -> tuple[str, str | None]:
+        """The account that wrote entry `number` (as numbered in the list; the WeChat adapter
+        reads the numbers from solitaire_info) and its person; the poster when unknown."""
+        account = line_authors.get(number, self.poster.account_id)
         if account == self.poster.account_id:
             return account, self.poster.person_id
         return account, account_person(self.db, self.poster.platform, account)
@@ -248,7 +249,7 @@ def apply_repost(
         if line is None:
             if key not in seen_new and key:
                 seen_new.add(key)
-                run.new_line(entry.number, entry.text, key, run.author_of(position + 1, authors))
+                run.new_line(entry.number, entry.text, key, run.author_of(entry.number, authors))
             continue
         if line.number != entry.number:
             line.number = entry.number
