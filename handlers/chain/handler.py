@@ -58,7 +58,7 @@ def _prompt_unmatched(ctx: HandlerContext, outcome: ChainOutcome) -> None:
     )
     more = f"等{len(outcome.unmatched)}条" if len(outcome.unmatched) > 5 else ""
     ctx.reply(
-        f"{shown}{more}未能对应本群名单上的同学，请核对姓名后重新接龙；已转辅导员核对。",
+        f"{shown}{more}不在本群名单上，请核对姓名后重新接龙（名单有误请联系辅导员）。",
         mentions=(ctx.message.sender_id,),
     )
 
