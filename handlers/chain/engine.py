@@ -264,7 +264,7 @@ def apply_repost(
     # this chain (same title, shares lines), the line is the poster's, and either the repost
     # only removes, or the poster's new line took the removed line's place (a fixed name).
     # A poster who copied a fork that lost their line and adds someone else's keeps theirs.
-    continues = same_title and len(gone) < len(state.active_keys)
+    continues = same_title and len(present) > len(seen_new)  # it repeats known lines
     only_removes = not (out.added or out.corrected)
     replaced_at = {ln.number for ln in out.added + out.corrected if poster.wrote(ln)}
     for key in gone:
