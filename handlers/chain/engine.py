@@ -40,6 +40,7 @@ from handlers.chain.state import (
     set_status,
 )
 from handlers.chain.withdraw import withdraw_chain_report
+from handlers.parse import Parser
 from storage.reports import upsert_report
 
 log = logging.getLogger(__name__)
@@ -81,6 +82,7 @@ class _Apply:
     db: sqlite_utils.Database
     state: DayChain
     roster: Roster
+    parser: Parser
     poster: Poster
     message_key: str
     now: datetime
@@ -95,7 +97,7 @@ class _Apply:
         return account, account_person(self.db, self.poster.platform, account)
 
     def new_line(self, number: int, text: str, key: str, author: tuple[str, str | None]) -> Line:
-        entry = self.roster.parser.parse_entry(text)
+        entry = self.parser.parse_entry(text)
         self.out.lines_parsed += 1
         self.state.lines_parsed += 1
         account, author_person = author
@@ -212,6 +214,7 @@ def apply_repost(
     db: sqlite_utils.Database,
     state: DayChain,
     roster: Roster,
+    parser: Parser,
     snapshot: Snapshot,
     poster: Poster,
     *,
@@ -224,7 +227,7 @@ def apply_repost(
     Runs inside the caller's transaction; `state` is updated in memory as it goes.
     """
     out = ChainOutcome(entries=len(snapshot.keys))
-    run = _Apply(db, state, roster, poster, message_key, now, out)
+    run = _Apply(db, state, roster, parser, poster, message_key, now, out)
     authors = line_authors or {}
     if state.roster_generation != roster.generation:
         run.recredit_unmatched()
