@@ -47,6 +47,13 @@ from apscheduler.triggers.cron import CronTrigger
 from bot.clock import Clock
 from schedules.catchup import catch_up
 from schedules.deps import Deps
+from schedules.followups import (
+    REMINDER_EVERY_MIN,
+    broadcast_reminders,
+    missed_morning,
+    morning_followups,
+    run_morning_followups,
+)
 from schedules.plan import trigger_times
 from schedules.slots import fire_slot
 
@@ -194,6 +201,21 @@ class PinganScheduler(ClockedScheduler):
                     id=f"{job}@{hhmm}",
                     name=f"pingan {job} at {hhmm}",
                 )
+        hour, minute = map(int, deps.config.followup.ask_at.split(":"))
+        self.add_job(
+            morning_followups,
+            CronTrigger(hour=hour, minute=minute, timezone=deps.config.tz),
+            args=[deps],
+            id="followup",
+            name="pingan follow-up of cases and key groups",
+        )
+        self.add_job(
+            broadcast_reminders,
+            CronTrigger(minute=f"*/{REMINDER_EVERY_MIN}", timezone=deps.config.tz),
+            args=[deps],
+            id="broadcast-reminders",
+            name="pingan broadcast reminders",
+        )
 
     def start(self, paused: bool = False) -> None:
         """Catch up what was missed while the bot was down, then start the jobs.
@@ -203,6 +225,8 @@ class PinganScheduler(ClockedScheduler):
         ran = catch_up(self.deps)
         if ran:
             log.info("caught up %d missed job run(s)", len(ran))
+        if missed_morning(self.deps):
+            run_morning_followups(self.deps)  # claimed per day: never twice
         super().start(paused)
 
 

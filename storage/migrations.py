@@ -236,10 +236,100 @@ V3_ACCOUNT_REVIEWS = """
         CREATE INDEX account_reviews_open ON account_reviews(resolved_at, platform, chat_id);
 """
 
+# Commands: broadcasts with their acknowledgement lists, and abnormal-report follow-up cases.
+V4_COMMANDS = """
+        CREATE TABLE broadcasts (                -- /广播: a notice with an acknowledgement list
+            id INTEGER PRIMARY KEY,             -- the 编号 users quote in /回执
+            author_id TEXT REFERENCES people(id) ON DELETE SET NULL,
+            scope_node_id INTEGER REFERENCES nodes(id),  -- NULL: 全体
+            scope_label TEXT NOT NULL,
+            text TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            window_ends_at TEXT NOT NULL,       -- a 收到 after this no longer counts
+            remind_at TEXT,                     -- NULL: no reminder
+            reminded_at TEXT
+        );
+        CREATE INDEX broadcasts_window ON broadcasts(window_ends_at);
+
+        CREATE TABLE broadcast_targets (         -- each class chat the notice went to
+            broadcast_id INTEGER NOT NULL REFERENCES broadcasts(id) ON DELETE CASCADE,
+            platform TEXT NOT NULL,
+            chat_id TEXT NOT NULL,
+            node_id INTEGER NOT NULL REFERENCES nodes(id),
+            outbox_id INTEGER,
+            PRIMARY KEY (broadcast_id, platform, chat_id)
+        );
+        CREATE INDEX broadcast_targets_chat ON broadcast_targets(platform, chat_id);
+
+        CREATE TABLE acks (
+            broadcast_id INTEGER NOT NULL REFERENCES broadcasts(id) ON DELETE CASCADE,
+            person_id TEXT NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+            at TEXT NOT NULL,
+            message_key TEXT,
+            PRIMARY KEY (broadcast_id, person_id)
+        );
+
+        CREATE TABLE cases (                     -- abnormal report → follow-up until closed
+            id INTEGER PRIMARY KEY,
+            person_id TEXT NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+            opened_day TEXT NOT NULL,
+            opened_at TEXT NOT NULL,
+            reason TEXT NOT NULL,               -- what made it abnormal, e.g. 37.8℃ 发热
+            last_abnormal_day TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'closed')),
+            closed_at TEXT,
+            closed_by TEXT,                     -- a person id, or 'auto'
+            close_note TEXT
+        );
+        CREATE UNIQUE INDEX cases_one_open ON cases(person_id) WHERE status = 'open';
+        CREATE INDEX cases_opened ON cases(opened_day);
+"""
+
+# 接龙: each chat's chain per day and every distinct entry line seen (handlers/chain).
+V5_CHAIN = """
+        CREATE TABLE chain_days (                -- one 接龙 per chat per day
+            platform TEXT NOT NULL,
+            chat_id TEXT NOT NULL,
+            day TEXT NOT NULL,
+            title TEXT NOT NULL DEFAULT '',
+            example TEXT,
+            opened_by_bot INTEGER NOT NULL DEFAULT 0,
+            messages INTEGER NOT NULL DEFAULT 0,   -- reposts read
+            lines_parsed INTEGER NOT NULL DEFAULT 0,  -- entry lines that went through the parser
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (platform, chat_id, day)
+        );
+
+        CREATE TABLE chain_lines (               -- every distinct entry line seen that day
+            platform TEXT NOT NULL,
+            chat_id TEXT NOT NULL,
+            day TEXT NOT NULL,
+            line_hash TEXT NOT NULL,            -- blake2b-64 of the whitespace-normalised text
+            seq INTEGER NOT NULL,               -- order of first appearance
+            number INTEGER NOT NULL,            -- its number when first seen
+            text TEXT NOT NULL,                 -- normalised entry text, without its number
+            person_key TEXT NOT NULL,           -- merge key: person id, name:<name>, line:<hash>
+            person_id TEXT REFERENCES people(id) ON DELETE SET NULL,  -- NULL: unmatched
+            name TEXT,                          -- the name as written
+            parsed TEXT NOT NULL,               -- JSON of the parser's Entry
+            author_account TEXT,                -- platform account that added the line
+            author_person TEXT,                 -- the person bound to that account, if any
+            message_key TEXT NOT NULL,          -- platform:message_id that first carried it
+            status TEXT NOT NULL DEFAULT 'active'
+                CHECK (status IN ('active', 'replaced', 'withdrawn')),
+            first_seen TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (platform, chat_id, day, line_hash)
+        );
+        CREATE INDEX chain_lines_day_person ON chain_lines(day, person_id);
+"""
+
 MIGRATIONS: list[str] = [
     V1_CORE,
     V2_JOB_OUTCOME,
     V3_ACCOUNT_REVIEWS,
+    V4_COMMANDS,
+    V5_CHAIN,
 ]
 
 

@@ -27,6 +27,7 @@ from datetime import date, timedelta
 
 import sqlite_utils
 
+from storage.keygroups import ACTIVE as KEY_GROUP_ACTIVE
 from storage.status_types import (
     AbnormalCase,
     Account,
@@ -176,8 +177,7 @@ class DayStatus:
                    SUM(COALESCE(r.abnormal, 0) = 1)
             FROM tags t JOIN people p ON p.id = t.person_id
             LEFT JOIN reports r ON r.person_id = p.id AND r.day = :day
-            WHERE t.start_day <= :day AND (t.ended_day IS NULL OR t.ended_day > :day)
-              AND {_STUDENTS}
+            WHERE {KEY_GROUP_ACTIVE} AND {_STUDENTS}
             GROUP BY p.class_id, t.tag
             """,
             args,
