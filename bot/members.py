@@ -48,7 +48,7 @@ async def learn_qq_account(app: App, account: OneBotAccount) -> None:
                 "QQ %s: member list of group %s unavailable: %s", account.account, group.chat, e
             )
             continue
-        with app.db.conn:
+        with app.db.atomic():
             report = bind_members(
                 app.db,
                 "qq",

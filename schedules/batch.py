@@ -49,7 +49,7 @@ def run_batch(
     messages queued (a message already queued under the same dedup key counts as 0).
     """
     db, now = deps.db, deps.clock.now()
-    with db.conn:
+    with db.atomic():
         nodes = load_nodes(db)
         keys = []
         for nid in node_ids:

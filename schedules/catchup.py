@@ -65,7 +65,7 @@ def catch_up(deps: Deps) -> list[Slot]:
     run, skip = due_catch_up(deps)
     now = deps.clock.now()
     if skip:
-        with deps.db.conn:
+        with deps.db.atomic():
             for slot, reason in skip:
                 if claim(deps.db, slot.job, slot.node_key, slot.day, now):
                     finish(deps.db, slot.job, slot.node_key, slot.day, now, outcome=reason)

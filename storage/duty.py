@@ -138,7 +138,7 @@ def read_duty_sheet(db: sqlite_utils.Database, path: str | Path) -> list[tuple[s
 def import_duty(db: sqlite_utils.Database, path: str | Path, now: datetime) -> int:
     """Validate and store the sheet (replacing the days it names); return the rows stored.
 
-    Does not commit: the caller wraps it in `with db.conn:` so it is all-or-nothing.
+    Does not commit: the caller wraps it in `with db.atomic():` so it is all-or-nothing.
     """
     path = Path(path)
     rows = read_duty_sheet(db, path)

@@ -73,7 +73,7 @@ def _ensure_node(db: sqlite_utils.Database, path: str) -> int:
 
 
 def seed(db: sqlite_utils.Database, people=PEOPLE) -> None:
-    with db.conn:
+    with db.atomic():
         for sid, name, role, cls, dorm, duties in people:
             class_id = _ensure_node(db, cls) if cls else None
             dorm_id = _ensure_node(db, dorm) if dorm else None
@@ -115,7 +115,7 @@ def report(
     """Insert one report row as the message path would have stored it."""
     class_id = db.execute("SELECT class_id FROM people WHERE id = ?", [person_id]).fetchone()[0]
     stamp = f"{day}T09:00:00+08:00"
-    with db.conn:
+    with db.atomic():
         db.execute(
             """
             INSERT OR REPLACE INTO reports (person_id, day, class_id, temperature, abnormal,

@@ -54,7 +54,7 @@ def test_one_reminder_mentions_the_missing_then_never_again(school):
     assert remind_due(school.db, school.config, school.clock.now()) == 0
     school.clock.advance(timedelta(minutes=1))
     before = len(outbox(school.db))
-    with school.db.conn:
+    with school.db.atomic():
         assert remind_due(school.db, school.config, school.clock.now()) == 3
     reminders = {s.target: s for s in outbox(school.db)[before:]}
     assert reminders["g211"].text == (
@@ -64,7 +64,7 @@ def test_one_reminder_mentions_the_missing_then_never_again(school):
     assert reminders["g211"].mentions == ["u2021002", "u2021003", "u2021004"]
     assert reminders["g221"].mentions == ["u2022001", "u2022002"]
     school.clock.advance(timedelta(hours=1))
-    with school.db.conn:
+    with school.db.atomic():
         assert remind_due(school.db, school.config, school.clock.now()) == 0
 
 

@@ -124,7 +124,7 @@ def test_leave_is_recorded_and_audited(school):
 
 def test_bind_first_account_then_second_needs_the_counselor(school):
     db = school.db
-    with db.conn:
+    with db.atomic():
         db.execute("DELETE FROM accounts WHERE person_id = '2021004'")
     (ok,) = school.say("uzm-phone", "/绑定 2021004 赵敏", "g211")
     assert ok.text == "绑定成功：赵敏（2021004）。"
@@ -228,7 +228,7 @@ def reported(school):
            on_campus=False, province="湖北", isolation="home")  # fmt: skip
     report(db, "2021101", "2020-02-10")
     report(db, "2022001", "2020-02-10", temperature=38.2, abnormal=True)
-    with db.conn:
+    with db.atomic():
         db.execute(
             "INSERT INTO leaves (person_id, start_day, end_day, reason, created_at)"
             " VALUES ('2021004', '2020-02-09', '2020-02-11', '住院', '2020-02-09T10:00:00+08:00')"

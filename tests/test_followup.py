@@ -30,7 +30,7 @@ def at(day: str, hhmm: str) -> datetime:
 def run_morning(school: School, day: str):
     school.clock.set(at(day, school.config.followup.ask_at))
     before = len(outbox(school.db))
-    with school.db.conn:
+    with school.db.atomic():
         result = morning(school.db, school.config, school.clock.now())
     return result, outbox(school.db)[before:]
 
@@ -110,7 +110,7 @@ def test_key_group_fourteen_day_ledger_and_automatic_end(school, tmp_path):
     assert run_morning(school, "2020-02-24")[0].tags_ended == []
 
     out = tmp_path / "key.xlsx"
-    with school.db.conn:
+    with school.db.atomic():
         export_ledger(school.db, node_ids={node_id(school.db, "计算机学院/2021级/计科1班")},
                       days=days, path=out, actor=None, via="cli", scope_label="计科1班",
                       now=school.clock.now())  # fmt: skip
@@ -162,7 +162,7 @@ def test_a_weekend_off_neither_counts_nor_breaks_the_normal_run(school):
         school.clock.set(at(day, "08:00"))
         school.say("2021002", "36.5 正常", "g211")
     school.clock.set(at("2020-02-20", "08:30"))
-    with school.db.conn:
+    with school.db.atomic():
         weekdays = morning(school.db, school.config, school.clock.now(), lambda d: d.weekday() < 5)
     assert weekdays.closed == ["2021002"]
 

@@ -41,7 +41,7 @@ def test_roster_tags_follow_the_configured_periods_and_survive_reimports(db, tmp
         ("2021001", "湖北籍", "2020-02-01", 14, None, "roster"),
         ("2021001", "留校", "2020-02-01", 0, None, "roster"),
     ]
-    with db.conn:
+    with db.atomic():
         set_tag(db, "2021002", "在琼", "2020-02-03", 14, "/重点:T001")
         assert end_expired(db, "2020-02-15") == [("2021001", "湖北籍", "2020-02-15")]
     assert [o.tag for o in observed_on(db, "2020-02-15")] == ["在琼", "留校"]

@@ -24,7 +24,7 @@ def school(tmp_path):
     report(db, "2021002", "2020-02-11", temperature=36.9, abnormal=False, source="补报",
            posted_by="T001", on_campus=False)  # fmt: skip
     report(db, "2021101", "2020-02-10")
-    with db.conn:
+    with db.atomic():
         db.execute(
             "INSERT INTO leaves (person_id, start_day, end_day, reason, created_at)"
             " VALUES ('2021004', '2020-02-10', '2020-02-11', '住院', '2020-02-09T10:00:00+08:00')"

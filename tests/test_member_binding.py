@@ -10,7 +10,7 @@ CLASS = "计算机学院/2021级/计科1班"
 
 
 def roster(db):
-    with db.conn:
+    with db.atomic():
         db["nodes"].insert_all(
             [
                 {"id": 1, "path": "计算机学院", "name": "计算机学院", "kind": "college"},
@@ -74,7 +74,7 @@ def test_exact_names_bind_and_doubtful_ones_go_to_review(db, clock):
         Member("99999", card="赵六"),  # already bound: left alone
         Member("20009", card="家长", nickname="某某"),
     ]
-    with db.conn:
+    with db.atomic():
         report = bind_members(db, "qq", "700001", CLASS, members, clock.now())
     assert sorted(report.bound) == [("20002", "2021002"), ("20007", "T001")]
     reviewed = dict(report.review)
@@ -95,7 +95,7 @@ def test_exact_names_bind_and_doubtful_ones_go_to_review(db, clock):
 
 def test_review_clears_once_the_doubt_is_gone(db, clock):
     roster(db)
-    with db.conn:
+    with db.atomic():
         bind_members(
             db,
             "qq",
@@ -105,7 +105,7 @@ def test_review_clears_once_the_doubt_is_gone(db, clock):
             clock.now(),
         )
     assert db["account_reviews"].count == 2
-    with db.conn:  # the impostor left the group and the member list is fetched again
+    with db.atomic():  # the impostor left the group and the member list is fetched again
         report = bind_members(db, "qq", "700001", CLASS, [Member("1", card="张三")], clock.now())
     assert report.bound == [("1", "2021001")]
     assert report.resolved == 2  # bound, and gone
@@ -117,7 +117,7 @@ def test_review_clears_once_the_doubt_is_gone(db, clock):
 
 def test_a_grade_group_holds_all_its_classes(db, clock):
     roster(db)
-    with db.conn:
+    with db.atomic():
         report = bind_members(
             db, "qq", "700900", "计算机学院/2021级", [Member("7", card="孙七")], clock.now()
         )

@@ -47,7 +47,7 @@ def fake_sleep(clock: FakeClock):
 
 
 def queue(db, clock, target="700001", text="请报平安", mentions=(), key=None, chat_type="group"):
-    with db.conn:
+    with db.atomic():
         return store.enqueue(
             db,
             OutgoingMessage(
@@ -243,7 +243,7 @@ async def test_outbox_survives_restart_and_sends_once(tmp_path, clock, qq):
     db = open_db(path)
     queue(db, clock, text="queued before the restart")
     crashed = queue(db, clock, text="in flight at the crash")
-    with db.conn:  # what a crash right after writing the request leaves behind
+    with db.atomic():  # what a crash right after writing the request leaves behind
         store.begin_attempt(db, [crashed], clock.now())
     db.close()
 
@@ -263,7 +263,7 @@ async def test_outbox_survives_restart_and_sends_once(tmp_path, clock, qq):
 
 async def test_only_its_own_account_rows(db, clock, qq):
     account, peer = qq
-    with db.conn:
+    with db.atomic():
         store.enqueue(
             db,
             OutgoingMessage(

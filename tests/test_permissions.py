@@ -42,7 +42,7 @@ def test_duty_counselor_sees_the_school_on_duty_days_only(school):
     db = school.db
     duty = person(db, "D001")
     assert scope(db, duty, DAY) == set()
-    with db.conn:
+    with db.atomic():
         db.execute("INSERT INTO duty_roster (day, counselor_id) VALUES (?, 'D001')", [DAY])
     assert len(scope(db, duty, DAY)) == db.execute("SELECT count(*) FROM nodes").fetchone()[0]
     assert scope(db, duty, "2020-02-11") == set()
@@ -62,7 +62,7 @@ def test_who_may_act_on_a_student(school):
 def test_alerts_go_to_the_nearest_counselor_or_else_the_admins(school):
     db = school.db
     assert responsible_counselors(db, node_id(db, C21_2)) == ["T001"]
-    with db.conn:
+    with db.atomic():
         db.execute("DELETE FROM responsibilities WHERE person_id = 'T002'")
     assert responsible_counselors(db, node_id(db, C22_1)) == ["A001"]
 

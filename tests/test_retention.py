@@ -107,7 +107,7 @@ async def test_nightly_purge_removes_exactly_what_is_older(db, tmp_path, caplog)
 
 
 def test_export_audit_row(db):
-    with db.conn:
+    with db.atomic():
         record_export(
             db, actor="c1", via="dashboard", scope=GRADE, day_from="2020-02-01",
             day_to="2020-02-10", now=at("09:00"), rows=70, target="台账.xlsx",
@@ -141,7 +141,7 @@ def test_chain_state_tables_are_purged_when_present(db):
         )
     from datetime import date
 
-    with db.conn:
+    with db.atomic():
         removed = purge(db, date(2020, 2, 10), TZ)
     assert removed["chain_lines"] == 1 and removed["chain_days"] == 1
     assert db.execute("SELECT day FROM chain_lines").fetchall() == [("2020-02-10",)]

@@ -103,7 +103,7 @@ async def test_run_takes_messages_sends_the_outbox_and_stops(tmp_path):
             answer = next(d for d in peer.delivered if d.mentions == ["40001"])
             assert answer.action == "send_group_msg" and answer.target == 700001
             assert "花名册" in answer.text
-            with db.conn:  # what a scheduled nag queues: no account, a mention
+            with db.atomic():  # what a scheduled nag queues: no account, a mention
                 enqueue(
                     db,
                     OutgoingMessage(
@@ -147,7 +147,7 @@ def test_sigterm_stops_within_10s_with_the_outbox_intact(tmp_path):
             assert time.monotonic() < deadline, "pingan run did not start listening"
             time.sleep(0.1)
         db = open_db(tmp_path / "pingan.db")
-        with db.conn:
+        with db.atomic():
             enqueue(
                 db,
                 OutgoingMessage(platform="qq", chat_type="group", target="700001", text="待发"),

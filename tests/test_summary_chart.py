@@ -18,7 +18,7 @@ def test_grade_summary_carries_a_completion_chart(db, tmp_path):
             add_report(db, pid, day)
     cfg = config(charts=True)
     for day in ("2020-02-08", "2020-02-09"):  # earlier nights' snapshots feed the chart
-        with db.conn:
+        with db.atomic():
             save_daily_counts(db, day_status(db, day))
     deps = Deps(db, cfg, FakeClock(at("21:00")), tmp_path / "charts")
     summarize(deps, "2020-02-10", list(load_nodes(db)))

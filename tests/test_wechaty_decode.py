@@ -218,7 +218,7 @@ def test_binding_settles_only_certain_matches(db, clock):
         MemberNames("wxid_t", "赵老师（辅导员）", ("赵老师（辅导员）", "Zhao")),  # staff above
         MemberNames("wxid_old_ls", "李四", ("李四",)),  # already bound: left alone
     ]
-    with db.conn:
+    with db.atomic():
         result = bind_members(db, "wechat", "R@chatroom", 3, members, clock.now())
     assert result.bound == [("wxid_t", "t1")]
     assert result.already_bound == ["wxid_old_ls"]
@@ -228,7 +228,7 @@ def test_binding_settles_only_certain_matches(db, clock):
         ("wxid_zs", "ambiguous", ["s1", "s2"]),
     ]
     # a second run changes nothing and duplicates nothing
-    with db.conn:
+    with db.atomic():
         again = bind_members(db, "wechat", "R@chatroom", 3, members, clock.now())
     assert again.bound == [] and "wxid_t" in again.already_bound
     assert db.execute("SELECT count(*) FROM account_reviews").fetchone()[0] == 2

@@ -91,7 +91,7 @@ def build_school(db: sqlite_utils.Database, students: int, groups: int, seed: in
         ("d1", "值班辅导员", "值班辅导员", None, 1, 1, STAMP),
         ("d2", "值班党员", "值班党员", None, 1, 1, STAMP),
     ]
-    with db.conn:
+    with db.atomic():
         db.conn.executemany("INSERT INTO nodes VALUES (?, ?, ?, ?, ?)", nodes)
         db.conn.executemany("INSERT INTO chats VALUES (?, ?, ?, ?)", chats)
         db.conn.executemany(
@@ -122,7 +122,7 @@ def build_school(db: sqlite_utils.Database, students: int, groups: int, seed: in
 
 def _reset(db: sqlite_utils.Database) -> None:
     """Forget the night's runs so the same summaries can be timed again."""
-    with db.conn:
+    with db.atomic():
         for table in ("job_runs", "outbox", "daily_counts"):
             db.execute(f"DELETE FROM {table}")
 

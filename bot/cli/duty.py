@@ -34,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         clock = SystemClock(config.tz)
         if args.action == "import":
-            with db.conn:
+            with db.atomic():
                 rows = import_duty(db, args.file, clock.now())
             print(f"imported {rows} duty day(s) from {args.file}")
             return 0

@@ -54,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
             nodes = descendants(db, [row[0]])
         else:
             nodes = {r[0] for r in db.execute("SELECT id FROM nodes").fetchall()}
-        with db.conn:
+        with db.atomic():
             path = export_ledger(
                 db,
                 node_ids=nodes,

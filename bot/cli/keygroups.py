@@ -36,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         today = SystemClock(config.tz).now().date().isoformat()
         if args.action == "import":
-            with db.conn:
+            with db.atomic():
                 count = import_tags(db, args.file, config.key_groups, today)
             print(f"imported {count} key-group tag(s) from {args.file}")
             return 0

@@ -38,7 +38,7 @@ class Routes:
         ).fetchall()
         moves = [(owner, row_id) for row_id, t in rows if (owner := self.owner(platform, t))]
         if moves:
-            with db.conn:
+            with db.atomic():
                 db.conn.executemany(
                     "UPDATE outbox SET account = ? WHERE id = ? AND account = ''", moves
                 )

@@ -122,7 +122,7 @@ class OutboxSender:
             return Step(wait=wait)
         row = rows[0]
         if len(row["mentions"]) > self.limits.max_mentions:
-            with self.db.conn:
+            with self.db.atomic():
                 store.split_mentions(self.db, row, self.limits.max_mentions)
             return Step()
         batch, mentions = self._batch(row, rows)
@@ -143,23 +143,23 @@ class OutboxSender:
             except NotConnected:
                 return Step(disconnected=True)
             if found is not None:
-                with self.db.conn:
+                with self.db.atomic():
                     store.mark_sent(self.db, ids, found, self.clock.now(), account)
                 log.info("outbox %s had been delivered after all (%s); not sent again", ids, found)
                 return Step(sent=len(ids))
-        with self.db.conn:
+        with self.db.atomic():
             store.begin_attempt(self.db, ids, now)
         try:
             platform_id = await self.transport.send(message)
         except NotConnected as e:
-            with self.db.conn:
+            with self.db.atomic():
                 store.undo_attempt(self.db, ids, f"not connected: {e}")
             return Step(disconnected=True)
         except Exception as e:  # any transport error is a failed attempt, never a crash
             self._failed(batch, e)
             return Step()
         # No await between the platform's ok and this commit: the uncertain window.
-        with self.db.conn:
+        with self.db.atomic():
             store.mark_sent(self.db, ids, platform_id, self.clock.now(), self.transport.account)
         self.limiter.record(row["target"], self.clock.now())
         log.debug("outbox %s sent to %s as %s", ids, row["target"], platform_id)
@@ -222,7 +222,7 @@ class OutboxSender:
         reason = f"{type(error).__name__}: {error}"
         if isinstance(error, DeliveryUncertain) or not isinstance(error, DeliveryFailed):
             reason = store.UNCERTAIN + reason
-        with self.db.conn:
+        with self.db.atomic():
             if isinstance(error, DeliveryRejected) or attempts >= self.limits.max_attempts:
                 store.mark_failed(self.db, ids, reason)
                 log.error("outbox %s to %s failed for good: %s", ids, batch[0]["target"], reason)

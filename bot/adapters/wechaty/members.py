@@ -200,5 +200,5 @@ async def bind_room(
         )
         for m in await adapter.member_list(room_id)
     ]
-    with db.conn:
+    with db.atomic():
         return bind_members(db, adapter.platform, room_id, node_id, members, now)
