@@ -281,21 +281,6 @@ def test_a_second_chain_the_same_day_removes_nothing(group):
     assert group.report_count() == 3 and group.report(1)["temperature"] == 36.8
 
 
-def test_retention_purge_removes_old_days_only(group):
-    from datetime import timedelta
-
-    from handlers.chain.state import purge_before
-
-    group.post("q1", chain(ZHANG, LI))
-    group.clock.advance(timedelta(days=1))
-    group.post("q1", chain(ZHANG))
-    with group.db.atomic():
-        assert purge_before(group.db, "2020-02-11") == 2
-    days = group.db.execute("SELECT DISTINCT day FROM chain_lines").fetchall()
-    assert days == [("2020-02-11",)]
-    assert group.db.execute("SELECT day FROM chain_days").fetchall() == [("2020-02-11",)]
-
-
 def test_unbound_writers_are_not_counted_as_proxies(group):
     text = chain(ZHANG, LI)
     group.post("wxid_unknown", text, line_authors={1: "wxid_unknown", 2: "wxid_other"})
