@@ -281,21 +281,6 @@ def test_a_second_chain_the_same_day_removes_nothing(group):
     assert group.report_count() == 3 and group.report(1)["temperature"] == 36.8
 
 
-def test_retention_purge_removes_old_days_only(group):
-    from datetime import timedelta
-
-    from handlers.chain.state import purge_before
-
-    group.post("q1", chain(ZHANG, LI))
-    group.clock.advance(timedelta(days=1))
-    group.post("q1", chain(ZHANG))
-    with group.db.atomic():
-        assert purge_before(group.db, "2020-02-11") == 2
-    days = group.db.execute("SELECT DISTINCT day FROM chain_lines").fetchall()
-    assert days == [("2020-02-11",)]
-    assert group.db.execute("SELECT day FROM chain_days").fetchall() == [("2020-02-11",)]
-
-
 def test_unbound_writers_are_not_counted_as_proxies(group):
     text = chain(ZHANG, LI)
     group.post("wxid_unknown", text, line_authors={1: "wxid_unknown", 2: "wxid_other"})
@@ -310,3 +295,24 @@ def test_a_fresh_list_without_title_removes_nothing(group):
     out = group.post("q1", "1. 张三 36.9 正常 在校\n2. 赵敏 36.5 正常 在校")  # a new list
     assert {ln.name for ln in out.kept} == {"李四", "王五"} and not out.withdrawn
     assert group.report_count() == 4
+
+
+def test_a_bare_name_is_in_the_chain_but_not_a_report(group):
+    group.post("q1", chain(ZHANG))
+    out = group.post("q2", chain(ZHANG, "李四"))
+    assert [ln.name for ln in out.added] == ["李四"] and group.report(2) is None
+    assert group.post("q1", "/接龙") is None
+    assert "2. 李四（未写体温/状况）" in group.outbox()[-1]
+    out = group.post("q2", chain(ZHANG, LI))  # 李四 fills in the details
+    assert [ln.name for ln in out.corrected] == ["李四"] and group.report(2)["temperature"] == 36.7
+    out = group.post("q3", chain(ZHANG, "李四", WANG))  # an old copy with the bare name
+    assert not out.corrected and group.report(2)["temperature"] == 36.7
+    active = group.db.execute(
+        "SELECT text FROM chain_lines WHERE name = '李四' AND status = 'active'"
+    ).fetchall()
+    assert active == [(LI,)]
+
+
+def test_a_sign_up_list_of_names_creates_no_reports(group):
+    out = group.post("q1", "#接龙\n周六羽毛球报名\n1. 张三\n2. 李四\n3. 王五")
+    assert len(out.added) == 3 and group.report_count() == 0

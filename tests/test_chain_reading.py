@@ -77,3 +77,14 @@ def test_common_prefix_len(a, b, shared):
 @given(st.text(alphabet=st.sampled_from(list("张三 36.5\t\u3000\xa0\n正常a")), max_size=30))
 def test_normalise_equals_collapsing_whitespace(text):
     assert normalise(text) == " ".join(text.split())
+
+
+@given(st.lists(st.text(alphabet="ab1. ", max_size=6), min_size=1, max_size=8), st.data())
+def test_line_start(lines, data):
+    from handlers.chain.reading import _line_start
+
+    text = "\n".join(lines)
+    line = data.draw(st.integers(0, len(lines) - 1))
+    start = sum(len(x) + 1 for x in lines[:line])
+    cp = data.draw(st.integers(start, len(text)))
+    assert _line_start(text, line, cp) == start

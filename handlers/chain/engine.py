@@ -130,6 +130,11 @@ class _Apply:
         )
         self.state.next_seq += 1
         self.state.lines[key] = line
+        current = self.state.active.get(person_key)
+        if current and self.state.lines[current].entry.says_anything and not entry.says_anything:
+            line.status = REPLACED  # a bare name beside their full line adds nothing
+            insert_line(self.db, self.state, line, self.now)
+            return line
         insert_line(self.db, self.state, line, self.now)
         self.activate(line)
         if person_id is None:
@@ -166,7 +171,9 @@ class _Apply:
             set_status(self.db, state, line, ACTIVE, self.now)
         state.active[line.person_key] = line.key
         state.active_keys.add(line.key)
-        if line.person_id is not None:
+        if line.person_id is not None and line.entry.says_anything:
+            # A line that names the student and says nothing else (`6. 云海峰`, or a sign-up
+            # list of another kind) is no report: the student stays to be nagged for details.
             # 代报 only when the writer is known to be someone else: an account not bound yet
             # is most often the student's own (as in storage's free-text path).
             proxy = line.author_person is not None and line.author_person != line.person_id

@@ -28,13 +28,21 @@ def common_prefix_len(a: str, b: str) -> int:
     return lo
 
 
-def _shared_lines(a: str, b: str) -> int:
-    """How many whole lines `a` and `b` share from the start."""
-    cp = common_prefix_len(a, b)
+def _shared_lines(a: str, b: str, cp: int) -> int:
+    """How many whole lines `a` and `b` share from the start, given their common prefix."""
     lines = a.count("\n", 0, cp)
     if (cp == len(a) or a[cp] == "\n") and (cp == len(b) or b[cp] == "\n"):
         lines += 1  # the line the common prefix ends on is whole in both
     return lines
+
+
+def _line_start(text: str, line: int, cp: int) -> int:
+    """Offset of physical line `line`, known to start before `cp` (a few steps back)."""
+    pos, current = cp, text.count("\n", 0, cp)
+    while current > line:
+        pos = text.rfind("\n", 0, pos)
+        current -= 1
+    return text.rfind("\n", 0, pos) + 1
 
 
 def _keys(chain: ChainText) -> list[str]:
@@ -54,29 +62,31 @@ def read_repost(state: DayChain, text: str) -> Snapshot | None:
         chain = split_chain(text)
         return None if chain is None else Snapshot(text, chain, _keys(chain))
 
-    best, shared = None, 0
+    best, best_cp = None, 0
     for snap in state.snapshots:
-        lines_shared = _shared_lines(text, snap.text)
-        if lines_shared > shared:
-            best, shared = snap, lines_shared
-    lines = text.split("\n")
+        cp = common_prefix_len(text, snap.text)
+        if cp > best_cp:
+            best, best_cp = snap, cp
     chain: ChainText | None = None
     keys: list[str] = []
     reused = 0
     if best is not None:
         entries = best.chain.entries
+        shared = _shared_lines(text, best.text, best_cp)
         # entries whose successor starts inside the shared lines are complete and unchanged
         reuse = bisect_left(entries, shared, key=lambda e: e.line) - 1
         if reuse >= 1:
             prior = ChainText(
                 best.chain.has_header, best.chain.title, best.chain.example, entries[:reuse]
             )
-            chain = split_lines(lines, start=entries[reuse].line, prior=prior)
+            resume = entries[reuse].line  # only the tail from this line on is split
+            tail = text[_line_start(text, resume, best_cp) :].split("\n")
+            chain = split_lines(tail, start=resume, prior=prior, base=resume)
             if chain is not None:
                 keys = best.keys[:reuse] + [normalise(e.text) for e in chain.entries[reuse:]]
                 reused = reuse
     if chain is None:
-        chain = split_lines(lines)
+        chain = split_lines(text.split("\n"))
         if chain is None:
             return None
         keys = _keys(chain)

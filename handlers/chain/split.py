@@ -101,12 +101,13 @@ def reply_part(text: str) -> str | None:
 
 
 def split_lines(
-    lines: list[str], *, start: int = 0, prior: ChainText | None = None
+    lines: list[str], *, start: int = 0, prior: ChainText | None = None, base: int = 0
 ) -> ChainText | None:
     """Split physical lines into a chain, or return None when they are not shaped like one.
 
-    With `prior` (the chain read from lines[:start], whose last entry is complete) reading
-    resumes at `start`; the prior entries are kept as they are, not copied.
+    With `prior` (the chain read from the lines before `start`, whose last entry is complete)
+    reading resumes at line `start`; the prior entries are kept as they are, not copied.
+    `lines` may hold only the tail of the text, from line number `base` on.
     """
     if prior is None:
         has_header, title, example, entries = False, "", None, []
@@ -114,8 +115,8 @@ def split_lines(
         has_header, title, example = prior.has_header, prior.title, prior.example
         entries = list(prior.entries)
     seen_first = prior is not None
-    for index in range(start, len(lines)):
-        line = lines[index].strip()
+    for index in range(start, base + len(lines)):
+        line = lines[index - base].strip()
         if not line:
             continue
         if not seen_first:

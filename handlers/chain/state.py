@@ -221,10 +221,3 @@ def save_day(db: sqlite_utils.Database, chain: DayChain, now: datetime) -> None:
             now.isoformat(),
         ],
     )
-
-
-def purge_before(db: sqlite_utils.Database, day: str) -> int:
-    """Delete chain state of days before `day` (retention); return the lines removed."""
-    removed = db.execute("DELETE FROM chain_lines WHERE day < ?", [day]).rowcount
-    db.execute("DELETE FROM chain_days WHERE day < ?", [day])
-    return removed

@@ -25,6 +25,7 @@ class ChainView:
     other_reported: list[str] = field(default_factory=list)  # reported another way
     missing: list[str] = field(default_factory=list)
     on_leave: list[str] = field(default_factory=list)
+    reported: set[str] = field(default_factory=set)  # people in the chain with a report
 
     @property
     def unmatched(self) -> list[tuple[int, Line]]:
@@ -42,6 +43,7 @@ def build_view(
         lines, title = state.active_lines(), state.title
     in_chain = {ln.person_id for ln in lines if ln.person_id}
     view = ChainView(title=title, day=day, lines=lines)
+    reported_in_chain = view.reported
     marks = ",".join("?" * len(STUDENT_ROLES))
     for person_id, name, reported, on_leave in db.execute(
         f"""
@@ -60,6 +62,8 @@ def build_view(
         [node_id, day, day, day, *STUDENT_ROLES],
     ):
         if person_id in in_chain:
+            if reported:
+                reported_in_chain.add(person_id)
             continue
         if reported:
             view.other_reported.append(name)
@@ -78,7 +82,10 @@ def render_for_group(view: ChainView) -> str:
     """Names only, for the class group."""
     out = [f"#接龙 {view.title or _month_day(view.day) + ' 平安报告'}（汇总）"]
     matched = [ln for ln in view.lines if ln.person_id is not None]
-    out += [f"{n}. {ln.name}" for n, ln in enumerate(matched, start=1)]
+    out += [
+        f"{n}. {ln.name}" + ("" if ln.person_id in view.reported else "（未写体温/状况）")
+        for n, ln in enumerate(matched, start=1)
+    ]
     if not matched:
         out.append("（今天还没有人接龙）")
     if view.other_reported:
@@ -105,6 +112,8 @@ def render_for_counselor(view: ChainView, class_name: str) -> str:
         marks = []
         if ln.person_id is None:
             marks.append("未匹配名单")
+        elif ln.person_id not in view.reported:
+            marks.append("未写体温/状况，未计为已报")
         elif ln.author_person and ln.author_person != ln.person_id:
             marks.append("代报")
         if ln.entry.abnormal:
