@@ -3,7 +3,8 @@
     1. storage    open the database; import the roster if newer; bind the configured groups
     2. pipeline   handlers.pipeline.Pipeline; its on_queued wakes the outbox senders
     3. adapters   OneBot (QQ), wechaty (WeChat), sim; a sender per account as it connects,
-                  and the group member lists bound to the roster
+                  and the group member lists bound to the roster (QQ: at each connect;
+                  WeChat: at each login)
     4. scheduler  schedules.build_scheduler on the same clock; each run wakes the senders
     5. web        bot.web.create_web_app on web.host:web.port, when web.enabled
 
@@ -31,6 +32,7 @@ from storage.startup import prepare
 log = logging.getLogger(__name__)
 
 WEB_SHUTDOWN_S = 2.0
+WECHAT_READY_S = 60.0  # after a login, how long binding waits for the service to accept us
 
 
 def build_app(config: Config, clock: Clock | None = None) -> App:
@@ -83,9 +85,12 @@ def _wechaty(app: App) -> None:
         return
     from bot.adapters.wechaty import WechatyAdapter
 
+    def logged_in(adapter: WechatyAdapter) -> None:
+        app.spawn(_bind_after_login(app, adapter), f"wechat {adapter.account} members")
+
     for n, connection in enumerate(connections):
         try:
-            adapter = WechatyAdapter(connection, app.handle, tz=app.config.tz)
+            adapter = WechatyAdapter(connection, app.handle, tz=app.config.tz, on_login=logged_in)
         except Exception:  # the SDK cannot load here (WechatyUnavailable on Python 3.13+)
             log.exception("wechaty #%d cannot run; QQ and the rest go on", n + 1)
             continue
@@ -101,7 +106,16 @@ async def _when_ready(app: App, adapter) -> None:
     while not await adapter.wait_ready(60):
         log.info("WeChat: still waiting for the puppet service to accept us")
     app.add_transport(adapter)
-    await bind_wechat_groups(app, adapter)
+
+
+async def _bind_after_login(app: App, adapter) -> None:
+    """A login event can come in before the service has accepted our Start: wait for it."""
+    if await adapter.wait_ready(WECHAT_READY_S):
+        await bind_wechat_groups(app, adapter)
+    else:
+        log.info(
+            "WeChat %s logged in but not ready; members bound at the next login", adapter.account
+        )
 
 
 def _sim(app: App):

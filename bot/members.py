@@ -3,20 +3,21 @@ group messages go through an account that can post there, bot/outbox/routes.py),
 configured group's member list, to bind members to the roster (certain matches) or queue them
 for review (storage/bindings.py).
 
-Runs at every (re)connect of an account, so students who joined a group since are picked up
-at the next restart or reconnect; `/绑定` covers the rest. Only counts are logged: member
-names are personal data.
+Runs at every (re)connect of a QQ account and at every WeChat login, so students who joined a
+group since are picked up at the next restart or reconnect; `/绑定` covers the rest. Only
+counts are logged: member names are personal data.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from storage.bindings import Member, bind_members
+from storage.bindings import BindReport, Member, bind_members
 
 if TYPE_CHECKING:
     from bot.adapters.onebot import OneBotAccount
+    from bot.adapters.wechaty import WechatyAdapter
     from bot.app import App
 
 log = logging.getLogger(__name__)
@@ -55,42 +56,46 @@ async def learn_qq_account(app: App, account: OneBotAccount) -> None:
                 group.chat,
                 group.node,
                 [
-                    Member(m.user_id, m.card, m.nickname)
+                    Member(m.user_id, (m.card, m.nickname))
                     for m in members
                     if m.user_id != account.account
                 ],
                 app.clock.now(),
             )
-        log.info(
-            "QQ group %s: %d members, %d newly bound, %d to review, %d unknown",
-            group.chat,
-            len(members),
-            len(report.bound),
-            len(report.review),
-            len(report.unmatched),
-        )
+        _log_report("QQ group", group.chat, len(members), report)
 
 
-async def bind_wechat_groups(app: App, adapter: Any) -> None:
-    """Through the wechaty adapter's own bind_room (branch f6-wechaty)."""
-    from bot.adapters.wechaty import bind_room
-
+async def bind_wechat_groups(app: App, adapter: WechatyAdapter) -> None:
+    """After a WeChat login: the member list of each configured WeChat group, bound to the
+    roster. A room the account is not in, or a service that went away, is logged and
+    skipped; the next login tries again."""
     for group in app.config.groups:
         if group.platform != "wechat":
             continue
-        row = app.db.execute(
-            "SELECT node_id FROM chats WHERE platform = 'wechat' AND chat_id = ?", [group.chat]
-        ).fetchone()
-        if row is None:
-            continue
         try:
-            result = await bind_room(adapter, app.db, group.chat, row[0], app.clock.now())
-        except Exception as e:  # a room the account is not in, or the service went away
-            log.info("WeChat room %s: member list unavailable: %s", group.chat, e)
+            members = await adapter.member_list(group.chat)
+        except Exception as e:  # grpclib, timeouts, DeliveryFailed: all "not now"
+            log.info("WeChat room %s: member list unavailable: %r", group.chat, e)
             continue
-        log.info(
-            "WeChat room %s: %d newly bound, %d to review",
-            group.chat,
-            len(result.bound),
-            len(result.review),
-        )
+        with app.db.atomic():
+            report = bind_members(
+                app.db,
+                "wechat",
+                group.chat,
+                group.node,
+                [Member(m.wxid, (m.room_alias, m.name)) for m in members],
+                app.clock.now(),
+            )
+        _log_report("WeChat room", group.chat, len(members), report)
+
+
+def _log_report(where: str, chat: str, listed: int, report: BindReport) -> None:
+    log.info(
+        "%s %s: %d members, %d newly bound, %d to review, %d unknown",
+        where,
+        chat,
+        listed,
+        len(report.bound),
+        len(report.review),
+        len(report.unmatched),
+    )

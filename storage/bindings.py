@@ -1,58 +1,84 @@
 """Binding chat members to roster people from a group's member list, never by guessing.
 
-A member whose group card (or, failing that, nickname) is exactly the name (or id) of one
-person expected in that group, and no one else's, is bound (`accounts.source =
-'member_list'`). Anything less certain goes to `account_reviews` for a counselor (the table
-the WeChat binding uses too, with the same reasons):
+Class groups are where students' chat accounts are first seen, on QQ and WeChat alike. Most
+set their group card (QQ 群名片, WeChat 群昵称) to their real name, often decorated
+("计科1班-张三", "张三（班长）", "2021001 张三"). A member's names are tried in order of
+authority (the group card, then the account's own nickname): the first name that matches
+anyone decides. A name matches by itself, or failing that by its pieces between separators,
+against the names and ids of the people a group of that node may hold. Only a certain match
+is written (`accounts.source = 'member_list'`); anything less certain goes to
+`account_reviews` for a counselor:
 
-- ambiguous: the name belongs to several people (two 王芳 in one class);
-- contested: several members use the name of the same person;
+- ambiguous: the member's name matches several people (two 王芳 in one class);
+- contested: several members match the same person (a second account, a parent);
 - conflict:  the person already has another account on this platform.
 
-Accounts already bound (roster QQ column, /绑定, an earlier run) are never touched. Members
-that match no one (parents, teachers from elsewhere) are only counted.
+Accounts already bound (roster QQ/微信 column, /绑定, an earlier run) are never touched: a
+person's word beats a guess. Members that match no one (parents, teachers from elsewhere) are
+only counted. Platform adapters only fetch the member list (bot/members.py).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlite_utils
 
+_SEPARATORS = re.compile(
+    r"[\s\-_—–~·•|/\\()（）\[\]【】<>《》{}「」,，、.。:：;；+＋*#@!！?？\"'“”‘’]+"
+)
+
 
 @dataclass(frozen=True, slots=True)
 class Member:
+    """A group member as the platform lists it; `names` in order of authority."""
+
     account_id: str
-    card: str = ""
-    nickname: str = ""
+    names: tuple[str, ...] = ()
 
     @property
     def display_name(self) -> str:
-        return self.card.strip() or self.nickname.strip() or self.account_id
+        return next((n.strip() for n in self.names if n.strip()), self.account_id)
 
 
 @dataclass(slots=True)
 class BindReport:
     bound: list[tuple[str, str]] = field(default_factory=list)  # (account_id, person_id)
-    review: list[tuple[str, str]] = field(default_factory=list)  # (account_id, reason)
+    review: list[tuple[str, str, list[str]]] = field(default_factory=list)  # (acct, why, ids)
     resolved: int = 0  # open reviews closed because the member was bound or left
     unmatched: list[str] = field(default_factory=list)
-    known: int = 0  # already bound before
+    already_bound: list[str] = field(default_factory=list)
 
 
-def expected_people(db: sqlite_utils.Database, node_path: str) -> list[tuple[str, str]]:
-    """(id, name) of who belongs in a group bound to `node_path`: the students of that node
-    and every node below it (a grade group holds all its classes), and the staff
-    responsible for the node or any node above it."""
+def name_tokens(name: str) -> set[str]:
+    """The whole name and each piece between separators: "计科1班-张三" → {…, "张三"}."""
+    whole = name.strip()
+    if not whole:
+        return set()
+    return {whole, *(t for t in _SEPARATORS.split(whole) if t)}
+
+
+def expected_people(db: sqlite_utils.Database, node_path: str) -> dict[str, set[str]]:
+    """Name or id → person ids of who belongs in a group bound to `node_path`.
+
+    The students of that node and of every node below it (a grade group holds all its
+    classes; a dorm group its residents), and the staff responsible for the node or any node
+    above it.
+    """
     ancestors = ["/".join(node_path.split("/")[:i]) for i in range(1, node_path.count("/") + 2)]
     marks = ",".join("?" * len(ancestors))
     rows = db.execute(
         f"""
-        SELECT p.id, p.name FROM people p JOIN nodes n ON p.class_id = n.id
-        WHERE (n.path = ? OR n.path LIKE ? ESCAPE '\\') AND p.active = 1
+        WITH scope(id) AS (
+            SELECT id FROM nodes WHERE path = ? OR path LIKE ? ESCAPE '\\'
+        )
+        SELECT p.id, p.name FROM people p
+        WHERE p.active = 1 AND (p.class_id IN scope OR p.dorm_id IN scope)
         UNION
         SELECT p.id, p.name FROM people p
         JOIN responsibilities r ON r.person_id = p.id JOIN nodes n ON r.node_id = n.id
@@ -60,7 +86,11 @@ def expected_people(db: sqlite_utils.Database, node_path: str) -> list[tuple[str
         """,
         [node_path, _like_prefix(node_path), *ancestors],
     ).fetchall()
-    return [(pid, name) for pid, name in rows]
+    by_key: dict[str, set[str]] = defaultdict(set)
+    for pid, name in rows:
+        by_key[name.strip()].add(pid)
+        by_key[pid].add(pid)
+    return by_key
 
 
 def _like_prefix(path: str) -> str:
@@ -68,53 +98,65 @@ def _like_prefix(path: str) -> str:
     return escaped + "/%"
 
 
+def candidates(member: Member, by_key: dict[str, set[str]]) -> set[str]:
+    """Who the member can be: decided by its first name that matches anyone, the whole name
+    before its pieces (so "阿依古丽·买买提" is not read as someone called 买买提)."""
+    for name in member.names:
+        whole = name.strip()
+        if not whole:
+            continue
+        if by_key.get(whole):
+            return set(by_key[whole])
+        found: set[str] = set()
+        for token in name_tokens(whole):
+            found |= by_key.get(token, set())
+        if found:
+            return found
+    return set()
+
+
 def bind_members(
     db: sqlite_utils.Database,
     platform: str,
     chat_id: str,
     node_path: str,
-    members: list[Member],
+    members: Iterable[Member],
     now: datetime,
 ) -> BindReport:
-    """Bind what is certain, queue the rest for review; the caller commits."""
-    people = expected_people(db, node_path)
-    by_key: dict[str, set[str]] = defaultdict(set)
-    for pid, name in people:
-        by_key[name.strip()].add(pid)
-        by_key[pid].add(pid)
-    bound_accounts = {
-        row[0]: row[1]
-        for row in db.execute(
+    """Bind what is certain, queue the rest for review; the caller owns the transaction.
+
+    Open reviews of this chat whose member is now bound, or no longer in the list, are
+    closed: nobody needs to look at them any more.
+    """
+    by_key = expected_people(db, node_path)
+    bound_accounts = dict(
+        db.execute(
             "SELECT account_id, person_id FROM accounts WHERE platform = ?", [platform]
         ).fetchall()
-    }
+    )
     persons_bound = set(bound_accounts.values())
     report = BindReport()
 
     proposals: dict[str, tuple[Member, set[str]]] = {}
     for member in members:
         if member.account_id in bound_accounts:
-            report.known += 1
+            report.already_bound.append(member.account_id)
             continue
-        candidates: set[str] = set()
-        for key in (member.card.strip(), member.nickname.strip()):
-            if key and by_key.get(key):
-                candidates = by_key[key]
-                break
-        if candidates:
-            proposals[member.account_id] = (member, candidates)
+        found = candidates(member, by_key)
+        if found:
+            proposals[member.account_id] = (member, found)
         else:
             report.unmatched.append(member.account_id)
 
     claims: dict[str, list[str]] = defaultdict(list)
-    for account_id, (_, candidates) in proposals.items():
-        if len(candidates) == 1:
-            claims[next(iter(candidates))].append(account_id)
+    for account_id, (_, found) in proposals.items():
+        if len(found) == 1:
+            claims[next(iter(found))].append(account_id)
 
     stamp = now.isoformat()
-    for account_id, (member, candidates) in proposals.items():
-        person = next(iter(candidates)) if len(candidates) == 1 else None
-        if person is None:
+    for account_id, (member, found) in proposals.items():
+        person = next(iter(found))
+        if len(found) > 1:
             reason = "ambiguous"
         elif len(claims[person]) > 1:
             reason = "contested"
@@ -128,30 +170,9 @@ def bind_members(
             )
             report.bound.append((account_id, person))
             continue
-        db.execute(
-            """
-            INSERT INTO account_reviews (platform, account_id, chat_id, display_name,
-                                         candidates, reason, created_at, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT(platform, account_id, chat_id) DO UPDATE SET
-                display_name = excluded.display_name, candidates = excluded.candidates,
-                reason = excluded.reason, updated_at = excluded.updated_at,
-                resolved_at = NULL
-            """,
-            [
-                platform,
-                account_id,
-                chat_id,
-                member.display_name,
-                json.dumps(sorted(candidates)),
-                reason,
-                stamp,
-                stamp,
-            ],
-        )
-        report.review.append((account_id, reason))
-    # Open reviews of this chat whose member is now bound or gone need no counselor.
-    in_review = [a for a, _ in report.review]
+        _queue_review(db, platform, chat_id, member, reason, sorted(found), stamp)
+        report.review.append((account_id, reason, sorted(found)))
+    in_review = [a for a, _, _ in report.review]
     cursor = db.execute(
         f"UPDATE account_reviews SET resolved_at = ?, updated_at = ? "
         f"WHERE platform = ? AND chat_id = ? AND resolved_at IS NULL "
@@ -160,3 +181,35 @@ def bind_members(
     )
     report.resolved = cursor.rowcount
     return report
+
+
+def _queue_review(
+    db: sqlite_utils.Database,
+    platform: str,
+    chat_id: str,
+    member: Member,
+    reason: str,
+    people: list[str],
+    stamp: str,
+) -> None:
+    """One open review per (account, chat); a doubt that comes back reopens it."""
+    db.execute(
+        """
+        INSERT INTO account_reviews (platform, account_id, chat_id, display_name,
+                                     candidates, reason, created_at, updated_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT(platform, account_id, chat_id) DO UPDATE SET
+            display_name = excluded.display_name, candidates = excluded.candidates,
+            reason = excluded.reason, updated_at = excluded.updated_at, resolved_at = NULL
+        """,
+        [
+            platform,
+            member.account_id,
+            chat_id,
+            member.display_name,
+            json.dumps(people),
+            reason,
+            stamp,
+            stamp,
+        ],
+    )

@@ -10,13 +10,19 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+import yaml
 
 pytest.importorskip("wechaty_grpc", reason="the wechaty SDK runs on Python 3.11/3.12 only")
 
-from bot.adapters.wechaty import WechatyAdapter, bind_room
-from bot.config import WechatyConnection
+from bot.adapters.wechaty import WechatyAdapter
+from bot.cli.run import serve
+from bot.clock import SystemClock
+from bot.config import WechatyConnection, load_config
 from bot.errors import DeliveryFailed
 from bot.messages import IncomingMessage, OutgoingMessage
+from storage.bindings import Member, bind_members
+from storage.db import open_db
+from tests.conftest import REPO
 from tests.wechaty_helpers import (
     WAIT_S,
     WIRE_GROUP_NOTE,
@@ -257,7 +263,7 @@ async def test_private_reminder_is_addressed_to_the_contact(fake, adapter, tmp_p
     assert json.loads(file.filebox)["name"] == "汇总.xlsx"
 
 
-async def test_member_list_binds_members_to_roster_people(fake, adapter, db, clock):
+async def test_member_list_gives_names_and_group_cards_for_binding(fake, adapter, db, clock):
     fake.rooms[ROOM].members.update({"wxid_z2": "张三", "wxid_x": "家长"})
     fake.contacts.update({"wxid_z2": "zhang", "wxid_x": "家长"})
     db.execute(
@@ -274,8 +280,16 @@ async def test_member_list_binds_members_to_roster_people(fake, adapter, db, clo
         )
     db.conn.commit()
 
-    result = await bind_room(adapter, db, ROOM, 3, clock.now())
+    listed = await adapter.member_list(ROOM)
 
+    assert BOT not in {m.wxid for m in listed}
+    assert {m.wxid: (m.room_alias, m.name) for m in listed}["wxid_zs"] == (
+        "计科1班-张三",
+        "小张同学",
+    )
+    members = [Member(m.wxid, (m.room_alias, m.name)) for m in listed]
+    with db.atomic():
+        result = bind_members(db, "wechat", ROOM, "计算机学院/2021级/计科1班", members, clock.now())
     accounts = dict(
         db.execute("SELECT account_id, person_id FROM accounts WHERE platform='wechat'")
     )
@@ -289,7 +303,81 @@ async def test_member_list_binds_members_to_roster_people(fake, adapter, db, clo
         ("wxid_zs", "contested", '["2021001"]'),
     ]
     assert result.unmatched == ["wxid_x"]
-    assert BOT not in {m for m, _ in result.bound}
+
+
+async def test_pingan_run_binds_wechat_groups_at_each_login(fake, tmp_path):
+    """`pingan run` with a WeChat account: after login the configured class group's members
+    are bound to the roster (examples/roster.csv); a later login picks up newcomers."""
+    fake.contacts.update({"wxid_dpf": "Duan", "wxid_xc": "谢超", "wxid_p": "家长"})
+    fake.rooms[ROOM] = Room(
+        "计科1班",
+        {
+            BOT: "",
+            "wxid_dpf": "21级-段鹏飞",  # no 微信 in the roster: bound from the list
+            "wxid_p": "段鹏飞妈妈",  # a parent: nobody's name, left alone
+        },
+    )
+    config = load_config(_run_config(tmp_path, fake.port))
+    stop = asyncio.Event()
+    fake.login(BOT)
+    bot = asyncio.create_task(serve(config, stop, SystemClock(TZ)))
+    db = open_db(config.db_path)
+    try:
+
+        def member_list_accounts() -> dict[str, str]:
+            return dict(
+                db.execute(
+                    "SELECT account_id, person_id FROM accounts WHERE source = 'member_list'"
+                )
+            )
+
+        await _until(lambda: member_list_accounts() == {"wxid_dpf": "2021210104"})
+        # 谢超 (whose roster 微信 is another wxid) joins with a second account
+        fake.rooms[ROOM].members["wxid_xc"] = "谢超"
+        fake.login(BOT)  # WeChat logs the account in again (a restart of the service)
+        await _until(
+            lambda: (
+                db.execute(
+                    "SELECT reason FROM account_reviews WHERE account_id = 'wxid_xc'"
+                ).fetchall()
+                == [("conflict",)]
+            )
+        )
+        assert member_list_accounts() == {"wxid_dpf": "2021210104"}
+    finally:
+        db.close()
+        stop.set()
+        assert await asyncio.wait_for(bot, WAIT_S) == 0
+
+
+def _run_config(tmp_path, port: int):
+    config = {
+        "timezone": "Asia/Shanghai",
+        "storage": {"path": str(tmp_path / "pingan.db")},
+        "roster": str(REPO / "examples" / "roster.csv"),
+        "groups": [
+            {
+                "platform": "wechat",
+                "chat": ROOM,
+                "node": "计算机学院/2021级/计科1班",
+                "purpose": "class",
+            }
+        ],
+        "adapters": {
+            "sim": {"enabled": False},
+            "wechaty": [{"token": TOKEN, "endpoint": f"127.0.0.1:{port}", "rpc_timeout_s": 3}],
+        },
+        "web": {"enabled": False},
+    }
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+async def _until(predicate, timeout: float = WAIT_S) -> None:
+    async with asyncio.timeout(timeout):
+        while not predicate():
+            await asyncio.sleep(0.05)
 
 
 async def test_send_without_connection_is_not_confirmed(fake):

@@ -17,7 +17,6 @@ from bot.adapters.wechaty.decode import (
     strip_self_mention,
 )
 from bot.adapters.wechaty.discovery import DiscoveryFailed, discover_endpoint, sni_from_token
-from bot.adapters.wechaty.members import name_tokens
 from bot.config import WechatyConnection
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -107,13 +106,6 @@ def test_mention_prefix_is_what_wechat_shows():
     assert mention_prefix(["张三", "李四"]) == "@张三\u2005@李四\u2005"
 
 
-def test_name_tokens_see_through_decorations():
-    assert "张三" in name_tokens("计科1班-张三")
-    assert "张三" in name_tokens("张三（班长）")
-    assert "张三" in name_tokens("21级 张三")
-    assert name_tokens("  ") == set()
-
-
 def test_sni_comes_from_the_token_prefix():
     assert sni_from_token("insecure_2b6a7b9c-1111") == "insecure"
     assert sni_from_token("puppet_paimon_uuid") == "puppet_paimon"
@@ -176,59 +168,3 @@ def test_compat_patches_and_quiet_sdk_loggers(tmp_path, monkeypatch):
     room_logger = logging.getLogger("Room")
     assert room_logger.propagate and not room_logger.handlers
     assert room_logger.getEffectiveLevel() >= logging.WARNING  # no message text at INFO
-
-
-def _roster(db, stamp):
-    db.execute(
-        "INSERT INTO nodes (id, path, name, kind, parent_id) VALUES "
-        "(1, '计算机学院', '计算机学院', 'college', NULL),"
-        "(2, '计算机学院/2021级', '2021级', 'grade', 1),"
-        "(3, '计算机学院/2021级/计科1班', '计科1班', 'class', 2),"
-        "(4, '计算机学院/2021级/计科2班', '计科2班', 'class', 2)"
-    )
-    people = [
-        ("s1", "张三", 3, "学生"),
-        ("s2", "张三", 3, "学生"),  # two 张三 in one class
-        ("s3", "李四", 3, "学生"),
-        ("s4", "王五", 4, "学生"),  # another class
-        ("t1", "赵老师", None, "辅导员"),
-    ]
-    for pid, name, class_id, role in people:
-        db.execute(
-            "INSERT INTO people (id, name, role, class_id, updated_at) VALUES (?, ?, ?, ?, ?)",
-            [pid, name, role, class_id, stamp],
-        )
-    db.execute("INSERT INTO responsibilities (person_id, node_id) VALUES ('t1', 2)")
-    db.execute(
-        "INSERT INTO accounts (platform, account_id, person_id, created_at) "
-        "VALUES ('wechat', 'wxid_old_ls', 's3', ?)",
-        [stamp],
-    )
-
-
-def test_binding_settles_only_certain_matches(db, clock):
-    from bot.adapters.wechaty.members import MemberNames, bind_members
-
-    stamp = clock.now().isoformat()
-    _roster(db, stamp)
-    members = [
-        MemberNames("wxid_zs", "张三", ("张三",)),  # two people named 张三: ambiguous
-        MemberNames("wxid_ls", "李四", ("李四",)),  # 李四 has another account: conflict
-        MemberNames("wxid_ww", "王五", ("王五",)),  # not in this class: unmatched
-        MemberNames("wxid_t", "赵老师（辅导员）", ("赵老师（辅导员）", "Zhao")),  # staff above
-        MemberNames("wxid_old_ls", "李四", ("李四",)),  # already bound: left alone
-    ]
-    with db.atomic():
-        result = bind_members(db, "wechat", "R@chatroom", 3, members, clock.now())
-    assert result.bound == [("wxid_t", "t1")]
-    assert result.already_bound == ["wxid_old_ls"]
-    assert result.unmatched == ["wxid_ww"]
-    assert sorted(result.review) == [
-        ("wxid_ls", "conflict", ["s3"]),
-        ("wxid_zs", "ambiguous", ["s1", "s2"]),
-    ]
-    # a second run changes nothing and duplicates nothing
-    with db.atomic():
-        again = bind_members(db, "wechat", "R@chatroom", 3, members, clock.now())
-    assert again.bound == [] and "wxid_t" in again.already_bound
-    assert db.execute("SELECT count(*) FROM account_reviews").fetchone()[0] == 2

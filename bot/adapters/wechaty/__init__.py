@@ -4,17 +4,14 @@ Importing this package does not import the SDK; constructing `WechatyAdapter` do
 `compat.load()`, which raises `WechatyUnavailable` where the SDK cannot run (Python 3.13+).
 """
 
-from .adapter import MessageHandler, WechatyAdapter
+from .adapter import LoginHook, MessageHandler, WechatyAdapter
 from .compat import WechatyUnavailable
-from .members import BindingResult, bind_members, bind_room
 from .session import RoomMember
 
 __all__ = [
-    "BindingResult",
+    "LoginHook",
     "MessageHandler",
     "RoomMember",
     "WechatyAdapter",
     "WechatyUnavailable",
-    "bind_members",
-    "bind_room",
 ]

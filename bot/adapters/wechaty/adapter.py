@@ -6,8 +6,11 @@ Usage (what `pingan run` does for each `adapters.wechaty` entry):
     await adapter.start()          # returns at once; connects and reconnects in the background
     await adapter.wait_ready(30)   # optional: True once the service accepted us
     msg_id = await adapter.send(OutgoingMessage(...))   # the outbox's Transport
-    members = await adapter.member_list(room_id)        # for binding (see members.py)
+    members = await adapter.member_list(room_id)        # binding: bot/members.py
     await adapter.stop()           # Stop RPC, then the channel is closed
+
+`on_login(adapter)`, when given, is called at every login (the account is known and its
+rooms can be listed): `pingan run` binds the WeChat groups' members then.
 
 `handle` is the core's `Callable[[IncomingMessage], Awaitable[None]]`. Messages are handed to
 it one at a time, in arrival order, each with a timeout; an exception in it is logged and the
@@ -52,6 +55,7 @@ DECODE_ATTEMPTS = 3
 QRCODE_URL = "https://wechaty.js.org/qrcode/"
 
 MessageHandler = Callable[[IncomingMessage], Awaitable[None]]
+LoginHook = Callable[["WechatyAdapter"], None]
 
 
 class WechatyAdapter:
@@ -69,6 +73,7 @@ class WechatyAdapter:
         reconnect_max_s: float = RECONNECT_MAX_S,
         stable_session_s: float = STABLE_SESSION_S,
         handler_timeout_s: float = HANDLER_TIMEOUT_S,
+        on_login: LoginHook | None = None,
     ) -> None:
         self.connection = connection
         self.on_message = on_message
@@ -77,6 +82,7 @@ class WechatyAdapter:
         self.reconnect_max_s = reconnect_max_s
         self.stable_session_s = stable_session_s
         self.handler_timeout_s = handler_timeout_s
+        self.on_login = on_login
         self.rpc_timeout_s = connection.rpc_timeout_s
         self.self_id: str | None = None
         self.connects = 0  # how many times the service accepted us (1 + reconnects)
@@ -253,6 +259,11 @@ class WechatyAdapter:
         elif event.name == "login":
             self.self_id = p.get("contactId") or self.self_id
             log.info("wechaty: logged in as %s", self.self_id)
+            if self.on_login is not None:
+                try:
+                    self.on_login(self)
+                except Exception:  # the hook is the core's; the event stream goes on
+                    log.exception("wechaty: the login hook failed")
         elif event.name == "logout":
             log.warning("wechaty: %s logged out (%s)", p.get("contactId"), p.get("data", ""))
             self.self_id = None
