@@ -86,6 +86,9 @@ class Checkin(CheckinTimes):
     grace_minutes: int = Field(default=120, ge=0, description="catch-up window after downtime")
     charts: bool = Field(default=True, description="attach a completion chart to summaries")
     chart_days: int = Field(default=14, ge=2, le=60, description="days shown in the chart")
+    open_chain: bool = Field(
+        default=False, description="at opens, the bot also posts the day's 接龙 in class groups"
+    )
 
 
 class Storage(Strict):

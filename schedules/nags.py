@@ -16,6 +16,7 @@ from collections import defaultdict
 from datetime import date
 
 from bot.messages import OutgoingMessage
+from handlers.chain.opening import open_day_chain
 from schedules import texts
 from schedules.batch import Run, run_batch
 from schedules.deps import Deps
@@ -45,16 +46,28 @@ def _open_classes(run: Run) -> list:
 
 
 def open_window(deps: Deps, day: str, class_ids: list[int]) -> int:
-    """At `opens`: announce the day's check-in in each class group."""
+    """At `opens`: announce the day's check-in in each class group; with
+    `checkin.open_chain`, post the day's 接龙 right after it, for students to continue."""
+    chain = deps.config.checkin.open_chain
 
     def decide(run: Run) -> None:
         rec = Recipients(deps.db, run.nodes)
+        now = deps.clock.now()
         for node in _open_classes(run):
             closes = times_for(deps.config, node.path).closes
+            announce = texts.class_opens_chain if chain else texts.class_opens
             for chat in rec.class_chats(node.id):
-                run.send(
-                    _group(chat, texts.class_opens(day, closes), run, node.path, ""), node.path
-                )
+                run.send(_group(chat, announce(day, closes), run, node.path, ""), node.path)
+                if chain:
+                    opening = open_day_chain(
+                        deps.db,
+                        platform=chat.platform,
+                        chat_id=chat.chat_id,
+                        class_name=node.name,
+                        day=day,
+                        now=now,
+                    )
+                    run.send(opening, node.path)
 
     return run_batch(deps, "opens", day, class_ids, decide)
 

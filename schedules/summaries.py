@@ -1,6 +1,7 @@
 """Nightly summaries rolled up the hierarchy, and the private roll-up for the duty pair.
 
-- each class → the `counselor` chat bound to its nearest ancestor (names, abnormal details);
+- each class → the `counselor` chat bound to its nearest ancestor (names, abnormal details,
+  the 接龙 lines that match nobody on the roster);
 - each grade (and college) → the counselor chat of the grade, with one completion line per
   class and the chart; a node bound to a `duty` chat → that chat (counts, abnormal, chart);
 - the whole school → privately to the day's 值班辅导员 and 值班党员 (storage.duty).
@@ -16,6 +17,7 @@ import logging
 from datetime import date, timedelta
 
 from bot.messages import OutgoingMessage
+from handlers.chain.view import unmatched_lines
 from schedules import texts
 from schedules.batch import Run, run_batch
 from schedules.chart import MAX_ROWS, ChartSpec, render_completion
@@ -143,6 +145,15 @@ def _class_labels(status: DayStatus, node_id: int) -> dict[int, str]:
     }
 
 
+def _unmatched(deps: Deps, node: Node, day: str, labels: dict[int, str]) -> list[str]:
+    """The day's 接龙 lines under the node that credit nobody, as written (counselor and
+    duty chats only: a line may carry a temperature), labelled with their class."""
+    return [
+        f"{labels.get(row['node_id'], '')}{row['number']}. {row['text']}"
+        for row in unmatched_lines(deps.db, node.id, day)
+    ]
+
+
 def summarize(deps: Deps, day: str, node_ids: list[int]) -> int:
     """The summary of each node to its counselor chat (and duty chat when bound to it)."""
 
@@ -156,12 +167,14 @@ def summarize(deps: Deps, day: str, node_ids: list[int]) -> int:
                 continue
             s: NodeStatus = status.node(node.id)
             is_class = node.kind == "class"
+            labels = _class_labels(status, node.id)
             text = texts.summary(
                 node.path,
                 s,
                 children=[] if is_class else _children(status, node.id),
-                where=None if is_class else _class_labels(status, node.id),
+                where=None if is_class else labels,
                 list_missing=node.kind in ("class", "grade"),
+                unmatched=_unmatched(deps, node, day, {} if is_class else labels),
             )
             image = None if is_class else _chart(run, status, str(node.id), node.path, [node.id])
             for chat in targets:

@@ -32,6 +32,13 @@ def class_opens(day: str, closes: str) -> str:
     )
 
 
+def class_opens_chain(day: str, closes: str) -> str:
+    return (
+        f"【平安报告】{md(day)}报送开始，请在 {closes} 前接龙：复制下面的接龙，"
+        "在末尾加一行「序号. 姓名 体温 健康状况 所在地」后发出。已请假的同学无需报送。"
+    )
+
+
 def class_nag(day: str, counts: Counts, missing_names: list[str], part: int, parts: int) -> str:
     suffix = f"（{part}/{parts}）" if parts > 1 else ""
     return (
@@ -118,11 +125,14 @@ def summary(
     children: list[tuple[str, Counts]] = (),
     where: dict[int, str] | None = None,
     list_missing: bool = True,
+    unmatched: list[str] = (),
 ) -> str:
     """A summary for counselors / duty staff: counts, names, abnormal details, key groups.
 
     `children` adds one completion line per child node (a grade's classes); `where` labels
-    each abnormal case with its class (keyed by class id) in roll-ups.
+    each abnormal case with its class (keyed by class id) in roll-ups. `unmatched` are 接龙
+    lines, as written, that credit nobody: a counselor checks the name (never for a class
+    group, a line may carry a temperature).
     """
     c = status.counts
     lines = [f"【平安报告日报】{title} {md(status.day)}", counts_line(c)]
@@ -148,4 +158,9 @@ def summary(
         lines.append("请假：" + NAME_SEP.join(_leave_line(x) for x in status.on_leave))
     if status.key_groups:
         lines.append("重点群体：" + _tags_line(status.key_groups))
+    if unmatched:
+        more = f"；等共 {len(unmatched)} 条" if len(unmatched) > MAX_LISTED else ""
+        lines.append(
+            "接龙中名册上找不到（请核对姓名）：" + "；".join(unmatched[:MAX_LISTED]) + more
+        )
     return "\n".join(lines)
