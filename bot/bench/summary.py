@@ -39,7 +39,7 @@ STAMP = "2020-02-01T00:00:00+08:00"
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--students", type=int, default=40000, help="students (default 40000)")
     parser.add_argument("--groups", type=int, default=1000, help="classes (default 1000)")
-    parser.add_argument("--seed", type=int, default=2020)
+    parser.add_argument("--seed", type=int, default=2020, help="random seed (default 2020)")
     parser.add_argument("--repeat", type=int, default=3, help="runs; the best is printed")
     parser.add_argument("--charts", action="store_true", help="also time the summary charts")
 
