@@ -7,8 +7,6 @@ spreadsheet shows them, and every problem is listed before anything is written.
 
 from __future__ import annotations
 
-import re
-from datetime import date
 from pathlib import Path
 
 import sqlite_utils
@@ -16,21 +14,10 @@ import sqlite_utils
 from bot.config import KeyGroups
 from bot.errors import RosterError
 from storage.keygroups import set_tag
-from storage.roster_file import read_rows
+from storage.roster_file import read_rows, sheet_day
 from storage.roster_rows import split_list
 
 REQUIRED = ("学号", "标签")
-DAY = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:\s+00:00(?::00)?)?$")
-
-
-def _day(text: str) -> str | None:
-    m = DAY.match(text)
-    if not m:
-        return None
-    try:
-        return date(int(m[1]), int(m[2]), int(m[3])).isoformat()
-    except ValueError:
-        return None
 
 
 def import_tags(
@@ -61,7 +48,7 @@ def import_tags(
                 )
         start = today
         if values.get("起始日期"):
-            start = _day(values["起始日期"]) or ""
+            start = sheet_day(values["起始日期"]) or ""
             if not start:
                 problems.append(
                     f"{where}: 起始日期「{values['起始日期']}」看不懂（例如 2020-02-10）"

@@ -1,4 +1,5 @@
-"""Reading a roster file (.csv or .xlsx) into numbered rows of text, before any validation.
+"""Reading a sheet (.csv or .xlsx) into numbered rows of text, before any validation: the
+roster, the duty roster (storage/duty.py) and key-group lists (storage/keygroups_file.py).
 
 Rows are numbered as a spreadsheet shows them: the header is row 1, so an error "第5行"
 points at the line the admin sees in Excel or WPS.
@@ -9,8 +10,10 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date, datetime, time
 from pathlib import Path
 
 from bot.errors import RosterError
@@ -24,13 +27,35 @@ class RawRow:
     values: dict[str, str]
 
 
+_DAY = re.compile(
+    r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:\s+00:00(?::00)?)?$"
+)
+
+
 def _cell(value: object) -> str:
-    """Spreadsheet cells as text: 2021210101.0 (a number cell) is the id 2021210101."""
+    """Spreadsheet cells as text: 2021210101.0 (a number cell) is the id 2021210101, and a
+    date cell (midnight) is its day, 2020-02-10."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time(0) else value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
     return str(value).strip()
+
+
+def sheet_day(text: str) -> str | None:
+    """A day as people write it in a sheet (2020-02-10, 2020/2/10, 2020年2月10日) as
+    YYYY-MM-DD; None when it is not a real date."""
+    m = _DAY.match(text.strip())
+    if not m:
+        return None
+    try:
+        return date(int(m[1]), int(m[2]), int(m[3])).isoformat()
+    except ValueError:
+        return None
 
 
 def _header(values: list[object]) -> list[str]:

@@ -28,7 +28,7 @@ def test_csv_import_replaces_days_and_picks_the_right_people(school, tmp_path):
         "\ufeff日期,值班辅导员 学号,值班党员 学号\n2020-02-10,d3,d4\n2020/2/11,d1,d2\n",
         encoding="utf-8",
     )
-    with school.conn:
+    with school.atomic():
         assert import_duty(school, sheet, at("08:00")) == 2
     assert duty_for(school, "2020-02-10").counselor.name == "褚老师"
     assert duty_for(school, "2020-02-11").officer.name == "陈书记"
@@ -47,10 +47,24 @@ def test_xlsx_import_with_date_cells(school, tmp_path):
     book.active.append(["日期", "值班辅导员学号", "值班党员学号"])
     book.active.append([datetime(2020, 2, 13), "d1", "d4"])
     book.save(tmp_path / "duty.xlsx")
-    with school.conn:
+    with school.atomic():
         import_duty(school, tmp_path / "duty.xlsx", at("08:00"))
     duty = duty_for(school, "2020-02-13")
     assert (duty.counselor.id, duty.officer.id) == ("d1", "d4")
+
+
+def test_a_sheet_excel_saved_in_gbk_with_chinese_dates(school, tmp_path):
+    """Read like the roster (storage/roster_file.py): GBK csv, 年月日 dates, blank rows."""
+    sheet = tmp_path / "值班表.csv"
+    sheet.write_bytes(
+        "日期,值班辅导员　学号,值班党员 学号\n2020年2月15日,d3,d4\n,,\n2020.2.16,d1,d2\n".encode(
+            "gb18030"
+        )
+    )
+    with school.atomic():
+        assert import_duty(school, sheet, at("08:00")) == 2
+    assert duty_for(school, "2020-02-15").counselor.id == "d3"
+    assert duty_for(school, "2020-02-16").officer.id == "d2"
 
 
 def test_bad_rows_fail_the_whole_file_with_row_numbers(school, tmp_path):
@@ -59,7 +73,7 @@ def test_bad_rows_fail_the_whole_file_with_row_numbers(school, tmp_path):
         "日期,值班辅导员 学号,值班党员 学号\n2020-02-20,d3,d4\n2月30日,d1,d2\n2020-02-21,nobody,\n",
         encoding="utf-8",
     )
-    with pytest.raises(RosterError) as err, school.conn:
+    with pytest.raises(RosterError) as err, school.atomic():
         import_duty(school, sheet, at("08:00"))
     message = str(err.value)
     assert "row 3: 日期 '2月30日'" in message
