@@ -14,6 +14,7 @@ from datetime import date, timedelta
 import sqlite_utils
 
 from storage.keygroups import Observed, observed_on
+from storage.nodes import Node
 
 SOURCE_LABELS = {"free": "自报", "chain": "接龙", "补报": "补报", "更正": "更正"}
 ISOLATION_LABELS = {"home": "居家隔离", "central": "集中隔离", "unspecified": "隔离"}
@@ -25,14 +26,6 @@ class Student:
     name: str
     class_id: int
     dorm: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class Node:
-    id: int
-    path: str
-    kind: str
-    parent_id: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +105,7 @@ def load(db: sqlite_utils.Database, days: list[str], node_ids: set[int]) -> Ledg
     nodes = [
         Node(*r)
         for r in db.execute(
-            f"SELECT id, path, kind, parent_id FROM nodes WHERE id IN ({_marks(ids)})"
+            f"SELECT id, path, name, kind, parent_id FROM nodes WHERE id IN ({_marks(ids)})"
             " AND kind IN ('school', 'college', 'grade', 'class') ORDER BY path",
             ids,
         ).fetchall()

@@ -28,12 +28,12 @@ from datetime import date, timedelta
 import sqlite_utils
 
 from storage.keygroups import ACTIVE as KEY_GROUP_ACTIVE
+from storage.nodes import Node
 from storage.status_types import (
     AbnormalCase,
     Account,
     Counts,
     LeaveCase,
-    Node,
     NodeStatus,
     Student,
     TagCounts,

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from storage.nodes import Node
+
 
 @dataclass(slots=True)
 class Counts:
@@ -82,15 +84,6 @@ class TagCounts:
     total: int = 0
     reported: int = 0
     abnormal: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class Node:
-    id: int
-    path: str
-    name: str
-    kind: str
-    parent_id: int | None
 
 
 @dataclass(slots=True)
