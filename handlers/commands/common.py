@@ -78,6 +78,20 @@ def find_node(ctx: HandlerContext, text: str) -> NodeRef:
     return NodeRef(*rows[0])
 
 
+def find_node_in(ctx: HandlerContext, text: str, mine: set[int], command: str) -> NodeRef | None:
+    """The node named by `text` if it is within the asker's nodes `mine`; otherwise the
+    asker is told why (unclear name, or not theirs) and None is returned."""
+    try:
+        node = find_node(ctx, text)
+    except Unclear as e:
+        ctx.reply(str(e))
+        return None
+    if node.id not in mine:
+        refuse(ctx, command, f"「{node.path}」不在你负责的范围内。")
+        return None
+    return node
+
+
 def top_nodes(ctx: HandlerContext, nodes: set[int]) -> list[NodeRef]:
     """The highest nodes of a scope (those whose parent is outside it), by path; no dorms
     unless the scope is a dorm head's."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from handlers import broadcast
-from handlers.commands.common import Unclear, find_node, md, sender
+from handlers.commands.common import find_node_in, md, sender
 from handlers.commands.registry import command
 from handlers.context import HandlerContext
 from handlers.permissions import (
@@ -41,13 +41,8 @@ def broadcast_command(ctx: HandlerContext, args: str) -> None:
     if target == "全体":
         nodes, node_id, label = mine, None, "全体"
     else:
-        try:
-            node = find_node(ctx, target)
-        except Unclear as e:
-            ctx.reply(str(e))
-            return
-        if node.id not in mine:
-            refuse(ctx, "广播", f"「{node.path}」不在你负责的范围内。")
+        node = find_node_in(ctx, target, mine, "广播")
+        if node is None:
             return
         nodes, node_id, label = descendants(ctx.db, [node.id]) & mine, node.id, node.path
     sent = broadcast.send(

@@ -12,6 +12,7 @@ from handlers.commands.common import (
     Unclear,
     details_here,
     find_node,
+    find_node_in,
     md,
     parse_day,
     reply_private_if_group,
@@ -21,7 +22,7 @@ from handlers.commands.common import (
 )
 from handlers.commands.registry import command
 from handlers.context import HandlerContext
-from handlers.permissions import CADRES, STAFF, refuse, scope
+from handlers.permissions import CADRES, STAFF, scope
 from storage.ledger import ISOLATION_LABELS
 from storage.status import Counts, DayStatus, day_status
 
@@ -98,13 +99,8 @@ def missing_command(ctx: HandlerContext, args: str) -> None:
     me = sender(ctx)
     mine = scope(ctx.db, me, ctx.today.isoformat())
     if args.strip():
-        try:
-            node = find_node(ctx, args)
-        except Unclear as e:
-            ctx.reply(str(e))
-            return
-        if node.id not in mine:
-            refuse(ctx, "未报", f"「{node.path}」不在你负责的范围内。")
+        node = find_node_in(ctx, args, mine, "未报")
+        if node is None:
             return
         tops = [node]
     elif ctx.chat is not None and ctx.chat.node_id in mine:
