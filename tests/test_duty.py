@@ -97,3 +97,20 @@ def test_cli_import(school, tmp_path, capsys):
     bad.write_text("日期,谁\n", encoding="utf-8")
     assert main(["duty", "import", str(bad), "--config", str(cfg)]) == 1
     assert "expected the columns 日期" in capsys.readouterr().err
+    assert main(["duty", "show", "--date", "2020-02-14", "--days", "2", "--config", str(cfg)]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "2020-02-14\t值班辅导员 褚老师(d3)\t值班党员 卫书记(d4)",
+        "2020-02-15\t值班辅导员 —\t值班党员 —",
+    ]
+
+
+def test_cli_bad_dates_are_usage_errors_not_tracebacks(capsys):
+    for argv in (
+        ["duty", "show", "--date", "2020-13-01"],
+        ["keygroups", "show", "--date", "昨天"],
+        ["export", "--date", "2020-02-30", "-o", "x.xlsx"],
+    ):
+        with pytest.raises(SystemExit) as exited:
+            main(argv)
+        assert exited.value.code == 2
+        assert "expected a date YYYY-MM-DD" in capsys.readouterr().err

@@ -7,8 +7,9 @@ all-or-nothing and prints row-numbered errors; the people must already be in the
 from __future__ import annotations
 
 import argparse
-from datetime import date
+from datetime import date, timedelta
 
+from bot.cli.args import add_config, day
 from bot.clock import SystemClock
 from bot.config import load_config
 from storage.db import open_db
@@ -23,8 +24,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     imp.add_argument("file", help="the sheet: 日期, 值班辅导员 学号, 值班党员 学号")
     show = sub.add_parser("show", help="who is on duty, from a day on")
     for cmd in (imp, show):
-        cmd.add_argument("--config", default="config.yaml", help="config file (./config.yaml)")
-    show.add_argument("--date", help="first day, YYYY-MM-DD (default today)")
+        add_config(cmd)
+    show.add_argument("--date", type=day, help="first day, YYYY-MM-DD (default today)")
     show.add_argument("--days", type=int, default=7, help="how many days (default 7)")
 
 
@@ -40,11 +41,11 @@ def run(args: argparse.Namespace) -> int:
             return 0
         first = date.fromisoformat(args.date) if args.date else clock.now().date()
         for offset in range(max(args.days, 1)):
-            day = date.fromordinal(first.toordinal() + offset).isoformat()
-            duty = duty_for(db, day)
+            shown = (first + timedelta(days=offset)).isoformat()
+            duty = duty_for(db, shown)
             counselor = f"{duty.counselor.name}({duty.counselor.id})" if duty.counselor else "—"
             officer = f"{duty.officer.name}({duty.officer.id})" if duty.officer else "—"
-            print(f"{day}\t值班辅导员 {counselor}\t值班党员 {officer}")
+            print(f"{shown}\t值班辅导员 {counselor}\t值班党员 {officer}")
         return 0
     finally:
         db.close()

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import date, datetime
+from datetime import datetime
 
+from bot.cli.args import add_config, day
 from bot.config import load_config
 from bot.errors import PinganError
 from handlers.permissions import descendants
@@ -17,19 +18,12 @@ HELP = "the ledger (台账) as an Excel workbook"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", default="config.yaml", help="config file (./config.yaml)")
-    parser.add_argument("--date", type=_day, help="one day YYYY-MM-DD (default: today)")
-    parser.add_argument("--from", dest="start", type=_day, help="first day YYYY-MM-DD")
-    parser.add_argument("--to", dest="end", type=_day, help="last day YYYY-MM-DD")
+    add_config(parser)
+    parser.add_argument("--date", type=day, help="one day YYYY-MM-DD (default: today)")
+    parser.add_argument("--from", dest="start", type=day, help="first day YYYY-MM-DD")
+    parser.add_argument("--to", dest="end", type=day, help="last day YYYY-MM-DD")
     parser.add_argument("--node", help="only this node and below, e.g. 计算机学院/2021级")
     parser.add_argument("-o", "--output", required=True, help="the .xlsx file to write")
-
-
-def _day(text: str) -> str:
-    try:
-        return date.fromisoformat(text).isoformat()
-    except ValueError as e:
-        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}") from e
 
 
 def run(args: argparse.Namespace) -> int:

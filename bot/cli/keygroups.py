@@ -8,9 +8,8 @@ prints row-numbered errors.
 from __future__ import annotations
 
 import argparse
-import sys
-from datetime import date
 
+from bot.cli.args import add_config, day
 from bot.clock import SystemClock
 from bot.config import load_config
 from storage.db import open_db
@@ -25,9 +24,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     imp = sub.add_parser("import", help="tag the students listed in a .csv or .xlsx sheet")
     imp.add_argument("file", help="the sheet: 学号, 标签, 起始日期, 观察天数")
     show = sub.add_parser("show", help="students under observation on a day, by tag")
-    show.add_argument("--date", help="the day, YYYY-MM-DD (default today)")
+    show.add_argument("--date", type=day, help="the day, YYYY-MM-DD (default today)")
     for cmd in (imp, show):
-        cmd.add_argument("--config", default="config.yaml", help="config file (./config.yaml)")
+        add_config(cmd)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -40,14 +39,10 @@ def run(args: argparse.Namespace) -> int:
                 count = import_tags(db, args.file, config.key_groups, today)
             print(f"imported {count} key-group tag(s) from {args.file}")
             return 0
-        day = date.fromisoformat(args.date).isoformat() if args.date else today
-        for line in observed_on(db, day):
+        for line in observed_on(db, args.date or today):
             reported = "已报" if line.report else "未报"
             print(f"{line.tag}\t{line.person_id}\t{line.name}\t{line.class_path or ''}"
                   f"\t{line.progress}\t{reported}")  # fmt: skip
         return 0
-    except ValueError as e:
-        print(f"pingan keygroups: {e}", file=sys.stderr)
-        return 1
     finally:
         db.close()

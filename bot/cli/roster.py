@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from bot.cli.args import add_config
 from bot.clock import SystemClock
 from bot.config import load_config
 from bot.errors import ConfigError, RosterError
@@ -25,7 +26,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "Nothing is written when any row is wrong; every problem is listed with its row.",
     )
     imp.add_argument("file", metavar="FILE", help="the roster file (.csv or .xlsx)")
-    imp.add_argument("--config", default="config.yaml", help="config file (default ./config.yaml)")
+    add_config(imp)
 
 
 def _progress(done: int, total: int) -> None:
