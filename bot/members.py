@@ -13,12 +13,13 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from storage.bindings import BindReport, Member, bind_members
+from storage.bindings import Member, bind_members
 
 if TYPE_CHECKING:
     from bot.adapters.onebot import OneBotAccount
     from bot.adapters.wechaty import WechatyAdapter
     from bot.app import App
+    from bot.config import GroupBinding
 
 log = logging.getLogger(__name__)
 
@@ -49,20 +50,8 @@ async def learn_qq_account(app: App, account: OneBotAccount) -> None:
                 "QQ %s: member list of group %s unavailable: %s", account.account, group.chat, e
             )
             continue
-        with app.db.atomic():
-            report = bind_members(
-                app.db,
-                "qq",
-                group.chat,
-                group.node,
-                [
-                    Member(m.user_id, (m.card, m.nickname))
-                    for m in members
-                    if m.user_id != account.account
-                ],
-                app.clock.now(),
-            )
-        _log_report("QQ group", group.chat, len(members), report)
+        listed = [Member(m.user_id, (m.card, m.nickname)) for m in members]
+        _bind(app, "qq", group, [m for m in listed if m.account_id != account.account])
 
 
 async def bind_wechat_groups(app: App, adapter: WechatyAdapter) -> None:
@@ -77,24 +66,18 @@ async def bind_wechat_groups(app: App, adapter: WechatyAdapter) -> None:
         except Exception as e:  # grpclib, timeouts, DeliveryFailed: all "not now"
             log.info("WeChat room %s: member list unavailable: %r", group.chat, e)
             continue
-        with app.db.atomic():
-            report = bind_members(
-                app.db,
-                "wechat",
-                group.chat,
-                group.node,
-                [Member(m.wxid, (m.room_alias, m.name)) for m in members],
-                app.clock.now(),
-            )
-        _log_report("WeChat room", group.chat, len(members), report)
+        _bind(app, "wechat", group, [Member(m.wxid, (m.room_alias, m.name)) for m in members])
 
 
-def _log_report(where: str, chat: str, listed: int, report: BindReport) -> None:
+def _bind(app: App, platform: str, group: GroupBinding, members: list[Member]) -> None:
+    """One group's members bound in one transaction; only the counts are logged."""
+    with app.db.atomic():
+        report = bind_members(app.db, platform, group.chat, group.node, members, app.clock.now())
     log.info(
-        "%s %s: %d members, %d newly bound, %d to review, %d unknown",
-        where,
-        chat,
-        listed,
+        "%s group %s: %d members, %d newly bound, %d to review, %d unknown",
+        platform,
+        group.chat,
+        len(members),
         len(report.bound),
         len(report.review),
         len(report.unmatched),

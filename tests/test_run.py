@@ -12,16 +12,16 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import yaml
-
 from bot.cli.run import serve
 from bot.clock import SystemClock
 from bot.config import load_config
 from bot.messages import OutgoingMessage
 from storage.db import open_db
 from storage.outbox import enqueue
+from tests import run_helpers
 from tests.conftest import REPO, TZ
 from tests.onebot_peer import OneBotPeer, text, until
+from tests.run_helpers import CLASS1, free_port
 
 TOKEN = "run-token"
 
@@ -37,34 +37,12 @@ class TickingClock:
         return self._start + timedelta(seconds=time.monotonic() - self._t0)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def write_config(tmp_path: Path, port: int) -> Path:
-    config = {
-        "timezone": "Asia/Shanghai",
-        "storage": {"path": str(tmp_path / "pingan.db")},
-        "roster": str(REPO / "examples" / "roster.csv"),
-        "groups": [
-            {
-                "platform": "qq",
-                "chat": "700001",
-                "node": "计算机学院/2021级/计科1班",
-                "purpose": "class",
-            }
-        ],
-        "adapters": {
-            "sim": {"enabled": False},
-            "onebot": [{"mode": "reverse_ws", "port": port, "access_token": TOKEN}],
-        },
-        "web": {"enabled": False},
-    }
-    path = tmp_path / "config.yaml"
-    path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
-    return path
+    return run_helpers.write_config(
+        tmp_path,
+        groups=[{"platform": "qq", "chat": "700001", "node": CLASS1, "purpose": "class"}],
+        adapters={"onebot": [{"mode": "reverse_ws", "port": port, "access_token": TOKEN}]},
+    )
 
 
 async def test_run_takes_messages_sends_the_outbox_and_stops(tmp_path):

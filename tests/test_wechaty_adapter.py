@@ -10,7 +10,6 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-import yaml
 
 pytest.importorskip("wechaty_grpc", reason="the wechaty SDK runs on Python 3.11/3.12 only")
 
@@ -22,7 +21,8 @@ from bot.errors import DeliveryFailed
 from bot.messages import IncomingMessage, OutgoingMessage
 from storage.bindings import Member, bind_members
 from storage.db import open_db
-from tests.conftest import REPO
+from tests.onebot_peer import until
+from tests.run_helpers import CLASS1, write_config
 from tests.wechaty_helpers import (
     WAIT_S,
     WIRE_GROUP_NOTE,
@@ -317,7 +317,17 @@ async def test_pingan_run_binds_wechat_groups_at_each_login(fake, tmp_path):
             "wxid_p": "段鹏飞妈妈",  # a parent: nobody's name, left alone
         },
     )
-    config = load_config(_run_config(tmp_path, fake.port))
+    config = load_config(
+        write_config(
+            tmp_path,
+            groups=[{"platform": "wechat", "chat": ROOM, "node": CLASS1, "purpose": "class"}],
+            adapters={
+                "wechaty": [
+                    {"token": TOKEN, "endpoint": f"127.0.0.1:{fake.port}", "rpc_timeout_s": 3}
+                ]
+            },
+        )
+    )
     stop = asyncio.Event()
     fake.login(BOT)
     bot = asyncio.create_task(serve(config, stop, SystemClock(TZ)))
@@ -331,11 +341,11 @@ async def test_pingan_run_binds_wechat_groups_at_each_login(fake, tmp_path):
                 )
             )
 
-        await _until(lambda: member_list_accounts() == {"wxid_dpf": "2021210104"})
+        await until(lambda: member_list_accounts() == {"wxid_dpf": "2021210104"})
         # 谢超 (whose roster 微信 is another wxid) joins with a second account
         fake.rooms[ROOM].members["wxid_xc"] = "谢超"
         fake.login(BOT)  # WeChat logs the account in again (a restart of the service)
-        await _until(
+        await until(
             lambda: (
                 db.execute(
                     "SELECT reason FROM account_reviews WHERE account_id = 'wxid_xc'"
@@ -348,36 +358,6 @@ async def test_pingan_run_binds_wechat_groups_at_each_login(fake, tmp_path):
         db.close()
         stop.set()
         assert await asyncio.wait_for(bot, WAIT_S) == 0
-
-
-def _run_config(tmp_path, port: int):
-    config = {
-        "timezone": "Asia/Shanghai",
-        "storage": {"path": str(tmp_path / "pingan.db")},
-        "roster": str(REPO / "examples" / "roster.csv"),
-        "groups": [
-            {
-                "platform": "wechat",
-                "chat": ROOM,
-                "node": "计算机学院/2021级/计科1班",
-                "purpose": "class",
-            }
-        ],
-        "adapters": {
-            "sim": {"enabled": False},
-            "wechaty": [{"token": TOKEN, "endpoint": f"127.0.0.1:{port}", "rpc_timeout_s": 3}],
-        },
-        "web": {"enabled": False},
-    }
-    path = tmp_path / "config.yaml"
-    path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
-    return path
-
-
-async def _until(predicate, timeout: float = WAIT_S) -> None:
-    async with asyncio.timeout(timeout):
-        while not predicate():
-            await asyncio.sleep(0.05)
 
 
 async def test_send_without_connection_is_not_confirmed(fake):

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 import ssl
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -23,16 +22,12 @@ from grpclib.const import Cardinality, Status
 from grpclib.server import Server, Stream
 from wechaty_grpc.wechaty import puppet as pb
 
+from tests.run_helpers import free_port
+
 WIRE_TEXT = 7
 WIRE_IMAGE = 6
 WIRE_GROUP_NOTE = 10
 WAIT_S = 5.0
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass
