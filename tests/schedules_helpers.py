@@ -163,6 +163,16 @@ def outbox(db: sqlite_utils.Database, since: int = 0) -> list[dict]:
     return rows
 
 
+def group(rows: list[dict], chat: str) -> list[dict]:
+    """The outbox rows addressed to one group chat."""
+    return [r for r in rows if r["chat_type"] == "group" and r["target"] == chat]
+
+
+def class_group_texts(db: sqlite_utils.Database) -> list[str]:
+    """Everything queued for small_school's class groups: what the students saw."""
+    return [r["text"] for r in outbox(db) if r["target"] in ("700001", "700002")]
+
+
 def last_id(db: sqlite_utils.Database) -> int:
     return db.execute("SELECT COALESCE(MAX(id), 0) FROM outbox").fetchone()[0]
 
