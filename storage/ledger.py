@@ -114,7 +114,7 @@ def load(db: sqlite_utils.Database, days: list[str], node_ids: set[int]) -> Ledg
     students: dict[int, list[Student]] = {c: [] for c in class_ids}
     for r in db.execute(
         f"""
-        SELECT p.id, p.name, p.class_id, d.path FROM people p
+        SELECT p.id, p.name, p.class_id, d.name FROM people p
         LEFT JOIN nodes d ON d.id = p.dorm_id
         WHERE p.active = 1 AND p.class_id IN ({_marks(class_ids)}) ORDER BY p.id
         """,

@@ -18,6 +18,7 @@ from bot.clock import FakeClock
 from bot.config import Config
 from bot.messages import IncomingMessage
 from handlers.pipeline import Pipeline
+from storage.nodes import DORM_ROOT, dorm_path, ensure_dorm, ensure_path
 
 COLLEGE = "计算机学院"
 G21 = "计算机学院/2021级"
@@ -25,7 +26,7 @@ C21_1 = "计算机学院/2021级/计科1班"
 C21_2 = "计算机学院/2021级/计科2班"
 G22 = "计算机学院/2022级"
 C22_1 = "计算机学院/2022级/计科1班"
-DORM = "12栋/305"
+DORM = dorm_path("12栋305")
 
 # (学号, 姓名, 角色, 班级 path, 宿舍 path, 负责 paths)
 PEOPLE = [
@@ -59,17 +60,10 @@ def node_id(db: sqlite_utils.Database, path: str) -> int:
 
 
 def _ensure_node(db: sqlite_utils.Database, path: str) -> int:
-    row = db.execute("SELECT id FROM nodes WHERE path = ?", [path]).fetchone()
-    if row:
-        return row[0]
-    parts = path.split("/")
-    parent = _ensure_node(db, "/".join(parts[:-1])) if len(parts) > 1 else None
-    kind = "dorm" if path.startswith("12栋") else ("college", "grade", "class")[len(parts) - 1]
-    cur = db.execute(
-        "INSERT INTO nodes (path, name, kind, parent_id) VALUES (?, ?, ?, ?)",
-        [path, parts[-1], kind, parent],
-    )
-    return cur.lastrowid
+    """The node as a roster import builds it (storage/nodes.py), with its parents."""
+    if path.startswith(DORM_ROOT + "/"):
+        return ensure_dorm(db, path.removeprefix(DORM_ROOT + "/"))
+    return ensure_path(db, path.split("/"))
 
 
 def seed(db: sqlite_utils.Database, people=PEOPLE) -> None:

@@ -13,22 +13,15 @@ from zoneinfo import ZoneInfo
 import sqlite_utils
 
 from bot.config import Config
+from storage.nodes import ensure_path
 
 TZ = ZoneInfo("Asia/Shanghai")
 STAMP = "2020-02-01T00:00:00+08:00"
 
 
-def add_node(db: sqlite_utils.Database, path: str, kind: str) -> int:
-    parent = None
-    if "/" in path:
-        parent = db.execute(
-            "SELECT id FROM nodes WHERE path = ?", [path.rsplit("/", 1)[0]]
-        ).fetchone()[0]
-    return (
-        db["nodes"]
-        .insert({"path": path, "name": path.rsplit("/", 1)[-1], "kind": kind, "parent_id": parent})
-        .last_pk
-    )
+def add_node(db: sqlite_utils.Database, path: str) -> int:
+    """The node and its parents, kinds by depth, as a roster import builds them."""
+    return ensure_path(db, path.split("/"))
 
 
 def node_id(db: sqlite_utils.Database, path: str) -> int:
@@ -125,10 +118,10 @@ COLLEGE = "计算机学院"
 
 def small_school(db: sqlite_utils.Database) -> None:
     """Two classes of one grade; a 班长, a counselor, a duty pair; chats bound on QQ."""
-    add_node(db, COLLEGE, "college")
-    add_node(db, GRADE, "grade")
-    add_node(db, CLASS1, "class")
-    add_node(db, CLASS2, "class")
+    add_node(db, COLLEGE)
+    add_node(db, GRADE)
+    add_node(db, CLASS1)
+    add_node(db, CLASS2)
     add_person(db, "s1", "张三", cls=CLASS1, role="班长", qq="1001")
     add_person(db, "s2", "李四", cls=CLASS1, qq="1002", tags=("湖北籍",))
     add_person(db, "s3", "王五", cls=CLASS1, qq="1003")

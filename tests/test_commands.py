@@ -269,7 +269,7 @@ def test_missing_names_for_monitor_dorm_head_and_counselor(reported):
     (monitor,) = reported.say("2021001", "未报", "g211")
     assert monitor.text == "2月10日 未报名单\n计科1班 未报 1 人：王五（请假 1 人不计）"
     (dorm,) = reported.say("2021003", "/未报")
-    assert dorm.text == "2月10日 未报名单\n305 未报 1 人：王五"
+    assert dorm.text == "2月10日 未报名单\n12栋305 未报 1 人：王五"
     (counselor,) = reported.say("T001", "/未报", "c21")
     assert counselor.text.splitlines()[1:] == [
         "计科1班 未报 1 人：王五（请假 1 人不计）",

@@ -6,43 +6,25 @@ from __future__ import annotations
 import json
 
 from storage.bindings import Member, bind_members, name_tokens
+from storage.nodes import by_path, dorm_path, ensure_dorm, ensure_path
 
 CLASS = "计算机学院/2021级/计科1班"
-DORM = "宿舍/12栋305"
+DORM = dorm_path("12栋305")
 
 
 def roster(db):
     with db.atomic():
-        db["nodes"].insert_all(
-            [
-                {"id": 1, "path": "计算机学院", "name": "计算机学院", "kind": "college"},
-                {
-                    "id": 2,
-                    "path": "计算机学院/2021级",
-                    "name": "2021级",
-                    "kind": "grade",
-                    "parent_id": 1,
-                },
-                {"id": 3, "path": CLASS, "name": "计科1班", "kind": "class", "parent_id": 2},
-                {
-                    "id": 4,
-                    "path": "计算机学院/2021级/计科2班",
-                    "name": "计科2班",
-                    "kind": "class",
-                    "parent_id": 2,
-                },
-                {"id": 5, "path": DORM, "name": "12栋305", "kind": "dorm"},
-            ]
-        )
+        c1, c2 = (ensure_path(db, p.split("/")) for p in (CLASS, "计算机学院/2021级/计科2班"))
+        dorm = ensure_dorm(db, "12栋305")
         people = [
-            ("2021001", "张三", "学生", 3, 5),
-            ("2021002", "李四", "学生", 3, None),
-            ("2021003", "王芳", "学生", 3, None),
-            ("2021004", "王芳", "学生", 3, None),  # two students share a name
-            ("2021005", "赵六", "学生", 3, None),
-            ("2021006", "阿依古丽·买买提", "学生", 3, None),
-            ("2021007", "买买提", "学生", 3, None),
-            ("2021101", "孙七", "学生", 4, 5),  # another class, same dorm as 张三
+            ("2021001", "张三", "学生", c1, dorm),
+            ("2021002", "李四", "学生", c1, None),
+            ("2021003", "王芳", "学生", c1, None),
+            ("2021004", "王芳", "学生", c1, None),  # two students share a name
+            ("2021005", "赵六", "学生", c1, None),
+            ("2021006", "阿依古丽·买买提", "学生", c1, None),
+            ("2021007", "买买提", "学生", c1, None),
+            ("2021101", "孙七", "学生", c2, dorm),  # another class, same dorm as 张三
             ("T001", "周老师", "辅导员", None, None),
         ]
         db["people"].insert_all(
@@ -56,7 +38,8 @@ def roster(db):
             }
             for i, n, r, c, d in people
         )
-        db["responsibilities"].insert({"person_id": "T001", "node_id": 2})
+        grade = by_path(db, "计算机学院/2021级").id
+        db["responsibilities"].insert({"person_id": "T001", "node_id": grade})
         db["accounts"].insert(
             {
                 "platform": "qq",

@@ -68,9 +68,9 @@ def test_school_of_several_colleges_merges_for_the_duty_pair(db):
     from tests.schedules_helpers import add_node
 
     small_school(db)
-    add_node(db, "数学学院", "college")
-    add_node(db, "数学学院/2021级", "grade")
-    add_node(db, "数学学院/2021级/数学1班", "class")
+    add_node(db, "数学学院")
+    add_node(db, "数学学院/2021级")
+    add_node(db, "数学学院/2021级/数学1班")
     add_person(db, "m1", "刘一", cls="数学学院/2021级/数学1班", tags=("湖北籍",))
     add_report(db, "m1", DAY, temperature=37.6, abnormal=True)
     add_report(db, "s1", DAY)
