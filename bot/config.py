@@ -102,6 +102,12 @@ class GroupBinding(Strict):
 class SimAdapter(Strict):
     enabled: bool = False
     seed: int = 2020
+    web_remote: bool = Field(
+        default=False, description="serve the /sim page to other machines, not only loopback"
+    )
+    with_real_accounts: bool = Field(
+        default=False, description="allow the simulator beside real QQ/WeChat accounts"
+    )
 
 
 class OneBotConnection(Strict):
@@ -139,6 +145,10 @@ class Web(Strict):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
     public_url: str | None = None
+    secure_cookies: bool | None = Field(
+        default=None, description="Secure cookies; unset: when public_url or the request is https"
+    )
+    session_days: int = Field(default=7, ge=1, description="a browser login lasts at most this")
 
 
 class Privacy(Strict):

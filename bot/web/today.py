@@ -1,0 +1,81 @@
+"""The Today page: completion per node with drill-down, who is missing, who is abnormal.
+
+A counselor opens it on a phone mid-morning: the numbers first, then the names to chase,
+then the abnormal reports with their details (health details only for staff roles).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from aiohttp import web
+
+from bot.web.auth import CONFIG_KEY, DB_KEY
+from bot.web.common import day_param, today, where
+from bot.web.queries import Counts, class_counts, node_counts, student_rows
+from bot.web.render import render
+
+# Above this many missing names, a school-level page lists classes instead of people.
+MISSING_NAMES_LIMIT = 300
+
+
+async def today_page(request: web.Request) -> web.Response:
+    place = where(request)
+    day = day_param(request)
+    db, config = request.app[DB_KEY], request.app[CONFIG_KEY]
+    day_text = day.isoformat()
+    per_class = class_counts(db, day_text)
+    tree = place.tree
+    rows = [(child, node_counts(tree, child, per_class)) for child in place.top]
+    rows = [(child, counts) for child, counts in rows if counts.expected or child.kind != "class"]
+    if place.node is not None:
+        total = node_counts(tree, place.node, per_class)
+        classes = tree.classes_under(place.node)
+    else:
+        total = Counts()
+        for _, counts in rows:
+            total.add(counts)
+        classes = [c for r in place.scope.roots for c in tree.classes_under(r)]
+    class_ids = [c.id for c in classes]
+    class_names = {c.id: c.path for c in classes}
+    is_class = place.node is not None and place.node.kind == "class"
+    students = student_rows(db, day_text, class_ids, config.tz) if is_class else []
+    missing = (
+        [s for s in students if s.status == "missing"]
+        if is_class
+        else (
+            student_rows(db, day_text, class_ids, config.tz, only="missing")
+            if total.missing <= MISSING_NAMES_LIMIT
+            else []
+        )
+    )
+    abnormal = (
+        [s for s in students if s.abnormal]
+        if is_class
+        else student_rows(db, day_text, class_ids, config.tz, only="abnormal")
+    )
+    current = today(request)
+    return render(
+        request,
+        "today.html",
+        {
+            "title": "今日概况",
+            "place": place,
+            "trail": place.scope.trail(place.node) if place.node else [],
+            "node": place.node,
+            "day": day,
+            "is_today": day == current,
+            "prev_day": day - timedelta(days=1),
+            "next_day": day + timedelta(days=1) if day < current else None,
+            "max_day": current,
+            "total": total,
+            "rows": rows,
+            "is_class": is_class,
+            "students": students,
+            "missing": missing,
+            "missing_truncated": not is_class and total.missing > MISSING_NAMES_LIMIT,
+            "abnormal": abnormal,
+            "class_names": class_names,
+            "staff": place.scope.staff,
+        },
+    )
