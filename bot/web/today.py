@@ -37,7 +37,8 @@ async def today_page(request: web.Request) -> web.Response:
             total.add(counts)
         classes = [c for r in place.scope.roots for c in tree.classes_under(r)]
     class_ids = [c.id for c in classes]
-    class_names = {c.id: c.path for c in classes}
+    prefix = place.node.path + "/" if place.node else ""
+    class_names = {c.id: c.path.removeprefix(prefix) for c in classes}
     is_class = place.node is not None and place.node.kind == "class"
     students = student_rows(db, day_text, class_ids, config.tz) if is_class else []
     missing = (

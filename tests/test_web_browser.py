@@ -1,0 +1,68 @@
+"""The dashboard in a real headless Chromium: log in with a token and read the numbers."""
+
+from __future__ import annotations
+
+import pytest
+from aiohttp.test_utils import TestServer
+
+from bot.config import Config
+from bot.web import create_web_app
+from tests.browser_helpers import DESKTOP, Browser, needs_chromium, screenshot_dir
+from tests.web_helpers import DAY, seed_school, token_for
+
+pytestmark = needs_chromium
+
+
+@pytest.fixture
+async def browser(tmp_path):
+    b = Browser(tmp_path / "profile")
+    yield b
+    b.quit()
+
+
+@pytest.fixture
+async def server(db, clock):
+    seed_school(db)
+    srv = TestServer(create_web_app(db, Config(), clock), host="127.0.0.1")
+    await srv.start_server()
+    yield srv
+    await srv.close()
+
+
+async def test_counselor_logs_in_and_reads_a_class(browser, server, db, clock, tmp_path):
+    token = token_for(db, "T01", clock.now())
+    await browser.open(str(server.make_url(f"/login?token={token}")))
+    assert "token" not in browser.url  # the token left the address bar
+    assert await browser.text("h1") == "计算机学院/2021级"  # the counselor's own grade
+    assert await browser.text("header .who button") == "退出"
+    assert await browser.text(".sub") == f"{DAY}（今天）"
+    assert await browser.text("#stat-percent b") == "89%"
+    await browser.click('.datepick a[aria-label="前一天"]')
+    assert await browser.text(".sub") == "2020-02-09"
+    assert await browser.text("#stat-reported b") == "0"
+    await browser.click('.datepick a[aria-label="后一天"]')
+    await browser.click("table.nodes a")  # drill down into 计科1班
+    assert await browser.text("h1") == "计算机学院/2021级/计科1班"
+    assert await browser.text("#stat-reported b") == "4"
+    assert await browser.text("#stat-missing b") == "1"
+    assert await browser.text("#stat-leave b") == "1"
+    assert await browser.text("#stat-abnormal b") == "1"
+    assert await browser.text("#stat-percent b") == "80%"
+    assert await browser.text("#missing .names") == "赵六"
+    row = await browser.text("#abnormal tbody tr")
+    assert row.startswith("李四 37.8℃ 发热、咳嗽")
+    assert await browser.text('tr[data-person="S103"]') == "王五 S103 已报 08:05 36.5℃ 正常 在校 代报·张三"
+
+    shots = screenshot_dir(tmp_path)
+    await browser.screenshot(shots / "today-class-phone.png")
+    await browser.resize(DESKTOP)
+    await browser.open(str(server.make_url(f"/today?date={DAY}")))
+    await browser.screenshot(shots / "today-grade.png")
+
+
+async def test_another_counselors_class_shows_the_403_page(browser, server, db, clock):
+    token = token_for(db, "T02", clock.now())
+    await browser.open(str(server.make_url(f"/login?token={token}")))
+    await browser.open(str(server.make_url("/today?node=3")))  # 计科1班, not 刘老师's
+    assert await browser.text("h1") == "没有权限 (403)"
+    assert "不在你的负责范围内" in await browser.text(".error")
