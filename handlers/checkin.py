@@ -1,0 +1,170 @@
+"""Storing check-ins: one free-text report, or the lines of a 接龙 list, as the day's reports.
+
+Replies are sparse and never put health data in a group: an abnormal report is acknowledged
+privately; a group only hears "please write your name" or "that name is not in this class".
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from handlers.context import HandlerContext, Person
+from handlers.parse import Entry
+from handlers.resolve import Directory, Resolved, resolve_entry
+from storage.reports import upsert_report
+
+if TYPE_CHECKING:
+    from handlers.router import Routed
+
+log = logging.getLogger(__name__)
+
+CHECKIN_PURPOSES = ("class",)
+
+
+def report_day(ctx: HandlerContext) -> str:
+    """The check-in day of a message: its own time in the configured zone (a message that
+    arrives late after a reconnect still counts for the day it was written)."""
+    when = ctx.message.time
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=ctx.config.tz)
+    return when.astimezone(ctx.config.tz).date().isoformat()
+
+
+def accepts_checkins(ctx: HandlerContext) -> bool:
+    if ctx.message.chat_type == "private":
+        return True
+    return ctx.chat is not None and ctx.chat.purpose in CHECKIN_PURPOSES
+
+
+def _once(ctx: HandlerContext, key: str, day: str, kind: str) -> bool:
+    """True the first time (key, day, kind) is seen: a prompt goes out once a day at most."""
+    cursor = ctx.db.execute(
+        "INSERT OR IGNORE INTO prompts (person_key, day, kind) VALUES (?, ?, ?)", [key, day, kind]
+    )
+    return cursor.rowcount == 1
+
+
+def _explain(ctx: HandlerContext, resolved: Resolved, name: str | None, day: str) -> None:
+    msg = ctx.message
+    sender_key = f"{msg.platform}:{msg.sender_id}"
+    if not _once(ctx, sender_key, day, f"resolve:{resolved.problem}:{name or ''}"):
+        return
+    where = ctx.chat.node_path.rsplit("/", 1)[-1] if ctx.chat else "花名册"
+    if resolved.problem == "unknown_sender":
+        text = "没能对上花名册：请在报告前写上姓名，例如「张三 36.5 正常 在校」。"
+    elif resolved.problem == "ambiguous":
+        text = f"{where}有不止一位「{name}」，请本人发送报告，或请辅导员绑定账号。"
+    else:
+        text = f"{where}名单里没有「{name}」，请核对姓名后重新发送。"
+    private = msg.chat_type == "private"
+    ctx.reply(text, private=private, mentions=() if private else (msg.sender_id,))
+
+
+def _has_report(ctx: HandlerContext, person_id: str, day: str) -> bool:
+    row = ctx.db.execute(
+        "SELECT 1 FROM reports WHERE person_id = ? AND day = ?", [person_id, day]
+    ).fetchone()
+    return row is not None
+
+
+def _follow_up_abnormal(ctx: HandlerContext, person: Person, entry: Entry, day: str) -> None:
+    """Privately (health data never goes to a group) to whoever posted the report."""
+    if not _once(ctx, person.id, day, "abnormal_ack"):
+        return
+    details = []
+    if entry.temperature is not None:
+        details.append(f"体温 {entry.temperature:.1f}℃")
+    if entry.symptoms:
+        details.append("、".join(entry.symptoms))
+    said = f"（{'，'.join(details)}）" if details else ""
+    ctx.reply(
+        f"已记录{person.name}今天的报告{said}。请注意休息、做好防护，辅导员会联系你；"
+        "情况有变化请随时更新。",
+        private=True,
+    )
+
+
+def store_entry(
+    ctx: HandlerContext,
+    directory: Directory,
+    entry: Entry,
+    *,
+    source: str,
+    explain: bool,
+    chain_line: bool = False,
+) -> Person | None:
+    """Resolve one entry and upsert its report; return the person, or None when unresolved."""
+    day = report_day(ctx)
+    scope = directory.scope(ctx.chat, ctx.sender)
+    resolved = resolve_entry(directory, ctx.sender, entry.name, scope)
+    if resolved.person is None:
+        log.info(
+            "entry in %s:%s not matched (%s)",
+            ctx.message.platform,
+            ctx.message.message_id,
+            resolved.problem,
+        )
+        if explain:
+            _explain(ctx, resolved, entry.name, day)
+        return None
+    person = resolved.person
+    # A 接龙 repost carries everyone's earlier lines: those are not 代报 by the reposter, and
+    # an old line must not undo a correction its author made since.
+    proxy = resolved.proxy and not chain_line
+    if chain_line and resolved.posted_by is not None and _has_report(ctx, person.id, day):
+        return person
+    result = upsert_report(
+        ctx.db,
+        person_id=person.id,
+        day=day,
+        class_id=person.class_id,
+        entry=entry,
+        source=source,
+        message_key=ctx.message.key,
+        posted_by=resolved.posted_by,
+        proxy=proxy,
+        now=ctx.clock.now(),
+    )
+    log.debug("report %s %s: %s rev %d", person.id, day, result.outcome, result.revision)
+    if result.outcome != "unchanged" and result.abnormal and not chain_line:
+        _follow_up_abnormal(ctx, person, entry, day)
+    return person
+
+
+def handle_checkin(ctx: HandlerContext, routed: Routed, directory: Directory) -> None:
+    if not accepts_checkins(ctx):
+        log.debug("check-in text in a %s chat ignored", ctx.chat.purpose if ctx.chat else "unbound")
+        return
+    assert routed.parsed is not None
+    for entry in routed.parsed.entries:
+        store_entry(ctx, directory, entry, source="free", explain=True)
+
+
+def handle_chain_entries(ctx: HandlerContext, routed: Routed, directory: Directory) -> None:
+    """A plain reading of a 接龙 list: every named line is upserted (unchanged lines are
+    no-ops, so reposts count once). The chain differ replaces this with per-line authors."""
+    if not accepts_checkins(ctx):
+        return
+    assert routed.parsed is not None
+    for entry in routed.parsed.entries:
+        if entry.name is None or not entry.says_anything:
+            continue
+        store_entry(ctx, directory, entry, source="chain", explain=False, chain_line=True)
+
+
+def handle_command(ctx: HandlerContext, routed: Routed, directory: Directory) -> None:
+    """Run a registered command. Roles are checked here; a command registered with no roles
+    is open to anyone, and checks ctx.sender itself when it needs a roster person."""
+    command = routed.command
+    assert command is not None
+    if command.roles and (ctx.sender is None or ctx.sender.role not in command.roles):
+        ctx.reply(
+            f"「{command.name}」只有{'、'.join(sorted(command.roles))}可以使用。", private=True
+        )
+        return
+    command.handler(ctx, routed.args)
+
+
+def handle_other(ctx: HandlerContext, routed: Routed, directory: Directory) -> None:
+    """Acknowledgements and chatter: kept in raw_messages, nothing else to do."""

@@ -1,0 +1,89 @@
+"""The message path: IncomingMessage → dedup → router → handler → reports and replies.
+
+One transaction per message: the raw message, the reports it writes and the replies it
+queues commit together or not at all. `handle` never raises to the adapter: a message that
+breaks a handler is logged, kept in raw_messages with kind `error`, and the bot goes on.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Literal
+
+import sqlite_utils
+
+from bot.clock import Clock
+from bot.config import Config
+from bot.messages import IncomingMessage
+from handlers.context import HandlerContext
+from handlers.resolve import Directory
+from handlers.router import dispatch, route
+from storage.raw_messages import record, set_kind
+
+log = logging.getLogger(__name__)
+
+Outcome = Literal["command", "chain", "checkin", "other", "duplicate", "error"]
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_text(text: str) -> str:
+    """Text SQLite and the parser can take: valid UTF-8 (lone surrogates from a broken
+    decoder become '?') and no control characters except newlines and tabs."""
+    if not isinstance(text, str):
+        text = str(text)
+    return CONTROL.sub("", text.encode("utf-8", "replace").decode("utf-8"))
+
+
+class Pipeline:
+    """Holds the per-process caches (roster directory, parser); one per database."""
+
+    def __init__(self, db: sqlite_utils.Database, config: Config, clock: Clock) -> None:
+        self.db = db
+        self.config = config
+        self.clock = clock
+        self.directory = Directory(db)
+
+    def reload(self) -> None:
+        """After bind_groups or an import done elsewhere in this process."""
+        self.directory = Directory(self.db)
+
+    def handle(self, message: IncomingMessage) -> Outcome:
+        try:
+            return self._handle(message)
+        except Exception:
+            log.exception("message %s could not be handled; kept as kind=error", message.key)
+            self._keep_failed(message)
+            return "error"
+
+    def _handle(self, message: IncomingMessage) -> Outcome:
+        text = clean_text(message.text)
+        self.directory.refresh()
+        directory = self.directory
+        with self.db.atomic():
+            if not record(self.db, message, text, self.clock.now()):
+                log.info("duplicate message %s ignored", message.key)
+                return "duplicate"
+            sender = directory.by_account(message.platform, message.sender_id)
+            chat = (
+                directory.chat(message.platform, message.chat_id)
+                if message.chat_type == "group"
+                else None
+            )
+            if sender is None:
+                log.debug("sender %s:%s is not bound", message.platform, message.sender_id)
+            ctx = HandlerContext(self.db, self.config, self.clock, message, sender, chat)
+            routed = route(text, directory.parser)
+            dispatch(ctx, routed, directory)
+            set_kind(self.db, message, routed.kind)
+            return routed.kind
+
+    def _keep_failed(self, message: IncomingMessage) -> None:
+        """The failed transaction rolled back; keep the message itself so nothing is lost and
+        a redelivery is recognised as a duplicate."""
+        try:
+            with self.db.atomic():
+                record(self.db, message, clean_text(message.text), self.clock.now())
+                set_kind(self.db, message, "error")
+        except Exception:
+            log.exception("could not even keep message %s", message.key)

@@ -1,0 +1,140 @@
+"""Who a message is about: the sender through their bound chat account, or a name in the text
+matched within the chat's part of the roster.
+
+`Directory` is the per-process cache of the roster (people, names per class, the node tree,
+chat bindings) and of the parser built from it. It reloads only when a roster import lands
+(one tiny query per message checks that), never per message.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Literal
+
+import sqlite_utils
+
+from handlers.context import ChatBinding, Person
+from handlers.parse import Parser
+from storage.chats import all_bindings
+
+log = logging.getLogger(__name__)
+
+STAFF_ROLES = frozenset({"辅导员", "值班辅导员", "值班党员", "管理员"})
+Problem = Literal["unknown_sender", "not_found", "ambiguous"]
+
+
+@dataclass(frozen=True, slots=True)
+class Resolved:
+    """The person an entry is about, and who posted it when that is someone else (代报)."""
+
+    person: Person | None
+    posted_by: str | None = None
+    proxy: bool = False
+    problem: Problem | None = None
+
+
+class Directory:
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self.db = db
+        self._generation: int | None = None
+        self._load()
+
+    def _current_generation(self) -> int:
+        return self.db.execute("SELECT coalesce(max(id), 0) FROM imports").fetchone()[0]
+
+    def refresh(self) -> None:
+        """Reload when a roster import happened since the last load."""
+        if self._current_generation() != self._generation:
+            self._load()
+
+    def reload_chats(self) -> None:
+        self.chats = {(c.platform, c.chat_id): c for c in all_bindings(self.db)}
+
+    def _load(self) -> None:
+        db = self.db
+        self._generation = self._current_generation()
+        self.people: dict[str, Person] = {}
+        self._by_name: dict[tuple[int, str], list[Person]] = defaultdict(list)
+        for pid, name, role, class_id, dorm_id in db.execute(
+            "SELECT id, name, role, class_id, dorm_id FROM people WHERE active = 1"
+        ).fetchall():
+            person = Person(pid, name, role, class_id, dorm_id)
+            self.people[pid] = person
+            if class_id is not None:
+                self._by_name[(class_id, name)].append(person)
+        self._children: dict[int, list[int]] = defaultdict(list)
+        self._kind: dict[int, str] = {}
+        for node_id, kind, parent_id in db.execute(
+            "SELECT id, kind, parent_id FROM nodes"
+        ).fetchall():
+            self._kind[node_id] = kind
+            if parent_id is not None:
+                self._children[parent_id].append(node_id)
+        self._responsible: dict[str, list[int]] = defaultdict(list)
+        for pid, node_id in db.execute(
+            "SELECT person_id, node_id FROM responsibilities"
+        ).fetchall():
+            self._responsible[pid].append(node_id)
+        self.reload_chats()
+        self.parser = Parser(sorted({p.name for p in self.people.values()}))
+        log.info("directory loaded: %d people, %d chats", len(self.people), len(self.chats))
+
+    def chat(self, platform: str, chat_id: str) -> ChatBinding | None:
+        return self.chats.get((platform, chat_id))
+
+    def by_account(self, platform: str, account_id: str) -> Person | None:
+        """Bindings change through commands at any time, so they are read, not cached (one
+        primary-key lookup)."""
+        row = self.db.execute(
+            "SELECT person_id FROM accounts WHERE platform = ? AND account_id = ?",
+            [platform, account_id],
+        ).fetchone()
+        return self.people.get(row[0]) if row else None
+
+    def classes_under(self, node_id: int) -> list[int]:
+        out, stack = [], [node_id]
+        while stack:
+            current = stack.pop()
+            if self._kind.get(current) == "class":
+                out.append(current)
+            stack.extend(self._children.get(current, ()))
+        return out
+
+    def scope(self, chat: ChatBinding | None, sender: Person | None) -> list[int]:
+        """The classes whose names a message may mention: the chat's node; in a private chat
+        the sender's class, or for staff every class they are responsible for."""
+        if chat is not None:
+            return self.classes_under(chat.node_id)
+        if sender is None:
+            return []
+        if sender.role in STAFF_ROLES:
+            return [c for n in self._responsible.get(sender.id, ()) for c in self.classes_under(n)]
+        return [sender.class_id] if sender.class_id is not None else []
+
+    def named(self, name: str, class_ids: list[int]) -> list[Person]:
+        return [p for c in class_ids for p in self._by_name.get((c, name), ())]
+
+
+def resolve_entry(
+    directory: Directory, sender: Person | None, name: str | None, class_ids: list[int]
+) -> Resolved:
+    """Match one entry to a person.
+
+    - no name in the text: the sender, when their account is bound;
+    - the sender's own name: the sender;
+    - another name, found once in scope: that person, 代报 when a bound sender posted it;
+    - otherwise a problem the caller can explain to the sender.
+    """
+    if name is None:
+        return Resolved(sender) if sender is not None else Resolved(None, problem="unknown_sender")
+    if sender is not None and sender.name == name:
+        return Resolved(sender)
+    found = directory.named(name, class_ids)
+    if len(found) == 1:
+        person = found[0]
+        if sender is None:
+            return Resolved(person)
+        return Resolved(person, posted_by=sender.id, proxy=True)
+    return Resolved(None, problem="ambiguous" if found else "not_found")

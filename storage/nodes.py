@@ -1,0 +1,100 @@
+"""The hierarchy: 学院/年级/班级 nodes, and dormitories as a second grouping.
+
+A node's path is its key: `计算机学院/2021级/计科1班`. Dormitories live beside the teaching
+tree under `宿舍/<room>` (kind `dorm`, no parent), so a class and a dorm never share a path.
+Colleges are roots: there is no school node, an admin is responsible for everything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlite_utils
+
+KINDS_BY_DEPTH = ("college", "grade", "class")
+DORM_ROOT = "宿舍"
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    id: int
+    path: str
+    name: str
+    kind: str
+    parent_id: int | None
+
+
+def split_path(path: str) -> list[str] | None:
+    """The parts of a teaching-tree path, or None when it is malformed.
+
+    Well formed: 1–3 non-empty parts separated by `/`, e.g. `计算机学院/2021级`. Spaces around
+    parts are trimmed; full-width `／` is accepted since Chinese input methods produce it.
+    """
+    parts = [p.strip() for p in path.replace("／", "/").split("/")]
+    if not parts or len(parts) > 3 or any(not p for p in parts):
+        return None
+    return parts
+
+
+def dorm_path(dorm: str) -> str:
+    return f"{DORM_ROOT}/{dorm.strip()}"
+
+
+def ensure_path(db: sqlite_utils.Database, parts: list[str]) -> int:
+    """Create the college/grade/class chain as needed; return the id of the last node."""
+    parent_id: int | None = None
+    for depth, name in enumerate(parts):
+        path = "/".join(parts[: depth + 1])
+        parent_id = _ensure(db, path, name, KINDS_BY_DEPTH[depth], parent_id)
+    assert parent_id is not None
+    return parent_id
+
+
+def ensure_dorm(db: sqlite_utils.Database, dorm: str) -> int:
+    return _ensure(db, dorm_path(dorm), dorm.strip(), "dorm", None)
+
+
+def _ensure(
+    db: sqlite_utils.Database, path: str, name: str, kind: str, parent_id: int | None
+) -> int:
+    row = db.execute("SELECT id FROM nodes WHERE path = ?", [path]).fetchone()
+    if row:
+        return row[0]
+    cursor = db.execute(
+        "INSERT INTO nodes (path, name, kind, parent_id) VALUES (?, ?, ?, ?)",
+        [path, name, kind, parent_id],
+    )
+    return int(cursor.lastrowid)
+
+
+def by_path(db: sqlite_utils.Database, path: str) -> Node | None:
+    parts = split_path(path) if not path.startswith(DORM_ROOT + "/") else [path]
+    if parts is None:
+        return None
+    row = db.execute(
+        "SELECT id, path, name, kind, parent_id FROM nodes WHERE path = ?", ["/".join(parts)]
+    ).fetchone()
+    return Node(*row) if row else None
+
+
+def by_id(db: sqlite_utils.Database, node_id: int) -> Node | None:
+    row = db.execute(
+        "SELECT id, path, name, kind, parent_id FROM nodes WHERE id = ?", [node_id]
+    ).fetchone()
+    return Node(*row) if row else None
+
+
+def class_ids_under(db: sqlite_utils.Database, node_id: int) -> list[int]:
+    """Every class node at or below `node_id` (a class, grade or college)."""
+    rows = db.execute(
+        """
+        WITH RECURSIVE sub(id, kind) AS (
+            SELECT id, kind FROM nodes WHERE id = ?
+            UNION ALL
+            SELECT n.id, n.kind FROM nodes n JOIN sub ON n.parent_id = sub.id
+        )
+        SELECT id FROM sub WHERE kind = 'class' ORDER BY id
+        """,
+        [node_id],
+    ).fetchall()
+    return [r[0] for r in rows]

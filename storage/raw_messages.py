@@ -1,0 +1,44 @@
+"""Every incoming message, kept once: the audit trail and the dedup key (platform, id)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlite_utils
+
+from bot.messages import IncomingMessage
+
+
+def record(db: sqlite_utils.Database, message: IncomingMessage, text: str, now: datetime) -> bool:
+    """Store the message; return False when (platform, message_id) was seen before.
+
+    `text` is the message text as cleaned at the edge (no NULs, valid UTF-8), which is what
+    SQLite can store and what the handlers read.
+    """
+    cursor = db.execute(
+        """
+        INSERT INTO raw_messages (platform, message_id, chat_type, chat_id, sender_id,
+                                  display_name, text, sent_at, received_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT(platform, message_id) DO NOTHING
+        """,
+        [
+            message.platform,
+            message.message_id,
+            message.chat_type,
+            message.chat_id,
+            message.sender_id,
+            message.display_name,
+            text,
+            message.time.isoformat(),
+            now.isoformat(),
+        ],
+    )
+    return cursor.rowcount == 1
+
+
+def set_kind(db: sqlite_utils.Database, message: IncomingMessage, kind: str) -> None:
+    db.execute(
+        "UPDATE raw_messages SET kind = ? WHERE platform = ? AND message_id = ?",
+        [kind, message.platform, message.message_id],
+    )

@@ -1,0 +1,138 @@
+"""The day's report per person: an upsert keyed by (person, day), with every earlier version
+kept in report_history.
+
+A later message corrects the earlier one field by field: what it says replaces what was
+stored, what it leaves out is kept (a student who first wrote "36.5 正常" and then "在家" has
+both). Saying the same thing twice changes nothing, so a re-sent message or a reposted 接龙
+line never creates a revision.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+import sqlite_utils
+
+from handlers.parse import Entry
+
+FIELDS = ("temperature", "abnormal", "symptoms", "on_campus", "province", "isolation")
+Outcome = Literal["created", "updated", "unchanged"]
+
+
+@dataclass(frozen=True, slots=True)
+class Upserted:
+    outcome: Outcome
+    revision: int
+    abnormal: bool | None
+
+
+def _bool(value: bool | None) -> int | None:
+    return None if value is None else int(value)
+
+
+def entry_fields(entry: Entry) -> dict[str, Any]:
+    """The stored form of an entry's report fields."""
+    return {
+        "temperature": entry.temperature,
+        "abnormal": _bool(entry.abnormal),
+        "symptoms": json.dumps(list(entry.symptoms), ensure_ascii=False),
+        "on_campus": _bool(entry.on_campus),
+        "province": entry.province,
+        "isolation": entry.isolation,
+    }
+
+
+def merge(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """New values win; a field the new message is silent on keeps the old value. Symptoms
+    follow the health verdict: a message that says 正常 clears earlier symptoms."""
+    merged = {k: new[k] if new[k] is not None else old[k] for k in FIELDS if k != "symptoms"}
+    speaks_of_health = new["abnormal"] is not None or new["symptoms"] != "[]"
+    merged["symptoms"] = new["symptoms"] if speaks_of_health else old["symptoms"]
+    return merged
+
+
+def upsert_report(
+    db: sqlite_utils.Database,
+    *,
+    person_id: str,
+    day: str,
+    class_id: int | None,
+    entry: Entry,
+    source: str,
+    message_key: str | None,
+    posted_by: str | None,
+    proxy: bool,
+    now: datetime,
+) -> Upserted:
+    """Write the person's report for `day` (inside the caller's transaction)."""
+    stamp = now.isoformat()
+    new = entry_fields(entry)
+    cursor = db.execute("SELECT * FROM reports WHERE person_id = ? AND day = ?", [person_id, day])
+    row = cursor.fetchone()
+    if row is None:
+        db.execute(
+            """
+            INSERT INTO reports (person_id, day, class_id, temperature, abnormal, symptoms,
+                on_campus, province, isolation, source, message_key, posted_by, proxy,
+                created_at, updated_at, revision)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
+            """,
+            [
+                person_id,
+                day,
+                class_id,
+                *(new[k] for k in FIELDS),
+                source,
+                message_key,
+                posted_by,
+                int(proxy),
+                stamp,
+                stamp,
+            ],
+        )
+        return Upserted("created", 1, entry.abnormal)
+
+    old = dict(zip([d[0] for d in cursor.description], row, strict=True))
+    merged = merge(old, new)
+    abnormal = None if merged["abnormal"] is None else bool(merged["abnormal"])
+    if all(merged[k] == old[k] for k in FIELDS):
+        return Upserted("unchanged", old["revision"], abnormal)
+    db.execute(
+        "INSERT INTO report_history (person_id, day, revision, fields, replaced_at) "
+        "VALUES (?, ?, ?, ?, ?)",
+        [person_id, day, old["revision"], json.dumps(old, ensure_ascii=False), stamp],
+    )
+    revision = old["revision"] + 1
+    db.execute(
+        """
+        UPDATE reports SET temperature = ?, abnormal = ?, symptoms = ?, on_campus = ?,
+            province = ?, isolation = ?, source = ?, message_key = ?, posted_by = ?, proxy = ?,
+            updated_at = ?, revision = ?
+        WHERE person_id = ? AND day = ?
+        """,
+        [
+            *(merged[k] for k in FIELDS),
+            source,
+            message_key,
+            posted_by,
+            int(proxy),
+            stamp,
+            revision,
+            person_id,
+            day,
+        ],
+    )
+    return Upserted("updated", revision, abnormal)
+
+
+def history(db: sqlite_utils.Database, person_id: str, day: str) -> list[dict[str, Any]]:
+    """Earlier versions of a report, oldest first."""
+    rows = db.execute(
+        "SELECT revision, fields, replaced_at FROM report_history "
+        "WHERE person_id = ? AND day = ? ORDER BY revision",
+        [person_id, day],
+    ).fetchall()
+    return [{"revision": r, "replaced_at": at, **json.loads(f)} for r, f, at in rows]

@@ -1,0 +1,244 @@
+"""Roster import: people, the hierarchy, responsibilities, chat accounts and key-group tags
+from one .csv or .xlsx file, all-or-nothing in one transaction.
+
+A re-import updates people in place (the 学号 is the key), moves students who changed class,
+and marks people missing from the file inactive rather than deleting them, so their past
+reports stay attached to a person.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+
+import sqlite_utils
+
+from bot.errors import RosterError
+from storage.nodes import ensure_dorm, ensure_path
+from storage.roster_file import read_rows
+from storage.roster_rows import RosterRow, check_rows, normalise_header
+
+log = logging.getLogger(__name__)
+
+
+class RosterProblems(RosterError):
+    """Rows that cannot be imported; `problems` holds one "第N行: …" line per problem."""
+
+    def __init__(self, path: str | Path, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__(
+            f"{path}: {len(problems)} 处错误, 没有导入任何数据:\n" + "\n".join(problems)
+        )
+
+
+Progress = Callable[[int, int], None]
+PROGRESS_EVERY = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    rows: int
+    added: int
+    updated: int
+    moved: int
+    deactivated: int
+    nodes: int
+
+    def summary(self) -> str:
+        return (
+            f"导入 {self.rows} 行: 新增 {self.added} 人, 更新 {self.updated} 人, "
+            f"调班 {self.moved} 人, 停用 {self.deactivated} 人; 节点共 {self.nodes} 个"
+        )
+
+
+def load_rows(db: sqlite_utils.Database, path: str | Path) -> list[RosterRow]:
+    """Read and validate a roster file; raise RosterError listing every bad row."""
+    header, raw = read_rows(path)
+    mapping, problems = normalise_header(header)
+    if problems:
+        raise RosterProblems(path, problems)
+    existing = {r[0] for r in db.execute("SELECT path FROM nodes").fetchall()}
+    checked = check_rows(raw, mapping, existing)
+    if checked.problems:
+        raise RosterProblems(path, checked.problems)
+    if not checked.rows:
+        raise RosterError(f"{path}: 没有任何人员行")
+    return checked.rows
+
+
+def import_roster(
+    db: sqlite_utils.Database,
+    path: str | Path,
+    *,
+    now: datetime,
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Import the file in one transaction; on any error nothing is written.
+
+    `now` must be aware and in the configured zone: its date is the start day of key-group
+    tags that first appear in this import.
+    """
+    path = Path(path)
+    rows = load_rows(db, path)
+    with db.atomic():
+        result = _apply(db, rows, now, progress)
+        db.execute(
+            "INSERT INTO imports (kind, file, file_mtime, rows, at) VALUES ('roster', ?, ?, ?, ?)",
+            [str(path.resolve()), path.stat().st_mtime, result.rows, now.isoformat()],
+        )
+        detail = json.dumps({"file": str(path), **asdict(result)}, ensure_ascii=False)
+        db.execute(
+            "INSERT INTO audit_log (at, actor, action, detail) VALUES (?, NULL, ?, ?)",
+            [now.isoformat(), "roster_import", detail],
+        )
+    log.info("roster %s imported: %s", path, result.summary())
+    return result
+
+
+def _apply(
+    db: sqlite_utils.Database, rows: list[RosterRow], now: datetime, progress: Progress | None
+) -> ImportResult:
+    stamp, today = now.isoformat(), now.date().isoformat()
+    before = {
+        r[0]: (r[1], r[2]) for r in db.execute("SELECT id, class_id, active FROM people").fetchall()
+    }
+    class_ids: dict[tuple[str, ...], int] = {}
+    dorm_ids: dict[str, int] = {}
+    added = updated = moved = 0
+    total = len(rows)
+
+    for done, row in enumerate(rows, start=1):
+        class_id = None
+        if row.class_path is not None:
+            key = tuple(row.class_path)
+            if key not in class_ids:
+                class_ids[key] = ensure_path(db, row.class_path)
+            class_id = class_ids[key]
+        dorm_id = None
+        if row.dorm is not None:
+            if row.dorm not in dorm_ids:
+                dorm_ids[row.dorm] = ensure_dorm(db, row.dorm)
+            dorm_id = dorm_ids[row.dorm]
+
+        previous = before.get(row.person_id)
+        if previous is None:
+            added += 1
+        else:
+            updated += 1
+            if previous[0] is not None and class_id is not None and previous[0] != class_id:
+                moved += 1
+                log.info("person %s moved to another class", row.person_id)
+        db.execute(
+            """
+            INSERT INTO people (id, name, role, class_id, dorm_id, active, updated_at)
+            VALUES (?, ?, ?, ?, ?, 1, ?)
+            ON CONFLICT(id) DO UPDATE SET name = excluded.name, role = excluded.role,
+                class_id = excluded.class_id, dorm_id = excluded.dorm_id, active = 1,
+                updated_at = excluded.updated_at
+            """,
+            [row.person_id, row.name, row.role, class_id, dorm_id, stamp],
+        )
+        _responsibilities(db, row)
+        _accounts(db, row, stamp)
+        _tags(db, row, today)
+        if progress is not None and (done % PROGRESS_EVERY == 0 or done == total):
+            progress(done, total)
+
+    in_file = {r.person_id for r in rows}
+    gone = [pid for pid, (_, active) in before.items() if active and pid not in in_file]
+    db.conn.executemany(
+        "UPDATE people SET active = 0, updated_at = ? WHERE id = ?", [(stamp, p) for p in gone]
+    )
+    nodes = db.execute("SELECT count(*) FROM nodes").fetchone()[0]
+    return ImportResult(total, added, updated, moved, len(gone), nodes)
+
+
+def _responsibilities(db: sqlite_utils.Database, row: RosterRow) -> None:
+    db.execute("DELETE FROM responsibilities WHERE person_id = ?", [row.person_id])
+    for path in row.responsible:
+        db.execute(
+            "INSERT OR IGNORE INTO responsibilities (person_id, node_id) "
+            "SELECT ?, id FROM nodes WHERE path = ?",
+            [row.person_id, path],
+        )
+
+
+def _accounts(db: sqlite_utils.Database, row: RosterRow, stamp: str) -> None:
+    """The file is the truth for roster-sourced bindings; /绑定 ones are left alone unless the
+    file gives the same account to someone."""
+    keep = set(row.accounts)
+    for platform, account_id in db.execute(
+        "SELECT platform, account_id FROM accounts WHERE person_id = ? AND source = 'roster'",
+        [row.person_id],
+    ).fetchall():
+        if (platform, account_id) not in keep:
+            db.execute(
+                "DELETE FROM accounts WHERE platform = ? AND account_id = ?",
+                [platform, account_id],
+            )
+    for platform, account_id in row.accounts:
+        db.execute(
+            """
+            INSERT INTO accounts (platform, account_id, person_id, display_name, confirmed,
+                                  source, created_at)
+            VALUES (?, ?, ?, ?, 1, 'roster', ?)
+            ON CONFLICT(platform, account_id) DO UPDATE SET person_id = excluded.person_id,
+                confirmed = 1, source = 'roster'
+            """,
+            [platform, account_id, row.person_id, row.name, stamp],
+        )
+
+
+def _tags(db: sqlite_utils.Database, row: RosterRow, today: str) -> None:
+    """A tag new in the file starts today (a 14-day watch); one dropped from the file ends
+    today; one still listed keeps its original start day."""
+    current = {
+        tag: ended
+        for tag, ended in db.execute(
+            "SELECT tag, ended_day FROM tags WHERE person_id = ? AND source = 'roster'",
+            [row.person_id],
+        ).fetchall()
+    }
+    for tag in row.tags:
+        if tag not in current:
+            db.execute(
+                "INSERT INTO tags (person_id, tag, start_day, source) VALUES (?, ?, ?, 'roster') "
+                "ON CONFLICT(person_id, tag) DO NOTHING",
+                [row.person_id, tag, today],
+            )
+        elif current[tag] is not None:
+            db.execute(
+                "UPDATE tags SET start_day = ?, ended_day = NULL WHERE person_id = ? AND tag = ?",
+                [today, row.person_id, tag],
+            )
+    for tag, ended in current.items():
+        if tag not in row.tags and ended is None:
+            db.execute(
+                "UPDATE tags SET ended_day = ? WHERE person_id = ? AND tag = ?",
+                [today, row.person_id, tag],
+            )
+
+
+def last_import_mtime(db: sqlite_utils.Database, path: Path) -> float | None:
+    row = db.execute(
+        "SELECT max(file_mtime) FROM imports WHERE kind = 'roster' AND file = ?",
+        [str(path.resolve())],
+    ).fetchone()
+    return row[0] if row else None
+
+
+def import_if_newer(
+    db: sqlite_utils.Database, path: Path, *, now: datetime, progress: Progress | None = None
+) -> ImportResult | None:
+    """The config's `roster:` at start: imported when the file changed since its last import."""
+    if not path.is_file():
+        raise RosterError(f"{path}: 配置里的 roster 文件不存在")
+    last = last_import_mtime(db, path)
+    if last is not None and path.stat().st_mtime <= last:
+        log.debug("roster %s unchanged since its last import", path)
+        return None
+    return import_roster(db, path, now=now, progress=progress)
