@@ -13,7 +13,14 @@ from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from bot.errors import ConfigError
 
@@ -111,15 +118,49 @@ class SimAdapter(Strict):
 
 
 class OneBotConnection(Strict):
+    """One OneBot v11 link: a reverse WebSocket server (the implementation connects to us)
+    or a forward WebSocket client (we connect to the implementation).
+
+    A reverse server accepts several accounts at once (each says who it is in X-Self-ID).
+    `access_token` empty means no authentication: only sensible on 127.0.0.1.
+    """
+
     mode: Literal["reverse_ws", "forward_ws"]
     host: str = "127.0.0.1"
-    port: int = Field(default=8080, ge=1, le=65535)
-    path: str = "/onebot/v11/ws"
-    url: str | None = None
+    port: int = Field(default=8080, ge=0, le=65535, description="0: any free port (tests)")
+    path: str = Field(default="/onebot/v11/ws", description="also serves PATH/api, PATH/event")
+    url: str | None = Field(default=None, description="forward_ws: ws://host:port of the peer")
     access_token: str = ""
-    self_id: str | None = None
-    heartbeat_timeout_s: float = 60.0
-    api_timeout_s: float = 30.0
+    self_id: str | None = Field(default=None, description="forward_ws: expected QQ number")
+    heartbeat_timeout_s: float = Field(
+        default=60.0,
+        gt=0,
+        description="after the first heartbeat, silence this long (or 2 intervals) = dead",
+    )
+    api_timeout_s: float = Field(default=30.0, gt=0)
+    max_frame_bytes: int = Field(
+        default=8 * 1024 * 1024, ge=1024, description="larger frames close the connection"
+    )
+    reconnect_initial_s: float = Field(default=1.0, gt=0)
+    reconnect_max_s: float = Field(default=60.0, gt=0)
+
+    @field_validator("path")
+    @classmethod
+    def _path(cls, value: str) -> str:
+        if not value.startswith("/"):
+            raise ValueError(f"expected a URL path starting with /, got {value!r}")
+        return value.rstrip("/") or "/"
+
+    @field_validator("self_id", mode="before")
+    @classmethod
+    def _self_id_as_text(cls, value: object) -> object:
+        return str(value) if isinstance(value, int) else value
+
+    @model_validator(mode="after")
+    def _forward_needs_url(self) -> OneBotConnection:
+        if self.mode == "forward_ws" and not self.url:
+            raise ValueError("forward_ws needs url, e.g. ws://127.0.0.1:3001")
+        return self
 
 
 class WechatyConnection(Strict):
@@ -134,10 +175,15 @@ class Adapters(Strict):
 
 
 class RateLimits(Strict):
-    per_group_interval_s: float = Field(default=1.0, ge=0)
+    """The outbox's pace: defaults keep a QQ/WeChat account out of risk control (风控)."""
+
+    per_group_interval_s: float = Field(default=1.0, ge=0, description="per chat, groups too")
     per_account_per_minute: int = Field(default=20, ge=1)
     max_mentions: int = Field(default=20, ge=1, description="@ per message before splitting")
     max_attempts: int = Field(default=8, ge=1)
+    backoff_initial_s: float = Field(default=5.0, gt=0, description="first retry delay")
+    backoff_max_s: float = Field(default=900.0, gt=0, description="retry delay cap")
+    poll_s: float = Field(default=1.0, gt=0, description="how often the sender looks for work")
 
 
 class Web(Strict):

@@ -15,3 +15,17 @@ class RosterError(PinganError, ValueError):
 
 class DeliveryFailed(PinganError):
     """A platform refused or did not confirm an outgoing message."""
+
+
+class NotConnected(DeliveryFailed):
+    """No live connection to the platform: nothing was written, so a retry cannot duplicate."""
+
+
+class DeliveryUncertain(DeliveryFailed):
+    """The request went out but no answer came back (disconnect, timeout): it may have been
+    delivered. The outbox retries it (at-least-once) and says so in the log."""
+
+
+class DeliveryRejected(DeliveryFailed):
+    """The platform refused the message for a reason a retry cannot fix (bad target, action
+    not supported): the outbox marks it failed at once."""

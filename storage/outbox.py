@@ -38,3 +38,159 @@ def enqueue(db: sqlite_utils.Database, message: OutgoingMessage, now: datetime) 
         ],
     )
     return cursor.lastrowid if cursor.rowcount else None
+
+
+# -- the sender's side ----------------------------------------------------------------------
+# Life of a row: pending → (attempt: attempts+1, last_error "unconfirmed ...") → sent, or back
+# to pending with a later next_attempt_at, or failed after max_attempts. A row still marked
+# "unconfirmed" after a crash is the at-least-once window: it may have gone out.
+
+UNCONFIRMED = "unconfirmed: sent, no confirmation yet"
+
+
+def due(
+    db: sqlite_utils.Database,
+    platform: str,
+    account: str,
+    now: datetime,
+    *,
+    unassigned: bool = False,
+    limit: int = 200,
+) -> list[dict]:
+    """Pending rows for this account due by `now`, oldest first (plus account '' rows when
+    this sender is the platform's default)."""
+    rows = db.execute(
+        """
+        SELECT * FROM outbox
+        WHERE status = 'pending' AND platform = ? AND next_attempt_at <= ?
+          AND (account = ? OR (? AND account = ''))
+        ORDER BY next_attempt_at, id LIMIT ?
+        """,
+        [platform, now.isoformat(), account, int(unassigned), limit],
+    )
+    columns = [c[0] for c in rows.description]
+    return [_decoded(dict(zip(columns, row, strict=True))) for row in rows.fetchall()]
+
+
+def next_due_at(
+    db: sqlite_utils.Database, platform: str, account: str, *, unassigned: bool = False
+) -> datetime | None:
+    row = db.execute(
+        """
+        SELECT min(next_attempt_at) FROM outbox
+        WHERE status = 'pending' AND platform = ? AND (account = ? OR (? AND account = ''))
+        """,
+        [platform, account, int(unassigned)],
+    ).fetchone()
+    return datetime.fromisoformat(row[0]) if row and row[0] else None
+
+
+def _decoded(row: dict) -> dict:
+    row["mentions"] = tuple(json.loads(row["mentions"] or "[]"))
+    return row
+
+
+def _marks(ids: list[int]) -> str:
+    return ",".join("?" * len(ids))
+
+
+def begin_attempt(db: sqlite_utils.Database, ids: list[int], now: datetime) -> None:
+    """Recorded (and committed by the caller) before the request is written."""
+    db.execute(
+        f"UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE id IN ({_marks(ids)})",
+        [f"{UNCONFIRMED} (since {now.isoformat()})", *ids],
+    )
+
+
+def undo_attempt(db: sqlite_utils.Database, ids: list[int], reason: str) -> None:
+    """Nothing was written (not connected): the attempt does not count."""
+    db.execute(
+        f"UPDATE outbox SET attempts = max(attempts - 1, 0), last_error = ? "
+        f"WHERE id IN ({_marks(ids)})",
+        [reason, *ids],
+    )
+
+
+def mark_sent(
+    db: sqlite_utils.Database,
+    ids: list[int],
+    platform_message_id: str,
+    now: datetime,
+    account: str,
+) -> None:
+    """Confirmed by the platform; `account` records who sent rows queued without one."""
+    db.execute(
+        f"UPDATE outbox SET status = 'sent', sent_at = ?, platform_message_id = ?, "
+        f"account = ?, last_error = NULL WHERE id IN ({_marks(ids)})",
+        [now.isoformat(), platform_message_id, account, *ids],
+    )
+
+
+def mark_retry(
+    db: sqlite_utils.Database, ids: list[int], error: str, next_attempt_at: datetime
+) -> None:
+    db.execute(
+        f"UPDATE outbox SET last_error = ?, next_attempt_at = ? WHERE id IN ({_marks(ids)})",
+        [error, next_attempt_at.isoformat(), *ids],
+    )
+
+
+def mark_failed(db: sqlite_utils.Database, ids: list[int], error: str) -> None:
+    db.execute(
+        f"UPDATE outbox SET status = 'failed', last_error = ? WHERE id IN ({_marks(ids)})",
+        [error, *ids],
+    )
+
+
+def split_mentions(db: sqlite_utils.Database, row: dict, chunk: int) -> None:
+    """Cut a row with more than `chunk` @-mentions into rows of at most `chunk` each.
+
+    The first chunk stays in the row; each further one becomes a new pending row with the
+    same text (dedup_key suffixed `#2`, `#3`...), so each part is confirmed on its own and a
+    retry never re-sends a part that went out.
+    """
+    mentions = list(row["mentions"])
+    parts = [mentions[i : i + chunk] for i in range(0, len(mentions), chunk)]
+    db.execute("UPDATE outbox SET mentions = ? WHERE id = ?", [json.dumps(parts[0]), row["id"]])
+    for n, part in enumerate(parts[1:], start=2):
+        db.execute(
+            """
+            INSERT INTO outbox (platform, account, chat_type, target, text, mentions,
+                                dedup_key, next_attempt_at, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT(dedup_key) DO NOTHING
+            """,
+            [
+                row["platform"],
+                row["account"],
+                row["chat_type"],
+                row["target"],
+                row["text"],
+                json.dumps(part),
+                f"{row['dedup_key']}#{n}" if row["dedup_key"] else None,
+                row["next_attempt_at"],
+                row["created_at"],
+            ],
+        )
+
+
+def recent_sends(
+    db: sqlite_utils.Database, platform: str, account: str, since: datetime
+) -> list[tuple[str, datetime]]:
+    """(target, sent_at) of this account's sends since `since`: the rate budget already
+    spent, so a restart does not grant a fresh minute."""
+    rows = db.execute(
+        "SELECT target, sent_at FROM outbox WHERE status = 'sent' AND platform = ? "
+        "AND account = ? AND sent_at >= ? ORDER BY sent_at",
+        [platform, account, since.isoformat()],
+    ).fetchall()
+    return [(target, datetime.fromisoformat(at)) for target, at in rows]
+
+
+def unconfirmed(db: sqlite_utils.Database, platform: str) -> list[dict]:
+    rows = db.execute(
+        "SELECT id, account, target FROM outbox WHERE status = 'pending' AND platform = ? "
+        "AND last_error LIKE ?",
+        [platform, UNCONFIRMED + "%"],
+    ).fetchall()
+    return [{"id": i, "account": a, "target": t} for i, a, t in rows]

@@ -1,0 +1,198 @@
+"""One QQ account behind OneBot: its live connections, its actions, and `send` for the outbox.
+
+An account can be reached over one Universal connection or an API + Event pair; whichever
+connection can carry actions is used for calls. When the peer reconnects, the new connection
+replaces the old one and calls go over it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+
+from bot.adapters.onebot.connection import Connection
+from bot.adapters.onebot.event import Id
+from bot.adapters.onebot.exception import (
+    ActionFailed,
+    ApiNotAvailable,
+    ApiTimeout,
+    ConnectionLost,
+    OneBotError,
+)
+from bot.adapters.onebot.message import outgoing
+from bot.errors import (
+    DeliveryFailed,
+    DeliveryRejected,
+    DeliveryUncertain,
+    NotConnected,
+)
+from bot.messages import OutgoingMessage
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "qq"
+
+
+class GroupMember(BaseModel):
+    """A row of get_group_member_list: enough to bind a QQ number to a roster person."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    user_id: Id
+    nickname: str = ""
+    card: str = ""
+    role: str = "member"
+
+    @field_validator("nickname", "card", "role", mode="before")
+    @classmethod
+    def _none_as_empty(cls, value: object) -> object:
+        return "" if value is None else value
+
+    @property
+    def display_name(self) -> str:
+        return (self.card or "").strip() or (self.nickname or "").strip() or self.user_id
+
+
+@dataclass(slots=True)
+class _Slots:
+    api: Connection | None = None
+    events: Connection | None = None
+
+
+class OneBotAccount:
+    """Implements bot.transport.Transport for one QQ account."""
+
+    platform = PLATFORM
+
+    def __init__(self, self_id: str, *, api_timeout_s: float = 30.0) -> None:
+        self.account = self_id
+        self.api_timeout_s = api_timeout_s
+        self._slots = _Slots()
+        self._connected = asyncio.Event()
+
+    # -- connections -----------------------------------------------------------------------
+
+    @property
+    def connected(self) -> bool:
+        return self._slots.api is not None and self._slots.api.open
+
+    async def wait_connected(self, timeout: float | None = None) -> bool:
+        try:
+            await asyncio.wait_for(self._connected.wait(), timeout)
+        except TimeoutError:
+            return False
+        return self.connected
+
+    def replace_with(self, conn: Connection) -> list[Connection]:
+        """Use `conn` from now on; return the connections it replaces (the caller closes them)."""
+        replaced = []
+        if conn.carries_api:
+            if self._slots.api is not None and self._slots.api is not conn:
+                replaced.append(self._slots.api)
+            self._slots.api = conn
+            self._connected.set()
+        if conn.carries_events:
+            old = self._slots.events
+            if old is not None and old is not conn and old not in replaced:
+                replaced.append(old)
+            self._slots.events = conn
+        return replaced
+
+    def detach(self, conn: Connection) -> None:
+        if self._slots.api is conn:
+            self._slots.api = None
+            self._connected.clear()
+        if self._slots.events is conn:
+            self._slots.events = None
+
+    def connections(self) -> list[Connection]:
+        return list({id(c): c for c in (self._slots.api, self._slots.events) if c}.values())
+
+    # -- actions ---------------------------------------------------------------------------
+
+    async def call(self, action: str, **params: Any) -> Any:
+        """Call an action and return its `data`; raise ActionFailed unless `status` is ok."""
+        conn = self._slots.api
+        if conn is None or not conn.open:
+            raise ApiNotAvailable(f"QQ {self.account}: not connected")
+        response = await conn.call(action, params, self.api_timeout_s)
+        if response.status != "ok":
+            raise ActionFailed(
+                action, response.status, response.retcode, response.wording or response.message
+            )
+        return response.data
+
+    async def send(self, message: OutgoingMessage) -> str:
+        """Send through send_group_msg / send_private_msg; the platform's message_id on `ok`."""
+        if message.chat_type == "group":
+            action, params = "send_group_msg", {"group_id": _numeric(message.target)}
+        else:
+            action, params = "send_private_msg", {"user_id": _numeric(message.target)}
+        params["message"] = outgoing(message.text, message.mentions)
+        if message.image_path:
+            params["message"].append(_image_segment(message.image_path))
+        try:
+            if message.file_path:  # first: a failed upload leaves nothing half-sent
+                await self._upload(message)
+            data = await self.call(action, **params)
+        except ApiNotAvailable as e:
+            raise NotConnected(str(e)) from e
+        except (ConnectionLost, ApiTimeout) as e:
+            raise DeliveryUncertain(f"{action} to {message.target}: {e}") from e
+        except ActionFailed as e:
+            log.warning("QQ %s: %s to %s refused: %s", self.account, action, message.target, e)
+            if e.permanent:
+                raise DeliveryRejected(str(e)) from e
+            if e.status == "async":
+                raise DeliveryUncertain(str(e)) from e
+            raise DeliveryFailed(str(e)) from e
+        message_id = data.get("message_id") if isinstance(data, dict) else None
+        return "" if message_id is None else str(message_id)
+
+    async def _upload(self, message: OutgoingMessage) -> None:
+        """Files are not in v11; upload_group_file / upload_private_file are the go-cqhttp
+        extension NapCat and Lagrange implement. `file` is a path on the implementation's
+        machine, so this works when both share a filesystem; a 1404 marks it failed."""
+        path = str(Path(message.file_path or "").resolve())
+        name = Path(path).name
+        if message.chat_type == "group":
+            await self.call(
+                "upload_group_file", group_id=_numeric(message.target), file=path, name=name
+            )
+        else:
+            await self.call(
+                "upload_private_file", user_id=_numeric(message.target), file=path, name=name
+            )
+
+    async def get_group_member_list(self, group_id: str) -> list[GroupMember]:
+        data = await self.call("get_group_member_list", group_id=_numeric(group_id))
+        if not isinstance(data, list):
+            raise OneBotError(f"get_group_member_list {group_id}: data is not a list")
+        members = []
+        for row in data:
+            try:
+                members.append(GroupMember.model_validate(row))
+            except ValidationError:
+                log.warning("group %s: skipping a member row without user_id", group_id)
+        return members
+
+
+def _image_segment(path: str) -> dict[str, Any]:
+    """Inline as base64: the implementation often runs elsewhere (a container) and cannot
+    read our files."""
+    try:
+        content = Path(path).read_bytes()
+    except OSError as e:
+        raise DeliveryRejected(f"image {path} unreadable: {e}") from e
+    return {"type": "image", "data": {"file": "base64://" + base64.b64encode(content).decode()}}
+
+
+def _numeric(target: str) -> int | str:
+    """OneBot ids are integers on the wire; keep anything non-numeric as given."""
+    return int(target) if target.isdigit() else target

@@ -1,0 +1,184 @@
+"""The OneBot v11 adapter: every configured link, every account, one stream of messages.
+
+It starts a reverse server or a forward client per config entry (a failing one is logged and
+the others keep going), keeps an OneBotAccount per QQ number, turns message events into
+`IncomingMessage`s and hands them to the core one at a time, in arrival order (a 接龙 chain
+is diffed against the previous message, so order matters).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime, tzinfo
+from zoneinfo import ZoneInfo
+
+import aiohttp
+
+from bot.adapters.onebot.account import PLATFORM, OneBotAccount
+from bot.adapters.onebot.client import ForwardClient
+from bot.adapters.onebot.connection import Connection
+from bot.adapters.onebot.event import (
+    Decoded,
+    GroupMessageEvent,
+    HeartbeatMetaEvent,
+    LifecycleMetaEvent,
+    MessageEvent,
+)
+from bot.adapters.onebot.message import mentions, plain_text
+from bot.adapters.onebot.server import ReverseServer
+from bot.config import OneBotConnection
+from bot.messages import IncomingMessage
+
+log = logging.getLogger(__name__)
+
+MessageSink = Callable[[IncomingMessage], Awaitable[None]]
+AccountSink = Callable[[OneBotAccount], None]
+
+# Messages waiting for the core; when full, reading from the sockets pauses (backpressure).
+QUEUE_SIZE = 1000
+STOP_TIMEOUT_S = 3.0
+
+
+def to_incoming(event: MessageEvent, tz: tzinfo) -> IncomingMessage:
+    group = isinstance(event, GroupMessageEvent)
+    return IncomingMessage(
+        platform=PLATFORM,
+        chat_type="group" if group else "private",
+        chat_id=event.group_id if isinstance(event, GroupMessageEvent) else event.user_id,
+        sender_id=event.user_id,
+        display_name=event.display_name,
+        text=plain_text(event.message),
+        message_id=event.message_id,
+        time=datetime.fromtimestamp(event.time, tz),
+        mentions=mentions(event.message),
+        account=event.self_id,
+    )
+
+
+class OneBotAdapter:
+    platform = PLATFORM
+
+    def __init__(
+        self,
+        connections: list[OneBotConnection],
+        *,
+        on_message: MessageSink,
+        on_account: AccountSink | None = None,
+        tz: tzinfo | None = None,
+    ) -> None:
+        self.configs = connections
+        self.on_message = on_message
+        self.on_account = on_account
+        self.tz = tz or ZoneInfo("Asia/Shanghai")
+        self.accounts: dict[str, OneBotAccount] = {}
+        self.servers: list[ReverseServer] = []
+        self.clients: list[ForwardClient] = []
+        self._api_timeouts = {c.self_id: c.api_timeout_s for c in connections if c.self_id}
+        self._default_api_timeout = min((c.api_timeout_s for c in connections), default=30.0)
+        self._queue: asyncio.Queue[IncomingMessage] = asyncio.Queue(QUEUE_SIZE)
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._session: aiohttp.ClientSession | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Start every link; one that cannot start (port taken) is logged, never fatal."""
+        self._spawn(self._dispatch(), "onebot dispatch")
+        for config in self.configs:
+            if config.mode == "reverse_ws":
+                server = ReverseServer(config, self)
+                try:
+                    await server.start()
+                except OSError as e:
+                    log.error(
+                        "OneBot reverse WS on %s:%s cannot start: %s", config.host, config.port, e
+                    )
+                    continue
+                self.servers.append(server)
+            else:
+                if self._session is None:
+                    self._session = aiohttp.ClientSession()
+                client = ForwardClient(config, self, self._session)
+                self.clients.append(client)
+                self._spawn(client.run(), f"onebot forward {config.url}")
+
+    async def stop(self) -> None:
+        for account in self.accounts.values():
+            for conn in account.connections():
+                await conn.close()
+        for task in self._tasks:
+            task.cancel()
+        if self._tasks:
+            await asyncio.wait(self._tasks, timeout=STOP_TIMEOUT_S)
+        for server in self.servers:
+            await server.stop()
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    # -- accounts and connections ----------------------------------------------------------
+
+    def account(self, self_id: str) -> OneBotAccount:
+        account = self.accounts.get(self_id)
+        if account is None:
+            timeout = self._api_timeouts.get(self_id, self._default_api_timeout)
+            account = OneBotAccount(self_id, api_timeout_s=timeout)
+            self.accounts[self_id] = account
+        return account
+
+    def attach(self, conn: Connection) -> None:
+        """Bind a connection whose account is known; replaced connections are closed."""
+        assert conn.self_id is not None
+        account = self.account(conn.self_id)
+        if conn in account.connections():
+            return
+        for old in account.replace_with(conn):
+            log.info("%s replaced by a new connection", old.label)
+            self._spawn(old.close(), "close replaced connection")
+        if conn.carries_api and self.on_account is not None:
+            try:
+                self.on_account(account)
+            except Exception:
+                log.exception("QQ %s: account-ready hook failed", account.account)
+
+    def detach(self, conn: Connection) -> None:
+        if conn.self_id is not None and conn.self_id in self.accounts:
+            self.accounts[conn.self_id].detach(conn)
+
+    # -- events ----------------------------------------------------------------------------
+
+    def on_event(self, conn: Connection, event: Decoded) -> None:
+        """Called by a connection for each decoded event, synchronously, in arrival order."""
+        if conn.self_id is not None and conn not in self.account(conn.self_id).connections():
+            self.attach(conn)  # a forward connection that just learned its account
+        if isinstance(event, HeartbeatMetaEvent):
+            log.debug("%s: heartbeat (interval %d ms)", conn.label, event.interval)
+        elif isinstance(event, LifecycleMetaEvent):
+            log.info("%s: lifecycle %s", conn.label, event.sub_type)
+        elif isinstance(event, MessageEvent):
+            if event.user_id == event.self_id:
+                return  # our own message echoed back by some implementations
+            if isinstance(event, GroupMessageEvent) and event.anonymous:
+                log.debug("%s: anonymous group message ignored", conn.label)
+                return
+            message = to_incoming(event, self.tz)
+            try:
+                self._queue.put_nowait(message)
+            except asyncio.QueueFull:
+                log.error("core is %d messages behind; dropping %s", QUEUE_SIZE, message.key)
+
+    async def _dispatch(self) -> None:
+        while True:
+            message = await self._queue.get()
+            try:
+                await self.on_message(message)
+            except Exception:
+                log.exception("handling %s failed; continuing with the next message", message.key)
+
+    def _spawn(self, coro: Awaitable[None], name: str) -> None:
+        task = asyncio.ensure_future(coro)
+        task.set_name(name)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)

@@ -1,0 +1,261 @@
+"""Delivers the outbox for one account: paced, retried, and marked sent only when confirmed.
+
+Delivery is at-least-once. The order of writes makes the uncertain window as small as it
+can be without platform support for idempotent sends:
+
+1. `begin_attempt` is committed (attempts+1, last_error "unconfirmed ...") before the request
+   is written;
+2. the platform's `ok` is followed, with no await in between, by `mark_sent` and its commit.
+
+A crash between the platform accepting a message and step 2's commit (a few milliseconds) or
+a disconnect/timeout after the request was written and before the answer arrived leaves the
+row pending and "unconfirmed": it is sent again, so the group may see it twice. The other
+choice, never re-sending an unconfirmed message, would silently lose nags and notices, which
+is worse for a daily check-in. OneBot v11 has no idempotency key, so exactly-once cannot be
+promised; the retry is logged at WARNING so an admin can tell why a message came twice.
+A request that was never written (not connected) does not count as an attempt.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+import sqlite_utils
+
+from bot.clock import Clock
+from bot.config import RateLimits
+from bot.errors import DeliveryFailed, DeliveryRejected, DeliveryUncertain, NotConnected
+from bot.messages import OutgoingMessage
+from bot.outbox.limits import WINDOW, RateLimiter
+from bot.transport import Transport
+from storage import outbox as store
+
+log = logging.getLogger(__name__)
+
+Sleep = Callable[[float], Awaitable[None]]
+STOP_GRACE_S = 3.0
+
+
+@dataclass(slots=True)
+class Step:
+    sent: int = 0  # rows confirmed by this step
+    wait: float = 0.0  # seconds before the next step can do anything
+    idle: bool = False  # nothing due
+    disconnected: bool = False
+
+
+class OutboxSender:
+    """One per account. `unassigned=True` also takes rows queued with account ''."""
+
+    def __init__(
+        self,
+        db: sqlite_utils.Database,
+        transport: Transport,
+        limits: RateLimits,
+        clock: Clock,
+        *,
+        unassigned: bool = False,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self.db = db
+        self.transport = transport
+        self.limits = limits
+        self.clock = clock
+        self.unassigned = unassigned
+        self._sleep = sleep
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._task: asyncio.Task[None] | None = None
+        self.limiter = RateLimiter(limits.per_group_interval_s, limits.per_account_per_minute)
+        since = clock.now() - WINDOW
+        for target, at in store.recent_sends(db, transport.platform, transport.account, since):
+            self.limiter.record(target, at)
+        for row in store.unconfirmed(db, transport.platform):
+            if row["account"] in (transport.account, ""):
+                log.warning(
+                    "outbox %s: message to %s may already have been delivered before a restart "
+                    "or disconnect; it will be sent again (at-least-once)",
+                    row["id"],
+                    row["target"],
+                )
+
+    @property
+    def name(self) -> str:
+        return f"{self.transport.platform}:{self.transport.account}"
+
+    def wake(self) -> None:
+        """Something was queued: look now instead of at the next poll."""
+        self._wake.set()
+
+    # -- one step --------------------------------------------------------------------------
+
+    async def step(self) -> Step:
+        """Send at most one platform message (possibly several batched rows)."""
+        now = self.clock.now()
+        wait = self.limiter.account_wait(now)
+        if wait > 0:
+            return Step(wait=wait)
+        rows = store.due(
+            self.db,
+            self.transport.platform,
+            self.transport.account,
+            now,
+            unassigned=self.unassigned,
+        )
+        if not rows:
+            return Step(idle=True)
+        waits = {r["target"]: self.limiter.target_wait(r["target"], now) for r in rows}
+        row = next((r for r in rows if waits[r["target"]] == 0), None)
+        if row is None:
+            return Step(wait=min(waits.values()))
+        if len(row["mentions"]) > self.limits.max_mentions:
+            with self.db.conn:
+                store.split_mentions(self.db, row, self.limits.max_mentions)
+            return Step()
+        batch, mentions = self._batch(row, rows)
+        ids = [r["id"] for r in batch]
+        message = OutgoingMessage(
+            platform=row["platform"],
+            chat_type=row["chat_type"],
+            target=row["target"],
+            text=row["text"],
+            mentions=mentions,
+            image_path=row["image_path"],
+            file_path=row["file_path"],
+            account=self.transport.account,
+        )
+        with self.db.conn:
+            store.begin_attempt(self.db, ids, now)
+        try:
+            platform_id = await self.transport.send(message)
+        except NotConnected as e:
+            with self.db.conn:
+                store.undo_attempt(self.db, ids, f"not connected: {e}")
+            return Step(disconnected=True)
+        except Exception as e:  # any transport error is a failed attempt, never a crash
+            self._failed(batch, e)
+            return Step()
+        # No await between the platform's ok and this commit: the uncertain window.
+        with self.db.conn:
+            store.mark_sent(self.db, ids, platform_id, self.clock.now(), self.transport.account)
+        self.limiter.record(row["target"], self.clock.now())
+        log.debug("outbox %s sent to %s as %s", ids, row["target"], platform_id)
+        return Step(sent=len(ids))
+
+    def _batch(self, row: dict, rows: list[dict]) -> tuple[list[dict], tuple[str, ...]]:
+        """Rows with the same chat and text that only differ in whom they @ go out as one."""
+        mentions = dict.fromkeys(row["mentions"])
+        batch = [row]
+        if not mentions or row["image_path"] or row["file_path"]:
+            return batch, tuple(mentions)
+        for other in rows:
+            if other is row or not other["mentions"] or other["image_path"] or other["file_path"]:
+                continue
+            if (other["chat_type"], other["target"], other["text"]) != (
+                row["chat_type"],
+                row["target"],
+                row["text"],
+            ):
+                continue
+            merged = mentions | dict.fromkeys(other["mentions"])
+            if len(merged) <= self.limits.max_mentions:
+                mentions = merged
+                batch.append(other)
+        return batch, tuple(mentions)
+
+    def _failed(self, batch: list[dict], error: Exception) -> None:
+        ids = [r["id"] for r in batch]
+        now = self.clock.now()
+        if not isinstance(error, DeliveryFailed):
+            log.error("outbox %s: transport error %r", ids, error, exc_info=error)
+        if isinstance(error, DeliveryUncertain) or not isinstance(error, DeliveryFailed):
+            # It may have gone out: count it against the rate budget.
+            self.limiter.record(batch[0]["target"], now)
+            log.warning("outbox %s: delivery unconfirmed (%s); will retry", ids, error)
+        attempts = max(r["attempts"] for r in batch) + 1
+        reason = f"{type(error).__name__}: {error}"
+        with self.db.conn:
+            if isinstance(error, DeliveryRejected) or attempts >= self.limits.max_attempts:
+                store.mark_failed(self.db, ids, reason)
+                log.error("outbox %s to %s failed for good: %s", ids, batch[0]["target"], reason)
+            else:
+                delay = min(
+                    self.limits.backoff_initial_s * 2 ** (attempts - 1), self.limits.backoff_max_s
+                )
+                store.mark_retry(self.db, ids, reason, now + timedelta(seconds=delay))
+
+    # -- loops -----------------------------------------------------------------------------
+
+    async def drain(self) -> int:
+        """Deliver everything due, waiting (through `sleep`) as the limits require.
+
+        Returns the number of rows confirmed. Stops when nothing is due or the account is not
+        connected. For the demo and tests: with a FakeClock, pass a `sleep` that advances it.
+        """
+        sent = 0
+        while True:
+            step = await self.step()
+            sent += step.sent
+            if step.idle or step.disconnected:
+                return sent
+            if step.wait > 0:
+                await self._sleep(step.wait)
+
+    async def run(self) -> None:
+        """Deliver until stopped; survives any error in a single step."""
+        while not self._stopping:
+            self._wake.clear()  # a wake() from here on is seen by the next pause
+            try:
+                step = await self.step()
+            except Exception:
+                log.exception("outbox sender %s: step failed", self.name)
+                step = Step(wait=self.limits.poll_s)
+            if self._stopping:
+                break
+            if step.disconnected:
+                await self._wait_connected()
+            elif step.idle:
+                await self._idle()
+            elif step.wait > 0:
+                await self._pause(step.wait)
+
+    def start(self) -> asyncio.Task[None]:
+        self._task = asyncio.create_task(self.run(), name=f"outbox {self.name}")
+        return self._task
+
+    async def stop(self, grace_s: float = STOP_GRACE_S) -> None:
+        """Let a send in progress finish (so it is marked), then stop."""
+        self._stopping = True
+        self._wake.set()
+        task = self._task
+        if task is None or task.done():
+            return
+        done, _ = await asyncio.wait({task}, timeout=grace_s)
+        if not done:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+    async def _pause(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), seconds)
+
+    async def _idle(self) -> None:
+        wait = self.limits.poll_s
+        nxt = store.next_due_at(
+            self.db, self.transport.platform, self.transport.account, unassigned=self.unassigned
+        )
+        if nxt is not None:
+            wait = min(wait, max((nxt - self.clock.now()).total_seconds(), 0.01))
+        await self._pause(wait)
+
+    async def _wait_connected(self) -> None:
+        waiter = getattr(self.transport, "wait_connected", None)
+        if waiter is None:
+            await self._pause(self.limits.poll_s)
+            return
+        await waiter(timeout=self.limits.poll_s * 5)
