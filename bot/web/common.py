@@ -45,7 +45,7 @@ def where(request: web.Request) -> Where:
     """The node of `?node=ID`, or the login's only top node, checked against the scope."""
     db = request.app[DB_KEY]
     tree = Tree.load(db)
-    scope = scope_for(db, request[LOGIN_KEY], tree)
+    scope = scope_for(db, request[LOGIN_KEY], tree, today(request).isoformat())
     if not scope.roots:
         raise forbidden(
             "你的账号没有负责的学院、年级或班级，所以看不到任何数据。"

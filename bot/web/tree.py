@@ -10,12 +10,10 @@ from dataclasses import dataclass, field
 
 import sqlite_utils
 
+from handlers import permissions
+from handlers.context import Person
 from storage.tokens import Login
 
-# Roles that may see the health details (temperature, symptoms) of the nodes they are
-# responsible for. Others (a class monitor with a token) see only who reported and who not.
-STAFF_ROLES = frozenset({"辅导员", "值班辅导员", "值班党员", "管理员"})
-ADMIN_ROLE = "管理员"
 KIND_LABEL = {"school": "学校", "college": "学院", "grade": "年级", "class": "班级", "dorm": "宿舍"}
 
 
@@ -75,7 +73,11 @@ class Tree:
 
 @dataclass(slots=True)
 class Scope:
-    """What one login may see: the nodes it is responsible for and everything below them."""
+    """What one login may see: its top nodes and everything below them.
+
+    `staff` says whether it may see health details (temperature, symptoms); a class monitor
+    sees only who reported and who did not.
+    """
 
     tree: Tree
     roots: list[Node]
@@ -98,21 +100,26 @@ class Scope:
         return {c.id for r in self.roots for c in self.tree.classes_under(r)}
 
 
-def scope_for(db: sqlite_utils.Database, login: Login | None, tree: Tree) -> Scope:
-    """An admin sees the whole school; others the nodes of their 负责 column.
+def scope_for(db: sqlite_utils.Database, login: Login | None, tree: Tree, day: str) -> Scope:
+    """The login's scope as handlers/permissions.py decides it for chat commands.
 
-    `login` None is the simulator's local session, which sees everything (simulated data).
+    An admin, or duty staff on their duty day, sees the whole school; a counselor the nodes of
+    their 负责 column; a class monitor their class. `login` None is the simulator's local
+    session, which sees everything (the data is simulated).
     """
-    if login is None or login.role == ADMIN_ROLE:
+    if login is None:
         return Scope(tree, tree.roots(), staff=True)
-    ids = [
-        r[0]
-        for r in db.execute(
-            "SELECT node_id FROM responsibilities WHERE person_id = ?", [login.person_id]
-        ).fetchall()
+    row = db.execute(
+        "SELECT id, name, role, class_id, dorm_id FROM people WHERE id = ?", [login.person_id]
+    ).fetchone()
+    person = Person(*row) if row else None
+    allowed = permissions.scope(db, person, day)
+    # The top-most allowed nodes of the study hierarchy; dorms are a second grouping.
+    roots = [
+        tree.nodes[i]
+        for i in allowed
+        if i in tree.nodes
+        and tree.nodes[i].kind != "dorm"
+        and tree.nodes[i].parent_id not in allowed
     ]
-    nodes = [tree.nodes[i] for i in ids if i in tree.nodes]
-    # A node below another responsibility adds nothing: keep only the highest ones.
-    chosen = {n.id for n in nodes}
-    roots = [n for n in nodes if not any(a.id in chosen for a in tree.ancestors(n)[:-1])]
-    return Scope(tree, sorted(roots, key=lambda n: n.path), staff=login.role in STAFF_ROLES)
+    return Scope(tree, sorted(roots, key=lambda n: n.path), staff=permissions.is_staff(person))
