@@ -6,9 +6,9 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 from bot.config import Config
-from bot.web import create_web_app
+from bot.web import create_web_app, sim_url
 from tests.browser_helpers import DESKTOP, Browser, needs_chromium, screenshot_dir
-from tests.web_helpers import DAY, seed_school, token_for
+from tests.web_helpers import DAY, seed_school, sim_stack, token_for
 
 pytestmark = needs_chromium
 
@@ -51,7 +51,10 @@ async def test_counselor_logs_in_and_reads_a_class(browser, server, db, clock, t
     assert await browser.text("#missing .names") == "赵六"
     row = await browser.text("#abnormal tbody tr")
     assert row.startswith("李四 37.8℃ 发热、咳嗽")
-    assert await browser.text('tr[data-person="S103"]') == "王五 S103 已报 08:05 36.5℃ 正常 在校 代报·张三"
+    assert (
+        await browser.text('tr[data-person="S103"]')
+        == "王五 S103 已报 08:05 36.5℃ 正常 在校 代报·张三"
+    )
 
     shots = screenshot_dir(tmp_path)
     await browser.screenshot(shots / "today-class-phone.png")
@@ -66,3 +69,37 @@ async def test_another_counselors_class_shows_the_403_page(browser, server, db, 
     await browser.open(str(server.make_url("/today?node=3")))  # 计科1班, not 刘老师's
     assert await browser.text("h1") == "没有权限 (403)"
     assert "不在你的负责范围内" in await browser.text(".error")
+
+
+async def test_typing_a_checkin_into_the_simulator(browser, db, clock, tmp_path):
+    async with sim_stack(db, clock) as (bridge, config):
+        srv = TestServer(create_web_app(db, config, clock, sim=bridge), host="127.0.0.1")
+        await srv.start_server()
+        try:
+            await browser.open(sim_url(srv.app, str(srv.make_url("/"))))
+            assert await browser.text("#win-title") == "计算机学院 2021级 计科1班 班级群"
+            count = await browser.wait_text("#win-count", "已报 0/")
+            due = int(count.split("/")[1].split("，")[0])
+            member = bridge.campus.members["sim-2021-1"][2]
+            await browser.select("#as", member.name)
+            await browser.type("#text", f"{member.name} 36.6 正常 在校", submit=True)
+            await browser.wait_text("#messages .msg:not([hidden])", f"{member.name} 36.6")
+            await browser.wait_text("#win-count", f"已报 1/{due}，未报 {due - 1}")
+            assert await browser.text('[data-count="sim-2021-1"]') == f"1/{due}"
+
+            await browser.type("#text", f"{member.name} 38.1 发烧 咳嗽", submit=True)
+            tab = f'#private-list [data-chat="private:{member.account}"]'
+            await browser.wait_text(tab, member.name)
+            await browser.click(tab)
+            answer = await browser.wait_text(".msg.bot:not([hidden])", "38.1℃")
+            assert answer.startswith("平安小助手")
+            assert f"已记录{member.name}今天的报告" in answer
+
+            await browser.click('[data-chat="sim-2021-1"]')
+            await browser.click("#advance")
+            await browser.wait_text("#sim-clock", "2020-02-10 10:00")
+            shots = screenshot_dir(tmp_path)
+            await browser.resize(DESKTOP)
+            await browser.screenshot(shots / "sim.png", full_page=False)
+        finally:
+            await srv.close()

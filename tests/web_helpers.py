@@ -7,12 +7,24 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import AsyncIterator
 from datetime import datetime
+from pathlib import Path
 
 import sqlite_utils
 
+from bot.adapters.sim import SimCampus, SimTransport, Transcript
+from bot.config import Config, RateLimits, load_config
+from bot.outbox.sender import OutboxSender
+from bot.web import SimBridge
+from handlers.pipeline import Pipeline
+from storage.chats import bind_groups
+from storage.roster import import_roster
 from storage.tokens import create_token
+
+REPO = Path(__file__).resolve().parent.parent
 
 DAY = "2020-02-10"
 STAMP = "2020-02-10T08:00:00+08:00"
@@ -99,3 +111,26 @@ def seed_school(db: sqlite_utils.Database) -> dict[str, int]:
 def token_for(db: sqlite_utils.Database, person_id: str, now: datetime) -> str:
     with db.conn:
         return create_token(db, person_id, now)[1]
+
+
+@contextlib.asynccontextmanager
+async def sim_stack(db: sqlite_utils.Database, clock) -> AsyncIterator[tuple[SimBridge, Config]]:
+    """The simulator as `pingan run` wires it on the repo's default config: the sample roster,
+    the sim groups, the message pipeline and an outbox sender delivering into the transcript.
+    The outbox pace is lifted: the test clock does not move by itself."""
+    config = load_config(REPO / "config.yaml")
+    config = config.model_copy(
+        update={"outbox": RateLimits(per_group_interval_s=0, per_account_per_minute=10_000)}
+    )
+    import_roster(db, REPO / "examples" / "roster.csv", now=clock.now())
+    bind_groups(db, config)
+    campus = SimCampus(db, config, seed=config.adapters.sim.seed)
+    transcript = Transcript()
+    transport = SimTransport(transcript, clock, campus.name_of)
+    sender = OutboxSender(db, transport, config.outbox, clock, unassigned=True)
+    pipeline = Pipeline(db, config, clock)
+    sender.start()
+    try:
+        yield SimBridge(campus, transcript, pipeline.handle, clock, wake=sender.wake), config
+    finally:
+        await sender.stop()

@@ -28,6 +28,8 @@ from bot.web.auth import (
 )
 from bot.web.common import PageError
 from bot.web.render import ENV_KEY, error_page, make_env
+from bot.web.sim import SimBridge
+from bot.web.sim import mount as mount_sim
 from bot.web.today import today_page
 
 log = logging.getLogger(__name__)
@@ -74,8 +76,14 @@ def create_web_app(
     db: sqlite_utils.Database,
     config: Config,
     clock: Clock,
+    *,
+    sim: SimBridge | None = None,
 ) -> web.Application:
-    """The dashboard, reading (and, for broadcasts, writing) the bot's database."""
+    """The dashboard, reading (and, for broadcasts, writing) the bot's database.
+
+    `sim`, given when the sim adapter runs, adds the chat simulator page (/sim); its local
+    link is `sim_url(app, base)`.
+    """
     app = web.Application(middlewares=[page_middleware, auth_middleware])
     app[DB_KEY] = db
     app[CONFIG_KEY] = config
@@ -86,5 +94,7 @@ def create_web_app(
     app.router.add_route("*", "/login", login)
     app.router.add_post("/logout", logout)
     app.router.add_get("/today", today_page)
+    if sim is not None:
+        mount_sim(app, sim)
     app.router.add_static("/static/", STATIC_DIR, append_version=True, name="static")
     return app

@@ -26,7 +26,8 @@ log = logging.getLogger(__name__)
 SESSION_COOKIE = "pingan_session"
 LOGIN_CSRF_COOKIE = "pingan_login_csrf"
 PUBLIC_PREFIXES = ("/static/",)
-PUBLIC_PATHS = frozenset({"/login", "/favicon.ico"})
+# /sim/enter checks its own key (the link `pingan run` prints) and opens a session.
+PUBLIC_PATHS = frozenset({"/login", "/favicon.ico", "/sim/enter"})
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 DB_KEY = web.AppKey("db", sqlite_utils.Database)

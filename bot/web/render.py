@@ -16,6 +16,7 @@ from storage.tokens import Login
 ENV_KEY = web.AppKey("jinja_env", jinja2.Environment)
 # Who is logged in; set by the auth middleware (bot.web.auth), read by every page.
 LOGIN_KEY = web.RequestKey("login", Login)
+SIM_ENABLED_KEY = web.AppKey("sim_enabled", bool)  # the nav shows the simulator tab
 
 
 def make_env() -> jinja2.Environment:
@@ -41,7 +42,7 @@ def render(
         "login": login,
         "csrf": login.csrf if login else "",
         "path": request.path,
-        "sim_enabled": request.app.get("sim_enabled", False),
+        "sim_enabled": request.app.get(SIM_ENABLED_KEY, False),
         "query": request.query,
         "static": lambda name: str(request.app.router["static"].url_for(filename=name)),
     }
