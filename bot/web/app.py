@@ -31,6 +31,7 @@ from bot.web.render import ENV_KEY, error_page, make_env
 from bot.web.sim import SimBridge
 from bot.web.sim import mount as mount_sim
 from bot.web.today import today_page
+from bot.web.trend import trend_page
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +95,7 @@ def create_web_app(
     app.router.add_route("*", "/login", login)
     app.router.add_post("/logout", logout)
     app.router.add_get("/today", today_page)
+    app.router.add_get("/trend", trend_page)
     if sim is not None:
         mount_sim(app, sim)
     app.router.add_static("/static/", STATIC_DIR, append_version=True, name="static")

@@ -52,8 +52,17 @@ class Counts:
 _LEAVE = "SELECT DISTINCT person_id FROM leaves WHERE start_day <= :day AND end_day >= :day"
 
 
-def class_counts(db: sqlite_utils.Database, day: str) -> dict[int, Counts]:
-    """Counts for every class on one day, keyed by class node id."""
+def class_counts(
+    db: sqlite_utils.Database, day: str, class_ids: list[int] | None = None
+) -> dict[int, Counts]:
+    """Counts for every class (or the given ones) on one day, keyed by class node id."""
+    params: dict[str, object] = {"day": day}
+    only = ""
+    if class_ids is not None:
+        params.update({f"c{i}": c for i, c in enumerate(class_ids)})
+        only = " AND p.class_id IN (" + ",".join(f":c{i}" for i in range(len(class_ids))) + ")"
+        if not class_ids:
+            return {}
     rows = db.execute(
         f"""
         SELECT p.class_id,
@@ -66,10 +75,10 @@ def class_counts(db: sqlite_utils.Database, day: str) -> dict[int, Counts]:
         FROM people p
         LEFT JOIN reports r ON r.person_id = p.id AND r.day = :day
         LEFT JOIN ({_LEAVE}) l ON l.person_id = p.id
-        WHERE p.active = 1 AND p.class_id IS NOT NULL
+        WHERE p.active = 1 AND p.class_id IS NOT NULL {only}
         GROUP BY p.class_id
         """,
-        {"day": day},
+        params,
     ).fetchall()
     return {row[0]: Counts(*row[1:]) for row in rows}
 

@@ -1,0 +1,71 @@
+"""The Trend page: completion and abnormal counts over the last 14 or 30 days per node."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from aiohttp import web
+
+from bot.web.auth import DB_KEY
+from bot.web.chart import sparkline, trend_chart
+from bot.web.common import day_param, day_range, where
+from bot.web.queries import Counts, class_counts, node_counts
+from bot.web.render import render
+from bot.web.tree import Node, Tree
+
+SPANS = (14, 30)
+
+
+def _total(tree: Tree, nodes: list[Node], per_class: dict[int, Counts]) -> Counts:
+    total = Counts()
+    for node in nodes:
+        total.add(node_counts(tree, node, per_class))
+    return total
+
+
+def _percent(c: Counts) -> float | None:
+    return c.percent if c.due else None
+
+
+async def trend_page(request: web.Request) -> web.Response:
+    place = where(request)
+    span = int(request.query.get("days", "14")) if request.query.get("days") in ("14", "30") else 14
+    end = day_param(request)
+    days = day_range(end - timedelta(days=span - 1), end)
+    db, tree = request.app[DB_KEY], place.tree
+    shown = [place.node] if place.node else place.scope.roots
+    class_ids = [c.id for n in shown for c in tree.classes_under(n)]
+    per_day = [class_counts(db, day, class_ids) for day in days]
+    totals = [_total(tree, shown, counts) for counts in per_day]
+    chart = trend_chart(days, [_percent(c) for c in totals], [c.abnormal for c in totals])
+    rows = []
+    for child in place.top:
+        series = [node_counts(tree, child, counts) for counts in per_day]
+        if not any(c.expected for c in series):
+            continue
+        due = sum(c.due for c in series)
+        rows.append(
+            {
+                "node": child,
+                "spark": sparkline([_percent(c) for c in series]),
+                "average": 100.0 * sum(c.reported for c in series) / due if due else None,
+                "abnormal": sum(c.abnormal for c in series),
+                "last": series[-1],
+            }
+        )
+    return render(
+        request,
+        "trend.html",
+        {
+            "title": "趋势",
+            "node": place.node,
+            "trail": place.scope.trail(place.node) if place.node else [],
+            "span": span,
+            "spans": SPANS,
+            "end": end,
+            "days": list(zip(days, totals, strict=True))[::-1],
+            "chart": chart,
+            "rows": rows,
+            "staff": place.scope.staff,
+        },
+    )
