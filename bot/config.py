@@ -80,6 +80,8 @@ class Checkin(CheckinTimes):
     workdays: list[date] = Field(default=[], description="weekend days that are on (调休)")
     overrides: dict[str, CheckinOverride] = {}
     grace_minutes: int = Field(default=120, ge=0, description="catch-up window after downtime")
+    charts: bool = Field(default=True, description="attach a completion chart to summaries")
+    chart_days: int = Field(default=14, ge=2, le=60, description="days shown in the chart")
 
 
 class Storage(Strict):
@@ -199,6 +201,9 @@ class Web(Strict):
 
 class Privacy(Strict):
     retention_days: int = Field(default=60, ge=1)
+    purge_at: Time = Field(default="03:30", description="local time of the nightly purge")
+
+    _times = field_validator("purge_at")(_check_hhmm)
 
 
 DEFAULT_TAGS = ["湖北籍", "留校", "14天内途经湖北", "14天内接触湖北人员", "在琼", "实习隔离"]

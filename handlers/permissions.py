@@ -14,7 +14,7 @@ from collections.abc import Iterable
 import sqlite_utils
 
 from handlers.context import HandlerContext, Person
-from storage.audit import audit
+from storage.audit import record
 
 log = logging.getLogger(__name__)
 
@@ -153,11 +153,11 @@ def responsible_counselors(db: sqlite_utils.Database, class_id: int) -> list[str
 def refuse(ctx: HandlerContext, command: str, reason: str) -> None:
     """Say no in one short line and write who tried what into the audit log."""
     actor = ctx.sender.id if ctx.sender else f"{ctx.message.platform}:{ctx.message.sender_id}"
-    audit(
+    record(
         ctx.db,
-        ctx.clock.now(),
-        actor,
         "refused",
+        actor,
+        ctx.clock.now(),
         command=command,
         reason=reason,
         chat=f"{ctx.message.platform}:{ctx.message.chat_id}",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from typing import Literal
 
 import sqlite_utils
@@ -38,11 +39,29 @@ def clean_text(text: str) -> str:
 class Pipeline:
     """Holds the per-process caches (roster directory, parser); one per database."""
 
-    def __init__(self, db: sqlite_utils.Database, config: Config, clock: Clock) -> None:
+    def __init__(
+        self,
+        db: sqlite_utils.Database,
+        config: Config,
+        clock: Clock,
+        *,
+        on_queued: Callable[[], None] | None = None,
+    ) -> None:
+        """`on_queued` is called after a message's replies are committed to the outbox (the
+        app passes the outbox senders' `wake`, so a reply goes out without waiting a poll)."""
         self.db = db
         self.config = config
         self.clock = clock
+        self.on_queued = on_queued
         self.directory = Directory(db)
+
+    async def __call__(self, message: IncomingMessage) -> None:
+        """The adapters' message sink (`Callable[[IncomingMessage], Awaitable[None]]`).
+
+        SQLite is synchronous and one message is a few short statements, so this runs inline
+        on the event loop rather than in a thread (the connection belongs to this thread).
+        """
+        self.handle(message)
 
     def reload(self) -> None:
         """After bind_groups or an import done elsewhere in this process."""
@@ -76,7 +95,9 @@ class Pipeline:
             routed = route(text, directory.parser)
             dispatch(ctx, routed, directory)
             set_kind(self.db, message, routed.kind)
-            return routed.kind
+        if ctx.sent and self.on_queued is not None:
+            self.on_queued()
+        return routed.kind
 
     def _keep_failed(self, message: IncomingMessage) -> None:
         """The failed transaction rolled back; keep the message itself so nothing is lost and

@@ -53,9 +53,11 @@ def route(text: str, parser: Parser) -> Routed:
     if found is not None:
         return Routed("command", text, command=found[0], args=found[1])
     chain = split_chain(stripped)
-    if chain is not None and chain.entries:
-        return Routed("chain", text, chain=chain, parsed=parser.parse(stripped))
     parsed = parser.parse(stripped)
+    # The parser tells a 接龙 list from a numbered form or notice; a bare header (someone
+    # opening the day's chain) is a chain message too, so the chain handler sees it.
+    if chain is not None and (chain.has_header or parsed.kind == "chain"):
+        return Routed("chain", text, chain=chain, parsed=parsed)
     kind: Kind = "checkin" if parsed.kind == "checkin" else "other"
     return Routed(kind, text, parsed=parsed)
 

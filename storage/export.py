@@ -7,7 +7,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from storage.audit import audit
+from storage.audit import record_export
 from storage.ledger import load
 from storage.ledger_xlsx import write_workbook
 
@@ -18,23 +18,28 @@ def export_ledger(
     node_ids: set[int],
     days: list[str],
     path: str | Path,
-    actor: str,
+    actor: str | None,
+    via: str,
     scope_label: str,
     now: datetime,
 ) -> Path:
     """Write the ledger of `node_ids` for `days` to `path`; the caller commits the audit row.
 
-    Every export is audited (who, scope, dates, file, when): the workbook holds health data.
+    Every export is audited (who, how, scope, dates, student-days, file, when): the workbook
+    holds health data.
     """
-    written = write_workbook(load(db, days, node_ids), path)
-    audit(
+    ledger = load(db, days, node_ids)
+    written = write_workbook(ledger, path)
+    students = sum(len(group) for group in ledger.students.values())
+    record_export(
         db,
-        now,
-        actor,
-        "export",
+        actor=actor,
+        via=via,
         scope=scope_label,
-        start=days[0],
-        end=days[-1],
-        file=str(written),
+        day_from=days[0],
+        day_to=days[-1],
+        now=now,
+        rows=students * len(days),
+        target=written.name,
     )
     return written

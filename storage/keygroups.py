@@ -1,7 +1,8 @@
 """Key groups (重点群体): tags with a start day and an observation period.
 
 A tag is under observation on day D when start_day <= D and D is within the period (day N of
-period_days, N from 1) and it was not ended earlier by hand. Period 0 means no automatic end
+period_days, N from 1) and D is before `ended_day` (the first day off observation, set by
+hand or by `end_expired`). Period 0 means no automatic end
 (留校 is a state, not an observation). `end_expired` writes the automatic end into
 `ended_day`, so the ledger and summaries show when observation stopped; what is active on a
 day is nonetheless a pure function of the row and the day.
@@ -18,7 +19,7 @@ import sqlite_utils
 # SQL condition: tag row `t` is under observation on day :day.
 ACTIVE = """
     t.start_day <= :day
-    AND (t.ended_day IS NULL OR :day <= t.ended_day)
+    AND (t.ended_day IS NULL OR :day < t.ended_day)
     AND (t.period_days = 0 OR :day <= date(t.start_day, '+' || (t.period_days - 1) || ' days'))
 """
 
@@ -74,25 +75,37 @@ def set_tag(
 
 
 def end_expired(db: sqlite_utils.Database, day: str) -> list[tuple[str, str, str]]:
-    """Record the automatic end of every observation whose last day is before `day`.
+    """Record the automatic end of every observation whose period is over by `day`.
 
-    Returns (person_id, tag, last day) for each one ended now; running it twice is harmless.
+    `ended_day` is the first day no longer under observation (start + period), the reading
+    storage/status.py uses too. Returns (person_id, tag, ended_day) for each one ended now;
+    running it twice is harmless.
     """
     rows = db.execute(
         """
-        SELECT person_id, tag, date(start_day, '+' || (period_days - 1) || ' days') AS last
+        SELECT person_id, tag, date(start_day, '+' || period_days || ' days') AS ended
         FROM tags
         WHERE ended_day IS NULL AND period_days > 0
-          AND date(start_day, '+' || (period_days - 1) || ' days') < ?
+          AND date(start_day, '+' || period_days || ' days') <= ?
         ORDER BY person_id, tag
         """,
         [day],
     ).fetchall()
-    for person_id, tag, last in rows:
+    for person_id, tag, ended in rows:
         db.execute(
-            "UPDATE tags SET ended_day = ? WHERE person_id = ? AND tag = ?", [last, person_id, tag]
+            "UPDATE tags SET ended_day = ? WHERE person_id = ? AND tag = ?", [ended, person_id, tag]
         )
     return [(r[0], r[1], r[2]) for r in rows]
+
+
+def end_tag(db: sqlite_utils.Database, person_id: str, tag: str, day: str) -> bool:
+    """End an observation by hand: not observed from `day` on. False when none was running."""
+    cursor = db.execute(
+        "UPDATE tags SET ended_day = ? WHERE person_id = ? AND tag = ?"
+        " AND (ended_day IS NULL OR ended_day > ?)",
+        [day, person_id, tag, day],
+    )
+    return cursor.rowcount == 1
 
 
 def observed_on(
@@ -106,7 +119,7 @@ def observed_on(
         if not class_ids:
             return []
         params.update({f"c{i}": v for i, v in enumerate(sorted(class_ids))})
-        where = f" AND p.class_id IN ({','.join(':c%d' % i for i in range(len(class_ids)))})"
+        where = f" AND p.class_id IN ({','.join(f':c{i}' for i in range(len(class_ids)))})"
     sql = f"""
         SELECT :day, t.person_id, p.name, n.path, t.tag, t.start_day, t.period_days,
                CAST(julianday(:day) - julianday(t.start_day) AS INTEGER) + 1,
@@ -134,30 +147,4 @@ def observed_on(
                 "source": row[14],
             }
         out.append(Observed(*row[:8], report=report, on_leave=bool(row[15])))
-    return out
-
-
-def counts_by_tag(
-    db: sqlite_utils.Database, day: str, class_ids: set[int] | None = None
-) -> dict[str, int]:
-    """Students under observation per tag on `day`: the line every summary carries."""
-    counts: dict[str, int] = {}
-    for seen in observed_on(db, day, class_ids):
-        counts[seen.tag] = counts.get(seen.tag, 0) + 1
-    return counts
-
-
-def tags_of(db: sqlite_utils.Database, person_ids: list[str], day: str) -> dict[str, list[str]]:
-    """The tags under observation on `day` for each of the given people."""
-    if not person_ids:
-        return {}
-    marks = ",".join("?" * len(person_ids))
-    rows = db.execute(
-        f"SELECT t.person_id, t.tag FROM tags t WHERE t.person_id IN ({marks})"
-        f" AND {ACTIVE.replace(':day', '?')} ORDER BY t.tag",
-        [*person_ids, day, day, day],
-    ).fetchall()
-    out: dict[str, list[str]] = {}
-    for person_id, tag in rows:
-        out.setdefault(person_id, []).append(tag)
     return out

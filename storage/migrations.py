@@ -210,7 +210,15 @@ V1_CORE = """
         );
 """
 
-V2_COMMANDS = """
+# Schedules: what each job run did, so an admin (and the dashboard) can see why a nag was
+# skipped or caught up, and how many messages it queued.
+V2_JOB_OUTCOME = """
+        ALTER TABLE job_runs ADD COLUMN outcome TEXT;
+        ALTER TABLE job_runs ADD COLUMN messages INTEGER NOT NULL DEFAULT 0;
+        CREATE INDEX job_runs_day ON job_runs(day);
+"""
+
+V3_COMMANDS = """
         CREATE TABLE broadcasts (                -- /广播: a notice with an acknowledgement list
             id INTEGER PRIMARY KEY,             -- the 编号 users quote in /回执
             author_id TEXT REFERENCES people(id) ON DELETE SET NULL,
@@ -261,7 +269,7 @@ V2_COMMANDS = """
 # Dashboard logins: tokens are stored as sha256 hashes only, so a copy of the database does
 # not hand out logins; a session row refers to the token it came from, so revoking the token
 # ends its sessions at once.
-V_WEB_LOGINS = """
+V4_WEB_LOGINS = """
         CREATE TABLE web_tokens (
             id INTEGER PRIMARY KEY,
             person_id TEXT NOT NULL REFERENCES people(id) ON DELETE CASCADE,
@@ -286,8 +294,9 @@ V_WEB_LOGINS = """
 
 MIGRATIONS: list[str] = [
     V1_CORE,
-    V2_COMMANDS,
-    V_WEB_LOGINS,
+    V2_JOB_OUTCOME,
+    V3_COMMANDS,
+    V4_WEB_LOGINS,
 ]
 
 

@@ -2,23 +2,22 @@
 
 Two grades of 计算机学院, three classes, a dorm, students, cadres, counselors, a duty
 counselor and an admin, each bound to a `sim` account `u<学号>`; one class chat per class, a
-counselor chat per grade. `say` builds the HandlerContext the message path gives a command
-and runs the dispatcher, returning what the bot queued in the outbox.
+counselor chat per grade. `School.say` sends a message through the real message path and
+returns what the bot queued in the outbox.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
 
 import sqlite_utils
 
-import handlers.commands  # noqa: F401  (registers every command)
 from bot.clock import FakeClock
 from bot.config import Config
 from bot.messages import IncomingMessage
-from handlers.commands.registry import dispatch
-from handlers.context import ChatBinding, HandlerContext, Person
+from handlers.pipeline import Pipeline
 
 COLLEGE = "计算机学院"
 G21 = "计算机学院/2021级"
@@ -65,10 +64,7 @@ def _ensure_node(db: sqlite_utils.Database, path: str) -> int:
         return row[0]
     parts = path.split("/")
     parent = _ensure_node(db, "/".join(parts[:-1])) if len(parts) > 1 else None
-    if path.startswith("12栋"):
-        kind = "dorm"
-    else:
-        kind = ("college", "grade", "class")[len(parts) - 1]
+    kind = "dorm" if path.startswith("12栋") else ("college", "grade", "class")[len(parts) - 1]
     cur = db.execute(
         "INSERT INTO nodes (path, name, kind, parent_id) VALUES (?, ?, ?, ?)",
         [path, parts[-1], kind, parent],
@@ -167,62 +163,37 @@ def last_outbox_id(db: sqlite_utils.Database) -> int:
     return db.execute("SELECT coalesce(max(id), 0) FROM outbox").fetchone()[0]
 
 
-def context(
-    db: sqlite_utils.Database,
-    config: Config,
-    clock: FakeClock,
-    sender: str,
-    text: str,
-    chat: str | None = None,
-    *,
-    message_id: str | None = None,
-) -> HandlerContext:
-    """The context the message path builds: sender from accounts, chat from chats."""
-    account = sender if sender.startswith("u") else f"u{sender}"
-    msg = IncomingMessage(
-        platform="sim",
-        chat_type="group" if chat else "private",
-        chat_id=chat or account,
-        sender_id=account,
-        display_name=account,
-        text=text,
-        message_id=message_id or f"m{last_outbox_id(db)}-{clock.now().timestamp()}-{text}",
-        time=clock.now(),
-    )
-    row = db.execute(
-        "SELECT p.id, p.name, p.role, p.class_id, p.dorm_id FROM accounts a"
-        " JOIN people p ON p.id = a.person_id"
-        " WHERE a.platform = 'sim' AND a.account_id = ? AND a.confirmed = 1",
-        [account],
-    ).fetchone()
-    person = Person(*row) if row else None
-    binding = None
-    if chat:
-        c = db.execute(
-            "SELECT c.node_id, n.path, c.purpose FROM chats c JOIN nodes n ON n.id = c.node_id"
-            " WHERE c.platform = 'sim' AND c.chat_id = ?",
-            [chat],
-        ).fetchone()
-        if c:
-            binding = ChatBinding("sim", chat, c[0], c[1], c[2])
-    return HandlerContext(db, config, clock, msg, person, binding)
+class School:
+    """The seeded school behind the real message path (handlers.pipeline.Pipeline)."""
 
+    def __init__(self, db: sqlite_utils.Database, clock: FakeClock, base_dir: Path) -> None:
+        seed(db)
+        self.db, self.clock = db, clock
+        self.config = Config(base_dir=base_dir)
+        self.pipeline = Pipeline(db, self.config, clock)
+        self._n = 0
 
-def say(
-    db: sqlite_utils.Database,
-    config: Config,
-    clock: FakeClock,
-    sender: str,
-    text: str,
-    chat: str | None = None,
-) -> list[Sent]:
-    """Send a command as `sender` (学号 or account) in `chat` (None: private); return replies."""
-    before = last_outbox_id(db)
-    ctx = context(db, config, clock, sender, text, chat)
-    with db.conn:
-        handled = dispatch(ctx)
-    assert handled, f"not a command: {text}"
-    return outbox(db, before)
+    def message(self, sender: str, text: str, chat: str | None = None) -> IncomingMessage:
+        self._n += 1
+        account = sender if sender.startswith("u") else f"u{sender}"
+        return IncomingMessage(
+            platform="sim",
+            chat_type="group" if chat else "private",
+            chat_id=chat or account,
+            sender_id=account,
+            display_name=account,
+            text=text,
+            message_id=f"m{self._n}",
+            time=self.clock.now(),
+        )
+
+    def say(self, sender: str, text: str, chat: str | None = None) -> list[Sent]:
+        """`sender` (学号 or account) says `text` in `chat` (None: privately to the bot);
+        returns what the bot queued in reply."""
+        before = last_outbox_id(self.db)
+        outcome = self.pipeline.handle(self.message(sender, text, chat))
+        assert outcome != "error", f"the message path failed on {text!r}"
+        return outbox(self.db, before)
 
 
 def audit_rows(db: sqlite_utils.Database, action: str | None = None) -> list[dict]:

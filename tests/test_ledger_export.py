@@ -102,12 +102,8 @@ def test_export_range_reads_back_cell_by_cell(school, capsys):
 
     db = open_db(dbpath)
     (row,) = audit_rows(db, "export")
-    assert row["actor"].startswith("cli:")
-    assert (row["scope"], row["start"], row["end"]) == (
-        "计算机学院/2021级",
-        "2020-02-10",
-        "2020-02-11",
-    )
+    assert (row["actor"], row["via"], row["scope"]) == (None, "cli", "计算机学院/2021级")
+    assert (row["day_from"], row["day_to"], row["rows"]) == ("2020-02-10", "2020-02-11", 12)
 
 
 def test_export_scope_leaves_other_grades_out(school):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import getpass
 import sys
 from datetime import date, datetime
 
@@ -61,8 +60,9 @@ def run(args: argparse.Namespace) -> int:
                 node_ids=nodes,
                 days=days,
                 path=args.output,
-                actor=f"cli:{getpass.getuser()}",
-                scope_label=args.node or "全体",
+                actor=None,
+                via="cli",
+                scope_label=args.node or "",
                 now=datetime.now(config.tz),
             )
     finally:

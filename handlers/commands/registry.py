@@ -64,28 +64,29 @@ def allowed(cmd: Command, role: str | None) -> bool:
     return not real or role in real
 
 
-def dispatch(ctx: HandlerContext) -> bool:
-    """Run the command in ctx.message, checking the role first; False when it is no command.
+def run(ctx: HandlerContext, cmd: Command, args: str) -> None:
+    """Run a command after checking the sender's role; a refusal is short and audited.
 
     The scope check (which nodes, which students) is the handler's, since only it knows the
-    arguments. Refusals are short and audited.
+    arguments.
     """
     from handlers.permissions import ROLES, refuse  # imported late: permissions needs context
 
-    found = find(ctx.message.text)
-    if found is None:
-        return False
-    cmd, args = found
     role = ctx.sender.role if ctx.sender else None
     if not allowed(cmd, role):
         if role is None:
             refuse(ctx, cmd.name, "请先绑定身份：/绑定 学号 姓名")
         else:
-            refuse(
-                ctx,
-                cmd.name,
-                f"/{cmd.name} 仅限{'、'.join(r for r in ROLES if r in cmd.roles)}使用。",
-            )
-        return True
+            who = "、".join(r for r in ROLES if r in cmd.roles)
+            refuse(ctx, cmd.name, f"/{cmd.name} 仅限{who}使用。")
+        return
     cmd.handler(ctx, args)
+
+
+def dispatch(ctx: HandlerContext) -> bool:
+    """Run the command in ctx.message; False when the text is no command."""
+    found = find(ctx.message.text)
+    if found is None:
+        return False
+    run(ctx, *found)
     return True

@@ -1,52 +1,101 @@
-"""A minimal first parser: temperature, a leading name, 正常/异常 and 在校/在家.
+"""The check-in parser: free text to the contract's `ParseResult` (parse-contract.md).
 
-The full jieba-based parser replaces this module; the interface (`Parser.parse`,
-`Parser.parse_entry`) is what the message path and the chain differ rely on.
+`Parser(roster_names)` is built once per roster (a group's node) and is cheap to call:
+`parse(text)` for a whole message, `parse_entry(text)` for one 接龙 line, and
+`unreadable_reason(text, result)` for the message path's "we could not read that" prompt.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
 from handlers.chain.split import split_chain
 from handlers.parse.contract import Entry, ParseResult
+from handlers.parse.entry import EntryReader, EntryReading
+from handlers.parse.kind import QUESTION, NOTICE, is_checkin, is_notice, is_one_person_form
+from handlers.parse.names import RosterMatcher
+from handlers.parse.normalise import half_width, normalise
+from handlers.parse.scanner import Vocabulary
+from handlers.parse.segment import Segmenter
 
-TEMPERATURE = re.compile(r"(?<![\d.])(3[4-9]|4[0-2])[.．](\d)(?!\d)")
-NAME = re.compile(r"^\s*([\u4e00-\u9fff]{2,4})(?=[\s,，:：\d])")
-WELL = ("正常", "健康", "良好", "平安", "无异常")
-UNWELL = ("异常", "不舒服", "身体不适")
-ON_CAMPUS = ("在校", "留校", "校内", "在宿舍", "返校", "在学校")
-AT_HOME = ("在家", "居家", "家中", "家里", "老家", "回家")
+# unreadable_reason() answers, for the one friendly prompt per person per day.
+NO_TEMPERATURE = "no_temperature"
+NO_STATUS = "no_status"
+UNKNOWN_NAME = "unknown_name"
+REASON_TEXT = {
+    NO_TEMPERATURE: "没读到体温",
+    NO_STATUS: "没读到体温或身体状况",
+    UNKNOWN_NAME: "名单里没有这个名字",
+}
+EXPECTED_FORM = "姓名 体温 身体状况 在校/在家(城市)，例如：张三 36.5 正常 在校"
+# Words that make a reply look like an attempt at a check-in.
+CHECKIN_CUES = ("体温", "打卡", "平安", "报告", "正常", "在校", "在家", "度", "℃", "温")
 
 
 class Parser:
-    def __init__(self, roster_names: Iterable[str] = ()) -> None:
-        self.roster_names = set(roster_names)
+    """Reads check-in replies; `roster_names` are the names of the group's people."""
 
-    def parse(self, text: str) -> ParseResult:
-        chain = split_chain(text)
-        if chain is not None and chain.entries:
-            return ParseResult("chain", [self.parse_entry(e.text) for e in chain.entries])
-        entry = self.parse_entry(text)
-        if entry.temperature is None and entry.abnormal is None:
-            return ParseResult("other")
-        return ParseResult("checkin", [entry])
+    def __init__(self, roster_names: Iterable[str] = ()) -> None:
+        names = [n.strip() for n in roster_names if n and n.strip()]
+        self.roster = RosterMatcher(names)
+        self.vocabulary = Vocabulary(names)
+        self.segmenter = Segmenter(names)
+        self.reader = EntryReader(self.vocabulary, self.segmenter, self.roster)
+
+    def read(self, text: str) -> EntryReading:
+        """One entry with the evidence behind it (see EntryReading)."""
+        return self.reader.read(normalise(text))
 
     def parse_entry(self, text: str) -> Entry:
-        entry = Entry()
-        m = NAME.match(text)
-        if m and not any(w in m.group(1) for w in WELL + UNWELL + ON_CAMPUS + AT_HOME):
-            entry.name = m.group(1)
-        temps = [float(f"{a}.{b}") for a, b in TEMPERATURE.findall(text)]
-        if temps:
-            entry.temperature = max(temps)
-        if any(w in text for w in UNWELL) or (entry.temperature or 0) >= 37.3:
-            entry.abnormal = True
-        elif any(w in text for w in WELL) or entry.temperature is not None:
-            entry.abnormal = False
-        if any(w in text for w in ON_CAMPUS):
-            entry.on_campus = True
-        elif any(w in text for w in AT_HOME):
-            entry.on_campus = False
-        return entry
+        return self.read(text).entry
+
+    def parse(self, text: str) -> ParseResult:
+        if not isinstance(text, str) or not text.strip():
+            return ParseResult("other")
+        chain = split_chain(half_width(text))
+        if chain is not None and chain.entries:
+            if is_one_person_form(chain):
+                joined = " ".join(e.text for e in chain.entries)
+                return self._single(f"{chain.title} {joined}", joined)
+            readings = [self.read(e.text) for e in chain.entries]
+            if not is_notice(chain, readings):
+                return ParseResult("chain", [r.entry for r in readings])
+            if len(chain.entries) >= 2:
+                return ParseResult("other")
+        elif chain is not None:  # a header and a title, nobody has signed yet
+            return ParseResult("other")
+        return self._single(text, text)
+
+    def _single(self, text: str, body: str) -> ParseResult:
+        reading = self.read(body)
+        if is_checkin(reading, text):
+            return ParseResult("checkin", [reading.entry])
+        return ParseResult("other")
+
+    def unreadable_reason(self, text: str, result: ParseResult | None = None) -> str | None:
+        """Why a reply that looks like a check-in could not be read, or None.
+
+        None for chatter, notices, questions, acknowledgements and 接龙 lists, and for
+        check-ins that were read. Otherwise one of NO_TEMPERATURE (it looks like a report
+        but no temperature or status could be read: `张三 3 6 5`), NO_STATUS (a person and
+        a place but nothing about health or temperature: `张三 在校`) or UNKNOWN_NAME (a
+        roster is set and the name written is not on it).
+        """
+        result = result if result is not None else self.parse(text)
+        if result.kind == "chain":
+            return None
+        reading = self.read(text)
+        if result.kind == "checkin":
+            entry = result.entries[0]
+            if reading.roster_miss:
+                return UNKNOWN_NAME
+            if entry.temperature is None and entry.abnormal is None:
+                return NO_STATUS
+            return None
+        if NOTICE.search(text) or QUESTION.search(text):
+            return None
+        named = reading.entry.name is not None
+        has_digits = any(ch.isdigit() for ch in half_width(text))
+        if named and (has_digits or any(cue in text for cue in CHECKIN_CUES)):
+            return NO_TEMPERATURE
+        return None

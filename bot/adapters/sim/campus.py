@@ -40,10 +40,8 @@ class SimCampus:
             for chat in bindings:
                 self.members[chat.chat_id] = self._join(chat.node_id, chat.purpose)
         self.names = {m.account: m.name for members in self.members.values() for m in members}
-        for account, name in db.execute(
-            "SELECT a.account_id, p.name FROM accounts a JOIN people p ON p.id = a.person_id "
-            "WHERE a.platform = ?",
-            [PLATFORM],
+        for account, name in db.execute(  # staff get private messages on their QQ/WeChat
+            "SELECT a.account_id, p.name FROM accounts a JOIN people p ON p.id = a.person_id"
         ).fetchall():
             self.names.setdefault(account, name)
 

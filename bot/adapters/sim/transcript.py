@@ -7,12 +7,15 @@ from dataclasses import dataclass
 from datetime import datetime
 
 BOT_NAME = "平安小助手"
+PRIVATE = "private"  # the chat key under which all private messages are kept
+# A reposted 接龙 repeats every earlier line; show its title and its newest line only.
+LONG_MESSAGE_LINES = 6
 
 
 @dataclass(frozen=True, slots=True)
 class Line:
     time: datetime
-    chat: str  # a group's chat id, or "private:<account>" for a private chat
+    chat: str  # a group's chat id, or PRIVATE for the bot's private messages
     who: str  # the poster's name, or BOT_NAME
     text: str
     from_bot: bool = False
@@ -43,9 +46,17 @@ class Transcript:
             out = [f"== {titles.get(chat, chat)} ==" if by_chat else "== timeline =="]
             for ln in lines:
                 where = "" if by_chat else f"[{titles.get(ln.chat, ln.chat)}] "
-                first, *rest = ln.text.splitlines() or [""]
+                shown = ln.text.splitlines() if ln.from_bot else _compact(ln.text.splitlines())
+                first, *rest = shown or [""]
                 stamp = ln.time.strftime("%m-%d %H:%M")
                 out.append(f"{stamp} {where}{ln.who}: {first}")
                 out.extend(f"{' ' * 12}{r}" for r in rest)
             blocks.append("\n".join(out))
         return "\n\n".join(blocks)
+
+
+def _compact(lines: list[str]) -> list[str]:
+    if len(lines) <= LONG_MESSAGE_LINES:
+        return lines
+    head = [ln for ln in lines[:3] if ln.strip()][:2]
+    return [*head, f"…（略去 {len(lines) - len(head) - 1} 行）", lines[-1]]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
+from pathlib import Path
 
-from bot.adapters.sim.transcript import BOT_NAME, Line, Transcript
+from bot.adapters.sim.transcript import BOT_NAME, PRIVATE, Line, Transcript
 from bot.clock import Clock
 from bot.messages import OutgoingMessage
 
@@ -14,10 +15,9 @@ class SimTransport:
     """Implements bot.transport.Transport for platform `sim`.
 
     Mentions are account ids; the transcript shows them as `@姓名` (through `name_of`), the
-    way a chat client renders them, so a reader can check who was nagged.
+    way a chat client renders them, so a reader can check who was nagged. The demo also
+    stands one in for `qq` and `wechat`, where staff get their private messages.
     """
-
-    platform = "sim"
 
     def __init__(
         self,
@@ -25,7 +25,9 @@ class SimTransport:
         clock: Clock,
         name_of: Callable[[str], str],
         account: str = "",
+        platform: str = "sim",
     ) -> None:
+        self.platform = platform
         self.transcript = transcript
         self.clock = clock
         self.name_of = name_of
@@ -39,8 +41,13 @@ class SimTransport:
         if message.mentions:
             at = " ".join(f"@{self.name_of(m)}" for m in message.mentions)
             text = f"{at} {text}"
-        if message.image_path or message.file_path:
-            text = f"{text} [附件 {message.image_path or message.file_path}]"
-        chat = message.target if message.chat_type == "group" else f"private:{message.target}"
-        self.transcript.add(Line(self.clock.now(), chat, BOT_NAME, text, from_bot=True))
+        attachment = message.image_path or message.file_path
+        if attachment:  # as a chat client shows it: the file, not where it was on disk
+            text = f"{text} [{'图片' if message.image_path else '文件'} {Path(attachment).name}]"
+        if message.chat_type == "group":
+            chat, who = message.target, BOT_NAME
+        else:  # every private chat in one block of the transcript, addressed by name
+            via = "" if self.platform == "sim" else f"（{self.platform}）"
+            chat, who = PRIVATE, f"{BOT_NAME} → {self.name_of(message.target)}{via}"
+        self.transcript.add(Line(self.clock.now(), chat, who, text, from_bot=True))
         return f"sim-{next(self._ids)}"

@@ -1,0 +1,143 @@
+"""`pingan bench summary --students N --groups G`: the nightly summaries for every node.
+
+Builds, in a temporary SQLite file, N students in G classes (25 classes to a grade, 4
+grades to a college), a class chat per class, a counselor chat per grade, a duty chat per
+college, a duty pair, a day of reports (about 95% reported, 1% abnormal, 1% on leave, 2%
+in a key group) and the previous day's; then times the 21:00 work: every class, grade and
+college summary plus the private school roll-up, queued in the outbox. Prints
+`{"bench": "summary", "students": N, "groups": G, "seconds": S, ...}`; `--charts` also
+renders the summary charts and reports their time apart (`chart_seconds`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import sqlite_utils
+
+from bot.clock import FakeClock
+from bot.config import Config
+from schedules.deps import Deps
+from schedules.summaries import duty_roll_up, summarize
+from storage.db import open_db
+
+HELP = "time the nightly summaries for every node of a generated school"
+DAY, PREVIOUS = "2020-02-10", "2020-02-09"
+CLASSES_PER_GRADE, GRADES_PER_COLLEGE = 25, 4
+STAMP = "2020-02-01T00:00:00+08:00"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--students", type=int, default=40000, help="students (default 40000)")
+    parser.add_argument("--groups", type=int, default=1000, help="classes (default 1000)")
+    parser.add_argument("--seed", type=int, default=2020)
+    parser.add_argument("--charts", action="store_true", help="also time the summary charts")
+
+
+def build_school(db: sqlite_utils.Database, students: int, groups: int, seed: int) -> list[int]:
+    """Insert the generated school; return every node id (classes first)."""
+    rng = random.Random(seed)
+    nodes, chats, classes = [], [], []
+    next_id = 1
+    grades = -(-groups // CLASSES_PER_GRADE)
+    college_ids, grade_ids = [], []
+    for g in range(grades):
+        if g % GRADES_PER_COLLEGE == 0:
+            college = f"学院{g // GRADES_PER_COLLEGE + 1}"
+            nodes.append((next_id, college, college, "college", None))
+            chats.append(("qq", f"duty-{next_id}", next_id, "duty"))
+            college_ids.append(next_id)
+            next_id += 1
+        grade_path = f"{college}/{2017 + g % GRADES_PER_COLLEGE}级-{g}"
+        nodes.append((next_id, grade_path, grade_path.split("/")[1], "grade", college_ids[-1]))
+        chats.append(("qq", f"counselor-{next_id}", next_id, "counselor"))
+        grade_ids.append(next_id)
+        next_id += 1
+        for c in range(min(CLASSES_PER_GRADE, groups - g * CLASSES_PER_GRADE)):
+            nodes.append((next_id, f"{grade_path}/{c + 1}班", f"{c + 1}班", "class", grade_ids[-1]))
+            chats.append(("qq", f"class-{next_id}", next_id, "class"))
+            classes.append(next_id)
+            next_id += 1
+    people, accounts, reports, previous, leaves, tags = [], [], [], [], [], []
+    for i in range(students):
+        pid = f"2020{i:06d}"
+        people.append((pid, f"学生{i}", "学生", classes[i % len(classes)], 1, 1, STAMP))
+        accounts.append(("qq", str(100000 + i), pid, STAMP))
+        roll = rng.random()
+        if roll < 0.01:
+            leaves.append((pid, PREVIOUS, DAY, "事假", STAMP))
+        elif roll < 0.96:
+            abnormal = rng.random() < 0.01
+            reports.append((pid, DAY, classes[i % len(classes)], 37.6 if abnormal else 36.5,
+                            int(abnormal), '["咳嗽"]' if abnormal else "[]", "free", STAMP, STAMP))  # fmt: skip
+        if rng.random() < 0.95:
+            previous.append((pid, PREVIOUS, classes[i % len(classes)], 36.5, 0, "[]", "free", STAMP, STAMP))  # fmt: skip
+        if rng.random() < 0.02:
+            tags.append((pid, "湖北籍", "2020-01-20"))
+    staff = [("d1", "值班辅导员", "值班辅导员", None, 1, 1, STAMP), ("d2", "值班党员", "值班党员", None, 1, 1, STAMP)]  # fmt: skip
+    with db.conn:
+        db.conn.executemany("INSERT INTO nodes VALUES (?, ?, ?, ?, ?)", nodes)
+        db.conn.executemany("INSERT INTO chats VALUES (?, ?, ?, ?)", chats)
+        db.conn.executemany(
+            "INSERT INTO people (id, name, role, class_id, active, private_nags, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            people + staff,
+        )
+        db.conn.executemany(
+            "INSERT INTO accounts (platform, account_id, person_id, created_at) VALUES (?, ?, ?, ?)",
+            [*accounts, ("qq", "9101", "d1", STAMP), ("qq", "9102", "d2", STAMP)],
+        )
+        sql = (
+            "INSERT INTO reports (person_id, day, class_id, temperature, abnormal, symptoms,"
+            " source, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        )
+        db.conn.executemany(sql, reports + previous)
+        db.conn.executemany(
+            "INSERT INTO leaves (person_id, start_day, end_day, reason, created_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            leaves,
+        )
+        db.conn.executemany("INSERT INTO tags (person_id, tag, start_day) VALUES (?, ?, ?)", tags)
+        db.execute("INSERT INTO duty_roster VALUES (?, 'd1', 'd2')", [DAY])
+    db.execute("ANALYZE")
+    return classes + grade_ids + college_ids
+
+
+def run(args: argparse.Namespace) -> int:
+    tz = ZoneInfo("Asia/Shanghai")
+    with tempfile.TemporaryDirectory(prefix="pingan-bench-") as tmp:
+        db = open_db(Path(tmp) / "bench.db")
+        node_ids = build_school(db, args.students, args.groups, args.seed)
+        config = Config.model_validate({"checkin": {"charts": False}})
+        clock = FakeClock(datetime(2020, 2, 10, 21, 0, tzinfo=tz))
+        deps = Deps(db, config, clock, Path(tmp) / "charts")
+        start = time.perf_counter()
+        messages = summarize(deps, DAY, node_ids) + duty_roll_up(deps, DAY)
+        seconds = time.perf_counter() - start
+        result = {
+            "bench": "summary",
+            "students": args.students,
+            "groups": args.groups,
+            "seconds": round(seconds, 3),
+            "nodes": len(node_ids),
+            "messages": messages,
+        }
+        if args.charts:
+            db.execute("DELETE FROM job_runs")
+            db.execute("DELETE FROM outbox")
+            db.conn.commit()
+            deps.config = Config.model_validate({"checkin": {"charts": True}})
+            start = time.perf_counter()
+            summarize(deps, DAY, node_ids)
+            duty_roll_up(deps, DAY)
+            result["chart_seconds"] = round(time.perf_counter() - start - seconds, 3)
+        db.close()
+    print(json.dumps(result, ensure_ascii=False))
+    return 0

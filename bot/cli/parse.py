@@ -1,0 +1,90 @@
+"""`pingan parse`: JSON Lines in, parsed check-ins out, exactly as parse-contract.md says.
+
+Streams: one input line is read, parsed and written before the next is read, so memory stays
+flat on any input size. A bad line (not JSON, not an object, no `text`) is answered with
+`{"id": ..., "error": ...}` and the run goes on; the exit status is 0 when every line was read.
+
+`--eval CORPUS.jsonl` scores the parser on a labelled corpus instead (kind accuracy,
+exact-match accuracy, per-field accuracy and the misses), see docs/parser.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date
+from typing import Any, TextIO
+
+from handlers.parse import Parser
+from handlers.parse.evaluate import evaluate, format_report
+from handlers.parse.roster_file import roster_names
+
+HELP = "JSON Lines in, parsed check-ins out (parse-contract.md); --eval scores a corpus"
+
+
+def _day(value: str) -> str:
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(f"not a YYYY-MM-DD date: {value!r}") from e
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--roster", metavar="FILE", help="roster .csv/.xlsx: names are matched to its 姓名 column"
+    )
+    parser.add_argument(
+        "--date",
+        metavar="YYYY-MM-DD",
+        type=_day,
+        help="the check-in day the replies belong to (checked; the output does not depend on it)",
+    )
+    parser.add_argument(
+        "--eval",
+        metavar="CORPUS.jsonl",
+        help="score a labelled corpus (contract format) and print the report instead",
+    )
+    parser.add_argument(
+        "--misses", type=int, default=50, metavar="N", help="with --eval: misses to list"
+    )
+
+
+def answer(parser: Parser, line: str) -> dict[str, Any]:
+    """The output object for one input line (an error object for a bad one)."""
+    if not line.strip():
+        return {"id": None, "error": "empty line"}
+    try:
+        message = json.loads(line)
+    except json.JSONDecodeError as e:
+        return {"id": None, "error": f"not valid JSON: {e.msg} at column {e.colno}"}
+    if not isinstance(message, dict):
+        return {"id": None, "error": "not a JSON object"}
+    message_id = message.get("id")
+    text = message.get("text")
+    if not isinstance(text, str):
+        reason = "missing text" if text is None else "text is not a string"
+        return {"id": message_id, "error": reason}
+    return parser.parse(text).to_json(message_id)
+
+
+def stream(parser: Parser, lines: TextIO, out: TextIO) -> None:
+    for line in lines:
+        out.write(json.dumps(answer(parser, line), ensure_ascii=False))
+        out.write("\n")
+    out.flush()
+
+
+def run(args: argparse.Namespace) -> int:
+    names = roster_names(args.roster) if args.roster else []
+    parser = Parser(names)
+    if args.eval:
+        report = evaluate(parser, args.eval)
+        sys.stdout.write(format_report(report, misses=args.misses))
+        return 0
+    stdin = sys.stdin
+    if hasattr(stdin, "reconfigure"):
+        stdin.reconfigure(encoding="utf-8", errors="replace")
+        sys.stdout.reconfigure(encoding="utf-8")  # type: ignore[union-attr]
+    stream(parser, stdin, sys.stdout)
+    return 0

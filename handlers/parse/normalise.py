@@ -1,0 +1,113 @@
+"""Text normalisation before reading: one canonical spelling for what students type.
+
+- full-width ASCII (`３６．５`, `：`, `（`) to half-width, ideographic space to space;
+- traditional characters to simplified (OpenCC's tables, through opencc-python-reimplemented),
+  only when the text has a traditional character at all, so plain replies pay nothing;
+- emoji, chat stickers written as `[捂脸]`, and other symbols to spaces;
+- Chinese-numeral temperatures to digits (`三十六度五` -> `36度5`, `三十六点五` -> `36.5`);
+- yes/no form answers to plain statements (`是否发热：否` -> `无发热`).
+
+Every step but the last two keeps the length, so a name found in the simplified text can
+be cut from the original at the same position and returned as written.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+_FULL_WIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
+_FULL_WIDTH.update({0x3000: 0x20, 0x00A0: 0x20, 0x200B: 0x20, 0x200D: 0x20, 0xFEFF: 0x20})
+KEEP = frozenset("℃°")  # temperature units: symbols, but they carry meaning
+
+STICKER = re.compile(r"\[[^\[\]\s]{1,6}\]")
+CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
+             "六": 6, "七": 7, "八": 8, "九": 9}
+# 三十六点五 / 三十六度五 / 三十六度 / 三十七 (a tens digit 3 or 4, then an optional unit).
+CN_TEMPERATURE = re.compile(
+    r"([三四])十([一二三四五六七八九]?)(?:(点|度)([零〇一二三四五六七八九]))?(?![十百千万])"
+)
+FORM_QUESTION = re.compile(r"是否(?:有)?([^:：\s,，。;；]{1,14}?)\s*[:：]\s*(否|无|没有|不是|没)")
+FORM_YES = re.compile(r"是否(?:有)?([^:：\s,，。;；]{1,14}?)\s*[:：]\s*(是|有)(?![\u4e00-\u9fff])")
+
+
+@dataclass(slots=True)
+class Normalised:
+    text: str  # simplified, half-width, symbols as spaces: what the rules read
+    simplified: str  # same length as the original: where names are cut from
+    original: str
+
+
+@cache
+def _traditional_chars() -> frozenset[str]:
+    table = resources.files("opencc").joinpath("dictionary", "TSCharacters.txt")
+    chars = set()
+    for line in table.read_text(encoding="utf-8").splitlines():
+        parts = line.split("\t")
+        if len(parts) == 2 and parts[0] != parts[1].split(" ")[0] and len(parts[0]) == 1:
+            chars.add(parts[0])
+    return frozenset(chars)
+
+
+@cache
+def _converter():
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def to_simplified(text: str) -> str:
+    trad = _traditional_chars()
+    if not any(ch in trad for ch in text):
+        return text
+    converted = _converter().convert(text)
+    if len(converted) != len(text):  # phrase tables never change length; be safe anyway
+        converted = "".join(_converter().convert(ch) for ch in text)
+    return converted
+
+
+def _is_symbol(ch: str) -> bool:
+    if ch.isascii() or "\u4e00" <= ch <= "\u9fff" or ch in KEEP:
+        return False
+    cat = unicodedata.category(ch)
+    return cat in ("So", "Sk", "Cs", "Co", "Cn", "Mn", "Cf") or ord(ch) > 0xFFFF
+
+
+def _cn_temperature(m: re.Match[str]) -> str:
+    tens = CN_DIGITS[m.group(1)] * 10 + (CN_DIGITS[m.group(2)] if m.group(2) else 0)
+    unit, tenth = m.group(3), m.group(4)
+    if unit is None:
+        return f"{tens}"
+    if unit == "点":
+        return f"{tens}.{CN_DIGITS[tenth]}"
+    return f"{tens}度{CN_DIGITS[tenth]}"
+
+
+def _form_no(m: re.Match[str]) -> str:
+    subject = m.group(1)
+    if subject.startswith(("在", "留", "返", "住")):
+        return f"不{subject}"
+    if subject.endswith("隔离") or subject.endswith("观察"):
+        return "未隔离"
+    return f"无{subject}"
+
+
+def half_width(text: str) -> str:
+    """Full-width ASCII to half-width; same length."""
+    return text.translate(_FULL_WIDTH)
+
+
+def normalise(text: str) -> Normalised:
+    half = text.translate(_FULL_WIDTH)
+    simplified = to_simplified(half)
+    cleaned = STICKER.sub(lambda m: " " * len(m.group()), simplified)
+    if not cleaned.isascii():
+        cleaned = "".join(" " if _is_symbol(ch) else ch for ch in cleaned)
+    readable = CN_TEMPERATURE.sub(_cn_temperature, cleaned)
+    if "是否" in readable:
+        readable = FORM_QUESTION.sub(_form_no, readable)
+        readable = FORM_YES.sub(lambda m: m.group(1), readable)
+    return Normalised(text=readable, simplified=simplified, original=text)

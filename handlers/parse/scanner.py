@@ -1,0 +1,141 @@
+"""Longest-match scanning of a reply with the parser's vocabulary and the place gazetteer.
+
+At each position the longest known word wins; Han text that no word explains is left as
+"residue" (where names are looked for). One exception keeps negation honest: an alias that
+itself starts with a negative word (`没有味觉`) yields to a negator followed by a longer
+symptom (`没有` + `味觉减退`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import Enum
+
+from handlers.parse import lexicon
+from handlers.parse.places import gazetteer
+
+
+class Cat(Enum):
+    SYMPTOM = "symptom"
+    NEGATOR = "negator"
+    GAP = "gap"
+    WELL = "well"
+    UNWELL = "unwell"
+    CAMPUS = "campus"
+    ISOLATION = "isolation"
+    PLACE = "place"
+    NAME = "name"
+    FILLER = "filler"
+
+
+@dataclass(slots=True, frozen=True)
+class Word:
+    cat: Cat
+    value: object = None
+
+
+@dataclass(slots=True)
+class Token:
+    start: int
+    end: int
+    text: str
+    word: Word
+
+    @property
+    def cat(self) -> Cat:
+        return self.word.cat
+
+
+def is_han(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff"
+
+
+class Vocabulary:
+    """All words the parser knows; later tables override earlier ones for the same word."""
+
+    def __init__(self, names: Iterable[str] = ()) -> None:
+        words: dict[str, Word] = {}
+        for place, province in gazetteer().items():
+            words[place] = Word(Cat.PLACE, province)
+        for w in lexicon.FILLER:
+            words[w] = Word(Cat.FILLER)
+        for w in lexicon.NEGATION_GAP:
+            words[w] = Word(Cat.GAP)
+        for w in lexicon.NEGATORS:
+            words[w] = Word(Cat.NEGATOR)
+        for w in lexicon.WELL:
+            words[w] = Word(Cat.WELL, False)
+        for w in lexicon.UNWELL:
+            words[w] = Word(Cat.UNWELL, True)
+        for value, ws in lexicon.CAMPUS.items():
+            for w in ws:
+                words[w] = Word(Cat.CAMPUS, value)
+        for kind, ws in lexicon.ISOLATION.items():
+            for w in ws:
+                words[w] = Word(Cat.ISOLATION, kind)
+        for canonical, aliases in lexicon.SYMPTOM_ALIASES.items():
+            for w in aliases:
+                words[w] = Word(Cat.SYMPTOM, canonical)
+        for name in names:
+            if len(name) >= 2:
+                words[name] = Word(Cat.NAME, name)
+        self.words = words
+        self.lengths = sorted({len(w) for w in words}, reverse=True)
+        negators = sorted(lexicon.NEGATORS, key=len, reverse=True)
+        # symptom aliases that start with a negative word, and how long that word is
+        self.negative_prefix = {
+            w: next(len(n) for n in negators if w.startswith(n))
+            for w, word in words.items()
+            if word.cat is Cat.SYMPTOM and any(w.startswith(n) for n in negators)
+        }
+
+    def longest(self, text: str, i: int) -> str | None:
+        words = self.words
+        n = len(text) - i
+        for length in self.lengths:
+            if length <= n and text[i : i + length] in words:
+                return text[i : i + length]
+        return None
+
+    def scan(self, text: str) -> list[Token]:
+        """Known words of `text`, left to right, non-overlapping, longest first."""
+        tokens: list[Token] = []
+        i, n = 0, len(text)
+        words = self.words
+        while i < n:
+            if not is_han(text[i]):
+                i += 1
+                continue
+            w = self.longest(text, i)
+            if w is None:
+                i += 1
+                continue
+            prefix = self.negative_prefix.get(w)
+            if prefix:
+                rest = self.longest(text, i + prefix)
+                if rest is not None and prefix + len(rest) > len(w):
+                    w = text[i : i + prefix]
+            tokens.append(Token(i, i + len(w), w, words[w]))
+            i += len(w)
+        return tokens
+
+
+def residues(text: str, tokens: list[Token]) -> list[tuple[int, int]]:
+    """Spans of Han text that no token covers, as (start, end)."""
+    spans: list[tuple[int, int]] = []
+    covered = 0
+    bounds = [(t.start, t.end) for t in tokens] + [(len(text), len(text))]
+    for start, end in bounds:
+        i = covered
+        while i < start:
+            if is_han(text[i]):
+                j = i
+                while j < start and is_han(text[j]):
+                    j += 1
+                spans.append((i, j))
+                i = j
+            else:
+                i += 1
+        covered = max(covered, end)
+    return spans

@@ -1,0 +1,70 @@
+"""Body temperatures in a reply, and the numbers that only look like one.
+
+Read on normalised text (half-width digits, Chinese numerals already turned to digits):
+
+- `36.5`, `36.5℃`, `36.5度`, `36.5°C`: a decimal;
+- `36度5`, `37度`, `38℃`: degrees with an optional tenth;
+- `365`: a missing dot, for 350–399 only, never next to a dorm or class marker
+  (`12栋365`, `365室`, `A3-365`, `6-365`) nor inside a longer number (student ids);
+  `/` and `-` between fields (`张三/36.5/正常`) are separators, not part of a number;
+- `体温36`: a bare whole number right after 体温.
+
+A value counts only within 34.0–42.5, so dates (11.28), dorms (305), classes (2班) and ids
+fall away on their own. Several readings (`早36.5 午36.8`) give the highest.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+LOW, HIGH = Decimal("34.0"), Decimal("42.5")
+TENTH = Decimal("0.1")
+
+_DECIMAL = r"(?P<d_int>3[4-9]|4[0-2])\s?\.\s?(?P<d_frac>\d{1,2})(?![\d.])"
+_DEGREE = (
+    r"(?P<g_int>3[4-9]|4[0-2])\s?(?:度|℃|°C|°c|°|摄氏度|C(?![a-zA-Z]))\s?"
+    r"(?P<g_frac>\d(?![\d.]))?"
+)
+_NO_DOT = (
+    r"(?P<n>3[5-9]\d)(?![\d.%:])(?![-/]\d)"
+    r"(?!\s?(?:室|寝|房|号|宿舍|班|级|栋|楼|天|个|人|分|元))"
+)
+_AFTER_WORD = r"(?<=体温)\s?[:：]?\s?(?P<w_int>3[4-9]|4[0-2])(?![\d.])"
+TEMPERATURE = re.compile(
+    rf"(?<![\d.#A-SU-Za-su-z])(?:{_DECIMAL}|{_DEGREE}|(?<!\d[-/])(?<![栋楼号室]){_NO_DOT})"
+    rf"|{_AFTER_WORD}"
+)
+
+
+@dataclass(slots=True)
+class Reading:
+    value: float
+    start: int
+    end: int
+
+
+def _value(m: re.Match[str]) -> Decimal:
+    if m.group("d_int"):
+        return Decimal(f"{m.group('d_int')}.{m.group('d_frac')}")
+    if m.group("g_int"):
+        return Decimal(f"{m.group('g_int')}.{m.group('g_frac') or 0}")
+    if m.group("n"):
+        n = m.group("n")
+        return Decimal(f"{n[:2]}.{n[2]}")
+    return Decimal(m.group("w_int"))
+
+
+def readings(text: str) -> list[Reading]:
+    """Every plausible temperature in `text`, in order, rounded to 0.1 °C."""
+    found = []
+    for m in TEMPERATURE.finditer(text):
+        value = _value(m).quantize(TENTH, rounding=ROUND_HALF_UP)
+        if LOW <= value <= HIGH:
+            found.append(Reading(float(value), m.start(), m.end()))
+    return found
+
+
+def highest(found: list[Reading]) -> float | None:
+    return max((r.value for r in found), default=None)

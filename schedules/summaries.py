@@ -1,0 +1,193 @@
+"""Nightly summaries rolled up the hierarchy, and the private roll-up for the duty pair.
+
+- each class → the `counselor` chat bound to its nearest ancestor (names, abnormal details);
+- each grade (and college) → the counselor chat of the grade, with one completion line per
+  class and the chart; a node bound to a `duty` chat → that chat (counts, abnormal, chart);
+- the whole school → privately to the day's 值班辅导员 and 值班党员 (storage.duty).
+
+Before writing, the day's counts of every node are snapshot into daily_counts: the chart
+reads them, and they are what survives the retention purge.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, timedelta
+
+from bot.messages import OutgoingMessage
+from schedules import texts
+from schedules.batch import Run, run_batch
+from schedules.chart import MAX_ROWS, render_completion
+from schedules.deps import Deps
+from schedules.plan import previous_checkin_day
+from schedules.recipients import Recipients, contacts, private_account
+from schedules.runs import dedup_key
+from storage.duty import duty_for
+from storage.status import Counts, DayStatus, NodeStatus, day_status, history, save_daily_counts
+
+log = logging.getLogger(__name__)
+
+
+def _status(deps: Deps, day: str) -> DayStatus:
+    prev = previous_checkin_day(deps.config, date.fromisoformat(day))
+    status = day_status(deps.db, day, prev.isoformat() if prev else None)
+    save_daily_counts(deps.db, status)
+    return status
+
+
+def _chart_rows(status: DayStatus, node_ids: list[int]) -> list[int]:
+    """The classes under the nodes, or their children when that is too many rows."""
+    classes = [
+        nid
+        for root in node_ids
+        for nid in status.subtree(root)
+        if status.nodes[nid].kind == "class"
+    ]
+    if len(classes) <= MAX_ROWS:
+        return classes
+    return [c for root in node_ids for c in status.children.get(root, ())][:MAX_ROWS]
+
+
+def _chart(run: Run, status: DayStatus, name: str, title: str, node_ids: list[int]):
+    if not run.deps.config.checkin.charts:
+        return None
+    rows = _chart_rows(status, node_ids)
+    if not rows:
+        return None
+    end = date.fromisoformat(run.day)
+    span = run.deps.config.checkin.chart_days
+    days = [(end - timedelta(days=span - 1 - i)).isoformat() for i in range(span)]
+    hist = history(run.deps.db, rows, days)
+    path = run.deps.charts() / run.day / f"{name}.png"
+    try:
+        render_completion(
+            path, title, [status.nodes[r].name for r in rows], days, [hist.rates[r] for r in rows]
+        )
+    except (OSError, ValueError) as e:  # a chart is an extra: the text goes out regardless
+        log.warning("chart %s not rendered: %s", path, e)
+        return None
+    return str(path)
+
+
+def _children(status: DayStatus, node_id: int) -> list[tuple[str, Counts]]:
+    return [(status.nodes[c].name, status.counts(c)) for c in status.children.get(node_id, ())]
+
+
+def _class_labels(status: DayStatus, node_id: int) -> dict[int, str]:
+    return {
+        nid: f"{status.nodes[nid].name} "
+        for nid in status.subtree(node_id)
+        if status.nodes[nid].kind == "class"
+    }
+
+
+def summarize(deps: Deps, day: str, node_ids: list[int]) -> int:
+    """The summary of each node to its counselor chat (and duty chat when bound to it)."""
+
+    def decide(run: Run) -> None:
+        status = _status(deps, day)
+        rec = Recipients(deps.db, run.nodes)
+        for node in run.claimed:
+            targets = list(rec.counselor_chats(node.id))
+            targets += rec.chats.get((node.id, "duty"), [])
+            if not targets:
+                run.outcomes[node.path] = "no counselor or duty chat"
+                continue
+            s: NodeStatus = status.node(node.id)
+            is_class = node.kind == "class"
+            text = texts.summary(
+                node.path,
+                s,
+                children=[] if is_class else _children(status, node.id),
+                where=None if is_class else _class_labels(status, node.id),
+                list_missing=node.kind in ("class", "grade"),
+            )
+            image = None if is_class else _chart(run, status, str(node.id), node.path, [node.id])
+            for chat in dict.fromkeys(targets):
+                run.send(
+                    OutgoingMessage(
+                        platform=chat.platform,
+                        chat_type="group",
+                        target=chat.chat_id,
+                        text=text,
+                        image_path=image,
+                        dedup_key=dedup_key(
+                            run.job, node.path, day, f"group:{chat.platform}:{chat.chat_id}"
+                        ),
+                    ),
+                    node.path,
+                )
+            run.outcomes[node.path] = f"sent to {len(targets)} chat(s)"
+
+    return run_batch(deps, "summary", day, node_ids, decide)
+
+
+def school_status(status: DayStatus) -> tuple[NodeStatus, list[tuple[str, Counts]]]:
+    """The whole school: the single root, or every root merged (one per college)."""
+    roots = status.roots()
+    if len(roots) == 1:
+        return status.node(roots[0]), _children(status, roots[0])
+    parts = [status.node(r) for r in roots]
+    counts, previous = Counts(), Counts() if all(p.previous for p in parts) else None
+    tags: dict = {}
+    for p in parts:
+        counts.add(p.counts)
+        if previous is not None and p.previous is not None:
+            previous.add(p.previous)
+        for tag, tc in p.key_groups.items():
+            acc = tags.setdefault(tag, type(tc)())
+            acc.total, acc.reported = acc.total + tc.total, acc.reported + tc.reported
+            acc.abnormal += tc.abnormal
+    merged = NodeStatus(
+        node=parts[0].node if parts else None,  # type: ignore[arg-type]
+        day=status.day,
+        counts=counts,
+        missing=[m for p in parts for m in p.missing],
+        on_leave=[x for p in parts for x in p.on_leave],
+        abnormal=[a for p in parts for a in p.abnormal],
+        key_groups=dict(sorted(tags.items())),
+        previous=previous,
+    )
+    return merged, [(status.nodes[r].name, status.counts(r)) for r in roots]
+
+
+def duty_roll_up(deps: Deps, day: str) -> int:
+    """The school-wide summary, privately to the day's 值班辅导员 and 值班党员."""
+
+    def decide(run: Run) -> None:
+        duty = duty_for(deps.db, day)
+        people = [p for p in (duty.counselor, duty.officer) if p is not None]
+        if not people:
+            log.warning("duty roster names nobody for %s: school summary not sent privately", day)
+            run.outcomes["*"] = "no duty roster for the day"
+            return
+        status = _status(deps, day)
+        school, children = school_status(status)
+        labels = {}
+        for root in status.roots():
+            labels.update(_class_labels(status, root))
+        text = texts.summary("全校", school, children=children, where=labels, list_missing=False)
+        image = _chart(run, status, "school", "全校", status.roots())
+        found = contacts(deps.db, [p.id for p in people])
+        sent = []
+        for person in people:
+            contact = found.get(person.id)
+            account = private_account(contact) if contact else None
+            if account is None:
+                log.warning("duty %s (%s) has no bound chat account", person.name, person.id)
+                continue
+            run.send(
+                OutgoingMessage(
+                    platform=account.platform,
+                    chat_type="private",
+                    target=account.account_id,
+                    text=text,
+                    image_path=image,
+                    dedup_key=dedup_key(run.job, "*", day, f"private:{person.id}"),
+                ),
+                "*",
+            )
+            sent.append(person.name)
+        run.outcomes["*"] = f"sent to {'、'.join(sent)}" if sent else "duty pair has no account"
+
+    return run_batch(deps, "duty", day, [None], decide)

@@ -1,0 +1,380 @@
+"""Who has reported: the status of every node for one day, from a few set-based queries.
+
+Used by the scheduled nags and summaries, the chat commands (/未报, /统计) and the dashboard,
+so all of them count the same way:
+
+- **expected (应报)**: active students (people with a class) under the node, not on leave;
+- **reported (实报)**: expected students with a report that day;
+- **missing (未报)**: expected minus reported, with names and bound chat accounts (for @);
+- **on leave (请假)**: active students under the node with a leave covering the day;
+- **abnormal (异常)**: active students under the node whose report that day is abnormal
+  (on leave or not: health is followed up either way), with temperature and symptoms;
+- **key groups (重点群体)**: per tag active that day, how many, reported, abnormal.
+
+A node's students are those whose class (or dorm, for dorm nodes) lies in its subtree. The
+counts are additive, so they are computed once per class/dorm with GROUP BY and rolled up
+the tree in Python: a whole school is a handful of queries and a walk over its nodes, linear
+in students. `day_status(db, day)` computes everything once for a day; `node_status(db,
+node_id, day)` is the one-node convenience for commands.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import sqlite_utils
+
+from storage.keygroups import ACTIVE as KEY_GROUP_ACTIVE
+
+
+@dataclass(slots=True)
+class Counts:
+    """Additive counts of one node on one day."""
+
+    expected: int = 0
+    reported: int = 0
+    on_leave: int = 0
+    abnormal: int = 0
+
+    @property
+    def missing(self) -> int:
+        return self.expected - self.reported
+
+    @property
+    def rate(self) -> float | None:
+        """Completion 实报/应报, None when nobody is expected."""
+        return self.reported / self.expected if self.expected else None
+
+    def add(self, other: Counts) -> None:
+        self.expected += other.expected
+        self.reported += other.reported
+        self.on_leave += other.on_leave
+        self.abnormal += other.abnormal
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    platform: str
+    account_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Student:
+    """A student as the nags need them: who, where, and how to @ or message them."""
+
+    id: str
+    name: str
+    class_id: int | None
+    accounts: tuple[Account, ...] = ()
+    private_nags: bool = True
+
+    def account_on(self, platform: str) -> Account | None:
+        return next((a for a in self.accounts if a.platform == platform), None)
+
+
+@dataclass(frozen=True, slots=True)
+class AbnormalCase:
+    """An abnormal report: for counselors and duty staff only, never a class group."""
+
+    person_id: str
+    name: str
+    class_id: int | None
+    temperature: float | None
+    symptoms: tuple[str, ...]
+    on_campus: bool | None
+    province: str | None
+    isolation: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class LeaveCase:
+    person_id: str
+    name: str
+    class_id: int | None
+    reason: str
+    end_day: str
+
+
+@dataclass(slots=True)
+class TagCounts:
+    total: int = 0
+    reported: int = 0
+    abnormal: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    id: int
+    path: str
+    name: str
+    kind: str
+    parent_id: int | None
+
+
+@dataclass(slots=True)
+class NodeStatus:
+    """Everything about one node on one day (see the module docstring for each count)."""
+
+    node: Node
+    day: str
+    counts: Counts
+    missing: list[Student]
+    on_leave: list[LeaveCase]
+    abnormal: list[AbnormalCase]
+    key_groups: dict[str, TagCounts]
+    previous: Counts | None = None  # the previous check-in day, for "change vs yesterday"
+
+    @property
+    def change(self) -> Counts | None:
+        """Today minus the previous day, field by field (None without a previous day)."""
+        if self.previous is None:
+            return None
+        p, c = self.previous, self.counts
+        return Counts(
+            c.expected - p.expected,
+            c.reported - p.reported,
+            c.on_leave - p.on_leave,
+            c.abnormal - p.abnormal,
+        )
+
+
+def load_nodes(db: sqlite_utils.Database) -> dict[int, Node]:
+    return {
+        row[0]: Node(*row)
+        for row in db.execute("SELECT id, path, name, kind, parent_id FROM nodes ORDER BY path")
+    }
+
+
+_LEAVE = "SELECT DISTINCT person_id FROM leaves WHERE start_day <= :day AND end_day >= :day"
+_STUDENTS = "p.active = 1 AND p.class_id IS NOT NULL"
+
+
+def unit_counts(db: sqlite_utils.Database, day: str, unit: str = "class_id") -> dict[int, Counts]:
+    """Counts per class (unit='class_id') or per dorm (unit='dorm_id'): one GROUP BY."""
+    if unit not in ("class_id", "dorm_id"):
+        raise ValueError(unit)
+    sql = f"""
+        WITH on_leave AS ({_LEAVE})
+        SELECT p.{unit},
+               COUNT(*) - COUNT(l.person_id),
+               SUM(r.person_id IS NOT NULL AND l.person_id IS NULL),
+               COUNT(l.person_id),
+               SUM(COALESCE(r.abnormal, 0) = 1)
+        FROM people p
+        LEFT JOIN on_leave l ON l.person_id = p.id
+        LEFT JOIN reports r ON r.person_id = p.id AND r.day = :day
+        WHERE {_STUDENTS} AND p.{unit} IS NOT NULL
+        GROUP BY p.{unit}
+    """
+    return {row[0]: Counts(*row[1:]) for row in db.execute(sql, {"day": day})}
+
+
+class DayStatus:
+    """The status of every node on one day, computed with a few queries and rolled up.
+
+    Build it with `day_status(db, day)`; then `counts(node_id)` is O(1) after the first
+    roll-up and `node(node_id)` gathers the lists of the node's subtree.
+    """
+
+    def __init__(self, db: sqlite_utils.Database, day: str, previous_day: str | None) -> None:
+        self.day = day
+        self.nodes = load_nodes(db)
+        self.children: dict[int, list[int]] = defaultdict(list)
+        for n in self.nodes.values():
+            if n.parent_id is not None:
+                self.children[n.parent_id].append(n.id)
+        self._units = unit_counts(db, day)
+        if any(n.kind == "dorm" for n in self.nodes.values()):
+            self._units.update(unit_counts(db, day, "dorm_id"))
+        self._previous_units = unit_counts(db, previous_day) if previous_day else None
+        self._rolled: dict[int, Counts] = {}
+        self._rolled_previous: dict[int, Counts] = {}
+        self._load_lists(db)
+
+    def _load_lists(self, db: sqlite_utils.Database) -> None:
+        args = {"day": self.day}
+        self._missing: dict[int, list[Student]] = defaultdict(list)
+        for pid, name, class_id, dorm_id, nags, accounts in db.execute(
+            f"""
+            WITH on_leave AS ({_LEAVE})
+            SELECT p.id, p.name, p.class_id, p.dorm_id, p.private_nags,
+                   (SELECT json_group_array(json_array(a.platform, a.account_id))
+                    FROM accounts a WHERE a.person_id = p.id AND a.confirmed = 1)
+            FROM people p
+            WHERE {_STUDENTS}
+              AND NOT EXISTS (SELECT 1 FROM reports r WHERE r.person_id = p.id AND r.day = :day)
+              AND p.id NOT IN (SELECT person_id FROM on_leave)
+            ORDER BY p.class_id, p.id
+            """,
+            args,
+        ):
+            accs = tuple(Account(str(pl), str(acc)) for pl, acc in json.loads(accounts))
+            student = Student(pid, name, class_id, accs, bool(nags))
+            self._missing[class_id].append(student)
+            if dorm_id is not None:
+                self._missing[dorm_id].append(student)
+        self._abnormal: dict[int, list[AbnormalCase]] = defaultdict(list)
+        for row in db.execute(
+            f"""
+            SELECT p.id, p.name, p.class_id, p.dorm_id, r.temperature, r.symptoms,
+                   r.on_campus, r.province, r.isolation
+            FROM reports r JOIN people p ON p.id = r.person_id
+            WHERE r.day = :day AND r.abnormal = 1 AND {_STUDENTS}
+            ORDER BY p.class_id, p.id
+            """,
+            args,
+        ):
+            on_campus = None if row[6] is None else bool(row[6])
+            case = AbnormalCase(
+                row[0], row[1], row[2], row[4], tuple(json.loads(row[5] or "[]")), on_campus,
+                row[7], row[8],
+            )  # fmt: skip
+            self._abnormal[row[2]].append(case)
+            if row[3] is not None:
+                self._abnormal[row[3]].append(case)
+        self._leave: dict[int, list[LeaveCase]] = defaultdict(list)
+        for pid, name, class_id, dorm_id, reason, end_day in db.execute(
+            f"""
+            SELECT p.id, p.name, p.class_id, p.dorm_id, l.reason, MAX(l.end_day)
+            FROM leaves l JOIN people p ON p.id = l.person_id
+            WHERE l.start_day <= :day AND l.end_day >= :day AND {_STUDENTS}
+            GROUP BY p.id ORDER BY p.class_id, p.id
+            """,
+            args,
+        ):
+            case = LeaveCase(pid, name, class_id, reason, end_day)
+            self._leave[class_id].append(case)
+            if dorm_id is not None:
+                self._leave[dorm_id].append(case)
+        self._tags: dict[int, dict[str, TagCounts]] = defaultdict(dict)
+        for unit, tag, total, reported, abnormal in db.execute(
+            f"""
+            SELECT p.class_id, t.tag, COUNT(*), COUNT(r.person_id),
+                   SUM(COALESCE(r.abnormal, 0) = 1)
+            FROM tags t JOIN people p ON p.id = t.person_id
+            LEFT JOIN reports r ON r.person_id = p.id AND r.day = :day
+            WHERE {KEY_GROUP_ACTIVE} AND {_STUDENTS}
+            GROUP BY p.class_id, t.tag
+            """,
+            args,
+        ):
+            self._tags[unit][tag] = TagCounts(total, reported, abnormal)
+
+    def subtree(self, node_id: int) -> list[int]:
+        """The node and all its descendants, depth first."""
+        out, stack = [], [node_id]
+        while stack:
+            nid = stack.pop()
+            out.append(nid)
+            stack.extend(reversed(self.children.get(nid, ())))
+        return out
+
+    def _roll(self, node_id: int, units: dict[int, Counts], memo: dict[int, Counts]) -> Counts:
+        if node_id in memo:
+            return memo[node_id]
+        total = Counts()
+        own = units.get(node_id)
+        if own is not None:
+            total.add(own)
+        for child in self.children.get(node_id, ()):
+            total.add(self._roll(child, units, memo))
+        memo[node_id] = total
+        return total
+
+    def counts(self, node_id: int) -> Counts:
+        return self._roll(node_id, self._units, self._rolled)
+
+    def previous_counts(self, node_id: int) -> Counts | None:
+        if self._previous_units is None:
+            return None
+        return self._roll(node_id, self._previous_units, self._rolled_previous)
+
+    def node(self, node_id: int) -> NodeStatus:
+        """The full status of one node: counts, lists of its subtree, key groups, change."""
+        ids = self.subtree(node_id)
+        tags: dict[str, TagCounts] = {}
+        for nid in ids:
+            for tag, tc in self._tags.get(nid, {}).items():
+                acc = tags.setdefault(tag, TagCounts())
+                acc.total += tc.total
+                acc.reported += tc.reported
+                acc.abnormal += tc.abnormal
+        return NodeStatus(
+            node=self.nodes[node_id],
+            day=self.day,
+            counts=self.counts(node_id),
+            missing=[s for nid in ids for s in self._missing.get(nid, ())],
+            on_leave=[c for nid in ids for c in self._leave.get(nid, ())],
+            abnormal=[c for nid in ids for c in self._abnormal.get(nid, ())],
+            key_groups=dict(sorted(tags.items())),
+            previous=self.previous_counts(node_id),
+        )
+
+    def roots(self) -> list[int]:
+        return [n.id for n in self.nodes.values() if n.parent_id is None and n.kind != "dorm"]
+
+    def school_counts(self) -> Counts:
+        """The whole school: every root of the class hierarchy (dorm trees counted apart)."""
+        total = Counts()
+        for root in self.roots():
+            total.add(self.counts(root))
+        return total
+
+
+def day_status(db: sqlite_utils.Database, day: str, previous_day: str | None = None) -> DayStatus:
+    """Status of every node on `day`; `previous_day` (e.g. the last check-in day) for change."""
+    return DayStatus(db, day, previous_day)
+
+
+def node_status(
+    db: sqlite_utils.Database, node_id: int, day: str, previous_day: str | None = None
+) -> NodeStatus:
+    """Status of one node on `day`; the previous day defaults to the calendar day before."""
+    if previous_day is None:
+        previous_day = (date.fromisoformat(day) - timedelta(days=1)).isoformat()
+    return day_status(db, day, previous_day).node(node_id)
+
+
+def save_daily_counts(db: sqlite_utils.Database, status: DayStatus) -> int:
+    """Snapshot every node's counts for the day into daily_counts (what the purge keeps)."""
+    rows = [
+        (status.day, nid, c.expected, c.reported, c.abnormal, c.on_leave)
+        for nid in status.nodes
+        for c in [status.counts(nid)]
+    ]
+    db.conn.executemany(
+        """INSERT INTO daily_counts (day, node_id, expected, reported, abnormal, on_leave)
+           VALUES (?, ?, ?, ?, ?, ?)
+           ON CONFLICT(day, node_id) DO UPDATE SET expected = excluded.expected,
+             reported = excluded.reported, abnormal = excluded.abnormal,
+             on_leave = excluded.on_leave""",
+        rows,
+    )
+    return len(rows)
+
+
+@dataclass(slots=True)
+class History:
+    """Completion per node per day, from the daily_counts snapshots (for the chart)."""
+
+    days: list[str]
+    rates: dict[int, list[float | None]] = field(default_factory=dict)
+
+
+def history(db: sqlite_utils.Database, node_ids: list[int], days: list[str]) -> History:
+    """Completion 实报/应报 of each node on each day; None where no snapshot exists."""
+    out = History(days, {nid: [None] * len(days) for nid in node_ids})
+    if not node_ids or not days:
+        return out
+    index = {d: i for i, d in enumerate(days)}
+    wanted = set(node_ids)
+    for day, node_id, expected, reported in db.execute(
+        "SELECT day, node_id, expected, reported FROM daily_counts WHERE day BETWEEN ? AND ?",
+        [min(days), max(days)],
+    ):
+        if node_id in wanted and day in index and expected:
+            out.rates[node_id][index[day]] = reported / expected
+    return out
