@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 
@@ -193,3 +193,25 @@ def test_demo_command_prints_groups_and_summary(tmp_path, capsys):
     days = [d for (d,) in db.execute("SELECT DISTINCT day FROM reports ORDER BY day")]
     db.close()
     assert days == ["2020-02-10", "2020-02-11"]
+
+
+async def test_realtime_adapter_delivers_posts_at_their_times(db, clock):
+    from bot.adapters.sim.adapter import SimAdapter
+    from storage.startup import prepare
+
+    config = load_config(REPO / "config.yaml")
+    assert prepare(db, config, clock.now()) is not None  # roster imported, groups bound
+    assert prepare(db, config, clock.now()) is None  # unchanged file: not again
+    received = []
+
+    async def sink(message):
+        assert message.time == clock.now()
+        received.append(message)
+
+    async def sleep(seconds):
+        clock.advance(timedelta(seconds=seconds))
+
+    adapter = SimAdapter(SimCampus(db, config, 1), sink, clock, sleep=sleep)
+    await asyncio.wait_for(adapter.run(days=1), 10)
+    assert len(received) > 100
+    assert len(adapter.transcript.lines) == len(received)

@@ -1,0 +1,32 @@
+"""What the store needs before the bot takes its first message: the configured roster (when
+it changed since its last import) and the config's chats bound to their nodes."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+import sqlite_utils
+
+from bot.config import Config
+from storage.chats import bind_groups
+from storage.roster import ImportResult, Progress, import_if_newer
+
+log = logging.getLogger(__name__)
+
+
+def prepare(
+    db: sqlite_utils.Database, config: Config, now: datetime, progress: Progress | None = None
+) -> ImportResult | None:
+    """Import `roster:` if newer than its last import, then bind `groups:`.
+
+    Raises RosterError (bad roster file: nothing imported) or ConfigError (a group's node is
+    not in the roster); both carry a message an admin can act on.
+    """
+    result = None
+    if config.roster:
+        result = import_if_newer(db, config.resolve(config.roster), now=now, progress=progress)
+        if result is not None:
+            log.info("roster %s imported at start: %s", config.roster, result.summary())
+    bind_groups(db, config)
+    return result
