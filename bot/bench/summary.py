@@ -67,21 +67,27 @@ def build_school(db: sqlite_utils.Database, students: int, groups: int, seed: in
             next_id += 1
     people, accounts, reports, previous, leaves, tags = [], [], [], [], [], []
     for i in range(students):
-        pid = f"2020{i:06d}"
-        people.append((pid, f"学生{i}", "学生", classes[i % len(classes)], 1, 1, STAMP))
+        pid, cls = f"2020{i:06d}", classes[i % len(classes)]
+        people.append((pid, f"学生{i}", "学生", cls, 1, 1, STAMP))
         accounts.append(("qq", str(100000 + i), pid, STAMP))
         roll = rng.random()
         if roll < 0.01:
             leaves.append((pid, PREVIOUS, DAY, "事假", STAMP))
         elif roll < 0.96:
             abnormal = rng.random() < 0.01
-            reports.append((pid, DAY, classes[i % len(classes)], 37.6 if abnormal else 36.5,
-                            int(abnormal), '["咳嗽"]' if abnormal else "[]", "free", STAMP, STAMP))  # fmt: skip
+            symptoms = '["咳嗽"]' if abnormal else "[]"
+            temperature = 37.6 if abnormal else 36.5
+            reports.append(
+                (pid, DAY, cls, temperature, int(abnormal), symptoms, "free", STAMP, STAMP)
+            )
         if rng.random() < 0.95:
-            previous.append((pid, PREVIOUS, classes[i % len(classes)], 36.5, 0, "[]", "free", STAMP, STAMP))  # fmt: skip
+            previous.append((pid, PREVIOUS, cls, 36.5, 0, "[]", "free", STAMP, STAMP))
         if rng.random() < 0.02:
             tags.append((pid, "湖北籍", "2020-01-20"))
-    staff = [("d1", "值班辅导员", "值班辅导员", None, 1, 1, STAMP), ("d2", "值班党员", "值班党员", None, 1, 1, STAMP)]  # fmt: skip
+    staff = [
+        ("d1", "值班辅导员", "值班辅导员", None, 1, 1, STAMP),
+        ("d2", "值班党员", "值班党员", None, 1, 1, STAMP),
+    ]
     with db.conn:
         db.conn.executemany("INSERT INTO nodes VALUES (?, ?, ?, ?, ?)", nodes)
         db.conn.executemany("INSERT INTO chats VALUES (?, ?, ?, ?)", chats)
@@ -91,7 +97,8 @@ def build_school(db: sqlite_utils.Database, students: int, groups: int, seed: in
             people + staff,
         )
         db.conn.executemany(
-            "INSERT INTO accounts (platform, account_id, person_id, created_at) VALUES (?, ?, ?, ?)",
+            "INSERT INTO accounts (platform, account_id, person_id, created_at)"
+            " VALUES (?, ?, ?, ?)",
             [*accounts, ("qq", "9101", "d1", STAMP), ("qq", "9102", "d2", STAMP)],
         )
         sql = (
