@@ -266,6 +266,20 @@ V3_COMMANDS = """
         CREATE INDEX cases_opened ON cases(opened_day);
 """
 
+# Chat members a member list could not bind with certainty (storage/bindings.py).
+V3_BINDING_REVIEWS = """
+        CREATE TABLE binding_reviews (           -- chat members we would not bind by guessing
+            platform TEXT NOT NULL,
+            chat_id TEXT NOT NULL,
+            account_id TEXT NOT NULL,
+            display_name TEXT NOT NULL,
+            candidates TEXT NOT NULL DEFAULT '[]',  -- JSON list of person ids
+            reason TEXT NOT NULL,
+            seen_at TEXT NOT NULL,
+            PRIMARY KEY (platform, chat_id, account_id)
+        );
+"""
+
 # Dashboard logins: tokens are stored as sha256 hashes only, so a copy of the database does
 # not hand out logins; a session row refers to the token it came from, so revoking the token
 # ends its sessions at once.
@@ -296,6 +310,7 @@ MIGRATIONS: list[str] = [
     V1_CORE,
     V2_JOB_OUTCOME,
     V3_COMMANDS,
+    V3_BINDING_REVIEWS,
     V4_WEB_LOGINS,
 ]
 

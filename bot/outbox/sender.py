@@ -97,9 +97,6 @@ class OutboxSender:
     async def step(self) -> Step:
         """Send at most one platform message (possibly several batched rows)."""
         now = self.clock.now()
-        wait = self.limiter.account_wait(now)
-        if wait > 0:
-            return Step(wait=wait)
         rows = store.due(
             self.db,
             self.transport.platform,
@@ -109,6 +106,9 @@ class OutboxSender:
         )
         if not rows:
             return Step(idle=True)
+        wait = self.limiter.account_wait(now)
+        if wait > 0:
+            return Step(wait=wait)
         waits = {r["target"]: self.limiter.target_wait(r["target"], now) for r in rows}
         row = next((r for r in rows if waits[r["target"]] == 0), None)
         if row is None:
