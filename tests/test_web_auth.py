@@ -36,7 +36,7 @@ def csrf_of(html: str) -> str:
 
 
 # Every route the app serves, with the method a user would use.
-ROUTES = [("GET", "/"), ("GET", "/today"), ("POST", "/logout")]
+ROUTES = [("GET", "/"), ("GET", "/today"), ("GET", "/trend"), ("POST", "/logout")]
 
 
 @pytest.mark.parametrize(("method", "path"), ROUTES)

@@ -88,11 +88,9 @@ async def test_typing_a_checkin_into_the_simulator(browser, db, clock, tmp_path)
             assert await browser.text('[data-count="sim-2021-1"]') == f"1/{due}"
 
             await browser.type("#text", f"{member.name} 38.1 发烧 咳嗽", submit=True)
-            tab = f'#private-list [data-chat="private:{member.account}"]'
-            await browser.wait_text(tab, member.name)
-            await browser.click(tab)
+            await browser.click('[data-chat="private"]')
             answer = await browser.wait_text(".msg.bot:not([hidden])", "38.1℃")
-            assert answer.startswith("平安小助手")
+            assert answer.startswith(f"平安小助手 → {member.name}")
             assert f"已记录{member.name}今天的报告" in answer
 
             await browser.click('[data-chat="sim-2021-1"]')

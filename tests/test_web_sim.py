@@ -86,7 +86,8 @@ async def test_typing_a_checkin_updates_the_count_and_an_abnormal_one_gets_an_an
         )  # fmt: skip
         seen = await receive_until(ws, lambda d: d["type"] == "line" and d["bot"])
         answer = seen[-1]
-        assert answer["chat"] == f"private:{member.account}"  # health details stay private
+        assert answer["chat"] == "private"  # health details stay out of the group
+        assert answer["who"] == f"平安小助手 → {member.name}"
         assert "37.9℃" in answer["text"] and member.name in answer["text"]
 
 

@@ -29,8 +29,9 @@ from ipaddress import ip_address
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from bot.adapters.sim import SimCampus, Transcript
+from bot.adapters.sim.campus import PLATFORM
 from bot.adapters.sim.students import Member, Post
-from bot.adapters.sim.transcript import BOT_NAME, Line
+from bot.adapters.sim.transcript import BOT_NAME, PRIVATE, Line
 from bot.clock import Clock
 from bot.config import Config
 from bot.messages import IncomingMessage
@@ -67,6 +68,7 @@ class SimBridge:
     advance: Callable[[], Awaitable[datetime | None]] | None = None
     changed: asyncio.Event = field(default_factory=asyncio.Event)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
+    campus_platform: str = PLATFORM
 
     def member(self, chat_id: str, account: str) -> Member | None:
         for member in self.campus.members.get(chat_id, []):
@@ -82,29 +84,28 @@ class SimBridge:
         return None
 
     def say(self, chat_id: str, account: str, text: str) -> IncomingMessage:
-        """Post `text` as a member: in a group, or privately to the bot (`private:<acct>`)."""
-        private = chat_id.startswith("private:")
+        """Post `text` as a member: in a group, or privately to the bot (chat `private`)."""
+        private = chat_id == PRIVATE
         member = self.anyone(account) if private else self.member(chat_id, account)
         if member is None:
-            raise ValueError(f"{account} is not a member of {chat_id}")
-        if private and chat_id != f"private:{account}":
-            raise ValueError("a private chat is between its owner and the bot")
+            raise ValueError(f"{account} 不在这个群里")
         now = self.clock.now()
         message_id = f"web-{now:%Y%m%d%H%M%S}-{next(self._ids)}-{secrets.token_hex(3)}"
-        group_chat = chat_id.removeprefix("private:") if private else chat_id
-        message = self.campus.message(Post(now, group_chat, member, text, "report"), message_id)
         if private:
             message = IncomingMessage(
-                platform=message.platform,
+                platform=self.campus_platform,
                 chat_type="private",
                 chat_id=account,
                 sender_id=account,
-                display_name=message.display_name,
+                display_name=member.name,
                 text=text,
                 message_id=message_id,
                 time=now,
             )
-        self.transcript.add(Line(now, chat_id, message.display_name, text))
+            self.transcript.add(Line(now, PRIVATE, f"{member.name} → {BOT_NAME}", text))
+        else:
+            message = self.campus.message(Post(now, chat_id, member, text, "report"), message_id)
+            self.campus.record(self.transcript, message, now)
         self.handle(message)
         self.wake()
         self.changed.set()
@@ -202,6 +203,15 @@ def _chat_list(bridge: SimBridge) -> list[dict]:
                 ],
             }
         )
+    everyone = {m["account"]: m for chat in out for m in chat["members"]}
+    out.append(
+        {
+            "id": PRIVATE,
+            "title": "私聊（与平安小助手）",
+            "purpose": "private",
+            "members": sorted(everyone.values(), key=lambda m: m["id"]),
+        }
+    )
     return out
 
 

@@ -19,32 +19,6 @@
   var asSelect = document.getElementById("as");
   var textInput = document.getElementById("text");
   var errorBox = document.getElementById("sim-error");
-  var privateList = document.getElementById("private-list");
-
-  function privateOwner(chatId) { return chatId.slice("private:".length); }
-
-  function memberName(account) {
-    for (var i = 0; i < chats.length; i++) {
-      var ms = chats[i].members;
-      for (var j = 0; j < ms.length; j++) if (ms[j].account === account) return ms[j];
-    }
-    return null;
-  }
-
-  function ensurePrivate(chatId) {
-    if (byId[chatId]) return;
-    var owner = memberName(privateOwner(chatId));
-    var name = owner ? owner.name : privateOwner(chatId);
-    byId[chatId] = { id: chatId, title: "私聊 · " + name, purpose: "private",
-      members: owner ? [owner] : [] };
-    var b = document.createElement("button");
-    b.type = "button"; b.className = "chat-tab"; b.dataset.chat = chatId;
-    var t = document.createElement("span"); t.className = "title"; t.textContent = name;
-    var u = document.createElement("span"); u.className = "unread"; u.dataset.unread = chatId;
-    b.appendChild(t); b.appendChild(u);
-    b.addEventListener("click", function () { select(chatId); });
-    privateList.appendChild(b);
-  }
 
   function renderText(el, text) {
     // @mentions stand out as in a chat client; everything else is plain text.
@@ -61,7 +35,6 @@
   }
 
   function addLine(line) {
-    if (line.chat.indexOf("private:") === 0) ensurePrivate(line.chat);
     var div = document.createElement("div");
     div.className = "msg" + (line.bot ? " bot" : "");
     div.dataset.chat = line.chat;
