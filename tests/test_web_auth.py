@@ -36,7 +36,14 @@ def csrf_of(html: str) -> str:
 
 
 # Every route the app serves, with the method a user would use.
-ROUTES = [("GET", "/"), ("GET", "/today"), ("GET", "/trend"), ("POST", "/logout")]
+ROUTES = [
+    ("GET", "/"),
+    ("GET", "/today"),
+    ("GET", "/trend"),
+    ("GET", "/groups"),
+    ("POST", "/groups/cases/{case_id}/close"),
+    ("POST", "/logout"),
+]
 
 
 @pytest.mark.parametrize(("method", "path"), ROUTES)

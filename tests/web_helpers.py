@@ -105,6 +105,20 @@ def seed_school(db: sqlite_utils.Database) -> dict[str, int]:
         for i in range(4):
             _report(db, f"S20{i + 1}", c2, f"2020-02-10T07:4{i}:00+08:00")
         _report(db, "M301", m1, "2020-02-10T07:00:00+08:00")
+        # Key groups: 李四 湖北籍 since the 5th (day 6 of 14), 赵六 留校 with no end; 陈甲 of
+        # 数学学院 too. 李四 has an open follow-up case.
+        for pid, tag, start, period in [("S102", "湖北籍", "2020-02-05", 14),
+                                        ("S104", "留校", "2020-01-20", 0),
+                                        ("M301", "湖北籍", "2020-02-01", 14)]:  # fmt: skip
+            db.execute(
+                "INSERT INTO tags (person_id, tag, start_day, period_days) VALUES (?, ?, ?, ?)",
+                [pid, tag, start, period],
+            )
+        db.execute(
+            "INSERT INTO cases (person_id, opened_day, opened_at, reason, last_abnormal_day)"
+            " VALUES ('S102', ?, ?, '37.8℃ 发热', ?)",
+            [DAY, "2020-02-10T07:30:00+08:00", DAY],
+        )
     return {"cs": cs, "g21": g21, "c1": c1, "c2": c2, "math": math, "m21": m21, "m1": m1}
 
 

@@ -27,6 +27,7 @@ from bot.web.auth import (
     see_other,
 )
 from bot.web.common import PageError
+from bot.web.groups import close_case_action, groups_page
 from bot.web.render import ENV_KEY, error_page, make_env
 from bot.web.sim import SimBridge
 from bot.web.sim import mount as mount_sim
@@ -96,6 +97,8 @@ def create_web_app(
     app.router.add_post("/logout", logout)
     app.router.add_get("/today", today_page)
     app.router.add_get("/trend", trend_page)
+    app.router.add_get("/groups", groups_page)
+    app.router.add_post("/groups/cases/{case_id}/close", close_case_action)
     if sim is not None:
         mount_sim(app, sim)
     app.router.add_static("/static/", STATIC_DIR, append_version=True, name="static")
