@@ -42,6 +42,9 @@ ROUTES = [
     ("GET", "/trend"),
     ("GET", "/groups"),
     ("POST", "/groups/cases/{case_id}/close"),
+    ("GET", "/broadcasts"),
+    ("POST", "/broadcasts"),
+    ("POST", "/broadcasts/{broadcast_id}/remind"),
     ("POST", "/logout"),
 ]
 

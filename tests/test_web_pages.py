@@ -9,6 +9,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.config import Config
 from bot.web import create_web_app
+from storage import broadcasts
 from tests.web_helpers import DAY, seed_school, token_for
 
 
@@ -102,3 +103,81 @@ async def test_a_case_outside_the_scope_cannot_be_closed(db, clock, school):
     finally:
         await client.close()
     assert db.execute("SELECT status FROM cases WHERE id = 2").fetchone()[0] == "open"
+
+
+def _bind_chats(db, school) -> None:
+    with db.conn:
+        for chat, node in [("700001", "c1"), ("700002", "c2"), ("700003", "m1")]:
+            db.execute(
+                "INSERT INTO chats (platform, chat_id, node_id, purpose) VALUES ('qq', ?, ?, 'class')",
+                [chat, school[node]],
+            )
+
+
+async def test_a_notice_goes_to_the_class_groups_and_acks_are_counted(counselor, db, clock, school):
+    _bind_chats(db, school)
+    html = await (await counselor.get("/broadcasts")).text()
+    resp = await counselor.post(
+        "/broadcasts",
+        data={"csrf": csrf_of(html), "scope": str(school["g21"]), "text": "今晚8点前完成健康打卡"},
+        allow_redirects=False,
+    )
+    assert resp.status == 303 and resp.headers["Location"] == "/broadcasts?sent=1"
+    sent = db.execute("SELECT target, text FROM outbox ORDER BY target").fetchall()
+    assert [t for t, _ in sent] == ["700001", "700002"]  # not 数学学院's group
+    assert sent[0][1].startswith("【通知 #1】今晚8点前完成健康打卡")
+    with db.conn:
+        broadcasts.record_ack(db, 1, "S101", clock.now(), "qq:1")
+    text = text_of(await (await counselor.get("/broadcasts?sent=1")).text())
+    assert "通知 #1 已发出" in text
+    assert "回执 1/10" in text
+    assert "计算机学院/2021级/计科1班 1/6 李四 王五 赵六 孙七 钱八" in text
+    assert "计算机学院/2021级/计科2班 0/4 周一 吴二 郑三 冯四" in text
+
+
+async def test_remind_now_mentions_who_has_not_acknowledged_once(counselor, db, clock, school):
+    _bind_chats(db, school)
+    html = await (await counselor.get("/broadcasts")).text()
+    csrf = csrf_of(html)
+    await counselor.post(
+        "/broadcasts", data={"csrf": csrf, "scope": str(school["c2"]), "text": "x"}
+    )
+    with db.conn:
+        for pid in ("S201", "S202", "S203"):
+            broadcasts.record_ack(db, 1, pid, clock.now(), f"qq:{pid}")
+    resp = await counselor.post("/broadcasts/1/remind", data={"csrf": csrf}, allow_redirects=False)
+    assert resp.status == 303
+    reminder = db.execute("SELECT target, text FROM outbox WHERE text LIKE '%提醒%'").fetchall()
+    assert reminder == [
+        (
+            "700002",
+            "【通知 #1 提醒】以下同学还没有回复「收到」：冯四。请查看上面的通知并回复「收到」。",
+        )
+    ]
+    resp = await counselor.post("/broadcasts/1/remind", data={"csrf": csrf})
+    assert resp.status == 409
+
+
+async def test_sending_needs_csrf_a_staff_role_and_a_node_in_scope(counselor, db, clock, school):
+    _bind_chats(db, school)
+    csrf = csrf_of(await (await counselor.get("/broadcasts")).text())
+    resp = await counselor.post("/broadcasts", data={"scope": "all", "text": "x"})
+    assert resp.status == 403
+    resp = await counselor.post(
+        "/broadcasts", data={"csrf": csrf, "scope": str(school["m1"]), "text": "x"}
+    )
+    assert resp.status == 403
+    assert "不在你的负责范围内" in await resp.text()
+    monitor = TestClient(TestServer(create_web_app(db, Config(), clock)))
+    await monitor.start_server()
+    try:
+        await monitor.get(f"/login?token={token_for(db, 'S101', clock.now())}")
+        page = await (await monitor.get("/broadcasts")).text()
+        assert "发通知" not in page
+        resp = await monitor.post(
+            "/broadcasts", data={"csrf": csrf_of(page), "scope": "all", "text": "x"}
+        )
+        assert resp.status == 403
+    finally:
+        await monitor.close()
+    assert db.execute("SELECT count(*) FROM outbox").fetchone()[0] == 0

@@ -21,11 +21,13 @@ from bot.web.auth import (
     CONFIG_KEY,
     DB_KEY,
     SIM_SESSIONS_KEY,
+    WAKE_KEY,
     auth_middleware,
     login,
     logout,
     see_other,
 )
+from bot.web.broadcasts import broadcasts_page, remind_action, send_action
 from bot.web.common import PageError
 from bot.web.groups import close_case_action, groups_page
 from bot.web.render import ENV_KEY, error_page, make_env
@@ -80,16 +82,19 @@ def create_web_app(
     clock: Clock,
     *,
     sim: SimBridge | None = None,
+    wake: Callable[[], None] | None = None,
 ) -> web.Application:
-    """The dashboard, reading (and, for broadcasts, writing) the bot's database.
+    """The dashboard, reading (and, for notices and cases, writing) the bot's database.
 
-    `sim`, given when the sim adapter runs, adds the chat simulator page (/sim); its local
-    link is `sim_url(app, base)`.
+    `wake` is called after the dashboard queued messages (a notice, a reminder): pass the
+    outbox senders' `wake` so they go out at once. `sim`, given when the sim adapter runs,
+    adds the chat simulator page (/sim); its local link is `sim_url(app, base)`.
     """
     app = web.Application(middlewares=[page_middleware, auth_middleware])
     app[DB_KEY] = db
     app[CONFIG_KEY] = config
     app[CLOCK_KEY] = clock
+    app[WAKE_KEY] = wake or (lambda: None)
     app[ENV_KEY] = make_env()
     app[SIM_SESSIONS_KEY] = {}
     app.router.add_get("/", index)
@@ -98,6 +103,9 @@ def create_web_app(
     app.router.add_get("/today", today_page)
     app.router.add_get("/trend", trend_page)
     app.router.add_get("/groups", groups_page)
+    app.router.add_get("/broadcasts", broadcasts_page)
+    app.router.add_post("/broadcasts", send_action)
+    app.router.add_post("/broadcasts/{broadcast_id}/remind", remind_action)
     app.router.add_post("/groups/cases/{case_id}/close", close_case_action)
     if sim is not None:
         mount_sim(app, sim)

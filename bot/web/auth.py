@@ -33,6 +33,8 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 DB_KEY = web.AppKey("db", sqlite_utils.Database)
 CONFIG_KEY = web.AppKey("config", Config)
 CLOCK_KEY = web.AppKey("clock", Clock)
+# Tells the outbox sender that the dashboard queued messages (a broadcast): deliver now.
+WAKE_KEY = web.AppKey("outbox_wake", Callable[[], None])
 AUTH_KIND_KEY = web.RequestKey("auth_kind", str)  # session | bearer | sim
 
 # Sessions opened by the simulator's local link: in memory only, gone with the process.
