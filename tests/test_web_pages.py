@@ -109,7 +109,8 @@ def _bind_chats(db, school) -> None:
     with db.conn:
         for chat, node in [("700001", "c1"), ("700002", "c2"), ("700003", "m1")]:
             db.execute(
-                "INSERT INTO chats (platform, chat_id, node_id, purpose) VALUES ('qq', ?, ?, 'class')",
+                "INSERT INTO chats (platform, chat_id, node_id, purpose)"
+                " VALUES ('qq', ?, ?, 'class')",
                 [chat, school[node]],
             )
 
