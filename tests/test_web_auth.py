@@ -42,6 +42,8 @@ ROUTES = [
     ("GET", "/trend"),
     ("GET", "/groups"),
     ("POST", "/groups/cases/{case_id}/close"),
+    ("GET", "/downloads"),
+    ("GET", "/downloads/ledger.xlsx"),
     ("GET", "/broadcasts"),
     ("POST", "/broadcasts"),
     ("POST", "/broadcasts/{broadcast_id}/remind"),

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import io
+import json
 import re
 
+import openpyxl
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
@@ -182,3 +185,40 @@ async def test_sending_needs_csrf_a_staff_role_and_a_node_in_scope(counselor, db
     finally:
         await monitor.close()
     assert db.execute("SELECT count(*) FROM outbox").fetchone()[0] == 0
+
+
+async def test_the_ledger_downloads_as_an_audited_workbook(counselor, db, school):
+    resp = await counselor.get(
+        f"/downloads/ledger.xlsx?node={school['c1']}&from=2020-02-09&to={DAY}"
+    )
+    assert resp.status == 200
+    assert resp.headers["Content-Type"].startswith(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml"
+    )
+    assert "attachment" in resp.headers["Content-Disposition"]
+    book = openpyxl.load_workbook(io.BytesIO(await resp.read()))
+    cells = {str(c.value) for ws in book.worksheets for row in ws.iter_rows() for c in row}
+    assert "李四" in cells and "赵六" in cells
+    assert "周一" not in cells  # 计科2班 was not asked for
+    assert "陈甲" not in cells
+    actor, detail = db.execute(
+        "SELECT actor, detail FROM audit_log WHERE action = 'export'"
+    ).fetchone()
+    assert actor == "T01"
+    assert json.loads(detail)["via"] == "dashboard"
+
+
+async def test_downloads_are_scoped_staff_only_and_bounded(counselor, db, clock, school):
+    assert (await counselor.get(f"/downloads/ledger.xlsx?node={school['m1']}")).status == 403
+    resp = await counselor.get("/downloads/ledger.xlsx?from=2019-01-01&to=2020-02-10")
+    assert resp.status == 400
+    assert "最多导出" in await resp.text()
+    page = await (await counselor.get("/downloads")).text()
+    assert "下载 Excel" in page and "数学学院" not in page
+    monitor = TestClient(TestServer(create_web_app(db, Config(), clock)))
+    await monitor.start_server()
+    try:
+        await monitor.get(f"/login?token={token_for(db, 'S101', clock.now())}")
+        assert (await monitor.get("/downloads/ledger.xlsx")).status == 403
+    finally:
+        await monitor.close()
