@@ -95,7 +95,7 @@ async def test_typing_a_checkin_into_the_simulator(browser, db, clock, tmp_path)
 
             await browser.click('[data-chat="sim-2021-1"]')
             await browser.click("#advance")
-            await browser.wait_text("#sim-clock", "2020-02-10 10:00")
+            await browser.wait_text("#sim-clock", "2020-02-10 08:30")
             shots = screenshot_dir(tmp_path)
             await browser.resize(DESKTOP)
             await browser.screenshot(shots / "sim.png", full_page=False)

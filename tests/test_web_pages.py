@@ -40,8 +40,8 @@ async def test_trend_shows_each_day_and_a_server_side_chart(counselor, school):
     html = await resp.text()
     text = text_of(html)
     assert "近 14 天" in text
-    assert f"{DAY} 8/10 1 1 89% 1" in text
-    assert "2020-02-09 0/10 9 1 0% 0" in text  # 孙七's leave began on the 9th
+    assert f"{DAY} 8/9 1 1 89% 1" in text
+    assert "2020-02-09 0/9 9 1 0% 0" in text  # 孙七's leave began on the 9th
     assert html.count('<tr data-day="') == 14
     assert "<svg" in html and "<polyline" in html and 'class="abnormal-bar"' in html
     assert "计科1班" in text and "计科2班" in text

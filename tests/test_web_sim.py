@@ -105,8 +105,18 @@ async def test_the_clock_button_jumps_to_the_next_scheduled_moment(sim):
     csrf = await enter(client)
     async with client.ws_connect(f"/sim/ws?csrf={csrf}") as ws:
         await ws.send_json({"type": "advance"})
-        await receive_until(ws, lambda d: d["type"] == "clock" and d["now"].endswith("10:00"))
-    assert bridge.clock.now().hour == 10
+        seen = await receive_until(
+            ws, lambda d: d["type"] == "clock" and d["now"] == "2020-02-10 08:30"
+        )
+        # the students' posts planned before 08:30 arrived on the way, in the groups
+        posts = [d for d in seen if d["type"] == "line" and d["chat"] == "sim-2021-1"]
+        assert any(not d["bot"] and d["time"] < "02-10 08:30" for d in posts)
+        await ws.send_json({"type": "advance"})
+        seen = await receive_until(
+            ws, lambda d: d["type"] == "line" and "【平安报告提醒】" in d["text"]
+        )
+        assert seen[-1]["time"].startswith("02-10 10:0") and "@" in seen[-1]["text"]
+    assert bridge.clock.now().astimezone(bridge.campus.tz).hour == 10
 
 
 async def test_typing_as_someone_outside_the_group_is_refused(sim):

@@ -42,15 +42,15 @@ def text_of(html: str) -> str:
 
 async def test_grade_page_counts_and_children(counselor, school):
     html = await (await counselor.get(f"/today?date={DAY}")).text()
-    # 计科1班 4/5 with one on leave, 计科2班 4/4: 8 reported of 10 (11 people, 1 on leave).
+    # 计科1班 4/5 with one more on leave, 计科2班 4/4: 8 of 9 expected.
     assert stat(html, "reported") == "8"
-    assert stat(html, "expected") == "10"
+    assert stat(html, "expected") == "9"  # 11 students, 孙七 on leave
     assert stat(html, "missing") == "1"
     assert stat(html, "leave") == "1"
     assert stat(html, "abnormal") == "1"
     assert stat(html, "percent") == "89%"
     rows = text_of(html)
-    assert "计科1班 班级 4/6 1 1 1 80%" in rows
+    assert "计科1班 班级 4/5 1 1 1 80%" in rows
     assert "计科2班 班级 4/4 0 0 0 100%" in rows
     assert "赵六" in rows  # the missing name, grouped under its class
     assert "李四" in rows and "37.8℃" in rows and "发热、咳嗽" in rows
@@ -98,6 +98,6 @@ async def test_admin_top_page_lists_colleges(db, clock, school):
     finally:
         await client.close()
     text = text_of(html)
-    assert "计算机学院 学院 8/10" in text
+    assert "计算机学院 学院 8/9" in text
     assert "数学学院 学院 1/3" in text
     assert stat(html, "reported") == "9"

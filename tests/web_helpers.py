@@ -15,13 +15,10 @@ from pathlib import Path
 
 import sqlite_utils
 
-from bot.adapters.sim import SimCampus, SimTransport, Transcript
-from bot.config import Config, RateLimits, load_config
-from bot.outbox.sender import OutboxSender
+from bot.config import Config, Storage, load_config
 from bot.web import SimBridge
-from handlers.pipeline import Pipeline
-from storage.chats import bind_groups
-from storage.roster import import_roster
+from bot.web.live_sim import build_live_sim
+from storage.startup import prepare
 from storage.tokens import create_token
 
 REPO = Path(__file__).resolve().parent.parent
@@ -128,23 +125,22 @@ def token_for(db: sqlite_utils.Database, person_id: str, now: datetime) -> str:
 
 
 @contextlib.asynccontextmanager
-async def sim_stack(db: sqlite_utils.Database, clock) -> AsyncIterator[tuple[SimBridge, Config]]:
-    """The simulator as `pingan run` wires it on the repo's default config: the sample roster,
-    the sim groups, the message pipeline and an outbox sender delivering into the transcript.
-    The outbox pace is lifted: the test clock does not move by itself."""
+async def sim_stack(
+    db: sqlite_utils.Database, clock, *, tick_s: float = 3600.0
+) -> AsyncIterator[tuple[SimBridge, Config]]:
+    """The simulator as `pingan run` wires it on the repo's default config (the sample
+    roster, the sim groups, the real scheduler and outbox senders on one FakeClock). The
+    clock moves only when a test says so: one tick an hour of real time."""
     config = load_config(REPO / "config.yaml")
     config = config.model_copy(
-        update={"outbox": RateLimits(per_group_interval_s=0, per_account_per_minute=10_000)}
-    )
-    import_roster(db, REPO / "examples" / "roster.csv", now=clock.now())
-    bind_groups(db, config)
-    campus = SimCampus(db, config, seed=config.adapters.sim.seed)
-    transcript = Transcript()
-    transport = SimTransport(transcript, clock, campus.name_of)
-    sender = OutboxSender(db, transport, config.outbox, clock, unassigned=True)
-    pipeline = Pipeline(db, config, clock)
-    sender.start()
+        update={"storage": Storage(path=str(Path(db.conn.execute("PRAGMA database_list")
+                                                  .fetchone()[2])))}
+    )  # fmt: skip
+    prepare(db, config, clock.now())
+    live = build_live_sim(db, config, clock)
+    live.tick_s = tick_s
+    live.start()
     try:
-        yield SimBridge(campus, transcript, pipeline.handle, clock, wake=sender.wake), config
+        yield live.bridge, config
     finally:
-        await sender.stop()
+        await live.stop()

@@ -1,10 +1,8 @@
-"""Read-only queries behind the Today page: counts per class and one row per student.
+"""Read-only queries behind the dashboard: counts per node and one row per student.
 
-Counts are computed per class with one grouped query for the day and summed up the tree in
-Python, so a school of tens of thousands of students costs one pass over its people.
-Who is expected: active roster people who belong to a class. A person on leave who did not
-report is counted apart (neither missing nor reported); one who reported anyway counts as
-reported.
+Counts are storage/status.py's, the ones the nags and summaries in chat use, so a counselor
+reads the same 应报/实报 on the dashboard as in the group: one grouped query per day, rolled
+up the tree here. 应报 excludes those on leave, who are counted apart.
 """
 
 from __future__ import annotations
@@ -16,71 +14,12 @@ from datetime import datetime, tzinfo
 import sqlite_utils
 
 from bot.web.tree import Node, Tree
+from storage.status import Counts
 
 
-@dataclass(slots=True)
-class Counts:
-    expected: int = 0
-    reported: int = 0
-    on_leave: int = 0
-    abnormal: int = 0
-    proxy: int = 0
-    late: int = 0
-
-    @property
-    def missing(self) -> int:
-        return self.expected - self.reported - self.on_leave
-
-    @property
-    def due(self) -> int:
-        """Those who should report: everyone not excused by leave."""
-        return self.expected - self.on_leave
-
-    @property
-    def percent(self) -> float:
-        return 100.0 * self.reported / self.due if self.due else 100.0
-
-    def add(self, other: Counts) -> None:
-        self.expected += other.expected
-        self.reported += other.reported
-        self.on_leave += other.on_leave
-        self.abnormal += other.abnormal
-        self.proxy += other.proxy
-        self.late += other.late
-
-
-_LEAVE = "SELECT DISTINCT person_id FROM leaves WHERE start_day <= :day AND end_day >= :day"
-
-
-def class_counts(
-    db: sqlite_utils.Database, day: str, class_ids: list[int] | None = None
-) -> dict[int, Counts]:
-    """Counts for every class (or the given ones) on one day, keyed by class node id."""
-    params: dict[str, object] = {"day": day}
-    only = ""
-    if class_ids is not None:
-        params.update({f"c{i}": c for i, c in enumerate(class_ids)})
-        only = " AND p.class_id IN (" + ",".join(f":c{i}" for i in range(len(class_ids))) + ")"
-        if not class_ids:
-            return {}
-    rows = db.execute(
-        f"""
-        SELECT p.class_id,
-               COUNT(*),
-               SUM(r.person_id IS NOT NULL),
-               SUM(r.person_id IS NULL AND l.person_id IS NOT NULL),
-               SUM(COALESCE(r.abnormal, 0) = 1),
-               SUM(COALESCE(r.proxy, 0) = 1),
-               SUM(COALESCE(r.source, '') = '补报')
-        FROM people p
-        LEFT JOIN reports r ON r.person_id = p.id AND r.day = :day
-        LEFT JOIN ({_LEAVE}) l ON l.person_id = p.id
-        WHERE p.active = 1 AND p.class_id IS NOT NULL {only}
-        GROUP BY p.class_id
-        """,
-        params,
-    ).fetchall()
-    return {row[0]: Counts(*row[1:]) for row in rows}
+def percent(counts: Counts) -> float | None:
+    """Completion 实报/应报 in percent; None when nobody is expected (all on leave, or empty)."""
+    return None if counts.rate is None else 100.0 * counts.rate
 
 
 def node_counts(tree: Tree, node: Node, per_class: dict[int, Counts]) -> Counts:

@@ -11,6 +11,7 @@ from typing import Any
 import jinja2
 from aiohttp import web
 
+from bot.web.queries import percent
 from storage.tokens import Login
 
 ENV_KEY = web.AppKey("jinja_env", jinja2.Environment)
@@ -28,6 +29,7 @@ def make_env() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
     )
     env.filters["pct"] = lambda value: f"{value:.0f}%" if value is not None else "—"
+    env.filters["percent"] = percent
     env.filters["temp"] = lambda value: f"{value:.1f}℃" if value is not None else "—"
     return env
 

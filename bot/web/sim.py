@@ -37,9 +37,11 @@ from bot.config import Config
 from bot.messages import IncomingMessage
 from bot.web.auth import CONFIG_KEY, DB_KEY, SIM_SESSIONS_KEY, see_other, set_session_cookie
 from bot.web.common import PageError, forbidden, today
-from bot.web.queries import class_counts, node_counts
+from bot.web.queries import node_counts
 from bot.web.render import LOGIN_KEY, SIM_ENABLED_KEY, render
 from bot.web.tree import Tree
+from schedules.plan import trigger_times
+from storage.status import unit_counts
 from storage.tokens import Login
 
 log = logging.getLogger(__name__)
@@ -125,12 +127,27 @@ class SimBridge:
         return when or self.clock.now()
 
 
+JOB_LABELS = {
+    "opens": "开始报送",
+    "escalate": "上报未报名单",
+    "closes": "截止",
+    "summary": "汇总",
+    "duty": "值班汇总",
+    "purge": "清理过期数据",
+    "followup": "异常跟踪询问",
+}
+
+
 def moments(config: Config) -> list[tuple[str, str]]:
-    """The day's scheduled times (HH:MM, label), in order."""
-    c = config.checkin
-    out = [(c.opens, "开始报送"), *[(t, "催报") for t in c.nags]]
-    out += [(c.escalate, "上报未报名单"), (c.closes, "截止"), (c.summary, "汇总")]
-    return sorted(set(out))
+    """The day's scheduled times (HH:MM, what happens), in order, as the scheduler has them."""
+    by_time: dict[str, list[str]] = {}
+    jobs = {**trigger_times(config), "followup": {config.followup.ask_at}}
+    for job, times in jobs.items():
+        label = f"第{job[3:]}次催报" if job.startswith("nag") else JOB_LABELS.get(job, job)
+        for hhmm in times:
+            if label not in by_time.setdefault(hhmm, []):
+                by_time[hhmm].append(label)
+    return [(hhmm, "、".join(labels)) for hhmm, labels in sorted(by_time.items())]
 
 
 def next_moment(config: Config, now: datetime) -> datetime:
@@ -240,14 +257,14 @@ def counts_by_chat(request: web.Request) -> dict[str, dict]:
     """Today's completion for the node behind each simulated group."""
     db = request.app[DB_KEY]
     tree = Tree.load(db)
-    per_class = class_counts(db, today(request).isoformat())
+    per_class = unit_counts(db, today(request).isoformat())
     out = {}
     for chat_id, node_id in db.execute(
         "SELECT chat_id, node_id FROM chats WHERE platform = 'sim'"
     ).fetchall():
         if node_id in tree.nodes:
             c = node_counts(tree, tree.nodes[node_id], per_class)
-            out[chat_id] = {"reported": c.reported, "due": c.due, "missing": c.missing}
+            out[chat_id] = {"reported": c.reported, "due": c.expected, "missing": c.missing}
     return out
 
 

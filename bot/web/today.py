@@ -12,8 +12,9 @@ from aiohttp import web
 
 from bot.web.auth import CONFIG_KEY, DB_KEY
 from bot.web.common import day_param, today, where
-from bot.web.queries import Counts, class_counts, node_counts, student_rows
+from bot.web.queries import node_counts, student_rows
 from bot.web.render import render
+from storage.status import Counts, unit_counts
 
 # Above this many missing names, a school-level page lists classes instead of people.
 MISSING_NAMES_LIMIT = 300
@@ -24,10 +25,10 @@ async def today_page(request: web.Request) -> web.Response:
     day = day_param(request)
     db, config = request.app[DB_KEY], request.app[CONFIG_KEY]
     day_text = day.isoformat()
-    per_class = class_counts(db, day_text)
+    per_class = unit_counts(db, day_text)
     tree = place.tree
     rows = [(child, node_counts(tree, child, per_class)) for child in place.top]
-    rows = [(child, counts) for child, counts in rows if counts.expected or child.kind != "class"]
+    rows = [(c, n) for c, n in rows if n.expected or n.on_leave or c.kind != "class"]
     if place.node is not None:
         total = node_counts(tree, place.node, per_class)
         classes = tree.classes_under(place.node)

@@ -9,9 +9,10 @@ from aiohttp import web
 from bot.web.auth import DB_KEY
 from bot.web.chart import sparkline, trend_chart
 from bot.web.common import day_param, day_range, where
-from bot.web.queries import Counts, class_counts, node_counts
+from bot.web.queries import node_counts, percent
 from bot.web.render import render
 from bot.web.tree import Node, Tree
+from storage.status import Counts, unit_counts
 
 SPANS = (14, 30)
 
@@ -23,10 +24,6 @@ def _total(tree: Tree, nodes: list[Node], per_class: dict[int, Counts]) -> Count
     return total
 
 
-def _percent(c: Counts) -> float | None:
-    return c.percent if c.due else None
-
-
 async def trend_page(request: web.Request) -> web.Response:
     place = where(request)
     span = int(request.query.get("days", "14")) if request.query.get("days") in ("14", "30") else 14
@@ -34,20 +31,19 @@ async def trend_page(request: web.Request) -> web.Response:
     days = day_range(end - timedelta(days=span - 1), end)
     db, tree = request.app[DB_KEY], place.tree
     shown = [place.node] if place.node else place.scope.roots
-    class_ids = [c.id for n in shown for c in tree.classes_under(n)]
-    per_day = [class_counts(db, day, class_ids) for day in days]
+    per_day = [unit_counts(db, day) for day in days]
     totals = [_total(tree, shown, counts) for counts in per_day]
-    chart = trend_chart(days, [_percent(c) for c in totals], [c.abnormal for c in totals])
+    chart = trend_chart(days, [percent(c) for c in totals], [c.abnormal for c in totals])
     rows = []
     for child in place.top:
         series = [node_counts(tree, child, counts) for counts in per_day]
         if not any(c.expected for c in series):
             continue
-        due = sum(c.due for c in series)
+        due = sum(c.expected for c in series)
         rows.append(
             {
                 "node": child,
-                "spark": sparkline([_percent(c) for c in series]),
+                "spark": sparkline([percent(c) for c in series]),
                 "average": 100.0 * sum(c.reported for c in series) / due if due else None,
                 "abnormal": sum(c.abnormal for c in series),
                 "last": series[-1],
