@@ -139,7 +139,7 @@ async def sim_stack(
     prepare(db, config, clock.now())
     live = build_live_sim(db, config, clock)
     live.tick_s = tick_s
-    live.start()
+    await live.start()
     try:
         yield live.bridge, config
     finally:

@@ -23,7 +23,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     create = sub.add_parser("create", help="a new token for a person (prints it once)")
     create.add_argument("person_id", metavar="PERSON_ID", help="学号/工号 from the roster")
-    create.add_argument("--days", type=int, default=30, help="valid for N days (30)")
+    create.add_argument("--days", type=_days, default=30, help="valid for N days (30)")
     create.add_argument("--label", default="", help="a note shown by `token list`")
     listing = sub.add_parser("list", help="tokens with their person, expiry and state")
     listing.add_argument("--person", metavar="PERSON_ID", help="only this person's tokens")
@@ -31,6 +31,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     target = revoke.add_mutually_exclusive_group(required=True)
     target.add_argument("token_id", nargs="?", type=int, metavar="TOKEN_ID", help="from list")
     target.add_argument("--person", metavar="PERSON_ID", help="every token of this person")
+
+
+def _days(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of days >= 1, got {text!r}")
+    return value
 
 
 def _base_url(config: Config) -> str:

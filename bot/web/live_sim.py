@@ -131,13 +131,15 @@ class LiveSim:
             except Exception:
                 log.exception("sim: a step of the simulated clock failed")
 
-    def start(self) -> None:
-        """Skip what was planned before now (it never happened), then follow the wall clock."""
+    async def start(self) -> None:
+        """Skip the posts planned before now (they never happened), run the jobs due now,
+        then follow the wall clock."""
         self.scheduler.start()  # catches up what was due before now, as `pingan run` does
         now = self.clock.now()
         today = now.astimezone(self.config.tz).date()
         before = [m for m in self._plan(today) if m.time <= now]
         self._delivered[today.isoformat()] = len(before)
+        await self.run_until(now)
         self._ticker = asyncio.get_running_loop().create_task(self._tick(), name="sim clock")
 
     async def stop(self) -> None:
