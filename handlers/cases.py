@@ -121,6 +121,17 @@ def morning(db: sqlite_utils.Database, config: Config, now: datetime) -> Morning
     """
     today = now.astimezone(config.tz).date().isoformat()
     run = MorningRun([], [], end_expired(db, today))
+    for person_id, tag, ended in run.tags_ended:
+        name, class_id, class_name = _who(db, person_id)
+        last = _md((date.fromisoformat(ended) - timedelta(days=1)).isoformat())
+        for counselor in responsible_counselors(db, class_id) if class_id else []:
+            send_private(
+                db,
+                now,
+                counselor,
+                f"{class_name} {name}（{person_id}）「{tag}」观察期已于{last}期满，自动结束。",
+                dedup_key=f"tag-ended:{person_id}:{tag}:{ended}:{counselor}",
+            )
     needed = config.followup.close_after_normal_days
     for case in cases.all_open(db):
         if cases.normal_days_since(db, case.person_id, case.last_abnormal_day, today) >= needed:

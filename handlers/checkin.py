@@ -132,7 +132,7 @@ def store_entry(
     log.debug("report %s %s: %s rev %d", person.id, day, result.outcome, result.revision)
     if result.outcome != "unchanged" and result.abnormal and not chain_line:
         _follow_up_abnormal(ctx, person, entry, day)
-    if result.outcome != "unchanged":
+    if result.outcome != "unchanged" and (result.abnormal or entry.isolation):
         after_report(ctx.db, ctx.clock.now(), person.id, day, prefer=ctx.message.platform)
     return person
 

@@ -42,10 +42,6 @@ CADRES: tuple[str, ...] = (MONITOR, DORM_HEAD)
 DUTY: tuple[str, ...] = (DUTY_COUNSELOR, DUTY_OFFICER)
 
 
-def is_staff(person: Person | None) -> bool:
-    return person is not None and person.role in STAFF
-
-
 def descendants(db: sqlite_utils.Database, roots: Iterable[int]) -> set[int]:
     """The given nodes and every node below them."""
     roots = list(roots)
@@ -113,14 +109,14 @@ def scope(db: sqlite_utils.Database, person: Person | None, day: str) -> set[int
     return descendants(db, roots)
 
 
-def may_see_person(
-    db: sqlite_utils.Database, person: Person | None, target_id: str, day: str
-) -> bool:
-    """True when `person` is the target or has the target's class or dorm in scope."""
+def may_act_on(db: sqlite_utils.Database, person: Person | None, target_id: str, day: str) -> bool:
+    """True when the target's class or dorm is in `person`'s scope (staff and cadres).
+
+    Acting on oneself goes through the commands that take no 学号 (/更正), so a student's
+    empty scope refuses every other student, and themself too.
+    """
     if person is None:
         return False
-    if person.id == target_id:
-        return True
     row = db.execute("SELECT class_id, dorm_id FROM people WHERE id = ?", [target_id]).fetchone()
     if row is None:
         return False

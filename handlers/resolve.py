@@ -18,10 +18,10 @@ import sqlite_utils
 from handlers.context import ChatBinding, Person
 from handlers.parse import Parser
 from storage.chats import all_bindings
+from storage.roster_rows import STAFF_ROLES
 
 log = logging.getLogger(__name__)
 
-STAFF_ROLES = frozenset({"辅导员", "值班辅导员", "值班党员", "管理员"})
 Problem = Literal["unknown_sender", "not_found", "ambiguous"]
 
 

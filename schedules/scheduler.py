@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from apscheduler.events import (
     EVENT_JOB_ERROR,
@@ -168,9 +168,16 @@ class ClockedScheduler(AsyncIOScheduler):
             self.clock.set(when)
         return steps
 
-    async def advance(self, delta: timedelta, *, timeout: float = DRAIN_TIMEOUT_S) -> int:
-        """`run_until(now + delta)`."""
-        return await self.run_until(self.clock.now() + delta, timeout=timeout)
+    async def run_next(self, *, timeout: float = DRAIN_TIMEOUT_S) -> datetime | None:
+        """Jump the clock to the next job time and run what is due then; return that time.
+
+        For a demo that prints between steps. None (and the clock untouched) without jobs.
+        """
+        upcoming = self.next_run_time()
+        if upcoming is None:
+            return None
+        await self.run_until(max(upcoming, self.clock.now()), timeout=timeout)
+        return upcoming
 
 
 class PinganScheduler(ClockedScheduler):

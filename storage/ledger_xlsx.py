@@ -2,8 +2,12 @@
 
 Sheets: 汇总 (counts per node and day), one per class (a row per student, a column group per
 day), one per key group (a line per student and day under observation), 异常跟踪 (cases).
-Only plain openpyxl features are used (merged headers, fills, frozen panes, widths), which
-WPS renders the same as Excel.
+Only plain features are used (merged day headers, fills, thin borders, frozen panes, column
+widths), which WPS renders the same as Excel.
+
+Speed: a school's week is hundreds of thousands of cells. Styles are registered once as
+named styles and assigned by name (openpyxl otherwise hashes a style object per cell), and
+column widths are measured while writing, not by a second pass over the sheet.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -24,40 +28,29 @@ DAY_COLUMNS = ("体温", "状态", "地点", "来源", "备注")
 SUMMARY_FIXED = ("节点", "层级", "人数")
 SUMMARY_DAY = ("应报", "实报", "未报", "异常", "请假")
 KEY_COLUMNS = (
-    "日期",
-    "学号",
-    "姓名",
-    "班级",
-    "观察进度",
-    "起始日期",
-    "结束日期",
-    "体温",
-    "状态",
-    "地点",
-)
+    "日期", "学号", "姓名", "班级", "观察进度", "起始日期", "结束日期", "体温", "状态", "地点",
+)  # fmt: skip
 CASE_COLUMNS = (
-    "编号",
-    "学号",
-    "姓名",
-    "班级",
-    "发现日期",
-    "原因",
-    "最近异常日期",
-    "状态",
-    "结案时间",
-    "结案人",
-    "说明",
-)
+    "编号", "学号", "姓名", "班级", "发现日期", "原因", "最近异常日期", "状态", "结案时间",
+    "结案人", "说明",
+)  # fmt: skip
 KIND_LABELS = {"school": "学校", "college": "学院", "grade": "年级", "class": "班级"}
-
-BOLD = Font(bold=True)
-HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
-ABNORMAL_FILL = PatternFill("solid", fgColor="F8CBAD")
-MISSING_FILL = PatternFill("solid", fgColor="FFF2CC")
-CENTER = Alignment(horizontal="center", vertical="center")
-THIN = Side(style="thin", color="BFBFBF")
-BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
+MIN_WIDTH, MAX_WIDTH = 6, 40
+
+HEAD, CELL, TEMP, ABNORMAL, MISSING = "台账表头", "台账", "台账体温", "台账异常", "台账未报"
+
+
+def _styles() -> list[NamedStyle]:
+    thin = Side(style="thin", color="BFBFBF")
+    box = Border(left=thin, right=thin, top=thin, bottom=thin)
+    head = NamedStyle(HEAD, font=Font(bold=True), border=box)
+    head.fill = PatternFill("solid", fgColor="DDEBF7")
+    head.alignment = Alignment(horizontal="center", vertical="center")
+    temp = NamedStyle(TEMP, border=box, number_format="0.0")
+    abnormal = NamedStyle(ABNORMAL, border=box, fill=PatternFill("solid", fgColor="F8CBAD"))
+    missing = NamedStyle(MISSING, border=box, fill=PatternFill("solid", fgColor="FFF2CC"))
+    return [head, NamedStyle(CELL, border=box), temp, abnormal, missing]
 
 
 def sheet_title(name: str, taken: set[str]) -> str:
@@ -72,42 +65,62 @@ def sheet_title(name: str, taken: set[str]) -> str:
 
 
 def _display_width(value: object) -> int:
+    """Characters as a spreadsheet shows them: a Han character is two columns wide."""
     text = "" if value is None else str(value)
     return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
 
 
-def _fit_widths(ws: Worksheet, minimum: int = 6, maximum: int = 40) -> None:
-    widths: dict[int, int] = {}
-    for row in ws.iter_rows():
-        for cell in row:
-            if cell.value is not None and cell.coordinate not in ws.merged_cells:
-                widths[cell.column] = max(widths.get(cell.column, 0), _display_width(cell.value))
-    for col, width in widths.items():
-        ws.column_dimensions[get_column_letter(col)].width = min(max(width + 2, minimum), maximum)
+class SheetWriter:
+    """Writes cells with a named style and remembers each column's widest value."""
 
+    def __init__(self, ws: Worksheet) -> None:
+        self.ws = ws
+        self.widths: dict[int, int] = {}
 
-def _header(ws: Worksheet, row: int, values: Sequence[str], start: int = 1) -> None:
-    for i, value in enumerate(values):
-        cell = ws.cell(row=row, column=start + i, value=value)
-        cell.font, cell.fill, cell.alignment, cell.border = BOLD, HEAD_FILL, CENTER, BOX
+    def put(self, row: int, column: int, value: object, style: str = CELL, measure: bool = True):
+        cell = self.ws.cell(row=row, column=column, value=value)
+        cell.style = style
+        if measure and value is not None:
+            width = _display_width(value)
+            if width > self.widths.get(column, 0):
+                self.widths[column] = width
+        return cell
+
+    def row(self, row: int, values: Sequence[object], start: int = 1, style: str = CELL) -> None:
+        for i, value in enumerate(values):
+            self.put(row, start + i, value, style)
+
+    def finish(self) -> None:
+        for column, width in self.widths.items():
+            letter = get_column_letter(column)
+            self.ws.column_dimensions[letter].width = min(max(width + 2, MIN_WIDTH), MAX_WIDTH)
 
 
 def _grouped_header(
-    ws: Worksheet, fixed: Sequence[str], days: list[str], per_day: Sequence[str]
+    out: SheetWriter, fixed: Sequence[str], days: list[str], per_day: Sequence[str]
 ) -> None:
     """Two header rows: fixed columns merged down, each day merged across its group."""
+    ws = out.ws
     for i, value in enumerate(fixed, start=1):
-        _header(ws, 1, [value], i)
-        _header(ws, 2, [""], i)
+        out.put(1, i, value, HEAD)
+        out.put(2, i, None, HEAD)
         ws.merge_cells(start_row=1, start_column=i, end_row=2, end_column=i)
     for d, day in enumerate(days):
         first = len(fixed) + 1 + d * len(per_day)
-        _header(ws, 1, [day] + [""] * (len(per_day) - 1), first)
+        out.put(1, first, day, HEAD, measure=False)  # spans the group: not one column's width
+        for i in range(1, len(per_day)):
+            out.put(1, first + i, None, HEAD)
         ws.merge_cells(
             start_row=1, start_column=first, end_row=1, end_column=first + len(per_day) - 1
         )
-        _header(ws, 2, per_day, first)
+        out.row(2, per_day, first, HEAD)
     ws.freeze_panes = ws.cell(row=3, column=len(fixed) + 1)
+
+
+def _status_style(status: str) -> str:
+    if status.startswith("异常"):
+        return ABNORMAL
+    return MISSING if status == "未报" else CELL
 
 
 def day_cells(ledger: Ledger, person_id: str, day: str) -> tuple[object, ...]:
@@ -131,30 +144,19 @@ def day_cells(ledger: Ledger, person_id: str, day: str) -> tuple[object, ...]:
     return (report["temperature"], status, place(report) or None, source, "；".join(notes) or None)
 
 
-def _fill_status(cell, status: str) -> None:
-    if status.startswith("异常"):
-        cell.fill = ABNORMAL_FILL
-    elif status == "未报":
-        cell.fill = MISSING_FILL
-
-
 def _class_sheet(wb: Workbook, ledger: Ledger, class_id: int, title: str) -> None:
-    ws = wb.create_sheet(title)
-    _grouped_header(ws, CLASS_FIXED, ledger.days, DAY_COLUMNS)
+    out = SheetWriter(wb.create_sheet(title))
+    _grouped_header(out, CLASS_FIXED, ledger.days, DAY_COLUMNS)
     for r, student in enumerate(ledger.students.get(class_id, []), start=3):
-        fixed = (student.id, student.name, student.dorm, "、".join(ledger.tags.get(student.id, [])))
-        for c, value in enumerate(fixed, start=1):
-            ws.cell(row=r, column=c, value=value or None).border = BOX
+        tags = "、".join(ledger.tags.get(student.id, [])) or None
+        out.row(r, (student.id, student.name, student.dorm, tags))
         for d, day in enumerate(ledger.days):
             first = len(CLASS_FIXED) + 1 + d * len(DAY_COLUMNS)
-            for i, value in enumerate(day_cells(ledger, student.id, day)):
-                cell = ws.cell(row=r, column=first + i, value=value)
-                cell.border = BOX
-                if i == 0 and value is not None:
-                    cell.number_format = "0.0"
-                if i == 1:
-                    _fill_status(cell, str(value))
-    _fit_widths(ws)
+            temperature, status, *rest = day_cells(ledger, student.id, day)
+            out.put(r, first, temperature, TEMP)
+            out.put(r, first + 1, status, _status_style(status))
+            out.row(r, rest, first + 2)
+    out.finish()
 
 
 def summary_counts(ledger: Ledger, class_ids: list[int], day: str) -> tuple[int, ...]:
@@ -174,27 +176,26 @@ def summary_counts(ledger: Ledger, class_ids: list[int], day: str) -> tuple[int,
 
 
 def _summary_sheet(wb: Workbook, ledger: Ledger) -> None:
-    ws = wb.create_sheet("汇总")
-    _grouped_header(ws, SUMMARY_FIXED, ledger.days, SUMMARY_DAY)
+    out = SheetWriter(wb.create_sheet("汇总"))
+    _grouped_header(out, SUMMARY_FIXED, ledger.days, SUMMARY_DAY)
     for r, node in enumerate(ledger.nodes, start=3):
         classes = ledger.classes_under(node)
         size = sum(len(ledger.students.get(c, [])) for c in classes)
-        for c, value in enumerate((node.path, KIND_LABELS.get(node.kind, node.kind), size), 1):
-            ws.cell(row=r, column=c, value=value).border = BOX
+        out.row(r, (node.path, KIND_LABELS.get(node.kind, node.kind), size))
         for d, day in enumerate(ledger.days):
             first = len(SUMMARY_FIXED) + 1 + d * len(SUMMARY_DAY)
             for i, value in enumerate(summary_counts(ledger, classes, day)):
-                cell = ws.cell(row=r, column=first + i, value=value)
-                cell.border = BOX
-                if (i == 2 or i == 3) and value:
-                    cell.fill = MISSING_FILL if i == 2 else ABNORMAL_FILL
-    _fit_widths(ws)
+                style = CELL
+                if value and i in (2, 3):
+                    style = MISSING if i == 2 else ABNORMAL
+                out.put(r, first + i, value, style)
+    out.finish()
 
 
 def _key_group_sheet(wb: Workbook, ledger: Ledger, tag: str, title: str) -> None:
-    ws = wb.create_sheet(title)
-    _header(ws, 1, KEY_COLUMNS)
-    ws.freeze_panes = "A2"
+    out = SheetWriter(wb.create_sheet(title))
+    out.row(1, KEY_COLUMNS, style=HEAD)
+    out.ws.freeze_panes = "A2"
     for r, line in enumerate(ledger.observed.get(tag, []), start=2):
         status = ledger.status(line.person_id, line.day)
         temperature = where = None
@@ -202,50 +203,38 @@ def _key_group_sheet(wb: Workbook, ledger: Ledger, tag: str, title: str) -> None
             temperature, where = line.report["temperature"], place(line.report) or None
             if line.report["symptoms"]:
                 status = f"{status}：{'、'.join(line.report['symptoms'])}"
-        values = (
-            line.day, line.person_id, line.name, line.class_path, line.progress,
-            line.start_day, line.last_day or "不限", temperature, status, where,
-        )  # fmt: skip
-        for c, value in enumerate(values, start=1):
-            cell = ws.cell(row=r, column=c, value=value)
-            cell.border = BOX
-            if c == 9:
-                _fill_status(cell, status)
-    _fit_widths(ws)
+        out.row(r, (line.day, line.person_id, line.name, line.class_path, line.progress))
+        out.row(r, (line.start_day, line.last_day or "不限"), 6)
+        out.put(r, 8, temperature, TEMP)
+        out.put(r, 9, status, _status_style(status))
+        out.put(r, 10, where)
+    out.finish()
 
 
 def _cases_sheet(wb: Workbook, ledger: Ledger) -> None:
-    ws = wb.create_sheet("异常跟踪")
-    _header(ws, 1, CASE_COLUMNS)
-    ws.freeze_panes = "A2"
+    out = SheetWriter(wb.create_sheet("异常跟踪"))
+    out.row(1, CASE_COLUMNS, style=HEAD)
+    out.ws.freeze_panes = "A2"
     for r, case in enumerate(ledger.cases, start=2):
-        closer = (
-            "自动"
-            if case.closed_by == "auto"
-            else ledger.names.get(case.closed_by or "", case.closed_by)
-        )
-        values = (
-            case.id,
-            case.person_id,
-            case.name,
-            case.class_path,
-            case.opened_day,
-            case.reason,
-            case.last_abnormal_day,
-            "跟踪中" if case.status == "open" else "已结案",
-            case.closed_at[:16].replace("T", " ") if case.closed_at else None,
-            closer,
-            case.close_note,
-        )
-        for c, value in enumerate(values, start=1):
-            ws.cell(row=r, column=c, value=value).border = BOX
-    _fit_widths(ws)
+        closer = case.closed_by
+        if closer == "auto":
+            closer = "自动"
+        elif closer:
+            closer = ledger.names.get(closer, closer)
+        closed = case.closed_at[:16].replace("T", " ") if case.closed_at else None
+        status = "跟踪中" if case.status == "open" else "已结案"
+        out.row(r, (case.id, case.person_id, case.name, case.class_path, case.opened_day))
+        out.row(r, (case.reason, case.last_abnormal_day, status, closed, closer), 6)
+        out.put(r, 11, case.close_note)
+    out.finish()
 
 
 def write_workbook(ledger: Ledger, path: str | Path) -> Path:
     """Write the whole ledger to `path` (.xlsx); returns the path."""
     wb = Workbook()
     wb.remove(wb.active)
+    for style in _styles():
+        wb.add_named_style(style)
     taken = {"汇总", "异常跟踪"}
     _summary_sheet(wb, ledger)
     for node in ledger.classes:

@@ -87,3 +87,18 @@ def test_broadcast_scope_is_checked(school):
     assert unique.text == "通知 #1 已发往 1 个班级群（2 人）。查看回执：/回执 1"
     (usage,) = school.say("T001", "/广播 全体")
     assert usage.text.startswith("用法：/广播 范围 内容")
+
+
+def test_school_wide_receipts_list_the_lagging_classes_worst_first(school, monkeypatch):
+    import handlers.commands.notices as notices
+
+    monkeypatch.setattr(notices, "MAX_CLASSES", 1)
+    school.say("A001", "/广播 全体 返校须知")
+    for sid, chat in (("2022001", "g221"), ("2022002", "g221"), ("2021101", "g212")):
+        school.say(sid, "收到", chat)
+    (receipt,) = school.say("A001", "/回执")
+    assert receipt.text.splitlines()[1:] == [
+        "2021级/计科1班 未回执 4 人：张三、李四、王五、赵敏",
+        "……另有 1 个班级未全部回执",
+        "1 个班级全部已回执",
+    ]

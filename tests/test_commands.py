@@ -202,9 +202,11 @@ def test_export_without_file_support_gives_the_dashboard_link(school):
     school.config.web.public_url = "https://pingan.example.edu"
     (sent,) = school.say("A001", "/导出 2月9日 2月10日")
     assert sent.chat_type == "private" and sent.file_path is None
-    assert sent.text.startswith(
-        "台账 2月9日–2月10日：https://pingan.example.edu/exports/台账_A001_"
+    assert sent.text == (
+        "台账 2月9日–2月10日：https://pingan.example.edu/downloads/ledger.xlsx"
+        "?from=2020-02-09&to=2020-02-10（登录管理后台后下载）"
     )
+    assert audit_rows(school.db, "export") == []  # the dashboard audits the download
 
 
 def test_close_case_by_command(school):
@@ -291,3 +293,38 @@ def test_abnormal_details_only_privately_and_only_in_scope(reported):
     (monitor,) = reported.say("2021001", "/异常", "g211")
     assert monitor.text.startswith("/异常 仅限辅导员")
     assert "37.8" not in monitor.text
+
+
+def test_every_command_is_documented_with_its_example():
+    from pathlib import Path
+
+    from handlers.commands.registry import COMMANDS
+
+    docs = (Path(__file__).parent.parent / "docs" / "commands.md").read_text(encoding="utf-8")
+    ours = [c for c in COMMANDS.values() if c.handler.__module__.startswith("handlers.commands.")]
+    assert len(ours) == 16
+    for cmd in ours:
+        assert f"`/{cmd.name}" in docs, cmd.name
+        assert f"`{cmd.example}`" in docs, cmd.example
+
+
+def test_export_too_big_for_chat_points_to_the_cli(school, monkeypatch):
+    import handlers.commands.export as export
+
+    monkeypatch.setattr(export, "MAX_STUDENT_DAYS", 10)
+    (sent,) = school.say("A001", "/导出 2月9日 2月10日")
+    assert sent.chat_type == "private" and sent.text.startswith("范围太大（8 人 × 2 天）")
+    assert "pingan export" in sent.text
+    assert audit_rows(school.db, "export") == []
+
+
+def test_in_a_counselor_group_answers_stay_within_that_groups_node(reported):
+    (sent,) = reported.say("A001", "/异常", "c21")
+    assert (sent.chat_type, sent.target) == ("group", "c21")
+    assert sent.text == "2月10日 异常 1 人：\n李四（计科1班）37.8℃ 咳嗽 在家 湖北 居家隔离"
+    (stats,) = reported.say("A001", "/统计", "c21")
+    assert stats.text.splitlines()[1] == "计算机学院/2021级：应报 5 实报 3 未报 2 异常 1 请假 1"
+    # Someone else's counselor group gets nothing: the details go privately.
+    private, note = reported.say("T002", "/异常", "c21")
+    assert (private.chat_type, note.text) == ("private", "详情已私聊发送。")
+    assert "周六" in private.text and "李四" not in private.text

@@ -100,8 +100,11 @@ def test_key_group_fourteen_day_ledger_and_automatic_end(school, tmp_path):
     tagged = node_status(school.db, class1, "2020-02-23").key_groups
     assert {tag: c.total for tag, c in tagged.items()} == {"湖北籍": 1}
 
-    result, _ = run_morning(school, "2020-02-24")
+    result, sent = run_morning(school, "2020-02-24")
     assert result.tags_ended == [("2021002", "湖北籍", "2020-02-24")]
+    assert [(s.target, s.text) for s in sent] == [
+        ("uT001", "计科1班 李四（2021002）「湖北籍」观察期已于2月23日期满，自动结束。")
+    ]
     assert observed_on(school.db, "2020-02-24") == []
     assert node_status(school.db, class1, "2020-02-24").key_groups == {}
     assert run_morning(school, "2020-02-24")[0].tags_ended == []
@@ -142,3 +145,11 @@ async def test_the_real_scheduler_runs_the_morning_question_and_the_broadcast_re
         ).fetchone() == ("asked 1, closed 0, tags ended 0",)
     finally:
         scheduler.shutdown(wait=False)
+
+
+def test_starting_isolation_opens_a_case_even_with_a_normal_temperature(school):
+    school.clock.set(at("2020-02-10", "09:00"))
+    sent = school.say("2021004", "赵敏 36.5 正常 集中隔离", "g211")
+    (alert,) = [s for s in sent if s.target == "uT001"]
+    assert alert.text.startswith("【异常】计科1班 赵敏（2021004）2月10日：36.5℃，集中隔离。")
+    assert school.db.execute("SELECT reason FROM cases").fetchone() == ("36.5℃，集中隔离",)

@@ -58,3 +58,44 @@ def test_roster_tags_follow_the_configured_periods_and_survive_reimports(db, tmp
     rows[0] = "2021001,张三,计算机学院,2021级,计科1班,,学生,,,,湖北籍;留校"
     import_roster(db, write(tmp_path, rows), now=when("2020-02-20"), key_groups=groups)
     assert tags(db)[1] == ("2021001", "留校", "2020-02-20", 0, None, "roster")
+
+
+def test_key_group_sheet_import_all_or_nothing(db, tmp_path, capsys):
+    from openpyxl import Workbook
+
+    from bot.cli import main
+    from tests.f7_helpers import seed
+
+    seed(db)
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        f"storage:\n  path: {tmp_path / 'pingan.db'}\nkey_groups:\n  periods: {{在琼: 0}}\n",
+        encoding="utf-8",
+    )
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "学号,标签,起始日期\n2021002,湖北籍,2020-02-08\n9999999,发烧,2月\n", encoding="utf-8"
+    )
+    assert main(["keygroups", "import", str(bad), "--config", str(config)]) == 1
+    err = capsys.readouterr().err
+    assert "第3行: 学号 9999999 不在花名册中" in err and "没有「发烧」这个标签" in err
+    assert "第3行: 起始日期「2月」看不懂" in err
+    assert db.execute("SELECT count(*) FROM tags").fetchone() == (0,)
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["学号", "标签", "起始日期", "观察天数"])
+    sheet.append([2021002, "湖北籍;在琼", datetime(2020, 2, 8), None])
+    sheet.append(["2022001", "实习隔离", None, 7])
+    good = tmp_path / "good.xlsx"
+    book.save(good)
+    assert main(["keygroups", "import", str(good), "--config", str(config)]) == 0
+    rows = db.execute(
+        "SELECT person_id, tag, start_day, period_days, source FROM tags ORDER BY person_id, tag"
+    ).fetchall()
+    today = datetime.now(TZ).date().isoformat()
+    assert rows == [
+        ("2021002", "在琼", "2020-02-08", 0, "sheet"),
+        ("2021002", "湖北籍", "2020-02-08", 14, "sheet"),
+        ("2022001", "实习隔离", today, 7, "sheet"),
+    ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from handlers.context import Person
-from handlers.permissions import may_see_person, responsible_counselors, scope
+from handlers.permissions import may_act_on, responsible_counselors, scope
 from tests.f7_helpers import C21_1, C21_2, C22_1, DORM, G21, G22, School, node_id
 
 DAY = "2020-02-10"
@@ -48,15 +48,15 @@ def test_duty_counselor_sees_the_school_on_duty_days_only(school):
     assert scope(db, duty, "2020-02-11") == set()
 
 
-def test_a_student_sees_only_themself(school):
+def test_who_may_act_on_a_student(school):
     db = school.db
     li = person(db, "2021002")
-    assert may_see_person(db, li, "2021002", DAY)
-    assert not may_see_person(db, li, "2021001", DAY)
-    assert may_see_person(db, person(db, "2021003"), "2021001", DAY)  # same dorm, 宿舍长
-    assert not may_see_person(db, person(db, "2021003"), "2021004", DAY)  # no dorm
-    assert may_see_person(db, person(db, "T001"), "2021101", DAY)
-    assert not may_see_person(db, person(db, "T002"), "2021101", DAY)
+    assert not may_act_on(db, li, "2021001", DAY)
+    assert not may_act_on(db, li, "2021002", DAY)  # /补报 for oneself: no
+    assert may_act_on(db, person(db, "2021003"), "2021001", DAY)  # same dorm, 宿舍长
+    assert not may_act_on(db, person(db, "2021003"), "2021004", DAY)  # no dorm
+    assert may_act_on(db, person(db, "T001"), "2021101", DAY)
+    assert not may_act_on(db, person(db, "T002"), "2021101", DAY)
 
 
 def test_alerts_go_to_the_nearest_counselor_or_else_the_admins(school):
@@ -75,3 +75,11 @@ def test_a_student_cannot_reach_anyone_elses_report_by_any_command(school):
     school.say("2021002", "/更正 张三 38.5 发烧")
     owners = school.db.execute("SELECT DISTINCT person_id FROM reports").fetchall()
     assert owners == [("2021002",)]
+
+
+def test_role_names_are_the_rosters():
+    from handlers.permissions import ROLES, STAFF
+    from storage.roster_rows import ROLES as ROSTER_ROLES
+    from storage.roster_rows import STAFF_ROLES
+
+    assert ROLES == ROSTER_ROLES and STAFF == STAFF_ROLES

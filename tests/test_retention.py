@@ -120,3 +120,19 @@ def test_export_audit_row(db):
         "via": "dashboard", "scope": GRADE, "day_from": "2020-02-01", "day_to": "2020-02-10",
         "rows": 70, "target": "台账.xlsx",
     }  # fmt: skip
+
+
+def test_chain_state_tables_are_purged_when_present(db):
+    from storage.retention import purge
+    from tests.schedules_helpers import TZ
+
+    db.execute("CREATE TABLE chain_lines (day TEXT, line INTEGER)")
+    db.execute("CREATE TABLE chain_days (day TEXT)")
+    db.conn.executemany("INSERT INTO chain_lines VALUES (?, 1)", [("2020-02-09",), ("2020-02-10",)])
+    db.conn.executemany("INSERT INTO chain_days VALUES (?)", [("2020-02-09",), ("2020-02-10",)])
+    from datetime import date
+
+    with db.conn:
+        removed = purge(db, date(2020, 2, 10), TZ)
+    assert removed["chain_lines"] == 1 and removed["chain_days"] == 1
+    assert db.execute("SELECT day FROM chain_lines").fetchall() == [("2020-02-10",)]

@@ -61,3 +61,21 @@ def test_roll_up_equals_the_sum_of_classes(db):
     assert status.counts(node_id(db, COLLEGE)) == grade
     assert status.school_counts() == grade
     assert len(status.node(node_id(db, GRADE)).missing) == 4
+
+
+def test_school_of_several_colleges_merges_for_the_duty_pair(db):
+    from schedules.summaries import school_status
+    from tests.schedules_helpers import add_node
+
+    small_school(db)
+    add_node(db, "数学学院", "college")
+    add_node(db, "数学学院/2021级", "grade")
+    add_node(db, "数学学院/2021级/数学1班", "class")
+    add_person(db, "m1", "刘一", cls="数学学院/2021级/数学1班", tags=("湖北籍",))
+    add_report(db, "m1", DAY, temperature=37.6, abnormal=True)
+    add_report(db, "s1", DAY)
+    school, children = school_status(day_status(db, DAY, YESTERDAY))
+    assert school.node.name == "全校"
+    assert (school.counts.expected, school.counts.reported, school.counts.abnormal) == (8, 2, 1)
+    assert [name for name, _ in children] == ["数学学院", "计算机学院"]
+    assert school.key_groups["湖北籍"].total == 2 and school.missing == []

@@ -40,3 +40,22 @@ def test_bench_summary_prints_one_json_line(capsys):
     assert (result["students"], result["groups"]) == (300, 12)
     assert result["seconds"] > 0 and result["nodes"] == 12 + 1 + 1
     assert result["messages"] == 12 + 1 + 1 + 2  # every node's summary and the duty pair
+
+
+async def test_scheduler_renders_charts_before_the_summaries_go_out(db, tmp_path):
+    from schedules import build_scheduler
+
+    small_school(db)
+    add_report(db, "s1", "2020-02-10")
+    deps = Deps(db, config(charts=True), FakeClock(at("20:00")), tmp_path / "charts")
+    scheduler = build_scheduler(deps, manual=True)
+    scheduler.start()
+    await scheduler.run_until(at("21:01"))
+    scheduler.shutdown(wait=False)
+    images = {r["target"]: r["image_path"] for r in outbox(db) if r["image_path"]}
+    # the grade summary in the counselor group, the college one in the duty group, the pair
+    assert set(images) == {"700900", "700999", "9101", "wx_chen"}
+    for path in images.values():
+        with open(path, "rb") as f:
+            assert f.read(4) == b"\x89PNG"
+    assert images["9101"] == images["wx_chen"]

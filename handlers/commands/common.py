@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from handlers.context import HandlerContext, Person
-from handlers.permissions import refuse, scope
+from handlers.permissions import descendants, may_act_on, refuse, scope
 
 ISO = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
 MONTH_DAY = re.compile(r"^(\d{1,2})[-/.月](\d{1,2})[日号]?$")
@@ -105,28 +105,45 @@ def find_student(ctx: HandlerContext, student_id: str, command: str) -> StudentR
     roster of other classes.
     """
     row = ctx.db.execute(
-        "SELECT p.id, p.name, p.class_id, n.path, p.dorm_id FROM people p"
+        "SELECT p.id, p.name, p.class_id, n.path FROM people p"
         " LEFT JOIN nodes n ON n.id = p.class_id WHERE p.id = ? AND p.active = 1",
         [student_id],
     ).fetchone()
-    nodes = scope(ctx.db, ctx.sender, ctx.today.isoformat())
-    if row is None or not (row[2] in nodes or (row[4] is not None and row[4] in nodes)):
+    if row is None or not may_act_on(ctx.db, ctx.sender, student_id, ctx.today.isoformat()):
         refuse(ctx, command, f"学号 {student_id} 不在你负责的范围内。")
         return None
-    return StudentRef(row[0], row[1], row[2], row[3])
+    return StudentRef(*row)
 
 
-def in_class_group(ctx: HandlerContext) -> bool:
-    return ctx.message.chat_type == "group" and (ctx.chat is None or ctx.chat.purpose == "class")
+def scope_here(ctx: HandlerContext) -> set[int]:
+    """The asker's nodes, narrowed to the group's node when asked in a group bound to a node
+    within them: in the 2021级 counselor group, an admin's answer is about 2021级 only."""
+    mine = scope(ctx.db, ctx.sender, ctx.today.isoformat())
+    chat = ctx.chat
+    if ctx.message.chat_type == "group" and chat is not None and chat.node_id in mine:
+        return descendants(ctx.db, [chat.node_id]) & mine
+    return mine
+
+
+def details_here(ctx: HandlerContext) -> bool:
+    """May health details be answered in this chat? Privately, yes; in a counselor, duty or
+    admin group only when the group's node is within the asker's nodes; never in a class
+    group or an unbound group."""
+    if ctx.message.chat_type == "private":
+        return True
+    chat = ctx.chat
+    if chat is None or chat.purpose == "class":
+        return False
+    return chat.node_id in scope(ctx.db, ctx.sender, ctx.today.isoformat())
 
 
 def reply_private_if_group(ctx: HandlerContext, text: str) -> None:
-    """Health details go privately when asked in a class group (with a short note there)."""
-    if in_class_group(ctx):
+    """Health details go privately unless this chat may see them (with a short note)."""
+    if details_here(ctx):
+        ctx.reply(text)
+    else:
         ctx.reply(text, private=True)
         ctx.reply("详情已私聊发送。", mentions=(ctx.message.sender_id,))
-    else:
-        ctx.reply(text)
 
 
 def sender(ctx: HandlerContext) -> Person:

@@ -20,7 +20,7 @@ END_WORDS = ("解除", "结束", "取消")
     "重点",
     roles=STAFF,
     summary="把学生列入重点群体（观察期满自动结束；写「解除」提前结束）",
-    example="/重点 2021002 湖北籍 2月10日",
+    example="/重点 2021002 湖北籍 2月8日",
 )
 def key_group_command(ctx: HandlerContext, args: str) -> None:
     parts = args.split()
@@ -63,7 +63,7 @@ def key_group_command(ctx: HandlerContext, args: str) -> None:
     "结案",
     roles=STAFF,
     summary="结束学生的异常跟踪",
-    example="/结案 2021002 已退烧，复查正常",
+    example="/结案 2021002 已退烧，校医复查正常",
 )
 def close_command(ctx: HandlerContext, args: str) -> None:
     parts = args.split(maxsplit=1)

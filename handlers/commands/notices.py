@@ -21,6 +21,7 @@ from storage.audit import record
 
 BROADCASTERS = (COUNSELOR, DUTY_COUNSELOR, DUTY_OFFICER, ADMIN)
 MAX_LIST = 30  # names shown per class before "等 N 人"
+MAX_CLASSES = 30  # classes listed one by one; beyond, the lagging ones and a count
 
 
 @command(
@@ -100,12 +101,22 @@ def receipts_command(ctx: HandlerContext, args: str) -> None:
         f"通知 #{found.id}（{md(found.created_at[:10])} {sent_at[11:]}，{found.scope_label}）"
         f"回执 {total - missing}/{total}"
     ]
-    for t in targets:
-        name = t.node_path.split("/", 1)[-1]
-        if not t.missing:
-            lines.append(f"{name}：全部已回执")
-            continue
+    lagging = [t for t in targets if t.missing]
+    if len(targets) > MAX_CLASSES:  # a school-wide notice: the classes that lag, worst first
+        lagging.sort(key=lambda t: -len(t.missing))
+    for t in lagging[:MAX_CLASSES]:
         names = "、".join(n for _, n in t.missing[:MAX_LIST])
         more = f" 等 {len(t.missing)} 人" if len(t.missing) > MAX_LIST else ""
-        lines.append(f"{name} 未回执 {len(t.missing)} 人：{names}{more}")
+        lines.append(f"{_class_name(t.node_path)} 未回执 {len(t.missing)} 人：{names}{more}")
+    if len(lagging) > MAX_CLASSES:
+        lines.append(f"……另有 {len(lagging) - MAX_CLASSES} 个班级未全部回执")
+    complete = [t for t in targets if not t.missing]
+    if len(targets) <= MAX_CLASSES:
+        lines += [f"{_class_name(t.node_path)}：全部已回执" for t in complete]
+    elif complete:
+        lines.append(f"{len(complete)} 个班级全部已回执")
     ctx.reply("\n".join(lines))
+
+
+def _class_name(path: str) -> str:
+    return path.split("/", 1)[-1]

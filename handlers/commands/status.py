@@ -10,11 +10,12 @@ from __future__ import annotations
 from handlers.commands.common import (
     NodeRef,
     Unclear,
+    details_here,
     find_node,
-    in_class_group,
     md,
     parse_day,
     reply_private_if_group,
+    scope_here,
     sender,
     top_nodes,
 )
@@ -70,9 +71,9 @@ def stats_command(ctx: HandlerContext, args: str) -> None:
     day = _day(ctx, args)
     if day is None:
         return
-    mine = scope(ctx.db, sender(ctx), ctx.today.isoformat())
+    mine = scope_here(ctx)
     tops = top_nodes(ctx, mine)
-    health = not in_class_group(ctx) and sender(ctx).role in STAFF
+    health = details_here(ctx) and sender(ctx).role in STAFF
     ds = day_status(ctx.db, day)
     lines = [f"{md(day)} 平安报告统计"]
     for top in tops:
@@ -147,13 +148,13 @@ def _abnormal_line(case, class_name: str) -> str:
     "异常",
     roles=STAFF,
     summary="异常报告详情（只私聊回复）",
-    example="/异常 2月10日",
+    example="/异常 昨天",
 )
 def abnormal_command(ctx: HandlerContext, args: str) -> None:
     day = _day(ctx, args)
     if day is None:
         return
-    mine = scope(ctx.db, sender(ctx), ctx.today.isoformat())
+    mine = scope_here(ctx)
     ds = day_status(ctx.db, day)
     seen: set[str] = set()
     lines = []
