@@ -266,18 +266,22 @@ V3_COMMANDS = """
         CREATE INDEX cases_opened ON cases(opened_day);
 """
 
-# Chat members a member list could not bind with certainty (storage/bindings.py).
-V3_BINDING_REVIEWS = """
-        CREATE TABLE binding_reviews (           -- chat members we would not bind by guessing
+# Chat accounts a member-list binding could not settle (storage/bindings.py). The same
+# table as branch f6-wechaty's V2_ACCOUNT_REVIEWS, so both platforms share one review list.
+V3_ACCOUNT_REVIEWS = """
+        CREATE TABLE account_reviews (           -- chat accounts a binding could not settle
             platform TEXT NOT NULL,
-            chat_id TEXT NOT NULL,
             account_id TEXT NOT NULL,
-            display_name TEXT NOT NULL,
+            chat_id TEXT NOT NULL,              -- the group where the account was seen
+            display_name TEXT,
             candidates TEXT NOT NULL DEFAULT '[]',  -- JSON list of person ids
-            reason TEXT NOT NULL,
-            seen_at TEXT NOT NULL,
-            PRIMARY KEY (platform, chat_id, account_id)
+            reason TEXT NOT NULL CHECK (reason IN ('ambiguous', 'contested', 'conflict')),
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            resolved_at TEXT,
+            PRIMARY KEY (platform, account_id, chat_id)
         );
+        CREATE INDEX account_reviews_open ON account_reviews(resolved_at, platform, chat_id);
 """
 
 # Dashboard logins: tokens are stored as sha256 hashes only, so a copy of the database does
@@ -310,7 +314,7 @@ MIGRATIONS: list[str] = [
     V1_CORE,
     V2_JOB_OUTCOME,
     V3_COMMANDS,
-    V3_BINDING_REVIEWS,
+    V3_ACCOUNT_REVIEWS,
     V4_WEB_LOGINS,
 ]
 

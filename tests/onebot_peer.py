@@ -50,6 +50,8 @@ class OneBotPeer:
     delivered: list[Delivered] = field(default_factory=list)
     actions: list[dict[str, Any]] = field(default_factory=list)
     swallow_and_close: bool = False
+    deliver_and_close: bool = False
+    history: bool = True  # get_group_msg_history (the go-cqhttp extension NapCat implements)
     fail_next: int | None = None
 
     def __post_init__(self) -> None:
@@ -136,12 +138,35 @@ class OneBotPeer:
             self.delivered.append(
                 Delivered(action, int(target), params["message"], message_id, self.now())
             )
+            if self.deliver_and_close:  # QQ posted it; the answer is lost with the link
+                self.deliver_and_close = False
+                return None
             return _ok({"message_id": message_id}, echo)
         if action == "get_group_member_list":
             return _ok(self.members.get(int(params["group_id"]), []), echo)
+        if action == "get_group_list":
+            return _ok([{"group_id": g, "group_name": f"group {g}"} for g in self.members], echo)
+        if action == "get_group_msg_history" and self.history:
+            group = int(params["group_id"])
+            own = [d for d in self.delivered if d.action == "send_group_msg" and d.target == group]
+            return _ok({"messages": [self._as_event(d) for d in own]}, echo)
         if action == "get_login_info":
             return _ok({"user_id": self.self_id, "nickname": "pingan"}, echo)
         return {"status": "failed", "retcode": 1404, "data": None, "echo": echo}
+
+    def _as_event(self, d: Delivered) -> dict[str, Any]:
+        at = d.at.timestamp() if hasattr(d.at, "timestamp") else d.at
+        return {
+            "time": int(at),
+            "self_id": self.self_id,
+            "post_type": "message",
+            "message_type": "group",
+            "message_id": d.message_id,
+            "group_id": d.target,
+            "user_id": self.self_id,
+            "message": d.message,
+            "sender": {"user_id": self.self_id, "nickname": "bot", "card": ""},
+        }
 
     @property
     def connected(self) -> bool:

@@ -79,12 +79,17 @@ def test_exact_names_bind_and_doubtful_ones_go_to_review(db, clock):
     assert sorted(report.bound) == [("20002", "2021002"), ("20007", "T001")]
     reviewed = dict(report.review)
     assert set(reviewed) == {"20001", "20003", "20005", "20008"}
-    assert "2 people" in reviewed["20003"] and "already bound" in reviewed["20005"]
+    assert reviewed == {
+        "20001": "contested",  # 张三 claimed by 20001 and 20008
+        "20008": "contested",
+        "20003": "ambiguous",
+        "20005": "conflict",
+    }
     assert sorted(report.unmatched) == ["20006", "20009"]
     assert report.known == 1
     bound = {r["account_id"]: r for r in db["accounts"].rows_where("source = 'member_list'")}
     assert bound["20002"]["person_id"] == "2021002" and bound["20002"]["display_name"] == "李四"
-    rows = {r["account_id"]: r for r in db["binding_reviews"].rows}
+    rows = {r["account_id"]: r for r in db["account_reviews"].rows}
     assert json.loads(rows["20003"]["candidates"]) == ["2021003", "2021004"]
 
 
@@ -99,8 +104,21 @@ def test_review_clears_once_the_doubt_is_gone(db, clock):
             [Member("1", card="张三"), Member("2", card="张三")],
             clock.now(),
         )
-    assert db["binding_reviews"].count == 2
+    assert db["account_reviews"].count == 2
     with db.conn:  # the impostor left the group and the member list is fetched again
         report = bind_members(db, "qq", "700001", CLASS, [Member("1", card="张三")], clock.now())
     assert report.bound == [("1", "2021001")]
-    assert db["binding_reviews"].count == 0  # member 2 left: nothing to review
+    assert report.resolved == 2  # bound, and gone
+    assert (
+        db.execute("SELECT count(*) FROM account_reviews WHERE resolved_at IS NULL").fetchone()[0]
+        == 0
+    )
+
+
+def test_a_grade_group_holds_all_its_classes(db, clock):
+    roster(db)
+    with db.conn:
+        report = bind_members(
+            db, "qq", "700900", "计算机学院/2021级", [Member("7", card="孙七")], clock.now()
+        )
+    assert report.bound == [("7", "2021101")]

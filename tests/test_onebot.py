@@ -5,13 +5,16 @@ from __future__ import annotations
 import asyncio
 import json
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.adapters.onebot import OneBotAdapter
 from bot.adapters.onebot.adapter import to_incoming
-from bot.adapters.onebot.event import MalformedFrame, decode, parse_json
+from bot.adapters.onebot.event import MalformedFrame, MessageEvent, decode, parse_json
 from bot.adapters.onebot.exception import ActionFailed
 from bot.adapters.onebot.message import escape, parse_cq, unescape
 from bot.config import OneBotConnection
@@ -66,7 +69,7 @@ def test_recorded_payloads_decode_to_their_models():
         model = type(frame).__name__ if frame is not None else None
         assert model == case["model"], case["name"]
         if "incoming" in case:
-            got = to_incoming(frame, __import__("zoneinfo").ZoneInfo("Asia/Shanghai"))
+            got = to_incoming(frame, ZoneInfo("Asia/Shanghai"))
             for key, value in case["incoming"].items():
                 actual = getattr(got, key)
                 assert (list(actual) if isinstance(actual, tuple) else actual) == value, (
@@ -85,6 +88,8 @@ def test_recorded_payloads_decode_to_their_models():
         '{"post_type": "message", "message_type": "group", "time": 1, "self_id": 1, '
         '"message_id": 1, "user_id": 2, "group_id": 3, "message": 42}',
         '{"post_type": 7}',
+        '{"post_type": "message", "message_type": "private", "time": 100000000000000000000, '
+        '"self_id": 1, "message_id": 1, "user_id": 2, "message": "x"}',
         "[" * 100_000,
     ],
 )
@@ -357,3 +362,64 @@ async def test_member_list(reverse):
     await until(lambda: "10000" in adapter.accounts and adapter.accounts["10000"].connected)
     (member,) = await adapter.accounts["10000"].get_group_member_list("700001")
     assert (member.user_id, member.display_name) == ("20001", "zs")
+
+
+async def test_stop_hands_received_messages_to_the_core_first():
+    started, handled = [], []
+
+    async def slow_core(message):
+        started.append(message.text)
+        await asyncio.sleep(0.05)
+        handled.append(message.text)
+
+    adapter = OneBotAdapter([OneBotConnection(mode="reverse_ws", port=0)], on_message=slow_core)
+    await adapter.start()
+    peer = OneBotPeer()
+    try:
+        await peer.connect(f"ws://127.0.0.1:{adapter.servers[0].port}/onebot/v11/ws")
+        for i in range(5):
+            await peer.push(peer.group_message(700001, 20001, [text(f"m{i}")]))
+        await until(lambda: adapter._queue.qsize() + len(started) == 5)  # all received
+        assert len(handled) < 5  # and some still waiting for the core
+    finally:
+        await asyncio.wait_for(adapter.stop(), 5)
+        await peer.close()
+    assert handled == [f"m{i}" for i in range(5)]
+
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=20,
+)
+_frame = st.fixed_dictionaries(
+    {},
+    optional={
+        "post_type": st.sampled_from(["message", "meta_event", "notice", 3]) | st.text(max_size=5),
+        "message_type": st.sampled_from(["group", "private"]) | _json,
+        "meta_event_type": st.sampled_from(["heartbeat", "lifecycle"]) | _json,
+        "time": _json,
+        "self_id": _json,
+        "user_id": _json,
+        "group_id": _json,
+        "message_id": _json,
+        "message": _json | st.text(max_size=40),
+        "sender": _json,
+        "status": _json,
+        "echo": _json,
+        "interval": _json,
+    },
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_frame)
+def test_any_frame_decodes_or_is_rejected_cleanly(frame):
+    try:
+        event = decode(parse_json(json.dumps(frame)))
+    except MalformedFrame:
+        return
+    if isinstance(event, MessageEvent):  # and what decodes also converts
+        to_incoming(event, ZoneInfo("Asia/Shanghai"))

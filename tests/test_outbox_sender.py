@@ -12,6 +12,7 @@ from bot.adapters.onebot import OneBotAdapter
 from bot.clock import FakeClock
 from bot.config import OneBotConnection, RateLimits
 from bot.messages import OutgoingMessage
+from bot.outbox.routes import Routes
 from bot.outbox.sender import OutboxSender
 from storage import outbox as store
 from storage.db import open_db
@@ -91,7 +92,7 @@ async def test_disconnect_before_confirmation_gives_exactly_one_delivery(db, clo
     assert await sender.drain() == 0
     row = rows(db)[msg]
     assert row["status"] == "pending" and row["attempts"] == 1
-    assert row["last_error"].startswith("DeliveryUncertain")
+    assert row["last_error"].startswith("uncertain: DeliveryUncertain")
     assert peer.delivered == []
     # while down: nothing is written and no attempt is spent
     clock.advance(timedelta(seconds=10))
@@ -104,6 +105,54 @@ async def test_disconnect_before_confirmation_gives_exactly_one_delivery(db, clo
     assert await sender.drain() == 0
     assert [d.text for d in peer.delivered] == ["今日平安报告已开始"]
     assert rows(db)[msg]["status"] == "sent" and rows(db)[msg]["attempts"] == 2
+
+
+@pytest.mark.parametrize("history", [True, False])
+async def test_posted_but_unanswered_is_not_posted_twice_when_history_shows_it(
+    db, clock, qq, history
+):
+    account, peer = qq
+    peer.history = history  # False: an implementation without get_group_msg_history
+    msg = queue(db, clock, text="请尽快报平安", mentions=["20001"])
+    peer.deliver_and_close = True  # QQ posts it, then the link drops before the answer
+    sender = OutboxSender(
+        db, account, RateLimits(), clock, unassigned=True, sleep=fake_sleep(clock)
+    )
+    assert await sender.drain() == 0
+    assert len(peer.delivered) == 1
+    await until(lambda: not account.connected)
+    await peer.connect(peer.url)
+    await until(lambda: account.connected)
+    clock.advance(timedelta(seconds=10))
+    assert await sender.drain() == 1
+    row = rows(db)[msg]
+    assert row["status"] == "sent"
+    if history:  # found in the group's history: marked sent, not posted again
+        assert len(peer.delivered) == 1
+        assert row["platform_message_id"] == str(peer.delivered[0].message_id)
+        assert row["attempts"] == 1
+    else:  # cannot tell: at-least-once, the group sees it twice
+        assert len(peer.delivered) == 2
+        assert row["attempts"] == 2
+
+
+async def test_an_identical_earlier_message_is_not_taken_for_the_lost_one(db, clock, qq):
+    account, peer = qq
+    queue(db, clock, text="收到", key="first")
+    sender = OutboxSender(
+        db, account, RateLimits(), clock, unassigned=True, sleep=fake_sleep(clock)
+    )
+    assert await sender.drain() == 1
+    second = queue(db, clock, text="收到", key="second")
+    peer.swallow_and_close = True  # this one never reaches the group
+    assert await sender.drain() == 0
+    await until(lambda: not account.connected)
+    await peer.connect(peer.url)
+    await until(lambda: account.connected)
+    clock.advance(timedelta(seconds=10))
+    assert await sender.drain() == 1
+    assert [d.text for d in peer.delivered] == ["收到", "收到"]
+    assert rows(db)[second]["platform_message_id"] == str(peer.delivered[1].message_id)
 
 
 async def test_rate_limits_per_group_and_per_account(db, clock, qq):
@@ -251,3 +300,50 @@ async def test_run_loop_delivers_when_woken_and_stops_cleanly(db, qq):
     await until(lambda: len(peer.delivered) == 1, timeout=3)
     await asyncio.wait_for(sender.stop(), 5)
     assert task.done()
+
+
+async def test_a_busy_group_does_not_hold_back_the_others(db, clock, qq):
+    account, peer = qq
+    for i in range(250):  # more than one query's worth of rows, all for one group
+        queue(db, clock, target="700001", text=f"notice {i}")
+    queue(db, clock, target="700002", text="for the other group")
+    limits = RateLimits(per_group_interval_s=1.0, per_account_per_minute=1000)
+    sender = OutboxSender(db, account, limits, clock, unassigned=True, sleep=fake_sleep(clock))
+    for _ in range(3):
+        await sender.step()
+    assert [d.target for d in peer.delivered] == [700001, 700002]
+
+
+async def test_account_less_group_messages_go_through_an_account_in_that_group(db, clock):
+    adapter = OneBotAdapter([OneBotConnection(mode="reverse_ws", port=0)], on_message=_noop)
+    await adapter.start()
+    url = f"ws://127.0.0.1:{adapter.servers[0].port}/onebot/v11/ws"
+    first = OneBotPeer(self_id=10001, members={1: []})
+    second = OneBotPeer(self_id=10002, members={2: []})
+    try:
+        for peer in (first, second):
+            await peer.connect(url)
+        await until(lambda: all(a.connected for a in adapter.accounts.values()))
+        a, b = adapter.accounts["10001"], adapter.accounts["10002"]
+        routes = Routes()
+        for account in (a, b):
+            routes.set("qq", account.account, await account.get_group_list())
+        queue(db, clock, target="1", text="to group 1")
+        queue(db, clock, target="2", text="to group 2")
+        queue(db, clock, target="3", text="to a group nobody knows")
+        queue(db, clock, target="20001", text="private", chat_type="private")
+        default = OutboxSender(db, a, RateLimits(), clock, unassigned=True, routes=routes)
+        other = OutboxSender(db, b, RateLimits(), clock, routes=routes)
+        assert await default.drain() == 3
+        assert await other.drain() == 1
+        assert sorted(d.text for d in first.delivered) == [
+            "private",
+            "to a group nobody knows",
+            "to group 1",
+        ]
+        assert [d.text for d in second.delivered] == ["to group 2"]
+        assert {r["text"]: r["account"] for r in db["outbox"].rows}["to group 2"] == "10002"
+    finally:
+        await first.close()
+        await second.close()
+        await adapter.stop()

@@ -1,19 +1,21 @@
 """Delivers the outbox for one account: paced, retried, and marked sent only when confirmed.
 
-Delivery is at-least-once. The order of writes makes the uncertain window as small as it
-can be without platform support for idempotent sends:
+Delivery is at-least-once, with the uncertain window made as small as the platform allows:
 
 1. `begin_attempt` is committed (attempts+1, last_error "unconfirmed ...") before the request
    is written;
-2. the platform's `ok` is followed, with no await in between, by `mark_sent` and its commit.
+2. the platform's `ok` is followed, with no await in between, by `mark_sent` and its commit;
+3. a row whose last attempt went out without an answer (the link dropped, a timeout, a crash
+   between 1 and 2) is not simply re-sent: if the transport can look (`find_delivered`;
+   OneBot reads the group's recent history), a matching message posted by us since the row
+   was queued, and not already recorded for another row, marks it sent instead.
 
-A crash between the platform accepting a message and step 2's commit (a few milliseconds) or
-a disconnect/timeout after the request was written and before the answer arrived leaves the
-row pending and "unconfirmed": it is sent again, so the group may see it twice. The other
-choice, never re-sending an unconfirmed message, would silently lose nags and notices, which
-is worse for a daily check-in. OneBot v11 has no idempotency key, so exactly-once cannot be
-promised; the retry is logged at WARNING so an admin can tell why a message came twice.
-A request that was never written (not connected) does not count as an attempt.
+What remains is a lost answer on a platform that cannot show its history (or a private
+chat): the message is sent again and may appear twice. The other choice, never re-sending
+an unconfirmed message, would silently lose nags and notices, which is worse for a daily
+check-in; OneBot v11 has no idempotency key, so exactly-once cannot be promised. Every such
+retry is logged at WARNING. A request that was never written (not connected) does not count
+as an attempt.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlite_utils
 
@@ -32,6 +34,7 @@ from bot.config import RateLimits
 from bot.errors import DeliveryFailed, DeliveryRejected, DeliveryUncertain, NotConnected
 from bot.messages import OutgoingMessage
 from bot.outbox.limits import WINDOW, RateLimiter
+from bot.outbox.routes import Routes
 from bot.transport import Transport
 from storage import outbox as store
 
@@ -50,7 +53,9 @@ class Step:
 
 
 class OutboxSender:
-    """One per account. `unassigned=True` also takes rows queued with account ''."""
+    """One per account. `unassigned=True` also takes rows queued with account '' (the
+    platform's default sender); `routes` first hands account-less group rows to an account
+    that is in the group."""
 
     def __init__(
         self,
@@ -60,6 +65,7 @@ class OutboxSender:
         clock: Clock,
         *,
         unassigned: bool = False,
+        routes: Routes | None = None,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
         self.db = db
@@ -67,6 +73,7 @@ class OutboxSender:
         self.limits = limits
         self.clock = clock
         self.unassigned = unassigned
+        self.routes = routes
         self._sleep = sleep
         self._wake = asyncio.Event()
         self._stopping = False
@@ -97,22 +104,23 @@ class OutboxSender:
     async def step(self) -> Step:
         """Send at most one platform message (possibly several batched rows)."""
         now = self.clock.now()
+        platform, account = self.transport.platform, self.transport.account
+        if self.routes is not None:
+            self.routes.assign(self.db, platform)
+        waiting = self.limiter.waiting_targets(now)
         rows = store.due(
-            self.db,
-            self.transport.platform,
-            self.transport.account,
-            now,
-            unassigned=self.unassigned,
+            self.db, platform, account, now, unassigned=self.unassigned, skip_targets=list(waiting)
         )
         if not rows:
+            if waiting and store.due(
+                self.db, platform, account, now, unassigned=self.unassigned, limit=1
+            ):
+                return Step(wait=min(waiting.values()))  # only rate-limited chats have work
             return Step(idle=True)
         wait = self.limiter.account_wait(now)
         if wait > 0:
             return Step(wait=wait)
-        waits = {r["target"]: self.limiter.target_wait(r["target"], now) for r in rows}
-        row = next((r for r in rows if waits[r["target"]] == 0), None)
-        if row is None:
-            return Step(wait=min(waits.values()))
+        row = rows[0]
         if len(row["mentions"]) > self.limits.max_mentions:
             with self.db.conn:
                 store.split_mentions(self.db, row, self.limits.max_mentions)
@@ -129,6 +137,16 @@ class OutboxSender:
             file_path=row["file_path"],
             account=self.transport.account,
         )
+        if any(store.maybe_delivered(r) for r in batch):
+            try:
+                found = await self._delivered_after_all(message, batch)
+            except NotConnected:
+                return Step(disconnected=True)
+            if found is not None:
+                with self.db.conn:
+                    store.mark_sent(self.db, ids, found, self.clock.now(), account)
+                log.info("outbox %s had been delivered after all (%s); not sent again", ids, found)
+                return Step(sent=len(ids))
         with self.db.conn:
             store.begin_attempt(self.db, ids, now)
         try:
@@ -146,6 +164,29 @@ class OutboxSender:
         self.limiter.record(row["target"], self.clock.now())
         log.debug("outbox %s sent to %s as %s", ids, row["target"], platform_id)
         return Step(sent=len(ids))
+
+    async def _delivered_after_all(self, message: OutgoingMessage, batch: list[dict]) -> str | None:
+        """Before re-sending what may have gone out: does the platform show it was posted?
+
+        Transports that can look (`find_delivered`, e.g. OneBot through the group's recent
+        history) turn most lost answers into "already sent"; an id already recorded for another
+        row is not taken, so an identical earlier message is never mistaken for this one.
+        """
+        finder = getattr(self.transport, "find_delivered", None)
+        if finder is None:
+            return None
+        since = min(datetime.fromisoformat(r["created_at"]) for r in batch)
+        try:
+            candidates = await finder(message, since)
+        except NotConnected:
+            raise
+        except Exception as e:  # cannot tell: re-send (at-least-once)
+            log.info("outbox %s: could not check for an earlier delivery: %s", batch[0]["id"], e)
+            return None
+        for platform_id in candidates:
+            if not store.platform_id_used(self.db, message.platform, platform_id):
+                return platform_id
+        return None
 
     def _batch(self, row: dict, rows: list[dict]) -> tuple[list[dict], tuple[str, ...]]:
         """Rows with the same chat and text that only differ in whom they @ go out as one."""
@@ -179,6 +220,8 @@ class OutboxSender:
             log.warning("outbox %s: delivery unconfirmed (%s); will retry", ids, error)
         attempts = max(r["attempts"] for r in batch) + 1
         reason = f"{type(error).__name__}: {error}"
+        if isinstance(error, DeliveryUncertain) or not isinstance(error, DeliveryFailed):
+            reason = store.UNCERTAIN + reason
         with self.db.conn:
             if isinstance(error, DeliveryRejected) or attempts >= self.limits.max_attempts:
                 store.mark_failed(self.db, ids, reason)
@@ -258,4 +301,5 @@ class OutboxSender:
         if waiter is None:
             await self._pause(self.limits.poll_s)
             return
-        await waiter(timeout=self.limits.poll_s * 5)
+        if not await waiter(timeout=self.limits.poll_s * 5):
+            await self._pause(self.limits.poll_s)  # a link being torn down: do not spin

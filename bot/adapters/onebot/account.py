@@ -11,13 +11,14 @@ import asyncio
 import base64
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from bot.adapters.onebot.connection import Connection
-from bot.adapters.onebot.event import Id
+from bot.adapters.onebot.event import GroupMessageEvent, Id
 from bot.adapters.onebot.exception import (
     ActionFailed,
     ApiNotAvailable,
@@ -25,7 +26,7 @@ from bot.adapters.onebot.exception import (
     ConnectionLost,
     OneBotError,
 )
-from bot.adapters.onebot.message import outgoing
+from bot.adapters.onebot.message import mentions, outgoing, plain_text
 from bot.errors import (
     DeliveryFailed,
     DeliveryRejected,
@@ -37,6 +38,8 @@ from bot.messages import OutgoingMessage
 log = logging.getLogger(__name__)
 
 PLATFORM = "qq"
+HISTORY_COUNT = 30  # recent group messages searched for an unconfirmed send
+CLOCK_SKEW_S = 60  # the implementation's clock may differ from ours
 
 
 class GroupMember(BaseModel):
@@ -156,8 +159,8 @@ class OneBotAccount:
         return "" if message_id is None else str(message_id)
 
     async def _upload(self, message: OutgoingMessage) -> None:
-        """Files are not in v11; upload_group_file / upload_private_file are the go-cqhttp
-        extension NapCat and Lagrange implement. `file` is a path on the implementation's
+        """Files are not in v11; upload_group_file / upload_private_file are a go-cqhttp
+        extension not every implementation has. `file` is a path on the implementation's
         machine, so this works when both share a filesystem; a 1404 marks it failed."""
         path = str(Path(message.file_path or "").resolve())
         name = Path(path).name
@@ -169,6 +172,53 @@ class OneBotAccount:
             await self.call(
                 "upload_private_file", user_id=_numeric(message.target), file=path, name=name
             )
+
+    async def find_delivered(self, message: OutgoingMessage, since: datetime) -> list[str]:
+        """Ids of our own group messages since `since` with this text and these @s.
+
+        The outbox asks this before re-sending a message whose first attempt went unanswered
+        (the link dropped), so a message QQ did post is not posted twice. It reads the group's
+        recent history through get_group_msg_history, a go-cqhttp extension NapCat and
+        LLOneBot provide; without it (1404) the answer is "none found" and the outbox
+        re-sends (at-least-once).
+        """
+        if message.chat_type != "group":
+            return []
+        try:
+            data = await self.call(
+                "get_group_msg_history", group_id=_numeric(message.target), count=HISTORY_COUNT
+            )
+        except ApiNotAvailable as e:
+            raise NotConnected(str(e)) from e
+        except ActionFailed as e:
+            log.info("QQ %s: cannot read group history (%s)", self.account, e)
+            return []
+        rows = data.get("messages") if isinstance(data, dict) else None
+        found = []
+        for raw in rows if isinstance(rows, list) else []:
+            if not isinstance(raw, dict):
+                continue
+            try:  # own messages may come as post_type message_sent
+                event = GroupMessageEvent.model_validate(
+                    {**raw, "post_type": "message", "message_type": "group"}
+                )
+            except ValidationError:
+                continue
+            if (
+                event.user_id == self.account
+                and event.time >= since.timestamp() - CLOCK_SKEW_S
+                and plain_text(event.message) == message.text.strip()
+                and set(mentions(event.message)) == set(message.mentions)
+            ):
+                found.append(event.message_id)
+        return found
+
+    async def get_group_list(self) -> list[str]:
+        """The groups this account is in (to route group messages queued without account)."""
+        data = await self.call("get_group_list")
+        if not isinstance(data, list):
+            raise OneBotError("get_group_list: data is not a list")
+        return [str(g["group_id"]) for g in data if isinstance(g, dict) and "group_id" in g]
 
     async def get_group_member_list(self, group_id: str) -> list[GroupMember]:
         data = await self.call("get_group_member_list", group_id=_numeric(group_id))

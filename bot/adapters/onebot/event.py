@@ -26,6 +26,9 @@ def _id_text(value: object) -> object:
 Id = Annotated[str, BeforeValidator(_id_text)]
 
 
+MAX_TIME = 253402300799  # 9999-12-31: what a datetime can hold
+
+
 class MalformedFrame(ValueError):
     """A frame that is not JSON, not an object, or a known event that does not fit its model."""
 
@@ -35,7 +38,7 @@ class Frame(BaseModel):
 
 
 class Event(Frame):
-    time: int
+    time: int = Field(ge=0, le=MAX_TIME, description="unix seconds")
     self_id: Id
     post_type: str
 
