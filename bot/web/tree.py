@@ -122,4 +122,8 @@ def scope_for(db: sqlite_utils.Database, login: Login | None, tree: Tree, day: s
         and tree.nodes[i].kind != "dorm"
         and tree.nodes[i].parent_id not in allowed
     ]
-    return Scope(tree, sorted(roots, key=lambda n: n.path), staff=permissions.is_staff(person))
+    return Scope(
+        tree,
+        sorted(roots, key=lambda n: n.path),
+        staff=person is not None and person.role in permissions.STAFF,
+    )
