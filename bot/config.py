@@ -175,6 +175,16 @@ class Adapters(Strict):
     onebot: list[OneBotConnection] = []
     wechaty: list[WechatyConnection] = []
 
+    @model_validator(mode="after")
+    def _sim_alone(self) -> Adapters:
+        """Simulated students must not report into a real deployment by accident."""
+        if self.sim.enabled and (self.onebot or self.wechaty) and not self.sim.with_real_accounts:
+            raise ValueError(
+                "sim.enabled together with real QQ/WeChat accounts: turn the simulator off, "
+                "or set sim.with_real_accounts: true if that is really meant"
+            )
+        return self
+
 
 class RateLimits(Strict):
     """The outbox's pace: defaults keep a QQ/WeChat account out of risk control (风控)."""

@@ -71,9 +71,9 @@ async def test_another_counselors_class_shows_the_403_page(browser, server, db, 
     assert "不在你的负责范围内" in await browser.text(".error")
 
 
-async def test_typing_a_checkin_into_the_simulator(browser, db, clock, tmp_path):
-    async with sim_stack(db, clock) as (bridge, config):
-        srv = TestServer(create_web_app(db, config, clock, sim=bridge), host="127.0.0.1")
+async def test_typing_a_checkin_into_the_simulator(browser, db, tmp_path):
+    async with sim_stack(db) as (bridge, config):
+        srv = TestServer(create_web_app(db, config, bridge.clock, sim=bridge), host="127.0.0.1")
         await srv.start_server()
         try:
             await browser.open(sim_url(srv.app, str(srv.make_url("/"))))

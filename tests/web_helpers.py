@@ -12,12 +12,19 @@ import json
 from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import sqlite_utils
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED
 
+from bot.adapters.sim import SimCampus, SimTransport
+from bot.adapters.sim.adapter import SimAdapter
 from bot.config import Config, Storage, load_config
+from bot.outbox.sender import OutboxSender
 from bot.web import SimBridge
-from bot.web.live_sim import build_live_sim
+from bot.web.sim_clock import SimClock
+from handlers.pipeline import Pipeline
+from schedules import Deps, build_scheduler
 from storage.startup import prepare
 from storage.tokens import create_token
 
@@ -124,23 +131,44 @@ def token_for(db: sqlite_utils.Database, person_id: str, now: datetime) -> str:
         return create_token(db, person_id, now)[1]
 
 
+SIM_START = datetime(2020, 2, 10, 7, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
 @contextlib.asynccontextmanager
 async def sim_stack(
-    db: sqlite_utils.Database, clock, *, tick_s: float = 3600.0
+    db: sqlite_utils.Database, start: datetime = SIM_START
 ) -> AsyncIterator[tuple[SimBridge, Config]]:
-    """The simulator as `pingan run` wires it on the repo's default config (the sample
-    roster, the sim groups, the real scheduler and outbox senders on one FakeClock). The
-    clock moves only when a test says so: one tick an hour of real time."""
+    """The simulator as `pingan run` wires it on the repo's default config (bot/assemble.py):
+    the sample roster and sim groups, the real-time simulated students, the message path, the
+    scheduler and one outbox sender per platform, all on a SimClock that starts at `start`."""
     config = load_config(REPO / "config.yaml")
-    config = config.model_copy(
-        update={"storage": Storage(path=str(Path(db.conn.execute("PRAGMA database_list")
-                                                  .fetchone()[2])))}
-    )  # fmt: skip
+    db_file = db.execute("PRAGMA database_list").fetchone()[2]
+    config = config.model_copy(update={"storage": Storage(path=db_file)})  # charts beside it
+    clock = SimClock(config.tz, start=start)
     prepare(db, config, clock.now())
-    live = build_live_sim(db, config, clock)
-    live.tick_s = tick_s
-    await live.start()
+    campus = SimCampus(db, config, config.adapters.sim.seed)
+    senders: list[OutboxSender] = []
+
+    def wake() -> None:
+        for sender in senders:
+            sender.wake()
+
+    pipeline = Pipeline(db, config, clock, on_queued=wake)
+    adapter = SimAdapter(campus, pipeline, clock, sleep=clock.sleep)
+    for platform in ("sim", "qq", "wechat"):
+        transport = SimTransport(adapter.transcript, clock, campus.name_of, platform=platform)
+        senders.append(OutboxSender(db, transport, config.outbox, clock, unassigned=True))
+    scheduler = build_scheduler(Deps(db, config, clock))
+    scheduler.add_listener(lambda _event: wake(), EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
+    clock.on_jump(scheduler.wakeup)
+    scheduler.start()
+    adapter.start()
+    for sender in senders:
+        sender.start()
     try:
-        yield live.bridge, config
+        yield SimBridge(campus, adapter.transcript, pipeline.handle, clock, wake=wake), config
     finally:
-        await live.stop()
+        for sender in senders:
+            await sender.stop()
+        await adapter.stop()
+        scheduler.shutdown(wait=False)

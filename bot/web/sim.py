@@ -21,7 +21,7 @@ import json
 import logging
 import secrets
 import weakref
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from ipaddress import ip_address
@@ -56,10 +56,9 @@ class SimBridge:
     """What the page needs from the running simulator.
 
     `handle` takes an IncomingMessage through the bot (Pipeline.handle); `wake` tells the
-    outbox sender to deliver now, so replies show at once; `advance` jumps the simulated
-    clock to the next scheduled moment and runs what is due there, returning the new time.
-    Without `advance`, the clock moves to the next configured check-in time and nothing runs
-    (a seam until the scheduler is wired in).
+    outbox senders to deliver now, so replies show at once. The clock button moves `clock`
+    to the next scheduled moment: a SimClock (bot/web/sim_clock.py) jumps with everything
+    running on it; a FakeClock is simply set.
     """
 
     campus: SimCampus
@@ -67,7 +66,6 @@ class SimBridge:
     handle: Callable[[IncomingMessage], object]
     clock: Clock
     wake: Callable[[], None] = lambda: None
-    advance: Callable[[], Awaitable[datetime | None]] | None = None
     changed: asyncio.Event = field(default_factory=asyncio.Event)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
     campus_platform: str = PLATFORM
@@ -114,17 +112,23 @@ class SimBridge:
         return message
 
     async def jump(self, config: Config) -> datetime:
-        if self.advance is not None:
-            when = await self.advance()
-        else:
-            when = next_moment(config, self.clock.now())
-            setter = getattr(self.clock, "set", None)
-            if setter is None:
-                raise RuntimeError("this clock cannot be moved")
+        """To the next scheduled moment; ClockFixed when this clock cannot be moved."""
+        when = next_moment(config, self.clock.now())
+        jump_to = getattr(self.clock, "jump_to", None)
+        setter = getattr(self.clock, "set", None)
+        if jump_to is not None:
+            await jump_to(when)
+        elif setter is not None:
             setter(when)
+        else:
+            raise ClockFixed("这个时钟跟随真实时间，不能调整（请使用默认的模拟配置运行）")
         self.wake()
         self.changed.set()
-        return when or self.clock.now()
+        return when
+
+
+class ClockFixed(RuntimeError):
+    """The bot runs on the wall clock: the simulator page cannot move it."""
 
 
 JOB_LABELS = {
@@ -338,7 +342,11 @@ async def _command(ws: web.WebSocketResponse, bridge: SimBridge, config: Config,
         except ValueError as e:
             await ws.send_json({"type": "error", "text": f"不能这样发送：{e}"})
     elif data.get("type") == "advance":
-        when = await bridge.jump(config)
+        try:
+            when = await bridge.jump(config)
+        except ClockFixed as e:
+            await ws.send_json({"type": "error", "text": str(e)})
+            return
         log.info("sim clock moved to %s", when.isoformat())
     else:
         await ws.send_json({"type": "error", "text": "无法识别的指令"})
