@@ -23,6 +23,7 @@ from bot.app import App, Component
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.members import bind_wechat_groups, learn_qq_account
+from bot.outbox.limits import RateLimiter
 from handlers.pipeline import Pipeline
 from schedules import Deps, build_scheduler
 from storage.db import open_db
@@ -31,6 +32,7 @@ from storage.startup import prepare
 log = logging.getLogger(__name__)
 
 WEB_SHUTDOWN_S = 2.0
+SIM_PER_MINUTE = 100_000
 
 
 def _default_clock(config: Config) -> Clock:
@@ -130,15 +132,18 @@ def _sim(app: App):
     # On the page's SimClock the students' waits end early when the page moves time on.
     sleep = getattr(app.clock, "sleep", asyncio.sleep)
     adapter = SimAdapter(campus, app.handle, app.clock, sleep=sleep)
-    app.add_transport(adapter.transport)
+    transports = [adapter.transport]
     # Staff are reached privately on QQ/WeChat; with no real account of that platform, the
     # simulator stands in (as in the demo), so those messages show in its private chat.
     real = {"qq": app.config.adapters.onebot, "wechat": app.config.adapters.wechaty}
     for platform, accounts in real.items():
         if not accounts:
-            app.add_transport(
+            transports.append(
                 SimTransport(adapter.transcript, app.clock, campus.name_of, platform=platform)
             )
+    for transport in transports:
+        # Simulated chats have no risk control to respect: nothing waits behind a nag.
+        app.add_transport(transport).limiter = RateLimiter(0, SIM_PER_MINUTE)
 
     async def start() -> None:
         adapter.start()

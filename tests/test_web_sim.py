@@ -163,3 +163,33 @@ async def test_the_simulator_is_for_loopback_only_unless_configured(db, clock, r
                     _check(request)
                 assert refused.value.status == 403
                 assert "只对本机开放" in refused.value.detail
+
+
+async def test_a_jump_delivers_the_posts_before_the_nag_that_follows(db):
+    async with sim_stack(db) as (bridge, config):
+        assert (await bridge.jump(config)).strftime("%H:%M") == "08:30"
+        assert (await bridge.jump(config)).strftime("%H:%M") == "10:00"
+        async with asyncio.timeout(WAIT_S):
+            while True:
+                nags = [
+                    ln
+                    for ln in bridge.transcript.in_chat("sim-2021-1")
+                    if ln.from_bot and "【平安报告提醒】" in ln.text
+                ]
+                if nags:
+                    break
+                await asyncio.sleep(0.05)
+        nag = nags[0]
+        mentioned = {w[1:] for w in nag.text.split() if w.startswith("@")}
+        reported = {
+            r[0]
+            for r in db.execute(
+                "SELECT p.name FROM reports r JOIN people p ON p.id = r.person_id"
+                " JOIN chats c ON c.node_id = p.class_id AND c.chat_id = 'sim-2021-1'"
+                " WHERE r.day = '2020-02-10' AND r.created_at < '2020-02-10T10:00:00+08:00'"
+            )
+        }
+        assert reported, "the morning's planned posts were delivered on the way"
+        assert mentioned and not (mentioned & reported)
+        posts = [ln for ln in bridge.transcript.in_chat("sim-2021-1") if not ln.from_bot]
+        assert all(ln.time <= nag.time for ln in posts)

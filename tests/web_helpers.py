@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 from collections.abc import AsyncIterator
@@ -19,7 +20,9 @@ from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED
 
 from bot.adapters.sim import SimCampus, SimTransport
 from bot.adapters.sim.adapter import SimAdapter
+from bot.assemble import SIM_PER_MINUTE
 from bot.config import Config, Storage, load_config
+from bot.outbox.limits import RateLimiter
 from bot.outbox.sender import OutboxSender
 from bot.web import SimBridge
 from bot.web.sim_clock import SimClock
@@ -157,7 +160,9 @@ async def sim_stack(
     adapter = SimAdapter(campus, pipeline, clock, sleep=clock.sleep)
     for platform in ("sim", "qq", "wechat"):
         transport = SimTransport(adapter.transcript, clock, campus.name_of, platform=platform)
-        senders.append(OutboxSender(db, transport, config.outbox, clock, unassigned=True))
+        sender = OutboxSender(db, transport, config.outbox, clock, unassigned=True)
+        sender.limiter = RateLimiter(0, SIM_PER_MINUTE)
+        senders.append(sender)
     scheduler = build_scheduler(Deps(db, config, clock))
     scheduler.add_listener(lambda _event: wake(), EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
     clock.on_jump(scheduler.wakeup)
@@ -165,6 +170,7 @@ async def sim_stack(
     adapter.start()
     for sender in senders:
         sender.start()
+    await asyncio.sleep(0.05)  # the simulated students take their seats (their start time)
     try:
         yield SimBridge(campus, adapter.transcript, pipeline.handle, clock, wake=wake), config
     finally:

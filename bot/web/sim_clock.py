@@ -78,12 +78,17 @@ class SimClock:
     async def _settle(self) -> None:
         """Wait until every task that sleeps on this clock is asleep again."""
         deadline = time.monotonic() + SETTLE_TIMEOUT_S
+        busy: set[asyncio.Task] = set()
         while time.monotonic() < deadline:
             self._awake = {t for t in self._awake if not t.done()}
-            if not self._awake:
+            now = self.now()
+            # busy: working since their sleep ended, or due to wake and not yet run
+            due = {t for t, target in self._sleeping.items() if target <= now and not t.done()}
+            busy = self._awake | due
+            if not busy:
                 return
             await asyncio.sleep(0.01)
-        log.warning("sim clock: %d task(s) still busy after a jump", len(self._awake))
+        log.warning("sim clock: %d task(s) still busy after a jump", len(busy))
 
     async def jump_to(self, when: datetime) -> None:
         if when <= self.now():
