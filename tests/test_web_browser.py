@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 from aiohttp.test_utils import TestServer
 
-from bot.config import Config
+from bot.adapters.sim.demo import run_demo
+from bot.clock import FakeClock
+from bot.config import Config, load_config
 from bot.web import create_web_app, sim_url
-from tests.browser_helpers import DESKTOP, Browser, needs_chromium, screenshot_dir
-from tests.web_helpers import DAY, seed_school, sim_stack, token_for
+from storage.db import open_db
+from tests.browser_helpers import DESKTOP, PHONE, Browser, needs_chromium, screenshot_dir
+from tests.web_helpers import DAY, REPO, seed_school, sim_stack, token_for
 
 pytestmark = needs_chromium
 
@@ -56,12 +61,6 @@ async def test_counselor_logs_in_and_reads_a_class(browser, server, db, clock, t
         == "王五 S103 已报 08:05 36.5℃ 正常 在校 代报·张三"
     )
 
-    shots = screenshot_dir(tmp_path)
-    await browser.screenshot(shots / "today-class-phone.png")
-    await browser.resize(DESKTOP)
-    await browser.open(str(server.make_url(f"/today?date={DAY}")))
-    await browser.screenshot(shots / "today-grade.png")
-
 
 async def test_another_counselors_class_shows_the_403_page(browser, server, db, clock):
     token = token_for(db, "T02", clock.now())
@@ -101,3 +100,47 @@ async def test_typing_a_checkin_into_the_simulator(browser, db, tmp_path):
             await browser.screenshot(shots / "sim.png", full_page=False)
         finally:
             await srv.close()
+
+
+async def test_the_dashboard_over_five_simulated_days(browser, tmp_path):
+    """The demo's five days of the sample school, read by the 2021级 counselor: the numbers
+    the page shows are the ones counted straight from SQLite; then every main page."""
+    config = load_config(REPO / "config.yaml")
+    result = await run_demo(config, tmp_path / "demo.db", days=5)
+    last = result.days[-1]
+    expected = next(c for c in result.counts[last] if c.path == "计算机学院/2021级")
+    db = open_db(tmp_path / "demo.db")
+    clock = FakeClock(datetime.fromisoformat(f"{last}T22:00:00+08:00"))
+    srv = TestServer(create_web_app(db, config, clock), host="127.0.0.1")
+    await srv.start_server()
+    shots = screenshot_dir(tmp_path)
+    try:
+        await browser.resize(DESKTOP)
+        await browser.open(str(srv.make_url(f"/login?token={token_for(db, 'T1001', clock.now())}")))
+        assert await browser.text("h1") == "计算机学院/2021级"
+        assert await browser.text("#stat-expected b") == str(expected.expected)
+        assert await browser.text("#stat-reported b") == str(expected.reported)
+        assert await browser.text("#stat-missing b") == str(expected.missing)
+        assert await browser.text("#stat-abnormal b") == str(expected.abnormal)
+        await browser.screenshot(shots / "today.png")
+        await browser.open(str(srv.make_url("/trend?days=14")))
+        assert len(await browser.texts("svg .point")) == 5  # the five days with data
+        await browser.screenshot(shots / "trend.png")
+        await browser.open(str(srv.make_url("/groups")))
+        await browser.screenshot(shots / "groups.png")
+        await browser.open(str(srv.make_url("/broadcasts")))
+        await browser.type('textarea[name="text"]', "今晚8点前完成健康打卡，收到请回复")
+        await browser.click('form.stack button[type="submit"]')
+        assert "通知 #1 已发出" in await browser.text("main")
+        assert (await browser.text(".ack-count")).startswith("回执 0/")
+        await browser.screenshot(shots / "broadcasts.png")
+        await browser.open(str(srv.make_url("/downloads")))
+        await browser.resize((DESKTOP[0], 480))
+        await browser.screenshot(shots / "downloads.png", full_page=False)
+        await browser.resize(PHONE)
+        await browser.open(str(srv.make_url("/today")))
+        await browser.click("table.nodes a")
+        await browser.screenshot(shots / "today-class-phone.png")
+    finally:
+        await srv.close()
+        db.close()

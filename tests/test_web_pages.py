@@ -34,14 +34,22 @@ def text_of(html: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
 
 
-async def test_trend_shows_each_day_and_a_server_side_chart(counselor, school):
+async def test_trend_shows_each_day_and_a_server_side_chart(counselor, db, school):
+    with db.conn:  # the 8th was purged already: only its snapshot is left
+        for node, expected, reported, on_leave in [("c1", 5, 3, 1), ("c2", 4, 4, 0)]:
+            db.execute(
+                "INSERT INTO daily_counts (day, node_id, expected, reported, abnormal, on_leave)"
+                " VALUES ('2020-02-08', ?, ?, ?, 0, ?)",
+                [school[node], expected, reported, on_leave],
+            )
     resp = await counselor.get(f"/trend?date={DAY}&days=14")
     assert resp.status == 200
     html = await resp.text()
     text = text_of(html)
     assert "近 14 天" in text
     assert f"{DAY} 8/9 1 1 89% 1" in text
-    assert "2020-02-09 0/9 9 1 0% 0" in text  # 孙七's leave began on the 9th
+    assert "2020-02-09 0/0 0 0 — 0" in text  # no report at all yet: the bot was not running
+    assert "2020-02-08 7/9 2 1 78% 0" in text  # from daily_counts
     assert html.count('<tr data-day="') == 14
     assert "<svg" in html and "<polyline" in html and 'class="abnormal-bar"' in html
     assert "计科1班" in text and "计科2班" in text

@@ -42,6 +42,12 @@ async def today_page(request: web.Request) -> web.Response:
     class_names = {c.id: c.path.removeprefix(prefix) for c in classes}
     is_class = place.node is not None and place.node.kind == "class"
     students = student_rows(db, day_text, class_ids, config.tz) if is_class else []
+    # The names to act on first: missing, then abnormal (staff only: the order must not tell
+    # a class monitor who is unwell), then on leave, then the rest.
+    staff = place.scope.staff
+    students.sort(
+        key=lambda s: (s.status != "missing", staff and not s.abnormal, s.status != "leave")
+    )
     missing = (
         [s for s in students if s.status == "missing"]
         if is_class
@@ -78,6 +84,6 @@ async def today_page(request: web.Request) -> web.Response:
             "missing_truncated": not is_class and total.missing > MISSING_NAMES_LIMIT,
             "abnormal": abnormal,
             "class_names": class_names,
-            "staff": place.scope.staff,
+            "staff": staff,
         },
     )

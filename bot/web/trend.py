@@ -24,6 +24,26 @@ def _total(tree: Tree, nodes: list[Node], per_class: dict[int, Counts]) -> Count
     return total
 
 
+def _counts_of_day(db, day: str) -> dict[int, Counts]:
+    """Counts per class: live from the reports, or from the daily_counts snapshot once the
+    retention purge removed them; nothing for a day before the bot had any report."""
+    snapshot = {
+        node_id: Counts(expected, reported, on_leave, abnormal)
+        for node_id, expected, reported, on_leave, abnormal in db.execute(
+            "SELECT d.node_id, d.expected, d.reported, d.on_leave, d.abnormal FROM daily_counts"
+            " d JOIN nodes n ON n.id = d.node_id WHERE d.day = ? AND n.kind = 'class'",
+            [day],
+        )
+    }
+    has_reports = db.execute("SELECT 1 FROM reports WHERE day = ? LIMIT 1", [day]).fetchone()
+    if snapshot and not has_reports:
+        return snapshot
+    first = db.execute("SELECT min(day) FROM reports").fetchone()[0]
+    if first is None or day < first:
+        return snapshot
+    return unit_counts(db, day)
+
+
 async def trend_page(request: web.Request) -> web.Response:
     place = where(request)
     span = int(request.query.get("days", "14")) if request.query.get("days") in ("14", "30") else 14
@@ -31,7 +51,7 @@ async def trend_page(request: web.Request) -> web.Response:
     days = day_range(end - timedelta(days=span - 1), end)
     db, tree = request.app[DB_KEY], place.tree
     shown = [place.node] if place.node else place.scope.roots
-    per_day = [unit_counts(db, day) for day in days]
+    per_day = [_counts_of_day(db, day) for day in days]
     totals = [_total(tree, shown, counts) for counts in per_day]
     chart = trend_chart(days, [percent(c) for c in totals], [c.abnormal for c in totals])
     rows = []
