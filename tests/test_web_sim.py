@@ -193,3 +193,11 @@ async def test_a_jump_delivers_the_posts_before_the_nag_that_follows(db):
         assert mentioned and not (mentioned & reported)
         posts = [ln for ln in bridge.transcript.in_chat("sim-2021-1") if not ln.from_bot]
         assert all(ln.time <= nag.time for ln in posts)
+
+
+@pytest.mark.parametrize("path", ["/sim", "/sim/ws"])
+async def test_the_simulator_needs_a_login_too(sim, path):
+    client, _ = sim
+    assert (await client.get(path, allow_redirects=False)).status == 401
+    routes = {r.resource.canonical for r in client.app.router.routes() if r.resource}
+    assert {"/sim", "/sim/ws", "/sim/enter"} <= routes
