@@ -12,6 +12,7 @@ import hmac
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
+from ipaddress import ip_address
 
 import sqlite_utils
 from aiohttp import web
@@ -19,7 +20,14 @@ from aiohttp import web
 from bot.clock import Clock
 from bot.config import Config
 from bot.web.render import LOGIN_KEY, error_page, render
-from storage.tokens import Login, check_session, check_token, close_session, open_session
+from storage.tokens import (
+    Login,
+    check_session,
+    check_token,
+    close_session,
+    open_session,
+    purge_sessions,
+)
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +49,16 @@ AUTH_KIND_KEY = web.RequestKey("auth_kind", str)  # session | bearer | sim
 SIM_SESSIONS_KEY = web.AppKey("sim_sessions", dict)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def is_local(request: web.Request) -> bool:
+    """The simulator is for this machine: loopback clients, unless configured otherwise."""
+    if request.app[CONFIG_KEY].adapters.sim.web_remote:
+        return True
+    try:
+        return ip_address(request.remote or "").is_loopback
+    except ValueError:
+        return False
 
 
 def secure_cookies(request: web.Request) -> bool:
@@ -87,7 +105,7 @@ def _identify(request: web.Request) -> tuple[Login | None, str]:
         return None, ""
     sim_login = request.app[SIM_SESSIONS_KEY].get(cookie)
     if sim_login is not None:
-        return sim_login, "sim"
+        return (sim_login if is_local(request) else None), "sim"
     return check_session(db, cookie, now), "session"
 
 
@@ -155,6 +173,7 @@ def _start_session(request: web.Request, token: str, next_path: str) -> web.Stre
                 error="登录令牌无效、已过期或已被撤销。请向管理员重新申请。",
                 next_path=next_path,
             )
+        purge_sessions(db, now)  # ended sessions go when someone logs in; few and cheap
         session_id, _ = open_session(
             db, login, now, max_days=request.app[CONFIG_KEY].web.session_days
         )

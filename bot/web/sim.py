@@ -24,7 +24,6 @@ import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
-from ipaddress import ip_address
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
@@ -35,7 +34,14 @@ from bot.adapters.sim.transcript import BOT_NAME, PRIVATE, Line
 from bot.clock import Clock
 from bot.config import Config
 from bot.messages import IncomingMessage
-from bot.web.auth import CONFIG_KEY, DB_KEY, SIM_SESSIONS_KEY, see_other, set_session_cookie
+from bot.web.auth import (
+    CONFIG_KEY,
+    DB_KEY,
+    SIM_SESSIONS_KEY,
+    is_local,
+    see_other,
+    set_session_cookie,
+)
 from bot.web.common import PageError, forbidden, today
 from bot.web.queries import node_counts
 from bot.web.render import LOGIN_KEY, SIM_ENABLED_KEY, render
@@ -177,17 +183,8 @@ def sim_url(app: web.Application, base: str) -> str:
     return f"{base.rstrip('/')}/sim/enter?key={app[SIM_KEY]}"
 
 
-def _local(request: web.Request) -> bool:
-    if request.app[CONFIG_KEY].adapters.sim.web_remote:
-        return True
-    try:
-        return ip_address(request.remote or "").is_loopback
-    except ValueError:
-        return False
-
-
 def _check(request: web.Request) -> SimBridge:
-    if not _local(request):
+    if not is_local(request):
         raise forbidden(
             "模拟器只对本机开放。要从其他电脑访问，请在配置中设置 adapters.sim.web_remote: true。"
         )
