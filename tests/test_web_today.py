@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -101,3 +102,36 @@ async def test_admin_top_page_lists_colleges(db, clock, school):
     assert "计算机学院 学院 8/9" in text
     assert "数学学院 学院 1/3" in text
     assert stat(html, "reported") == "9"
+
+
+async def test_the_json_api_for_scripts(db, clock, school):
+    token = token_for(db, "T01", clock.now())
+    async with TestClient(TestServer(create_web_app(db, Config(), clock))) as client:
+        assert (await client.get("/api/today")).status == 401
+        bearer = {"Authorization": f"Bearer {token}"}
+        resp = await client.get(f"/api/today?node={school['c1']}&date={DAY}", headers=bearer)
+        data = await resp.json()
+        assert data["node"]["path"] == "计算机学院/2021级/计科1班"
+        assert data["counts"] == {
+            "expected": 5, "reported": 4, "missing": 1, "on_leave": 1, "abnormal": 1, "rate": 0.8
+        }  # fmt: skip
+        assert data["missing"] == [
+            {"id": "S104", "name": "赵六", "class": "计算机学院/2021级/计科1班"}
+        ]
+        assert data["abnormal"][0]["temperature"] == 37.8
+        assert data["abnormal"][0]["symptoms"] == ["发热", "咳嗽"]
+        resp = await client.get(f"/api/today?node={school['m1']}", headers=bearer)
+        assert resp.status == 403
+        assert "不在你的负责范围内" in (await resp.json())["detail"]
+
+
+async def test_the_json_api_keeps_health_details_from_a_monitor(db, clock, school):
+    token = token_for(db, "S101", clock.now())
+    async with TestClient(TestServer(create_web_app(db, Config(), clock))) as client:
+        resp = await client.get(
+            f"/api/today?date={DAY}", headers={"Authorization": f"Bearer {token}"}
+        )
+        data = await resp.json()
+    assert data["counts"]["reported"] == 4 and data["counts"]["abnormal"] is None
+    assert "abnormal" not in data
+    assert "37.8" not in json.dumps(data)

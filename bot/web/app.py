@@ -7,6 +7,7 @@ SQLite database the bot writes to (WAL lets both work at once).
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -34,7 +35,7 @@ from bot.web.groups import close_case_action, groups_page
 from bot.web.render import ENV_KEY, error_page, make_env
 from bot.web.sim import SimBridge
 from bot.web.sim import mount as mount_sim
-from bot.web.today import today_page
+from bot.web.today import today_api, today_page
 from bot.web.trend import trend_page
 
 log = logging.getLogger(__name__)
@@ -58,7 +59,11 @@ async def page_middleware(request: web.Request, handler: Handler) -> web.StreamR
     try:
         response = await handler(request)
     except PageError as e:
-        response = error_page(request, e.status, e.title, e.detail)
+        if request.path.startswith("/api/"):
+            body = {"error": e.title, "detail": e.detail}
+            response = web.json_response(body, status=e.status, dumps=_json)
+        else:
+            response = error_page(request, e.status, e.title, e.detail)
     except web.HTTPNotFound:
         response = error_page(request, 404, "找不到页面 (404)", "这个地址不存在。")
     except web.HTTPMethodNotAllowed:
@@ -71,6 +76,10 @@ async def page_middleware(request: web.Request, handler: Handler) -> web.StreamR
     if not request.path.startswith("/static/"):
         headers.setdefault("Cache-Control", "no-store")
     return response
+
+
+def _json(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False)
 
 
 async def index(request: web.Request) -> web.StreamResponse:
@@ -102,6 +111,7 @@ def create_web_app(
     app.router.add_route("*", "/login", login)
     app.router.add_post("/logout", logout)
     app.router.add_get("/today", today_page)
+    app.router.add_get("/api/today", today_api)
     app.router.add_get("/trend", trend_page)
     app.router.add_get("/groups", groups_page)
     app.router.add_get("/downloads", downloads_page)

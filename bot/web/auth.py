@@ -89,6 +89,8 @@ def safe_next(target: str | None) -> str:
 
 def _wants_html(request: web.Request) -> bool:
     """A browser gets the login page; a script gets a plain 401 it can act on."""
+    if request.path.startswith("/api/"):
+        return False
     if "text/html" in request.headers.get("Accept", ""):
         return True
     return request.method == "GET" and "Authorization" not in request.headers

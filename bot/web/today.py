@@ -6,6 +6,7 @@ then the abnormal reports with their details (health details only for staff role
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 from aiohttp import web
@@ -20,7 +21,8 @@ from storage.status import Counts, unit_counts
 MISSING_NAMES_LIMIT = 300
 
 
-async def today_page(request: web.Request) -> web.Response:
+def gather(request: web.Request) -> dict:
+    """Everything the Today page shows, for the page and for /api/today."""
     place = where(request)
     day = day_param(request)
     db, config = request.app[DB_KEY], request.app[CONFIG_KEY]
@@ -63,27 +65,83 @@ async def today_page(request: web.Request) -> web.Response:
         else student_rows(db, day_text, class_ids, config.tz, only="abnormal")
     )
     current = today(request)
-    return render(
-        request,
-        "today.html",
-        {
-            "title": "今日概况",
-            "place": place,
-            "trail": place.scope.trail(place.node) if place.node else [],
-            "node": place.node,
-            "day": day,
-            "is_today": day == current,
-            "prev_day": day - timedelta(days=1),
-            "next_day": day + timedelta(days=1) if day < current else None,
-            "max_day": current,
-            "total": total,
-            "rows": rows,
-            "is_class": is_class,
-            "students": students,
-            "missing": missing,
-            "missing_truncated": not is_class and total.missing > MISSING_NAMES_LIMIT,
-            "abnormal": abnormal,
-            "class_names": class_names,
-            "staff": staff,
-        },
-    )
+    return {
+        "title": "今日概况",
+        "place": place,
+        "trail": place.scope.trail(place.node) if place.node else [],
+        "node": place.node,
+        "day": day,
+        "is_today": day == current,
+        "prev_day": day - timedelta(days=1),
+        "next_day": day + timedelta(days=1) if day < current else None,
+        "max_day": current,
+        "total": total,
+        "rows": rows,
+        "is_class": is_class,
+        "students": students,
+        "missing": missing,
+        "missing_truncated": not is_class and total.missing > MISSING_NAMES_LIMIT,
+        "abnormal": abnormal,
+        "class_names": class_names,
+        "staff": staff,
+    }
+
+
+async def today_page(request: web.Request) -> web.Response:
+    return render(request, "today.html", gather(request))
+
+
+def _counts(c: Counts) -> dict:
+    return {
+        "expected": c.expected,
+        "reported": c.reported,
+        "missing": c.missing,
+        "on_leave": c.on_leave,
+        "abnormal": c.abnormal,
+        "rate": None if c.rate is None else round(c.rate, 4),
+    }
+
+
+async def today_api(request: web.Request) -> web.Response:
+    """GET /api/today?node=ID&date=D: the Today page as JSON, for scripts (Bearer token).
+
+    The same scope and the same privacy rule: health details only for staff roles.
+    """
+    data = gather(request)
+    nodes = data["place"].tree.nodes
+    node = data["node"]
+    staff = data["staff"]
+    out = {
+        "date": data["day"].isoformat(),
+        "node": {"id": node.id, "path": node.path, "kind": node.kind} if node else None,
+        "counts": _counts(data["total"]) | ({} if staff else {"abnormal": None}),
+        "children": [
+            {"id": c.id, "path": c.path, "kind": c.kind}
+            | _counts(n)
+            | ({} if staff else {"abnormal": None})
+            for c, n in data["rows"]
+        ],
+        "missing": [
+            {"id": s.person_id, "name": s.name, "class": nodes[s.class_id].path}
+            for s in data["missing"]
+        ],
+        "missing_truncated": data["missing_truncated"],
+    }
+    if staff:
+        out["abnormal"] = [
+            {
+                "id": s.person_id,
+                "name": s.name,
+                "class": nodes[s.class_id].path,
+                "temperature": s.temperature,
+                "symptoms": s.symptoms,
+                "on_campus": s.on_campus,
+                "province": s.province,
+                "isolation": s.isolation,
+                "reported_at": s.reported_at,
+                "proxy": s.proxy,
+                "late": s.late,
+            }
+            for s in data["abnormal"]
+        ]
+    return web.json_response(out, dumps=lambda v: json.dumps(v, ensure_ascii=False))
