@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -113,11 +114,17 @@ def close_case(
     record(db, "case_closed", by, now, case=case.id, person=case.person_id, note=note)
 
 
-def morning(db: sqlite_utils.Database, config: Config, now: datetime) -> MorningRun:
+def morning(
+    db: sqlite_utils.Database,
+    config: Config,
+    now: datetime,
+    is_checkin_day: Callable[[date], bool] = lambda _day: True,
+) -> MorningRun:
     """The daily follow-up job (at followup.ask_at); safe to run twice the same day.
 
     Ends key-group observations whose period is over, closes cases with N consecutive normal
-    days, and asks every other student with an open case how they are today.
+    reports (days off, per `is_checkin_day`, neither count nor break the run), and asks every
+    other student with an open case how they are today.
     """
     today = now.astimezone(config.tz).date().isoformat()
     run = MorningRun([], [], end_expired(db, today))
@@ -134,7 +141,10 @@ def morning(db: sqlite_utils.Database, config: Config, now: datetime) -> Morning
             )
     needed = config.followup.close_after_normal_days
     for case in cases.all_open(db):
-        if cases.normal_days_since(db, case.person_id, case.last_abnormal_day, today) >= needed:
+        normal = cases.normal_days_since(
+            db, case.person_id, case.last_abnormal_day, today, is_checkin_day
+        )
+        if normal >= needed:
             close_case(db, now, case, "auto", f"连续{needed}天报告正常，自动结案")
             run.closed.append(case.person_id)
             name, class_id, class_name = _who(db, case.person_id)

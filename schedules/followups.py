@@ -9,10 +9,12 @@ claimed once per day in job_runs, and every message carries an outbox dedup key.
 from __future__ import annotations
 
 import logging
+from functools import partial
 
 from handlers.broadcast import remind_due
 from handlers.cases import morning
 from schedules.deps import Deps
+from schedules.plan import is_checkin_day
 from schedules.runs import claim, finish
 
 log = logging.getLogger(__name__)
@@ -29,11 +31,14 @@ async def morning_followups(deps: Deps) -> None:
 def run_morning_followups(deps: Deps) -> None:
     """End finished key-group observations, close recovered cases, ask the others."""
     now = deps.clock.now()
-    day = deps.today().isoformat()
+    today = deps.today()
+    if not is_checkin_day(deps.config, today):
+        return  # no questions on days off; what ended meanwhile is recorded next time
+    day = today.isoformat()
     with deps.db.conn:
         if not claim(deps.db, FOLLOWUP_JOB, "school", day, now):
             return
-        run = morning(deps.db, deps.config, now)
+        run = morning(deps.db, deps.config, now, partial(is_checkin_day, deps.config))
         finish(
             deps.db,
             FOLLOWUP_JOB,

@@ -135,32 +135,39 @@ def record_ack(
 def targets(
     db: sqlite_utils.Database, broadcast_id: int, node_ids: set[int] | None = None
 ) -> list[Target]:
-    """Each class chat the notice went to, with who in that class has not acknowledged."""
-    out = []
-    rows = db.execute(
-        """
-        SELECT t.platform, t.chat_id, t.node_id, n.path FROM broadcast_targets t
-        JOIN nodes n ON n.id = t.node_id WHERE t.broadcast_id = ? ORDER BY n.path, t.chat_id
-        """,
-        [broadcast_id],
-    ).fetchall()
-    for platform, chat_id, node_id, path in rows:
-        if node_ids is not None and node_id not in node_ids:
-            continue
-        audience = db.execute(
-            "SELECT count(*) FROM people WHERE class_id = ? AND active = 1", [node_id]
-        ).fetchone()[0]
-        missing = db.execute(
+    """Each class chat the notice went to (within `node_ids`, when given), with who in that
+    class has not acknowledged. Two queries whatever the number of chats."""
+    rows = [
+        r
+        for r in db.execute(
             """
-            SELECT p.id, p.name FROM people p
-            WHERE p.class_id = ? AND p.active = 1
-              AND NOT EXISTS (SELECT 1 FROM acks a WHERE a.broadcast_id = ? AND a.person_id = p.id)
-            ORDER BY p.id
+            SELECT t.platform, t.chat_id, t.node_id, n.path FROM broadcast_targets t
+            JOIN nodes n ON n.id = t.node_id WHERE t.broadcast_id = ? ORDER BY n.path, t.chat_id
             """,
-            [node_id, broadcast_id],
+            [broadcast_id],
         ).fetchall()
-        out.append(Target(platform, chat_id, node_id, path, audience, [tuple(m) for m in missing]))
-    return out
+        if node_ids is None or r[2] in node_ids
+    ]
+    audience: dict[int, int] = {}
+    missing: dict[int, list[tuple[str, str]]] = {}
+    for class_id, person_id, name, acked in db.execute(
+        """
+        SELECT p.class_id, p.id, p.name,
+               EXISTS (SELECT 1 FROM acks a WHERE a.broadcast_id = :b AND a.person_id = p.id)
+        FROM people p
+        WHERE p.active = 1 AND p.class_id IN
+              (SELECT node_id FROM broadcast_targets WHERE broadcast_id = :b)
+        ORDER BY p.id
+        """,
+        {"b": broadcast_id},
+    ).fetchall():
+        audience[class_id] = audience.get(class_id, 0) + 1
+        if not acked:
+            missing.setdefault(class_id, []).append((person_id, name))
+    return [
+        Target(platform, chat_id, node_id, path, audience.get(node_id, 0), missing.get(node_id, []))
+        for platform, chat_id, node_id, path in rows
+    ]
 
 
 def due_reminders(db: sqlite_utils.Database, now: datetime) -> list[Broadcast]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -59,22 +60,36 @@ def all_open(db: sqlite_utils.Database) -> list[OpenCase]:
     return [OpenCase(*r) for r in rows]
 
 
-def normal_days_since(db: sqlite_utils.Database, person_id: str, after: str, until: str) -> int:
-    """Consecutive days from the day after `after` up to `until` with a normal report.
+def normal_days_since(
+    db: sqlite_utils.Database,
+    person_id: str,
+    after: str,
+    until: str,
+    is_checkin_day: Callable[[date], bool] = lambda _day: True,
+) -> int:
+    """Consecutive normal reports from the day after `after` up to `until`.
 
-    A day without a report, or an abnormal one, breaks the run: a case closes on evidence of
-    recovery, not on silence.
+    A check-in day without a report, or an abnormal one, breaks the run: a case closes on
+    evidence of recovery, not on silence. Days off (weekends in a weekdays-only school) are
+    skipped unless the student reported anyway.
     """
-    rows = db.execute(
-        "SELECT day, abnormal, isolation FROM reports WHERE person_id = ? AND day > ?"
-        " AND day <= ? ORDER BY day",
-        [person_id, after, until],
-    ).fetchall()
-    expected = date.fromisoformat(after) + timedelta(days=1)
-    run = 0
-    for day, abnormal, isolation in rows:
-        if day != expected.isoformat() or abnormal != 0 or isolation is not None:
+    reports = {
+        day: (abnormal, isolation)
+        for day, abnormal, isolation in db.execute(
+            "SELECT day, abnormal, isolation FROM reports WHERE person_id = ? AND day > ?"
+            " AND day <= ?",
+            [person_id, after, until],
+        ).fetchall()
+    }
+    day, last, run = date.fromisoformat(after) + timedelta(days=1), date.fromisoformat(until), 0
+    while day <= last:
+        found = reports.get(day.isoformat())
+        if found is None:
+            if is_checkin_day(day):
+                break
+        elif found[0] != 0 or found[1] is not None:
             break
-        run += 1
-        expected += timedelta(days=1)
+        else:
+            run += 1
+        day += timedelta(days=1)
     return run

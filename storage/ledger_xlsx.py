@@ -5,9 +5,10 @@ day), one per key group (a line per student and day under observation), 异常�
 Only plain features are used (merged day headers, fills, thin borders, frozen panes, column
 widths), which WPS renders the same as Excel.
 
-Speed: a school's week is hundreds of thousands of cells. Styles are registered once as
-named styles and assigned by name (openpyxl otherwise hashes a style object per cell), and
-column widths are measured while writing, not by a second pass over the sheet.
+Speed and memory: a school's week is hundreds of thousands of cells. The workbook is
+write-only (rows stream to disk instead of living as cell objects), styles are registered
+once as named styles and assigned by name, and column widths are measured while the rows
+are buffered as plain tuples.
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from storage.ledger import SOURCE_LABELS, Ledger, place
 
@@ -71,50 +73,73 @@ def _display_width(value: object) -> int:
 
 
 class SheetWriter:
-    """Writes cells with a named style and remembers each column's widest value."""
+    """Buffers one sheet's cells, measuring each column's widest value, then streams them
+    to a write-only worksheet: widths, frozen panes and merges must precede the rows."""
 
-    def __init__(self, ws: Worksheet) -> None:
+    def __init__(self, ws: WriteOnlyWorksheet) -> None:
         self.ws = ws
+        self.rows: list[list[tuple[object, str | None]]] = []
         self.widths: dict[int, int] = {}
+        self.merges: list[str] = []
+        self.freeze: str | None = None
 
     def put(self, row: int, column: int, value: object, style: str = CELL, measure: bool = True):
-        cell = self.ws.cell(row=row, column=column, value=value)
-        cell.style = style
+        while len(self.rows) < row:
+            self.rows.append([])
+        cells = self.rows[row - 1]
+        while len(cells) < column:
+            cells.append((None, None))
+        cells[column - 1] = (value, style)
         if measure and value is not None:
             width = _display_width(value)
             if width > self.widths.get(column, 0):
                 self.widths[column] = width
-        return cell
 
     def row(self, row: int, values: Sequence[object], start: int = 1, style: str = CELL) -> None:
         for i, value in enumerate(values):
             self.put(row, start + i, value, style)
 
+    def merge(self, first_row: int, first_col: int, last_row: int, last_col: int) -> None:
+        self.merges.append(
+            f"{get_column_letter(first_col)}{first_row}:{get_column_letter(last_col)}{last_row}"
+        )
+
     def finish(self) -> None:
+        ws = self.ws
         for column, width in self.widths.items():
             letter = get_column_letter(column)
-            self.ws.column_dimensions[letter].width = min(max(width + 2, MIN_WIDTH), MAX_WIDTH)
+            ws.column_dimensions[letter].width = min(max(width + 2, MIN_WIDTH), MAX_WIDTH)
+        if self.freeze:
+            ws.freeze_panes = self.freeze
+        for merged in self.merges:
+            ws.merged_cells.add(merged)
+        for cells in self.rows:
+            ws.append([self._cell(value, style) for value, style in cells])
+
+    def _cell(self, value: object, style: str | None) -> object:
+        if style is None:
+            return value
+        cell = WriteOnlyCell(self.ws, value=value)
+        cell.style = style
+        return cell
 
 
 def _grouped_header(
     out: SheetWriter, fixed: Sequence[str], days: list[str], per_day: Sequence[str]
 ) -> None:
     """Two header rows: fixed columns merged down, each day merged across its group."""
-    ws = out.ws
     for i, value in enumerate(fixed, start=1):
         out.put(1, i, value, HEAD)
         out.put(2, i, None, HEAD)
-        ws.merge_cells(start_row=1, start_column=i, end_row=2, end_column=i)
+        out.merge(1, i, 2, i)
     for d, day in enumerate(days):
         first = len(fixed) + 1 + d * len(per_day)
         out.put(1, first, day, HEAD, measure=False)  # spans the group: not one column's width
         for i in range(1, len(per_day)):
             out.put(1, first + i, None, HEAD)
-        ws.merge_cells(
-            start_row=1, start_column=first, end_row=1, end_column=first + len(per_day) - 1
-        )
+        out.merge(1, first, 1, first + len(per_day) - 1)
         out.row(2, per_day, first, HEAD)
-    ws.freeze_panes = ws.cell(row=3, column=len(fixed) + 1)
+    out.freeze = f"{get_column_letter(len(fixed) + 1)}3"
 
 
 def _status_style(status: str) -> str:
@@ -195,7 +220,7 @@ def _summary_sheet(wb: Workbook, ledger: Ledger) -> None:
 def _key_group_sheet(wb: Workbook, ledger: Ledger, tag: str, title: str) -> None:
     out = SheetWriter(wb.create_sheet(title))
     out.row(1, KEY_COLUMNS, style=HEAD)
-    out.ws.freeze_panes = "A2"
+    out.freeze = "A2"
     for r, line in enumerate(ledger.observed.get(tag, []), start=2):
         status = ledger.status(line.person_id, line.day)
         temperature = where = None
@@ -214,7 +239,7 @@ def _key_group_sheet(wb: Workbook, ledger: Ledger, tag: str, title: str) -> None
 def _cases_sheet(wb: Workbook, ledger: Ledger) -> None:
     out = SheetWriter(wb.create_sheet("异常跟踪"))
     out.row(1, CASE_COLUMNS, style=HEAD)
-    out.ws.freeze_panes = "A2"
+    out.freeze = "A2"
     for r, case in enumerate(ledger.cases, start=2):
         closer = case.closed_by
         if closer == "auto":
@@ -231,8 +256,7 @@ def _cases_sheet(wb: Workbook, ledger: Ledger) -> None:
 
 def write_workbook(ledger: Ledger, path: str | Path) -> Path:
     """Write the whole ledger to `path` (.xlsx); returns the path."""
-    wb = Workbook()
-    wb.remove(wb.active)
+    wb = Workbook(write_only=True)
     for style in _styles():
         wb.add_named_style(style)
     taken = {"汇总", "异常跟踪"}

@@ -266,6 +266,45 @@ V3_COMMANDS = """
         CREATE INDEX cases_opened ON cases(opened_day);
 """
 
+# 接龙: each chat's chain per day and every distinct entry line seen (handlers/chain).
+V4_CHAIN = """
+        CREATE TABLE chain_days (                -- one 接龙 per chat per day
+            platform TEXT NOT NULL,
+            chat_id TEXT NOT NULL,
+            day TEXT NOT NULL,
+            title TEXT NOT NULL DEFAULT '',
+            example TEXT,
+            opened_by_bot INTEGER NOT NULL DEFAULT 0,
+            messages INTEGER NOT NULL DEFAULT 0,   -- reposts read
+            lines_parsed INTEGER NOT NULL DEFAULT 0,  -- entry lines that went through the parser
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (platform, chat_id, day)
+        );
+
+        CREATE TABLE chain_lines (               -- every distinct entry line seen that day
+            platform TEXT NOT NULL,
+            chat_id TEXT NOT NULL,
+            day TEXT NOT NULL,
+            line_hash TEXT NOT NULL,            -- blake2b-64 of the whitespace-normalised text
+            seq INTEGER NOT NULL,               -- order of first appearance
+            number INTEGER NOT NULL,            -- its number when first seen
+            text TEXT NOT NULL,                 -- normalised entry text, without its number
+            person_key TEXT NOT NULL,           -- merge key: person id, name:<name>, line:<hash>
+            person_id TEXT REFERENCES people(id) ON DELETE SET NULL,  -- NULL: unmatched
+            name TEXT,                          -- the name as written
+            parsed TEXT NOT NULL,               -- JSON of the parser's Entry
+            author_account TEXT,                -- platform account that added the line
+            author_person TEXT,                 -- the person bound to that account, if any
+            message_key TEXT NOT NULL,          -- platform:message_id that first carried it
+            status TEXT NOT NULL DEFAULT 'active'
+                CHECK (status IN ('active', 'replaced', 'withdrawn')),
+            first_seen TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (platform, chat_id, day, line_hash)
+        );
+        CREATE INDEX chain_lines_day_person ON chain_lines(day, person_id);
+"""
+
 # Chat accounts a member-list binding could not settle (storage/bindings.py). The same
 # table as branch f6-wechaty's V2_ACCOUNT_REVIEWS, so both platforms share one review list.
 V3_ACCOUNT_REVIEWS = """
@@ -287,7 +326,7 @@ V3_ACCOUNT_REVIEWS = """
 # Dashboard logins: tokens are stored as sha256 hashes only, so a copy of the database does
 # not hand out logins; a session row refers to the token it came from, so revoking the token
 # ends its sessions at once.
-V4_WEB_LOGINS = """
+V5_WEB_LOGINS = """
         CREATE TABLE web_tokens (
             id INTEGER PRIMARY KEY,
             person_id TEXT NOT NULL REFERENCES people(id) ON DELETE CASCADE,
@@ -314,8 +353,9 @@ MIGRATIONS: list[str] = [
     V1_CORE,
     V2_JOB_OUTCOME,
     V3_COMMANDS,
+    V4_CHAIN,
     V3_ACCOUNT_REVIEWS,
-    V4_WEB_LOGINS,
+    V5_WEB_LOGINS,
 ]
 
 

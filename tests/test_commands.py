@@ -51,8 +51,9 @@ def test_a_role_without_the_right_gets_a_short_refusal_and_an_audit_line(school,
     assert row["actor"] == who and row["command"] == text.split()[0].lstrip("/")
 
 
-def test_unbound_sender_is_told_to_bind(school):
-    (sent,) = school.say("u999", "/更正 36.5 正常")
+@pytest.mark.parametrize("text", ["/更正 36.5 正常", "不要提醒", "/恢复提醒", "/统计", "/导出"])
+def test_unbound_sender_is_told_to_bind(school, text):
+    (sent,) = school.say("u999", text, "g211")
     assert sent.text == "请先绑定身份：/绑定 学号 姓名"
     assert audit_rows(school.db, "refused")[0]["actor"] == "sim:u999"
 
@@ -328,3 +329,33 @@ def test_in_a_counselor_group_answers_stay_within_that_groups_node(reported):
     private, note = reported.say("T002", "/异常", "c21")
     assert (private.chat_type, note.text) == ("private", "详情已私聊发送。")
     assert "周六" in private.text and "李四" not in private.text
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("12月30日", "2020-12-30"),  # asked in January: last December
+        ("1月2日", "2021-01-02"),
+        ("1-2", "2021-01-02"),
+        ("2021年1月2日", "2021-01-02"),
+        ("2021/01/02", "2021-01-02"),
+        ("昨天", "2021-01-01"),
+        ("前天", "2020-12-31"),
+    ],
+)
+def test_dates_people_write(text, expected):
+    from datetime import date
+
+    from handlers.commands.common import parse_day
+
+    assert parse_day(text, date(2021, 1, 2)) == expected
+
+
+@pytest.mark.parametrize("text", ["2月30日", "36.8", "明天见", "13-01"])
+def test_dates_that_are_not(text):
+    from datetime import date
+
+    from handlers.commands.common import Unclear, parse_day
+
+    with pytest.raises(Unclear):
+        parse_day(text, date(2021, 1, 2))

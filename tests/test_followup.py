@@ -153,3 +153,42 @@ def test_starting_isolation_opens_a_case_even_with_a_normal_temperature(school):
     (alert,) = [s for s in sent if s.target == "uT001"]
     assert alert.text.startswith("【异常】计科1班 赵敏（2021004）2月10日：36.5℃，集中隔离。")
     assert school.db.execute("SELECT reason FROM cases").fetchone() == ("36.5℃，集中隔离",)
+
+
+def test_a_weekend_off_neither_counts_nor_breaks_the_normal_run(school):
+    school.clock.set(at("2020-02-14", "09:00"))  # a Friday
+    school.say("2021002", "李四 37.9 身体不适", "g211")
+    for day in ("2020-02-17", "2020-02-18", "2020-02-19"):
+        school.clock.set(at(day, "08:00"))
+        school.say("2021002", "36.5 正常", "g211")
+    school.clock.set(at("2020-02-20", "08:30"))
+    with school.db.conn:
+        weekdays = morning(school.db, school.config, school.clock.now(), lambda d: d.weekday() < 5)
+    assert weekdays.closed == ["2021002"]
+
+
+def test_every_day_mode_a_silent_weekend_keeps_the_case_open(school):
+    school.clock.set(at("2020-02-14", "09:00"))
+    school.say("2021002", "李四 37.9 身体不适", "g211")
+    for day in ("2020-02-17", "2020-02-18", "2020-02-19"):
+        school.clock.set(at(day, "08:00"))
+        school.say("2021002", "36.5 正常", "g211")
+    result, _ = run_morning(school, "2020-02-20")
+    assert result.closed == [] and result.asked == ["2021002"]
+
+
+def test_a_fever_in_a_jielong_line_alerts_the_counselor(school):
+    school.clock.set(at("2020-02-10", "08:00"))
+    sent = school.say(
+        "2021001", "#接龙 2月10日平安报告\n1. 张三 36.5 正常 在校\n2. 李四 38.2 发烧 在家", "g211"
+    )
+    (alert,) = [s for s in sent if s.target == "uT001"]
+    assert alert.text.startswith("【异常】计科1班 李四（2021002）2月10日：38.2℃")
+    # The next repost repeats the line: no second alert, no second case.
+    more = school.say(
+        "2021003",
+        "#接龙 2月10日平安报告\n1. 张三 36.5 正常 在校\n2. 李四 38.2 发烧 在家\n3. 王五 36.6 正常",
+        "g211",
+    )
+    assert not [s for s in more if s.target == "uT001"]
+    assert school.db.execute("SELECT count(*) FROM cases").fetchone() == (1,)

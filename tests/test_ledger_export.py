@@ -54,6 +54,8 @@ def test_export_range_reads_back_cell_by_cell(school, capsys):
 
     cls = wb["2021级-计科1班"]
     assert cls.freeze_panes == "E3"
+    merged = {str(r) for r in cls.merged_cells.ranges}
+    assert {"A1:A2", "D1:D2", "E1:I1", "J1:N1"} <= merged  # day headers span their group
     assert [c.value for c in cls[1]][:5] == ["学号", "姓名", "宿舍", "重点群体", "2020-02-10"]
     assert [c.value for c in cls[2]][4:14] == ["体温", "状态", "地点", "来源", "备注"] * 2
     rows = {r[0]: r for r in cls.iter_rows(min_row=3, values_only=True)}

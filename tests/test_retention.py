@@ -126,10 +126,19 @@ def test_chain_state_tables_are_purged_when_present(db):
     from storage.retention import purge
     from tests.schedules_helpers import TZ
 
-    db.execute("CREATE TABLE chain_lines (day TEXT, line INTEGER)")
-    db.execute("CREATE TABLE chain_days (day TEXT)")
-    db.conn.executemany("INSERT INTO chain_lines VALUES (?, 1)", [("2020-02-09",), ("2020-02-10",)])
-    db.conn.executemany("INSERT INTO chain_days VALUES (?)", [("2020-02-09",), ("2020-02-10",)])
+    # The 接龙 tables come from the chain feature's migration (handlers/chain).
+    stamp = "2020-02-10T08:00:00+08:00"
+    for day in ("2020-02-09", "2020-02-10"):
+        db.execute(
+            "INSERT INTO chain_days (platform, chat_id, day, updated_at) VALUES ('qq', 'g', ?, ?)",
+            [day, stamp],
+        )
+        db.execute(
+            "INSERT INTO chain_lines (platform, chat_id, day, line_hash, seq, number, text,"
+            " person_key, parsed, message_key, first_seen, updated_at)"
+            " VALUES ('qq', 'g', ?, 'h', 1, 1, '张三 36.5', 'name:张三', '{}', 'qq:1', ?, ?)",
+            [day, stamp, stamp],
+        )
     from datetime import date
 
     with db.conn:

@@ -28,7 +28,10 @@ def parse_day(text: str, today: date) -> str:
         if m := ISO.match(text):
             return date(int(m[1]), int(m[2]), int(m[3])).isoformat()
         if m := MONTH_DAY.match(text):
-            return date(today.year, int(m[1]), int(m[2])).isoformat()
+            day = date(today.year, int(m[1]), int(m[2]))
+            if day > today + timedelta(days=31):  # "12月30日" asked in January: last year's
+                day = date(today.year - 1, day.month, day.day)
+            return day.isoformat()
     except ValueError as e:
         raise Unclear(f"没有这一天：{text}") from e
     raise Unclear(f"日期看不懂：{text}（例如 2月10日 或 2020-02-10）")
@@ -60,8 +63,9 @@ def find_node(ctx: HandlerContext, text: str) -> NodeRef:
     """A node by full path, or by a unique ending (计科1班, 2021级/计科1班)."""
     text = text.strip().strip("/")
     rows = ctx.db.execute(
-        "SELECT id, path, name, kind FROM nodes WHERE path = ? OR path LIKE ? ORDER BY path",
-        [text, f"%/{text}"],
+        "SELECT id, path, name, kind FROM nodes WHERE path = ? OR path LIKE ? ESCAPE '\\'"
+        " ORDER BY path",
+        [text, "%/" + re.sub(r"([%_\\])", r"\\\1", text)],
     ).fetchall()
     exact = [r for r in rows if r[1] == text]
     if exact:
