@@ -33,8 +33,8 @@ from bot.web.common import PageError
 from bot.web.downloads import downloads_page, ledger_download
 from bot.web.groups import close_case_action, groups_page
 from bot.web.render import ENV_KEY, error_page, make_env
-from bot.web.sim import SimBridge
 from bot.web.sim import mount as mount_sim
+from bot.web.sim_bridge import SimBridge
 from bot.web.today import today_api, today_page
 from bot.web.trend import trend_page
 
