@@ -55,6 +55,8 @@ class Browser:
         from selenium import webdriver
         from selenium.webdriver.chrome.service import Service
 
+        # Both binaries are given: Selenium Manager must not look for (or fetch) others.
+        os.environ.setdefault("SE_OFFLINE", "true")
         options = webdriver.ChromeOptions()
         options.binary_location = CHROMIUM
         for flag in [*FLAGS, f"--user-data-dir={profile}", f"--window-size={size[0]},{size[1]}"]:

@@ -96,6 +96,7 @@ async def test_typing_a_checkin_into_the_simulator(browser, db, tmp_path):
             await browser.click("#advance")
             await browser.wait_text("#sim-clock", "2020-02-10 08:30")
             shots = screenshot_dir(tmp_path)
+            await browser.screenshot(shots / "sim-phone.png", full_page=False)
             await browser.resize(DESKTOP)
             await browser.screenshot(shots / "sim.png", full_page=False)
         finally:
