@@ -24,6 +24,7 @@ from bot.app import App, Component
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.members import bind_wechat_groups, learn_qq_account
+from bot.outbox.limits import RateLimiter
 from handlers.pipeline import Pipeline
 from schedules import Deps, build_scheduler
 from storage.db import open_db
@@ -33,10 +34,24 @@ log = logging.getLogger(__name__)
 
 WEB_SHUTDOWN_S = 2.0
 WECHAT_READY_S = 60.0  # after a login, how long binding waits for the service to accept us
+SIM_PER_MINUTE = 100_000
+
+
+def _default_clock(config: Config) -> Clock:
+    """The wall clock; with the simulator and its page, one the page can move forward."""
+    if config.adapters.sim.enabled and config.web.enabled and _has_dashboard():
+        from bot.web.sim_clock import SimClock
+
+        return SimClock(config.tz)
+    return SystemClock(config.tz)
+
+
+def _has_dashboard() -> bool:
+    return importlib.util.find_spec("bot.web") is not None
 
 
 def build_app(config: Config, clock: Clock | None = None) -> App:
-    clock = clock or SystemClock(config.tz)
+    clock = clock or _default_clock(config)
     # -- step 1: storage ------------------------------------------------------------------
     db = open_db(config.db_path)
     try:
@@ -125,10 +140,24 @@ def _sim(app: App):
         return None
     from bot.adapters.sim.adapter import SimAdapter
     from bot.adapters.sim.campus import SimCampus
+    from bot.adapters.sim.transport import SimTransport
 
     campus = SimCampus(app.db, app.config, app.config.adapters.sim.seed)
-    adapter = SimAdapter(campus, app.handle, app.clock)
-    app.add_transport(adapter.transport)
+    # On the page's SimClock the students' waits end early when the page moves time on.
+    sleep = getattr(app.clock, "sleep", asyncio.sleep)
+    adapter = SimAdapter(campus, app.handle, app.clock, sleep=sleep)
+    transports = [adapter.transport]
+    # Staff are reached privately on QQ/WeChat; with no real account of that platform, the
+    # simulator stands in (as in the demo), so those messages show in its private chat.
+    real = {"qq": app.config.adapters.onebot, "wechat": app.config.adapters.wechaty}
+    for platform, accounts in real.items():
+        if not accounts:
+            transports.append(
+                SimTransport(adapter.transcript, app.clock, campus.name_of, platform=platform)
+            )
+    for transport in transports:
+        # Simulated chats have no risk control to respect: nothing waits behind a nag.
+        app.add_transport(transport).limiter = RateLimiter(0, SIM_PER_MINUTE)
 
     async def start() -> None:
         adapter.start()
@@ -152,6 +181,9 @@ def _scheduler(app: App) -> None:
 
     scheduler = build_scheduler(Deps(app.db, app.config, app.clock))
     scheduler.add_listener(lambda _event: app.wake_senders(), EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
+    on_jump = getattr(app.clock, "on_jump", None)
+    if on_jump is not None:  # the simulator page moved the clock: run what is due now
+        on_jump(scheduler.wakeup)
 
     async def start() -> None:
         scheduler.start()  # runs the catch-up of what was missed while down, then the jobs
@@ -163,6 +195,20 @@ def _scheduler(app: App) -> None:
     app.components.append(Component("scheduler", start, stop))
 
 
+def _base_url(settings, runner: web.AppRunner) -> str:
+    """Where a browser on this machine reaches the dashboard (the bound port, if 0 was asked)."""
+    if settings.public_url:
+        return settings.public_url.rstrip("/")
+    host, port = settings.host, settings.port
+    for address in runner.addresses:
+        if isinstance(address, tuple) and len(address) >= 2:
+            port = address[1]
+            break
+    if host in ("0.0.0.0", "::", ""):
+        host = "127.0.0.1"
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
 def _web(app: App, bridge) -> None:
     settings = app.config.web
     if not settings.enabled:
@@ -170,13 +216,13 @@ def _web(app: App, bridge) -> None:
     if importlib.util.find_spec("bot.web") is None:
         log.warning("web.enabled but this build has no dashboard (bot/web); not serving it")
         return
-    from bot.web import create_web_app
+    from bot.web import create_web_app, sim_url
 
     runner: web.AppRunner | None = None
 
     async def start() -> None:
         nonlocal runner
-        site_app = create_web_app(app.db, app.config, app.clock, sim=bridge)
+        site_app = create_web_app(app.db, app.config, app.clock, sim=bridge, wake=app.wake_senders)
         runner = web.AppRunner(
             site_app, handle_signals=False, access_log=None, shutdown_timeout=WEB_SHUTDOWN_S
         )
@@ -186,7 +232,10 @@ def _web(app: App, bridge) -> None:
         except OSError:
             await runner.cleanup()
             raise
-        log.info("dashboard on http://%s:%s/", settings.host, settings.port)
+        base = _base_url(settings, runner)
+        log.info("dashboard on %s/ (log in with a link from `pingan token create`)", base)
+        if bridge is not None:
+            log.info("chat simulator: open %s", sim_url(site_app, base))
 
     async def stop() -> None:
         if runner is not None:

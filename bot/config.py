@@ -118,6 +118,12 @@ class GroupBinding(Strict):
 class SimAdapter(Strict):
     enabled: bool = False
     seed: int = 2020
+    web_remote: bool = Field(
+        default=False, description="serve the /sim page to other machines, not only loopback"
+    )
+    with_real_accounts: bool = Field(
+        default=False, description="allow the simulator beside real QQ/WeChat accounts"
+    )
 
 
 class OneBotConnection(Strict):
@@ -203,6 +209,16 @@ class Adapters(Strict):
     onebot: list[OneBotConnection] = []
     wechaty: list[WechatyConnection] = []
 
+    @model_validator(mode="after")
+    def _sim_alone(self) -> Adapters:
+        """Simulated students must not report into a real deployment by accident."""
+        if self.sim.enabled and (self.onebot or self.wechaty) and not self.sim.with_real_accounts:
+            raise ValueError(
+                "sim.enabled together with real QQ/WeChat accounts: turn the simulator off, "
+                "or set sim.with_real_accounts: true if that is really meant"
+            )
+        return self
+
 
 class RateLimits(Strict):
     """The outbox's pace: defaults keep a QQ/WeChat account out of risk control (风控)."""
@@ -221,6 +237,10 @@ class Web(Strict):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
     public_url: str | None = None
+    secure_cookies: bool | None = Field(
+        default=None, description="Secure cookies; unset: when public_url or the request is https"
+    )
+    session_days: int = Field(default=7, ge=1, description="a browser login lasts at most this")
 
 
 class Privacy(Strict):

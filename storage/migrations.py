@@ -324,12 +324,39 @@ V5_CHAIN = """
         CREATE INDEX chain_lines_day_person ON chain_lines(day, person_id);
 """
 
+# Dashboard logins: tokens are stored as sha256 hashes only, so a copy of the database does
+# not hand out logins; a session row refers to the token it came from, so revoking the token
+# ends its sessions at once.
+V6_WEB_LOGINS = """
+        CREATE TABLE web_tokens (
+            id INTEGER PRIMARY KEY,
+            person_id TEXT NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+            token_hash TEXT NOT NULL UNIQUE,    -- sha256 hex of the token
+            label TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL,
+            revoked_at TEXT,
+            last_used_at TEXT
+        );
+        CREATE INDEX web_tokens_person ON web_tokens(person_id);
+
+        CREATE TABLE web_sessions (
+            id_hash TEXT PRIMARY KEY,           -- sha256 hex of the cookie value
+            token_id INTEGER NOT NULL REFERENCES web_tokens(id) ON DELETE CASCADE,
+            csrf TEXT NOT NULL,                 -- the form token of this session
+            created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL
+        );
+        CREATE INDEX web_sessions_token ON web_sessions(token_id);
+"""
+
 MIGRATIONS: list[str] = [
     V1_CORE,
     V2_JOB_OUTCOME,
     V3_ACCOUNT_REVIEWS,
     V4_COMMANDS,
     V5_CHAIN,
+    V6_WEB_LOGINS,
 ]
 
 

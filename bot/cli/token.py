@@ -1,0 +1,99 @@
+"""`pingan token create|list|revoke`: dashboard logins for counselors and admins.
+
+`create` prints the login link for a browser and, alone on the last line, the token itself,
+so a script can take it with `tail -n1`. The token is shown once; only its hash is kept.
+"""
+
+from __future__ import annotations
+
+import argparse
+from datetime import datetime
+from urllib.parse import quote
+
+from bot.clock import SystemClock
+from bot.config import Config, load_config
+from storage.db import open_db
+from storage.tokens import create_token, list_tokens, revoke_person, revoke_token
+
+HELP = "dashboard login tokens: create, list, revoke"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", default="config.yaml", help="config file (./config.yaml)")
+    sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    create = sub.add_parser("create", help="a new token for a person (prints it once)")
+    create.add_argument("person_id", metavar="PERSON_ID", help="学号/工号 from the roster")
+    create.add_argument("--days", type=_days, default=30, help="valid for N days (30)")
+    create.add_argument("--label", default="", help="a note shown by `token list`")
+    listing = sub.add_parser("list", help="tokens with their person, expiry and state")
+    listing.add_argument("--person", metavar="PERSON_ID", help="only this person's tokens")
+    revoke = sub.add_parser("revoke", help="revoke a token by id, or all of a person's")
+    target = revoke.add_mutually_exclusive_group(required=True)
+    target.add_argument("token_id", nargs="?", type=int, metavar="TOKEN_ID", help="from list")
+    target.add_argument("--person", metavar="PERSON_ID", help="every token of this person")
+
+
+def _days(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of days >= 1, got {text!r}")
+    return value
+
+
+def _base_url(config: Config) -> str:
+    if config.web.public_url:
+        return config.web.public_url.rstrip("/")
+    host = config.web.host
+    if host in ("0.0.0.0", "::", ""):
+        host = "127.0.0.1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{config.web.port}"
+
+
+def _local(stamp: str | None, config: Config) -> str:
+    if not stamp:
+        return "-"
+    return f"{datetime.fromisoformat(stamp).astimezone(config.tz):%Y-%m-%d %H:%M}"
+
+
+def run(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    clock = SystemClock(config.tz)
+    db = open_db(config.db_path)
+    try:
+        now = clock.now()
+        if args.action == "create":
+            with db.atomic():
+                token_id, token = create_token(
+                    db, args.person_id, now, days=args.days, label=args.label
+                )
+            row = next(t for t in list_tokens(db, person_id=args.person_id) if t.id == token_id)
+            print(
+                f"token #{token_id} for {row.person_name} ({row.person_id}),"
+                f" valid until {_local(row.expires_at, config)}"
+            )
+            print(f"login link: {_base_url(config)}/login?token={quote(token)}")
+            print(token)
+        elif args.action == "list":
+            rows = list_tokens(db, person_id=args.person)
+            print("id\tperson\tname\tstate\texpires\tlast_used\tlabel")
+            for t in rows:
+                print(
+                    f"{t.id}\t{t.person_id}\t{t.person_name}\t{t.state(now)}\t"
+                    f"{_local(t.expires_at, config)}\t{_local(t.last_used_at, config)}\t{t.label}"
+                )
+        elif args.person:
+            with db.atomic():
+                count = revoke_person(db, args.person, now)
+            print(f"revoked {count} token(s) of {args.person}")
+        else:
+            with db.atomic():
+                changed = revoke_token(db, args.token_id, now)
+            print(f"token #{args.token_id} " + ("revoked" if changed else "was already revoked"))
+    finally:
+        db.close()
+    return 0

@@ -1,0 +1,220 @@
+"""Who is asking: session cookies for browsers, bearer tokens for scripts, and CSRF.
+
+Every route needs a login except /login and /static. A browser trades its token once at
+`/login?token=...` for an HttpOnly, SameSite=Lax session cookie (Secure over https), then the
+token leaves the address bar. Every form carries the session's CSRF token; requests that
+authenticate with `Authorization: Bearer` carry no cookie, so they need none.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import secrets
+from collections.abc import Awaitable, Callable
+from ipaddress import ip_address
+
+import sqlite_utils
+from aiohttp import web
+
+from bot.clock import Clock
+from bot.config import Config
+from bot.web.render import LOGIN_KEY, error_page, render
+from storage.tokens import (
+    Login,
+    check_session,
+    check_token,
+    close_session,
+    open_session,
+    purge_sessions,
+)
+
+log = logging.getLogger(__name__)
+
+SESSION_COOKIE = "pingan_session"
+LOGIN_CSRF_COOKIE = "pingan_login_csrf"
+PUBLIC_PREFIXES = ("/static/",)
+# /sim/enter checks its own key (the link `pingan run` prints) and opens a session.
+PUBLIC_PATHS = frozenset({"/login", "/favicon.ico", "/sim/enter"})
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+DB_KEY = web.AppKey("db", sqlite_utils.Database)
+CONFIG_KEY = web.AppKey("config", Config)
+CLOCK_KEY = web.AppKey("clock", Clock)
+# Tells the outbox sender that the dashboard queued messages (a broadcast): deliver now.
+WAKE_KEY = web.AppKey("outbox_wake", Callable[[], None])
+AUTH_KIND_KEY = web.RequestKey("auth_kind", str)  # session | bearer | sim
+
+# Sessions opened by the simulator's local link: in memory only, gone with the process.
+SIM_SESSIONS_KEY = web.AppKey("sim_sessions", dict)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def is_local(request: web.Request) -> bool:
+    """The simulator is for this machine: loopback clients, unless configured otherwise."""
+    if request.app[CONFIG_KEY].adapters.sim.web_remote:
+        return True
+    try:
+        return ip_address(request.remote or "").is_loopback
+    except ValueError:
+        return False
+
+
+def secure_cookies(request: web.Request) -> bool:
+    web_config = request.app[CONFIG_KEY].web
+    if web_config.secure_cookies is not None:
+        return web_config.secure_cookies
+    return request.secure or (web_config.public_url or "").startswith("https://")
+
+
+def set_session_cookie(response: web.StreamResponse, request: web.Request, value: str) -> None:
+    response.set_cookie(
+        SESSION_COOKIE,
+        value,
+        httponly=True,
+        samesite="Lax",
+        secure=secure_cookies(request),
+        path="/",
+        max_age=request.app[CONFIG_KEY].web.session_days * 86400,
+    )
+
+
+def safe_next(target: str | None) -> str:
+    """Only same-site paths: `next=//evil.example` must not become an open redirect."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/"
+
+
+def _wants_html(request: web.Request) -> bool:
+    """A browser gets the login page; a script gets a plain 401 it can act on."""
+    if request.path.startswith("/api/"):
+        return False
+    if "text/html" in request.headers.get("Accept", ""):
+        return True
+    return request.method == "GET" and "Authorization" not in request.headers
+
+
+def _identify(request: web.Request) -> tuple[Login | None, str]:
+    db, now = request.app[DB_KEY], request.app[CLOCK_KEY].now()
+    header = request.headers.get("Authorization", "")
+    if header.startswith("Bearer "):
+        with db.atomic():
+            return check_token(db, header.removeprefix("Bearer ").strip(), now), "bearer"
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        return None, ""
+    sim_login = request.app[SIM_SESSIONS_KEY].get(cookie)
+    if sim_login is not None:
+        return (sim_login if is_local(request) else None), "sim"
+    return check_session(db, cookie, now), "session"
+
+
+@web.middleware
+async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    if request.path in PUBLIC_PATHS or request.path.startswith(PUBLIC_PREFIXES):
+        return await handler(request)
+    login, kind = _identify(request)
+    if login is None:
+        if kind == "bearer" or not _wants_html(request):
+            raise web.HTTPUnauthorized(
+                text="401: a valid token is required (Authorization: Bearer <token>)",
+                headers={"WWW-Authenticate": 'Bearer realm="pingan"'},
+            )
+        return login_page(request, status=401, next_path=request.path_qs)
+    request[LOGIN_KEY], request[AUTH_KIND_KEY] = login, kind
+    if request.method not in SAFE_METHODS and kind != "bearer":
+        sent = request.headers.get("X-CSRF-Token", "")
+        if not sent and request.content_type in (
+            "application/x-www-form-urlencoded",
+            "multipart/form-data",
+        ):
+            sent = str((await request.post()).get("csrf", ""))
+        if not sent or not hmac.compare_digest(sent, login.csrf):
+            log.warning("CSRF check failed for %s %s", request.method, request.path)
+            return error_page(
+                request,
+                403,
+                "表单已失效 (403)",
+                "这个表单缺少有效的安全令牌（CSRF），可能页面已过期或来自其他网站。"
+                "请返回上一页，刷新后再提交。",
+            )
+    return await handler(request)
+
+
+def login_page(
+    request: web.Request, *, status: int = 200, error: str = "", next_path: str = "/"
+) -> web.Response:
+    form_token = request.cookies.get(LOGIN_CSRF_COOKIE) or secrets.token_urlsafe(24)
+    response = render(
+        request,
+        "login.html",
+        {"error": error, "next_path": safe_next(next_path), "login_csrf": form_token},
+        status=status,
+    )
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE,
+        form_token,
+        httponly=True,
+        samesite="Strict",
+        secure=secure_cookies(request),
+        path="/login",
+    )
+    return response
+
+
+def _start_session(request: web.Request, token: str, next_path: str) -> web.StreamResponse:
+    db, now = request.app[DB_KEY], request.app[CLOCK_KEY].now()
+    with db.atomic():
+        login = check_token(db, token, now)
+        if login is None:
+            return login_page(
+                request,
+                status=401,
+                error="登录令牌无效、已过期或已被撤销。请向管理员重新申请。",
+                next_path=next_path,
+            )
+        purge_sessions(db, now)  # ended sessions go when someone logs in; few and cheap
+        session_id, _ = open_session(
+            db, login, now, max_days=request.app[CONFIG_KEY].web.session_days
+        )
+    log.info("dashboard login: person %s (token #%s)", login.person_id, login.token_id)
+    response = see_other(safe_next(next_path))
+    set_session_cookie(response, request, session_id)
+    return response
+
+
+async def login(request: web.Request) -> web.StreamResponse:
+    """GET /login?token=... (the link `pingan token create` prints) or the paste-in form."""
+    if request.method == "POST":
+        form = await request.post()
+        expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+        sent = str(form.get("csrf", ""))
+        if not expected or not hmac.compare_digest(expected, sent):
+            return error_page(
+                request, 403, "表单已失效 (403)", "登录表单已过期，请刷新登录页后重试。"
+            )
+        token, next_path = str(form.get("token", "")).strip(), str(form.get("next", "/"))
+        return _start_session(request, token, next_path)
+    token = request.query.get("token", "").strip()
+    next_path = request.query.get("next", "/")
+    if not token:
+        return login_page(request, next_path=next_path)
+    return _start_session(request, token, next_path)
+
+
+async def logout(request: web.Request) -> web.StreamResponse:
+    cookie = request.cookies.get(SESSION_COOKIE, "")
+    request.app[SIM_SESSIONS_KEY].pop(cookie, None)
+    db = request.app[DB_KEY]
+    with db.atomic():
+        close_session(db, cookie)
+    response = see_other("/login")
+    response.del_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+def see_other(location: str) -> web.Response:
+    """A 303 after a form post or login, so a reload never re-submits."""
+    return web.Response(status=303, headers={"Location": location})

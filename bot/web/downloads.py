@@ -1,0 +1,93 @@
+"""Downloads: the ledger (台账) as an Excel workbook, for a node and a date range.
+
+The workbook is the one `pingan export` writes (storage/export.py), audited the same way
+with `via="dashboard"`. It holds health data, so only staff roles may take it, and only for
+nodes in their scope.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import quote
+
+from aiohttp import web
+
+from bot.web.auth import CLOCK_KEY, DB_KEY
+from bot.web.common import PageError, day_param, day_range, forbidden, today, where
+from bot.web.render import LOGIN_KEY, render
+from storage.export import export_ledger
+
+MAX_DAYS = 92  # one term at a time keeps a download quick and the loop responsive
+DEFAULT_DAYS = 7
+
+
+async def downloads_page(request: web.Request) -> web.Response:
+    place = where(request)
+    end = today(request)
+    choices = []
+    for root in place.scope.roots:
+        stack = [root]
+        while stack:
+            node = stack.pop()
+            choices.append(node)
+            stack.extend(node.children)
+    return render(
+        request,
+        "downloads.html",
+        {
+            "title": "下载",
+            "node": place.node,
+            "choices": sorted(choices, key=lambda n: n.path),
+            "start": end - timedelta(days=DEFAULT_DAYS - 1),
+            "end": end,
+            "max_days": MAX_DAYS,
+            "staff": place.scope.staff,
+        },
+    )
+
+
+async def ledger_download(request: web.Request) -> web.StreamResponse:
+    """GET /downloads/ledger.xlsx?node=&from=&to=: the workbook as an attachment."""
+    place = where(request)
+    if not place.scope.staff:
+        raise forbidden("台账含有健康信息，只有辅导员、值班人员和管理员可以下载。")
+    start, end = day_param(request, "from"), day_param(request, "to")
+    if end < start:
+        raise PageError(400, "日期有误 (400)", "结束日期早于开始日期。")
+    if (end - start).days + 1 > MAX_DAYS:
+        raise PageError(400, "范围太大 (400)", f"一次最多导出 {MAX_DAYS} 天，请分段下载。")
+    shown = [place.node] if place.node else place.scope.roots
+    node_ids = set()
+    for root in shown:
+        stack = [root]
+        while stack:
+            node = stack.pop()
+            node_ids.add(node.id)
+            stack.extend(node.children)
+    label = place.node.path if place.node else "全部"
+    filename = f"平安报告台账_{label.replace('/', '-')}_{start}_{end}.xlsx"
+    db = request.app[DB_KEY]
+    login = request[LOGIN_KEY]
+    with tempfile.TemporaryDirectory(prefix="pingan-web-") as tmp:
+        with db.atomic():
+            path = export_ledger(
+                db,
+                node_ids=node_ids,
+                days=day_range(start, end),
+                path=Path(tmp) / "ledger.xlsx",
+                actor=login.person_id or None,
+                via="dashboard",
+                scope_label=place.node.path if place.node else "",
+                now=request.app[CLOCK_KEY].now(),
+            )
+        body = path.read_bytes()
+    return web.Response(
+        body=body,
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={
+            "Content-Disposition": f"attachment; filename=\"ledger.xlsx\"; filename*=UTF-8''"
+            f"{quote(filename)}"
+        },
+    )

@@ -1,0 +1,141 @@
+"""A real headless Chromium for the dashboard tests, driven through Debian's chromedriver.
+
+Selenium talks to the chromedriver that ships with the same Debian chromium build, so the
+two never drift apart and nothing is downloaded. Its calls block, so each runs in a worker
+thread while the aiohttp app under test keeps serving on the test's own event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+MISSING = (
+    "Debian's chromium and chromium-driver are not installed "
+    "(apt-get install -y chromium chromium-driver; .ci/run installs them)"
+)
+needs_chromium = pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER), reason=MISSING)
+
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+    "--lang=zh-CN",
+]
+PHONE = (412, 915)
+DESKTOP = (1280, 900)
+STEP_TIMEOUT_S = 10.0
+
+
+def screenshot_dir(tmp_path: Path) -> Path:
+    """Where pictures go: docs/screenshots when PINGAN_SCREENSHOTS names it, else tmp."""
+    target = os.environ.get("PINGAN_SCREENSHOTS")
+    path = Path(target) if target else tmp_path / "screenshots"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+class Browser:
+    """The few things a user does: open a page, read text, type, click, wait, look."""
+
+    def __init__(self, profile: Path, size: tuple[int, int] = PHONE) -> None:
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+
+        # Both binaries are given: Selenium Manager must not look for (or fetch) others.
+        os.environ.setdefault("SE_OFFLINE", "true")
+        options = webdriver.ChromeOptions()
+        options.binary_location = CHROMIUM
+        for flag in [*FLAGS, f"--user-data-dir={profile}", f"--window-size={size[0]},{size[1]}"]:
+            options.add_argument(flag)
+        self.driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
+        self.driver.set_page_load_timeout(STEP_TIMEOUT_S * 3)
+
+    async def _run(self, fn, *args):
+        return await asyncio.wait_for(asyncio.to_thread(fn, *args), STEP_TIMEOUT_S * 3)
+
+    async def open(self, url: str) -> None:
+        await self._run(self.driver.get, url)
+
+    async def text(self, css: str) -> str:
+        from selenium.webdriver.common.by import By
+
+        return await self._run(lambda: self.driver.find_element(By.CSS_SELECTOR, css).text)
+
+    async def texts(self, css: str) -> list[str]:
+        from selenium.webdriver.common.by import By
+
+        return await self._run(
+            lambda: [e.text for e in self.driver.find_elements(By.CSS_SELECTOR, css)]
+        )
+
+    async def type(self, css: str, text: str, *, submit: bool = False) -> None:
+        from selenium.webdriver.common.by import By
+        from selenium.webdriver.common.keys import Keys
+
+        def act() -> None:
+            element = self.driver.find_element(By.CSS_SELECTOR, css)
+            element.clear()
+            element.send_keys(text + (Keys.ENTER if submit else ""))
+
+        await self._run(act)
+
+    async def select(self, css: str, visible_text: str) -> None:
+        from selenium.webdriver.common.by import By
+        from selenium.webdriver.support.ui import Select
+
+        await self._run(
+            lambda: Select(self.driver.find_element(By.CSS_SELECTOR, css)).select_by_visible_text(
+                visible_text
+            )
+        )
+
+    async def click(self, css: str) -> None:
+        from selenium.webdriver.common.by import By
+
+        await self._run(lambda: self.driver.find_element(By.CSS_SELECTOR, css).click())
+
+    async def wait_text(self, css: str, needle: str, timeout: float = STEP_TIMEOUT_S) -> str:
+        """Poll until an element holding `needle` shows up; fail with what was there."""
+        deadline = time.monotonic() + timeout
+        seen: list[str] = []
+        while time.monotonic() < deadline:
+            seen = await self.texts(css)
+            for text in seen:
+                if needle in text:
+                    return text
+            await asyncio.sleep(0.1)
+        raise AssertionError(f"{needle!r} did not appear in {css!r} within {timeout}s: {seen}")
+
+    @property
+    def url(self) -> str:
+        return self.driver.current_url
+
+    async def screenshot(self, path: Path, *, full_page: bool = True) -> None:
+        def shoot() -> None:
+            if full_page:
+                height = self.driver.execute_script("return document.documentElement.scrollHeight")
+                width = self.driver.get_window_size()["width"]
+                self.driver.set_window_size(width, min(max(height + 120, 600), 4000))
+            self.driver.save_screenshot(str(path))
+
+        await self._run(shoot)
+
+    async def resize(self, size: tuple[int, int]) -> None:
+        await self._run(self.driver.set_window_size, *size)
+
+    def quit(self) -> None:
+        self.driver.quit()

@@ -1,0 +1,180 @@
+"""A small school with a known state on 2020-02-10, for the dashboard tests.
+
+计算机学院/2021级/计科1班: 6 students — 4 reported (张三 the monitor, 李四 abnormal 37.8
+发热 咳嗽, 王五 代报 by 张三, 钱八 补报), 孙七 on leave, 赵六 missing: 4/5 = 80%.
+计科2班: 4 students, 4 reported. 数学学院 has one class the 计算机学院 counselor must never see.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import sqlite_utils
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED
+
+from bot.adapters.sim import SimCampus, SimTransport
+from bot.adapters.sim.adapter import SimAdapter
+from bot.assemble import SIM_PER_MINUTE
+from bot.config import Config, Storage, load_config
+from bot.outbox.limits import RateLimiter
+from bot.outbox.sender import OutboxSender
+from bot.web import SimBridge
+from bot.web.sim_clock import SimClock
+from handlers.pipeline import Pipeline
+from schedules import Deps, build_scheduler
+from storage.startup import prepare
+from storage.tokens import create_token
+
+REPO = Path(__file__).resolve().parent.parent
+
+DAY = "2020-02-10"
+STAMP = "2020-02-10T08:00:00+08:00"
+
+
+def _node(db, path: str, kind: str, parent: int | None) -> int:
+    name = path.rsplit("/", 1)[-1]
+    return db.execute(
+        "INSERT INTO nodes (path, name, kind, parent_id) VALUES (?, ?, ?, ?)",
+        [path, name, kind, parent],
+    ).lastrowid
+
+
+def _person(db, pid: str, name: str, role: str = "学生", class_id: int | None = None) -> None:
+    db.execute(
+        "INSERT INTO people (id, name, role, class_id, updated_at) VALUES (?, ?, ?, ?, ?)",
+        [pid, name, role, class_id, STAMP],
+    )
+
+
+def _report(db, pid: str, class_id: int, at: str, **fields) -> None:
+    row = {
+        "person_id": pid, "day": DAY, "class_id": class_id, "temperature": 36.5,
+        "abnormal": 0, "symptoms": "[]", "on_campus": 1, "source": "free",
+        "created_at": at, "updated_at": at, **fields,
+    }  # fmt: skip
+    if isinstance(row["symptoms"], list):
+        row["symptoms"] = json.dumps(row["symptoms"], ensure_ascii=False)
+    cols = ", ".join(row)
+    db.execute(
+        f"INSERT INTO reports ({cols}) VALUES ({', '.join('?' * len(row))})", list(row.values())
+    )
+
+
+def seed_school(db: sqlite_utils.Database) -> dict[str, int]:
+    """Build the school; return node ids by short name."""
+    with db.atomic():
+        cs = _node(db, "计算机学院", "college", None)
+        g21 = _node(db, "计算机学院/2021级", "grade", cs)
+        c1 = _node(db, "计算机学院/2021级/计科1班", "class", g21)
+        c2 = _node(db, "计算机学院/2021级/计科2班", "class", g21)
+        math = _node(db, "数学学院", "college", None)
+        m21 = _node(db, "数学学院/2021级", "grade", math)
+        m1 = _node(db, "数学学院/2021级/数学1班", "class", m21)
+        for pid, name in [("S101", "张三"), ("S102", "李四"), ("S103", "王五"),
+                          ("S104", "赵六"), ("S105", "孙七"), ("S106", "钱八")]:  # fmt: skip
+            _person(db, pid, name, "班长" if pid == "S101" else "学生", c1)
+        for i, name in enumerate(["周一", "吴二", "郑三", "冯四"]):
+            _person(db, f"S20{i + 1}", name, class_id=c2)
+        for i, name in enumerate(["陈甲", "褚乙", "卫丙"]):
+            _person(db, f"M30{i + 1}", name, class_id=m1)
+        _person(db, "T01", "王老师", "辅导员")
+        _person(db, "T02", "刘老师", "辅导员")
+        _person(db, "A01", "管理员甲", "管理员")
+        db.execute("INSERT INTO responsibilities VALUES ('T01', ?)", [g21])
+        db.execute("INSERT INTO responsibilities VALUES ('T02', ?)", [m1])
+        db.execute("INSERT INTO responsibilities VALUES ('S101', ?)", [c1])
+        _report(db, "S101", c1, "2020-02-10T07:12:00+08:00")
+        _report(
+            db,
+            "S102",
+            c1,
+            "2020-02-10T07:30:00+08:00",
+            temperature=37.8,
+            abnormal=1,
+            symptoms=["发热", "咳嗽"],
+            on_campus=0,
+            province="湖北",
+            isolation="home",
+        )
+        _report(db, "S103", c1, "2020-02-10T08:05:00+08:00", proxy=1, posted_by="S101")
+        _report(db, "S106", c1, "2020-02-10T15:20:00+08:00", source="补报")
+        db.execute(
+            "INSERT INTO leaves (person_id, start_day, end_day, reason, created_at)"
+            " VALUES ('S105', '2020-02-09', '2020-02-12', '病假', ?)",
+            [STAMP],
+        )
+        for i in range(4):
+            _report(db, f"S20{i + 1}", c2, f"2020-02-10T07:4{i}:00+08:00")
+        _report(db, "M301", m1, "2020-02-10T07:00:00+08:00")
+        # Key groups: 李四 湖北籍 since the 5th (day 6 of 14), 赵六 留校 with no end; 陈甲 of
+        # 数学学院 too. 李四 has an open follow-up case.
+        for pid, tag, start, period in [("S102", "湖北籍", "2020-02-05", 14),
+                                        ("S104", "留校", "2020-01-20", 0),
+                                        ("M301", "湖北籍", "2020-02-01", 14)]:  # fmt: skip
+            db.execute(
+                "INSERT INTO tags (person_id, tag, start_day, period_days) VALUES (?, ?, ?, ?)",
+                [pid, tag, start, period],
+            )
+        db.execute(
+            "INSERT INTO cases (person_id, opened_day, opened_at, reason, last_abnormal_day)"
+            " VALUES ('S102', ?, ?, '37.8℃ 发热', ?)",
+            [DAY, "2020-02-10T07:30:00+08:00", DAY],
+        )
+    return {"cs": cs, "g21": g21, "c1": c1, "c2": c2, "math": math, "m21": m21, "m1": m1}
+
+
+def token_for(db: sqlite_utils.Database, person_id: str, now: datetime) -> str:
+    with db.atomic():
+        return create_token(db, person_id, now)[1]
+
+
+SIM_START = datetime(2020, 2, 10, 7, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+@contextlib.asynccontextmanager
+async def sim_stack(
+    db: sqlite_utils.Database, start: datetime = SIM_START
+) -> AsyncIterator[tuple[SimBridge, Config]]:
+    """The simulator as `pingan run` wires it on the repo's default config (bot/assemble.py):
+    the sample roster and sim groups, the real-time simulated students, the message path, the
+    scheduler and one outbox sender per platform, all on a SimClock that starts at `start`."""
+    config = load_config(REPO / "config.yaml")
+    db_file = db.execute("PRAGMA database_list").fetchone()[2]
+    config = config.model_copy(update={"storage": Storage(path=db_file)})  # charts beside it
+    clock = SimClock(config.tz, start=start)
+    prepare(db, config, clock.now())
+    campus = SimCampus(db, config, config.adapters.sim.seed)
+    senders: list[OutboxSender] = []
+
+    def wake() -> None:
+        for sender in senders:
+            sender.wake()
+
+    pipeline = Pipeline(db, config, clock, on_queued=wake)
+    adapter = SimAdapter(campus, pipeline, clock, sleep=clock.sleep)
+    for platform in ("sim", "qq", "wechat"):
+        transport = SimTransport(adapter.transcript, clock, campus.name_of, platform=platform)
+        sender = OutboxSender(db, transport, config.outbox, clock, unassigned=True)
+        sender.limiter = RateLimiter(0, SIM_PER_MINUTE)
+        senders.append(sender)
+    scheduler = build_scheduler(Deps(db, config, clock))
+    scheduler.add_listener(lambda _event: wake(), EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
+    clock.on_jump(scheduler.wakeup)
+    scheduler.start()
+    adapter.start()
+    for sender in senders:
+        sender.start()
+    await asyncio.sleep(0.05)  # the simulated students take their seats (their start time)
+    try:
+        yield SimBridge(campus, adapter.transcript, pipeline.handle, clock, wake=wake), config
+    finally:
+        for sender in senders:
+            await sender.stop()
+        await adapter.stop()
+        scheduler.shutdown(wait=False)
