@@ -43,11 +43,12 @@ async def test_counselor_logs_in_and_reads_a_class(browser, server, db, clock, t
     assert await browser.text(".sub") == f"{DAY}（今天）"
     assert await browser.text("#stat-percent b") == "89%"
     await browser.click('.datepick a[aria-label="前一天"]')
-    assert await browser.text(".sub") == "2020-02-09"
+    await browser.wait_text(".sub", "2020-02-09")  # clicks navigate: wait for the new page
     assert await browser.text("#stat-reported b") == "0"
     await browser.click('.datepick a[aria-label="后一天"]')
+    await browser.wait_text(".sub", f"{DAY}（今天）")
     await browser.click("table.nodes a")  # drill down into 计科1班
-    assert await browser.text("h1") == "计算机学院/2021级/计科1班"
+    assert await browser.wait_text("h1", "计科1班") == "计算机学院/2021级/计科1班"
     assert await browser.text("#stat-reported b") == "4"
     assert await browser.text("#stat-missing b") == "1"
     assert await browser.text("#stat-leave b") == "1"
@@ -132,7 +133,7 @@ async def test_the_dashboard_over_five_simulated_days(browser, tmp_path):
         await browser.open(str(srv.make_url("/broadcasts")))
         await browser.type('textarea[name="text"]', "今晚8点前完成健康打卡，收到请回复")
         await browser.click('form.stack button[type="submit"]')
-        assert "通知 #1 已发出" in await browser.text("main")
+        await browser.wait_text("main", "通知 #1 已发出")  # the form posts and redirects
         assert (await browser.text(".ack-count")).startswith("回执 0/")
         await browser.screenshot(shots / "broadcasts.png")
         await browser.open(str(srv.make_url("/downloads")))
