@@ -182,8 +182,12 @@ class EntryReader:
                     after += 1
             if after < len(tokens) and tokens[after].cat is Cat.NEGATOR:
                 gap = text[tokens[after - 1].end : tokens[after].start].strip()
-                tail = after + 1 >= len(tokens) or tokens[after + 1].cat is not Cat.SYMPTOM
-                if gap in ("", ":") and tail:
+                tail = (
+                    after + 1 >= len(tokens)
+                    or tokens[after + 1].cat is not Cat.SYMPTOM
+                    or tokens[after + 1].start > tokens[after].end
+                )
+                if gap in ("", ":", "已", "都", "均") and tail:
                     for m in range(k, j + 1):
                         negated[m] = True
             k = j + 1
@@ -207,7 +211,7 @@ class EntryReader:
         prev, gap = tokens[p], text[tokens[p].end : tokens[p + 1].start]
         if prev.cat is Cat.SYMPTOM and p == k - 1:
             return negated[p] and gap in LIST_JOINERS
-        return prev.cat is Cat.NEGATOR and gap.strip() == ""
+        return prev.cat is Cat.NEGATOR and prev.word.value != "after" and gap.strip() == ""
 
     # -- health status ----------------------------------------------------------------
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from handlers.chain.split import split_chain
 from handlers.parse.contract import Entry, ParseResult
 from handlers.parse.entry import EntryReader, EntryReading
-from handlers.parse.kind import QUESTION, NOTICE, is_checkin, is_notice, is_one_person_form
+from handlers.parse.kind import NOTICE, QUESTION, REQUEST, is_checkin, is_notice, is_one_person_form
 from handlers.parse.names import RosterMatcher
 from handlers.parse.normalise import half_width, normalise
 from handlers.parse.scanner import Vocabulary
@@ -92,7 +92,7 @@ class Parser:
             if entry.temperature is None and entry.abnormal is None:
                 return NO_STATUS
             return None
-        if NOTICE.search(text) or QUESTION.search(text):
+        if NOTICE.search(text) or REQUEST.search(text) or QUESTION.search(text):
             return None
         named = reading.entry.name is not None
         has_digits = any(ch.isdigit() for ch in half_width(text))

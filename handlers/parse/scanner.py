@@ -64,6 +64,8 @@ class Vocabulary:
             words[w] = Word(Cat.GAP)
         for w in lexicon.NEGATORS:
             words[w] = Word(Cat.NEGATOR)
+        for w in lexicon.RESOLVED:
+            words[w] = Word(Cat.NEGATOR, "after")
         for w in lexicon.WELL:
             words[w] = Word(Cat.WELL, False)
         for w in lexicon.UNWELL:
