@@ -13,11 +13,54 @@ from handlers.parse import CANONICAL_SYMPTOMS, Parser, ParseResult
 PARSER = Parser(["张三", "李四", "欧阳娜娜"])
 # Pieces of real replies, so generated text exercises the rules and not only the fast path.
 PIECES = [
-    "张三", "李四", "36.5", "３６．５", "36度5", "三十六点五", "365", "℃", "正常", "异常",
-    "无", "没有", "不", "发热", "咳嗽", "没有味觉", "、", "，", " ", "\n", "1.", "2、", "#接龙",
-    "例 ", "在校", "在家", "居家隔离", "隔离", "未隔离", "海口", "湖北省", "武汉", "澳門",
-    "體溫", "是否发热：否", "【通知】", "😷", "[捂脸]", "12栋305", "11.28", "？", "吗",
-    "- - - - - - -", "姓名：", "等症状", "0", "9", "99999999999",
+    "张三",
+    "李四",
+    "36.5",
+    "３６．５",
+    "36度5",
+    "三十六点五",
+    "365",
+    "℃",
+    "正常",
+    "异常",
+    "无",
+    "没有",
+    "不",
+    "发热",
+    "咳嗽",
+    "没有味觉",
+    "、",
+    "，",
+    " ",
+    "\n",
+    "1.",
+    "2、",
+    "#接龙",
+    "例 ",
+    "在校",
+    "在家",
+    "居家隔离",
+    "隔离",
+    "未隔离",
+    "海口",
+    "湖北省",
+    "武汉",
+    "澳門",
+    "體溫",
+    "是否发热：否",
+    "【通知】",
+    "😷",
+    "[捂脸]",
+    "12栋305",
+    "11.28",
+    "？",
+    "吗",
+    "- - - - - - -",
+    "姓名：",
+    "等症状",
+    "0",
+    "9",
+    "99999999999",
 ]
 text_strategy = st.one_of(
     st.text(max_size=300),
@@ -47,7 +90,7 @@ def assert_valid(result: ParseResult) -> None:
         assert e["on_campus"] in (True, False, None)
         assert e["province"] is None or isinstance(e["province"], str)
         assert e["isolation"] in ("home", "central", "unspecified", None)
-        if t is not None and t >= 37.3 or e["symptoms"]:
+        if (t is not None and t >= 37.3) or e["symptoms"]:
             assert e["abnormal"] is True
 
 

@@ -28,7 +28,36 @@ LABELS = re.compile(
     r"|\d{1,2}[:：]\d{2}|\d{5,}|\d{1,2}\.\d{1,2}(?=\s|$|[\u4e00-\u9fff])"
 )
 # Single-token words the segmenter knows as something other than a name.
-NOT_NAME_TAGS = frozenset("a ad an b c d e f i l m o p q r s t tg u v vd vn y z ul uj".split())
+NOT_NAME_TAGS = frozenset(
+    [
+        "a",
+        "ad",
+        "an",
+        "b",
+        "c",
+        "d",
+        "e",
+        "f",
+        "i",
+        "l",
+        "m",
+        "o",
+        "p",
+        "q",
+        "r",
+        "s",
+        "t",
+        "tg",
+        "u",
+        "v",
+        "vd",
+        "vn",
+        "y",
+        "z",
+        "ul",
+        "uj",
+    ]
+)
 LIST_END = frozenset({"等", "等症状", "症状", "情况"})
 
 
@@ -68,7 +97,8 @@ class EntryReader:
         self._campus_and_isolation(masked, tokens, entry)
         entry.province = next((t.word.value for t in tokens if t.cat is Cat.PLACE), None)
         reading.fields = sum(
-            v is not None for v in (entry.abnormal, entry.on_campus, entry.province, entry.isolation)
+            v is not None
+            for v in (entry.abnormal, entry.on_campus, entry.province, entry.isolation)
         )
         return reading
 
@@ -81,7 +111,7 @@ class EntryReader:
                 reading.name_span = (t.start, t.end)
                 return
         for start, end in residues(masked, tokens):
-            found = self._name_in(masked[start:end])
+            found = self._name_in(masked[start:end]) or self._roster_in(masked[start:end])
             if found is not None:
                 offset, length = found
                 span = (start + offset, start + offset + length)
@@ -145,6 +175,15 @@ class EntryReader:
                     return 0, length
         return None
 
+    def _roster_in(self, run: str) -> tuple[int, int] | None:
+        """A roster name written with a typo that breaks its shape (`欧阳娜那`)."""
+        if not self.roster:
+            return None
+        for length in (len(run), 4, 3, 2):
+            if 2 <= length <= len(run) and self.roster.match(run[:length]):
+                return 0, length
+        return None
+
     @staticmethod
     def _as_written(norm: Normalised, name: str) -> str:
         """The name as the sender wrote it (traditional characters kept)."""
@@ -177,9 +216,12 @@ class EntryReader:
             ):
                 j += 1
             after = j + 1
-            if after < len(tokens) and tokens[after].text in LIST_END:
-                if text[tokens[j].end : tokens[after].start].strip() == "":
-                    after += 1
+            if (
+                after < len(tokens)
+                and tokens[after].text in LIST_END
+                and text[tokens[j].end : tokens[after].start].strip() == ""
+            ):
+                after += 1
             if after < len(tokens) and tokens[after].cat is Cat.NEGATOR:
                 gap = text[tokens[after - 1].end : tokens[after].start].strip()
                 tail = (
@@ -204,14 +246,20 @@ class EntryReader:
     @staticmethod
     def _negated_before(text: str, tokens: list[Token], k: int, negated: list[bool]) -> bool:
         p = k - 1
-        while p >= 0 and tokens[p].cat is Cat.GAP and text[tokens[p].end : tokens[p + 1].start] == "":
+        while (
+            p >= 0 and tokens[p].cat is Cat.GAP and text[tokens[p].end : tokens[p + 1].start] == ""
+        ):
             p -= 1
         if p < 0:
             return False
         prev, gap = tokens[p], text[tokens[p].end : tokens[p + 1].start]
         if prev.cat is Cat.SYMPTOM and p == k - 1:
             return negated[p] and gap in LIST_JOINERS
-        return prev.cat is Cat.NEGATOR and prev.word.value != "after" and gap.strip() == ""
+        if prev.cat is not Cat.NEGATOR or prev.word.value == "after" or gap.strip():
+            return False
+        # `咳嗽：无 乏力：有`: a negator that answers a question does not reach across a space
+        answered = text[: prev.start].rstrip().endswith(":")
+        return gap == "" or not answered
 
     # -- health status ----------------------------------------------------------------
 

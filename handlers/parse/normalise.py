@@ -24,8 +24,20 @@ _FULL_WIDTH.update({0x3000: 0x20, 0x00A0: 0x20, 0x200B: 0x20, 0x200D: 0x20, 0xFE
 KEEP = frozenset("℃°")  # temperature units: symbols, but they carry meaning
 
 STICKER = re.compile(r"\[[^\[\]\s]{1,6}\]")
-CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
-             "六": 6, "七": 7, "八": 8, "九": 9}
+CN_DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 # 三十六点五 / 三十六度五 / 三十六度 / 三十七 (a tens digit 3 or 4, then an optional unit).
 CN_TEMPERATURE = re.compile(
     r"([三四])十([一二三四五六七八九]?)(?:(点|度)([零〇一二三四五六七八九]))?(?![十百千万])"
