@@ -81,6 +81,18 @@ def to_simplified(text: str) -> str:
     return converted
 
 
+class _SymbolsToSpace(dict):
+    """A str.translate table that learns: each new character is classified once."""
+
+    def __missing__(self, code: int) -> int:
+        value = 0x20 if _is_symbol(chr(code)) else code
+        self[code] = value
+        return value
+
+
+_SYMBOLS = _SymbolsToSpace()
+
+
 def _is_symbol(ch: str) -> bool:
     if ch.isascii() or "\u4e00" <= ch <= "\u9fff" or ch in KEEP:
         return False
@@ -117,7 +129,7 @@ def normalise(text: str) -> Normalised:
     simplified = to_simplified(half)
     cleaned = STICKER.sub(lambda m: " " * len(m.group()), simplified)
     if not cleaned.isascii():
-        cleaned = "".join(" " if _is_symbol(ch) else ch for ch in cleaned)
+        cleaned = cleaned.translate(_SYMBOLS)
     readable = CN_TEMPERATURE.sub(_cn_temperature, cleaned)
     if "是否" in readable:
         readable = FORM_QUESTION.sub(_form_no, readable)
