@@ -59,6 +59,8 @@ NOT_NAME_TAGS = frozenset(
     ]
 )
 LIST_END = frozenset({"等", "等症状", "症状", "情况"})
+# A run right after one of these is where someone is, never who they are.
+AFTER_PLACE_VERB = frozenset("在到去回从住于")
 
 
 @dataclass(slots=True)
@@ -111,6 +113,8 @@ class EntryReader:
                 reading.name_span = (t.start, t.end)
                 return
         for start, end in residues(masked, tokens):
+            if start and masked[start - 1] in AFTER_PLACE_VERB:
+                continue  # `在公司`, `到车站`: a place, not a person
             found = self._name_in(masked[start:end]) or self._roster_in(masked[start:end])
             if found is not None:
                 offset, length = found

@@ -21,7 +21,7 @@ from handlers.parse.entry import EntryReading
 
 # A counselor's words: a message with one of these is never a student's check-in.
 NOTICE = re.compile(
-    r"@全体|全体成员|同学们|大家(?!好)|各位|截止|未报|没报|名单|通知|公告|格式|务必|补报|统计"
+    r"@全体|全体成员|同学们|大家(?!好)|各位(?!好)|截止|未报|没报|名单|通知|公告|格式|务必|补报|统计"
     r"|超过|以上|以下|收集|尚未|抓紧"
 )
 # Softer ones (`请老师查收`): other unless a named person's temperature is there too.

@@ -81,7 +81,9 @@ SINGLE_SURNAMES = frozenset(
     "赖阎傅洪萧凤鄂汝郦钮蔚苌靖敏茆粘俸韶郗殳訾仉蓟牧巢蒯逄仰蹇郏暴钭"
 ) - frozenset("有和就报休那")
 # Characters that never occur inside a written name but often next to one in a reply.
-NOT_IN_NAME = frozenset("的了吗呢吧啊呀哦嗯我你他她它们这那是在没不未跟与及或已还也都很太就")
+NOT_IN_NAME = frozenset(
+    "的了吗呢吧啊呀哦嗯我你他她它们这那是在没不未跟与及或已还也都很太就上里下内外边前后间"
+)
 
 
 def surname_length(text: str) -> int:
