@@ -126,6 +126,8 @@ EVERYDAY_WORDS = {
     "绥中",
     "永胜",
 }
+# Rows that group other rows rather than name a place (重庆's `县`, `市辖区`).
+GENERIC = {"县", "市辖区", "郊区", "城区", "矿区"}
 PROVINCE_SHORT = re.compile(r"(省|市|特别行政区|壮族自治区|回族自治区|维吾尔自治区|自治区)$")
 # `延边朝鲜族自治州` -> `延边`, `长阳土家族自治县` -> `长阳`, `喀什地区` -> `喀什`; the
 # ethnic-group names come from cpca's own 56_nations.csv.
@@ -172,7 +174,7 @@ def build() -> list[tuple[str, str, int]]:
     records = []
     for row in rows:
         code, name = row["adcode"][:6], row["name"].strip()
-        if not name or "行政区划" in name:
+        if len(name) < 2 or "行政区划" in name or name in GENERIC:
             continue
         level = 0 if code.endswith("0000") else 1 if code.endswith("00") else 2
         if level == 0:
