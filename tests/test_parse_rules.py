@@ -88,6 +88,11 @@ def test_not_temperatures(text):
             ["呼吸困难", "嗅觉味觉减退", "呕吐", "鼻塞", "流涕", "腹泻", "头痛", "咽痛", "乏力"],
             True,
         ),
+        ("无“发热、干咳”等症状", [], False),
+        ("症状：无", [], False),
+        ("不适：没有", [], False),
+        ("喉咙有点痛 鼻子有点堵", ["咽痛", "鼻塞"], True),
+        ("肚子疼", [], True),
     ],
 )
 def test_symptoms_and_negation_scope(text, symptoms, abnormal):

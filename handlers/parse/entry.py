@@ -95,7 +95,7 @@ class EntryReader:
         reading = EntryReading(entry=entry, tokens=tokens)
         self._name(norm, masked, tokens, reading)
         negated = self._symptoms(masked, tokens, entry)
-        self._status(tokens, entry, negated)
+        self._status(masked, tokens, entry, negated)
         self._campus_and_isolation(masked, tokens, entry)
         entry.province = next((t.word.value for t in tokens if t.cat is Cat.PLACE), None)
         reading.fields = sum(
@@ -268,16 +268,23 @@ class EntryReader:
     # -- health status ----------------------------------------------------------------
 
     @staticmethod
-    def _status(tokens: list[Token], entry: Entry, denied: bool) -> None:
+    def _status(text: str, tokens: list[Token], entry: Entry, denied: bool) -> None:
         unwell = well = False
         for k, t in enumerate(tokens):
+            answered_no = (
+                k + 1 < len(tokens)
+                and tokens[k + 1].cat is Cat.NEGATOR
+                and text[t.end : tokens[k + 1].start].strip() == ":"
+            )
             if t.cat is Cat.UNWELL:
                 before = tokens[k - 1] if k else None
                 if before is not None and before.cat is Cat.NEGATOR and before.end == t.start:
                     well = True
+                elif answered_no:  # `不适：无`
+                    well = True
                 else:
                     unwell = True
-            elif t.cat is Cat.WELL:
+            elif t.cat is Cat.WELL or (t.text in LIST_END and answered_no):  # `症状：无`
                 well = True
         temp = entry.temperature
         if (temp is not None and temp >= FEVER) or entry.symptoms or unwell:

@@ -23,8 +23,6 @@ _FULL_WIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
 _FULL_WIDTH.update({0x3000: 0x20, 0x00A0: 0x20, 0x200B: 0x20, 0x200D: 0x20, 0xFEFF: 0x20})
 KEEP = frozenset("℃°")  # temperature units: symbols, but they carry meaning
 QUOTES = {ord(q): 0x20 for q in "“”‘’「」『』\"'`"}  # quoting never changes the meaning
-# `症状：无`, `不适：没有`: an answer that denies every complaint at once.
-NONE_ANSWER = re.compile(r"(症状|不适|异常|不舒服)\s*[:：]\s*(?:无|没有|否|没)(?![\u4e00-\u9fff])")
 
 STICKER = re.compile(r"\[[^\[\]\s]{1,6}\]")
 CN_DIGITS = {
@@ -122,10 +120,6 @@ def _form_no(m: re.Match[str]) -> str:
     return f"无{subject}"
 
 
-def _none_answer(m: re.Match[str]) -> str:
-    return f"无{m.group(1)}"
-
-
 def half_width(text: str) -> str:
     """Full-width ASCII to half-width; same length."""
     return text.translate(_FULL_WIDTH)
@@ -141,6 +135,4 @@ def normalise(text: str) -> Normalised:
     if "是否" in readable:
         readable = FORM_QUESTION.sub(_form_no, readable)
         readable = FORM_YES.sub(lambda m: m.group(1), readable)
-    if ":" in readable:
-        readable = NONE_ANSWER.sub(_none_answer, readable)
     return Normalised(text=readable, simplified=simplified, original=text)
