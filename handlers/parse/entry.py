@@ -278,9 +278,8 @@ class EntryReader:
             )
             if t.cat is Cat.UNWELL:
                 before = tokens[k - 1] if k else None
-                if before is not None and before.cat is Cat.NEGATOR and before.end == t.start:
-                    well = True
-                elif answered_no:  # `不适：无`
+                negated = before is not None and before.cat is Cat.NEGATOR
+                if (negated and before.end == t.start) or answered_no:  # `没有不适`, `不适：无`
                     well = True
                 else:
                     unwell = True
