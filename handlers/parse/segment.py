@@ -90,17 +90,34 @@ def _make_engine() -> Engine:
     return _Jieba()
 
 
+@lru_cache(maxsize=65_536)
+def _tag(text: str) -> tuple[tuple[str, str], ...]:
+    return tuple(shared_engine().tag(text))
+
+
+_known_names: set[str] = set()
+
+
 class Segmenter:
-    """Tags short Han runs; remembers recent answers (replies repeat a lot)."""
+    """Tags short Han runs for one roster.
+
+    The engine and its answers are shared by every roster in the process (replies repeat a
+    lot, so answers are cached); adding a roster name the engine did not know drops the
+    cached answers, which might have split that name.
+    """
 
     def __init__(self, user_names: Iterable[str] = ()) -> None:
         self.engine = shared_engine()
-        for name in user_names:
+        new = {n for n in user_names if n not in _known_names}
+        for name in new:
             self.engine.add_word(name, "nr")
-        self.tag = lru_cache(maxsize=65_536)(self._tag)
+        if new:
+            _known_names.update(new)
+            _tag.cache_clear()
 
-    def _tag(self, text: str) -> tuple[tuple[str, str], ...]:
-        return tuple(self.engine.tag(text))
+    @staticmethod
+    def tag(text: str) -> tuple[tuple[str, str], ...]:
+        return _tag(text)
 
     @property
     def engine_name(self) -> str:
