@@ -4,14 +4,19 @@ Without a roster a name is a run of 2–4 Han characters that starts with a know
 (compound surnames such as 欧阳 and 司马 included) and that the segmenter does not read as
 an ordinary word (方便, 明天). With a roster, a name is matched exactly first, then allowing
 one wrong character or a homophone (same pinyin), but only when exactly one roster name
-fits, so a typo never silently lands on the wrong student.
+fits, so a typo never silently lands on the wrong student. Homophones are judged character
+by character on toneless pinyin, any reading of a heteronym counting (单 dan/shan).
 """
 
 from __future__ import annotations
 
+import importlib.util
+import json
+import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 from functools import cache
+from pathlib import Path
 
 COMPOUND_SURNAMES = frozenset(
     [
@@ -106,10 +111,34 @@ def looks_like_name(text: str) -> bool:
 
 
 @cache
-def _pinyin(text: str) -> str:
-    from pypinyin import lazy_pinyin
+def _readings_table() -> dict[int, frozenset[str]]:
+    """code point -> its toneless pinyin readings, from pypinyin's single-character table.
 
-    return " ".join(lazy_pinyin(text))
+    Read straight from the package's data file: importing pypinyin itself would load its
+    phrase dictionary too (~45 MB) for nothing; heteronyms are kept (单: dan, shan).
+    """
+    spec = importlib.util.find_spec("pypinyin")
+    locations = spec.submodule_search_locations if spec is not None else None
+    path = Path(locations[0]) / "pinyin_dict.json" if locations else None
+    if path is not None and path.is_file():
+        table = {int(k): v for k, v in json.loads(path.read_text(encoding="utf-8")).items()}
+    else:  # a pypinyin without the JSON file: the same table, the heavy way
+        from pypinyin.pinyin_dict import pinyin_dict as table
+    return {code: frozenset(map(_toneless, value.split(","))) for code, value in table.items()}
+
+
+def _toneless(syllable: str) -> str:
+    decomposed = unicodedata.normalize("NFD", syllable)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def _readings(name: str) -> tuple[frozenset[str], ...]:
+    table = _readings_table()
+    return tuple(table.get(ord(ch), frozenset({ch})) for ch in name)
+
+
+def _homophone(a: tuple[frozenset[str], ...], b: tuple[frozenset[str], ...]) -> bool:
+    return len(a) == len(b) and all(x & y for x, y in zip(a, b, strict=True))
 
 
 class RosterMatcher:
@@ -120,7 +149,7 @@ class RosterMatcher:
         self._by_length: dict[int, list[str]] = defaultdict(list)
         for name in self.names:
             self._by_length[len(name)].append(name)
-        self._by_pinyin: dict[str, list[str]] | None = None
+        self._readings: dict[str, tuple[frozenset[str], ...]] | None = None
 
     def __bool__(self) -> bool:
         return bool(self.names)
@@ -140,11 +169,10 @@ class RosterMatcher:
         return None
 
     def _homophones(self, written: str) -> list[str]:
-        if self._by_pinyin is None:
-            self._by_pinyin = defaultdict(list)
-            for name in self.names:
-                self._by_pinyin[_pinyin(name)].append(name)
-        return self._by_pinyin.get(_pinyin(written), [])
+        if self._readings is None:
+            self._readings = {name: _readings(name) for name in self.names}
+        sound = _readings(written)
+        return [name for name, r in self._readings.items() if _homophone(sound, r)]
 
 
 def _one_char_off(a: str, b: str) -> bool:
