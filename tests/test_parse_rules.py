@@ -93,6 +93,7 @@ def test_not_temperatures(text):
         ("不适：没有", [], False),
         ("喉咙有点痛 鼻子有点堵", ["咽痛", "鼻塞"], True),
         ("肚子疼", [], True),
+        ("无确诊疑似病例接触史", [], False),
     ],
 )
 def test_symptoms_and_negation_scope(text, symptoms, abnormal):
@@ -164,6 +165,8 @@ def test_campus_words(text, on_campus):
         ("琼海", "海南"),
         ("延边", "吉林"),
         ("台湾", "台湾"),
+        ("在校 无湖北旅居史", None),
+        ("在家 长沙 未去过武汉", "湖南"),
         ("廣州", "广东"),
         ("在校", None),
         ("城市", None),
@@ -226,6 +229,9 @@ def test_names(text, name):
         ("😷有点咳嗽 36.8 在家", "checkin"),
         ("张三 36.5 正常 在校 请老师查收", "checkin"),
         ("大家好，我是张三 36.5 正常", "checkin"),
+        ("张三 36.5 正常 在校 以上信息属实", "checkin"),
+        ("收到通知，张三 36.5 正常 在校", "checkin"),
+        ("各位好，我是张三 36.5 正常", "checkin"),
     ],
 )
 def test_kinds(text, kind):

@@ -59,6 +59,7 @@ NOT_NAME_TAGS = frozenset(
     ]
 )
 LIST_END = frozenset({"等", "等症状", "症状", "情况"})
+TRAVEL_WORDS = frozenset({"去过", "到过", "途经", "接触", "接触过", "在"})
 # A run right after one of these is where someone is, never who they are.
 AFTER_PLACE_VERB = frozenset("在到去回从住于")
 
@@ -97,7 +98,7 @@ class EntryReader:
         negated = self._symptoms(masked, tokens, entry)
         self._status(masked, tokens, entry, negated)
         self._campus_and_isolation(masked, tokens, entry)
-        entry.province = next((t.word.value for t in tokens if t.cat is Cat.PLACE), None)
+        entry.province = self._province(tokens)
         reading.fields = sum(
             v is not None
             for v in (entry.abnormal, entry.on_campus, entry.province, entry.isolation)
@@ -270,6 +271,7 @@ class EntryReader:
     @staticmethod
     def _status(text: str, tokens: list[Token], entry: Entry, denied: bool) -> None:
         unwell = well = False
+        denied_before = False  # the previous unwell word was denied (`无确诊、疑似`)
         for k, t in enumerate(tokens):
             answered_no = (
                 k + 1 < len(tokens)
@@ -278,8 +280,13 @@ class EntryReader:
             )
             if t.cat is Cat.UNWELL:
                 before = tokens[k - 1] if k else None
-                negated = before is not None and before.cat is Cat.NEGATOR
-                if (negated and before.end == t.start) or answered_no:  # `没有不适`, `不适：无`
+                joined = before is not None and text[before.end : t.start] in LIST_JOINERS
+                negated = joined and (
+                    (before.cat is Cat.NEGATOR and before.word.value != "after")
+                    or (before.cat is Cat.UNWELL and denied_before)
+                )
+                denied_before = negated or answered_no  # `没有不适`, `不适：无`
+                if denied_before:
                     well = True
                 else:
                     unwell = True
@@ -292,6 +299,20 @@ class EntryReader:
             entry.abnormal = False
 
     # -- whereabouts ------------------------------------------------------------------
+
+    @staticmethod
+    def _province(tokens: list[Token]) -> str | None:
+        """The first place written, skipping denied ones (`无湖北旅居史`, `未去过武汉`)."""
+        for k, t in enumerate(tokens):
+            if t.cat is not Cat.PLACE:
+                continue
+            p = k - 1
+            while p >= 0 and tokens[p].cat is Cat.FILLER and tokens[p].text in TRAVEL_WORDS:
+                p -= 1
+            if p >= 0 and tokens[p].cat is Cat.NEGATOR and tokens[p].word.value != "after":
+                continue
+            return t.word.value  # type: ignore[return-value]
+        return None
 
     @staticmethod
     def _campus_and_isolation(text: str, tokens: list[Token], entry: Entry) -> None:

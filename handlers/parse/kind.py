@@ -19,13 +19,15 @@ import re
 from handlers.chain.split import ChainText
 from handlers.parse.entry import EntryReading
 
-# A counselor's words: a message with one of these is never a student's check-in.
+# A counselor addressing the group: never a student's own check-in.
 NOTICE = re.compile(
-    r"@全体|全体成员|同学们|大家(?!好)|各位(?!好)|截止|未报|没报|名单|通知|公告|格式|务必|补报|统计"
-    r"|超过|以上|以下|收集|尚未|抓紧"
+    r"@全体|全体成员|同学们|各位同学|请大家|大家(?!好)|截止|未报|没报|名单|补报|尚未"
 )
-# Softer ones (`请老师查收`): other unless a named person's temperature is there too.
-REQUEST = re.compile(r"请|注意|提醒|尽快|按时|要求|前完成")
+# Words of notices and requests that a student's report may also hold (`以上信息属实`,
+# `收到通知`, `请老师查收`): other unless a named person's temperature is there too.
+REQUEST = re.compile(
+    r"请|注意|提醒|尽快|按时|要求|前完成|通知|公告|格式|务必|统计|超过|以上|以下|收集|抓紧|各位"
+)
 QUESTION = re.compile(
     r"[?？]|吗|怎么|什么|要不要|是不是|能不能|可不可以|可以不|几点|哪里|哪儿|为什么|为啥|多少"
     r"|咋|啥"
