@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 
 from handlers.parse.contract import Entry
 from handlers.parse.lexicon import LIST_JOINERS
-from handlers.parse.names import SINGLE_SURNAMES, RosterMatcher, looks_like_name
+from handlers.parse.name_finder import NameFinder
+from handlers.parse.names import RosterMatcher
 from handlers.parse.normalise import Normalised
-from handlers.parse.scanner import Cat, Token, Vocabulary, is_han, residues
-from handlers.parse.segment import NAME_TAGS, Segmenter
+from handlers.parse.scanner import Cat, Token, Vocabulary
+from handlers.parse.segment import Segmenter
 from handlers.parse.temperature import highest, readings
 
 FEVER = 37.3
@@ -27,41 +28,8 @@ LABELS = re.compile(
     r"|[A-Za-z]\d*-?\d+|\d+-\d+|\d{1,2}月\d{1,2}[日号]?|\d{1,2}/\d{1,2}|第\d+[天周日次]"
     r"|\d{1,2}[:：]\d{2}|\d{5,}|\d{1,2}\.\d{1,2}(?=\s|$|[\u4e00-\u9fff])"
 )
-# Single-token words the segmenter knows as something other than a name.
-NOT_NAME_TAGS = frozenset(
-    [
-        "a",
-        "ad",
-        "an",
-        "b",
-        "c",
-        "d",
-        "e",
-        "f",
-        "i",
-        "l",
-        "m",
-        "o",
-        "p",
-        "q",
-        "r",
-        "s",
-        "t",
-        "tg",
-        "u",
-        "v",
-        "vd",
-        "vn",
-        "y",
-        "z",
-        "ul",
-        "uj",
-    ]
-)
 LIST_END = frozenset({"等", "等症状", "症状", "情况"})
 TRAVEL_WORDS = frozenset({"去过", "到过", "途经", "接触", "接触过", "在"})
-# A run right after one of these is where someone is, never who they are.
-AFTER_PLACE_VERB = frozenset("在到去回从住于")
 
 
 @dataclass(slots=True)
@@ -83,8 +51,7 @@ def _blank(text: str, spans: list[tuple[int, int]]) -> str:
 class EntryReader:
     def __init__(self, vocab: Vocabulary, segmenter: Segmenter, roster: RosterMatcher) -> None:
         self.vocab = vocab
-        self.segmenter = segmenter
-        self.roster = roster
+        self.names = NameFinder(segmenter, roster)
 
     def read(self, norm: Normalised) -> EntryReading:
         text = norm.text
@@ -94,7 +61,9 @@ class EntryReader:
         tokens = self.vocab.scan(masked)
         entry = Entry(temperature=highest(temps))
         reading = EntryReading(entry=entry, tokens=tokens)
-        self._name(norm, masked, tokens, reading)
+        found = self.names.find(norm, masked, tokens)
+        if found is not None:
+            entry.name, reading.name_span, reading.roster_miss = found
         negated = self._symptoms(masked, tokens, entry)
         self._status(masked, tokens, entry, negated)
         self._campus_and_isolation(masked, tokens, entry)
@@ -104,98 +73,6 @@ class EntryReader:
             for v in (entry.abnormal, entry.on_campus, entry.province, entry.isolation)
         )
         return reading
-
-    # -- name -------------------------------------------------------------------------
-
-    def _name(self, norm: Normalised, masked: str, tokens: list[Token], reading: EntryReading):
-        for t in tokens:
-            if t.cat is Cat.NAME:
-                reading.entry.name = t.word.value  # type: ignore[assignment]
-                reading.name_span = (t.start, t.end)
-                return
-        for start, end in residues(masked, tokens):
-            if start and masked[start - 1] in AFTER_PLACE_VERB:
-                continue  # `在公司`, `到车站`: a place, not a person
-            found = self._name_in(masked[start:end]) or self._roster_in(masked[start:end])
-            if found is not None:
-                offset, length = found
-                span = (start + offset, start + offset + length)
-                written = self._as_written(norm, masked[span[0] : span[1]])
-                reading.name_span = span
-                if self.roster:
-                    matched = self.roster.match(written) or self.roster.match(
-                        masked[span[0] : span[1]]
-                    )
-                    reading.roster_miss = matched is None
-                    written = matched or written
-                reading.entry.name = written
-                return
-        merged = self._surname_and_word(masked, tokens)
-        if merged is not None:
-            start, end, k = merged
-            reading.name_span = (start, end)
-            reading.entry.name = self._as_written(norm, masked[start:end])
-            del tokens[k]
-
-    @staticmethod
-    def _surname_and_word(text: str, tokens: list[Token]) -> tuple[int, int, int] | None:
-        """A surname alone before a place or well-word it belongs to: 李长春, 张平安.
-
-        Nobody writes a one-character name, so `李` + `长春` is the name 李长春, not 李 from
-        长春. Returns (start, end, index of the token swallowed).
-        """
-        for k, t in enumerate(tokens):
-            if t.cat not in (Cat.PLACE, Cat.WELL) or not 1 <= len(t.text) <= 2 or t.start == 0:
-                continue
-            before = text[t.start - 1]
-            if before not in SINGLE_SURNAMES or (t.start >= 2 and is_han(text[t.start - 2])):
-                continue
-            if k and tokens[k - 1].end == t.start:
-                continue
-            follows = tokens[k + 1].start if k + 1 < len(tokens) else None
-            if t.end < len(text) and is_han(text[t.end]) and follows != t.end:
-                continue
-            return t.start - 1, t.end, k
-        return None
-
-    def _name_in(self, run: str) -> tuple[int, int] | None:
-        """(offset, length) of a name inside a residual Han run, if there is one."""
-        if looks_like_name(run):
-            tags = self.segmenter.tag(run)
-            if len(tags) == 1 and tags[0][1] in NOT_NAME_TAGS:
-                return None
-            return 0, len(run)
-        if len(run) < 3:
-            return None
-        offset = 0
-        for word, tag in self.segmenter.tag(run):
-            if (tag in NAME_TAGS or tag == "x") and looks_like_name(word):
-                return offset, len(word)
-            offset += len(word)
-        # a name run straight into other text the segmenter could not split
-        for length in (3, 2, 4):
-            if looks_like_name(run[:length]) and length < len(run):
-                head = self.segmenter.tag(run[:length])
-                if len(head) == 1 and head[0][1] in NAME_TAGS:
-                    return 0, length
-        return None
-
-    def _roster_in(self, run: str) -> tuple[int, int] | None:
-        """A roster name written with a typo that breaks its shape (`欧阳娜那`)."""
-        if not self.roster:
-            return None
-        for length in (len(run), 4, 3, 2):
-            if 2 <= length <= len(run) and self.roster.match(run[:length]):
-                return 0, length
-        return None
-
-    @staticmethod
-    def _as_written(norm: Normalised, name: str) -> str:
-        """The name as the sender wrote it (traditional characters kept)."""
-        at = norm.simplified.find(name)
-        if at < 0:
-            return name
-        return norm.original[at : at + len(name)]
 
     # -- symptoms ---------------------------------------------------------------------
 

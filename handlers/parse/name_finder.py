@@ -1,0 +1,118 @@
+"""Finding the person an entry is about: where the name is, and how it was written.
+
+The name is looked for in the residue of the vocabulary scan (Han text no known word
+explains): a roster name anywhere first; then the first residue shaped like a name that the
+segmenter does not read as an ordinary word; then a name inside a longer residue that the
+segmenter tags as a person (`nr`); last, a lone surname glued to a place or well word
+(`李长春`). Residues right after 在/到/去/回 are places (`在公司`), not people.
+"""
+
+from __future__ import annotations
+
+from handlers.parse.names import SINGLE_SURNAMES, RosterMatcher, looks_like_name
+from handlers.parse.normalise import Normalised
+from handlers.parse.scanner import Cat, Token, is_han, residues
+from handlers.parse.segment import NAME_TAGS, Segmenter
+
+# Single-token words the segmenter knows as something other than a name.
+NOT_NAME_TAGS = frozenset(
+    "a ad an b c d e f i l m o p q r s t tg u v vd vn y z ul uj".split()  # noqa: SIM905
+)
+# A run right after one of these is where someone is, never who they are.
+AFTER_PLACE_VERB = frozenset("在到去回从住于")
+
+Found = tuple[str, tuple[int, int], bool]
+
+
+class NameFinder:
+    def __init__(self, segmenter: Segmenter, roster: RosterMatcher) -> None:
+        self.segmenter = segmenter
+        self.roster = roster
+
+    def find(self, norm: Normalised, masked: str, tokens: list[Token]) -> Found | None:
+        """(name, span in `masked`, roster miss) of the entry's person, or None.
+
+        May remove from `tokens` a place or well word that turned out to be part of the
+        name (`李长春`).
+        """
+        for t in tokens:
+            if t.cat is Cat.NAME:
+                return t.word.value, (t.start, t.end), False  # type: ignore[return-value]
+        for start, end in residues(masked, tokens):
+            if start and masked[start - 1] in AFTER_PLACE_VERB:
+                continue  # `在公司`, `到车站`: a place, not a person
+            found = self._name_in(masked[start:end]) or self._roster_in(masked[start:end])
+            if found is not None:
+                offset, length = found
+                span = (start + offset, start + offset + length)
+                written = self._as_written(norm, masked[span[0] : span[1]])
+                if not self.roster:
+                    return written, span, False
+                matched = self.roster.match(written) or self.roster.match(masked[span[0] : span[1]])
+                return matched or written, span, matched is None
+        merged = self._surname_and_word(masked, tokens)
+        if merged is None:
+            return None
+        start, end, k = merged
+        del tokens[k]
+        return self._as_written(norm, masked[start:end]), (start, end), False
+
+    @staticmethod
+    def _surname_and_word(text: str, tokens: list[Token]) -> tuple[int, int, int] | None:
+        """A surname alone before a place or well-word it belongs to: 李长春, 张平安.
+
+        Nobody writes a one-character name, so `李` + `长春` is the name 李长春, not 李 from
+        长春. Returns (start, end, index of the token swallowed).
+        """
+        for k, t in enumerate(tokens):
+            if t.cat not in (Cat.PLACE, Cat.WELL) or not 1 <= len(t.text) <= 2 or t.start == 0:
+                continue
+            before = text[t.start - 1]
+            if before not in SINGLE_SURNAMES or (t.start >= 2 and is_han(text[t.start - 2])):
+                continue
+            if k and tokens[k - 1].end == t.start:
+                continue
+            follows = tokens[k + 1].start if k + 1 < len(tokens) else None
+            if t.end < len(text) and is_han(text[t.end]) and follows != t.end:
+                continue
+            return t.start - 1, t.end, k
+        return None
+
+    def _name_in(self, run: str) -> tuple[int, int] | None:
+        """(offset, length) of a name inside a residual Han run, if there is one."""
+        if looks_like_name(run):
+            tags = self.segmenter.tag(run)
+            if len(tags) == 1 and tags[0][1] in NOT_NAME_TAGS:
+                return None
+            return 0, len(run)
+        if len(run) < 3:
+            return None
+        offset = 0
+        for word, tag in self.segmenter.tag(run):
+            if (tag in NAME_TAGS or tag == "x") and looks_like_name(word):
+                return offset, len(word)
+            offset += len(word)
+        # a name run straight into other text the segmenter could not split
+        for length in (3, 2, 4):
+            if looks_like_name(run[:length]) and length < len(run):
+                head = self.segmenter.tag(run[:length])
+                if len(head) == 1 and head[0][1] in NAME_TAGS:
+                    return 0, length
+        return None
+
+    def _roster_in(self, run: str) -> tuple[int, int] | None:
+        """A roster name written with a typo that breaks its shape (`欧阳娜那`)."""
+        if not self.roster:
+            return None
+        for length in (len(run), 4, 3, 2):
+            if 2 <= length <= len(run) and self.roster.match(run[:length]):
+                return 0, length
+        return None
+
+    @staticmethod
+    def _as_written(norm: Normalised, name: str) -> str:
+        """The name as the sender wrote it (traditional characters kept)."""
+        at = norm.simplified.find(name)
+        if at < 0:
+            return name
+        return norm.original[at : at + len(name)]
