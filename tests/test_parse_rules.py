@@ -94,6 +94,8 @@ def test_not_temperatures(text):
         ("喉咙有点痛 鼻子有点堵", ["咽痛", "鼻塞"], True),
         ("肚子疼", [], True),
         ("无确诊疑似病例接触史", [], False),
+        ("无咳嗽等不适", [], False),
+        ("无发热、头晕", [], False),
     ],
 )
 def test_symptoms_and_negation_scope(text, symptoms, abnormal):

@@ -76,10 +76,9 @@ class EntryReader:
 
     # -- symptoms ---------------------------------------------------------------------
 
-    def _symptoms(self, text: str, tokens: list[Token], entry: Entry) -> bool:
-        """Fill entry.symptoms; return True when some symptom was explicitly denied."""
+    def _symptoms(self, text: str, tokens: list[Token], entry: Entry) -> list[bool]:
+        """Fill entry.symptoms; return, per token, whether it is a denied symptom."""
         negated = [False] * len(tokens)
-        denied = False
         for k, t in enumerate(tokens):
             if t.cat is not Cat.SYMPTOM:
                 continue
@@ -117,13 +116,10 @@ class EntryReader:
             k = j + 1
         seen: list[str] = []
         for k, t in enumerate(tokens):
-            if t.cat is Cat.SYMPTOM:
-                if negated[k]:
-                    denied = True
-                elif t.word.value not in seen:
-                    seen.append(t.word.value)  # type: ignore[arg-type]
+            if t.cat is Cat.SYMPTOM and not negated[k] and t.word.value not in seen:
+                seen.append(t.word.value)  # type: ignore[arg-type]
         entry.symptoms = seen
-        return denied
+        return negated
 
     @staticmethod
     def _negated_before(text: str, tokens: list[Token], k: int, negated: list[bool]) -> bool:
@@ -146,9 +142,9 @@ class EntryReader:
     # -- health status ----------------------------------------------------------------
 
     @staticmethod
-    def _status(text: str, tokens: list[Token], entry: Entry, denied: bool) -> None:
+    def _status(text: str, tokens: list[Token], entry: Entry, negated: list[bool]) -> None:
+        """abnormal from health words; `negated` marks denied symptoms and unwell words."""
         unwell = well = False
-        denied_before = False  # the previous unwell word was denied (`无确诊、疑似`)
         for k, t in enumerate(tokens):
             answered_no = (
                 k + 1 < len(tokens)
@@ -156,19 +152,29 @@ class EntryReader:
                 and text[t.end : tokens[k + 1].start].strip() == ":"
             )
             if t.cat is Cat.UNWELL:
-                before = tokens[k - 1] if k else None
-                joined = before is not None and text[before.end : t.start] in LIST_JOINERS
-                negated = joined and (
-                    (before.cat is Cat.NEGATOR and before.word.value != "after")
-                    or (before.cat is Cat.UNWELL and denied_before)
+                p = k - 1
+                if p >= 0 and tokens[p].text in LIST_END and text[tokens[p].end : t.start] == "":
+                    p -= 1  # `无咳嗽等不适`
+                before = tokens[p] if p >= 0 else None
+                joined = (
+                    before is not None and text[before.end : tokens[p + 1].start] in LIST_JOINERS
                 )
-                denied_before = negated or answered_no  # `没有不适`, `不适：无`
-                if denied_before:
+                negated[k] = answered_no or (  # `不适：无`
+                    joined
+                    and (
+                        (before.cat is Cat.NEGATOR and before.word.value != "after")  # `没有不适`
+                        or (
+                            before.cat in (Cat.SYMPTOM, Cat.UNWELL) and negated[p]
+                        )  # `无确诊、疑似`
+                    )
+                )
+                if negated[k]:
                     well = True
                 else:
                     unwell = True
             elif t.cat is Cat.WELL or (t.text in LIST_END and answered_no):  # `症状：无`
                 well = True
+        denied = any(n and t.cat is Cat.SYMPTOM for n, t in zip(negated, tokens, strict=True))
         temp = entry.temperature
         if (temp is not None and temp >= FEVER) or entry.symptoms or unwell:
             entry.abnormal = True
