@@ -156,18 +156,12 @@ class EntryReader:
                 if p >= 0 and tokens[p].text in LIST_END and text[tokens[p].end : t.start] == "":
                     p -= 1  # `无咳嗽等不适`
                 before = tokens[p] if p >= 0 else None
-                joined = (
-                    before is not None and text[before.end : tokens[p + 1].start] in LIST_JOINERS
-                )
-                negated[k] = answered_no or (  # `不适：无`
-                    joined
-                    and (
-                        (before.cat is Cat.NEGATOR and before.word.value != "after")  # `没有不适`
-                        or (
-                            before.cat in (Cat.SYMPTOM, Cat.UNWELL) and negated[p]
-                        )  # `无确诊、疑似`
-                    )
-                )
+                if before is not None and text[before.end : tokens[p + 1].start] in LIST_JOINERS:
+                    by_negator = before.cat is Cat.NEGATOR and before.word.value != "after"
+                    in_denied_list = before.cat in (Cat.SYMPTOM, Cat.UNWELL) and negated[p]
+                    # `没有不适`, `无确诊、疑似`
+                    negated[k] = by_negator or in_denied_list
+                negated[k] = negated[k] or answered_no  # `不适：无`
                 if negated[k]:
                     well = True
                 else:
