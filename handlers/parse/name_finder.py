@@ -4,7 +4,7 @@ The name is looked for in the residue of the vocabulary scan (Han text no known 
 explains): a roster name anywhere first; then the first residue shaped like a name that the
 segmenter does not read as an ordinary word; then a name inside a longer residue that the
 segmenter tags as a person (`nr`); last, a lone surname glued to a place or well word
-(`李长春`). Residues right after 在/到/去/回 are places (`在公司`), not people.
+(`李长春`). A residue right after 在 is a place (`在公司`), not a person.
 """
 
 from __future__ import annotations
@@ -18,8 +18,10 @@ from handlers.parse.segment import NAME_TAGS, Segmenter
 NOT_NAME_TAGS = frozenset(
     "a ad an b c d e f i l m o p q r s t tg u v vd vn y z ul uj".split()  # noqa: SIM905
 )
-# A run right after one of these is where someone is, never who they are.
-AFTER_PLACE_VERB = frozenset("在到去回从住于")
+# A run right after one of these words is where someone is, never who they are.
+WHERE_WORDS = frozenset({"在", "人在", "目前在"})
+# Surnames that are also prepositions: `于北京家中` is "at Beijing", not 于北京.
+PREPOSITIONS = frozenset("于向从自")
 
 Found = tuple[str, tuple[int, int], bool]
 
@@ -39,8 +41,8 @@ class NameFinder:
             if t.cat is Cat.NAME:
                 return t.word.value, (t.start, t.end), False  # type: ignore[return-value]
         for start, end in residues(masked, tokens):
-            if start and masked[start - 1] in AFTER_PLACE_VERB:
-                continue  # `在公司`, `到车站`: a place, not a person
+            if any(t.end == start and t.text in WHERE_WORDS for t in tokens):
+                continue  # `在公司`: a place, not a person
             found = self._name_in(masked[start:end]) or self._roster_in(masked[start:end])
             if found is not None:
                 offset, length = found
@@ -68,7 +70,9 @@ class NameFinder:
             if t.cat not in (Cat.PLACE, Cat.WELL) or not 1 <= len(t.text) <= 2 or t.start == 0:
                 continue
             before = text[t.start - 1]
-            if before not in SINGLE_SURNAMES or (t.start >= 2 and is_han(text[t.start - 2])):
+            if before not in SINGLE_SURNAMES or before in PREPOSITIONS:
+                continue
+            if t.start >= 2 and is_han(text[t.start - 2]):
                 continue
             if k and tokens[k - 1].end == t.start:
                 continue
