@@ -9,7 +9,7 @@ segmenter tags as a person (`nr`); last, a lone surname glued to a place or well
 
 from __future__ import annotations
 
-from handlers.parse.names import SINGLE_SURNAMES, RosterMatcher, looks_like_name
+from handlers.parse.names import SINGLE_SURNAMES, RosterMatcher, looks_like_name, surname_length
 from handlers.parse.normalise import Normalised
 from handlers.parse.scanner import Cat, Token, is_han, residues
 from handlers.parse.segment import NAME_TAGS, Segmenter
@@ -105,8 +105,12 @@ class NameFinder:
         return None
 
     def _roster_in(self, run: str) -> tuple[int, int] | None:
-        """A roster name written with a typo that breaks its shape (`欧阳娜那`)."""
-        if not self.roster:
+        """A roster name written with a typo that breaks its shape (`欧阳娜那`).
+
+        Only from a run that starts with a surname: a typo rarely hits the surname, and on a
+        school-size roster some name sounds like almost any two characters.
+        """
+        if not self.roster or not surname_length(run):
             return None
         for length in (len(run), 4, 3, 2):
             if 2 <= length <= len(run) and self.roster.match(run[:length]):
