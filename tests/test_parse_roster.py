@@ -78,3 +78,14 @@ def test_unreadable_reason(text, reason):
     parser = Parser(ROSTER)
     assert parser.unreadable_reason(text) == reason
     assert parser.unreadable_reason(text, parser.parse(text)) == reason
+
+
+def test_a_school_size_roster_keeps_matching_exact_and_unique():
+    surnames = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
+    given = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍建国红梅"
+    names = [s + a + b for s in surnames for a in given for b in given][:40_000]
+    matcher = RosterMatcher([*names, "欧阳娜娜"])
+    assert matcher.match("欧阳娜那") == "欧阳娜娜"
+    assert matcher.match(names[123]) == names[123]
+    assert matcher.match("王伟伟") == "王伟伟"
+    assert matcher.match("王伟X") is None  # one character off from many names: never a guess
