@@ -8,7 +8,8 @@ The contract's hard cases are decided here, not in the chain splitter:
   two such things (`在家 正常`), or a symptom; one stray word (`宿舍今天又停水了`,
   `今天海口好热啊`) is chatter;
 - a numbered list without a `#接龙` header is a chain only when most of its lines start with
-  a person; a numbered notice (`【通知】1. … 2. …`) is `other`;
+  a person and some line reports something; a numbered notice (`【通知】1. … 2. …`), a
+  roll call or a duty list is `other`;
 - a numbered form filled in by one person (`1.姓名：… 2.体温：…`) is one check-in.
 """
 
@@ -60,9 +61,8 @@ def is_notice(chain: ChainText, readings: list[EntryReading]) -> bool:
     """A numbered list that is not a 接龙: a notice, or steps, or anything not by people."""
     if chain.has_header:
         return False
-    if NOTICE.search(chain.title) and not chain.title.strip().startswith(("#",)):
-        return True
     if len(readings) < 2:
         return True
     people = sum(r.entry.name is not None for r in readings)
-    return people * 2 <= len(readings)
+    reports = sum(r.entry.temperature is not None or r.fields > 0 for r in readings)
+    return people * 2 <= len(readings) or reports == 0  # a roll call, a duty list

@@ -125,6 +125,15 @@ def half_width(text: str) -> str:
     return text.translate(_FULL_WIDTH)
 
 
+# ① … ⑳ as list numbers `1.` … `20.`, for the chain splitter (not length-preserving).
+_CIRCLED = {0x2460 + i: f"{i + 1}." for i in range(20)}
+
+
+def list_numbers(text: str) -> str:
+    """Full-width to half-width, and circled numbers (①②③) to `1.` `2.` `3.`."""
+    return text.translate(_FULL_WIDTH).translate(_CIRCLED)
+
+
 def normalise(text: str) -> Normalised:
     half = text.translate(_FULL_WIDTH)
     simplified = to_simplified(half)

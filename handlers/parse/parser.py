@@ -14,7 +14,7 @@ from handlers.parse.contract import Entry, ParseResult
 from handlers.parse.entry import EntryReader, EntryReading
 from handlers.parse.kind import NOTICE, QUESTION, REQUEST, is_checkin, is_notice, is_one_person_form
 from handlers.parse.names import RosterMatcher
-from handlers.parse.normalise import half_width, normalise
+from handlers.parse.normalise import half_width, list_numbers, normalise
 from handlers.parse.scanner import Vocabulary
 from handlers.parse.segment import Segmenter
 
@@ -52,7 +52,7 @@ class Parser:
     def parse(self, text: str) -> ParseResult:
         if not isinstance(text, str) or not text.strip():
             return ParseResult("other")
-        chain = split_chain(half_width(text))
+        chain = split_chain(list_numbers(text))
         if chain is not None and chain.entries:
             if is_one_person_form(chain):
                 joined = " ".join(e.text for e in chain.entries)
