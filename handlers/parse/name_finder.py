@@ -40,8 +40,9 @@ class NameFinder:
         for t in tokens:
             if t.cat is Cat.NAME:
                 return t.word.value, (t.start, t.end), False  # type: ignore[return-value]
+        after_where = {t.end for t in tokens if t.text in WHERE_WORDS}
         for start, end in residues(masked, tokens):
-            if any(t.end == start and t.text in WHERE_WORDS for t in tokens):
+            if start in after_where:
                 continue  # `在公司`: a place, not a person
             found = self._name_in(masked[start:end]) or self._roster_in(masked[start:end])
             if found is not None:
