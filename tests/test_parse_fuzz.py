@@ -61,6 +61,12 @@ PIECES = [
     "0",
     "9",
     "99999999999",
+    "在",
+    "明显",
+    "等",
+    "李",
+    "长春",
+    "公司",
 ]
 text_strategy = st.one_of(
     st.text(max_size=300),
@@ -122,6 +128,8 @@ def test_large_texts_finish_in_bounded_time(piece, seed):
         "[" * 50_000 + "]" * 50_000,
         " " * 100_000,
         "\x00\ud800" * 10,
+        "在公司王" * 25_000,
+        "李长春" * 33_000,
     ],
 )
 def test_pathological_texts(text):
