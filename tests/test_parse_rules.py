@@ -61,6 +61,8 @@ def test_temperature_forms(text, value):
         "36人",
         "0.365",
         "12.365",
+        "365弄",
+        "368路",
     ],
 )
 def test_not_temperatures(text):
@@ -148,6 +150,8 @@ def test_health_words(text, abnormal):
         ("家里", False),
         ("老家", False),
         ("已回家", False),
+        ("在家 明天返校", False),
+        ("在校 下周回家", True),
         ("海口", None),
     ],
 )

@@ -29,6 +29,8 @@ LABELS = re.compile(
     r"|\d{1,2}[:：]\d{2}|\d{5,}|\d{1,2}\.\d{1,2}(?=\s|$|[\u4e00-\u9fff])"
 )
 LIST_END = frozenset({"等", "等症状", "症状", "情况"})
+# Before a campus or home word, these make it a plan, not where the person is now.
+FUTURE = frozenset({"明天", "准备", "即将", "计划", "打算", "下周", "后天", "过几天", "将要"})
 TRAVEL_WORDS = frozenset({"去过", "到过", "途经", "接触", "接触过", "在"})
 
 
@@ -193,10 +195,14 @@ class EntryReader:
 
     @staticmethod
     def _campus_and_isolation(text: str, tokens: list[Token], entry: Entry) -> None:
+        """The last campus/home word wins (`已解除隔离 在家`), but not a plan (`明天返校`)."""
         specific = unspecified = None
         for k, t in enumerate(tokens):
             if t.cat is Cat.CAMPUS:
-                entry.on_campus = t.word.value  # type: ignore[assignment]
+                before = tokens[k - 1] if k else None
+                planned = before is not None and before.text in FUTURE and before.end == t.start
+                if not planned or entry.on_campus is None:
+                    entry.on_campus = t.word.value  # type: ignore[assignment]
             elif t.cat is Cat.ISOLATION and t.word.value is not None:
                 before = tokens[k - 1] if k else None
                 if before is not None and before.cat is Cat.NEGATOR and before.end == t.start:
