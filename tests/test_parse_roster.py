@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from handlers.parse import Parser
+from handlers.parse import Parser, prompt_text
 from handlers.parse.names import RosterMatcher, looks_like_name
 from handlers.parse.parser import NO_STATUS, NO_TEMPERATURE, UNKNOWN_NAME
 
@@ -89,3 +89,9 @@ def test_a_school_size_roster_keeps_matching_exact_and_unique():
     assert matcher.match(names[123]) == names[123]
     assert matcher.match("王伟伟") == "王伟伟"
     assert matcher.match("王伟X") is None  # one character off from many names: never a guess
+
+
+def test_prompt_text_names_the_problem_and_shows_the_form():
+    text = prompt_text(NO_TEMPERATURE)
+    assert "没读到体温" in text and "张三 36.5 正常 在校" in text
+    assert "名单" in prompt_text(UNKNOWN_NAME)
