@@ -267,3 +267,22 @@ def test_emoji_stickers_and_stray_punctuation_are_ignored():
     ]:
         got = read(text)
         assert (got.name, got.temperature, got.on_campus) == ("王五", 36.5, True)
+
+
+def test_flattened_chain_with_bare_numbers():
+    text = (
+        "#接龙 12月5日 体温接龙（22:00前） 例 张三 36.5 正常 "
+        "1 何雨萱 36.8℃ 宿舍 没发烧 2 范伟 3 诸葛明轩 37.4 在家"
+    )
+    got = PARSER.parse(text)
+    assert got.kind == "chain"
+    assert [(e.name, e.temperature) for e in got.entries] == [
+        ("何雨萱", 36.8),
+        ("范伟", None),
+        ("诸葛明轩", 37.4),
+    ]
+
+
+def test_single_line_with_small_numbers_stays_one_checkin():
+    got = PARSER.parse("张三 1 班 36.5 正常 2 楼 在校")
+    assert got.kind == "checkin" and got.entries[0].name == "张三"

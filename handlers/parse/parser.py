@@ -66,8 +66,8 @@ class Parser:
             readings = [self.read(e.text) for e in chain.entries]
             if not is_notice(chain, readings):
                 return ParseResult("chain", [r.entry for r in readings])
-            if len(chain.entries) >= 2:
-                return ParseResult("other")
+            if len(chain.entries) >= 2 and "\n" in text.strip():
+                return ParseResult("other")  # a numbered notice; one line falls through
         elif chain is not None:  # a header and a title, nobody has signed yet
             return ParseResult("other")
         return self._single(text, text)
