@@ -18,9 +18,7 @@ NUMBERED = re.compile(
 EXAMPLE = re.compile(r"^\s*(?:例|示例|格式|例如|举例)\s*[:：]?\s*")
 # In a flattened copy, an entry number stands after whitespace and before a non-digit:
 # `1. `, `2、`, or a bare `3 ` followed by a name.
-FLAT_NUMBER = re.compile(
-    r"(?:(?<=\s)|^)(\d{1,4})(?:\s*[.、．)）](?!\d)|\s+(?=[\u4e00-\u9fff]))\s*"
-)
+FLAT_NUMBER = re.compile(r"(?:(?<=\s)|^)(\d{1,4})(?:\s*[.、．)）](?!\d)|\s+(?=[\u4e00-\u9fff]))\s*")
 # WeChat's quote separator: a line of spaced dashes.
 QUOTE_SEPARATOR = re.compile(r"^\s*(?:-\s*){6,}$", re.MULTILINE)
 

@@ -2,9 +2,10 @@
 
 The name is looked for in the residue of the vocabulary scan (Han text no known word
 explains): a roster name anywhere first; then the first residue shaped like a name that the
-segmenter does not read as an ordinary word; then a name inside a longer residue that the
-segmenter tags as a person (`nr`); last, a lone surname glued to a place or well word
-(`李长春`). A residue right after 在 is a place (`在公司`), not a person.
+dictionary does not know as an ordinary word; then a name
+inside a longer residue that the segmenter tags as a person (`nr`); last, a lone surname
+glued to a place or well word (`李长春`), or a place word that starts a name (`江华萱`).
+A residue right after 在 is a place (`在公司`), not a person.
 """
 
 from __future__ import annotations
@@ -14,10 +15,6 @@ from handlers.parse.normalise import Normalised
 from handlers.parse.scanner import Cat, Token, is_han, residues
 from handlers.parse.segment import NAME_TAGS, Segmenter
 
-# Single-token words the segmenter knows as something other than a name.
-NOT_NAME_TAGS = frozenset(
-    "a ad an b c d e f i l m o p q r s t tg u v vd vn y z ul uj".split()  # noqa: SIM905
-)
 # A run right after one of these words is where someone is, never who they are.
 WHERE_WORDS = frozenset({"在", "人在", "目前在"})
 # Surnames that are also prepositions: `于北京家中` is "at Beijing", not 于北京.
@@ -44,7 +41,8 @@ class NameFinder:
         for start, end in residues(masked, tokens):
             if start in after_where:
                 continue  # `在公司`: a place, not a person
-            found = self._name_in(masked[start:end]) or self._roster_in(masked[start:end])
+            run = masked[start:end]
+            found = self._name_in(run) or self._roster_in(run)
             if found is not None:
                 offset, length = found
                 span = (start + offset, start + offset + length)
@@ -53,7 +51,7 @@ class NameFinder:
                     return written, span, False
                 matched = self.roster.match(written) or self.roster.match(masked[span[0] : span[1]])
                 return matched or written, span, matched is None
-        merged = self._surname_and_word(masked, tokens)
+        merged = self._surname_and_word(masked, tokens) or self._place_and_given(masked, tokens)
         if merged is None:
             return None
         start, end, k = merged
@@ -83,11 +81,36 @@ class NameFinder:
             return t.start - 1, t.end, k
         return None
 
+    @staticmethod
+    def _place_and_given(text: str, tokens: list[Token]) -> tuple[int, int, int] | None:
+        """A place word that is a name's first characters: 江华萱 (江华 is a county), 金华强.
+
+        Only at the start of a run and followed by one more character that ends the run;
+        returns (start, end, index of the token swallowed).
+        """
+        for k, t in enumerate(tokens):
+            if t.cat is not Cat.PLACE or (t.start and is_han(text[t.start - 1])):
+                continue
+            end = t.end + 1
+            if end > len(text) or not is_han(text[t.end]):
+                continue
+            word_follows = k + 1 < len(tokens) and tokens[k + 1].start == end
+            if end < len(text) and is_han(text[end]) and not word_follows:
+                continue
+            if k + 1 < len(tokens) and tokens[k + 1].start == t.end:
+                continue  # the next character is a word of its own
+            if looks_like_name(text[t.start : end]):
+                return t.start, end, k
+        return None
+
     def _name_in(self, run: str) -> tuple[int, int] | None:
-        """(offset, length) of a name inside a residual Han run, if there is one."""
+        """(offset, length) of a name inside a residual Han run, if there is one.
+
+        A name-shaped run is a name unless the dictionary knows it as an ordinary word
+        (`方便`, `周末`, `公司`); words the segmenter only guesses at (`姚芳彤`) do not count.
+        """
         if looks_like_name(run):
-            tags = self.segmenter.tag(run)
-            if len(tags) == 1 and tags[0][1] in NOT_NAME_TAGS:
+            if self.segmenter.is_common_word(run):
                 return None
             return 0, len(run)
         if len(run) < 3:

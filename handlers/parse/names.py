@@ -89,8 +89,9 @@ SINGLE_SURNAMES = frozenset(
 NOT_IN_NAME = frozenset(
     "的了吗呢吧啊呀哦嗯我你他她它们这那是在没不未跟与及或已还也都很太就上里下内外边前后间"
 )
-# Times of day that follow a name straight into a reading (`宋佳早36.8晚37.4`).
-NOT_LAST = frozenset("早午晚")
+# Never the last character of a name, often right after one: times of day that run into
+# a reading (`宋佳早36.8`), and what follows a place (`温州家`, `海口人`, `琼海镇`).
+NOT_LAST = frozenset("早午晚家人市县区省镇村乡")
 
 
 def surname_length(text: str) -> int:
@@ -109,7 +110,7 @@ def looks_like_name(text: str) -> bool:
         return False
     if len(text) - n not in (1, 2):
         return False
-    if len(text) - n == 2 and text[-1] in NOT_LAST:
+    if text[-1] in NOT_LAST:
         return False
     return not any(ch in NOT_IN_NAME for ch in text[n:])
 

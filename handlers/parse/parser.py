@@ -34,6 +34,8 @@ def prompt_text(reason: str) -> str:
     """The one short, friendly private prompt for an unreadable reply (no health data in it)."""
     what = REASON_TEXT.get(reason, "没看懂这条报告")
     return f"你好，刚才的平安报告{what}～请按格式再发一次：{EXPECTED_FORM}"
+
+
 # Words that make a reply look like an attempt at a check-in.
 CHECKIN_CUES = ("体温", "打卡", "平安", "报告", "正常", "在校", "在家", "度", "℃", "温")
 

@@ -23,12 +23,15 @@ from typing import Protocol
 log = logging.getLogger(__name__)
 
 NAME_TAGS = frozenset({"nr", "nrfg", "nrt"})
+NOUN_TAGS = NAME_TAGS | {"n", "ns", "nz", "nt", "ng", "j", "x"}
 # A user word's frequency: high enough that a roster name is kept whole.
 USER_WORD_FREQ = 100_000
 
 
 class Engine(Protocol):
     def tag(self, text: str) -> list[tuple[str, str]]: ...
+
+    def known(self, word: str) -> bool: ...
 
     def add_word(self, word: str, tag: str) -> None: ...
 
@@ -43,6 +46,9 @@ class _RJieba:
 
     def tag(self, text: str) -> list[tuple[str, str]]:
         return self._jieba.tag(text, True)
+
+    def known(self, word: str) -> bool:
+        return self._jieba.has_word(word)
 
     def add_word(self, word: str, tag: str) -> None:
         self._jieba.add_word(word, USER_WORD_FREQ, tag)
@@ -61,6 +67,10 @@ class _Jieba:
 
     def tag(self, text: str) -> list[tuple[str, str]]:
         return [(p.word, p.flag) for p in self._tagger.cut(text, HMM=True)]
+
+    def known(self, word: str) -> bool:
+        self._tokenizer.check_initialized()
+        return bool(self._tokenizer.FREQ.get(word))
 
     def add_word(self, word: str, tag: str) -> None:
         self._tokenizer.add_word(word, USER_WORD_FREQ, tag)
@@ -118,6 +128,14 @@ class Segmenter:
     @staticmethod
     def tag(text: str) -> tuple[tuple[str, str], ...]:
         return _tag(text)
+
+    def is_common_word(self, word: str) -> bool:
+        """In the dictionary as one word that is not a noun (方便 `a`, 明天 `t`, 马上 `d`).
+
+        Nouns are not counted: jieba files many names as nouns or place names (于洋 `ns`).
+        """
+        tags = _tag(word)
+        return len(tags) == 1 and tags[0][1] not in NOUN_TAGS and self.engine.known(word)
 
     @property
     def engine_name(self) -> str:
