@@ -258,6 +258,8 @@ def test_names(text, name):
         ("未报名单：\n1. 张三\n2. 李四", "other"),
         ("【通知】\n1. 明天上午8点核酸\n2. 带好身份证\n3. 戴口罩", "other"),
         ("#接龙\n平安报告", "other"),
+        ("#接龙\n平安报告\n1，张三，36.5\n2，李四，36.6，在家", "chain"),
+        ("體溫超過37.3的同學請單獨私聊我", "other"),
     ],
 )
 def test_kinds(text, kind):

@@ -10,10 +10,10 @@ import re
 from dataclasses import dataclass, field
 
 HEADER = re.compile(r"^\s*[#＃]\s*(?:接龙|接龍|group\s*note)\b\s*", re.IGNORECASE)
-# `1.` `2、` `3 ` `(4)` `5）` `6:`; a number followed by a digit is a date or a
+# `1.` `2、` `3 ` `(4)` `5）` `6:` `7，`; a number followed by a digit is a date or a
 # decimal, not numbering.
 NUMBERED = re.compile(
-    r"^\s*(?:[(（]\s*(?P<p>\d{1,4})\s*[)）]|(?P<n>\d{1,4})(?:\s*[.、．:：)）]|\s)(?!\d))\s*(?P<rest>.*)$"
+    r"^\s*(?:[(（]\s*(?P<p>\d{1,4})\s*[)）]|(?P<n>\d{1,4})(?:\s*[.、．:：)）,，]|\s)(?!\d))\s*(?P<rest>.*)$"
 )
 EXAMPLE = re.compile(r"^\s*(?:例|示例|格式|例如|举例)\s*[:：]?\s*")
 # In a flattened copy, an entry number stands after whitespace and before a non-digit:

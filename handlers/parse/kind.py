@@ -19,6 +19,7 @@ import re
 
 from handlers.chain.split import ChainText
 from handlers.parse.entry import EntryReading
+from handlers.parse.normalise import to_simplified
 
 # A counselor addressing the group: never a student's own check-in.
 NOTICE = re.compile(
@@ -40,6 +41,7 @@ FORM_LABEL = re.compile(
 
 
 def is_checkin(reading: EntryReading, text: str) -> bool:
+    """`text` is the whole message, simplified (a traditional 請 is a 请)."""
     entry = reading.entry
     has_temperature = entry.temperature is not None
     named = entry.name is not None
@@ -53,7 +55,7 @@ def is_checkin(reading: EntryReading, text: str) -> bool:
 
 
 def is_one_person_form(chain: ChainText) -> bool:
-    labelled = sum(bool(FORM_LABEL.match(e.text)) for e in chain.entries)
+    labelled = sum(bool(FORM_LABEL.match(to_simplified(e.text))) for e in chain.entries)
     return len(chain.entries) >= 2 and labelled * 2 >= len(chain.entries)
 
 

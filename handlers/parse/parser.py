@@ -14,7 +14,7 @@ from handlers.parse.contract import Entry, ParseResult
 from handlers.parse.entry import EntryReader, EntryReading
 from handlers.parse.kind import NOTICE, QUESTION, REQUEST, is_checkin, is_notice, is_one_person_form
 from handlers.parse.names import RosterMatcher
-from handlers.parse.normalise import half_width, list_numbers, normalise
+from handlers.parse.normalise import half_width, list_numbers, normalise, to_simplified
 from handlers.parse.scanner import Vocabulary
 from handlers.parse.segment import Segmenter
 
@@ -76,7 +76,7 @@ class Parser:
 
     def _single(self, text: str, body: str) -> ParseResult:
         reading = self.read(body)
-        if is_checkin(reading, text):
+        if is_checkin(reading, to_simplified(text)):
             return ParseResult("checkin", [reading.entry])
         return ParseResult("other")
 
@@ -103,7 +103,8 @@ class Parser:
             if entry.temperature is None and entry.abnormal is None:
                 return NO_TEMPERATURE if any(ch.isdigit() for ch in text) else NO_STATUS
             return None
-        if NOTICE.search(text) or REQUEST.search(text) or QUESTION.search(text):
+        simple = to_simplified(text)
+        if NOTICE.search(simple) or REQUEST.search(simple) or QUESTION.search(simple):
             return None
         named = reading.entry.name is not None
         has_digits = any(ch.isdigit() for ch in half_width(text))
