@@ -15,9 +15,11 @@ import re
 from dataclasses import dataclass, field
 
 HEADER = re.compile(r"^\s*[#＃]\s*(?:接龙|接龍|group\s*note\b)\s*", re.IGNORECASE)
-# `1.` `2、` `3 ` `(4)` `5）` `6:`; a number followed by a digit is a date, a time or a
+# `1.` `2、` `3 ` `(4)` `5）` `6:` `7，`; a number followed by a digit is a date, a time or a
 # decimal (11.28, 22:00, 36.5), not numbering.
-NUMBERED = re.compile(r"\s*(?:[(（]\s*(\d{1,4})\s*[)）]|(\d{1,4})(?:\s*[.、．:：)）]|\s)(?!\d))\s*")
+NUMBERED = re.compile(
+    r"\s*(?:[(（]\s*(\d{1,4})\s*[)）]|(\d{1,4})(?:\s*[.、．:：)）,，]|\s)(?!\d))\s*"
+)
 EXAMPLE = re.compile(r"^\s*(?:例|示例|格式|例如|举例|範例|范例)\s*[:：]?\s*")
 # In a flattened copy, an entry number stands at the start or after a space, a Han character
 # or closing punctuation, and before a non-digit; `N ` (space numbering) only before a Han

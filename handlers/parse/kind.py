@@ -8,7 +8,8 @@ The contract's hard cases are decided here, not in the chain splitter:
   two such things (`在家 正常`), or a symptom; one stray word (`宿舍今天又停水了`,
   `今天海口好热啊`) is chatter;
 - a numbered list without a `#接龙` header is a chain only when most of its lines start with
-  a person; a numbered notice (`【通知】1. … 2. …`) is `other`;
+  a person and some line reports something; a numbered notice (`【通知】1. … 2. …`), a
+  roll call or a duty list is `other`;
 - a numbered form filled in by one person (`1.姓名：… 2.体温：…`) is one check-in.
 """
 
@@ -18,10 +19,16 @@ import re
 
 from handlers.chain.split import ChainText
 from handlers.parse.entry import EntryReading
+from handlers.parse.normalise import to_simplified
 
+# A counselor addressing the group: never a student's own check-in.
 NOTICE = re.compile(
-    r"请|@全体|全体成员|同学们|大家|各位|截止|未报|没报|名单|通知|公告|格式|务必|注意|提醒|超过"
-    r"|以上|以下|尽快|抓紧|按时|要求|前完成|补报|统计|群公告|收集"
+    r"@全体|全体成员|同学们|各位同学|请大家|大家(?!好)|截止|未报|没报|名单|补报|尚未"
+)
+# Words of notices and requests that a student's report may also hold (`以上信息属实`,
+# `收到通知`, `请老师查收`): other unless a named person's temperature is there too.
+REQUEST = re.compile(
+    r"请|注意|提醒|尽快|按时|要求|前完成|通知|公告|格式|务必|统计|超过|以上|以下|收集|抓紧|各位"
 )
 QUESTION = re.compile(
     r"[?？]|吗|怎么|什么|要不要|是不是|能不能|可不可以|可以不|几点|哪里|哪儿|为什么|为啥|多少"
@@ -29,15 +36,18 @@ QUESTION = re.compile(
 )
 FORM_LABEL = re.compile(
     r"^\s*(?:姓名|名字|学号|班级|专业|学院|年级|体温|今日体温|温度|是否|目前|所在|现居|当前|健康|"
-    r"身体|症状|有无|位置|地点|住址|宿舍|联系|电话|手机|隔离|备注|日期|时间|居住)[^:：]{0,14}[:：]"
+    r"身体|症状|有无|位置|地点|住址|宿舍|联系|电话|手机|隔离|备注|日期|时间|居住)[^:：\s]{0,14}(?:[:：]|\s)"
 )
 
 
 def is_checkin(reading: EntryReading, text: str) -> bool:
+    """`text` is the whole message, simplified (a traditional 請 is a 请)."""
     entry = reading.entry
     has_temperature = entry.temperature is not None
     named = entry.name is not None
-    if NOTICE.search(text) or QUESTION.search(text):
+    if NOTICE.search(text):
+        return False
+    if REQUEST.search(text) or QUESTION.search(text):
         return has_temperature and named
     if has_temperature or reading.fields >= 2 or entry.symptoms:
         return True
@@ -45,7 +55,7 @@ def is_checkin(reading: EntryReading, text: str) -> bool:
 
 
 def is_one_person_form(chain: ChainText) -> bool:
-    labelled = sum(bool(FORM_LABEL.match(e.text)) for e in chain.entries)
+    labelled = sum(bool(FORM_LABEL.match(to_simplified(e.text))) for e in chain.entries)
     return len(chain.entries) >= 2 and labelled * 2 >= len(chain.entries)
 
 
@@ -53,9 +63,8 @@ def is_notice(chain: ChainText, readings: list[EntryReading]) -> bool:
     """A numbered list that is not a 接龙: a notice, or steps, or anything not by people."""
     if chain.has_header:
         return False
-    if NOTICE.search(chain.title) and not chain.title.strip().startswith(("#",)):
-        return True
     if len(readings) < 2:
         return True
     people = sum(r.entry.name is not None for r in readings)
-    return people * 2 <= len(readings)
+    reports = sum(r.entry.temperature is not None or r.fields > 0 for r in readings)
+    return people * 2 <= len(readings) or reports == 0  # a roll call, a duty list

@@ -4,19 +4,71 @@ Without a roster a name is a run of 2–4 Han characters that starts with a know
 (compound surnames such as 欧阳 and 司马 included) and that the segmenter does not read as
 an ordinary word (方便, 明天). With a roster, a name is matched exactly first, then allowing
 one wrong character or a homophone (same pinyin), but only when exactly one roster name
-fits, so a typo never silently lands on the wrong student.
+fits, so a typo never silently lands on the wrong student. Homophones are judged character
+by character on toneless pinyin, any reading of a heteronym counting (单 dan/shan).
 """
 
 from __future__ import annotations
 
+import importlib.util
+import json
+import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 from functools import cache
+from pathlib import Path
 
 COMPOUND_SURNAMES = frozenset(
-    "欧阳 司马 上官 诸葛 皇甫 尉迟 端木 公孙 慕容 夏侯 令狐 司徒 东方 独孤 南宫 西门 长孙 "
-    "宇文 轩辕 万俟 闻人 赫连 澹台 申屠 公冶 太史 淳于 单于 呼延 钟离 宗政 濮阳 百里 "
-    "东郭 南门 羊舌 微生 梁丘 左丘 第五 拓跋 段干 司空 司寇 亓官 仲孙 公羊 谷梁".split()
+    [
+        "欧阳",
+        "司马",
+        "上官",
+        "诸葛",
+        "皇甫",
+        "尉迟",
+        "端木",
+        "公孙",
+        "慕容",
+        "夏侯",
+        "令狐",
+        "司徒",
+        "东方",
+        "独孤",
+        "南宫",
+        "西门",
+        "长孙",
+        "宇文",
+        "轩辕",
+        "万俟",
+        "闻人",
+        "赫连",
+        "澹台",
+        "申屠",
+        "公冶",
+        "太史",
+        "淳于",
+        "单于",
+        "呼延",
+        "钟离",
+        "宗政",
+        "濮阳",
+        "百里",
+        "东郭",
+        "南门",
+        "羊舌",
+        "微生",
+        "梁丘",
+        "左丘",
+        "第五",
+        "拓跋",
+        "段干",
+        "司空",
+        "司寇",
+        "亓官",
+        "仲孙",
+        "公羊",
+        "谷梁",
+    ]
 )
 # The common single-character surnames (the 百家姓 families that cover nearly every student),
 # less the few that are far more often ordinary words in a reply (有, 和, 就, 报, 休, 那).
@@ -34,7 +86,12 @@ SINGLE_SURNAMES = frozenset(
     "赖阎傅洪萧凤鄂汝郦钮蔚苌靖敏茆粘俸韶郗殳訾仉蓟牧巢蒯逄仰蹇郏暴钭"
 ) - frozenset("有和就报休那")
 # Characters that never occur inside a written name but often next to one in a reply.
-NOT_IN_NAME = frozenset("的了吗呢吧啊呀哦嗯我你他她它们这那是在有没不无未和跟与及或已还也都很太就")
+NOT_IN_NAME = frozenset(
+    "的了吗呢吧啊呀哦嗯我你他她它们这那是在没不未跟与及或已还也都很太就上里下内外边前后间"
+)
+# Never the last character of a name, often right after one: times of day that run into
+# a reading (`宋佳早36.8`), and what follows a place (`温州家`, `海口人`, `琼海镇`).
+NOT_LAST = frozenset("早午晚家人市县区省镇村乡")
 
 
 def surname_length(text: str) -> int:
@@ -53,25 +110,61 @@ def looks_like_name(text: str) -> bool:
         return False
     if len(text) - n not in (1, 2):
         return False
+    if text[-1] in NOT_LAST:
+        return False
     return not any(ch in NOT_IN_NAME for ch in text[n:])
 
 
 @cache
-def _pinyin(text: str) -> str:
-    from pypinyin import lazy_pinyin
+def _readings_table() -> dict[int, frozenset[str]]:
+    """code point -> its toneless pinyin readings, from pypinyin's single-character table.
 
-    return " ".join(lazy_pinyin(text))
+    Read straight from the package's data file: importing pypinyin itself would load its
+    phrase dictionary too (~45 MB) for nothing; heteronyms are kept (单: dan, shan).
+    """
+    spec = importlib.util.find_spec("pypinyin")
+    locations = spec.submodule_search_locations if spec is not None else None
+    path = Path(locations[0]) / "pinyin_dict.json" if locations else None
+    if path is not None and path.is_file():
+        table = {int(k): v for k, v in json.loads(path.read_text(encoding="utf-8")).items()}
+    else:  # a pypinyin without the JSON file: the same table, the heavy way
+        from pypinyin.pinyin_dict import pinyin_dict as table
+    return {code: frozenset(map(_toneless, value.split(","))) for code, value in table.items()}
+
+
+def _toneless(syllable: str) -> str:
+    decomposed = unicodedata.normalize("NFD", syllable)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def _readings(name: str) -> tuple[frozenset[str], ...]:
+    table = _readings_table()
+    return tuple(table.get(ord(ch), frozenset({ch})) for ch in name)
+
+
+def _homophone(a: tuple[frozenset[str], ...], b: tuple[frozenset[str], ...]) -> bool:
+    return len(a) == len(b) and all(x & y for x, y in zip(a, b, strict=True))
 
 
 class RosterMatcher:
-    """Matches names as written to the roster of one group (exact, typo, homophone)."""
+    """Matches names as written to the roster of one group (exact, homophone, typo).
+
+    Indexed so that a lookup costs the same for a class of 40 and a school of 40,000:
+    homophones by (length, a reading of the first character), typos by the name with one
+    position blanked out. Answers are remembered (the same names come back every day).
+    """
+
+    CACHE_SIZE = 50_000
 
     def __init__(self, names: Iterable[str]) -> None:
         self.names: frozenset[str] = frozenset(n.strip() for n in names if n and n.strip())
-        self._by_length: dict[int, list[str]] = defaultdict(list)
+        self._typos: dict[str, list[str]] = defaultdict(list)
         for name in self.names:
-            self._by_length[len(name)].append(name)
-        self._by_pinyin: dict[str, list[str]] | None = None
+            for i in range(len(name)):
+                self._typos[_blanked(name, i)].append(name)
+        self._sounds: dict[tuple[int, str], list[tuple[str, tuple[frozenset[str], ...]]]] | None
+        self._sounds = None
+        self._answers: dict[str, str | None] = {}
 
     def __bool__(self) -> bool:
         return bool(self.names)
@@ -82,21 +175,39 @@ class RosterMatcher:
             return written
         if len(written) < 2:
             return None
+        if written not in self._answers:
+            if len(self._answers) >= self.CACHE_SIZE:
+                self._answers.clear()
+            self._answers[written] = self._fuzzy(written)
+        return self._answers[written]
+
+    def _fuzzy(self, written: str) -> str | None:
         homophones = self._homophones(written)
         if len(homophones) == 1:
             return homophones[0]
-        near = [n for n in self._by_length[len(written)] if _one_char_off(n, written)]
-        if len(near) == 1 and (len(written) >= 3 or near[0][0] == written[0]):
-            return near[0]
+        near = {n for i in range(len(written)) for n in self._typos.get(_blanked(written, i), ())}
+        if len(near) == 1:
+            name = next(iter(near))
+            if len(written) >= 3 or name[0] == written[0]:
+                return name
         return None
 
     def _homophones(self, written: str) -> list[str]:
-        if self._by_pinyin is None:
-            self._by_pinyin = defaultdict(list)
+        if self._sounds is None:
+            self._sounds = defaultdict(list)
             for name in self.names:
-                self._by_pinyin[_pinyin(name)].append(name)
-        return self._by_pinyin.get(_pinyin(written), [])
+                sound = _readings(name)
+                for first in sound[0]:
+                    self._sounds[(len(name), first)].append((name, sound))
+        sound = _readings(written)
+        found = {
+            name
+            for first in sound[0]
+            for name, other in self._sounds.get((len(written), first), ())
+            if _homophone(sound, other)
+        }
+        return sorted(found)
 
 
-def _one_char_off(a: str, b: str) -> bool:
-    return sum(x != y for x, y in zip(a, b, strict=True)) == 1
+def _blanked(name: str, i: int) -> str:
+    return f"{name[:i]}\0{name[i + 1 :]}"

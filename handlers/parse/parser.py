@@ -12,9 +12,9 @@ from collections.abc import Iterable
 from handlers.chain.split import split_chain
 from handlers.parse.contract import Entry, ParseResult
 from handlers.parse.entry import EntryReader, EntryReading
-from handlers.parse.kind import QUESTION, NOTICE, is_checkin, is_notice, is_one_person_form
+from handlers.parse.kind import NOTICE, QUESTION, REQUEST, is_checkin, is_notice, is_one_person_form
 from handlers.parse.names import RosterMatcher
-from handlers.parse.normalise import half_width, normalise
+from handlers.parse.normalise import half_width, list_numbers, normalise, to_simplified
 from handlers.parse.scanner import Vocabulary
 from handlers.parse.segment import Segmenter
 
@@ -28,6 +28,14 @@ REASON_TEXT = {
     UNKNOWN_NAME: "名单里没有这个名字",
 }
 EXPECTED_FORM = "姓名 体温 身体状况 在校/在家(城市)，例如：张三 36.5 正常 在校"
+
+
+def prompt_text(reason: str) -> str:
+    """The one short, friendly private prompt for an unreadable reply (no health data in it)."""
+    what = REASON_TEXT.get(reason, "没看懂这条报告")
+    return f"你好，刚才的平安报告{what}～请按格式再发一次：{EXPECTED_FORM}"
+
+
 # Words that make a reply look like an attempt at a check-in.
 CHECKIN_CUES = ("体温", "打卡", "平安", "报告", "正常", "在校", "在家", "度", "℃", "温")
 
@@ -52,7 +60,7 @@ class Parser:
     def parse(self, text: str) -> ParseResult:
         if not isinstance(text, str) or not text.strip():
             return ParseResult("other")
-        chain = split_chain(half_width(text))
+        chain = split_chain(list_numbers(text))
         if chain is not None and chain.entries:
             if is_one_person_form(chain):
                 joined = " ".join(e.text for e in chain.entries)
@@ -60,15 +68,15 @@ class Parser:
             readings = [self.read(e.text) for e in chain.entries]
             if not is_notice(chain, readings):
                 return ParseResult("chain", [r.entry for r in readings])
-            if len(chain.entries) >= 2:
-                return ParseResult("other")
+            if len(chain.entries) >= 2 and "\n" in text.strip():
+                return ParseResult("other")  # a numbered notice; one line falls through
         elif chain is not None:  # a header and a title, nobody has signed yet
             return ParseResult("other")
         return self._single(text, text)
 
     def _single(self, text: str, body: str) -> ParseResult:
         reading = self.read(body)
-        if is_checkin(reading, text):
+        if is_checkin(reading, to_simplified(text)):
             return ParseResult("checkin", [reading.entry])
         return ParseResult("other")
 
@@ -76,10 +84,13 @@ class Parser:
         """Why a reply that looks like a check-in could not be read, or None.
 
         None for chatter, notices, questions, acknowledgements and 接龙 lists, and for
-        check-ins that were read. Otherwise one of NO_TEMPERATURE (it looks like a report
-        but no temperature or status could be read: `张三 3 6 5`), NO_STATUS (a person and
-        a place but nothing about health or temperature: `张三 在校`) or UNKNOWN_NAME (a
-        roster is set and the name written is not on it).
+        check-ins that were read. Otherwise one of:
+
+        - NO_TEMPERATURE: a named reply with digits or report words where no temperature or
+          health status could be read (`张三 3 6 5 在校`, `张三 体温 408`);
+        - NO_STATUS: a person and a place but nothing about health or temperature
+          (`张三 在校`);
+        - UNKNOWN_NAME: a roster is set and the name written matches nobody on it.
         """
         result = result if result is not None else self.parse(text)
         if result.kind == "chain":
@@ -90,9 +101,10 @@ class Parser:
             if reading.roster_miss:
                 return UNKNOWN_NAME
             if entry.temperature is None and entry.abnormal is None:
-                return NO_STATUS
+                return NO_TEMPERATURE if any(ch.isdigit() for ch in text) else NO_STATUS
             return None
-        if NOTICE.search(text) or QUESTION.search(text):
+        simple = to_simplified(text)
+        if NOTICE.search(simple) or REQUEST.search(simple) or QUESTION.search(simple):
             return None
         named = reading.entry.name is not None
         has_digits = any(ch.isdigit() for ch in half_width(text))

@@ -13,13 +13,25 @@ DATA_FILE = "places.tsv"
 
 
 @cache
-def gazetteer() -> dict[str, str]:
-    """place name (full or short form) -> province short form, e.g. 黄冈 -> 湖北."""
+def _table() -> tuple[dict[str, str], frozenset[str]]:
     text = resources.files("handlers.parse").joinpath("data", DATA_FILE).read_text("utf-8")
     places: dict[str, str] = {}
+    counties: set[str] = set()
     for line in text.splitlines():
         if not line or line.startswith("#"):
             continue
-        name, province, _level = line.split("\t")
+        name, province, level = line.split("\t")
         places[name] = province
-    return places
+        if level == "2":
+            counties.add(name)
+    return places, frozenset(counties)
+
+
+def gazetteer() -> dict[str, str]:
+    """place name (full or short form) -> province short form, e.g. 黄冈 -> 湖北."""
+    return _table()[0]
+
+
+def counties() -> frozenset[str]:
+    """The county-level names: many and obscure, they yield to a longer reading."""
+    return _table()[1]

@@ -3,7 +3,8 @@
 At each position the longest known word wins; Han text that no word explains is left as
 "residue" (where names are looked for). One exception keeps negation honest: an alias that
 itself starts with a negative word (`没有味觉`) yields to a negator followed by a longer
-symptom (`没有` + `味觉减退`).
+symptom (`没有` + `味觉减退`); and a county's short name yields to a longer word that starts
+inside it (`薛博湖北省` is 薛博 + 湖北省, not 薛 + the county 博湖).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from handlers.parse import lexicon
-from handlers.parse.places import gazetteer
+from handlers.parse.places import counties, gazetteer
 
 
 class Cat(Enum):
@@ -64,6 +65,8 @@ class Vocabulary:
             words[w] = Word(Cat.GAP)
         for w in lexicon.NEGATORS:
             words[w] = Word(Cat.NEGATOR)
+        for w in lexicon.RESOLVED:
+            words[w] = Word(Cat.NEGATOR, "after")
         for w in lexicon.WELL:
             words[w] = Word(Cat.WELL, False)
         for w in lexicon.UNWELL:
@@ -81,7 +84,12 @@ class Vocabulary:
             if len(name) >= 2:
                 words[name] = Word(Cat.NAME, name)
         self.words = words
-        self.lengths = sorted({len(w) for w in words}, reverse=True)
+        self.counties = counties()
+        # first character -> the lengths of the words starting with it, longest first
+        lengths: dict[str, set[int]] = {}
+        for w in words:
+            lengths.setdefault(w[0], set()).add(len(w))
+        self.lengths = {ch: sorted(ls, reverse=True) for ch, ls in lengths.items()}
         negators = sorted(lexicon.NEGATORS, key=len, reverse=True)
         # symptom aliases that start with a negative word, and how long that word is
         self.negative_prefix = {
@@ -93,10 +101,19 @@ class Vocabulary:
     def longest(self, text: str, i: int) -> str | None:
         words = self.words
         n = len(text) - i
-        for length in self.lengths:
+        for length in self.lengths.get(text[i], ()):
             if length <= n and text[i : i + length] in words:
                 return text[i : i + length]
         return None
+
+    def _overlapped(self, text: str, i: int, county: str) -> bool:
+        """True when a longer non-county word starts inside `county` and runs past it."""
+        end = i + len(county)
+        for j in range(i + 1, end):
+            other = self.longest(text, j)
+            if other is not None and j + len(other) > end and other not in self.counties:
+                return True
+        return False
 
     def scan(self, text: str) -> list[Token]:
         """Known words of `text`, left to right, non-overlapping, longest first."""
@@ -110,6 +127,9 @@ class Vocabulary:
             w = self.longest(text, i)
             if w is None:
                 i += 1
+                continue
+            if w in self.counties and self._overlapped(text, i, w):
+                i += 1  # `薛博湖北省`: 湖北省 is read, not the county 博湖
                 continue
             prefix = self.negative_prefix.get(w)
             if prefix:

@@ -23,12 +23,15 @@ from typing import Protocol
 log = logging.getLogger(__name__)
 
 NAME_TAGS = frozenset({"nr", "nrfg", "nrt"})
+NOUN_TAGS = NAME_TAGS | {"n", "ns", "nz", "nt", "ng", "j", "x"}
 # A user word's frequency: high enough that a roster name is kept whole.
 USER_WORD_FREQ = 100_000
 
 
 class Engine(Protocol):
     def tag(self, text: str) -> list[tuple[str, str]]: ...
+
+    def known(self, word: str) -> bool: ...
 
     def add_word(self, word: str, tag: str) -> None: ...
 
@@ -43,6 +46,9 @@ class _RJieba:
 
     def tag(self, text: str) -> list[tuple[str, str]]:
         return self._jieba.tag(text, True)
+
+    def known(self, word: str) -> bool:
+        return self._jieba.has_word(word)
 
     def add_word(self, word: str, tag: str) -> None:
         self._jieba.add_word(word, USER_WORD_FREQ, tag)
@@ -61,6 +67,10 @@ class _Jieba:
 
     def tag(self, text: str) -> list[tuple[str, str]]:
         return [(p.word, p.flag) for p in self._tagger.cut(text, HMM=True)]
+
+    def known(self, word: str) -> bool:
+        self._tokenizer.check_initialized()
+        return bool(self._tokenizer.FREQ.get(word))
 
     def add_word(self, word: str, tag: str) -> None:
         self._tokenizer.add_word(word, USER_WORD_FREQ, tag)
@@ -90,17 +100,42 @@ def _make_engine() -> Engine:
     return _Jieba()
 
 
+@lru_cache(maxsize=65_536)
+def _tag(text: str) -> tuple[tuple[str, str], ...]:
+    return tuple(shared_engine().tag(text))
+
+
+_known_names: set[str] = set()
+
+
 class Segmenter:
-    """Tags short Han runs; remembers recent answers (replies repeat a lot)."""
+    """Tags short Han runs for one roster.
+
+    The engine and its answers are shared by every roster in the process (replies repeat a
+    lot, so answers are cached); adding a roster name the engine did not know drops the
+    cached answers, which might have split that name.
+    """
 
     def __init__(self, user_names: Iterable[str] = ()) -> None:
         self.engine = shared_engine()
-        for name in user_names:
+        new = {n for n in user_names if n not in _known_names}
+        for name in new:
             self.engine.add_word(name, "nr")
-        self.tag = lru_cache(maxsize=65_536)(self._tag)
+        if new:
+            _known_names.update(new)
+            _tag.cache_clear()
 
-    def _tag(self, text: str) -> tuple[tuple[str, str], ...]:
-        return tuple(self.engine.tag(text))
+    @staticmethod
+    def tag(text: str) -> tuple[tuple[str, str], ...]:
+        return _tag(text)
+
+    def is_common_word(self, word: str) -> bool:
+        """In the dictionary as one word that is not a noun (方便 `a`, 明天 `t`, 马上 `d`).
+
+        Nouns are not counted: jieba files many names as nouns or place names (于洋 `ns`).
+        """
+        tags = _tag(word)
+        return len(tags) == 1 and tags[0][1] not in NOUN_TAGS and self.engine.known(word)
 
     @property
     def engine_name(self) -> str:

@@ -22,18 +22,19 @@ from decimal import ROUND_HALF_UP, Decimal
 LOW, HIGH = Decimal("34.0"), Decimal("42.5")
 TENTH = Decimal("0.1")
 
-_DECIMAL = r"(?P<d_int>3[4-9]|4[0-2])\s?\.\s?(?P<d_frac>\d{1,2})(?![\d.])"
+_DECIMAL = r"(?P<d_int>3[4-9]|4[0-2])\s?\.\s?(?P<d_frac>\d{1,2})(?!\d|\.\d)"
 _DEGREE = (
     r"(?P<g_int>3[4-9]|4[0-2])\s?(?:度|℃|°C|°c|°|摄氏度|C(?![a-zA-Z]))\s?"
-    r"(?P<g_frac>\d(?![\d.]))?"
+    r"(?P<g_frac>\d(?!\d|\.\d))?"
 )
 _NO_DOT = (
-    r"(?P<n>3[5-9]\d)(?![\d.%:])(?![-/]\d)"
-    r"(?!\s?(?:室|寝|房|号|宿舍|班|级|栋|楼|天|个|人|分|元))"
+    r"(?P<n>3[5-9]\d)(?![\d%:]|\.\d)(?![-/]\d)"
+    r"(?!(?:室|寝|房|号|宿舍|班|级|栋|楼|天|个|人|分|元|弄|路|街|米|斤|块|页|期|次|公里))"
+    r"(?!\s(?:室|号|班|级|栋|楼|弄|路))"  # `385 宿舍` is a reading, then where
 )
-_AFTER_WORD = r"(?<=体温)\s?[:：]?\s?(?P<w_int>3[4-9]|4[0-2])(?![\d.])"
+_AFTER_WORD = r"(?<=体温)\s?[:：]?\s?(?P<w_int>3[4-9]|4[0-2])(?!\d|\.\d)"
 TEMPERATURE = re.compile(
-    rf"(?<![\d.#A-SU-Za-su-z])(?:{_DECIMAL}|{_DEGREE}|(?<!\d[-/])(?<![栋楼号室]){_NO_DOT})"
+    rf"(?<![\d#A-SU-Za-su-z])(?<!\d\.)(?:{_DECIMAL}|{_DEGREE}|(?<!\d[-/])(?<![栋楼号室]){_NO_DOT})"
     rf"|{_AFTER_WORD}"
 )
 

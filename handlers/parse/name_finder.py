@@ -1,0 +1,150 @@
+"""Finding the person an entry is about: where the name is, and how it was written.
+
+The name is looked for in the residue of the vocabulary scan (Han text no known word
+explains): a roster name anywhere first; then the first residue shaped like a name that the
+dictionary does not know as an ordinary word; then a name
+inside a longer residue that the segmenter tags as a person (`nr`); last, a lone surname
+glued to a place or well word (`李长春`), or a place word that starts a name (`江华萱`).
+A residue right after 在 is a place (`在公司`), not a person.
+"""
+
+from __future__ import annotations
+
+from handlers.parse.names import SINGLE_SURNAMES, RosterMatcher, looks_like_name, surname_length
+from handlers.parse.normalise import Normalised
+from handlers.parse.scanner import Cat, Token, is_han, residues
+from handlers.parse.segment import NAME_TAGS, Segmenter
+
+# A run right after one of these words is where someone is, never who they are.
+WHERE_WORDS = frozenset({"在", "人在", "目前在"})
+# Surnames that are also prepositions: `于北京家中` is "at Beijing", not 于北京.
+PREPOSITIONS = frozenset("于向从自")
+
+Found = tuple[str, tuple[int, int], bool]
+
+
+class NameFinder:
+    def __init__(self, segmenter: Segmenter, roster: RosterMatcher) -> None:
+        self.segmenter = segmenter
+        self.roster = roster
+
+    def find(self, norm: Normalised, masked: str, tokens: list[Token]) -> Found | None:
+        """(name, span in `masked`, roster miss) of the entry's person, or None.
+
+        May remove from `tokens` a place or well word that turned out to be part of the
+        name (`李长春`).
+        """
+        for t in tokens:
+            if t.cat is Cat.NAME:
+                return t.word.value, (t.start, t.end), False  # type: ignore[return-value]
+        after_where = {t.end for t in tokens if t.text in WHERE_WORDS}
+        for start, end in residues(masked, tokens):
+            if start in after_where:
+                continue  # `在公司`: a place, not a person
+            run = masked[start:end]
+            found = self._name_in(run) or self._roster_in(run)
+            if found is not None:
+                offset, length = found
+                span = (start + offset, start + offset + length)
+                written = self._as_written(norm, masked[span[0] : span[1]])
+                if not self.roster:
+                    return written, span, False
+                matched = self.roster.match(written) or self.roster.match(masked[span[0] : span[1]])
+                return matched or written, span, matched is None
+        merged = self._surname_and_word(masked, tokens) or self._place_and_given(masked, tokens)
+        if merged is None:
+            return None
+        start, end, k = merged
+        del tokens[k]
+        return self._as_written(norm, masked[start:end]), (start, end), False
+
+    @staticmethod
+    def _surname_and_word(text: str, tokens: list[Token]) -> tuple[int, int, int] | None:
+        """A surname alone before a place or well-word it belongs to: 李长春, 张平安.
+
+        Nobody writes a one-character name, so `李` + `长春` is the name 李长春, not 李 from
+        长春. Returns (start, end, index of the token swallowed).
+        """
+        for k, t in enumerate(tokens):
+            if t.cat not in (Cat.PLACE, Cat.WELL) or not 1 <= len(t.text) <= 2 or t.start == 0:
+                continue
+            before = text[t.start - 1]
+            if before not in SINGLE_SURNAMES or before in PREPOSITIONS:
+                continue
+            if t.start >= 2 and is_han(text[t.start - 2]):
+                continue
+            if k and tokens[k - 1].end == t.start:
+                continue
+            follows = tokens[k + 1].start if k + 1 < len(tokens) else None
+            if t.end < len(text) and is_han(text[t.end]) and follows != t.end:
+                continue
+            return t.start - 1, t.end, k
+        return None
+
+    @staticmethod
+    def _place_and_given(text: str, tokens: list[Token]) -> tuple[int, int, int] | None:
+        """A place word that is a name's first characters: 江华萱 (江华 is a county), 金华强.
+
+        Only at the start of a run and followed by one more character that ends the run;
+        returns (start, end, index of the token swallowed).
+        """
+        for k, t in enumerate(tokens):
+            if t.cat is not Cat.PLACE or (t.start and is_han(text[t.start - 1])):
+                continue
+            end = t.end + 1
+            if end > len(text) or not is_han(text[t.end]):
+                continue
+            word_follows = k + 1 < len(tokens) and tokens[k + 1].start == end
+            if end < len(text) and is_han(text[end]) and not word_follows:
+                continue
+            if k + 1 < len(tokens) and tokens[k + 1].start == t.end:
+                continue  # the next character is a word of its own
+            if looks_like_name(text[t.start : end]):
+                return t.start, end, k
+        return None
+
+    def _name_in(self, run: str) -> tuple[int, int] | None:
+        """(offset, length) of a name inside a residual Han run, if there is one.
+
+        A name-shaped run is a name unless the dictionary knows it as an ordinary word
+        (`方便`, `周末`, `公司`); words the segmenter only guesses at (`姚芳彤`) do not count.
+        """
+        if looks_like_name(run):
+            if self.segmenter.is_common_word(run):
+                return None
+            return 0, len(run)
+        if len(run) < 3:
+            return None
+        offset = 0
+        for word, tag in self.segmenter.tag(run):
+            if (tag in NAME_TAGS or tag == "x") and looks_like_name(word):
+                return offset, len(word)
+            offset += len(word)
+        # a name run straight into other text the segmenter could not split
+        for length in (3, 2, 4):
+            if looks_like_name(run[:length]) and length < len(run):
+                head = self.segmenter.tag(run[:length])
+                if len(head) == 1 and head[0][1] in NAME_TAGS:
+                    return 0, length
+        return None
+
+    def _roster_in(self, run: str) -> tuple[int, int] | None:
+        """A roster name written with a typo that breaks its shape (`欧阳娜那`).
+
+        Only from a run that starts with a surname: a typo rarely hits the surname, and on a
+        school-size roster some name sounds like almost any two characters.
+        """
+        if not self.roster or not surname_length(run):
+            return None
+        for length in (len(run), 4, 3, 2):
+            if 2 <= length <= len(run) and self.roster.match(run[:length]):
+                return 0, length
+        return None
+
+    @staticmethod
+    def _as_written(norm: Normalised, name: str) -> str:
+        """The name as the sender wrote it (traditional characters kept)."""
+        at = norm.simplified.find(name)
+        if at < 0:
+            return name
+        return norm.original[at : at + len(name)]
