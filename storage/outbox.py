@@ -55,18 +55,21 @@ def due(
     now: datetime,
     *,
     unassigned: bool = False,
+    skip_targets: list[str] | tuple[str, ...] = (),
     limit: int = 200,
 ) -> list[dict]:
     """Pending rows for this account due by `now`, oldest first (plus account '' rows when
-    this sender is the platform's default)."""
+    this sender is the platform's default). `skip_targets` are chats that must wait (rate
+    limit): leaving them out means a busy group never holds back the others."""
+    skip = f"AND target NOT IN ({_marks(list(skip_targets))})" if skip_targets else ""
     rows = db.execute(
-        """
+        f"""
         SELECT * FROM outbox
         WHERE status = 'pending' AND platform = ? AND next_attempt_at <= ?
-          AND (account = ? OR (? AND account = ''))
+          AND (account = ? OR (? AND account = '')) {skip}
         ORDER BY next_attempt_at, id LIMIT ?
         """,
-        [platform, now.isoformat(), account, int(unassigned), limit],
+        [platform, now.isoformat(), account, int(unassigned), *skip_targets, limit],
     )
     columns = [c[0] for c in rows.description]
     return [_decoded(dict(zip(columns, row, strict=True))) for row in rows.fetchall()]

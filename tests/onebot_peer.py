@@ -139,6 +139,8 @@ class OneBotPeer:
             return _ok({"message_id": message_id}, echo)
         if action == "get_group_member_list":
             return _ok(self.members.get(int(params["group_id"]), []), echo)
+        if action == "get_group_list":
+            return _ok([{"group_id": g, "group_name": f"group {g}"} for g in self.members], echo)
         if action == "get_login_info":
             return _ok({"user_id": self.self_id, "nickname": "pingan"}, echo)
         return {"status": "failed", "retcode": 1404, "data": None, "echo": echo}

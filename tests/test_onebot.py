@@ -357,3 +357,26 @@ async def test_member_list(reverse):
     await until(lambda: "10000" in adapter.accounts and adapter.accounts["10000"].connected)
     (member,) = await adapter.accounts["10000"].get_group_member_list("700001")
     assert (member.user_id, member.display_name) == ("20001", "zs")
+
+
+async def test_stop_hands_received_messages_to_the_core_first():
+    started, handled = [], []
+
+    async def slow_core(message):
+        started.append(message.text)
+        await asyncio.sleep(0.05)
+        handled.append(message.text)
+
+    adapter = OneBotAdapter([OneBotConnection(mode="reverse_ws", port=0)], on_message=slow_core)
+    await adapter.start()
+    peer = OneBotPeer()
+    try:
+        await peer.connect(f"ws://127.0.0.1:{adapter.servers[0].port}/onebot/v11/ws")
+        for i in range(5):
+            await peer.push(peer.group_message(700001, 20001, [text(f"m{i}")]))
+        await until(lambda: adapter._queue.qsize() + len(started) == 5)  # all received
+        assert len(handled) < 5  # and some still waiting for the core
+    finally:
+        await asyncio.wait_for(adapter.stop(), 5)
+        await peer.close()
+    assert handled == [f"m{i}" for i in range(5)]

@@ -32,9 +32,13 @@ class RateLimiter:
             return 0.0
         return (self._window[0] + WINDOW - now).total_seconds()
 
-    def target_wait(self, target: str, now: datetime) -> float:
-        """Seconds until this chat may get another message (0: now)."""
-        last = self._last.get(target)
-        if last is None:
-            return 0.0
-        return max((last + self.interval - now).total_seconds(), 0.0)
+    def waiting_targets(self, now: datetime) -> dict[str, float]:
+        """Chats that may not get a message yet, with the seconds left; forgets the rest."""
+        waits = {}
+        for target, last in list(self._last.items()):
+            left = (last + self.interval - now).total_seconds()
+            if left > 0:
+                waits[target] = left
+            else:
+                del self._last[target]
+        return waits

@@ -32,6 +32,7 @@ from bot.config import RateLimits
 from bot.errors import DeliveryFailed, DeliveryRejected, DeliveryUncertain, NotConnected
 from bot.messages import OutgoingMessage
 from bot.outbox.limits import WINDOW, RateLimiter
+from bot.outbox.routes import Routes
 from bot.transport import Transport
 from storage import outbox as store
 
@@ -50,7 +51,9 @@ class Step:
 
 
 class OutboxSender:
-    """One per account. `unassigned=True` also takes rows queued with account ''."""
+    """One per account. `unassigned=True` also takes rows queued with account '' (the
+    platform's default sender); `routes` first hands account-less group rows to an account
+    that is in the group."""
 
     def __init__(
         self,
@@ -60,6 +63,7 @@ class OutboxSender:
         clock: Clock,
         *,
         unassigned: bool = False,
+        routes: Routes | None = None,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
         self.db = db
@@ -67,6 +71,7 @@ class OutboxSender:
         self.limits = limits
         self.clock = clock
         self.unassigned = unassigned
+        self.routes = routes
         self._sleep = sleep
         self._wake = asyncio.Event()
         self._stopping = False
@@ -97,22 +102,23 @@ class OutboxSender:
     async def step(self) -> Step:
         """Send at most one platform message (possibly several batched rows)."""
         now = self.clock.now()
+        platform, account = self.transport.platform, self.transport.account
+        if self.routes is not None:
+            self.routes.assign(self.db, platform)
+        waiting = self.limiter.waiting_targets(now)
+        rows = store.due(
+            self.db, platform, account, now, unassigned=self.unassigned, skip_targets=list(waiting)
+        )
+        if not rows:
+            if waiting and store.due(
+                self.db, platform, account, now, unassigned=self.unassigned, limit=1
+            ):
+                return Step(wait=min(waiting.values()))  # only rate-limited chats have work
+            return Step(idle=True)
         wait = self.limiter.account_wait(now)
         if wait > 0:
             return Step(wait=wait)
-        rows = store.due(
-            self.db,
-            self.transport.platform,
-            self.transport.account,
-            now,
-            unassigned=self.unassigned,
-        )
-        if not rows:
-            return Step(idle=True)
-        waits = {r["target"]: self.limiter.target_wait(r["target"], now) for r in rows}
-        row = next((r for r in rows if waits[r["target"]] == 0), None)
-        if row is None:
-            return Step(wait=min(waits.values()))
+        row = rows[0]
         if len(row["mentions"]) > self.limits.max_mentions:
             with self.db.conn:
                 store.split_mentions(self.db, row, self.limits.max_mentions)

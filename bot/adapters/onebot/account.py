@@ -170,6 +170,13 @@ class OneBotAccount:
                 "upload_private_file", user_id=_numeric(message.target), file=path, name=name
             )
 
+    async def get_group_list(self) -> list[str]:
+        """The groups this account is in (to route group messages queued without account)."""
+        data = await self.call("get_group_list")
+        if not isinstance(data, list):
+            raise OneBotError("get_group_list: data is not a list")
+        return [str(g["group_id"]) for g in data if isinstance(g, dict) and "group_id" in g]
+
     async def get_group_member_list(self, group_id: str) -> list[GroupMember]:
         data = await self.call("get_group_member_list", group_id=_numeric(group_id))
         if not isinstance(data, list):

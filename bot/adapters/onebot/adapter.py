@@ -39,6 +39,8 @@ AccountSink = Callable[[OneBotAccount], None]
 # Messages waiting for the core; when full, reading from the sockets pauses (backpressure).
 QUEUE_SIZE = 1000
 STOP_TIMEOUT_S = 3.0
+DRAIN_TIMEOUT_S = 2.0  # at stop, for messages already received
+HANDLER_TIMEOUT_S = 60.0  # one message stuck in the core must not stop the next
 
 
 def to_incoming(event: MessageEvent, tz: tzinfo) -> IncomingMessage:
@@ -105,9 +107,17 @@ class OneBotAdapter:
                 self._spawn(client.run(), f"onebot forward {config.url}")
 
     async def stop(self) -> None:
+        """Close every link, let the core finish the messages already received, stop."""
+        for client in self.clients:
+            if client.connection is not None:
+                await client.connection.close()
         for account in self.accounts.values():
             for conn in account.connections():
                 await conn.close()
+        try:  # received means the platform will not send it again: hand it to the core
+            await asyncio.wait_for(self._queue.join(), DRAIN_TIMEOUT_S)
+        except TimeoutError:
+            log.error("%d received messages not handled at stop", self._queue.qsize())
         for task in self._tasks:
             task.cancel()
         if self._tasks:
@@ -149,8 +159,8 @@ class OneBotAdapter:
 
     # -- events ----------------------------------------------------------------------------
 
-    def on_event(self, conn: Connection, event: Decoded) -> None:
-        """Called by a connection for each decoded event, synchronously, in arrival order."""
+    async def on_event(self, conn: Connection, event: Decoded) -> None:
+        """Called by a connection for each decoded event, in arrival order."""
         if conn.self_id is not None and conn not in self.account(conn.self_id).connections():
             self.attach(conn)  # a forward connection that just learned its account
         if isinstance(event, HeartbeatMetaEvent):
@@ -163,19 +173,19 @@ class OneBotAdapter:
             if isinstance(event, GroupMessageEvent) and event.anonymous:
                 log.debug("%s: anonymous group message ignored", conn.label)
                 return
-            message = to_incoming(event, self.tz)
-            try:
-                self._queue.put_nowait(message)
-            except asyncio.QueueFull:
-                log.error("core is %d messages behind; dropping %s", QUEUE_SIZE, message.key)
+            await self._queue.put(to_incoming(event, self.tz))
 
     async def _dispatch(self) -> None:
         while True:
             message = await self._queue.get()
             try:
-                await self.on_message(message)
+                await asyncio.wait_for(self.on_message(message), HANDLER_TIMEOUT_S)
+            except TimeoutError:
+                log.error("handling %s took over %.0fs; going on", message.key, HANDLER_TIMEOUT_S)
             except Exception:
                 log.exception("handling %s failed; continuing with the next message", message.key)
+            finally:
+                self._queue.task_done()
 
     def _spawn(self, coro: Awaitable[None], name: str) -> None:
         task = asyncio.ensure_future(coro)

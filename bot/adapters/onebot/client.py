@@ -50,8 +50,10 @@ class ForwardClient:
             except aiohttp.WSServerHandshakeError as e:
                 hint = " (check access_token)" if e.status in (401, 403) else ""
                 log.error("OneBot %s refused the connection: HTTP %s%s", cfg.url, e.status, hint)
-            except (aiohttp.ClientError, OSError) as e:
+            except (aiohttp.ClientError, OSError, TimeoutError) as e:
                 log.warning("OneBot %s unreachable: %s", cfg.url, e)
+            except Exception:  # a bug must not end the reconnect loop
+                log.exception("OneBot %s: connection failed unexpectedly", cfg.url)
             if loop.time() - started >= STABLE_AFTER_S:
                 delay = cfg.reconnect_initial_s
             log.info("OneBot %s: reconnecting in %.1fs", cfg.url, delay)

@@ -12,7 +12,7 @@ import asyncio
 import itertools
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, Literal
 
 import aiohttp
@@ -30,6 +30,7 @@ from bot.adapters.onebot.exception import ApiNotAvailable, ApiTimeout, Connectio
 log = logging.getLogger(__name__)
 
 Role = Literal["Universal", "API", "Event"]
+EventSink = Callable[["Connection", Decoded], Awaitable[None]]
 
 # Echo numbers are unique per process, so a response can never be matched to a call made
 # on an earlier connection that happened to reuse the number.
@@ -90,8 +91,12 @@ class Connection:
         finally:
             self._pending.pop(echo, None)
 
-    async def serve(self, on_event: Callable[[Connection, Decoded], None]) -> None:
-        """Read until the socket closes, the peer goes silent, or a frame is too big."""
+    async def serve(self, on_event: EventSink) -> None:
+        """Read until the socket closes, the peer goes silent, or a frame is too big.
+
+        `on_event` is awaited in arrival order; while it waits (the core is far behind),
+        reading pauses and TCP pushes back on the peer instead of messages being dropped.
+        """
         try:
             while True:
                 try:
@@ -104,7 +109,9 @@ class Connection:
                     )
                     break
                 if msg.type in (aiohttp.WSMsgType.TEXT, aiohttp.WSMsgType.BINARY):
-                    self._on_frame(msg.data, on_event)
+                    event = self._on_frame(msg.data)
+                    if event is not None:
+                        await on_event(self, event)
                 elif msg.type == aiohttp.WSMsgType.ERROR:
                     log.warning("%s: protocol error, closing: %s", self.label, msg.data)
                     break
@@ -127,17 +134,18 @@ class Connection:
         if not self.ws.closed:
             await self.ws.close()
 
-    def _on_frame(self, raw: str | bytes, on_event: Callable[[Connection, Decoded], None]) -> None:
+    def _on_frame(self, raw: str | bytes) -> Decoded | None:
+        """Responses are settled here; events are returned for the sink."""
         try:
             frame = decode(parse_json(raw))
         except MalformedFrame as e:
             log.warning("%s: ignoring a malformed frame (%d bytes): %s", self.label, len(raw), e)
-            return
+            return None
         if isinstance(frame, ActionResponse):
             self._resolve(frame)
-            return
+            return None
         if frame is None:
-            return
+            return None
         if isinstance(frame, HeartbeatMetaEvent):
             interval_s = frame.interval / 1000
             self._silence_limit = max(self.heartbeat_timeout_s, 2 * interval_s)
@@ -150,8 +158,8 @@ class Connection:
                 frame.self_id,
                 self.self_id,
             )
-            return
-        on_event(self, frame)
+            return None
+        return frame
 
     def _resolve(self, response: ActionResponse) -> None:
         future = self._pending.get(str(response.echo)) if response.echo is not None else None

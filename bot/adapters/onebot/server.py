@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+SHUTDOWN_TIMEOUT_S = 2.0  # connections are closed before; this bounds a stuck handler
 _ROLES: dict[str, Role] = {"universal": "Universal", "api": "API", "event": "Event"}
 
 
@@ -61,7 +62,9 @@ class ReverseServer:
             handler = self._handler(role)
             app.router.add_get(base + suffix or "/", handler)
             app.router.add_get(base + suffix + "/", handler)
-        runner = web.AppRunner(app, handle_signals=False, access_log=None)
+        runner = web.AppRunner(
+            app, handle_signals=False, access_log=None, shutdown_timeout=SHUTDOWN_TIMEOUT_S
+        )
         await runner.setup()
         sock = socket.socket(socket.AF_INET6 if ":" in self.config.host else socket.AF_INET)
         try:
