@@ -69,10 +69,10 @@ def answer(parser: Parser, line: str) -> dict[str, Any]:
 
 
 def stream(parser: Parser, lines: TextIO, out: TextIO) -> None:
+    """Answer each line as it comes: a pipe reader sees line N before line N+1 is sent."""
     for line in lines:
-        out.write(json.dumps(answer(parser, line), ensure_ascii=False))
-        out.write("\n")
-    out.flush()
+        out.write(json.dumps(answer(parser, line), ensure_ascii=False) + "\n")
+        out.flush()
 
 
 def run(args: argparse.Namespace) -> int:
@@ -86,5 +86,8 @@ def run(args: argparse.Namespace) -> int:
     if hasattr(stdin, "reconfigure"):
         stdin.reconfigure(encoding="utf-8", errors="replace")
         sys.stdout.reconfigure(encoding="utf-8")  # type: ignore[union-attr]
-    stream(parser, stdin, sys.stdout)
+    try:
+        stream(parser, stdin, sys.stdout)
+    except BrokenPipeError:  # `pingan parse < big.jsonl | head`: the reader left, fine
+        sys.stdout = None  # type: ignore[assignment]
     return 0

@@ -28,8 +28,39 @@ LABELS = re.compile(
     r"|\d{1,2}[:：]\d{2}|\d{5,}|\d{1,2}\.\d{1,2}(?=\s|$|[\u4e00-\u9fff])"
 )
 # Single-token words the segmenter knows as something other than a name.
-NOT_NAME_TAGS = frozenset("a ad an b c d e f i l m o p q r s t tg u v vd vn y z ul uj".split())
+NOT_NAME_TAGS = frozenset(
+    [
+        "a",
+        "ad",
+        "an",
+        "b",
+        "c",
+        "d",
+        "e",
+        "f",
+        "i",
+        "l",
+        "m",
+        "o",
+        "p",
+        "q",
+        "r",
+        "s",
+        "t",
+        "tg",
+        "u",
+        "v",
+        "vd",
+        "vn",
+        "y",
+        "z",
+        "ul",
+        "uj",
+    ]
+)
 LIST_END = frozenset({"等", "等症状", "症状", "情况"})
+# A run right after one of these is where someone is, never who they are.
+AFTER_PLACE_VERB = frozenset("在到去回从住于")
 
 
 @dataclass(slots=True)
@@ -64,11 +95,12 @@ class EntryReader:
         reading = EntryReading(entry=entry, tokens=tokens)
         self._name(norm, masked, tokens, reading)
         negated = self._symptoms(masked, tokens, entry)
-        self._status(tokens, entry, negated)
+        self._status(masked, tokens, entry, negated)
         self._campus_and_isolation(masked, tokens, entry)
         entry.province = next((t.word.value for t in tokens if t.cat is Cat.PLACE), None)
         reading.fields = sum(
-            v is not None for v in (entry.abnormal, entry.on_campus, entry.province, entry.isolation)
+            v is not None
+            for v in (entry.abnormal, entry.on_campus, entry.province, entry.isolation)
         )
         return reading
 
@@ -81,7 +113,9 @@ class EntryReader:
                 reading.name_span = (t.start, t.end)
                 return
         for start, end in residues(masked, tokens):
-            found = self._name_in(masked[start:end])
+            if start and masked[start - 1] in AFTER_PLACE_VERB:
+                continue  # `在公司`, `到车站`: a place, not a person
+            found = self._name_in(masked[start:end]) or self._roster_in(masked[start:end])
             if found is not None:
                 offset, length = found
                 span = (start + offset, start + offset + length)
@@ -145,6 +179,15 @@ class EntryReader:
                     return 0, length
         return None
 
+    def _roster_in(self, run: str) -> tuple[int, int] | None:
+        """A roster name written with a typo that breaks its shape (`欧阳娜那`)."""
+        if not self.roster:
+            return None
+        for length in (len(run), 4, 3, 2):
+            if 2 <= length <= len(run) and self.roster.match(run[:length]):
+                return 0, length
+        return None
+
     @staticmethod
     def _as_written(norm: Normalised, name: str) -> str:
         """The name as the sender wrote it (traditional characters kept)."""
@@ -177,13 +220,20 @@ class EntryReader:
             ):
                 j += 1
             after = j + 1
-            if after < len(tokens) and tokens[after].text in LIST_END:
-                if text[tokens[j].end : tokens[after].start].strip() == "":
-                    after += 1
+            if (
+                after < len(tokens)
+                and tokens[after].text in LIST_END
+                and text[tokens[j].end : tokens[after].start].strip() == ""
+            ):
+                after += 1
             if after < len(tokens) and tokens[after].cat is Cat.NEGATOR:
                 gap = text[tokens[after - 1].end : tokens[after].start].strip()
-                tail = after + 1 >= len(tokens) or tokens[after + 1].cat is not Cat.SYMPTOM
-                if gap in ("", ":") and tail:
+                tail = (
+                    after + 1 >= len(tokens)
+                    or tokens[after + 1].cat is not Cat.SYMPTOM
+                    or tokens[after + 1].start > tokens[after].end
+                )
+                if gap in ("", ":", "已", "都", "均") and tail:
                     for m in range(k, j + 1):
                         negated[m] = True
             k = j + 1
@@ -200,28 +250,40 @@ class EntryReader:
     @staticmethod
     def _negated_before(text: str, tokens: list[Token], k: int, negated: list[bool]) -> bool:
         p = k - 1
-        while p >= 0 and tokens[p].cat is Cat.GAP and text[tokens[p].end : tokens[p + 1].start] == "":
+        while (
+            p >= 0 and tokens[p].cat is Cat.GAP and text[tokens[p].end : tokens[p + 1].start] == ""
+        ):
             p -= 1
         if p < 0:
             return False
         prev, gap = tokens[p], text[tokens[p].end : tokens[p + 1].start]
         if prev.cat is Cat.SYMPTOM and p == k - 1:
             return negated[p] and gap in LIST_JOINERS
-        return prev.cat is Cat.NEGATOR and gap.strip() == ""
+        if prev.cat is not Cat.NEGATOR or prev.word.value == "after" or gap.strip():
+            return False
+        # `咳嗽：无 乏力：有`: a negator that answers a question does not reach across a space
+        answered = text[: prev.start].rstrip().endswith(":")
+        return gap == "" or not answered
 
     # -- health status ----------------------------------------------------------------
 
     @staticmethod
-    def _status(tokens: list[Token], entry: Entry, denied: bool) -> None:
+    def _status(text: str, tokens: list[Token], entry: Entry, denied: bool) -> None:
         unwell = well = False
         for k, t in enumerate(tokens):
+            answered_no = (
+                k + 1 < len(tokens)
+                and tokens[k + 1].cat is Cat.NEGATOR
+                and text[t.end : tokens[k + 1].start].strip() == ":"
+            )
             if t.cat is Cat.UNWELL:
                 before = tokens[k - 1] if k else None
-                if before is not None and before.cat is Cat.NEGATOR and before.end == t.start:
+                negated = before is not None and before.cat is Cat.NEGATOR
+                if (negated and before.end == t.start) or answered_no:  # `没有不适`, `不适：无`
                     well = True
                 else:
                     unwell = True
-            elif t.cat is Cat.WELL:
+            elif t.cat is Cat.WELL or (t.text in LIST_END and answered_no):  # `症状：无`
                 well = True
         temp = entry.temperature
         if (temp is not None and temp >= FEVER) or entry.symptoms or unwell:

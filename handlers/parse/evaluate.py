@@ -72,8 +72,14 @@ def evaluate(parser: Parser, corpus: str | Path) -> Report:
                         ok = False
             report.exact += ok
             if not ok:
-                report.misses.append({"id": item.get("id"), "text": text, "expect": expect,
-                                      "got": {"kind": got["kind"], "entries": got_entries}})
+                report.misses.append(
+                    {
+                        "id": item.get("id"),
+                        "text": text,
+                        "expect": expect,
+                        "got": {"kind": got["kind"], "entries": got_entries},
+                    }
+                )
     return report
 
 

@@ -19,17 +19,20 @@ import re
 from handlers.chain.split import ChainText
 from handlers.parse.entry import EntryReading
 
+# A counselor's words: a message with one of these is never a student's check-in.
 NOTICE = re.compile(
-    r"请|@全体|全体成员|同学们|大家|各位|截止|未报|没报|名单|通知|公告|格式|务必|注意|提醒|超过"
-    r"|以上|以下|尽快|抓紧|按时|要求|前完成|补报|统计|群公告|收集"
+    r"@全体|全体成员|同学们|大家(?!好)|各位(?!好)|截止|未报|没报|名单|通知|公告|格式|务必|补报|统计"
+    r"|超过|以上|以下|收集|尚未|抓紧"
 )
+# Softer ones (`请老师查收`): other unless a named person's temperature is there too.
+REQUEST = re.compile(r"请|注意|提醒|尽快|按时|要求|前完成")
 QUESTION = re.compile(
     r"[?？]|吗|怎么|什么|要不要|是不是|能不能|可不可以|可以不|几点|哪里|哪儿|为什么|为啥|多少"
     r"|咋|啥"
 )
 FORM_LABEL = re.compile(
     r"^\s*(?:姓名|名字|学号|班级|专业|学院|年级|体温|今日体温|温度|是否|目前|所在|现居|当前|健康|"
-    r"身体|症状|有无|位置|地点|住址|宿舍|联系|电话|手机|隔离|备注|日期|时间|居住)[^:：]{0,14}[:：]"
+    r"身体|症状|有无|位置|地点|住址|宿舍|联系|电话|手机|隔离|备注|日期|时间|居住)[^:：\s]{0,14}(?:[:：]|\s)"
 )
 
 
@@ -37,7 +40,9 @@ def is_checkin(reading: EntryReading, text: str) -> bool:
     entry = reading.entry
     has_temperature = entry.temperature is not None
     named = entry.name is not None
-    if NOTICE.search(text) or QUESTION.search(text):
+    if NOTICE.search(text):
+        return False
+    if REQUEST.search(text) or QUESTION.search(text):
         return has_temperature and named
     if has_temperature or reading.fields >= 2 or entry.symptoms:
         return True

@@ -14,9 +14,56 @@ from collections.abc import Iterable
 from functools import cache
 
 COMPOUND_SURNAMES = frozenset(
-    "欧阳 司马 上官 诸葛 皇甫 尉迟 端木 公孙 慕容 夏侯 令狐 司徒 东方 独孤 南宫 西门 长孙 "
-    "宇文 轩辕 万俟 闻人 赫连 澹台 申屠 公冶 太史 淳于 单于 呼延 钟离 宗政 濮阳 百里 "
-    "东郭 南门 羊舌 微生 梁丘 左丘 第五 拓跋 段干 司空 司寇 亓官 仲孙 公羊 谷梁".split()
+    [
+        "欧阳",
+        "司马",
+        "上官",
+        "诸葛",
+        "皇甫",
+        "尉迟",
+        "端木",
+        "公孙",
+        "慕容",
+        "夏侯",
+        "令狐",
+        "司徒",
+        "东方",
+        "独孤",
+        "南宫",
+        "西门",
+        "长孙",
+        "宇文",
+        "轩辕",
+        "万俟",
+        "闻人",
+        "赫连",
+        "澹台",
+        "申屠",
+        "公冶",
+        "太史",
+        "淳于",
+        "单于",
+        "呼延",
+        "钟离",
+        "宗政",
+        "濮阳",
+        "百里",
+        "东郭",
+        "南门",
+        "羊舌",
+        "微生",
+        "梁丘",
+        "左丘",
+        "第五",
+        "拓跋",
+        "段干",
+        "司空",
+        "司寇",
+        "亓官",
+        "仲孙",
+        "公羊",
+        "谷梁",
+    ]
 )
 # The common single-character surnames (the 百家姓 families that cover nearly every student),
 # less the few that are far more often ordinary words in a reply (有, 和, 就, 报, 休, 那).
@@ -34,7 +81,9 @@ SINGLE_SURNAMES = frozenset(
     "赖阎傅洪萧凤鄂汝郦钮蔚苌靖敏茆粘俸韶郗殳訾仉蓟牧巢蒯逄仰蹇郏暴钭"
 ) - frozenset("有和就报休那")
 # Characters that never occur inside a written name but often next to one in a reply.
-NOT_IN_NAME = frozenset("的了吗呢吧啊呀哦嗯我你他她它们这那是在有没不无未和跟与及或已还也都很太就")
+NOT_IN_NAME = frozenset(
+    "的了吗呢吧啊呀哦嗯我你他她它们这那是在没不未跟与及或已还也都很太就上里下内外边前后间"
+)
 
 
 def surname_length(text: str) -> int:

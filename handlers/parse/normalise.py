@@ -22,10 +22,23 @@ from importlib import resources
 _FULL_WIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
 _FULL_WIDTH.update({0x3000: 0x20, 0x00A0: 0x20, 0x200B: 0x20, 0x200D: 0x20, 0xFEFF: 0x20})
 KEEP = frozenset("℃°")  # temperature units: symbols, but they carry meaning
+QUOTES = {ord(q): 0x20 for q in "“”‘’「」『』\"'`"}  # quoting never changes the meaning
 
 STICKER = re.compile(r"\[[^\[\]\s]{1,6}\]")
-CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
-             "六": 6, "七": 7, "八": 8, "九": 9}
+CN_DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 # 三十六点五 / 三十六度五 / 三十六度 / 三十七 (a tens digit 3 or 4, then an optional unit).
 CN_TEMPERATURE = re.compile(
     r"([三四])十([一二三四五六七八九]?)(?:(点|度)([零〇一二三四五六七八九]))?(?![十百千万])"
@@ -69,6 +82,18 @@ def to_simplified(text: str) -> str:
     return converted
 
 
+class _SymbolsToSpace(dict):
+    """A str.translate table that learns: each new character is classified once."""
+
+    def __missing__(self, code: int) -> int:
+        value = 0x20 if _is_symbol(chr(code)) else code
+        self[code] = value
+        return value
+
+
+_SYMBOLS = _SymbolsToSpace()
+
+
 def _is_symbol(ch: str) -> bool:
     if ch.isascii() or "\u4e00" <= ch <= "\u9fff" or ch in KEEP:
         return False
@@ -103,9 +128,9 @@ def half_width(text: str) -> str:
 def normalise(text: str) -> Normalised:
     half = text.translate(_FULL_WIDTH)
     simplified = to_simplified(half)
-    cleaned = STICKER.sub(lambda m: " " * len(m.group()), simplified)
+    cleaned = STICKER.sub(lambda m: " " * len(m.group()), simplified).translate(QUOTES)
     if not cleaned.isascii():
-        cleaned = "".join(" " if _is_symbol(ch) else ch for ch in cleaned)
+        cleaned = cleaned.translate(_SYMBOLS)
     readable = CN_TEMPERATURE.sub(_cn_temperature, cleaned)
     if "是否" in readable:
         readable = FORM_QUESTION.sub(_form_no, readable)

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from handlers.chain.split import split_chain
 from handlers.parse.contract import Entry, ParseResult
 from handlers.parse.entry import EntryReader, EntryReading
-from handlers.parse.kind import QUESTION, NOTICE, is_checkin, is_notice, is_one_person_form
+from handlers.parse.kind import NOTICE, QUESTION, REQUEST, is_checkin, is_notice, is_one_person_form
 from handlers.parse.names import RosterMatcher
 from handlers.parse.normalise import half_width, normalise
 from handlers.parse.scanner import Vocabulary
@@ -76,10 +76,13 @@ class Parser:
         """Why a reply that looks like a check-in could not be read, or None.
 
         None for chatter, notices, questions, acknowledgements and 接龙 lists, and for
-        check-ins that were read. Otherwise one of NO_TEMPERATURE (it looks like a report
-        but no temperature or status could be read: `张三 3 6 5`), NO_STATUS (a person and
-        a place but nothing about health or temperature: `张三 在校`) or UNKNOWN_NAME (a
-        roster is set and the name written is not on it).
+        check-ins that were read. Otherwise one of:
+
+        - NO_TEMPERATURE: a named reply with digits or report words where no temperature or
+          health status could be read (`张三 3 6 5 在校`, `张三 体温 408`);
+        - NO_STATUS: a person and a place but nothing about health or temperature
+          (`张三 在校`);
+        - UNKNOWN_NAME: a roster is set and the name written matches nobody on it.
         """
         result = result if result is not None else self.parse(text)
         if result.kind == "chain":
@@ -90,9 +93,9 @@ class Parser:
             if reading.roster_miss:
                 return UNKNOWN_NAME
             if entry.temperature is None and entry.abnormal is None:
-                return NO_STATUS
+                return NO_TEMPERATURE if any(ch.isdigit() for ch in text) else NO_STATUS
             return None
-        if NOTICE.search(text) or QUESTION.search(text):
+        if NOTICE.search(text) or REQUEST.search(text) or QUESTION.search(text):
             return None
         named = reading.entry.name is not None
         has_digits = any(ch.isdigit() for ch in half_width(text))

@@ -32,7 +32,9 @@ def roster_names(path: str | Path) -> list[str]:
     if NAME_COLUMN not in header:
         raise RosterError(f"{path}: row 1 has no {NAME_COLUMN} column")
     col = header.index(NAME_COLUMN)
-    return [str(r[col]).strip() for r in rows[1:] if len(r) > col and r[col] and str(r[col]).strip()]
+    return [
+        str(r[col]).strip() for r in rows[1:] if len(r) > col and r[col] and str(r[col]).strip()
+    ]
 
 
 def _xlsx_rows(path: Path) -> list[list[object]]:

@@ -64,6 +64,8 @@ class Vocabulary:
             words[w] = Word(Cat.GAP)
         for w in lexicon.NEGATORS:
             words[w] = Word(Cat.NEGATOR)
+        for w in lexicon.RESOLVED:
+            words[w] = Word(Cat.NEGATOR, "after")
         for w in lexicon.WELL:
             words[w] = Word(Cat.WELL, False)
         for w in lexicon.UNWELL:
@@ -81,7 +83,11 @@ class Vocabulary:
             if len(name) >= 2:
                 words[name] = Word(Cat.NAME, name)
         self.words = words
-        self.lengths = sorted({len(w) for w in words}, reverse=True)
+        # first character -> the lengths of the words starting with it, longest first
+        lengths: dict[str, set[int]] = {}
+        for w in words:
+            lengths.setdefault(w[0], set()).add(len(w))
+        self.lengths = {ch: sorted(ls, reverse=True) for ch, ls in lengths.items()}
         negators = sorted(lexicon.NEGATORS, key=len, reverse=True)
         # symptom aliases that start with a negative word, and how long that word is
         self.negative_prefix = {
@@ -93,7 +99,7 @@ class Vocabulary:
     def longest(self, text: str, i: int) -> str | None:
         words = self.words
         n = len(text) - i
-        for length in self.lengths:
+        for length in self.lengths.get(text[i], ()):
             if length <= n and text[i : i + length] in words:
                 return text[i : i + length]
         return None
