@@ -8,7 +8,6 @@ breaks a handler is logged, kept in raw_messages with kind `error`, and the bot 
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable
 from typing import Literal
 
@@ -17,6 +16,7 @@ import sqlite_utils
 from bot.clock import Clock
 from bot.config import Config
 from bot.messages import IncomingMessage
+from handlers.chain.cache import forget as forget_chain
 from handlers.context import HandlerContext
 from handlers.resolve import Directory
 from handlers.router import dispatch, route
@@ -25,15 +25,20 @@ from storage.raw_messages import record, set_kind
 log = logging.getLogger(__name__)
 
 Outcome = Literal["command", "chain", "checkin", "other", "duplicate", "error"]
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
 
 
 def clean_text(text: str) -> str:
     """Text SQLite and the parser can take: valid UTF-8 (lone surrogates from a broken
-    decoder become '?') and no control characters except newlines and tabs."""
+    decoder become '?') and no control characters except newlines and tabs.
+
+    Done on the UTF-8 bytes with `bytes.translate` (C speed): a 30 KB 接龙 repost costs
+    microseconds, where a regex over the str cost milliseconds. In UTF-8 every control
+    character is a single byte that no multi-byte sequence contains.
+    """
     if not isinstance(text, str):
         text = str(text)
-    return CONTROL.sub("", text.encode("utf-8", "replace").decode("utf-8"))
+    return text.encode("utf-8", "replace").translate(None, CONTROL_BYTES).decode("utf-8")
 
 
 class Pipeline:
@@ -72,6 +77,7 @@ class Pipeline:
             return self._handle(message)
         except Exception:
             log.exception("message %s could not be handled; kept as kind=error", message.key)
+            forget_chain(self.db, message.platform, message.chat_id)  # its writes rolled back
             self._keep_failed(message)
             return "error"
 

@@ -4,6 +4,11 @@ Order matters: a command first (`/统计`, `未报`), then a 接龙 list, then t
 between a single check-in and anything else. To plug in a handler, change its line in
 HANDLERS; every handler has the signature `(ctx, routed, directory) -> None` and runs inside
 the message's transaction.
+
+A 接龙 is recognised cheaply here (a header or a list starting at 1) and read by the chain
+differ, which re-reads only what changed since the last repost; the full text of a repost is
+never parsed. When the differ finds it is not a chain after all (a numbered notice), the
+message falls back to the parser like any other.
 """
 
 from __future__ import annotations
@@ -13,7 +18,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 import handlers.commands  # noqa: F401  (command modules register themselves on import)
-from handlers.chain.split import ChainText, split_chain
+from handlers.chain.handler import handle_chain
+from handlers.chain.split import looks_like_chain, reply_part
 from handlers.checkin import handle_chain_entries, handle_checkin, handle_command, handle_other
 from handlers.commands.registry import Command, find
 from handlers.context import HandlerContext
@@ -21,8 +27,10 @@ from handlers.parse import Parser, ParseResult
 from handlers.resolve import Directory
 
 Kind = Literal["command", "chain", "checkin", "other"]
-# Longer than any real check-in or class-sized 接龙; such text is kept but not parsed.
+# Longer than any real check-in; such text is kept but not parsed.
 MAX_PARSE_CHARS = 20_000
+# A 接龙 of a few thousand students; the differ reads only its changed tail.
+MAX_CHAIN_CHARS = 400_000
 
 
 @dataclass(slots=True)
@@ -31,15 +39,36 @@ class Routed:
     text: str
     command: Command | None = None
     args: str = ""
-    chain: ChainText | None = None
     parsed: ParseResult | None = None
 
 
 Handler = Callable[[HandlerContext, Routed, Directory], None]
 
+
+def handle_chain_message(ctx: HandlerContext, routed: Routed, directory: Directory) -> None:
+    """The chain differ; when the text is not a chain of this group, parse it as usual."""
+    if handle_chain(ctx) is not None:
+        return
+    text = routed.text.strip()
+    reply = reply_part(text)  # a reply quoting a chain: only the reply is this sender's text
+    text = (reply if reply is not None else text).strip()
+    if not text or len(text) > MAX_PARSE_CHARS:
+        routed.kind = "other"
+        return
+    routed.parsed = directory.parser.parse(text)
+    if routed.parsed.kind == "chain":
+        if ctx.message.chat_type == "private":
+            handle_chain_entries(ctx, routed, directory)  # a whole list sent to the bot directly
+            return
+        if len(routed.parsed.entries) == 1:  # `1. 张三 36.5` alone is one check-in
+            routed.parsed = ParseResult("checkin", routed.parsed.entries)
+    routed.kind = "checkin" if routed.parsed.kind == "checkin" else "other"
+    HANDLERS[routed.kind](ctx, routed, directory)
+
+
 HANDLERS: dict[str, Handler] = {
     "command": handle_command,
-    "chain": handle_chain_entries,  # the 接龙 differ (handlers/chain) replaces this line
+    "chain": handle_chain_message,
     "checkin": handle_checkin,
     "other": handle_other,
 }
@@ -47,17 +76,16 @@ HANDLERS: dict[str, Handler] = {
 
 def route(text: str, parser: Parser) -> Routed:
     stripped = text.strip()
-    if not stripped or len(stripped) > MAX_PARSE_CHARS:
+    if not stripped or len(stripped) > MAX_CHAIN_CHARS:
         return Routed("other", text)
     found = find(stripped)
     if found is not None:
         return Routed("command", text, command=found[0], args=found[1])
-    chain = split_chain(stripped)
+    if looks_like_chain(stripped):
+        return Routed("chain", text)
+    if len(stripped) > MAX_PARSE_CHARS:
+        return Routed("other", text)
     parsed = parser.parse(stripped)
-    # The parser tells a 接龙 list from a numbered form or notice; a bare header (someone
-    # opening the day's chain) is a chain message too, so the chain handler sees it.
-    if chain is not None and (chain.has_header or parsed.kind == "chain"):
-        return Routed("chain", text, chain=chain, parsed=parsed)
     kind: Kind = "checkin" if parsed.kind == "checkin" else "other"
     return Routed(kind, text, parsed=parsed)
 

@@ -235,10 +235,50 @@ V3_ACCOUNT_REVIEWS = """
         CREATE INDEX account_reviews_open ON account_reviews(resolved_at, platform, chat_id);
 """
 
+# 接龙: each chat's chain per day and every distinct entry line seen (handlers/chain).
+V4_CHAIN = """
+        CREATE TABLE chain_days (                -- one 接龙 per chat per day
+            platform TEXT NOT NULL,
+            chat_id TEXT NOT NULL,
+            day TEXT NOT NULL,
+            title TEXT NOT NULL DEFAULT '',
+            example TEXT,
+            opened_by_bot INTEGER NOT NULL DEFAULT 0,
+            messages INTEGER NOT NULL DEFAULT 0,   -- reposts read
+            lines_parsed INTEGER NOT NULL DEFAULT 0,  -- entry lines that went through the parser
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (platform, chat_id, day)
+        );
+
+        CREATE TABLE chain_lines (               -- every distinct entry line seen that day
+            platform TEXT NOT NULL,
+            chat_id TEXT NOT NULL,
+            day TEXT NOT NULL,
+            line_hash TEXT NOT NULL,            -- blake2b-64 of the whitespace-normalised text
+            seq INTEGER NOT NULL,               -- order of first appearance
+            number INTEGER NOT NULL,            -- its number when first seen
+            text TEXT NOT NULL,                 -- normalised entry text, without its number
+            person_key TEXT NOT NULL,           -- merge key: person id, name:<name>, line:<hash>
+            person_id TEXT REFERENCES people(id) ON DELETE SET NULL,  -- NULL: unmatched
+            name TEXT,                          -- the name as written
+            parsed TEXT NOT NULL,               -- JSON of the parser's Entry
+            author_account TEXT,                -- platform account that added the line
+            author_person TEXT,                 -- the person bound to that account, if any
+            message_key TEXT NOT NULL,          -- platform:message_id that first carried it
+            status TEXT NOT NULL DEFAULT 'active'
+                CHECK (status IN ('active', 'replaced', 'withdrawn')),
+            first_seen TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (platform, chat_id, day, line_hash)
+        );
+        CREATE INDEX chain_lines_day_person ON chain_lines(day, person_id);
+"""
+
 MIGRATIONS: list[str] = [
     V1_CORE,
     V2_JOB_OUTCOME,
     V3_ACCOUNT_REVIEWS,
+    V4_CHAIN,
 ]
 
 

@@ -1,7 +1,12 @@
 """Recognise the text of a 接龙 list and cut it into header, title, example and entries.
 
 WeChat's native 接龙 is `#接龙` (or `#接龍`, `#Group Note`), a title, an optional `例 ...`
-line, then numbered entries; copies pasted into QQ may lose the header or the line breaks.
+line, then numbered entries; copies pasted into QQ may lose the header or the line breaks,
+and a reply that quotes a chain carries the quote above a line of spaced dashes.
+
+The splitter reads physical lines one at a time and remembers, for every entry, the line it
+started on. That is what lets the chain engine re-read only the changed tail of a repost
+(`split_lines(..., start=, prior=)`): a 1000-line repost that appends one line costs one line.
 """
 
 from __future__ import annotations
@@ -9,23 +14,39 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-HEADER = re.compile(r"^\s*[#＃]\s*(?:接龙|接龍|group\s*note)\b\s*", re.IGNORECASE)
-# `1.` `2、` `3 ` `(4)` `5）` `6:`; a number followed by a digit is a date or a
-# decimal, not numbering.
+HEADER = re.compile(r"^\s*[#＃]\s*(?:接龙|接龍|group\s*note\b)\s*", re.IGNORECASE)
+# `1.` `2、` `3 ` `(4)` `5）` `6:`; a number followed by a digit is a date, a time or a
+# decimal (11.28, 22:00, 36.5), not numbering.
 NUMBERED = re.compile(
-    r"^\s*(?:[(（]\s*(?P<p>\d{1,4})\s*[)）]|(?P<n>\d{1,4})(?:\s*[.、．:：)）]|\s)(?!\d))\s*(?P<rest>.*)$"
+    r"^\s*(?:[(（]\s*(?P<p>\d{1,4})\s*[)）]|(?P<n>\d{1,4})(?:\s*[.、．:：)）]|\s)(?!\d))\s*"
+    r"(?P<rest>.*)$"
 )
-EXAMPLE = re.compile(r"^\s*(?:例|示例|格式|例如|举例)\s*[:：]?\s*")
-# In a flattened copy, an entry number stands after whitespace and before a non-digit.
-FLAT_NUMBER = re.compile(r"(?:(?<=\s)|^)(\d{1,4})\s*[.、．)）](?!\d)\s*")
-# WeChat's quote separator: a line of spaced dashes.
+EXAMPLE = re.compile(r"^\s*(?:例|示例|格式|例如|举例|範例|范例)\s*[:：]?\s*")
+# In a flattened copy, an entry number stands at the start or after a space, a Han character
+# or closing punctuation, and before a non-digit; `N ` (space numbering) only before a Han
+# character. Numbers count only when they run 1, 2, 3 … (see `_unflatten`).
+FLAT_NUMBER = re.compile(
+    r"(?:(?<=[\s\u4e00-\u9fff）)】」。，,；;！!])|^)"
+    r"(?:[(（](\d{1,4})[)）]|(\d{1,4})\s*[.、．:：)）](?!\d)|(\d{1,4})\s+(?=[\u4e00-\u9fff]))"
+)
+# A cheap first look for the router: a header, or a list mark `1` at a line start or after a
+# space or a Han character (flattened copies). Over-inclusive on purpose: the chain handler
+# decides, and hands anything else back to the parser.
+CHAIN_HINT = re.compile(
+    r"^\s*[#＃]\s*(?:接龙|接龍|group\s*note)"
+    r"|(?:^|(?<=[\s\u4e00-\u9fff]))[(（]?\s*1\s*(?:[.、．:：)）]|\s)(?!\d)",
+    re.IGNORECASE | re.MULTILINE,
+)
+# WeChat's quote separator: a line of spaced dashes between the quote and the reply.
 QUOTE_SEPARATOR = re.compile(r"^\s*(?:-\s*){6,}$", re.MULTILINE)
+QUOTE_HINT = "- - - - - -"
 
 
 @dataclass(slots=True)
 class ChainEntry:
     number: int
     text: str
+    line: int = 0  # index of the physical line the entry starts on (0-based, in the body)
 
 
 @dataclass(slots=True)
@@ -45,11 +66,10 @@ def _numbered(line: str) -> tuple[int, str] | None:
 
 
 def _unflatten(text: str) -> str:
-    """Put each `N.` of a one-line copy on its own line, when they run 1, 2, 3 …"""
-    marks = list(FLAT_NUMBER.finditer(text))
+    """Put each entry of a one-line copy on its own line, when the numbers run 1, 2, 3 …"""
     expected, cuts = 1, []
-    for m in marks:
-        if int(m.group(1)) == expected:
+    for m in FLAT_NUMBER.finditer(text):
+        if int(m.group(1) or m.group(2) or m.group(3)) == expected:
             cuts.append(m.start())
             expected += 1
     if expected <= 2:  # fewer than two entries: not a flattened list
@@ -60,53 +80,92 @@ def _unflatten(text: str) -> str:
         last = cut
     pieces.append(text[last:].strip())
     head = pieces[0]
-    example = EXAMPLE.search(head)
+    example = EXAMPLE.search(head) or re.search(r"(?<=\s)(?:例|示例|格式)\s*[:：]?", head)
     if example and example.start() > 0:
         head = head[: example.start()].strip() + "\n" + head[example.start() :].strip()
     return "\n".join([head, *pieces[1:]])
 
 
-def split_chain(text: str) -> ChainText | None:
-    """Return the chain's parts, or None when the text is not shaped like a 接龙 list."""
-    parts = QUOTE_SEPARATOR.split(text)
-    if len(parts) > 1:  # a reply quoting a chain: the chain is whichever part holds it
-        for part in parts:
-            found = split_chain(part)
-            if found is not None:
-                return found
+def looks_like_chain(text: str) -> bool:
+    """True when `text` may be a 接龙 (a regex scan at C speed; `split_chain` decides)."""
+    return CHAIN_HINT.search(text) is not None
+
+
+def reply_part(text: str) -> str | None:
+    """The reply below a quote, or None when the text quotes nothing.
+
+    WeChat renders a quoting reply as `「author：quoted」`, a line of spaced dashes, then the
+    reply. The quoted chain is someone else's older message, so only the reply counts.
+    """
+    if QUOTE_HINT not in text:
         return None
+    parts = QUOTE_SEPARATOR.split(text)
+    return parts[-1] if len(parts) > 1 else None
 
-    has_header = bool(HEADER.match(text))
-    body = HEADER.sub("", text, count=1) if has_header else text
-    lines = [ln.strip() for ln in body.splitlines()]
-    if len([ln for ln in lines if ln]) <= 1:
-        lines = [ln.strip() for ln in _unflatten(body.strip()).splitlines()]
-    lines = [ln for ln in lines if ln]
 
-    title, example = "", None
-    entries: list[ChainEntry] = []
-    expected_first = True
-    for index, line in enumerate(lines):
-        numbered = _numbered(line)
-        if not entries and EXAMPLE.match(line) and numbered is None:
-            example = EXAMPLE.sub("", line, count=1)
+def split_lines(
+    lines: list[str], *, start: int = 0, prior: ChainText | None = None
+) -> ChainText | None:
+    """Split physical lines into a chain, or return None when they are not shaped like one.
+
+    With `prior` (the chain read from lines[:start], whose last entry is complete) reading
+    resumes at `start`; the prior entries are kept as they are, not copied.
+    """
+    if prior is None:
+        has_header, title, example, entries = False, "", None, []
+    else:
+        has_header, title, example = prior.has_header, prior.title, prior.example
+        entries = list(prior.entries)
+    seen_first = prior is not None
+    for index in range(start, len(lines)):
+        line = lines[index].strip()
+        if not line:
             continue
-        is_first_line = index == 0
-        if (
-            numbered is not None
-            and (entries or numbered[0] == 1)
-            and not (is_first_line and has_header and numbered[0] != 1)
-        ):
-            if expected_first and numbered[0] != 1:
-                numbered = None
+        if not seen_first:
+            seen_first = True
+            header = HEADER.match(line)
+            if header:
+                has_header = True
+                line = line[header.end() :].strip()
+                if not line:
+                    continue
+        if entries:
+            numbered = _numbered(line)
+            if numbered is None:  # a continuation of the previous entry
+                last = entries[-1]
+                last.text = f"{last.text} {line}" if last.text else line
+            elif numbered[0] == 1 and len(entries) == 1 and entries[0].number == 1 and not title:
+                # `1. 周年庆` then `1. 张三`: the first "entry" was the title
+                title = f"1. {entries[0].text}".strip()
+                entries = [ChainEntry(1, numbered[1], index)]
             else:
-                expected_first = False
-                entries.append(ChainEntry(numbered[0], numbered[1]))
-                continue
-        if not entries:
-            title = f"{title} {line}".strip() if title else line
-        else:  # a continuation of the previous entry
-            entries[-1].text = f"{entries[-1].text} {line}".strip()
+                entries.append(ChainEntry(numbered[0], numbered[1], index))
+            continue
+        numbered = _numbered(line)
+        if numbered is not None and EXAMPLE.match(numbered[1]) and example is None:
+            example = EXAMPLE.sub("", numbered[1], count=1)
+        elif numbered is None and EXAMPLE.match(line):
+            example = EXAMPLE.sub("", line, count=1)
+        elif numbered is not None and numbered[0] == 1:
+            entries.append(ChainEntry(1, numbered[1], index))
+        else:  # the title, however it starts (`3. 周年庆`, `11.28 平安报告`)
+            title = f"{title} {line}" if title else line
     if not entries and not has_header:
         return None
     return ChainText(has_header=has_header, title=title, example=example, entries=entries)
+
+
+def split_chain(text: str) -> ChainText | None:
+    """Return the chain's parts, or None when the text is not shaped like a 接龙 list."""
+    reply = reply_part(text)
+    if reply is not None:  # a reply quoting a message: only the reply is this sender's text
+        return split_chain(reply)
+    lines = text.split("\n")
+    if sum(1 for ln in lines if ln.strip()) <= 1:
+        stripped = text.strip()
+        header = HEADER.match(stripped)
+        body = stripped[header.end() :] if header else stripped
+        flat = _unflatten(body)
+        if flat != body:
+            lines = ([stripped[: header.end()].strip()] if header else []) + flat.split("\n")
+    return split_lines(lines)

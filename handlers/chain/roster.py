@@ -1,0 +1,94 @@
+"""Who a chain can credit: the roster of the chat's node, by name, and accounts to people.
+
+A chain line is credited to the person it names, looked up among the active people of the
+node the chat is bound to (its class, or every class under a grade or college group). The
+name map and its Parser are kept in memory per node and reloaded when a roster import lands
+(the same generation check as handlers.resolve.Directory: one primary-key lookup per
+repost); `forget_rosters` drops them at once after a change made another way.
+"""
+
+from __future__ import annotations
+
+import weakref
+from dataclasses import dataclass, field
+
+import sqlite_utils
+
+from handlers.parse import Parser
+
+
+@dataclass(slots=True)
+class Roster:
+    node_id: int
+    by_name: dict[str, list[str]] = field(default_factory=dict)  # name → person ids
+    names: dict[str, str] = field(default_factory=dict)  # person id → name
+    classes: dict[str, int | None] = field(default_factory=dict)  # person id → class node
+    parser: Parser = field(default_factory=Parser)
+    generation: int = 0  # max(imports.id) when loaded
+
+    def person_for(self, name: str | None, text: str, prefer: str | None) -> str | None:
+        """The person a line names: the parsed name, else a roster name opening the text.
+
+        Two people with the same name: the one who wrote the line when it is one of them,
+        otherwise nobody (the line stays unmatched for the counselor to settle).
+        """
+        candidates = self.by_name.get(name) if name else None
+        if not candidates:
+            opening = self.name_in(text)
+            candidates = self.by_name.get(opening) if opening else None
+        if not candidates:
+            return None
+        if len(candidates) == 1:
+            return candidates[0]
+        return prefer if prefer in candidates else None
+
+    def name_in(self, text: str) -> str | None:
+        """The roster name that opens `text`, if any (cheap: at most three dict lookups)."""
+        head = text.lstrip()
+        for size in (4, 3, 2):
+            if head[:size] in self.by_name:
+                return head[:size]
+        return None
+
+
+_rosters: weakref.WeakKeyDictionary[sqlite_utils.Database, dict[int, Roster]]
+_rosters = weakref.WeakKeyDictionary()
+
+
+def node_roster(db: sqlite_utils.Database, node_id: int) -> Roster:
+    """The active people of `node_id` and every node under it, from memory when fresh."""
+    cached = _rosters.setdefault(db, {})
+    roster = cached.get(node_id)
+    generation = db.execute("SELECT coalesce(max(id), 0) FROM imports").fetchone()[0]
+    if roster is not None and roster.generation == generation:
+        return roster
+    roster = Roster(node_id, generation=generation)
+    rows = db.execute(
+        """
+        WITH RECURSIVE under(id) AS (
+            SELECT ? UNION SELECT nodes.id FROM nodes JOIN under ON nodes.parent_id = under.id
+        )
+        SELECT id, name, class_id FROM people
+        WHERE active = 1 AND (class_id IN under OR dorm_id IN under)
+        """,
+        [node_id],
+    ).fetchall()
+    for person_id, name, class_id in rows:
+        roster.by_name.setdefault(name, []).append(person_id)
+        roster.names[person_id] = name
+        roster.classes[person_id] = class_id
+    roster.parser = Parser(roster.by_name)
+    cached[node_id] = roster
+    return roster
+
+
+def forget_rosters(db: sqlite_utils.Database) -> None:
+    _rosters.pop(db, None)
+
+
+def account_person(db: sqlite_utils.Database, platform: str, account_id: str) -> str | None:
+    row = db.execute(
+        "SELECT person_id FROM accounts WHERE platform = ? AND account_id = ?",
+        [platform, account_id],
+    ).fetchone()
+    return row[0] if row else None
