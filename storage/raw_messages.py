@@ -9,17 +9,24 @@ import sqlite_utils
 from bot.messages import IncomingMessage
 
 
-def record(db: sqlite_utils.Database, message: IncomingMessage, text: str, now: datetime) -> bool:
+def record(
+    db: sqlite_utils.Database,
+    message: IncomingMessage,
+    text: str,
+    now: datetime,
+    kind: str | None = None,
+) -> bool:
     """Store the message; return False when (platform, message_id) was seen before.
 
     `text` is the message text as cleaned at the edge (no NULs, valid UTF-8), which is what
-    SQLite can store and what the handlers read.
+    SQLite can store and what the handlers read. `kind` is the router's verdict, when known
+    before the write (one statement instead of an insert and an update).
     """
     cursor = db.execute(
         """
         INSERT INTO raw_messages (platform, message_id, chat_type, chat_id, sender_id,
-                                  display_name, text, sent_at, received_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                  display_name, text, sent_at, received_at, kind)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT(platform, message_id) DO NOTHING
         """,
         [
@@ -32,6 +39,7 @@ def record(db: sqlite_utils.Database, message: IncomingMessage, text: str, now: 
             text,
             message.time.isoformat(),
             now.isoformat(),
+            kind,
         ],
     )
     return cursor.rowcount == 1
