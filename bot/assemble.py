@@ -65,7 +65,11 @@ def _onebot(app: App) -> None:
         app.spawn(learn_qq_account(app, account), f"qq {account.account} groups and members")
 
     adapter = OneBotAdapter(
-        app.config.adapters.onebot, on_message=app.handle, on_account=ready, tz=app.config.tz
+        app.config.adapters.onebot,
+        on_message=app.handle,
+        on_account=ready,
+        tz=app.config.tz,
+        on_batch=app.handle_many,
     )
     app.components.append(Component("OneBot (QQ)", adapter.start, adapter.stop))
 
