@@ -62,7 +62,7 @@ def _onebot(app: App) -> None:
 
     def ready(account) -> None:
         app.add_transport(account)
-        app.spawn(learn_qq_account(app, account), f"qq {account.account} groups and members")
+        app.spawn(_learn_and_backfill(app, account), f"qq {account.account} groups and members")
 
     adapter = OneBotAdapter(
         app.config.adapters.onebot,
@@ -72,6 +72,18 @@ def _onebot(app: App) -> None:
         on_batch=app.handle_many,
     )
     app.components.append(Component("OneBot (QQ)", adapter.start, adapter.stop))
+
+
+async def _learn_and_backfill(app: App, account) -> None:
+    """Groups and members first (routing), then the messages missed while disconnected."""
+    from bot.adapters.onebot.backfill import backfill
+
+    await learn_qq_account(app, account)
+    groups = [g.chat for g in app.config.groups if g.platform == "qq"]
+    joined = app.routes.groups("qq", account.account)
+    if joined is not None:
+        groups = [g for g in groups if g in joined]
+    await backfill(app.db, account, groups, app.handle_many, app.clock.now(), app.config.tz)
 
 
 def _wechaty(app: App) -> None:

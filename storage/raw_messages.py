@@ -50,3 +50,13 @@ def set_kind(db: sqlite_utils.Database, message: IncomingMessage, kind: str) -> 
         "UPDATE raw_messages SET kind = ? WHERE platform = ? AND message_id = ?",
         [kind, message.platform, message.message_id],
     )
+
+
+def last_seen(db: sqlite_utils.Database, platform: str, chat_id: str) -> str | None:
+    """When the newest message kept from this chat was written (ISO), or None; what backfill
+    after downtime starts from (the raw_messages_chat_time index answers it)."""
+    row = db.execute(
+        "SELECT max(sent_at) FROM raw_messages WHERE platform = ? AND chat_id = ?",
+        [platform, chat_id],
+    ).fetchone()
+    return row[0] if row else None
