@@ -1,7 +1,7 @@
 """The morning burst: a OneBot v11 peer on loopback sends check-ins at a steady rate to a real
 `pingan run` process, one per student, spread over every class group.
 
-    python benchmarks/burst.py                      # 200 msg/s for 60 s, 12,000 students, 300 groups
+    python benchmarks/burst.py          # 200 msg/s for 60 s, 12,000 students, 300 groups
     python benchmarks/burst.py --rate 100 --seconds 5 --students 2000 --classes 50
 
 Prints one JSON line: throughput, latency from the event leaving the peer to the bot's
@@ -25,9 +25,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.harness import TOKEN, BotProcess, free_port, onebot_config  # noqa: E402
-from benchmarks.peer import LoadPeer  # noqa: E402
-from bot.adapters.sim.school import School, build_school, checkin_text, write_config  # noqa: E402
+from benchmarks.harness import TOKEN, BotProcess, free_port, onebot_config
+from benchmarks.peer import LoadPeer
+from bot.adapters.sim.school import School, build_school, checkin_text, write_config
 
 
 @dataclass(slots=True)
@@ -112,7 +112,7 @@ def books(db_path: Path, message_ids: list[str]) -> dict[str, int]:
 
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 async def run_burst(root: Path, students: int, classes: int, rate: float, seconds: float) -> dict:
