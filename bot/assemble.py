@@ -1,6 +1,7 @@
 """`pingan run` put together from config, one marked step per part.
 
-    1. storage    open the database; import the roster if newer; bind the configured groups
+    1. storage    open the database; import the roster if newer; bind the configured groups;
+                  WAL checkpoints in their own thread (storage/checkpoint.py)
     2. pipeline   handlers.pipeline.Pipeline; its on_queued wakes the outbox senders
     3. adapters   OneBot (QQ), wechaty (WeChat), sim; a sender per account as it connects,
                   and the group member lists bound to the roster
@@ -25,6 +26,7 @@ from bot.config import Config
 from bot.members import bind_wechat_groups, learn_qq_account
 from handlers.pipeline import Pipeline
 from schedules import Deps, build_scheduler
+from storage.checkpoint import Checkpointer
 from storage.db import open_db
 from storage.startup import prepare
 
@@ -39,6 +41,7 @@ def build_app(config: Config, clock: Clock | None = None) -> App:
     db = open_db(config.db_path)
     prepare(db, config, clock.now())
     app = App(config, db, clock)
+    _checkpoints(app)
     # -- step 2: the message pipeline (handlers/pipeline.py) -------------------------------
     pipeline = Pipeline(db, config, clock, on_queued=app.wake_senders)
     app.pipeline = pipeline
@@ -46,13 +49,27 @@ def build_app(config: Config, clock: Clock | None = None) -> App:
     _onebot(app)
     _wechaty(app)
     bridge = _sim(app)
-    if not app.components:
+    if len(app.components) == 1:  # the checkpointer only
         log.warning("no chat adapter configured: only the scheduler and dashboard run")
     # -- step 4: the scheduler ------------------------------------------------------------
     _scheduler(app)
     # -- step 5: the web dashboard --------------------------------------------------------
     _web(app, bridge)
     return app
+
+
+def _checkpoints(app: App) -> None:
+    """First to start, last to stop: the final checkpoint runs after everything wrote."""
+    checkpointer = Checkpointer(app.config.db_path)
+    checkpointer.take_over(app.db)
+
+    async def start() -> None:
+        checkpointer.start()
+
+    async def stop() -> None:
+        await asyncio.to_thread(checkpointer.stop)
+
+    app.components.append(Component("WAL checkpoints", start, stop))
 
 
 def _onebot(app: App) -> None:
