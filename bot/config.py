@@ -227,6 +227,45 @@ class Privacy(Strict):
     _times = field_validator("purge_at")(_check_hhmm)
 
 
+DEFAULT_TAGS = ["湖北籍", "留校", "14天内途经湖北", "14天内接触湖北人员", "在琼", "实习隔离"]
+
+
+class KeyGroups(Strict):
+    """Key groups (重点群体): the tags a student may carry and how long observation lasts."""
+
+    tags: list[str] = Field(default=DEFAULT_TAGS, min_length=1)
+    period_days: int = Field(default=14, ge=0, description="observation days; 0 = no end")
+    periods: dict[str, int] = Field(default={}, description="per-tag period, overrides the default")
+
+    def period_for(self, tag: str) -> int:
+        return self.periods.get(tag, self.period_days)
+
+
+class BroadcastSettings(Strict):
+    """Notices with acknowledgement (/广播, /回执)."""
+
+    ack_window_hours: float = Field(default=24, gt=0, description="how long 收到 counts")
+    remind_after_minutes: int | None = Field(
+        default=120, ge=1, description="one @-reminder of the missing; null = never"
+    )
+
+
+class FollowUp(Strict):
+    """Abnormal-report cases: the morning question and automatic closing."""
+
+    ask_at: Time = "08:30"
+    close_after_normal_days: int = Field(default=3, ge=1)
+
+    _times = field_validator("ask_at")(_check_hhmm)
+
+
+class Exports(Strict):
+    """Where /导出 writes workbooks, and which platforms can receive a file."""
+
+    dir: str = "exports"
+    file_platforms: list[str] = ["qq", "wechat", "sim"]
+
+
 class Config(Strict):
     timezone: str = "Asia/Shanghai"
     storage: Storage = Storage()
@@ -237,6 +276,10 @@ class Config(Strict):
     outbox: RateLimits = RateLimits()
     web: Web = Web()
     privacy: Privacy = Privacy()
+    key_groups: KeyGroups = KeyGroups()
+    broadcast: BroadcastSettings = BroadcastSettings()
+    followup: FollowUp = FollowUp()
+    exports: Exports = Exports()
 
     base_dir: Path = Field(default=Path("."), exclude=True)
 

@@ -9,6 +9,9 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
+from handlers.broadcast import record_ack
+from handlers.cases import after_report
+from handlers.commands.registry import run
 from handlers.context import HandlerContext, Person
 from handlers.parse import Entry
 from handlers.resolve import Directory, Resolved, resolve_entry
@@ -129,6 +132,8 @@ def store_entry(
     log.debug("report %s %s: %s rev %d", person.id, day, result.outcome, result.revision)
     if result.outcome != "unchanged" and result.abnormal and not chain_line:
         _follow_up_abnormal(ctx, person, entry, day)
+    if result.outcome != "unchanged" and (result.abnormal or entry.isolation):
+        after_report(ctx.db, ctx.clock.now(), person.id, day, prefer=ctx.message.platform)
     return person
 
 
@@ -154,17 +159,12 @@ def handle_chain_entries(ctx: HandlerContext, routed: Routed, directory: Directo
 
 
 def handle_command(ctx: HandlerContext, routed: Routed, directory: Directory) -> None:
-    """Run a registered command. Roles are checked here; a command registered with no roles
-    is open to anyone, and checks ctx.sender itself when it needs a roster person."""
-    command = routed.command
-    assert command is not None
-    if command.roles and (ctx.sender is None or ctx.sender.role not in command.roles):
-        ctx.reply(
-            f"「{command.name}」只有{'、'.join(sorted(command.roles))}可以使用。", private=True
-        )
-        return
-    command.handler(ctx, routed.args)
+    """Run a registered command; the registry checks the role and audits refusals."""
+    assert routed.command is not None
+    run(ctx, routed.command, routed.args)
 
 
 def handle_other(ctx: HandlerContext, routed: Routed, directory: Directory) -> None:
-    """Acknowledgements and chatter: kept in raw_messages, nothing else to do."""
+    """Acknowledgements and chatter: kept in raw_messages; a 收到 in a class group is
+    recorded against the notices still open there."""
+    record_ack(ctx)

@@ -87,9 +87,11 @@ class Directory:
 
     def by_account(self, platform: str, account_id: str) -> Person | None:
         """Bindings change through commands at any time, so they are read, not cached (one
-        primary-key lookup)."""
+        primary-key lookup). An account waiting for a counselor's confirmation (/绑定 of a
+        second account) does not count yet."""
         row = self.db.execute(
-            "SELECT person_id FROM accounts WHERE platform = ? AND account_id = ?",
+            "SELECT person_id FROM accounts"
+            " WHERE platform = ? AND account_id = ? AND confirmed = 1",
             [platform, account_id],
         ).fetchone()
         return self.people.get(row[0]) if row else None

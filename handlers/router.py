@@ -47,7 +47,7 @@ Handler = Callable[[HandlerContext, Routed, Directory], None]
 
 def handle_chain_message(ctx: HandlerContext, routed: Routed, directory: Directory) -> None:
     """The chain differ; when the text is not a chain of this group, parse it as usual."""
-    if handle_chain(ctx) is not None:
+    if handle_chain(ctx, directory.parser) is not None:
         return
     text = routed.text.strip()
     reply = reply_part(text)  # a reply quoting a chain: only the reply is this sender's text

@@ -89,9 +89,6 @@ class Recipients:
                 return found
         return []
 
-    def duty_chats(self) -> list[Chat]:
-        return [c for (_, purpose), chats in self.chats.items() if purpose == "duty" for c in chats]
-
     def counselors(self, class_id: int) -> list[Student]:
         """辅导员 whose 负责 covers the class (the class itself or an ancestor), nearest first."""
         seen: dict[str, Student] = {}

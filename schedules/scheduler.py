@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from apscheduler.events import (
     EVENT_JOB_ERROR,
@@ -47,6 +47,13 @@ from apscheduler.triggers.cron import CronTrigger
 from bot.clock import Clock
 from schedules.catchup import catch_up
 from schedules.deps import Deps
+from schedules.followups import (
+    REMINDER_EVERY_MIN,
+    broadcast_reminders,
+    missed_morning,
+    morning_followups,
+    run_morning_followups,
+)
 from schedules.plan import trigger_times
 from schedules.slots import fire_slot
 
@@ -161,9 +168,16 @@ class ClockedScheduler(AsyncIOScheduler):
             self.clock.set(when)
         return steps
 
-    async def advance(self, delta: timedelta, *, timeout: float = DRAIN_TIMEOUT_S) -> int:
-        """`run_until(now + delta)`."""
-        return await self.run_until(self.clock.now() + delta, timeout=timeout)
+    async def run_next(self, *, timeout: float = DRAIN_TIMEOUT_S) -> datetime | None:
+        """Jump the clock to the next job time and run what is due then; return that time.
+
+        For a demo that prints between steps. None (and the clock untouched) without jobs.
+        """
+        upcoming = self.next_run_time()
+        if upcoming is None:
+            return None
+        await self.run_until(max(upcoming, self.clock.now()), timeout=timeout)
+        return upcoming
 
 
 class PinganScheduler(ClockedScheduler):
@@ -187,6 +201,21 @@ class PinganScheduler(ClockedScheduler):
                     id=f"{job}@{hhmm}",
                     name=f"pingan {job} at {hhmm}",
                 )
+        hour, minute = map(int, deps.config.followup.ask_at.split(":"))
+        self.add_job(
+            morning_followups,
+            CronTrigger(hour=hour, minute=minute, timezone=deps.config.tz),
+            args=[deps],
+            id="followup",
+            name="pingan follow-up of cases and key groups",
+        )
+        self.add_job(
+            broadcast_reminders,
+            CronTrigger(minute=f"*/{REMINDER_EVERY_MIN}", timezone=deps.config.tz),
+            args=[deps],
+            id="broadcast-reminders",
+            name="pingan broadcast reminders",
+        )
 
     def start(self, paused: bool = False) -> None:
         """Catch up what was missed while the bot was down, then start the jobs.
@@ -196,6 +225,8 @@ class PinganScheduler(ClockedScheduler):
         ran = catch_up(self.deps)
         if ran:
             log.info("caught up %d missed job run(s)", len(ran))
+        if missed_morning(self.deps):
+            run_morning_followups(self.deps)  # claimed per day: never twice
         super().start(paused)
 
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 
 from schedules.deps import Deps
 from schedules.nags import close_window, escalate, nag, open_window
 from schedules.plan import Slot, plan_day
 from schedules.retention import retention_purge
-from schedules.summaries import duty_roll_up, summarize
+from schedules.summaries import duty_roll_up, prerender_charts, summarize
 from storage.status import load_nodes
 
 log = logging.getLogger(__name__)
@@ -56,12 +56,20 @@ def slots_at(deps: Deps, job: str, hhmm: str, day: date) -> list[Slot]:
 async def fire_slot(deps: Deps, job: str, hhmm: str) -> int:
     """The APScheduler job: run today's slots of `job` at `hhmm`.
 
-    Synchronous inside (SQLite): it never awaits while a transaction is open, so two jobs
-    firing at the same minute cannot interleave their writes.
+    The database work is synchronous and never awaits inside a transaction, so two jobs
+    firing at the same minute cannot interleave their writes; only the summary charts are
+    rendered first, in a worker thread.
     """
-    day = deps.today()
+    now = deps.clock.now().astimezone(deps.config.tz)
+    day = now.date()
+    if now.strftime("%H:%M") < hhmm:  # fired just after midnight: yesterday's 23:59 slot
+        day -= timedelta(days=1)
     try:
-        return run_slots(deps, slots_at(deps, job, hhmm, day))
+        slots = slots_at(deps, job, hhmm, day)
+        if job in ("summary", "duty") and slots:
+            ids = [s.node.id for s in slots if s.node is not None]
+            await prerender_charts(deps, day.isoformat(), ids, duty=job == "duty")
+        return run_slots(deps, slots)
     except Exception:
         log.exception("job %s at %s on %s crashed", job, hhmm, day)
         raise

@@ -11,19 +11,29 @@ reads them, and they are what survives the retention purge.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import date, timedelta
 
 from bot.messages import OutgoingMessage
 from schedules import texts
 from schedules.batch import Run, run_batch
-from schedules.chart import MAX_ROWS, render_completion
+from schedules.chart import MAX_ROWS, ChartSpec, render_completion
 from schedules.deps import Deps
 from schedules.plan import previous_checkin_day
-from schedules.recipients import Recipients, contacts, private_account
-from schedules.runs import dedup_key
+from schedules.recipients import Chat, Recipients, contacts, private_account
+from schedules.runs import dedup_key, done
 from storage.duty import duty_for
-from storage.status import Counts, DayStatus, NodeStatus, day_status, history, save_daily_counts
+from storage.status import (
+    Counts,
+    DayStatus,
+    Node,
+    NodeStatus,
+    TagCounts,
+    day_status,
+    history,
+    save_daily_counts,
+)
 
 log = logging.getLogger(__name__)
 
@@ -48,25 +58,77 @@ def _chart_rows(status: DayStatus, node_ids: list[int]) -> list[int]:
     return [c for root in node_ids for c in status.children.get(root, ())][:MAX_ROWS]
 
 
-def _chart(run: Run, status: DayStatus, name: str, title: str, node_ids: list[int]):
-    if not run.deps.config.checkin.charts:
+def chart_spec(
+    deps: Deps, status: DayStatus, name: str, title: str, node_ids: list[int]
+) -> ChartSpec | None:
+    """The chart of the classes under `node_ids`: earlier days from daily_counts, today live."""
+    if not deps.config.checkin.charts:
         return None
     rows = _chart_rows(status, node_ids)
     if not rows:
         return None
-    end = date.fromisoformat(run.day)
-    span = run.deps.config.checkin.chart_days
+    end = date.fromisoformat(status.day)
+    span = deps.config.checkin.chart_days
     days = [(end - timedelta(days=span - 1 - i)).isoformat() for i in range(span)]
-    hist = history(run.deps.db, rows, days)
-    path = run.deps.charts() / run.day / f"{name}.png"
-    try:
-        render_completion(
-            path, title, [status.nodes[r].name for r in rows], days, [hist.rates[r] for r in rows]
-        )
-    except (OSError, ValueError) as e:  # a chart is an extra: the text goes out regardless
-        log.warning("chart %s not rendered: %s", path, e)
+    hist = history(deps.db, rows, days[:-1])
+    rates = [[*hist.rates[r], status.counts(r).rate] for r in rows]
+    path = deps.charts() / status.day / f"{name}.png"
+    return ChartSpec(path, title, [status.nodes[r].name for r in rows], days, rates)
+
+
+def _chart(run: Run, status: DayStatus, name: str, title: str, node_ids: list[int]):
+    """The chart's path, rendering it now unless `prerender_charts` already did."""
+    spec = chart_spec(run.deps, status, name, title, node_ids)
+    if spec is None:
         return None
-    return str(path)
+    if not spec.path.exists():
+        try:
+            render_completion(spec)
+        except (OSError, ValueError) as e:  # a chart is an extra: the text goes regardless
+            log.warning("chart %s not rendered: %s", spec.path, e)
+            return None
+    return str(spec.path)
+
+
+def _targets(rec: Recipients, node: Node) -> list[Chat]:
+    """Where a node's summary goes: its counselor chat(s), and a duty chat bound to it."""
+    targets = list(rec.counselor_chats(node.id)) + rec.chats.get((node.id, "duty"), [])
+    return list(dict.fromkeys(targets))
+
+
+async def prerender_charts(deps: Deps, day: str, node_ids: list[int], *, duty: bool) -> int:
+    """Render, in a worker thread, the charts the coming summaries will attach.
+
+    matplotlib takes tens of milliseconds a chart; a school has dozens of grade charts, so
+    the scheduler renders them off the event loop first and `summarize` finds them on disk.
+    Only nodes not yet summarized today are rendered. Returns the number of charts.
+    """
+    if not deps.config.checkin.charts:
+        return 0
+    status = day_status(deps.db, day)
+    recorded = done(deps.db, day)
+    rec = Recipients(deps.db, status.nodes)
+    specs = []
+    for nid in node_ids:
+        node = status.nodes.get(nid)
+        if node is None or node.kind == "class" or ("summary", node.path) in recorded:
+            continue
+        if _targets(rec, node):
+            specs.append(chart_spec(deps, status, str(nid), node.path, [nid]))
+    if duty and ("duty", "*") not in recorded:
+        specs.append(chart_spec(deps, status, "school", "全校", status.roots()))
+    specs = [s for s in specs if s is not None]
+    if specs:
+        await asyncio.to_thread(_render_all, specs)
+    return len(specs)
+
+
+def _render_all(specs: list[ChartSpec]) -> None:
+    for spec in specs:
+        try:
+            render_completion(spec)
+        except (OSError, ValueError) as e:
+            log.warning("chart %s not rendered: %s", spec.path, e)
 
 
 def _children(status: DayStatus, node_id: int) -> list[tuple[str, Counts]]:
@@ -88,8 +150,7 @@ def summarize(deps: Deps, day: str, node_ids: list[int]) -> int:
         status = _status(deps, day)
         rec = Recipients(deps.db, run.nodes)
         for node in run.claimed:
-            targets = list(rec.counselor_chats(node.id))
-            targets += rec.chats.get((node.id, "duty"), [])
+            targets = _targets(rec, node)
             if not targets:
                 run.outcomes[node.path] = "no counselor or duty chat"
                 continue
@@ -103,7 +164,7 @@ def summarize(deps: Deps, day: str, node_ids: list[int]) -> int:
                 list_missing=node.kind in ("class", "grade"),
             )
             image = None if is_class else _chart(run, status, str(node.id), node.path, [node.id])
-            for chat in dict.fromkeys(targets):
+            for chat in targets:
                 run.send(
                     OutgoingMessage(
                         platform=chat.platform,
@@ -122,29 +183,36 @@ def summarize(deps: Deps, day: str, node_ids: list[int]) -> int:
     return run_batch(deps, "summary", day, node_ids, decide)
 
 
+#: The school as a whole when the roster has several roots (one per college) and no
+#: school node: a synthetic node for the duty roll-up's title.
+SCHOOL = Node(0, "全校", "全校", "school", None)
+
+
 def school_status(status: DayStatus) -> tuple[NodeStatus, list[tuple[str, Counts]]]:
-    """The whole school: the single root, or every root merged (one per college)."""
+    """The whole school without the missing list: the single root, or every root merged."""
     roots = status.roots()
     if len(roots) == 1:
-        return status.node(roots[0]), _children(status, roots[0])
-    parts = [status.node(r) for r in roots]
-    counts, previous = Counts(), Counts() if all(p.previous for p in parts) else None
-    tags: dict = {}
-    for p in parts:
-        counts.add(p.counts)
-        if previous is not None and p.previous is not None:
-            previous.add(p.previous)
-        for tag, tc in p.key_groups.items():
-            acc = tags.setdefault(tag, type(tc)())
-            acc.total, acc.reported = acc.total + tc.total, acc.reported + tc.reported
+        return status.node(roots[0], missing=False), _children(status, roots[0])
+    parts = [status.node(r, missing=False) for r in roots]
+    counts = Counts()
+    previous: Counts | None = Counts() if all(p.previous for p in parts) else None
+    tags: dict[str, TagCounts] = {}
+    for part in parts:
+        counts.add(part.counts)
+        if previous is not None and part.previous is not None:
+            previous.add(part.previous)
+        for tag, tc in part.key_groups.items():
+            acc = tags.setdefault(tag, TagCounts())
+            acc.total += tc.total
+            acc.reported += tc.reported
             acc.abnormal += tc.abnormal
     merged = NodeStatus(
-        node=parts[0].node if parts else None,  # type: ignore[arg-type]
+        node=SCHOOL,
         day=status.day,
         counts=counts,
-        missing=[m for p in parts for m in p.missing],
-        on_leave=[x for p in parts for x in p.on_leave],
-        abnormal=[a for p in parts for a in p.abnormal],
+        missing=[],
+        on_leave=[x for part in parts for x in part.on_leave],
+        abnormal=[a for part in parts for a in part.abnormal],
         key_groups=dict(sorted(tags.items())),
         previous=previous,
     )

@@ -14,7 +14,8 @@ import sqlite_utils
 from storage.status import day_status, save_daily_counts
 
 #: (table, WHERE clause on :day / :stamp) of what the purge deletes, in this order.
-#: Tables that another feature may add (chain states) are purged when they exist.
+#: Tables another feature adds (the 接龙 chain state: chain_lines, chain_days) are purged
+#: when they exist, so storage never imports the feature that owns them.
 PURGED: tuple[tuple[str, str], ...] = (
     ("reports", "day < :day"),
     ("report_history", "day < :day"),
@@ -23,8 +24,8 @@ PURGED: tuple[tuple[str, str], ...] = (
     ("prompts", "day < :day"),
     ("leaves", "end_day < :day"),
     ("job_runs", "day < :day"),
-    ("chain_states", "day < :day"),
-    ("chains", "day < :day"),
+    ("chain_lines", "day < :day"),
+    ("chain_days", "day < :day"),
 )
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from bot.config import KeyGroups
 from bot.errors import RosterError
 from storage.nodes import ensure_dorm, ensure_path
 from storage.roster_file import read_rows
@@ -76,16 +77,18 @@ def import_roster(
     *,
     now: datetime,
     progress: Progress | None = None,
+    key_groups: KeyGroups | None = None,
 ) -> ImportResult:
     """Import the file in one transaction; on any error nothing is written.
 
     `now` must be aware and in the configured zone: its date is the start day of key-group
-    tags that first appear in this import.
+    tags that first appear in this import; `key_groups` (config) gives their observation
+    period (default 14 days).
     """
     path = Path(path)
     rows = load_rows(db, path)
     with db.atomic():
-        result = _apply(db, rows, now, progress)
+        result = _apply(db, rows, now, progress, key_groups or KeyGroups())
         db.execute(
             "INSERT INTO imports (kind, file, file_mtime, rows, at) VALUES ('roster', ?, ?, ?, ?)",
             [str(path.resolve()), path.stat().st_mtime, result.rows, now.isoformat()],
@@ -100,7 +103,11 @@ def import_roster(
 
 
 def _apply(
-    db: sqlite_utils.Database, rows: list[RosterRow], now: datetime, progress: Progress | None
+    db: sqlite_utils.Database,
+    rows: list[RosterRow],
+    now: datetime,
+    progress: Progress | None,
+    key_groups: KeyGroups,
 ) -> ImportResult:
     stamp, today = now.isoformat(), now.date().isoformat()
     before = {
@@ -143,7 +150,7 @@ def _apply(
             [row.person_id, row.name, row.role, class_id, dorm_id, stamp],
         )
         _accounts(db, row, stamp)
-        _tags(db, row, today)
+        _tags(db, row, today, key_groups)
         if progress is not None and (done % PROGRESS_EVERY == 0 or done == total):
             progress(done, total)
 
@@ -194,33 +201,38 @@ def _accounts(db: sqlite_utils.Database, row: RosterRow, stamp: str) -> None:
         )
 
 
-def _tags(db: sqlite_utils.Database, row: RosterRow, today: str) -> None:
-    """A tag new in the file starts today (a 14-day watch); one dropped from the file ends
-    today; one still listed keeps its original start day."""
+def _tags(db: sqlite_utils.Database, row: RosterRow, today: str, key_groups: KeyGroups) -> None:
+    """A tag new in the file starts today, for its configured observation period; one
+    dropped from the file ends today (marked `roster:dropped`, so listing it again starts a
+    new observation); one still listed is left alone: it keeps its start day, and an
+    observation that ended on its own stays ended (re-importing the roster for another
+    change must not restart everyone's 14 days). Tags set by /重点 are not touched."""
     current = {
-        tag: ended
-        for tag, ended in db.execute(
-            "SELECT tag, ended_day FROM tags WHERE person_id = ? AND source = 'roster'",
+        tag: source
+        for tag, source in db.execute(
+            "SELECT tag, source FROM tags WHERE person_id = ? AND source LIKE 'roster%'",
             [row.person_id],
         ).fetchall()
     }
     for tag in row.tags:
-        if tag not in current:
+        if current.get(tag) == "roster":
+            continue
+        db.execute(
+            """
+            INSERT INTO tags (person_id, tag, start_day, period_days, source)
+            VALUES (?, ?, ?, ?, 'roster')
+            ON CONFLICT(person_id, tag) DO UPDATE SET start_day = excluded.start_day,
+                period_days = excluded.period_days, ended_day = NULL, source = 'roster'
+            WHERE tags.source = 'roster:dropped'
+            """,
+            [row.person_id, tag, today, key_groups.period_for(tag)],
+        )
+    for tag, source in current.items():
+        if tag not in row.tags and source == "roster":
             db.execute(
-                "INSERT INTO tags (person_id, tag, start_day, source) VALUES (?, ?, ?, 'roster') "
-                "ON CONFLICT(person_id, tag) DO NOTHING",
-                [row.person_id, tag, today],
-            )
-        elif current[tag] is not None:
-            db.execute(
-                "UPDATE tags SET start_day = ?, ended_day = NULL WHERE person_id = ? AND tag = ?",
-                [today, row.person_id, tag],
-            )
-    for tag, ended in current.items():
-        if tag not in row.tags and ended is None:
-            db.execute(
-                "UPDATE tags SET ended_day = ? WHERE person_id = ? AND tag = ?",
-                [today, row.person_id, tag],
+                "UPDATE tags SET source = 'roster:dropped',"
+                " ended_day = min(coalesce(ended_day, ?), ?) WHERE person_id = ? AND tag = ?",
+                [today, today, row.person_id, tag],
             )
 
 
@@ -233,7 +245,12 @@ def last_import_mtime(db: sqlite_utils.Database, path: Path) -> float | None:
 
 
 def import_if_newer(
-    db: sqlite_utils.Database, path: Path, *, now: datetime, progress: Progress | None = None
+    db: sqlite_utils.Database,
+    path: Path,
+    *,
+    now: datetime,
+    progress: Progress | None = None,
+    key_groups: KeyGroups | None = None,
 ) -> ImportResult | None:
     """The config's `roster:` at start: imported when the file changed since its last import."""
     if not path.is_file():
@@ -242,4 +259,4 @@ def import_if_newer(
     if last is not None and path.stat().st_mtime <= last:
         log.debug("roster %s unchanged since its last import", path)
         return None
-    return import_roster(db, path, now=now, progress=progress)
+    return import_roster(db, path, now=now, progress=progress, key_groups=key_groups)

@@ -27,116 +27,36 @@ from datetime import date, timedelta
 
 import sqlite_utils
 
+from storage.keygroups import ACTIVE as KEY_GROUP_ACTIVE
+from storage.status_types import (
+    AbnormalCase,
+    Account,
+    Counts,
+    LeaveCase,
+    Node,
+    NodeStatus,
+    Student,
+    TagCounts,
+)
 
-@dataclass(slots=True)
-class Counts:
-    """Additive counts of one node on one day."""
-
-    expected: int = 0
-    reported: int = 0
-    on_leave: int = 0
-    abnormal: int = 0
-
-    @property
-    def missing(self) -> int:
-        return self.expected - self.reported
-
-    @property
-    def rate(self) -> float | None:
-        """Completion 实报/应报, None when nobody is expected."""
-        return self.reported / self.expected if self.expected else None
-
-    def add(self, other: Counts) -> None:
-        self.expected += other.expected
-        self.reported += other.reported
-        self.on_leave += other.on_leave
-        self.abnormal += other.abnormal
-
-
-@dataclass(frozen=True, slots=True)
-class Account:
-    platform: str
-    account_id: str
-
-
-@dataclass(frozen=True, slots=True)
-class Student:
-    """A student as the nags need them: who, where, and how to @ or message them."""
-
-    id: str
-    name: str
-    class_id: int | None
-    accounts: tuple[Account, ...] = ()
-    private_nags: bool = True
-
-    def account_on(self, platform: str) -> Account | None:
-        return next((a for a in self.accounts if a.platform == platform), None)
-
-
-@dataclass(frozen=True, slots=True)
-class AbnormalCase:
-    """An abnormal report: for counselors and duty staff only, never a class group."""
-
-    person_id: str
-    name: str
-    class_id: int | None
-    temperature: float | None
-    symptoms: tuple[str, ...]
-    on_campus: bool | None
-    province: str | None
-    isolation: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class LeaveCase:
-    person_id: str
-    name: str
-    class_id: int | None
-    reason: str
-    end_day: str
-
-
-@dataclass(slots=True)
-class TagCounts:
-    total: int = 0
-    reported: int = 0
-    abnormal: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class Node:
-    id: int
-    path: str
-    name: str
-    kind: str
-    parent_id: int | None
-
-
-@dataclass(slots=True)
-class NodeStatus:
-    """Everything about one node on one day (see the module docstring for each count)."""
-
-    node: Node
-    day: str
-    counts: Counts
-    missing: list[Student]
-    on_leave: list[LeaveCase]
-    abnormal: list[AbnormalCase]
-    key_groups: dict[str, TagCounts]
-    previous: Counts | None = None  # the previous check-in day, for "change vs yesterday"
-
-    @property
-    def change(self) -> Counts | None:
-        """Today minus the previous day, field by field (None without a previous day)."""
-        if self.previous is None:
-            return None
-        p, c = self.previous, self.counts
-        return Counts(
-            c.expected - p.expected,
-            c.reported - p.reported,
-            c.on_leave - p.on_leave,
-            c.abnormal - p.abnormal,
-        )
+__all__ = [
+    "AbnormalCase",
+    "Account",
+    "Counts",
+    "DayStatus",
+    "History",
+    "LeaveCase",
+    "Node",
+    "NodeStatus",
+    "Student",
+    "TagCounts",
+    "day_status",
+    "history",
+    "load_nodes",
+    "node_status",
+    "save_daily_counts",
+    "unit_counts",
+]
 
 
 def load_nodes(db: sqlite_utils.Database) -> dict[int, Node]:
@@ -151,23 +71,42 @@ _STUDENTS = "p.active = 1 AND p.class_id IS NOT NULL"
 
 
 def unit_counts(db: sqlite_utils.Database, day: str, unit: str = "class_id") -> dict[int, Counts]:
-    """Counts per class (unit='class_id') or per dorm (unit='dorm_id'): one GROUP BY."""
+    """Counts per class (unit='class_id') or per dorm (unit='dorm_id').
+
+    Three GROUP BYs, each driven by its smallest side (CROSS JOIN fixes SQLite's join
+    order): active students per unit, the day's reports per unit, leaves per unit; then
+    expected = students - on leave, reported = reports - reports of people on leave.
+    """
     if unit not in ("class_id", "dorm_id"):
         raise ValueError(unit)
-    sql = f"""
-        WITH on_leave AS ({_LEAVE})
-        SELECT p.{unit},
-               COUNT(*) - COUNT(l.person_id),
-               SUM(r.person_id IS NOT NULL AND l.person_id IS NULL),
-               COUNT(l.person_id),
-               SUM(COALESCE(r.abnormal, 0) = 1)
-        FROM people p
-        LEFT JOIN on_leave l ON l.person_id = p.id
-        LEFT JOIN reports r ON r.person_id = p.id AND r.day = :day
-        WHERE {_STUDENTS} AND p.{unit} IS NOT NULL
-        GROUP BY p.{unit}
-    """
-    return {row[0]: Counts(*row[1:]) for row in db.execute(sql, {"day": day})}
+    args = {"day": day}
+    out: dict[int, Counts] = {}
+    for key, students in db.execute(
+        f"SELECT p.{unit}, COUNT(*) FROM people p WHERE {_STUDENTS} AND p.{unit} IS NOT NULL"
+        f" GROUP BY p.{unit}"
+    ):
+        out[key] = Counts(expected=students)
+    for key, reports, abnormal in db.execute(
+        f"""SELECT p.{unit}, COUNT(*), SUM(r.abnormal = 1)
+            FROM reports r CROSS JOIN people p ON p.id = r.person_id
+            WHERE r.day = :day AND {_STUDENTS} AND p.{unit} IS NOT NULL
+            GROUP BY p.{unit}""",
+        args,
+    ):
+        out[key].reported, out[key].abnormal = reports, abnormal or 0
+    for key, on_leave, reported in db.execute(
+        f"""SELECT p.{unit}, COUNT(*), COUNT(r.person_id)
+            FROM ({_LEAVE}) l CROSS JOIN people p ON p.id = l.person_id
+            LEFT JOIN reports r ON r.person_id = p.id AND r.day = :day
+            WHERE {_STUDENTS} AND p.{unit} IS NOT NULL
+            GROUP BY p.{unit}""",
+        args,
+    ):
+        c = out[key]
+        c.expected -= on_leave
+        c.reported -= reported
+        c.on_leave = on_leave
+    return out
 
 
 class DayStatus:
@@ -190,36 +129,34 @@ class DayStatus:
         self._previous_units = unit_counts(db, previous_day) if previous_day else None
         self._rolled: dict[int, Counts] = {}
         self._rolled_previous: dict[int, Counts] = {}
+        self._db = db
+        self._on_leave: set[str] = set()
+        self._missing: dict[int, list[Student]] | None = None  # loaded on first use
         self._load_lists(db)
 
     def _load_lists(self, db: sqlite_utils.Database) -> None:
         args = {"day": self.day}
-        self._missing: dict[int, list[Student]] = defaultdict(list)
-        for pid, name, class_id, dorm_id, nags, accounts in db.execute(
+        self._leave: dict[int, list[LeaveCase]] = defaultdict(list)
+        for pid, name, class_id, dorm_id, reason, end_day in db.execute(
             f"""
-            WITH on_leave AS ({_LEAVE})
-            SELECT p.id, p.name, p.class_id, p.dorm_id, p.private_nags,
-                   (SELECT json_group_array(json_array(a.platform, a.account_id))
-                    FROM accounts a WHERE a.person_id = p.id AND a.confirmed = 1)
-            FROM people p
-            WHERE {_STUDENTS}
-              AND NOT EXISTS (SELECT 1 FROM reports r WHERE r.person_id = p.id AND r.day = :day)
-              AND p.id NOT IN (SELECT person_id FROM on_leave)
-            ORDER BY p.class_id, p.id
+            SELECT p.id, p.name, p.class_id, p.dorm_id, l.reason, MAX(l.end_day)
+            FROM leaves l CROSS JOIN people p ON p.id = l.person_id
+            WHERE l.start_day <= :day AND l.end_day >= :day AND {_STUDENTS}
+            GROUP BY p.id ORDER BY p.class_id, p.id
             """,
             args,
         ):
-            accs = tuple(Account(str(pl), str(acc)) for pl, acc in json.loads(accounts))
-            student = Student(pid, name, class_id, accs, bool(nags))
-            self._missing[class_id].append(student)
+            case = LeaveCase(pid, name, class_id, reason, end_day)
+            self._on_leave.add(pid)
+            self._leave[class_id].append(case)
             if dorm_id is not None:
-                self._missing[dorm_id].append(student)
+                self._leave[dorm_id].append(case)
         self._abnormal: dict[int, list[AbnormalCase]] = defaultdict(list)
         for row in db.execute(
             f"""
             SELECT p.id, p.name, p.class_id, p.dorm_id, r.temperature, r.symptoms,
                    r.on_campus, r.province, r.isolation
-            FROM reports r JOIN people p ON p.id = r.person_id
+            FROM reports r CROSS JOIN people p ON p.id = r.person_id
             WHERE r.day = :day AND r.abnormal = 1 AND {_STUDENTS}
             ORDER BY p.class_id, p.id
             """,
@@ -233,20 +170,6 @@ class DayStatus:
             self._abnormal[row[2]].append(case)
             if row[3] is not None:
                 self._abnormal[row[3]].append(case)
-        self._leave: dict[int, list[LeaveCase]] = defaultdict(list)
-        for pid, name, class_id, dorm_id, reason, end_day in db.execute(
-            f"""
-            SELECT p.id, p.name, p.class_id, p.dorm_id, l.reason, MAX(l.end_day)
-            FROM leaves l JOIN people p ON p.id = l.person_id
-            WHERE l.start_day <= :day AND l.end_day >= :day AND {_STUDENTS}
-            GROUP BY p.id ORDER BY p.class_id, p.id
-            """,
-            args,
-        ):
-            case = LeaveCase(pid, name, class_id, reason, end_day)
-            self._leave[class_id].append(case)
-            if dorm_id is not None:
-                self._leave[dorm_id].append(case)
         self._tags: dict[int, dict[str, TagCounts]] = defaultdict(dict)
         for unit, tag, total, reported, abnormal in db.execute(
             f"""
@@ -254,13 +177,40 @@ class DayStatus:
                    SUM(COALESCE(r.abnormal, 0) = 1)
             FROM tags t JOIN people p ON p.id = t.person_id
             LEFT JOIN reports r ON r.person_id = p.id AND r.day = :day
-            WHERE t.start_day <= :day AND (t.ended_day IS NULL OR t.ended_day > :day)
-              AND {_STUDENTS}
+            WHERE {KEY_GROUP_ACTIVE} AND {_STUDENTS}
             GROUP BY p.class_id, t.tag
             """,
             args,
         ):
             self._tags[unit][tag] = TagCounts(total, reported, abnormal)
+
+    def _missing_by_unit(self) -> dict[int, list[Student]]:
+        """The missing students with their accounts, per class and dorm (one query)."""
+        if self._missing is not None:
+            return self._missing
+        self._missing = defaultdict(list)
+        for pid, name, class_id, dorm_id, nags, accounts in self._db.execute(
+            f"""
+            SELECT p.id, p.name, p.class_id, p.dorm_id, p.private_nags,
+                   (SELECT group_concat(a.platform || char(9) || a.account_id, char(10))
+                    FROM accounts a WHERE a.person_id = p.id AND a.confirmed = 1)
+            FROM people p
+            WHERE {_STUDENTS}
+              AND NOT EXISTS (SELECT 1 FROM reports r WHERE r.person_id = p.id AND r.day = :day)
+            ORDER BY p.class_id, p.id
+            """,
+            {"day": self.day},
+        ):
+            if pid in self._on_leave:
+                continue
+            accs = tuple(
+                Account(*pair.split("\t", 1)) for pair in accounts.split("\n")
+            ) if accounts else ()  # fmt: skip
+            student = Student(pid, name, class_id, accs, bool(nags))
+            self._missing[class_id].append(student)
+            if dorm_id is not None:
+                self._missing[dorm_id].append(student)
+        return self._missing
 
     def subtree(self, node_id: int) -> list[int]:
         """The node and all its descendants, depth first."""
@@ -291,9 +241,14 @@ class DayStatus:
             return None
         return self._roll(node_id, self._previous_units, self._rolled_previous)
 
-    def node(self, node_id: int) -> NodeStatus:
-        """The full status of one node: counts, lists of its subtree, key groups, change."""
+    def node(self, node_id: int, *, missing: bool = True) -> NodeStatus:
+        """The full status of one node: counts, lists of its subtree, key groups, change.
+
+        `missing=False` leaves the missing list empty (a school-wide roll-up needs only the
+        count), sparing the one query that touches every student.
+        """
         ids = self.subtree(node_id)
+        by_unit = self._missing_by_unit() if missing else {}
         tags: dict[str, TagCounts] = {}
         for nid in ids:
             for tag, tc in self._tags.get(nid, {}).items():
@@ -305,7 +260,7 @@ class DayStatus:
             node=self.nodes[node_id],
             day=self.day,
             counts=self.counts(node_id),
-            missing=[s for nid in ids for s in self._missing.get(nid, ())],
+            missing=[s for nid in ids for s in by_unit.get(nid, ())],
             on_leave=[c for nid in ids for c in self._leave.get(nid, ())],
             abnormal=[c for nid in ids for c in self._abnormal.get(nid, ())],
             key_groups=dict(sorted(tags.items())),

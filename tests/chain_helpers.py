@@ -69,8 +69,8 @@ class ClassGroup:
         self.outcomes: list[ChainOutcome | None] = []
         real = handlers.router.handle_chain
 
-        def recording(ctx: HandlerContext) -> ChainOutcome | None:
-            outcome = real(ctx)
+        def recording(ctx: HandlerContext, parser) -> ChainOutcome | None:
+            outcome = real(ctx, parser)
             self.outcomes.append(outcome)
             return outcome
 

@@ -67,7 +67,7 @@ def add_person(
     for path in responsible:
         db["responsibilities"].insert({"person_id": pid, "node_id": node_id(db, path)})
     for tag in tags:
-        db["tags"].insert({"person_id": pid, "tag": tag, "start_day": "2020-01-01"})
+        db["tags"].insert({"person_id": pid, "tag": tag, "start_day": "2020-02-01"})
 
 
 def add_report(

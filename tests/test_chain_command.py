@@ -53,7 +53,8 @@ def test_class_group_sees_names_and_missing_only(group):
             " VALUES (?, '2020-02-09', '2020-02-12', 'x')",
             [student_id(6)],
         )
-    text = run_command(group, "q4", "/接龙")
+    assert group.post("q4", "/接龙") is None and group.kind == "command"  # the message path
+    text = group.outbox()[-1]
     lines = text.splitlines()
     assert lines[0] == "#接龙 计科1班 2月10日 平安报告（汇总）"
     assert lines[1:3] == ["1. 张三", "2. 李四"]

@@ -303,3 +303,10 @@ def test_unbound_writers_are_not_counted_as_proxies(group):
     assert group.report(1)["proxy"] == 0 and group.report(2)["proxy"] == 0
     rows = group.db.execute("SELECT author_account FROM chain_lines ORDER BY seq").fetchall()
     assert rows == [("wxid_unknown",), ("wxid_other",)]  # kept for the audit trail
+
+
+def test_a_fresh_list_without_title_removes_nothing(group):
+    group.post("q1", chain(ZHANG, LI, WANG))  # the monitor posts for three
+    out = group.post("q1", "1. 张三 36.9 正常 在校\n2. 赵敏 36.5 正常 在校")  # a new list
+    assert {ln.name for ln in out.kept} == {"李四", "王五"} and not out.withdrawn
+    assert group.report_count() == 4

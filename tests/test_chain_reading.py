@@ -72,3 +72,8 @@ def test_common_prefix_len(a, b, shared):
     n = common_prefix_len(shared + a, shared + b)
     x, y = shared + a, shared + b
     assert x[:n] == y[:n] and (n == min(len(x), len(y)) or x[n] != y[n])
+
+
+@given(st.text(alphabet=st.sampled_from(list("张三 36.5\t\u3000\xa0\n正常a")), max_size=30))
+def test_normalise_equals_collapsing_whitespace(text):
+    assert normalise(text) == " ".join(text.split())

@@ -176,8 +176,11 @@ def test_abnormal_report_is_followed_up_privately_and_groups_see_no_health_data(
     replies = outbox(db)
     private = [r for r in replies if r["chat_type"] == "private"]
     group = [r for r in replies if r["chat_type"] == "group"]
-    assert {r["target"] for r in private} == {"10001"}
-    assert any("37.8" in r["text"] for r in private)
+    # The poster hears back; the class's counselor gets the case alert (handlers.cases).
+    assert {r["target"] for r in private} == {"10001", "wxid_zhou01"}
+    assert any("37.8" in r["text"] for r in private if r["target"] == "10001")
+    alerts = [r["text"] for r in private if r["target"] == "wxid_zhou01"]
+    assert len(alerts) == 2 and all(t.startswith("【异常】") for t in alerts)
     assert group, "the unknown sender and the unknown name get a group reply"
     for r in group:
         assert not HEALTH.search(r["text"]), r["text"]

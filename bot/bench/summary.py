@@ -4,14 +4,16 @@ Builds, in a temporary SQLite file, N students in G classes (25 classes to a gra
 grades to a college), a class chat per class, a counselor chat per grade, a duty chat per
 college, a duty pair, a day of reports (about 95% reported, 1% abnormal, 1% on leave, 2%
 in a key group) and the previous day's; then times the 21:00 work: every class, grade and
-college summary plus the private school roll-up, queued in the outbox. Prints
-`{"bench": "summary", "students": N, "groups": G, "seconds": S, ...}`; `--charts` also
-renders the summary charts and reports their time apart (`chart_seconds`).
+college summary plus the private school roll-up, queued in the outbox (best of --repeat
+runs, each from a clean night). Prints `{"bench": "summary", "students": N, "groups": G,
+"seconds": S, ...}`; `--charts` also times the charts, which the scheduler renders in a
+worker thread before the summaries (`chart_seconds`).
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import random
 import tempfile
@@ -25,7 +27,7 @@ import sqlite_utils
 from bot.clock import FakeClock
 from bot.config import Config
 from schedules.deps import Deps
-from schedules.summaries import duty_roll_up, summarize
+from schedules.summaries import duty_roll_up, prerender_charts, summarize
 from storage.db import open_db
 
 HELP = "time the nightly summaries for every node of a generated school"
@@ -38,6 +40,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--students", type=int, default=40000, help="students (default 40000)")
     parser.add_argument("--groups", type=int, default=1000, help="classes (default 1000)")
     parser.add_argument("--seed", type=int, default=2020)
+    parser.add_argument("--repeat", type=int, default=3, help="runs; the best is printed")
     parser.add_argument("--charts", action="store_true", help="also time the summary charts")
 
 
@@ -67,21 +70,27 @@ def build_school(db: sqlite_utils.Database, students: int, groups: int, seed: in
             next_id += 1
     people, accounts, reports, previous, leaves, tags = [], [], [], [], [], []
     for i in range(students):
-        pid = f"2020{i:06d}"
-        people.append((pid, f"学生{i}", "学生", classes[i % len(classes)], 1, 1, STAMP))
+        pid, cls = f"2020{i:06d}", classes[i % len(classes)]
+        people.append((pid, f"学生{i}", "学生", cls, 1, 1, STAMP))
         accounts.append(("qq", str(100000 + i), pid, STAMP))
         roll = rng.random()
         if roll < 0.01:
             leaves.append((pid, PREVIOUS, DAY, "事假", STAMP))
         elif roll < 0.96:
             abnormal = rng.random() < 0.01
-            reports.append((pid, DAY, classes[i % len(classes)], 37.6 if abnormal else 36.5,
-                            int(abnormal), '["咳嗽"]' if abnormal else "[]", "free", STAMP, STAMP))  # fmt: skip
+            symptoms = '["咳嗽"]' if abnormal else "[]"
+            temperature = 37.6 if abnormal else 36.5
+            reports.append(
+                (pid, DAY, cls, temperature, int(abnormal), symptoms, "free", STAMP, STAMP)
+            )
         if rng.random() < 0.95:
-            previous.append((pid, PREVIOUS, classes[i % len(classes)], 36.5, 0, "[]", "free", STAMP, STAMP))  # fmt: skip
+            previous.append((pid, PREVIOUS, cls, 36.5, 0, "[]", "free", STAMP, STAMP))
         if rng.random() < 0.02:
             tags.append((pid, "湖北籍", "2020-01-20"))
-    staff = [("d1", "值班辅导员", "值班辅导员", None, 1, 1, STAMP), ("d2", "值班党员", "值班党员", None, 1, 1, STAMP)]  # fmt: skip
+    staff = [
+        ("d1", "值班辅导员", "值班辅导员", None, 1, 1, STAMP),
+        ("d2", "值班党员", "值班党员", None, 1, 1, STAMP),
+    ]
     with db.conn:
         db.conn.executemany("INSERT INTO nodes VALUES (?, ?, ?, ?, ?)", nodes)
         db.conn.executemany("INSERT INTO chats VALUES (?, ?, ?, ?)", chats)
@@ -91,7 +100,8 @@ def build_school(db: sqlite_utils.Database, students: int, groups: int, seed: in
             people + staff,
         )
         db.conn.executemany(
-            "INSERT INTO accounts (platform, account_id, person_id, created_at) VALUES (?, ?, ?, ?)",
+            "INSERT INTO accounts (platform, account_id, person_id, created_at)"
+            " VALUES (?, ?, ?, ?)",
             [*accounts, ("qq", "9101", "d1", STAMP), ("qq", "9102", "d2", STAMP)],
         )
         sql = (
@@ -110,6 +120,13 @@ def build_school(db: sqlite_utils.Database, students: int, groups: int, seed: in
     return classes + grade_ids + college_ids
 
 
+def _reset(db: sqlite_utils.Database) -> None:
+    """Forget the night's runs so the same summaries can be timed again."""
+    with db.conn:
+        for table in ("job_runs", "outbox", "daily_counts"):
+            db.execute(f"DELETE FROM {table}")
+
+
 def run(args: argparse.Namespace) -> int:
     tz = ZoneInfo("Asia/Shanghai")
     with tempfile.TemporaryDirectory(prefix="pingan-bench-") as tmp:
@@ -118,26 +135,28 @@ def run(args: argparse.Namespace) -> int:
         config = Config.model_validate({"checkin": {"charts": False}})
         clock = FakeClock(datetime(2020, 2, 10, 21, 0, tzinfo=tz))
         deps = Deps(db, config, clock, Path(tmp) / "charts")
-        start = time.perf_counter()
-        messages = summarize(deps, DAY, node_ids) + duty_roll_up(deps, DAY)
-        seconds = time.perf_counter() - start
+        timings = []
+        for _ in range(max(args.repeat, 1)):
+            _reset(db)
+            start = time.perf_counter()
+            messages = summarize(deps, DAY, node_ids) + duty_roll_up(deps, DAY)
+            timings.append(time.perf_counter() - start)
         result = {
             "bench": "summary",
             "students": args.students,
             "groups": args.groups,
-            "seconds": round(seconds, 3),
+            "seconds": round(min(timings), 3),
             "nodes": len(node_ids),
             "messages": messages,
+            "repeat": len(timings),
         }
         if args.charts:
-            db.execute("DELETE FROM job_runs")
-            db.execute("DELETE FROM outbox")
-            db.conn.commit()
+            _reset(db)
             deps.config = Config.model_validate({"checkin": {"charts": True}})
             start = time.perf_counter()
-            summarize(deps, DAY, node_ids)
-            duty_roll_up(deps, DAY)
-            result["chart_seconds"] = round(time.perf_counter() - start - seconds, 3)
+            charts = asyncio.run(prerender_charts(deps, DAY, node_ids, duty=True))
+            result["charts"] = charts
+            result["chart_seconds"] = round(time.perf_counter() - start, 3)
         db.close()
     print(json.dumps(result, ensure_ascii=False))
     return 0

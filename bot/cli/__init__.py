@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "parse": "JSON Lines in, parsed check-ins out (parse-contract.md)",
     "roster": "import the roster (.csv or .xlsx)",
     "duty": "import or show the duty roster (值班表)",
+    "keygroups": "import or show key groups (重点群体)",
     "export": "the ledger (台账) as an Excel workbook",
     "token": "dashboard login tokens",
     "bench": "benchmarks; one JSON object per result line",

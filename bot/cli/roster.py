@@ -41,7 +41,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         now = SystemClock(config.tz).now()
         try:
-            result = import_roster(db, args.file, now=now, progress=_progress)
+            result = import_roster(
+                db, args.file, now=now, progress=_progress, key_groups=config.key_groups
+            )
         except RosterError as e:
             print(f"pingan roster import: {e}", file=sys.stderr)
             return 1

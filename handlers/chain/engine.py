@@ -24,6 +24,7 @@ from datetime import datetime
 
 import sqlite_utils
 
+from handlers.cases import after_report
 from handlers.chain.roster import Roster, account_person
 from handlers.chain.state import (
     ACTIVE,
@@ -40,6 +41,7 @@ from handlers.chain.state import (
     set_status,
 )
 from handlers.chain.withdraw import withdraw_chain_report
+from handlers.parse import Parser
 from storage.reports import upsert_report
 
 log = logging.getLogger(__name__)
@@ -81,6 +83,7 @@ class _Apply:
     db: sqlite_utils.Database
     state: DayChain
     roster: Roster
+    parser: Parser
     poster: Poster
     message_key: str
     now: datetime
@@ -95,7 +98,7 @@ class _Apply:
         return account, account_person(self.db, self.poster.platform, account)
 
     def new_line(self, number: int, text: str, key: str, author: tuple[str, str | None]) -> Line:
-        entry = self.roster.parser.parse_entry(text)
+        entry = self.parser.parse_entry(text)
         self.out.lines_parsed += 1
         self.state.lines_parsed += 1
         account, author_person = author
@@ -167,7 +170,7 @@ class _Apply:
             # 代报 only when the writer is known to be someone else: an account not bound yet
             # is most often the student's own (as in storage's free-text path).
             proxy = line.author_person is not None and line.author_person != line.person_id
-            upsert_report(
+            result = upsert_report(
                 self.db,
                 person_id=line.person_id,
                 day=state.day,
@@ -179,6 +182,11 @@ class _Apply:
                 proxy=proxy,
                 now=self.now,
             )
+            # A fever or 隔离 in a 接龙 line alerts the counselor like any other report.
+            if result.outcome != "unchanged" and (result.abnormal or line.entry.isolation):
+                after_report(
+                    self.db, self.now, line.person_id, state.day, prefer=self.poster.platform
+                )
 
     def recredit_unmatched(self) -> None:
         """After a roster change, try again the active lines that named nobody (no re-parse:
@@ -212,6 +220,7 @@ def apply_repost(
     db: sqlite_utils.Database,
     state: DayChain,
     roster: Roster,
+    parser: Parser,
     snapshot: Snapshot,
     poster: Poster,
     *,
@@ -224,7 +233,7 @@ def apply_repost(
     Runs inside the caller's transaction; `state` is updated in memory as it goes.
     """
     out = ChainOutcome(entries=len(snapshot.keys))
-    run = _Apply(db, state, roster, poster, message_key, now, out)
+    run = _Apply(db, state, roster, parser, poster, message_key, now, out)
     authors = line_authors or {}
     if state.roster_generation != roster.generation:
         run.recredit_unmatched()
@@ -264,7 +273,7 @@ def apply_repost(
     # this chain (same title, shares lines), the line is the poster's, and either the repost
     # only removes, or the poster's new line took the removed line's place (a fixed name).
     # A poster who copied a fork that lost their line and adds someone else's keeps theirs.
-    continues = same_title and len(gone) < len(state.active_keys)
+    continues = same_title and len(present) > len(seen_new)  # it repeats known lines
     only_removes = not (out.added or out.corrected)
     replaced_at = {ln.number for ln in out.added + out.corrected if poster.wrote(ln)}
     for key in gone:

@@ -18,6 +18,7 @@ from handlers.chain.reading import read_repost
 from handlers.chain.roster import Roster, node_roster
 from handlers.chain.state import DayChain, Snapshot, save_day
 from handlers.context import HandlerContext
+from handlers.parse import Parser
 
 log = logging.getLogger(__name__)
 
@@ -63,8 +64,9 @@ def _prompt_unmatched(ctx: HandlerContext, outcome: ChainOutcome) -> None:
     )
 
 
-def handle_chain(ctx: HandlerContext) -> ChainOutcome | None:
-    """Apply the message as a 接龙 repost; None when it is not one.
+def handle_chain(ctx: HandlerContext, parser: Parser) -> ChainOutcome | None:
+    """Apply the message as a 接龙 repost; None when it is not one. `parser` reads new lines
+    (the message path's own, built from the roster).
 
     All writes happen in one transaction (a savepoint inside the caller's, if open). On a
     failure the chat's cached state is dropped, so the next repost re-reads it from SQLite.
@@ -92,6 +94,7 @@ def handle_chain(ctx: HandlerContext) -> ChainOutcome | None:
                 ctx.db,
                 state,
                 roster,
+                parser,
                 snapshot,
                 poster,
                 message_key=msg.key,

@@ -2,7 +2,8 @@
 
 A chain line is credited to the person it names, looked up among the active people of the
 node the chat is bound to (its class, or every class under a grade or college group). The
-name map and its Parser are kept in memory per node and reloaded when a roster import lands
+name maps are kept in memory per node (no Parser: the message path's one parser, built from
+the whole roster, reads every line) and reloaded when a roster import lands
 (the same generation check as handlers.resolve.Directory: one primary-key lookup per
 repost); `forget_rosters` drops them at once after a change made another way.
 """
@@ -14,8 +15,6 @@ from dataclasses import dataclass, field
 
 import sqlite_utils
 
-from handlers.parse import Parser
-
 
 @dataclass(slots=True)
 class Roster:
@@ -23,7 +22,6 @@ class Roster:
     by_name: dict[str, list[str]] = field(default_factory=dict)  # name → person ids
     names: dict[str, str] = field(default_factory=dict)  # person id → name
     classes: dict[str, int | None] = field(default_factory=dict)  # person id → class node
-    parser: Parser = field(default_factory=Parser)
     generation: int = 0  # max(imports.id) when loaded
 
     def person_for(self, name: str | None, text: str, prefer: str | None) -> str | None:
@@ -77,7 +75,6 @@ def node_roster(db: sqlite_utils.Database, node_id: int) -> Roster:
         roster.by_name.setdefault(name, []).append(person_id)
         roster.names[person_id] = name
         roster.classes[person_id] = class_id
-    roster.parser = Parser(roster.by_name)
     cached[node_id] = roster
     return roster
 

@@ -17,10 +17,7 @@ from dataclasses import dataclass, field
 HEADER = re.compile(r"^\s*[#＃]\s*(?:接龙|接龍|group\s*note\b)\s*", re.IGNORECASE)
 # `1.` `2、` `3 ` `(4)` `5）` `6:`; a number followed by a digit is a date, a time or a
 # decimal (11.28, 22:00, 36.5), not numbering.
-NUMBERED = re.compile(
-    r"^\s*(?:[(（]\s*(?P<p>\d{1,4})\s*[)）]|(?P<n>\d{1,4})(?:\s*[.、．:：)）]|\s)(?!\d))\s*"
-    r"(?P<rest>.*)$"
-)
+NUMBERED = re.compile(r"\s*(?:[(（]\s*(\d{1,4})\s*[)）]|(\d{1,4})(?:\s*[.、．:：)）]|\s)(?!\d))\s*")
 EXAMPLE = re.compile(r"^\s*(?:例|示例|格式|例如|举例|範例|范例)\s*[:：]?\s*")
 # In a flattened copy, an entry number stands at the start or after a space, a Han character
 # or closing punctuation, and before a non-digit; `N ` (space numbering) only before a Han
@@ -59,10 +56,10 @@ class ChainText:
 
 def _numbered(line: str) -> tuple[int, str] | None:
     m = NUMBERED.match(line)
-    if not m:
+    if m is None:
         return None
-    number = int(m.group("p") or m.group("n"))
-    return number, m.group("rest").strip()
+    paren, plain = m.groups()
+    return int(paren or plain), line[m.end() :].strip()
 
 
 def _unflatten(text: str) -> str:

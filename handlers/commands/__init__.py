@@ -1,1 +1,5 @@
-"""Chat commands (/统计, /未报, /补报 …): each module registers its commands in the registry."""
+"""Chat commands (/统计, /未报, /补报 …): importing this package registers every command."""
+
+from handlers.commands import account, export, followup, help, notices, reports, status
+
+__all__ = ["account", "export", "followup", "help", "notices", "reports", "status"]

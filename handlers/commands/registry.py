@@ -13,6 +13,9 @@ from handlers.context import HandlerContext
 
 Handler = Callable[[HandlerContext, str], None]
 
+# In `roles=`: the command also answers senders not bound to the roster yet (/绑定, /帮助).
+ANYONE = "*"
+
 
 @dataclass(frozen=True, slots=True)
 class Command:
@@ -44,8 +47,46 @@ def find(text: str) -> tuple[Command, str] | None:
     `/统计 2020-02-10` and `统计 2020-02-10` are both commands; `统计一下` is not.
     """
     stripped = text.strip().removeprefix("/").removeprefix("／")
-    head, _, rest = stripped.partition(" ")
-    found = COMMANDS.get(head)
+    parts = stripped.split(maxsplit=1)  # any whitespace, the full-width space too
+    if not parts:
+        return None
+    found = COMMANDS.get(parts[0])
     if found is None:
         return None
-    return found, rest.strip()
+    return found, parts[1].strip() if len(parts) > 1 else ""
+
+
+def allowed(cmd: Command, role: str | None) -> bool:
+    """May a sender with this roster role (None: not bound) use the command at all?"""
+    if role is None:
+        return ANYONE in cmd.roles
+    real = cmd.roles - {ANYONE}
+    return not real or role in real
+
+
+def run(ctx: HandlerContext, cmd: Command, args: str) -> None:
+    """Run a command after checking the sender's role; a refusal is short and audited.
+
+    The scope check (which nodes, which students) is the handler's, since only it knows the
+    arguments.
+    """
+    from handlers.permissions import ROLES, refuse  # imported late: permissions needs context
+
+    role = ctx.sender.role if ctx.sender else None
+    if not allowed(cmd, role):
+        if role is None:
+            refuse(ctx, cmd.name, "请先绑定身份：/绑定 学号 姓名")
+        else:
+            who = "、".join(r for r in ROLES if r in cmd.roles)
+            refuse(ctx, cmd.name, f"/{cmd.name} 仅限{who}使用。")
+        return
+    cmd.handler(ctx, args)
+
+
+def dispatch(ctx: HandlerContext) -> bool:
+    """Run the command in ctx.message; False when the text is no command."""
+    found = find(ctx.message.text)
+    if found is None:
+        return False
+    run(ctx, *found)
+    return True

@@ -1,0 +1,155 @@
+"""What many commands share: reading dates and node names, finding students in scope,
+and answering privately when the answer carries health data."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from handlers.context import HandlerContext, Person
+from handlers.permissions import descendants, may_act_on, refuse, scope
+
+ISO = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
+MONTH_DAY = re.compile(r"^(\d{1,2})[-/.月](\d{1,2})[日号]?$")
+RELATIVE = {"今天": 0, "今日": 0, "昨天": -1, "昨日": -1, "前天": -2}
+
+
+class Unclear(ValueError):
+    """An argument the user must fix; the message is shown to them as is."""
+
+
+def parse_day(text: str, today: date) -> str:
+    """2020-02-10, 2020年2月10日, 2月10日, 2-10, 2.10, 今天, 昨天 → 'YYYY-MM-DD'."""
+    text = text.strip()
+    if text in RELATIVE:
+        return (today + timedelta(days=RELATIVE[text])).isoformat()
+    try:
+        if m := ISO.match(text):
+            return date(int(m[1]), int(m[2]), int(m[3])).isoformat()
+        if m := MONTH_DAY.match(text):
+            day = date(today.year, int(m[1]), int(m[2]))
+            if day > today + timedelta(days=31):  # "12月30日" asked in January: last year's
+                day = date(today.year - 1, day.month, day.day)
+            return day.isoformat()
+    except ValueError as e:
+        raise Unclear(f"没有这一天：{text}") from e
+    raise Unclear(f"日期看不懂：{text}（例如 2月10日 或 2020-02-10）")
+
+
+def looks_like_day(text: str, today: date) -> bool:
+    """True for a real date (2月9日, 2-9); 36.8 is a temperature, not the 8th of month 36."""
+    try:
+        parse_day(text, today)
+    except Unclear:
+        return False
+    return True
+
+
+def md(day: str) -> str:
+    d = date.fromisoformat(day)
+    return f"{d.month}月{d.day}日"
+
+
+@dataclass(frozen=True, slots=True)
+class NodeRef:
+    id: int
+    path: str
+    name: str
+    kind: str
+
+
+def find_node(ctx: HandlerContext, text: str) -> NodeRef:
+    """A node by full path, or by a unique ending (计科1班, 2021级/计科1班)."""
+    text = text.strip().strip("/")
+    rows = ctx.db.execute(
+        "SELECT id, path, name, kind FROM nodes WHERE path = ? OR path LIKE ? ESCAPE '\\'"
+        " ORDER BY path",
+        [text, "%/" + re.sub(r"([%_\\])", r"\\\1", text)],
+    ).fetchall()
+    exact = [r for r in rows if r[1] == text]
+    if exact:
+        return NodeRef(*exact[0])
+    if not rows:
+        raise Unclear(f"找不到「{text}」，请写完整路径，例如 计算机学院/2021级/计科1班")
+    if len(rows) > 1:
+        options = "、".join(r[1] for r in rows[:5])
+        raise Unclear(f"「{text}」不止一个：{options}，请写完整路径")
+    return NodeRef(*rows[0])
+
+
+def top_nodes(ctx: HandlerContext, nodes: set[int]) -> list[NodeRef]:
+    """The highest nodes of a scope (those whose parent is outside it), by path; no dorms
+    unless the scope is a dorm head's."""
+    if not nodes:
+        return []
+    ids = sorted(nodes)
+    rows = ctx.db.execute(
+        "SELECT id, path, name, kind, parent_id FROM nodes"
+        f" WHERE id IN ({','.join('?' * len(ids))}) ORDER BY path",
+        ids,
+    ).fetchall()
+    tops = [NodeRef(*r[:4]) for r in rows if r[4] not in nodes]
+    classes = [t for t in tops if t.kind != "dorm"]
+    return classes or tops
+
+
+@dataclass(frozen=True, slots=True)
+class StudentRef:
+    id: str
+    name: str
+    class_id: int | None
+    class_path: str | None
+
+
+def find_student(ctx: HandlerContext, student_id: str, command: str) -> StudentRef | None:
+    """The student by 学号 if the asker may act on them; otherwise refuse and return None.
+
+    "No such student" and "not yours" read the same to the asker, so nobody can probe the
+    roster of other classes.
+    """
+    row = ctx.db.execute(
+        "SELECT p.id, p.name, p.class_id, n.path FROM people p"
+        " LEFT JOIN nodes n ON n.id = p.class_id WHERE p.id = ? AND p.active = 1",
+        [student_id],
+    ).fetchone()
+    if row is None or not may_act_on(ctx.db, ctx.sender, student_id, ctx.today.isoformat()):
+        refuse(ctx, command, f"学号 {student_id} 不在你负责的范围内。")
+        return None
+    return StudentRef(*row)
+
+
+def scope_here(ctx: HandlerContext) -> set[int]:
+    """The asker's nodes, narrowed to the group's node when asked in a group bound to a node
+    within them: in the 2021级 counselor group, an admin's answer is about 2021级 only."""
+    mine = scope(ctx.db, ctx.sender, ctx.today.isoformat())
+    chat = ctx.chat
+    if ctx.message.chat_type == "group" and chat is not None and chat.node_id in mine:
+        return descendants(ctx.db, [chat.node_id]) & mine
+    return mine
+
+
+def details_here(ctx: HandlerContext) -> bool:
+    """May health details be answered in this chat? Privately, yes; in a counselor, duty or
+    admin group only when the group's node is within the asker's nodes; never in a class
+    group or an unbound group."""
+    if ctx.message.chat_type == "private":
+        return True
+    chat = ctx.chat
+    if chat is None or chat.purpose == "class":
+        return False
+    return chat.node_id in scope(ctx.db, ctx.sender, ctx.today.isoformat())
+
+
+def reply_private_if_group(ctx: HandlerContext, text: str) -> None:
+    """Health details go privately unless this chat may see them (with a short note)."""
+    if details_here(ctx):
+        ctx.reply(text)
+    else:
+        ctx.reply(text, private=True)
+        ctx.reply("详情已私聊发送。", mentions=(ctx.message.sender_id,))
+
+
+def sender(ctx: HandlerContext) -> Person:
+    assert ctx.sender is not None, "registry lets only bound senders reach this command"
+    return ctx.sender

@@ -1,0 +1,156 @@
+"""/补报, /更正, /请假: reports recorded by a counselor, corrected by the student, and leave.
+
+/补报 and /更正 go through the same upsert as a check-in message (storage.reports), so the
+earlier version lands in report_history and a follow-up case opens when the content is
+abnormal. Replies that repeat health details are private when asked in a class group.
+"""
+
+from __future__ import annotations
+
+from handlers.cases import after_report, describe
+from handlers.commands.common import (
+    Unclear,
+    find_student,
+    looks_like_day,
+    md,
+    parse_day,
+    reply_private_if_group,
+    sender,
+)
+from handlers.commands.registry import command
+from handlers.context import HandlerContext
+from handlers.parse import Entry, Parser
+from handlers.permissions import STAFF
+from storage.audit import record
+from storage.ledger import place
+from storage.reports import entry_fields, upsert_report
+
+EXAMPLE_CONTENT = "36.5 正常 在校"
+
+
+def _parse(text: str) -> Entry | None:
+    entry = Parser().parse_entry(text)
+    return entry if entry.says_anything else None
+
+
+def _summary(entry: Entry) -> str:
+    stored = entry_fields(entry)
+    verdict = {True: "异常", False: "正常", None: ""}[entry.abnormal]
+    parts = (describe({**stored, "abnormal": None}), verdict, place(stored))
+    return "，".join(p for p in parts if p) or "已记录"
+
+
+@command(
+    "补报",
+    roles=STAFF,
+    summary="替学生补报（可在学号后写日期，默认今天），标记为补报",
+    example=f"/补报 2021002 {EXAMPLE_CONTENT}",
+)
+def late_report_command(ctx: HandlerContext, args: str) -> None:
+    parts = args.split(maxsplit=1)
+    usage = f"用法：/补报 学号 [日期] 内容，例如 /补报 2021002 {EXAMPLE_CONTENT}"
+    if len(parts) < 2:
+        ctx.reply(usage)
+        return
+    student = find_student(ctx, parts[0], "补报")
+    if student is None:
+        return
+    content, day = parts[1], ctx.today.isoformat()
+    first, _, rest = content.partition(" ")
+    if looks_like_day(first, ctx.today) and rest.strip():
+        day, content = parse_day(first, ctx.today), rest.strip()
+    if day > ctx.today.isoformat():
+        ctx.reply("不能补报未来的日期。")
+        return
+    entry = _parse(content)
+    if entry is None:
+        ctx.reply(f"没看懂报告内容。{usage}")
+        return
+    me, now = sender(ctx), ctx.clock.now()
+    upsert_report(
+        ctx.db,
+        person_id=student.id,
+        day=day,
+        class_id=student.class_id,
+        entry=entry,
+        source="补报",
+        message_key=ctx.message.key,
+        posted_by=me.id,
+        proxy=True,
+        now=now,
+    )
+    record(ctx.db, "late_report", me.id, now, person=student.id, day=day)
+    after_report(ctx.db, now, student.id, day, prefer=ctx.message.platform)
+    reply_private_if_group(
+        ctx, f"已为{student.name}（{student.id}）补报{md(day)}：{_summary(entry)}。"
+    )
+
+
+@command(
+    "更正",
+    summary="更正自己今天的报告",
+    example="/更正 36.6 正常 在家",
+)
+def correct_command(ctx: HandlerContext, args: str) -> None:
+    me = sender(ctx)
+    if me.class_id is None:
+        ctx.reply("只有花名册里有班级的同学需要报告。")
+        return
+    entry = _parse(args)
+    if entry is None:
+        ctx.reply(f"没看懂更正内容。用法：/更正 内容，例如 /更正 {EXAMPLE_CONTENT}")
+        return
+    day, now = ctx.today.isoformat(), ctx.clock.now()
+    result = upsert_report(
+        ctx.db,
+        person_id=me.id,
+        day=day,
+        class_id=me.class_id,
+        entry=entry,
+        source="更正",
+        message_key=ctx.message.key,
+        posted_by=None,
+        proxy=False,
+        now=now,
+    )
+    if result.outcome == "unchanged":
+        ctx.reply("内容和已有报告相同，无需更正。", private=ctx.message.chat_type == "group")
+        return
+    after_report(ctx.db, now, me.id, day, prefer=ctx.message.platform)
+    reply_private_if_group(ctx, f"已更正你{md(day)}的报告：{_summary(entry)}。")
+
+
+@command(
+    "请假",
+    roles=STAFF,
+    summary="登记学生请假：期间不催报，统计时单列",
+    example="/请假 2021004 2月10日 2月12日 住院治疗",
+)
+def leave_command(ctx: HandlerContext, args: str) -> None:
+    parts = args.split(maxsplit=3)
+    usage = "用法：/请假 学号 起 止 原因，例如 /请假 2021004 2月10日 2月12日 住院治疗"
+    if len(parts) < 4:
+        ctx.reply(usage)
+        return
+    student = find_student(ctx, parts[0], "请假")
+    if student is None:
+        return
+    try:
+        start, end = parse_day(parts[1], ctx.today), parse_day(parts[2], ctx.today)
+    except Unclear as e:
+        ctx.reply(str(e))
+        return
+    if end < start:
+        ctx.reply(f"结束日期 {md(end)} 早于开始日期 {md(start)}。")
+        return
+    me, now = sender(ctx), ctx.clock.now()
+    ctx.db.execute(
+        "INSERT INTO leaves (person_id, start_day, end_day, reason, created_by, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        [student.id, start, end, parts[3], me.id, now.isoformat()],
+    )
+    record(ctx.db, "leave", me.id, now, person=student.id, start=start, end=end)
+    span = md(start) if start == end else f"{md(start)}–{md(end)}"
+    reply_private_if_group(
+        ctx, f"已登记{student.name}（{student.id}）{span}请假（{parts[3]}），期间不催报。"
+    )

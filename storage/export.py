@@ -1,0 +1,45 @@
+"""One ledger export: load the scope's rows, write the workbook, audit who took what."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import sqlite_utils
+
+from storage.audit import record_export
+from storage.ledger import load
+from storage.ledger_xlsx import write_workbook
+
+
+def export_ledger(
+    db: sqlite_utils.Database,
+    *,
+    node_ids: set[int],
+    days: list[str],
+    path: str | Path,
+    actor: str | None,
+    via: str,
+    scope_label: str,
+    now: datetime,
+) -> Path:
+    """Write the ledger of `node_ids` for `days` to `path`; the caller commits the audit row.
+
+    Every export is audited (who, how, scope, dates, student-days, file, when): the workbook
+    holds health data.
+    """
+    ledger = load(db, days, node_ids)
+    written = write_workbook(ledger, path)
+    students = sum(len(group) for group in ledger.students.values())
+    record_export(
+        db,
+        actor=actor,
+        via=via,
+        scope=scope_label,
+        day_from=days[0],
+        day_to=days[-1],
+        now=now,
+        rows=students * len(days),
+        target=written.name,
+    )
+    return written

@@ -1,0 +1,61 @@
+"""Summary charts (PNG, matplotlib Agg) and `pingan bench summary`."""
+
+from __future__ import annotations
+
+import json
+
+from bot.cli import main
+from bot.clock import FakeClock
+from schedules import Deps, summarize
+from storage.status import day_status, load_nodes, save_daily_counts
+from tests.schedules_helpers import CLASS1, add_report, at, config, outbox, small_school
+
+
+def test_grade_summary_carries_a_completion_chart(db, tmp_path):
+    small_school(db)
+    for i, day in enumerate(("2020-02-08", "2020-02-09", "2020-02-10")):
+        for pid in ("s1", "s2", "t1")[: i + 1]:
+            add_report(db, pid, day)
+    cfg = config(charts=True)
+    for day in ("2020-02-08", "2020-02-09"):  # earlier nights' snapshots feed the chart
+        with db.conn:
+            save_daily_counts(db, day_status(db, day))
+    deps = Deps(db, cfg, FakeClock(at("21:00")), tmp_path / "charts")
+    summarize(deps, "2020-02-10", list(load_nodes(db)))
+    rows = {r["text"].splitlines()[0]: r for r in outbox(db)}
+    grade = next(r for t, r in rows.items() if t.endswith("计算机学院/2021级 2月10日"))
+    png = (tmp_path / "charts" / "2020-02-10").glob("*.png")
+    assert grade["image_path"] in {str(p) for p in png}
+    with open(grade["image_path"], "rb") as f:
+        assert f.read(8) == b"\x89PNG\r\n\x1a\n"
+    class1 = next(r for t, r in rows.items() if CLASS1 in t)
+    assert class1["image_path"] is None  # one class: the numbers say it all
+    assert "· 计科1班 实报 2/应报 5（40%），异常 0" in grade["text"]
+
+
+def test_bench_summary_prints_one_json_line(capsys):
+    assert main(["bench", "summary", "--students", "300", "--groups", "12"]) == 0
+    result = json.loads(capsys.readouterr().out.strip())
+    assert result["bench"] == "summary"
+    assert (result["students"], result["groups"]) == (300, 12)
+    assert result["seconds"] > 0 and result["nodes"] == 12 + 1 + 1
+    assert result["messages"] == 12 + 1 + 1 + 2  # every node's summary and the duty pair
+
+
+async def test_scheduler_renders_charts_before_the_summaries_go_out(db, tmp_path):
+    from schedules import build_scheduler
+
+    small_school(db)
+    add_report(db, "s1", "2020-02-10")
+    deps = Deps(db, config(charts=True), FakeClock(at("20:00")), tmp_path / "charts")
+    scheduler = build_scheduler(deps, manual=True)
+    scheduler.start()
+    await scheduler.run_until(at("21:01"))
+    scheduler.shutdown(wait=False)
+    images = {r["target"]: r["image_path"] for r in outbox(db) if r["image_path"]}
+    # the grade summary in the counselor group, the college one in the duty group, the pair
+    assert set(images) == {"700900", "700999", "9101", "wx_chen"}
+    for path in images.values():
+        with open(path, "rb") as f:
+            assert f.read(4) == b"\x89PNG"
+    assert images["9101"] == images["wx_chen"]
