@@ -323,12 +323,19 @@ V5_COMMANDS = """
         CREATE INDEX cases_opened ON cases(opened_day);
 """
 
+# Lookups on the message path that scanned a table: the admins alerted about an abnormal
+# report (handlers/permissions.py) read people by role, a full scan of 40,000 rows each time.
+V6_HOT_PATH_INDEXES = """
+        CREATE INDEX people_role ON people(role, active);
+"""
+
 MIGRATIONS: list[str] = [
     V1_CORE,
     V2_JOB_OUTCOME,
     V3_ACCOUNT_REVIEWS,
     V4_CHAIN,
     V5_COMMANDS,
+    V6_HOT_PATH_INDEXES,
 ]
 
 
