@@ -28,6 +28,7 @@ COLLEGES = (
 GRADES = ("2019级", "2020级", "2021级", "2022级")
 GROUP_BASE = 800_000  # QQ group numbers: GROUP_BASE + class index
 QQ_BASE = 3_000_000_000  # students' QQ numbers: QQ_BASE + student index
+ROOM_SIZE = 4  # students per dormitory room
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +76,8 @@ def build_school(directory: Path, students: int, classes: int, seed: int = 2020)
         for name in _names(rng, size):
             pid = f"S{index + 1:07d}"
             qq = str(QQ_BASE + index)
-            dorm = f"{1 + index // 400}栋{100 + index % 400}"
+            room = index // ROOM_SIZE  # roommates are classmates, as usually assigned
+            dorm = f"{1 + room // 400}栋{100 + room % 400}"
             rows.append([pid, name, college, grade, klass, dorm, "学生", qq])
             out.append(Student(pid, name, qq, group))
             index += 1
