@@ -91,11 +91,13 @@ class Pipeline:
     def handle_batch(self, messages: Sequence[IncomingMessage]) -> list[Outcome]:
         """Handle `messages` in order in one transaction; return each one's outcome."""
         conn = self.db.conn
+        if conn.in_transaction:  # its confirmations would precede the caller's commit
+            raise RuntimeError("the pipeline owns its transaction; call it outside one")
         outcomes: list[Outcome] = []
         queued = False
-        self.directory.refresh()
         conn.execute("BEGIN")
         try:
+            self.directory.refresh()
             for message in messages:
                 conn.execute("SAVEPOINT message")
                 try:
