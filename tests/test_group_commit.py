@@ -106,3 +106,26 @@ def test_checkpoints_leave_the_writer_alone_and_empty_the_wal_at_stop(db, tmp_pa
     reader = _reader(db)
     assert reader.execute("SELECT count(*) FROM audit_log").fetchone()[0] == 50
     reader.close()
+
+
+def test_a_batch_whose_commit_fails_is_retried_one_message_at_a_time(db, clock, monkeypatch):
+    """A deferred constraint fails only at COMMIT: the batch rolls back whole, then each
+    message gets its own transaction, so only the offending one is lost to the error."""
+    group = ClassGroup(db, clock, monkeypatch)
+    real = handlers.checkin.upsert_report
+
+    def dangling_for_li_si(db, **kw):
+        result = real(db, **kw)
+        if kw["person_id"] == student_id(2):
+            db.execute("PRAGMA defer_foreign_keys = ON")
+            db.execute("UPDATE reports SET class_id = 999 WHERE person_id = ?", [student_id(2)])
+        return result
+
+    monkeypatch.setattr(handlers.checkin, "upsert_report", dangling_for_li_si)
+    batch = [group.message(f"q{i}", f"{NAMES[i - 1]} 36.{i} 正常 在校") for i in (1, 2, 3)]
+    assert group.pipeline.handle_batch(batch) == ["checkin", "error", "checkin"]
+    assert {r[0] for r in db.execute("SELECT person_id FROM reports")} == {
+        student_id(1),
+        student_id(3),
+    }
+    assert not db.conn.in_transaction
