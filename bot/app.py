@@ -66,6 +66,15 @@ class App:
         """Every adapter's message sink."""
         await self.pipeline(message)
 
+    async def handle_many(self, messages: list[IncomingMessage]) -> None:
+        """The batch sink of adapters that queue: one commit for what arrived together."""
+        many = getattr(self.pipeline, "many", None)
+        if many is not None:
+            await many(messages)
+            return
+        for message in messages:
+            await self.pipeline(message)
+
     def wake_senders(self) -> None:
         for sender in self.senders.values():
             sender.wake()

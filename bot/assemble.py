@@ -1,6 +1,7 @@
 """`pingan run` put together from config, one marked step per part.
 
-    1. storage    open the database; import the roster if newer; bind the configured groups
+    1. storage    open the database; import the roster if newer; bind the configured groups;
+                  WAL checkpoints in their own thread (storage/checkpoint.py)
     2. pipeline   handlers.pipeline.Pipeline; its on_queued wakes the outbox senders
     3. adapters   OneBot (QQ), wechaty (WeChat), sim; a sender per account as it connects,
                   and the group member lists bound to the roster (QQ: at each connect;
@@ -27,6 +28,7 @@ from bot.members import bind_wechat_groups, learn_qq_account
 from bot.outbox.limits import RateLimiter
 from handlers.pipeline import Pipeline
 from schedules import Deps, build_scheduler
+from storage.checkpoint import Checkpointer
 from storage.db import open_db
 from storage.startup import prepare
 
@@ -60,6 +62,7 @@ def build_app(config: Config, clock: Clock | None = None) -> App:
         db.close()
         raise
     app = App(config, db, clock)
+    _checkpoints(app)
     # -- step 2: the message pipeline (handlers/pipeline.py) -------------------------------
     pipeline = Pipeline(db, config, clock, on_queued=app.wake_senders)
     app.pipeline = pipeline
@@ -67,13 +70,27 @@ def build_app(config: Config, clock: Clock | None = None) -> App:
     _onebot(app)
     _wechaty(app)
     bridge = _sim(app)
-    if not app.components:
+    if len(app.components) == 1:  # the checkpointer only
         log.warning("no chat adapter configured: only the scheduler and dashboard run")
     # -- step 4: the scheduler ------------------------------------------------------------
     _scheduler(app)
     # -- step 5: the web dashboard --------------------------------------------------------
     _web(app, bridge)
     return app
+
+
+def _checkpoints(app: App) -> None:
+    """First to start, last to stop: the final checkpoint runs after everything wrote."""
+    checkpointer = Checkpointer(app.config.db_path)
+    checkpointer.take_over(app.db)
+
+    async def start() -> None:
+        checkpointer.start()
+
+    async def stop() -> None:
+        await asyncio.to_thread(checkpointer.stop)
+
+    app.components.append(Component("WAL checkpoints", start, stop))
 
 
 def _onebot(app: App) -> None:
@@ -83,12 +100,28 @@ def _onebot(app: App) -> None:
 
     def ready(account) -> None:
         app.add_transport(account)
-        app.spawn(learn_qq_account(app, account), f"qq {account.account} groups and members")
+        app.spawn(_learn_and_backfill(app, account), f"qq {account.account} groups and members")
 
     adapter = OneBotAdapter(
-        app.config.adapters.onebot, on_message=app.handle, on_account=ready, tz=app.config.tz
+        app.config.adapters.onebot,
+        on_message=app.handle,
+        on_account=ready,
+        tz=app.config.tz,
+        on_batch=app.handle_many,
     )
     app.components.append(Component("OneBot (QQ)", adapter.start, adapter.stop))
+
+
+async def _learn_and_backfill(app: App, account) -> None:
+    """Groups and members first (routing), then the messages missed while disconnected."""
+    from bot.adapters.onebot.backfill import backfill
+
+    await learn_qq_account(app, account)
+    groups = [g.chat for g in app.config.groups if g.platform == "qq"]
+    joined = app.routes.groups("qq", account.account)
+    if joined is not None:
+        groups = [g for g in groups if g in joined]
+    await backfill(app.db, account, groups, app.handle_many, app.clock.now(), app.config.tz)
 
 
 def _wechaty(app: App) -> None:

@@ -66,6 +66,7 @@ class Directory:
                 self._by_name[(class_id, name)].append(person)
         self._children: dict[int, list[int]] = defaultdict(list)
         self._kind: dict[int, str] = {}
+        self._classes_under: dict[int, list[int]] = {}
         for node_id, kind, parent_id in db.execute(
             "SELECT id, kind, parent_id FROM nodes"
         ).fetchall():
@@ -96,12 +97,17 @@ class Directory:
         return self.people.get(row[0]) if row else None
 
     def classes_under(self, node_id: int) -> list[int]:
+        """The class nodes at or below `node_id` (computed once per node and roster load)."""
+        cached = self._classes_under.get(node_id)
+        if cached is not None:
+            return cached
         out, stack = [], [node_id]
         while stack:
             current = stack.pop()
             if self._kind.get(current) == "class":
                 out.append(current)
             stack.extend(self._children.get(current, ()))
+        self._classes_under[node_id] = out
         return out
 
     def scope(self, chat: ChatBinding | None, sender: Person | None) -> list[int]:

@@ -8,18 +8,15 @@ SimHei, ...); without one the rows are numbered and the summary text lists the s
 
 from __future__ import annotations
 
+import json
 import logging
-from dataclasses import dataclass
+import os
+import subprocess
+import sys
+from dataclasses import asdict, dataclass
 from datetime import date
 from functools import cache
 from pathlib import Path
-
-import matplotlib
-
-matplotlib.use("Agg")
-
-from matplotlib import font_manager
-from matplotlib.figure import Figure
 
 log = logging.getLogger(__name__)
 
@@ -36,10 +33,24 @@ CJK_FONTS = (
 )
 #: More rows than this and the chart is unreadable in a chat window; the caller rolls up.
 MAX_ROWS = 40
+CHILD_TIMEOUT_S = 300.0  # a night's charts for a whole school take a few seconds
+
+
+def _matplotlib():
+    """matplotlib and numpy are ~45 MB of memory: imported only where a chart is drawn,
+    which in `pingan run` is a short-lived child process (`render_in_child`)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import font_manager
+    from matplotlib.figure import Figure
+
+    return font_manager, Figure
 
 
 @cache
 def cjk_font() -> str | None:
+    font_manager, _ = _matplotlib()
     available = {f.name for f in font_manager.fontManager.ttflist}
     for name in CJK_FONTS:
         if name in available:
@@ -66,6 +77,7 @@ def render_completion(spec: ChartSpec) -> Path:
     worker thread while the event loop goes on. Fixed margins instead of tight_layout and
     no colour bar keep one chart at a few tens of milliseconds.
     """
+    _, Figure = _matplotlib()
     font = cjk_font()
     labels, title = spec.labels, spec.title
     if font is None:
@@ -92,3 +104,23 @@ def render_completion(spec: ChartSpec) -> Path:
     fig.savefig(partial, format="png")
     partial.replace(spec.path)  # never a half-written image in the outbox
     return spec.path
+
+
+def render_in_child(specs: list[ChartSpec], timeout_s: float = CHILD_TIMEOUT_S) -> None:
+    """Render `specs` in a fresh `python -m schedules.chart_child` process: the bot never holds
+    matplotlib, and the memory a night's charts take is returned when the child exits.
+    Raises OSError (or subprocess's errors) when the child cannot run; the caller falls back
+    to rendering in-process."""
+    payload = json.dumps(
+        [{**asdict(spec), "path": str(spec.path)} for spec in specs], ensure_ascii=False
+    )
+    root = str(Path(__file__).resolve().parents[1])  # where the `schedules` package lives
+    path = os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))
+    env = {**os.environ, "PYTHONPATH": path}
+    subprocess.run(
+        [sys.executable, "-m", "schedules.chart_child"],
+        input=payload.encode("utf-8"),
+        env=env,
+        timeout=timeout_s,
+        check=True,
+    )

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import subprocess
 from datetime import date, timedelta
 
 from bot.messages import OutgoingMessage
 from handlers.chain.view import unmatched_lines
 from schedules import texts
 from schedules.batch import Run, run_batch
-from schedules.chart import MAX_ROWS, ChartSpec, render_completion
+from schedules.chart import MAX_ROWS, ChartSpec, render_completion, render_in_child
 from schedules.deps import Deps
 from schedules.plan import previous_checkin_day
 from schedules.recipients import Chat, Recipients, contacts, private_account
@@ -126,6 +127,12 @@ async def prerender_charts(deps: Deps, day: str, node_ids: list[int], *, duty: b
 
 
 def _render_all(specs: list[ChartSpec]) -> None:
+    """In a child process (the bot never holds matplotlib); here only if that fails."""
+    try:
+        render_in_child(specs)
+        return
+    except (OSError, subprocess.SubprocessError) as e:
+        log.warning("chart process failed (%s); rendering in-process", e)
     for spec in specs:
         try:
             render_completion(spec)

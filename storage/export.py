@@ -9,7 +9,6 @@ import sqlite_utils
 
 from storage.audit import record_export
 from storage.ledger import load
-from storage.ledger_xlsx import write_workbook
 
 
 def export_ledger(
@@ -28,6 +27,8 @@ def export_ledger(
     Every export is audited (who, how, scope, dates, student-days, file, when): the workbook
     holds health data.
     """
+    from storage.ledger_xlsx import write_workbook  # openpyxl: ~10 MB, only when exporting
+
     ledger = load(db, days, node_ids)
     written = write_workbook(ledger, path)
     students = sum(len(group) for group in ledger.students.values())

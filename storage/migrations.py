@@ -350,6 +350,12 @@ V6_WEB_LOGINS = """
         CREATE INDEX web_sessions_token ON web_sessions(token_id);
 """
 
+# Lookups on the message path that scanned a table: the admins alerted about an abnormal
+# report (handlers/permissions.py) read people by role, a full scan of 40,000 rows each time.
+V7_HOT_PATH_INDEXES = """
+        CREATE INDEX people_role ON people(role, active);
+"""
+
 MIGRATIONS: list[str] = [
     V1_CORE,
     V2_JOB_OUTCOME,
@@ -357,6 +363,7 @@ MIGRATIONS: list[str] = [
     V4_COMMANDS,
     V5_CHAIN,
     V6_WEB_LOGINS,
+    V7_HOT_PATH_INDEXES,
 ]
 
 

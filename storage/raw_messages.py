@@ -9,17 +9,24 @@ import sqlite_utils
 from bot.messages import IncomingMessage
 
 
-def record(db: sqlite_utils.Database, message: IncomingMessage, text: str, now: datetime) -> bool:
+def record(
+    db: sqlite_utils.Database,
+    message: IncomingMessage,
+    text: str,
+    now: datetime,
+    kind: str | None = None,
+) -> bool:
     """Store the message; return False when (platform, message_id) was seen before.
 
     `text` is the message text as cleaned at the edge (no NULs, valid UTF-8), which is what
-    SQLite can store and what the handlers read.
+    SQLite can store and what the handlers read. `kind` is the router's verdict, when known
+    before the write (one statement instead of an insert and an update).
     """
     cursor = db.execute(
         """
         INSERT INTO raw_messages (platform, message_id, chat_type, chat_id, sender_id,
-                                  display_name, text, sent_at, received_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                  display_name, text, sent_at, received_at, kind)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT(platform, message_id) DO NOTHING
         """,
         [
@@ -32,6 +39,7 @@ def record(db: sqlite_utils.Database, message: IncomingMessage, text: str, now: 
             text,
             message.time.isoformat(),
             now.isoformat(),
+            kind,
         ],
     )
     return cursor.rowcount == 1
@@ -42,3 +50,13 @@ def set_kind(db: sqlite_utils.Database, message: IncomingMessage, kind: str) -> 
         "UPDATE raw_messages SET kind = ? WHERE platform = ? AND message_id = ?",
         [kind, message.platform, message.message_id],
     )
+
+
+def last_seen(db: sqlite_utils.Database, platform: str, chat_id: str) -> str | None:
+    """When the newest message kept from this chat was written (ISO), or None; what backfill
+    after downtime starts from (the raw_messages_chat_time index answers it)."""
+    row = db.execute(
+        "SELECT max(sent_at) FROM raw_messages WHERE platform = ? AND chat_id = ?",
+        [platform, chat_id],
+    ).fetchone()
+    return row[0] if row else None

@@ -35,10 +35,11 @@ def _bool(value: bool | None) -> int | None:
 
 def entry_fields(entry: Entry) -> dict[str, Any]:
     """The stored form of an entry's report fields."""
+    symptoms = entry.symptoms
     return {
         "temperature": entry.temperature,
         "abnormal": _bool(entry.abnormal),
-        "symptoms": json.dumps(list(entry.symptoms), ensure_ascii=False),
+        "symptoms": json.dumps(list(symptoms), ensure_ascii=False) if symptoms else "[]",
         "on_campus": _bool(entry.on_campus),
         "province": entry.province,
         "isolation": entry.isolation,
@@ -70,31 +71,33 @@ def upsert_report(
     """Write the person's report for `day` (inside the caller's transaction)."""
     stamp = now.isoformat()
     new = entry_fields(entry)
+    # The day's first report is the common case: try the insert, read the row only if it
+    # was already there (one statement instead of a lookup and an insert).
+    inserted = db.execute(
+        """
+        INSERT INTO reports (person_id, day, class_id, temperature, abnormal, symptoms,
+            on_campus, province, isolation, source, message_key, posted_by, proxy,
+            created_at, updated_at, revision)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
+        ON CONFLICT(person_id, day) DO NOTHING
+        """,
+        [
+            person_id,
+            day,
+            class_id,
+            *(new[k] for k in FIELDS),
+            source,
+            message_key,
+            posted_by,
+            int(proxy),
+            stamp,
+            stamp,
+        ],
+    )
+    if inserted.rowcount == 1:
+        return Upserted("created", 1, entry.abnormal)
     cursor = db.execute("SELECT * FROM reports WHERE person_id = ? AND day = ?", [person_id, day])
     row = cursor.fetchone()
-    if row is None:
-        db.execute(
-            """
-            INSERT INTO reports (person_id, day, class_id, temperature, abnormal, symptoms,
-                on_campus, province, isolation, source, message_key, posted_by, proxy,
-                created_at, updated_at, revision)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
-            """,
-            [
-                person_id,
-                day,
-                class_id,
-                *(new[k] for k in FIELDS),
-                source,
-                message_key,
-                posted_by,
-                int(proxy),
-                stamp,
-                stamp,
-            ],
-        )
-        return Upserted("created", 1, entry.abnormal)
-
     old = dict(zip([d[0] for d in cursor.description], row, strict=True))
     merged = merge(old, new)
     abnormal = None if merged["abnormal"] is None else bool(merged["abnormal"])

@@ -14,6 +14,11 @@ import sys
 
 from bot.errors import PinganError
 
+# sqlite-utils imports pandas whenever it is installed, only to map pandas types to column
+# types, which pingan never stores. pandas is no dependency of pingan (a dev tool, cpca, pulls
+# it in), yet importing it costs every process ~50 MB of memory: keep it out of the CLI.
+sys.modules.setdefault("pandas", None)  # type: ignore[assignment]
+
 # Every command of interfaces.md, in the order users meet them.
 COMMANDS: dict[str, str] = {
     "demo": "a full simulated check-in day on the bundled sample roster",

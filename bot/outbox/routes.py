@@ -21,6 +21,10 @@ class Routes:
     def set(self, platform: str, account: str, groups: Iterable[str]) -> None:
         self._groups[(platform, account)] = frozenset(str(g) for g in groups)
 
+    def groups(self, platform: str, account: str) -> frozenset[str] | None:
+        """The groups `account` is in, or None when it did not say (get_group_list failed)."""
+        return self._groups.get((platform, account))
+
     def owner(self, platform: str, target: str) -> str | None:
         for (p, account), groups in self._groups.items():
             if p == platform and target in groups:

@@ -40,18 +40,22 @@ class _RJieba:
     name = "rjieba"
 
     def __init__(self) -> None:
+        # Importing rjieba already builds its default instance (~25 MB of dictionary); a
+        # second `rjieba.Jieba()` would hold the dictionary twice. The engine is one per
+        # process anyway (`shared_engine`), so it is that default instance.
         import rjieba
 
-        self._jieba = rjieba.Jieba()
+        self._tag = rjieba.tag
+        self._add_word = rjieba.add_word
 
     def tag(self, text: str) -> list[tuple[str, str]]:
-        return self._jieba.tag(text, True)
+        return self._tag(text, True)
 
     def known(self, word: str) -> bool:
         return self._jieba.has_word(word)
 
     def add_word(self, word: str, tag: str) -> None:
-        self._jieba.add_word(word, USER_WORD_FREQ, tag)
+        self._add_word(word, USER_WORD_FREQ, tag)
 
 
 class _Jieba:

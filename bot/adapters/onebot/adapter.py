@@ -2,8 +2,9 @@
 
 It starts a reverse server or a forward client per config entry (a failing one is logged and
 the others keep going), keeps an OneBotAccount per QQ number, turns message events into
-`IncomingMessage`s and hands them to the core one at a time, in arrival order (a 接龙 chain
-is diffed against the previous message, so order matters).
+`IncomingMessage`s and hands them to the core in arrival order (a 接龙 chain is diffed
+against the previous message, so order matters): one at a time, or, when the core offers a
+batch sink, everything queued so far in one call (the core commits a batch at once).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from bot.messages import IncomingMessage
 log = logging.getLogger(__name__)
 
 MessageSink = Callable[[IncomingMessage], Awaitable[None]]
+BatchSink = Callable[[list[IncomingMessage]], Awaitable[None]]
 AccountSink = Callable[[OneBotAccount], None]
 
 # Messages waiting for the core; when full, reading from the sockets pauses (backpressure).
@@ -41,6 +43,7 @@ QUEUE_SIZE = 1000
 STOP_TIMEOUT_S = 3.0
 DRAIN_TIMEOUT_S = 2.0  # at stop, for messages already received
 HANDLER_TIMEOUT_S = 60.0  # one message stuck in the core must not stop the next
+MAX_BATCH = 256  # messages handed to a batch sink at once
 
 
 def to_incoming(event: MessageEvent, tz: tzinfo) -> IncomingMessage:
@@ -69,9 +72,11 @@ class OneBotAdapter:
         on_message: MessageSink,
         on_account: AccountSink | None = None,
         tz: tzinfo | None = None,
+        on_batch: BatchSink | None = None,
     ) -> None:
         self.configs = connections
         self.on_message = on_message
+        self.on_batch = on_batch
         self.on_account = on_account
         self.tz = tz or ZoneInfo("Asia/Shanghai")
         self.accounts: dict[str, OneBotAccount] = {}
@@ -177,15 +182,22 @@ class OneBotAdapter:
 
     async def _dispatch(self) -> None:
         while True:
-            message = await self._queue.get()
+            batch = [await self._queue.get()]
+            if self.on_batch is not None:
+                while len(batch) < MAX_BATCH and not self._queue.empty():
+                    batch.append(self._queue.get_nowait())
             try:
-                await asyncio.wait_for(self.on_message(message), HANDLER_TIMEOUT_S)
+                if self.on_batch is not None:
+                    await asyncio.wait_for(self.on_batch(batch), HANDLER_TIMEOUT_S)
+                else:
+                    await asyncio.wait_for(self.on_message(batch[0]), HANDLER_TIMEOUT_S)
             except TimeoutError:
-                log.error("handling %s took over %.0fs; going on", message.key, HANDLER_TIMEOUT_S)
+                log.error("handling %s took over %.0fs; going on", batch[0].key, HANDLER_TIMEOUT_S)
             except Exception:
-                log.exception("handling %s failed; continuing with the next message", message.key)
+                log.exception("handling %s failed; continuing with the next", batch[0].key)
             finally:
-                self._queue.task_done()
+                for _ in batch:
+                    self._queue.task_done()
 
     def _spawn(self, coro: Awaitable[None], name: str) -> None:
         task = asyncio.ensure_future(coro)
