@@ -46,13 +46,14 @@ class _RJieba:
         import rjieba
 
         self._tag = rjieba.tag
+        self._has_word = rjieba.has_word
         self._add_word = rjieba.add_word
 
     def tag(self, text: str) -> list[tuple[str, str]]:
         return self._tag(text, True)
 
     def known(self, word: str) -> bool:
-        return self._jieba.has_word(word)
+        return self._has_word(word)
 
     def add_word(self, word: str, tag: str) -> None:
         self._add_word(word, USER_WORD_FREQ, tag)
