@@ -12,11 +12,11 @@ import re
 from dataclasses import dataclass, field
 
 from handlers.parse.contract import Entry
-from handlers.parse.lexicon import LIST_JOINERS
+from handlers.parse.lexicon import BARE_UNWELL, LIST_JOINERS
 from handlers.parse.name_finder import NameFinder
 from handlers.parse.names import RosterMatcher
 from handlers.parse.normalise import Normalised
-from handlers.parse.scanner import Cat, Token, Vocabulary
+from handlers.parse.scanner import Cat, Token, Vocabulary, is_han
 from handlers.parse.segment import Segmenter
 from handlers.parse.temperature import highest, readings
 
@@ -50,6 +50,29 @@ def _blank(text: str, spans: list[tuple[int, int]]) -> str:
     return "".join(chars)
 
 
+def _health_adjectives(text: str, tokens: list[Token]) -> list[Token]:
+    """Drop a bare adjective (`不好`) glued to a thing no word explains (`网不好`)."""
+    kept: list[Token] = []
+    for t in tokens:
+        if t.text in BARE_UNWELL and t.start and is_han(text[t.start - 1]):
+            if not kept or kept[-1].end != t.start:
+                continue
+        kept.append(t)
+    return kept
+
+
+def _ends_answer(text: str, tokens: list[Token], k: int) -> bool:
+    """True when negator `k` ends an answer (`咳嗽：无`, `发热 无，`), not a clause of its own.
+
+    `浑身无力 不想动`: the 不 starts `不想动` (text no word explains), so it denies nothing
+    written before it.
+    """
+    end = tokens[k].end
+    if end >= len(text) or not is_han(text[end]):
+        return True
+    return k + 1 < len(tokens) and tokens[k + 1].start == end
+
+
 class EntryReader:
     def __init__(self, vocab: Vocabulary, segmenter: Segmenter, roster: RosterMatcher) -> None:
         self.vocab = vocab
@@ -60,7 +83,7 @@ class EntryReader:
         temps = readings(text)
         masked = _blank(text, [(r.start, r.end) for r in temps])
         masked = LABELS.sub(lambda m: " " * len(m.group()), masked)
-        tokens = self.vocab.scan(masked)
+        tokens = _health_adjectives(masked, self.vocab.scan(masked))
         entry = Entry(temperature=highest(temps))
         reading = EntryReading(entry=entry, tokens=tokens)
         found = self.names.find(norm, masked, tokens)
@@ -112,7 +135,7 @@ class EntryReader:
                     or tokens[after + 1].cat is not Cat.SYMPTOM
                     or tokens[after + 1].start > tokens[after].end
                 )
-                if gap in ("", ":", "已", "都", "均") and tail:
+                if gap in ("", ":", "已", "都", "均") and tail and _ends_answer(text, tokens, after):
                     for m in range(k, j + 1):
                         negated[m] = True
             k = j + 1

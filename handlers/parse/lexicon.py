@@ -94,6 +94,9 @@ UNWELL = (
     "肚子疼", "肚子痛", "胃疼", "胃痛", "发晕", "头昏",
     "确诊", "疑似",
 )
+# Unwell words that are plain adjectives: about health only when they stand alone or after
+# a health word (`身体不好`, `感觉不太好`), not after a thing (`网不好`, `信号不太好`).
+BARE_UNWELL = frozenset({"不好", "不太好"})
 
 # on_campus: True on campus, False at home or away from it.
 CAMPUS = {
