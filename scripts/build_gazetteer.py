@@ -12,8 +12,8 @@ the next two the prefecture, the next two the county). From it we keep:
 - every county and county-level city, full (`琼海市`, `阳新县`) and short (`琼海`, `阳新`);
 - a county whose full name has two characters (`曹县`, `沛县`, `芒市`) in full;
 - districts in full (`海淀区`), and in short (`万州`, `涪陵`, `海淀`) at a level of their
-  own (3) below counties, under the same filters as county short forms: many district short
-  forms are words (`和平`, `城关`, `新华`, `解放`) and those are dropped.
+  own (3) below counties, only when jieba's dictionary knows them as a place (`ns`) or not
+  at all: many district short forms are words or names (`和平`, `解放`, `金山`, `阳明`).
 
 A short form is dropped when it names places in two provinces at the same level (a
 higher level wins: `海南` the province over 海南藏族自治州), when it has fewer than two
@@ -212,6 +212,8 @@ def build() -> list[tuple[str, str, int]]:
         freq, tag = common.get(short, (0, "ns"))
         safe = PLACE_TAGS | ({"n"} if name.endswith("市") else set())
         if level >= 2 and freq >= COMMON_WORD_FREQ and tag not in safe:
+            continue
+        if level == DISTRICT_LEVEL and freq and tag != "ns":
             continue
         candidates[short][level].add(province)
 

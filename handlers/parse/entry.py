@@ -86,7 +86,13 @@ class EntryReader:
         tokens = _health_adjectives(masked, self.vocab.scan(masked))
         entry = Entry(temperature=highest(temps))
         reading = EntryReading(entry=entry, tokens=tokens)
-        found = self.names.find(norm, masked, tokens)
+        # the leading word names the person only in an entry that reports something and
+        # does not open with its reading (`36.4 文昌 在家` names nobody)
+        first_han = next((i for i, ch in enumerate(masked) if is_han(ch)), len(masked))
+        reported = (bool(temps) or any(t.cat is not Cat.FILLER for t in tokens)) and all(
+            r.start > first_han for r in temps
+        )
+        found = self.names.find(norm, masked, tokens, reported)
         if found is not None:
             entry.name, reading.name_span, reading.roster_miss = found
         negated = self._symptoms(masked, tokens, entry)

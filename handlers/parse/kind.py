@@ -54,8 +54,20 @@ def is_checkin(reading: EntryReading, text: str) -> bool:
     return named and reading.fields >= 1
 
 
+# A name asked for by its label: one per filled-in form.
+NAME_LABEL = re.compile(r"(?:姓名|名字)\s*[:：]")
+
+
 def is_one_person_form(chain: ChainText) -> bool:
-    labelled = sum(bool(FORM_LABEL.match(to_simplified(e.text))) for e in chain.entries)
+    """Numbered lines that are the fields of one form (`1.姓名：… 2.体温：…`).
+
+    Not when two lines each carry a name label: that is a 接龙 of filled-in forms
+    (`1. 姓名：许诺 体温：36.5 … 2. 姓名：甘甜 …`), one person per line.
+    """
+    texts = [to_simplified(e.text) for e in chain.entries]
+    if sum(bool(NAME_LABEL.search(t)) for t in texts) >= 2:
+        return False
+    labelled = sum(bool(FORM_LABEL.match(t)) for t in texts)
     return len(chain.entries) >= 2 and labelled * 2 >= len(chain.entries)
 
 

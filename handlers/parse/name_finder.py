@@ -10,8 +10,18 @@ A residue right after 在 is a place (`在公司`), not a person.
 
 from __future__ import annotations
 
-from handlers.parse.names import SINGLE_SURNAMES, RosterMatcher, looks_like_name, surname_length
+from handlers.parse.names import (
+    COMPOUND_SURNAMES,
+    NOT_FIRST,
+    NOT_IN_NAME,
+    NOT_LAST,
+    SINGLE_SURNAMES,
+    RosterMatcher,
+    looks_like_name,
+    surname_length,
+)
 from handlers.parse.normalise import Normalised
+from handlers.parse.places import counties
 from handlers.parse.scanner import Cat, Token, is_han, residues
 from handlers.parse.segment import NAME_TAGS, Segmenter
 
@@ -27,49 +37,102 @@ class NameFinder:
     def __init__(self, segmenter: Segmenter, roster: RosterMatcher) -> None:
         self.segmenter = segmenter
         self.roster = roster
+        self.counties = counties()
 
-    def find(self, norm: Normalised, masked: str, tokens: list[Token]) -> Found | None:
+    def find(
+        self, norm: Normalised, masked: str, tokens: list[Token], reported: bool = True
+    ) -> Found | None:
         """(name, span in `masked`, roster miss) of the entry's person, or None.
 
-        May remove from `tokens` a place or well word that turned out to be part of the
-        name (`李长春`).
+        `reported`: the entry says something besides the name (a temperature, a status, a
+        place) and no temperature comes before the leading word, which is what makes that
+        word a name (see `_leads`). May remove from
+        `tokens` a place or well word that turned out to be part of the name (`李长春`).
         """
         for t in tokens:
             if t.cat is Cat.NAME:
                 return t.word.value, (t.start, t.end), False  # type: ignore[return-value]
         after_where = {t.end for t in tokens if t.text in WHERE_WORDS}
+        lead = _lead(masked, tokens) if reported else None
+        labels: list[tuple[int, int]] = []
         for start, end in residues(masked, tokens):
             if start in after_where:
                 continue  # `在公司`: a place, not a person
-            run = masked[start:end]
-            found = self._name_in(run) or self._roster_in(run)
+            if end < len(masked) and masked[end].isdigit():
+                labels.append((start, end))  # `计科1801`: a class or dorm code
+                continue
+            found = self._found(norm, masked, tokens, start, end, lead, reported)
             if found is not None:
-                offset, length = found
-                span = (start + offset, start + offset + length)
-                written = self._as_written(norm, masked[span[0] : span[1]])
-                if not self.roster:
-                    return written, span, False
-                matched = self.roster.match(written) or self.roster.match(masked[span[0] : span[1]])
-                return matched or written, span, matched is None
-        merged = self._surname_and_word(masked, tokens) or self._place_and_given(masked, tokens)
+                return found
+        for start, end in labels:  # nobody else: `王芳1801` is still 王芳
+            found = self._found(norm, masked, tokens, start, end, lead, reported)
+            if found is not None:
+                return found
+        merged = (
+            self._surname_and_word(masked, tokens, lead)
+            or self._place_and_given(masked, tokens)
+            or self._place_as_name(norm, masked, tokens, lead, reported)
+        )
         if merged is None:
             return None
         start, end, k = merged
         del tokens[k]
         return self._as_written(norm, masked[start:end]), (start, end), False
 
+    def _found(
+        self,
+        norm: Normalised,
+        masked: str,
+        tokens: list[Token],
+        start: int,
+        end: int,
+        lead: int | None,
+        reported: bool,
+    ) -> Found | None:
+        run = masked[start:end]
+        glued = end < len(masked) and norm.text[end].isdigit()  # `高兴36.6`: less sure
+        if (
+            start == lead
+            and _leads(norm.text, masked, tokens, start, end)
+            and not (glued and self.segmenter.is_common_word(run))
+        ):
+            found: tuple[int, int] | None = (0, len(run))
+        else:
+            found = self._name_in(run) or self._roster_in(run)
+        if found is None:
+            return None
+        offset, length = found
+        span = (start + offset, start + offset + length)
+        written = self._as_written(norm, masked[span[0] : span[1]])
+        if not self.roster:
+            return written, span, False
+        matched = self.roster.match(written) or self.roster.match(masked[span[0] : span[1]])
+        return matched or written, span, matched is None
+
     @staticmethod
-    def _surname_and_word(text: str, tokens: list[Token]) -> tuple[int, int, int] | None:
+    def _surname_and_word(
+        text: str, tokens: list[Token], lead: int | None = None
+    ) -> tuple[int, int, int] | None:
         """A surname alone before a place or well-word it belongs to: 李长春, 张平安.
 
         Nobody writes a one-character name, so `李` + `长春` is the name 李长春, not 李 from
-        长春. Returns (start, end, index of the token swallowed).
+        长春. A surname that is also a preposition (`于`) only leads an entry and only before
+        a separator: `于健康 36.5` is 于健康, `于北京家中` is "at Beijing". Returns (start,
+        end, index of the token swallowed).
         """
         for k, t in enumerate(tokens):
             if t.cat not in (Cat.PLACE, Cat.WELL) or not 1 <= len(t.text) <= 2 or t.start == 0:
                 continue
+            if t.start >= 2 and text[t.start - 2 : t.start] in COMPOUND_SURNAMES:
+                alone = t.start == 2 or not is_han(text[t.start - 3])
+                if alone and (k == 0 or tokens[k - 1].end <= t.start - 2):
+                    return t.start - 2, t.end, k  # `欧阳明月`
             before = text[t.start - 1]
-            if before not in SINGLE_SURNAMES or before in PREPOSITIONS:
+            if before not in SINGLE_SURNAMES:
+                continue
+            if before in PREPOSITIONS and (
+                t.start - 1 != lead or (t.end < len(text) and is_han(text[t.end]))
+            ):
                 continue
             if t.start >= 2 and is_han(text[t.start - 2]):
                 continue
@@ -101,6 +164,25 @@ class NameFinder:
                 continue  # the next character is a word of its own
             if looks_like_name(text[t.start : end]):
                 return t.start, end, k
+        return None
+
+    def _place_as_name(
+        self, norm: Normalised, text: str, tokens: list[Token], lead: int | None, reported: bool
+    ) -> tuple[int, int, int] | None:
+        """A county's or district's name leading an entry and shaped like a name: `金平 36.5`.
+
+        Only when nothing else in the entry is a name: a place is rarely written first.
+        """
+        if lead is None:
+            return None
+        for k, t in enumerate(tokens):
+            if t.start != lead:
+                continue
+            if t.cat is Cat.PLACE and t.text in self.counties and looks_like_name(t.text):
+                others = tokens[:k] + tokens[k + 1 :]
+                if _leads(norm.text, text, others, t.start, t.end):
+                    return t.start, t.end, k
+            return None
         return None
 
     def _name_in(self, run: str) -> tuple[int, int] | None:
@@ -148,3 +230,46 @@ class NameFinder:
         if at < 0:
             return name
         return norm.original[at : at + len(name)]
+
+
+def _lead(text: str, tokens: list[Token]) -> int | None:
+    """Where the entry's first word stands, past numbering, labels and fillers.
+
+    `1、荀雨，36.5`, `打卡：高兴 36.6`, `姓名：严格`, `2019001 习悦 36.5` all lead with the
+    person. None when the entry has no Han text.
+    """
+    at = {t.start: t for t in tokens}
+    i = 0
+    while i < len(text):
+        if not is_han(text[i]):
+            i += 1
+        elif i in at and at[i].cat is Cat.FILLER:
+            i = at[i].end
+        else:
+            return i
+    return None
+
+
+def _leads(original: str, masked: str, tokens: list[Token], start: int, end: int) -> bool:
+    """The run `masked[start:end]` leading an entry is the person's name by its position.
+
+    In a 接龙 line or a check-in the first word, 2–4 Han characters standing alone (a
+    separator or a reading after it, not more Han text), is who reports: rare surnames (荀雨,
+    邴雪), names that are also words (高兴, 林间, 向晚) and names not in the surname mould
+    (扎西, 其其格, 阿依古丽) alike. Not when it holds words that never stand in a name.
+    """
+    run = masked[start:end]
+    if not 2 <= len(run) <= 4 or run[0] in NOT_FIRST:
+        return False
+    if any(ch in NOT_IN_NAME and ch not in POSITIONAL for ch in run[1:]):
+        return False
+    if end == len(masked):
+        return True
+    nxt = original[end]
+    if nxt.isdigit():  # a reading glued on: `宋佳早36.8` is 宋佳 at 早, `池早36.5` is 池早
+        return masked[end] != nxt and (len(run) == 2 or run[-1] not in NOT_LAST)
+    return not is_han(nxt) and not nxt.isalpha()
+
+
+# Characters that never start or end a name but may sit inside one (林间, 向上).
+POSITIONAL = frozenset("上里下内外边前后间")
