@@ -54,9 +54,9 @@ def _health_adjectives(text: str, tokens: list[Token]) -> list[Token]:
     """Drop a bare adjective (`不好`) glued to a thing no word explains (`网不好`)."""
     kept: list[Token] = []
     for t in tokens:
-        if t.text in BARE_UNWELL and t.start and is_han(text[t.start - 1]):
-            if not kept or kept[-1].end != t.start:
-                continue
+        glued = t.start > 0 and is_han(text[t.start - 1])
+        if t.text in BARE_UNWELL and glued and (not kept or kept[-1].end != t.start):
+            continue
         kept.append(t)
     return kept
 
@@ -78,7 +78,8 @@ class EntryReader:
         self.vocab = vocab
         self.names = NameFinder(segmenter, roster)
 
-    def read(self, norm: Normalised) -> EntryReading:
+    def read(self, norm: Normalised, in_chain: bool = False) -> EntryReading:
+        """`in_chain`: a 接龙 line, where the first word is the person's all the more."""
         text = norm.text
         temps = readings(text)
         masked = _blank(text, [(r.start, r.end) for r in temps])
@@ -92,7 +93,8 @@ class EntryReader:
         reported = (bool(temps) or any(t.cat is not Cat.FILLER for t in tokens)) and all(
             r.start > first_han for r in temps
         )
-        found = self.names.find(norm, masked, tokens, reported)
+        strong = in_chain or any(t.cat is not Cat.FILLER for t in tokens)
+        found = self.names.find(norm, masked, tokens, reported, strong)
         if found is not None:
             entry.name, reading.name_span, reading.roster_miss = found
         negated = self._symptoms(masked, tokens, entry)
@@ -141,7 +143,11 @@ class EntryReader:
                     or tokens[after + 1].cat is not Cat.SYMPTOM
                     or tokens[after + 1].start > tokens[after].end
                 )
-                if gap in ("", ":", "已", "都", "均") and tail and _ends_answer(text, tokens, after):
+                if (
+                    gap in ("", ":", "已", "都", "均")
+                    and tail
+                    and _ends_answer(text, tokens, after)
+                ):
                     for m in range(k, j + 1):
                         negated[m] = True
             k = j + 1

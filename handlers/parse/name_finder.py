@@ -40,13 +40,20 @@ class NameFinder:
         self.counties = counties()
 
     def find(
-        self, norm: Normalised, masked: str, tokens: list[Token], reported: bool = True
+        self,
+        norm: Normalised,
+        masked: str,
+        tokens: list[Token],
+        reported: bool = True,
+        strong: bool = True,
     ) -> Found | None:
         """(name, span in `masked`, roster miss) of the entry's person, or None.
 
         `reported`: the entry says something besides the name (a temperature, a status, a
         place) and no temperature comes before the leading word, which is what makes that
-        word a name (see `_leads`). May remove from
+        word a name (see `_leads`). `strong`: it is a 接龙 line or says more than a bare
+        temperature, enough to take an everyday word as a name (`高兴 36.6 无异常`, not
+        `方便 36.5`). May remove from
         `tokens` a place or well word that turned out to be part of the name (`李长春`).
         """
         for t in tokens:
@@ -61,17 +68,17 @@ class NameFinder:
             if end < len(masked) and masked[end].isdigit():
                 labels.append((start, end))  # `计科1801`: a class or dorm code
                 continue
-            found = self._found(norm, masked, tokens, start, end, lead, reported)
+            found = self._found(norm, masked, tokens, start, end, lead, strong)
             if found is not None:
                 return found
         for start, end in labels:  # nobody else: `王芳1801` is still 王芳
-            found = self._found(norm, masked, tokens, start, end, lead, reported)
+            found = self._found(norm, masked, tokens, start, end, lead, strong)
             if found is not None:
                 return found
         merged = (
             self._surname_and_word(masked, tokens, lead)
             or self._place_and_given(masked, tokens)
-            or self._place_as_name(norm, masked, tokens, lead, reported)
+            or self._place_as_name(norm, masked, tokens, lead)
         )
         if merged is None:
             return None
@@ -87,14 +94,15 @@ class NameFinder:
         start: int,
         end: int,
         lead: int | None,
-        reported: bool,
+        strong: bool,
     ) -> Found | None:
         run = masked[start:end]
         glued = end < len(masked) and norm.text[end].isdigit()  # `高兴36.6`: less sure
         if (
             start == lead
             and _leads(norm.text, masked, tokens, start, end)
-            and not (glued and self.segmenter.is_common_word(run))
+            and not ((glued or not strong) and self.segmenter.is_common_word(run))
+            and (_name_shaped(run) or self._unusual_name(run))
         ):
             found: tuple[int, int] | None = (0, len(run))
         else:
@@ -167,7 +175,7 @@ class NameFinder:
         return None
 
     def _place_as_name(
-        self, norm: Normalised, text: str, tokens: list[Token], lead: int | None, reported: bool
+        self, norm: Normalised, text: str, tokens: list[Token], lead: int | None
     ) -> tuple[int, int, int] | None:
         """A county's or district's name leading an entry and shaped like a name: `金平 36.5`.
 
@@ -184,6 +192,22 @@ class NameFinder:
                     return t.start, t.end, k
             return None
         return None
+
+    def _unusual_name(self, run: str) -> bool:
+        """A leading run outside the surname mould that can still be a name.
+
+        Names of Uyghur, Tibetan or Mongolian students (扎西, 阿依古丽, 其其格) and rare
+        surnames (荀雨, 邴雪) do not start with a common surname; such a run is taken when
+        the dictionary files it whole as a person or a place, or does not know it whole and
+        holds no verb, adverb, time or function word inside it. Everyday nouns and phrases
+        (`图书馆`, `今晚`, `同上`, `刚测完`, `考研党`) are not names.
+        """
+        tags = self.segmenter.tag(run)
+        if len(tags) == 1 and self.segmenter.engine.known(run):
+            return tags[0][1] in LEAD_NAME_TAGS
+        return not any(
+            tag in NOT_NAME_TAGS and self.segmenter.engine.known(word) for word, tag in tags
+        )
 
     def _name_in(self, run: str) -> tuple[int, int] | None:
         """(offset, length) of a name inside a residual Han run, if there is one.
@@ -269,6 +293,23 @@ def _leads(original: str, masked: str, tokens: list[Token], start: int, end: int
     if nxt.isdigit():  # a reading glued on: `宋佳早36.8` is 宋佳 at 早, `池早36.5` is 池早
         return masked[end] != nxt and (len(run) == 2 or run[-1] not in NOT_LAST)
     return not is_han(nxt) and not nxt.isalpha()
+
+
+# jieba tags under which a known word may lead an entry as its person: 扎西 `ns`, 拉姆 `nrt`.
+LEAD_NAME_TAGS = frozenset({"nr", "nrt", "nrfg", "ns"})
+# Known words under these tags inside a run mean a phrase, not a name: verbs, adverbs, time
+# words, adjectives, numerals, measure words, prepositions, particles, suffixes (`刚测完`,
+# `室友们`, `安全到家`).
+NOT_NAME_TAGS = frozenset(
+    {"v", "vn", "vd", "d", "t", "tg", "p", "u", "uj", "ul", "uz", "ud", "ug", "uv", "k"}
+    | {"m", "mq", "q", "f", "y", "e", "o", "a", "ad", "an"}
+)
+
+
+def _name_shaped(run: str) -> bool:
+    """Surname + 1–2 characters, whatever the characters (`林间`, `向晚`, `池早`)."""
+    n = surname_length(run)
+    return n > 0 and len(run) - n in (1, 2)
 
 
 # Characters that never start or end a name but may sit inside one (林间, 向上).
