@@ -177,16 +177,19 @@ class NameFinder:
     def _place_as_name(
         self, norm: Normalised, text: str, tokens: list[Token], lead: int | None
     ) -> tuple[int, int, int] | None:
-        """A county's or district's name leading an entry and shaped like a name: `金平 36.5`.
+        """A place name leading an entry and shaped like a name: `金平 36.5`, `岳阳 36.6 在家 石首`.
 
-        Only when nothing else in the entry is a name: a place is rarely written first.
+        Only when nothing else in the entry is a name, and for a prefecture (well known, often
+        written alone) only when another place follows: a place is rarely written first.
         """
         if lead is None:
             return None
         for k, t in enumerate(tokens):
             if t.start != lead:
                 continue
-            if t.cat is Cat.PLACE and t.text in self.counties and looks_like_name(t.text):
+            later = any(u.cat is Cat.PLACE for u in tokens[k + 1 :])
+            minor = t.text in self.counties or later
+            if t.cat is Cat.PLACE and minor and looks_like_name(t.text):
                 others = tokens[:k] + tokens[k + 1 :]
                 if _leads(norm.text, text, others, t.start, t.end):
                     return t.start, t.end, k
