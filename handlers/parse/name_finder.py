@@ -97,7 +97,8 @@ class NameFinder:
         strong: bool,
     ) -> Found | None:
         run = masked[start:end]
-        glued = end < len(masked) and norm.text[end].isdigit()  # `高兴36.6`: less sure
+        # `高兴36.6`, `高兴在家`: with nothing between, an everyday word is less surely a name
+        glued = end < len(masked) and (norm.text[end].isdigit() or is_han(norm.text[end]))
         if (
             start == lead
             and _leads(norm.text, masked, tokens, start, end)
@@ -142,8 +143,8 @@ class NameFinder:
                 t.start - 1 != lead or (t.end < len(text) and is_han(text[t.end]))
             ):
                 continue
-            if t.start >= 2 and is_han(text[t.start - 2]):
-                continue
+            if t.start >= 2 and is_han(text[t.start - 2]) and t.start - 1 != lead:
+                continue  # `我是于健康`: what stands before the lead is a filler
             if k and tokens[k - 1].end == t.start:
                 continue
             follows = tokens[k + 1].start if k + 1 < len(tokens) else None
@@ -281,7 +282,7 @@ def _leads(original: str, masked: str, tokens: list[Token], start: int, end: int
     """The run `masked[start:end]` leading an entry is the person's name by its position.
 
     In a 接龙 line or a check-in the first word, 2–4 Han characters standing alone (a
-    separator or a reading after it, not more Han text), is who reports: rare surnames (荀雨,
+    separator, a reading or a report word after it), is who reports: rare surnames (荀雨,
     邴雪), names that are also words (高兴, 林间, 向晚) and names not in the surname mould
     (扎西, 其其格, 阿依古丽) alike. Not when it holds words that never stand in a name.
     """
@@ -295,7 +296,9 @@ def _leads(original: str, masked: str, tokens: list[Token], start: int, end: int
     nxt = original[end]
     if nxt.isdigit():  # a reading glued on: `宋佳早36.8` is 宋佳 at 早, `池早36.5` is 池早
         return masked[end] != nxt and (len(run) == 2 or run[-1] not in NOT_LAST)
-    return not is_han(nxt) and not nxt.isalpha()
+    if is_han(nxt):  # `荀雨在家36.5`: a report word, not more of the run, may follow
+        return any(t.start == end and t.cat is not Cat.FILLER for t in tokens)
+    return not nxt.isalpha()
 
 
 # jieba tags under which a known word may lead an entry as its person: 扎西 `ns`, 拉姆 `nrt`.
