@@ -287,7 +287,7 @@ def _leads(original: str, masked: str, tokens: list[Token], start: int, end: int
     (扎西, 其其格, 阿依古丽) alike. Not when it holds words that never stand in a name.
     """
     run = masked[start:end]
-    if not 2 <= len(run) <= 4 or run[0] in NOT_FIRST:
+    if not 2 <= len(run) <= 4 or run[0] in NOT_FIRST or run in COMPOUND_SURNAMES:
         return False
     if any(ch in NOT_IN_NAME and ch not in POSITIONAL for ch in run[1:]):
         return False
@@ -296,8 +296,9 @@ def _leads(original: str, masked: str, tokens: list[Token], start: int, end: int
     nxt = original[end]
     if nxt.isdigit():  # a reading glued on: `宋佳早36.8` is 宋佳 at 早, `池早36.5` is 池早
         return masked[end] != nxt and (len(run) == 2 or run[-1] not in NOT_LAST)
-    if is_han(nxt):  # `荀雨在家36.5`: a report word, not more of the run, may follow
-        return any(t.start == end and t.cat is not Cat.FILLER for t in tokens)
+    if is_han(nxt):  # `荀雨在家36.5`: a report word may follow; a place or well word
+        # may be the rest of the name (`司马长春`, `于健康`), see `_surname_and_word`
+        return any(t.start == end and t.cat in GLUED_AFTER_NAME for t in tokens)
     return not nxt.isalpha()
 
 
@@ -318,5 +319,7 @@ def _name_shaped(run: str) -> bool:
     return n > 0 and len(run) - n in (1, 2)
 
 
+# Words that may follow a leading name with nothing between (`荀雨在家`, `邴雪发烧`).
+GLUED_AFTER_NAME = frozenset({Cat.CAMPUS, Cat.SYMPTOM, Cat.UNWELL, Cat.ISOLATION, Cat.NEGATOR})
 # Characters that never start or end a name but may sit inside one (林间, 向上).
 POSITIONAL = frozenset("上里下内外边前后间")
