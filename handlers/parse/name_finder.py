@@ -209,9 +209,15 @@ class NameFinder:
         tags = self.segmenter.tag(run)
         if len(tags) == 1 and self.segmenter.engine.known(run):
             return tags[0][1] in LEAD_NAME_TAGS
-        return not any(
-            tag in NOT_NAME_TAGS and self.segmenter.engine.known(word) for word, tag in tags
-        )
+        first = self.segmenter.tag(run[0])
+        if first[0][1] in ADVERB_TAGS and self.segmenter.engine.known(run[0]):
+            return False  # `刚测`, `才到`: an adverb opens a phrase, never a name
+        for word, tag in tags:
+            # a lone character's tag says little (晴 `v` in 沐晴): only a function word counts
+            banned = NOT_NAME_TAGS if len(word) > 1 else FUNCTION_TAGS
+            if tag in banned and self.segmenter.engine.known(word):
+                return False
+        return True
 
     def _name_in(self, run: str) -> tuple[int, int] | None:
         """(offset, length) of a name inside a residual Han run, if there is one.
@@ -319,6 +325,33 @@ def _name_shaped(run: str) -> bool:
     return n > 0 and len(run) - n in (1, 2)
 
 
+# Tags of single characters that never stand in a name: adverbs, prepositions, particles,
+# numerals, measure and time words (刚, 都, 被, 了, 一, 个).
+FUNCTION_TAGS = frozenset(
+    {
+        "d",
+        "p",
+        "u",
+        "uj",
+        "ul",
+        "uz",
+        "ud",
+        "ug",
+        "uv",
+        "k",
+        "m",
+        "q",
+        "y",
+        "e",
+        "o",
+        "t",
+        "f",
+        "c",
+        "r",
+    }
+)
+# A run opening with a character of these tags is a phrase (`刚测完`, `才到`).
+ADVERB_TAGS = frozenset({"d", "p", "u", "uj", "ul", "uz", "ud", "ug", "uv", "y", "e", "o"})
 # Words that may follow a leading name with nothing between (`荀雨在家`, `邴雪发烧`).
 GLUED_AFTER_NAME = frozenset({Cat.CAMPUS, Cat.SYMPTOM, Cat.UNWELL, Cat.ISOLATION, Cat.NEGATOR})
 # Characters that never start or end a name but may sit inside one (林间, 向上).
