@@ -61,6 +61,30 @@ def _health_adjectives(text: str, tokens: list[Token]) -> list[Token]:
     return kept
 
 
+def _spaced_list(text: str, tokens: list[Token], negated: list[bool]) -> None:
+    """`没有发热 咳嗽 乏力等症状`: a list closed by 等/等症状 is one list, spaces or not.
+
+    The negator before its first symptom covers every symptom up to the closing word.
+    """
+    k = 0
+    while k < len(tokens):
+        if tokens[k].cat is not Cat.SYMPTOM or not negated[k]:
+            k += 1
+            continue
+        j = k
+        while (
+            j + 1 < len(tokens)
+            and tokens[j + 1].cat is Cat.SYMPTOM
+            and text[tokens[j].end : tokens[j + 1].start].strip() in LIST_JOINERS
+        ):
+            j += 1
+        closed = j + 1 < len(tokens) and tokens[j + 1].text in LIST_END
+        if closed and text[tokens[j].end : tokens[j + 1].start].strip() == "":
+            for m in range(k, j + 1):
+                negated[m] = True
+        k = j + 1
+
+
 def _ends_answer(text: str, tokens: list[Token], k: int) -> bool:
     """True when negator `k` ends an answer (`咳嗽：无`, `发热 无，`), not a clause of its own.
 
@@ -116,6 +140,7 @@ class EntryReader:
             if t.cat is not Cat.SYMPTOM:
                 continue
             negated[k] = self._negated_before(text, tokens, k, negated)
+        _spaced_list(text, tokens, negated)
         # a list answered afterwards: `发热咳嗽等症状：无`
         k = 0
         while k < len(tokens):
