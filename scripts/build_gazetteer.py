@@ -12,8 +12,9 @@ the next two the prefecture, the next two the county). From it we keep:
 - every county and county-level city, full (`琼海市`, `阳新县`) and short (`琼海`, `阳新`);
 - a county whose full name has two characters (`曹县`, `沛县`, `芒市`) in full;
 - districts in full (`海淀区`), and in short (`万州`, `涪陵`, `海淀`) at a level of their
-  own (3) below counties, only when jieba's dictionary knows them as a place (`ns`) or not
-  at all: many district short forms are words or names (`和平`, `解放`, `金山`, `阳明`).
+  own (3) below counties, only when jieba's dictionary does not know them or files them as a
+  place (DISTRICT_TAGS): many district short forms are words or names (`和平`, `小店`,
+  `马尾`, `高明`, `向阳`).
 
 A short form is dropped when it names places in two provinces at the same level (a
 higher level wins: `海南` the province over 海南藏族自治州), when it has fewer than two
@@ -136,6 +137,13 @@ COUNTY_SUFFIXES = frozenset("县市旗")
 # District short forms get a level of their own, below counties (a county or prefecture of
 # the same short name elsewhere wins).
 DISTRICT_LEVEL = 3
+# `浦东新区` -> `浦东`, `海淀区` -> `海淀`.
+DISTRICT_SUFFIX = re.compile(r"(新区|区)$")
+# The one jieba tag under which a known district short form is still read as the district.
+# Others are too often words or names: 明月 `t`, 高明 `a`, 小店 `n`, 马尾 `n`, 向阳 `nr`,
+# 阳明 `nr` (inside 欧阳明月); the price is that districts jieba files as names (萧山, 余杭)
+# are read only in full (萧山区) or through their city.
+DISTRICT_TAGS = {"ns"}
 # Rows that group other rows rather than name a place (重庆's `县`, `市辖区`).
 GENERIC = {"县", "市辖区", "郊区", "城区", "矿区"}
 PROVINCE_SHORT = re.compile(r"(省|市|特别行政区|壮族自治区|回族自治区|维吾尔自治区|自治区)$")
@@ -202,7 +210,7 @@ def build() -> list[tuple[str, str, int]]:
         if len(name) >= 3 or level < 2 or name[-1] in COUNTY_SUFFIXES:
             candidates[name][level].add(province)
         if is_district:
-            short, level = name[:-1], DISTRICT_LEVEL
+            short, level = DISTRICT_SUFFIX.sub("", name), DISTRICT_LEVEL
         else:
             short = short_form(name, level)
         if len(short) < 2 or short == name:
@@ -213,7 +221,7 @@ def build() -> list[tuple[str, str, int]]:
         safe = PLACE_TAGS | ({"n"} if name.endswith("市") else set())
         if level >= 2 and freq >= COMMON_WORD_FREQ and tag not in safe:
             continue
-        if level == DISTRICT_LEVEL and freq and tag != "ns":
+        if level == DISTRICT_LEVEL and freq and tag not in DISTRICT_TAGS:
             continue
         candidates[short][level].add(province)
 
