@@ -106,6 +106,13 @@ def test_a_class_code_is_a_label_not_a_name(text, name):
     assert one(text).name == name
 
 
+def test_the_person_after_a_class_code_leads_the_entry():
+    assert one("计科1801 荀雨 36.5 在家").name == "荀雨"
+    entries = chain("#接龙\n1. 【护理2001】邴雪 36.5\n2. 护理2001 贲晨 36.6 宿舍")
+    assert [e.name for e in entries] == ["邴雪", "贲晨"]
+    assert one("王芳1801 36.5").name == "王芳"  # nobody else: the run glued to digits
+
+
 def test_a_place_name_leads_only_when_it_is_the_person():
     entries = chain("#接龙\n1. 贺兰 36.5 在家 赤壁\n2. 岳阳 36.6 在家 石首")
     assert [(e.name, e.province) for e in entries] == [("贺兰", "湖北"), ("岳阳", "湖北")]

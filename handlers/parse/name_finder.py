@@ -269,17 +269,25 @@ class NameFinder:
 def _lead(text: str, tokens: list[Token]) -> int | None:
     """Where the entry's first word stands, past numbering, labels and fillers.
 
-    `1、荀雨，36.5`, `打卡：高兴 36.6`, `姓名：严格`, `2019001 习悦 36.5` all lead with the
-    person. None when the entry has no Han text.
+    `1、荀雨，36.5`, `打卡：高兴 36.6`, `姓名：严格`, `2019001 习悦 36.5`, `计科1801 荀雨` all
+    lead with the person. None when the entry has no Han text.
     """
     at = {t.start: t for t in tokens}
     i = 0
     while i < len(text):
         if not is_han(text[i]):
             i += 1
-        elif i in at and at[i].cat is Cat.FILLER:
+        elif i in at:
+            if at[i].cat is not Cat.FILLER:
+                return i
             i = at[i].end
         else:
+            j = i
+            while j < len(text) and is_han(text[j]) and j not in at:
+                j += 1
+            if j < len(text) and text[j].isdigit():
+                i = j  # `计科1801 荀雨`: a class code before the person
+                continue
             return i
     return None
 
