@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from handlers.parse.contract import Entry
 from handlers.parse.lexicon import BARE_UNWELL, LIST_JOINERS
-from handlers.parse.name_finder import NameFinder
+from handlers.parse.name_finder import Evidence, NameFinder
 from handlers.parse.names import RosterMatcher
 from handlers.parse.normalise import Normalised
 from handlers.parse.scanner import Cat, Token, Vocabulary, is_han
@@ -114,11 +114,13 @@ class EntryReader:
         # the leading word names the person only in an entry that reports something and
         # does not open with its reading (`36.4 文昌 在家` names nobody)
         first_han = next((i for i, ch in enumerate(masked) if is_han(ch)), len(masked))
-        reported = (bool(temps) or any(t.cat is not Cat.FILLER for t in tokens)) and all(
-            r.start > first_han for r in temps
+        reading_first = any(r.start < first_han for r in temps)
+        evidence = Evidence(
+            in_chain=in_chain,
+            reading=bool(temps) and not reading_first,
+            fields=any(t.cat is not Cat.FILLER for t in tokens) and not reading_first,
         )
-        strong = in_chain or any(t.cat is not Cat.FILLER for t in tokens)
-        found = self.names.find(norm, masked, tokens, reported, strong)
+        found = self.names.find(norm, masked, tokens, evidence)
         if found is not None:
             entry.name, reading.name_span, reading.roster_miss = found
         negated = self._symptoms(masked, tokens, entry)

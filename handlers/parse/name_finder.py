@@ -10,6 +10,8 @@ A residue right after 在 is a place (`在公司`), not a person.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from handlers.parse.names import (
     COMPOUND_SURNAMES,
     NOT_FIRST,
@@ -33,6 +35,25 @@ PREPOSITIONS = frozenset("于向从自")
 Found = tuple[str, tuple[int, int], bool]
 
 
+@dataclass(slots=True, frozen=True)
+class Evidence:
+    """How surely the word leading an entry is its person.
+
+    `in_chain`: a 接龙 line, one person per line. `reading`: a temperature is given, after
+    the leading word. `fields`: a status, place or whereabouts word is given. An everyday
+    word (`高兴`) leads as a name in a 接龙 line or beside a field; a run outside the
+    surname mould (`扎西`, `网课`) in a 接龙 line or before a reading only.
+    """
+
+    in_chain: bool = False
+    reading: bool = False
+    fields: bool = False
+
+    @property
+    def reported(self) -> bool:
+        return self.reading or self.fields
+
+
 class NameFinder:
     def __init__(self, segmenter: Segmenter, roster: RosterMatcher) -> None:
         self.segmenter = segmenter
@@ -40,27 +61,20 @@ class NameFinder:
         self.counties = counties()
 
     def find(
-        self,
-        norm: Normalised,
-        masked: str,
-        tokens: list[Token],
-        reported: bool = True,
-        strong: bool = True,
+        self, norm: Normalised, masked: str, tokens: list[Token], evidence: Evidence | None = None
     ) -> Found | None:
         """(name, span in `masked`, roster miss) of the entry's person, or None.
 
-        `reported`: the entry says something besides the name (a temperature, a status, a
-        place) and no temperature comes before the leading word, which is what makes that
-        word a name (see `_leads`). `strong`: it is a 接龙 line or says more than a bare
-        temperature, enough to take an everyday word as a name (`高兴 36.6 无异常`, not
-        `方便 36.5`). May remove from
-        `tokens` a place or well word that turned out to be part of the name (`李长春`).
+        `evidence` says how surely the entry's leading word is its person (see `Evidence`,
+        `_leads`). May remove from `tokens` a place or well word that turned out to be part
+        of the name (`李长春`).
         """
+        evidence = evidence or Evidence()
         for t in tokens:
             if t.cat is Cat.NAME:
                 return t.word.value, (t.start, t.end), False  # type: ignore[return-value]
         after_where = {t.end for t in tokens if t.text in WHERE_WORDS}
-        lead = _lead(masked, tokens) if reported else None
+        lead = _lead(masked, tokens) if evidence.reported else None
         labels: list[tuple[int, int]] = []
         for start, end in residues(masked, tokens):
             if start in after_where:
@@ -68,11 +82,11 @@ class NameFinder:
             if end < len(masked) and masked[end].isdigit():
                 labels.append((start, end))  # `计科1801`: a class or dorm code
                 continue
-            found = self._found(norm, masked, tokens, start, end, lead, strong)
+            found = self._found(norm, masked, tokens, start, end, lead, evidence)
             if found is not None:
                 return found
         for start, end in labels:  # nobody else: `王芳1801` is still 王芳
-            found = self._found(norm, masked, tokens, start, end, lead, strong)
+            found = self._found(norm, masked, tokens, start, end, lead, evidence)
             if found is not None:
                 return found
         merged = (
@@ -94,16 +108,18 @@ class NameFinder:
         start: int,
         end: int,
         lead: int | None,
-        strong: bool,
+        evidence: Evidence,
     ) -> Found | None:
         run = masked[start:end]
         # `高兴36.6`, `高兴在家`: with nothing between, an everyday word is less surely a name
         glued = end < len(masked) and (norm.text[end].isdigit() or is_han(norm.text[end]))
+        everyday_ok = evidence.in_chain or evidence.fields
+        unusual_ok = evidence.in_chain or evidence.reading
         if (
             start == lead
             and _leads(norm.text, masked, tokens, start, end)
-            and not ((glued or not strong) and self.segmenter.is_common_word(run))
-            and (_name_shaped(run) or self._unusual_name(run))
+            and not ((glued or not everyday_ok) and self.segmenter.is_common_word(run))
+            and (_name_shaped(run) or (unusual_ok and self._unusual_name(run)))
         ):
             found: tuple[int, int] | None = (0, len(run))
         else:
