@@ -72,6 +72,12 @@ def test_chain_entries_lead_with_the_person_whatever_the_name():
     assert entries[2].province == "新疆" and entries[7].province == "内蒙古"
 
 
+def test_a_chain_line_may_lead_with_a_name_that_is_a_noun():
+    entries = chain("#接龙\n1 苍穹 36.5 健康 在校\n2 阙晴 36.4 健康 在校\n3 依娜 36.6 在家")
+    assert [e.name for e in entries] == ["苍穹", "阙晴", "依娜"]
+    assert one("苍穹 36.5 在校").name is None  # a lone reply: a noun is not taken
+
+
 @pytest.mark.parametrize(
     "text",
     [

@@ -119,7 +119,7 @@ class NameFinder:
             start == lead
             and _leads(norm.text, masked, tokens, start, end)
             and not ((glued or not everyday_ok) and self.segmenter.is_common_word(run))
-            and (_name_shaped(run) or (unusual_ok and self._unusual_name(run)))
+            and (_name_shaped(run) or (unusual_ok and self._unusual_name(run, evidence.in_chain)))
         ):
             found: tuple[int, int] | None = (0, len(run))
         else:
@@ -213,7 +213,7 @@ class NameFinder:
             return None
         return None
 
-    def _unusual_name(self, run: str) -> bool:
+    def _unusual_name(self, run: str, in_chain: bool) -> bool:
         """A leading run outside the surname mould that can still be a name.
 
         Names of Uyghur, Tibetan or Mongolian students (扎西, 阿依古丽, 其其格) and rare
@@ -224,7 +224,10 @@ class NameFinder:
         """
         tags = self.segmenter.tag(run)
         if len(tags) == 1 and self.segmenter.engine.known(run):
-            return tags[0][1] in LEAD_NAME_TAGS
+            # in a 接龙 line a noun too (苍穹, 买买提): nobody lists a thing there
+            return tags[0][1] in (CHAIN_LEAD_TAGS if in_chain else LEAD_NAME_TAGS)
+        if len(tags) == 1 and tags[0][1] in NAME_TAGS:
+            return True  # unknown, but read whole as a person (`依娜`)
         first = self.segmenter.tag(run[0])
         if first[0][1] in ADVERB_TAGS and self.segmenter.engine.known(run[0]):
             return False  # `刚测`, `才到`: an adverb opens a phrase, never a name
@@ -319,7 +322,7 @@ def _leads(original: str, masked: str, tokens: list[Token], start: int, end: int
     run = masked[start:end]
     if not 2 <= len(run) <= 4 or run[0] in NOT_FIRST or run in COMPOUND_SURNAMES:
         return False
-    if any(ch in NOT_IN_NAME and ch not in POSITIONAL for ch in run[1:]):
+    if any(ch in NOT_IN_NAME and ch not in INSIDE_OK for ch in run[1:]):
         return False
     if end == len(masked):
         return True
@@ -332,8 +335,10 @@ def _leads(original: str, masked: str, tokens: list[Token], start: int, end: int
     return not nxt.isalpha()
 
 
-# jieba tags under which a known word may lead an entry as its person: 扎西 `ns`, 拉姆 `nrt`.
+# jieba tags under which a known word may lead an entry as its person: 扎西 `ns`, 拉姆 `nrt`;
+# in a 接龙 line nouns too.
 LEAD_NAME_TAGS = frozenset({"nr", "nrt", "nrfg", "ns"})
+CHAIN_LEAD_TAGS = LEAD_NAME_TAGS | {"n", "nz"}
 # Known words under these tags inside a run mean a phrase, not a name: verbs, adverbs, time
 # words, adjectives, numerals, measure words, prepositions, particles, suffixes (`刚测完`,
 # `室友们`, `安全到家`).
@@ -378,5 +383,5 @@ FUNCTION_TAGS = frozenset(
 ADVERB_TAGS = frozenset({"d", "p", "u", "uj", "ul", "uz", "ud", "ug", "uv", "y", "e", "o"})
 # Words that may follow a leading name with nothing between (`荀雨在家`, `邴雪发烧`).
 GLUED_AFTER_NAME = frozenset({Cat.CAMPUS, Cat.SYMPTOM, Cat.UNWELL, Cat.ISOLATION, Cat.NEGATOR})
-# Characters that never start or end a name but may sit inside one (林间, 向上).
-POSITIONAL = frozenset("上里下内外边前后间")
+# Characters that never start a name but may sit inside one (林间, 向上).
+INSIDE_OK = frozenset("上里下内外边前后间")
