@@ -12,8 +12,9 @@ import re
 from dataclasses import dataclass, field
 
 from handlers.parse.contract import Entry
+from handlers.parse.leading import Evidence
 from handlers.parse.lexicon import BARE_UNWELL, LIST_JOINERS
-from handlers.parse.name_finder import Evidence, NameFinder
+from handlers.parse.name_finder import NameFinder
 from handlers.parse.names import RosterMatcher
 from handlers.parse.normalise import Normalised
 from handlers.parse.scanner import Cat, Token, Vocabulary, is_han
