@@ -12,11 +12,12 @@ import re
 from dataclasses import dataclass, field
 
 from handlers.parse.contract import Entry
-from handlers.parse.lexicon import LIST_JOINERS
+from handlers.parse.leading import Evidence
+from handlers.parse.lexicon import BARE_UNWELL, LIST_JOINERS
 from handlers.parse.name_finder import NameFinder
 from handlers.parse.names import RosterMatcher
 from handlers.parse.normalise import Normalised
-from handlers.parse.scanner import Cat, Token, Vocabulary
+from handlers.parse.scanner import Cat, Token, Vocabulary, is_han
 from handlers.parse.segment import Segmenter
 from handlers.parse.temperature import highest, readings
 
@@ -50,20 +51,77 @@ def _blank(text: str, spans: list[tuple[int, int]]) -> str:
     return "".join(chars)
 
 
+def _health_adjectives(text: str, tokens: list[Token]) -> list[Token]:
+    """Drop a bare adjective (`不好`) glued to a thing no word explains (`网不好`)."""
+    kept: list[Token] = []
+    for t in tokens:
+        glued = t.start > 0 and is_han(text[t.start - 1])
+        if t.text in BARE_UNWELL and glued and (not kept or kept[-1].end != t.start):
+            continue
+        kept.append(t)
+    return kept
+
+
+def _spaced_list(text: str, tokens: list[Token], negated: list[bool]) -> None:
+    """`没有发热 咳嗽 乏力等症状`: a list closed by 等/等症状 is one list, spaces or not.
+
+    The negator before its first symptom covers every symptom up to the closing word.
+    """
+    k = 0
+    while k < len(tokens):
+        if tokens[k].cat is not Cat.SYMPTOM or not negated[k]:
+            k += 1
+            continue
+        j = k
+        while (
+            j + 1 < len(tokens)
+            and tokens[j + 1].cat is Cat.SYMPTOM
+            and text[tokens[j].end : tokens[j + 1].start].strip() in LIST_JOINERS
+        ):
+            j += 1
+        closed = j + 1 < len(tokens) and tokens[j + 1].text in LIST_END
+        if closed and text[tokens[j].end : tokens[j + 1].start].strip() == "":
+            for m in range(k, j + 1):
+                negated[m] = True
+        k = j + 1
+
+
+def _ends_answer(text: str, tokens: list[Token], k: int) -> bool:
+    """True when negator `k` ends an answer (`咳嗽：无`, `发热 无，`), not a clause of its own.
+
+    `浑身无力 不想动`: the 不 starts `不想动` (text no word explains), so it denies nothing
+    written before it.
+    """
+    end = tokens[k].end
+    if end >= len(text) or not is_han(text[end]):
+        return True
+    return k + 1 < len(tokens) and tokens[k + 1].start == end
+
+
 class EntryReader:
     def __init__(self, vocab: Vocabulary, segmenter: Segmenter, roster: RosterMatcher) -> None:
         self.vocab = vocab
         self.names = NameFinder(segmenter, roster)
 
-    def read(self, norm: Normalised) -> EntryReading:
+    def read(self, norm: Normalised, in_chain: bool = False) -> EntryReading:
+        """`in_chain`: a 接龙 line, where the first word is the person's all the more."""
         text = norm.text
         temps = readings(text)
         masked = _blank(text, [(r.start, r.end) for r in temps])
         masked = LABELS.sub(lambda m: " " * len(m.group()), masked)
-        tokens = self.vocab.scan(masked)
+        tokens = _health_adjectives(masked, self.vocab.scan(masked))
         entry = Entry(temperature=highest(temps))
         reading = EntryReading(entry=entry, tokens=tokens)
-        found = self.names.find(norm, masked, tokens)
+        # the leading word names the person only in an entry that reports something and
+        # does not open with its reading (`36.4 文昌 在家` names nobody)
+        first_han = next((i for i, ch in enumerate(masked) if is_han(ch)), len(masked))
+        reading_first = any(r.start < first_han for r in temps)
+        evidence = Evidence(
+            in_chain=in_chain,
+            reading=bool(temps) and not reading_first,
+            fields=any(t.cat is not Cat.FILLER for t in tokens) and not reading_first,
+        )
+        found = self.names.find(norm, masked, tokens, evidence)
         if found is not None:
             entry.name, reading.name_span, reading.roster_miss = found
         negated = self._symptoms(masked, tokens, entry)
@@ -85,6 +143,7 @@ class EntryReader:
             if t.cat is not Cat.SYMPTOM:
                 continue
             negated[k] = self._negated_before(text, tokens, k, negated)
+        _spaced_list(text, tokens, negated)
         # a list answered afterwards: `发热咳嗽等症状：无`
         k = 0
         while k < len(tokens):
@@ -112,7 +171,11 @@ class EntryReader:
                     or tokens[after + 1].cat is not Cat.SYMPTOM
                     or tokens[after + 1].start > tokens[after].end
                 )
-                if gap in ("", ":", "已", "都", "均") and tail:
+                if (
+                    gap in ("", ":", "已", "都", "均")
+                    and tail
+                    and _ends_answer(text, tokens, after)
+                ):
                     for m in range(k, j + 1):
                         negated[m] = True
             k = j + 1

@@ -3,7 +3,7 @@
 The contract's hard cases are decided here, not in the chain splitter:
 
 - a counselor's notice or instruction (请, 截止, 未报, @全体成员 …) and a question (吗, 怎么,
-  ？) are `other` unless they also carry a named person's temperature;
+  哪, 对吧, 请问, a closing 呢, ？) are `other` unless they also carry a named person's temperature;
 - a check-in needs a temperature, or a name with something about health or whereabouts, or
   two such things (`在家 正常`), or a symptom; one stray word (`宿舍今天又停水了`,
   `今天海口好热啊`) is chatter;
@@ -31,8 +31,9 @@ REQUEST = re.compile(
     r"请|注意|提醒|尽快|按时|要求|前完成|通知|公告|格式|务必|统计|超过|以上|以下|收集|抓紧|各位"
 )
 QUESTION = re.compile(
-    r"[?？]|吗|怎么|什么|要不要|是不是|能不能|可不可以|可以不|几点|哪里|哪儿|为什么|为啥|多少"
-    r"|咋|啥"
+    r"[?？]|吗|怎么|什么|要不要|是不是|能不能|可不可以|可以不|几点|哪|为什么|为啥|多少"
+    r"|咋|啥|请问|对吧|是吧|有没有|呢\W*$"
+    r"|([\u4e00-\u9fff])不\1"  # A-not-A: 算不算, 要不要, 用不用
 )
 FORM_LABEL = re.compile(
     r"^\s*(?:姓名|名字|学号|班级|专业|学院|年级|体温|今日体温|温度|是否|目前|所在|现居|当前|健康|"
@@ -54,8 +55,20 @@ def is_checkin(reading: EntryReading, text: str) -> bool:
     return named and reading.fields >= 1
 
 
+# A name asked for by its label: one per filled-in form.
+NAME_LABEL = re.compile(r"(?:姓名|名字)\s*[:：]")
+
+
 def is_one_person_form(chain: ChainText) -> bool:
-    labelled = sum(bool(FORM_LABEL.match(to_simplified(e.text))) for e in chain.entries)
+    """Numbered lines that are the fields of one form (`1.姓名：… 2.体温：…`).
+
+    Not when two lines each carry a name label: that is a 接龙 of filled-in forms
+    (`1. 姓名：许诺 体温：36.5 … 2. 姓名：甘甜 …`), one person per line.
+    """
+    texts = [to_simplified(e.text) for e in chain.entries]
+    if sum(bool(NAME_LABEL.search(t)) for t in texts) >= 2:
+        return False
+    labelled = sum(bool(FORM_LABEL.match(t)) for t in texts)
     return len(chain.entries) >= 2 and labelled * 2 >= len(chain.entries)
 
 

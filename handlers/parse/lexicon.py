@@ -94,6 +94,9 @@ UNWELL = (
     "肚子疼", "肚子痛", "胃疼", "胃痛", "发晕", "头昏",
     "确诊", "疑似",
 )
+# Unwell words that are plain adjectives: about health only when they stand alone or after
+# a health word (`身体不好`, `感觉不太好`), not after a thing (`网不好`, `信号不太好`).
+BARE_UNWELL = frozenset({"不好", "不太好"})
 
 # on_campus: True on campus, False at home or away from it.
 CAMPUS = {
@@ -151,5 +154,6 @@ FILLER = (
     "去过", "到过", "途经", "接触", "接触过", "旅居史", "旅行史", "接触史", "居住史", "人员",
     "病例", "风险地区", "中高风险地区", "高风险地区", "中风险地区", "地区",
     "准备", "即将", "计划", "打算", "下周", "后天", "过几天", "将要",
+    "周末", "今晚", "昨晚", "明早", "同上", "补卡", "补打卡", "你好", "您好", "早安", "晚安",
 )
 # fmt: on

@@ -1,17 +1,27 @@
 """Finding the person an entry is about: where the name is, and how it was written.
 
 The name is looked for in the residue of the vocabulary scan (Han text no known word
-explains): a roster name anywhere first; then the first residue shaped like a name that the
-dictionary does not know as an ordinary word; then a name
-inside a longer residue that the segmenter tags as a person (`nr`); last, a lone surname
-glued to a place or well word (`李长春`), or a place word that starts a name (`江华萱`).
-A residue right after 在 is a place (`在公司`), not a person.
+explains): a roster name anywhere first; then the word leading the entry when its position
+makes it the person (`leading.py`: 荀雨, 高兴, 扎西); then the first residue shaped like a
+name that the dictionary does not know as an ordinary word; then a name inside a longer
+residue that the segmenter tags as a person (`nr`); last, a surname glued to a place or well
+word (`李长春`, `欧阳明月`), a place word that starts a name (`江华萱`), or a place name
+leading the entry (`金平 36.5`). A residue right after 在 is a place (`在公司`), not a person;
+a residue glued to digits (`计科1801`) is a label, a name only when nothing else is.
 """
 
 from __future__ import annotations
 
-from handlers.parse.names import SINGLE_SURNAMES, RosterMatcher, looks_like_name, surname_length
+from handlers.parse.leading import Evidence, lead_of, leads, name_shaped, unusual_name
+from handlers.parse.names import (
+    COMPOUND_SURNAMES,
+    SINGLE_SURNAMES,
+    RosterMatcher,
+    looks_like_name,
+    surname_length,
+)
 from handlers.parse.normalise import Normalised
+from handlers.parse.places import counties
 from handlers.parse.scanner import Cat, Token, is_han, residues
 from handlers.parse.segment import NAME_TAGS, Segmenter
 
@@ -27,52 +37,112 @@ class NameFinder:
     def __init__(self, segmenter: Segmenter, roster: RosterMatcher) -> None:
         self.segmenter = segmenter
         self.roster = roster
+        self.counties = counties()
 
-    def find(self, norm: Normalised, masked: str, tokens: list[Token]) -> Found | None:
+    def find(
+        self, norm: Normalised, masked: str, tokens: list[Token], evidence: Evidence | None = None
+    ) -> Found | None:
         """(name, span in `masked`, roster miss) of the entry's person, or None.
 
-        May remove from `tokens` a place or well word that turned out to be part of the
-        name (`李长春`).
+        `evidence` says how surely the entry's leading word is its person (see `Evidence`,
+        `leading.leads`). May remove from `tokens` a place or well word that turned out to be part
+        of the name (`李长春`).
         """
+        evidence = evidence or Evidence()
         for t in tokens:
             if t.cat is Cat.NAME:
                 return t.word.value, (t.start, t.end), False  # type: ignore[return-value]
         after_where = {t.end for t in tokens if t.text in WHERE_WORDS}
+        lead = lead_of(masked, tokens) if evidence.reported else None
+        labels: list[tuple[int, int]] = []
         for start, end in residues(masked, tokens):
             if start in after_where:
                 continue  # `在公司`: a place, not a person
-            run = masked[start:end]
-            found = self._name_in(run) or self._roster_in(run)
+            if end < len(masked) and masked[end].isdigit():
+                labels.append((start, end))  # `计科1801`: a class or dorm code
+                continue
+            found = self._found(norm, masked, tokens, start, end, lead, evidence)
             if found is not None:
-                offset, length = found
-                span = (start + offset, start + offset + length)
-                written = self._as_written(norm, masked[span[0] : span[1]])
-                if not self.roster:
-                    return written, span, False
-                matched = self.roster.match(written) or self.roster.match(masked[span[0] : span[1]])
-                return matched or written, span, matched is None
-        merged = self._surname_and_word(masked, tokens) or self._place_and_given(masked, tokens)
+                return found
+        for start, end in labels:  # nobody else: `王芳1801` is still 王芳
+            found = self._found(norm, masked, tokens, start, end, lead, evidence)
+            if found is not None:
+                return found
+        merged = (
+            self._surname_and_word(masked, tokens, lead)
+            or self._place_and_given(masked, tokens)
+            or self._place_as_name(norm, masked, tokens, lead)
+        )
         if merged is None:
             return None
         start, end, k = merged
         del tokens[k]
         return self._as_written(norm, masked[start:end]), (start, end), False
 
+    def _found(
+        self,
+        norm: Normalised,
+        masked: str,
+        tokens: list[Token],
+        start: int,
+        end: int,
+        lead: int | None,
+        evidence: Evidence,
+    ) -> Found | None:
+        run = masked[start:end]
+        # `高兴36.6`, `高兴在家`: with nothing between, an everyday word is less surely a name
+        glued = end < len(masked) and (norm.text[end].isdigit() or is_han(norm.text[end]))
+        everyday_ok = evidence.in_chain or evidence.fields
+        unusual_ok = evidence.in_chain or evidence.reading
+        if (
+            start == lead
+            and leads(norm.text, masked, tokens, start, end)
+            and not ((glued or not everyday_ok) and self.segmenter.is_common_word(run))
+            and (
+                name_shaped(run)
+                or (unusual_ok and unusual_name(self.segmenter, run, evidence.in_chain))
+            )
+        ):
+            found: tuple[int, int] | None = (0, len(run))
+        else:
+            found = self._name_in(run) or self._roster_in(run)
+        if found is None:
+            return None
+        offset, length = found
+        span = (start + offset, start + offset + length)
+        written = self._as_written(norm, masked[span[0] : span[1]])
+        if not self.roster:
+            return written, span, False
+        matched = self.roster.match(written) or self.roster.match(masked[span[0] : span[1]])
+        return matched or written, span, matched is None
+
     @staticmethod
-    def _surname_and_word(text: str, tokens: list[Token]) -> tuple[int, int, int] | None:
+    def _surname_and_word(
+        text: str, tokens: list[Token], lead: int | None = None
+    ) -> tuple[int, int, int] | None:
         """A surname alone before a place or well-word it belongs to: 李长春, 张平安.
 
         Nobody writes a one-character name, so `李` + `长春` is the name 李长春, not 李 from
-        长春. Returns (start, end, index of the token swallowed).
+        长春. A surname that is also a preposition (`于`) only leads an entry and only before
+        a separator: `于健康 36.5` is 于健康, `于北京家中` is "at Beijing". Returns (start,
+        end, index of the token swallowed).
         """
         for k, t in enumerate(tokens):
             if t.cat not in (Cat.PLACE, Cat.WELL) or not 1 <= len(t.text) <= 2 or t.start == 0:
                 continue
+            if t.start >= 2 and text[t.start - 2 : t.start] in COMPOUND_SURNAMES:
+                alone = t.start == 2 or not is_han(text[t.start - 3])
+                if alone and (k == 0 or tokens[k - 1].end <= t.start - 2):
+                    return t.start - 2, t.end, k  # `欧阳明月`
             before = text[t.start - 1]
-            if before not in SINGLE_SURNAMES or before in PREPOSITIONS:
+            if before not in SINGLE_SURNAMES:
                 continue
-            if t.start >= 2 and is_han(text[t.start - 2]):
+            if before in PREPOSITIONS and (
+                t.start - 1 != lead or (t.end < len(text) and is_han(text[t.end]))
+            ):
                 continue
+            if t.start >= 2 and is_han(text[t.start - 2]) and t.start - 1 != lead:
+                continue  # `我是于健康`: what stands before the lead is a filler
             if k and tokens[k - 1].end == t.start:
                 continue
             follows = tokens[k + 1].start if k + 1 < len(tokens) else None
@@ -101,6 +171,28 @@ class NameFinder:
                 continue  # the next character is a word of its own
             if looks_like_name(text[t.start : end]):
                 return t.start, end, k
+        return None
+
+    def _place_as_name(
+        self, norm: Normalised, text: str, tokens: list[Token], lead: int | None
+    ) -> tuple[int, int, int] | None:
+        """A place name leading an entry and shaped like a name: `金平 36.5`, `岳阳 36.6 在家 石首`.
+
+        Only when nothing else in the entry is a name, and for a prefecture (well known, often
+        written alone) only when another place follows: a place is rarely written first.
+        """
+        if lead is None:
+            return None
+        for k, t in enumerate(tokens):
+            if t.start != lead:
+                continue
+            later = any(u.cat is Cat.PLACE for u in tokens[k + 1 :])
+            minor = t.text in self.counties or later
+            if t.cat is Cat.PLACE and minor and looks_like_name(t.text):
+                others = tokens[:k] + tokens[k + 1 :]
+                if leads(norm.text, text, others, t.start, t.end):
+                    return t.start, t.end, k
+            return None
         return None
 
     def _name_in(self, run: str) -> tuple[int, int] | None:

@@ -89,6 +89,10 @@ SINGLE_SURNAMES = frozenset(
 NOT_IN_NAME = frozenset(
     "的了吗呢吧啊呀哦嗯我你他她它们这那是在没不未跟与及或已还也都很太就上里下内外边前后间"
 )
+# Never the first character of a name: pronouns, particles, negations, 在, numerals.
+NOT_FIRST = frozenset(
+    "的了吗呢吧啊呀哦嗯我你他她它们这是在没不未跟与及或已还也都很太就一二三四五六七八九十两几每各某"
+)
 # Never the last character of a name, often right after one: times of day that run into
 # a reading (`宋佳早36.8`), and what follows a place (`温州家`, `海口人`, `琼海镇`).
 NOT_LAST = frozenset("早午晚家人市县区省镇村乡")

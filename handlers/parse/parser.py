@@ -50,12 +50,13 @@ class Parser:
         self.segmenter = Segmenter(names)
         self.reader = EntryReader(self.vocabulary, self.segmenter, self.roster)
 
-    def read(self, text: str) -> EntryReading:
+    def read(self, text: str, in_chain: bool = False) -> EntryReading:
         """One entry with the evidence behind it (see EntryReading)."""
-        return self.reader.read(normalise(text))
+        return self.reader.read(normalise(text), in_chain)
 
-    def parse_entry(self, text: str) -> Entry:
-        return self.read(text).entry
+    def parse_entry(self, text: str, in_chain: bool = True) -> Entry:
+        """One 接龙 line (or, with `in_chain=False`, one reply read as a single entry)."""
+        return self.read(text, in_chain).entry
 
     def parse(self, text: str) -> ParseResult:
         if not isinstance(text, str) or not text.strip():
@@ -65,7 +66,7 @@ class Parser:
             if is_one_person_form(chain):
                 joined = " ".join(e.text for e in chain.entries)
                 return self._single(f"{chain.title} {joined}", joined)
-            readings = [self.read(e.text) for e in chain.entries]
+            readings = [self.read(e.text, in_chain=True) for e in chain.entries]
             if not is_notice(chain, readings):
                 return ParseResult("chain", [r.entry for r in readings])
             if len(chain.entries) >= 2 and "\n" in text.strip():

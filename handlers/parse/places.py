@@ -22,7 +22,7 @@ def _table() -> tuple[dict[str, str], frozenset[str]]:
             continue
         name, province, level = line.split("\t")
         places[name] = province
-        if level == "2":
+        if level in ("2", "3"):
             counties.add(name)
     return places, frozenset(counties)
 
@@ -33,5 +33,5 @@ def gazetteer() -> dict[str, str]:
 
 
 def counties() -> frozenset[str]:
-    """The county-level names: many and obscure, they yield to a longer reading."""
+    """County and district names: many and obscure, they yield to a longer reading."""
     return _table()[1]
