@@ -115,6 +115,23 @@ class Vocabulary:
                 return True
         return False
 
+    def _yield_filler(self, text: str, i: int, filler: str) -> str | None:
+        """`filler`, or the shorter word it leaves when a meaningful word starts inside it.
+
+        A filler only says nothing, so it never eats the start of a word that speaks:
+        `目前在家` is 目前 + 在家 (not 目前在 + 家), `人在家` is 人 + 在家.
+        """
+        words = self.words
+        end = i + len(filler)
+        for j in range(i + 1, end):
+            other = self.longest(text, j)
+            if other is not None and j + len(other) > end and words[other].cat is not Cat.FILLER:
+                for length in self.lengths[text[i]]:
+                    if length <= j - i and text[i : i + length] in words:
+                        return text[i : i + length]
+                return None
+        return filler
+
     def scan(self, text: str) -> list[Token]:
         """Known words of `text`, left to right, non-overlapping, longest first."""
         tokens: list[Token] = []
@@ -128,6 +145,11 @@ class Vocabulary:
             if w is None:
                 i += 1
                 continue
+            if words[w].cat is Cat.FILLER:
+                w = self._yield_filler(text, i, w)
+                if w is None:
+                    i += 1
+                    continue
             if w in self.counties and self._overlapped(text, i, w):
                 i += 1  # `薛博湖北省`: 湖北省 is read, not the county 博湖
                 continue
