@@ -3,7 +3,8 @@
 At each position the longest known word wins; Han text that no word explains is left as
 "residue" (where names are looked for). One exception keeps negation honest: an alias that
 itself starts with a negative word (`没有味觉`) yields to a negator followed by a longer
-symptom (`没有` + `味觉减退`); and a county's short name yields to a longer word that starts
+symptom (`没有` + `味觉减退`); a county never takes the second half of a compound
+surname (`欧阳明月` is not 欧 + the district 阳明); and a county's short name yields to a longer word that starts
 inside it (`薛博湖北省` is 薛博 + 湖北省, not 薛 + the county 博湖).
 """
 
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from handlers.parse import lexicon
+from handlers.parse.names import COMPOUND_SURNAMES
 from handlers.parse.places import counties, gazetteer
 
 
@@ -150,6 +152,9 @@ class Vocabulary:
                 if w is None:
                     i += 1
                     continue
+            if w in self.counties and i and text[i - 1 : i + 1] in COMPOUND_SURNAMES:
+                i += 1  # `欧阳明月`: the surname 欧阳, not 欧 + the district 阳明
+                continue
             if w in self.counties and self._overlapped(text, i, w):
                 i += 1  # `薛博湖北省`: 湖北省 is read, not the county 博湖
                 continue
