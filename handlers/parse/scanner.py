@@ -134,6 +134,23 @@ class Vocabulary:
                 return None
         return filler
 
+    def _district_after_city(self, text: str, i: int, tokens: list[Token]) -> Token | None:
+        """A district written apart from its city (`深圳 南山`), read as the place it is.
+
+        The gazetteer holds every district after its city (`深圳南山`); with a space or a
+        comma between, the district alone would be a name-shaped run (南山) otherwise.
+        """
+        if not tokens or tokens[-1].cat is not Cat.PLACE:
+            return None
+        city = tokens[-1]
+        if city.end == i or text[city.end : i].strip(" ,，、/") or i - city.end > 2:
+            return None
+        for length in (3, 2):
+            joined = self.words.get(city.text + text[i : i + length])
+            if joined is not None and joined.cat is Cat.PLACE:
+                return Token(i, i + length, text[i : i + length], joined)
+        return None
+
     def scan(self, text: str) -> list[Token]:
         """Known words of `text`, left to right, non-overlapping, longest first."""
         tokens: list[Token] = []
@@ -145,7 +162,10 @@ class Vocabulary:
                 continue
             w = self.longest(text, i)
             if w is None:
-                i += 1
+                district = self._district_after_city(text, i, tokens)
+                if district is not None:
+                    tokens.append(district)
+                i = district.end if district is not None else i + 1
                 continue
             if words[w].cat is Cat.FILLER:
                 w = self._yield_filler(text, i, w)
