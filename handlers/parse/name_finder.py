@@ -30,6 +30,9 @@ WHERE_WORDS = frozenset({"在", "人在", "目前在"})
 # Surnames that are also prepositions: `于北京家中` is "at Beijing", not 于北京.
 PREPOSITIONS = frozenset("于向从自")
 
+# What stands between a name and a place written apart (`其木格 赤峰`).
+SEPARATORS = frozenset(" ,，、/")
+
 Found = tuple[str, tuple[int, int], bool]
 
 
@@ -100,7 +103,12 @@ class NameFinder:
             and not ((glued or not everyday_ok) and self.segmenter.is_common_word(run))
             and (
                 name_shaped(run)
-                or (unusual_ok and unusual_name(self.segmenter, run, evidence.in_chain))
+                or (
+                    unusual_ok
+                    and unusual_name(
+                        self.segmenter, run, evidence.in_chain, self._apart(masked, tokens, end, evidence.in_chain)
+                    )
+                )
             )
         ):
             found: tuple[int, int] | None = (0, len(run))
@@ -115,6 +123,19 @@ class NameFinder:
             return written, span, False
         matched = self.roster.match(written) or self.roster.match(masked[span[0] : span[1]])
         return matched or written, span, matched is None
+
+    @staticmethod
+    def _apart(masked: str, tokens: list[Token], end: int, in_chain: bool) -> bool:
+        """The run ending at `end` stands apart: a separator after it, then a place or,
+        in a 接龙 line, anything."""
+        if end >= len(masked) or masked[end] not in SEPARATORS:
+            return False
+        if in_chain:
+            return True
+        rest = end
+        while rest < len(masked) and masked[rest] in SEPARATORS:
+            rest += 1
+        return any(t.start == rest and t.cat is Cat.PLACE for t in tokens)
 
     @staticmethod
     def _surname_and_word(
