@@ -9,7 +9,8 @@ The contract's hard cases are decided here, not in the chain splitter:
   `今天海口好热啊`) is chatter;
 - a numbered list without a `#接龙` header is a chain only when most of its lines start with
   a person and some line reports something; a numbered notice (`【通知】1. … 2. …`), a
-  roll call or a duty list is `other`;
+  roll call or a duty list is `other`; a list where most lines are a person and an
+  acknowledgement (`1. 储雨 收到`) is a chain;
 - a numbered form filled in by one person (`1.姓名：… 2.体温：…`) is one check-in.
 """
 
@@ -55,6 +56,10 @@ def is_checkin(reading: EntryReading, text: str) -> bool:
     return named and reading.fields >= 1
 
 
+# An acknowledgement signed on a 接龙 line (`1. 储雨 收到`): a list of them is a chain even
+# though no line reports anything (a roll call or duty list acknowledges nothing).
+ACK = re.compile(r"收到|已阅|已读|已看|已知悉|知悉|已知晓|好的|明白|知道了|已确认|确认")
+
 # A name asked for by its label: one per filled-in form.
 NAME_LABEL = re.compile(r"(?:姓名|名字)\s*[:：]")
 
@@ -79,5 +84,10 @@ def is_notice(chain: ChainText, readings: list[EntryReading]) -> bool:
     if len(readings) < 2:
         return True
     people = sum(r.entry.name is not None for r in readings)
+    if people * 2 <= len(readings):
+        return True  # a notice, steps
+    acks = sum(bool(ACK.search(e.text)) for e in chain.entries)
+    if acks * 2 > len(readings):
+        return False  # `1. 储雨 收到 2. 郁晓林 收到`: a 接龙 of acknowledgements
     reports = sum(r.entry.temperature is not None or r.fields > 0 for r in readings)
-    return people * 2 <= len(readings) or reports == 0  # a roll call, a duty list
+    return reports == 0  # a roll call, a duty list
