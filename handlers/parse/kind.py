@@ -4,6 +4,8 @@ The contract's hard cases are decided here, not in the chain splitter:
 
 - a counselor's notice or instruction (请, 截止, 未报, @全体成员 …) and a question (吗, 怎么,
   哪, 对吧, 请问, a closing 呢, ？) are `other` unless they also carry a named person's temperature;
+- a reply that says it has reported (`我们宿舍都报了`, `已填`) is `other` without a
+  temperature or anything unwell;
 - a check-in needs a temperature, or a name with something about health or whereabouts, or
   two such things (`在家 正常`), or a symptom; one stray word (`宿舍今天又停水了`,
   `今天海口好热啊`) is chatter;
@@ -36,6 +38,11 @@ QUESTION = re.compile(
     r"|咋|啥|请问|对吧|是吧|有没有|呢\W*$"
     r"|([\u4e00-\u9fff])不\1"  # A-not-A: 算不算, 要不要, 用不用
 )
+# Saying that one has reported (`我们宿舍都报了`, `已填`, `打过卡了`): with no temperature and
+# nothing unwell, a statement about the report, not a report.
+REPORTED = re.compile(
+    r"(?:已经?|都|也)(?:上报|报|填|打卡|接龙)|(?:报|填|打卡|接龙)(?:过|完|好)?了|打过卡|报过|填过"
+)
 FORM_LABEL = re.compile(
     r"^\s*(?:姓名|名字|学号|班级|专业|学院|年级|体温|今日体温|温度|是否|目前|所在|现居|当前|健康|"
     r"身体|症状|有无|位置|地点|住址|宿舍|联系|电话|手机|隔离|备注|日期|时间|居住)[^:：\s]{0,14}(?:[:：]|\s)"
@@ -49,6 +56,8 @@ def is_checkin(reading: EntryReading, text: str) -> bool:
     named = entry.name is not None
     if NOTICE.search(text):
         return False
+    if not has_temperature and entry.abnormal is not True and REPORTED.search(text):
+        return False  # `我们宿舍都报了`, `在校 已报`: about the report, not the report
     if REQUEST.search(text) or QUESTION.search(text):
         return has_temperature and named
     if has_temperature or reading.fields >= 2 or entry.symptoms:
