@@ -239,9 +239,9 @@ def build() -> list[tuple[str, str, int]]:
             # the district's own name is shared (南山区 is in 深圳 and 鹤岗) or is a word
             for city in prefecture:
                 candidates[city + short][level].add(province)
-        if level == DISTRICT_LEVEL and freq and tag not in DISTRICT_TAGS:
-            if freq >= RARE_WORD_FREQ or tag not in NOMINAL_TAGS:
-                continue
+        weak_tag = freq < RARE_WORD_FREQ and tag in NOMINAL_TAGS
+        if level == DISTRICT_LEVEL and freq and tag not in DISTRICT_TAGS and not weak_tag:
+            continue
         candidates[short][level].add(province)
 
     out = []

@@ -109,7 +109,10 @@ class NameFinder:
                 or (
                     unusual_ok
                     and unusual_name(
-                        self.segmenter, run, evidence.in_chain, self._apart(masked, tokens, end, evidence.in_chain)
+                        self.segmenter,
+                        run,
+                        evidence.in_chain,
+                        self._apart(masked, tokens, end, evidence.in_chain),
                     )
                 )
             )

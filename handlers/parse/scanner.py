@@ -4,8 +4,8 @@ At each position the longest known word wins; Han text that no word explains is 
 "residue" (where names are looked for). One exception keeps negation honest: an alias that
 itself starts with a negative word (`没有味觉`) yields to a negator followed by a longer
 symptom (`没有` + `味觉减退`); a county never takes the second half of a compound
-surname (`欧阳明月` is not 欧 + the district 阳明); and a county's short name yields to a longer word that starts
-inside it (`薛博湖北省` is 薛博 + 湖北省, not 薛 + the county 博湖).
+surname (`欧阳明月` is not 欧 + the district 阳明); and a county's short name yields to a
+longer word that starts inside it (`薛博湖北省` is 薛博 + 湖北省, not 薛 + the county 博湖).
 """
 
 from __future__ import annotations
