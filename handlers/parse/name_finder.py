@@ -155,6 +155,13 @@ class NameFinder:
             end += 1
         if given in starts or not 1 <= end - given <= 2:
             return None
+        after = end + 1
+        if masked[end:after] == " " and after < len(masked) and after not in starts:
+            lone = is_han(masked[after]) and (
+                after + 1 == len(masked) or not is_han(masked[after + 1])
+            )
+            if lone:
+                return None  # `李 小 娜`: spelled out, not surname + given name
         joined = masked[lead : lead + n] + masked[given:end]
         if not looks_like_name(joined):
             return None
