@@ -1,11 +1,22 @@
-"""/重点 and /结案: key-group tags and closing follow-up cases."""
+"""/重点 and /结案: key-group tags and closing follow-up cases.
+
+Who is in a key group (湖北籍, 隔离) and whose 异常 case closed is health-related personal
+information: a class group never hears it, the answer goes privately (like /异常).
+"""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 
 from handlers.cases import close_case
-from handlers.commands.common import Unclear, find_student, md, parse_day, sender
+from handlers.commands.common import (
+    Unclear,
+    find_student,
+    md,
+    parse_day,
+    reply_private_if_group,
+    sender,
+)
 from handlers.commands.registry import command
 from handlers.context import HandlerContext
 from handlers.permissions import STAFF
@@ -39,9 +50,9 @@ def key_group_command(ctx: HandlerContext, args: str) -> None:
     if len(parts) == 3 and parts[2] in END_WORDS:
         if end_tag(ctx.db, student.id, tag, today.isoformat()):
             record(ctx.db, "tag_ended", me.id, now, person=student.id, tag=tag)
-            ctx.reply(f"{student.name}（{student.id}）的「{tag}」观察已解除。")
+            reply_private_if_group(ctx, f"{student.name}（{student.id}）的「{tag}」观察已解除。")
         else:
-            ctx.reply(f"{student.name}（{student.id}）目前不在「{tag}」观察中。")
+            reply_private_if_group(ctx, f"{student.name}（{student.id}）目前不在「{tag}」观察中。")
         return
     try:
         start = parse_day(parts[2], today) if len(parts) == 3 else today.isoformat()
@@ -56,7 +67,9 @@ def key_group_command(ctx: HandlerContext, args: str) -> None:
         span = f"观察期 {md(start)}–{md(last)}（{period}天），期满自动结束"
     else:
         span = f"自 {md(start)} 起，不设结束日期"
-    ctx.reply(f"已将{student.name}（{student.id}）列入重点群体「{tag}」，{span}。")
+    reply_private_if_group(
+        ctx, f"已将{student.name}（{student.id}）列入重点群体「{tag}」，{span}。"
+    )
 
 
 @command(
@@ -75,7 +88,7 @@ def close_command(ctx: HandlerContext, args: str) -> None:
         return
     case = cases.open_case(ctx.db, student.id)
     if case is None:
-        ctx.reply(f"{student.name}（{student.id}）没有进行中的异常跟踪。")
+        reply_private_if_group(ctx, f"{student.name}（{student.id}）没有进行中的异常跟踪。")
         return
     close_case(ctx.db, ctx.clock.now(), case, sender(ctx).id, parts[1])
-    ctx.reply(f"跟踪 #{case.id} {student.name}（{student.id}）已结案。")
+    reply_private_if_group(ctx, f"跟踪 #{case.id} {student.name}（{student.id}）已结案。")
