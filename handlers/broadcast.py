@@ -22,6 +22,8 @@ from storage.outbox import enqueue
 
 log = logging.getLogger(__name__)
 
+MAX_NOTICE = 1000  # characters in a notice, from the chat (/广播) or the dashboard
+
 
 @dataclass(frozen=True, slots=True)
 class Sent:

@@ -67,8 +67,9 @@ def _decode(data: bytes, path: Path) -> str:
     saves "CSV" in the system code page."""
     try:
         return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as e:
+        if e.reason == "unexpected end of data":  # cut inside the last character
+            raise RosterError(f"{path}: 文件在末尾被截断（可能没有保存完整），请重新导出") from e
     try:
         text = data.decode("gb18030")
     except UnicodeDecodeError as e:
@@ -78,8 +79,16 @@ def _decode(data: bytes, path: Path) -> str:
 
 
 def _csv_rows(path: Path) -> Iterator[list[object]]:
+    """Strict quoting: a file cut inside a quoted cell (a half-written save) is an error, not
+    a last row whose cell runs to the end of the file."""
     text = _decode(path.read_bytes(), path)
-    yield from csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        yield from reader
+    except csv.Error as e:
+        raise RosterError(
+            f"{path}: 第{reader.line_num}行不是有效的 CSV（{e}），文件可能不完整"
+        ) from e
 
 
 def _xlsx_rows(path: Path) -> Iterator[list[object]]:
@@ -94,6 +103,12 @@ def _xlsx_rows(path: Path) -> Iterator[list[object]]:
             raise RosterError(f"{path}: 工作簿里没有工作表")
         for row in book.worksheets[0].iter_rows(values_only=True):
             yield list(row)
+    except RosterError:
+        raise
+    except Exception as e:  # the sheet's XML is read lazily: a truncated one fails here
+        raise RosterError(
+            f"{path}: .xlsx 文件已损坏，读不完（{type(e).__name__}），请重新导出"
+        ) from e
     finally:
         book.close()
 

@@ -13,21 +13,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import date
 from typing import Any, TextIO
 
+from bot.cli.args import day
+from bot.errors import PinganError, RosterError
 from handlers.parse import Parser
 from handlers.parse.evaluate import evaluate, format_report
 from handlers.parse.roster_file import roster_names
 
 HELP = "JSON Lines in, parsed check-ins out (parse-contract.md); --eval scores a corpus"
-
-
-def _day(value: str) -> str:
-    try:
-        return date.fromisoformat(value).isoformat()
-    except ValueError as e:
-        raise argparse.ArgumentTypeError(f"not a YYYY-MM-DD date: {value!r}") from e
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -37,7 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--date",
         metavar="YYYY-MM-DD",
-        type=_day,
+        type=day,
         help="the check-in day the replies belong to (checked; the output does not depend on it)",
     )
     parser.add_argument(
@@ -75,11 +69,28 @@ def stream(parser: Parser, lines: TextIO, out: TextIO) -> None:
         out.flush()
 
 
+def _names(path: str) -> list[str]:
+    """The roster's names; a damaged file is a one-line reason, not a traceback (openpyxl
+    raises zip, XML and key errors of its own for a truncated .xlsx)."""
+    try:
+        return roster_names(path)
+    except RosterError:
+        raise
+    except Exception as e:
+        raise RosterError(
+            f"{path}: not a readable .csv or .xlsx roster ({type(e).__name__})"
+        ) from e
+
+
 def run(args: argparse.Namespace) -> int:
-    names = roster_names(args.roster) if args.roster else []
-    parser = Parser(names)
+    parser = Parser(_names(args.roster) if args.roster else [])
     if args.eval:
-        report = evaluate(parser, args.eval)
+        try:
+            report = evaluate(parser, args.eval)
+        except OSError as e:
+            raise PinganError(f"{args.eval}: cannot read ({e.strerror or e})") from e
+        except UnicodeDecodeError as e:
+            raise PinganError(f"{args.eval}: not a UTF-8 JSON Lines corpus ({e.reason})") from e
         sys.stdout.write(format_report(report, misses=args.misses))
         return 0
     stdin = sys.stdin

@@ -20,7 +20,6 @@ from storage import broadcasts
 from storage.audit import record
 
 BROADCASTERS = (COUNSELOR, DUTY_COUNSELOR, DUTY_OFFICER, ADMIN)
-MAX_TEXT = 1000
 RECENT = 20
 
 
@@ -100,8 +99,10 @@ async def send_action(request: web.Request) -> web.StreamResponse:
     now = request.app[CLOCK_KEY].now()
     form = await request.post()
     text = str(form.get("text", "")).strip()
-    if not text or len(text) > MAX_TEXT:
-        raise PageError(400, "通知内容有误 (400)", "通知内容不能为空，也不能超过 1000 字。")
+    if not text or len(text) > broadcast.MAX_NOTICE:
+        raise PageError(
+            400, "通知内容有误 (400)", f"通知内容不能为空，也不能超过 {broadcast.MAX_NOTICE} 字。"
+        )
     mine = _mine(place)
     target = str(form.get("scope", ""))
     if target == "all":

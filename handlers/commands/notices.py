@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from handlers import broadcast
 from handlers.commands.common import find_node_in, md, sender
 from handlers.commands.registry import command
@@ -29,6 +31,7 @@ MAX_CLASSES = 30  # classes listed one by one; beyond, the lagging ones and a co
     roles=BROADCASTERS,
     summary="向范围内所有班级群发通知并统计回执",
     example="/广播 计算机学院/2021级 今晚8点前完成健康打卡",
+    max_args=broadcast.MAX_NOTICE + 200,  # the scope before the notice
 )
 def broadcast_command(ctx: HandlerContext, args: str) -> None:
     me = sender(ctx)
@@ -76,7 +79,9 @@ def receipts_command(ctx: HandlerContext, args: str) -> None:
     mine = scope(ctx.db, me, ctx.today.isoformat())
     if args:
         number = args.strip().lstrip("#＃")
-        found = broadcasts.get(ctx.db, int(number)) if number.isdigit() else None
+        # ASCII digits that fit SQLite's integer: "²" is a digit to str.isdigit, not to int()
+        valid = re.fullmatch(r"[0-9]{1,18}", number)
+        found = broadcasts.get(ctx.db, int(number)) if valid else None
         if found is None:
             ctx.reply(f"没有编号为 {args} 的通知。")
             return

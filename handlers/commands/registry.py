@@ -15,6 +15,9 @@ Handler = Callable[[HandlerContext, str], None]
 
 # In `roles=`: the command also answers senders not bound to the roster yet (/绑定, /帮助).
 ANYONE = "*"
+# Arguments longer than this are refused before the handler runs: a handler may echo an
+# argument it cannot read, and 20,000 pasted characters must not come back into a group.
+MAX_ARGS = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,18 +27,24 @@ class Command:
     roles: frozenset[str]  # roster roles that may use it; empty = everyone bound to the roster
     summary: str
     example: str
+    max_args: int = MAX_ARGS
 
 
 COMMANDS: dict[str, Command] = {}
 
 
 def command(
-    name: str, *, roles: tuple[str, ...] = (), summary: str, example: str
+    name: str,
+    *,
+    roles: tuple[str, ...] = (),
+    summary: str,
+    example: str,
+    max_args: int = MAX_ARGS,
 ) -> Callable[[Handler], Handler]:
     def register(handler: Handler) -> Handler:
         if name in COMMANDS:
             raise ValueError(f"command {name} registered twice")
-        COMMANDS[name] = Command(name, handler, frozenset(roles), summary, example)
+        COMMANDS[name] = Command(name, handler, frozenset(roles), summary, example, max_args)
         return handler
 
     return register
@@ -79,6 +88,9 @@ def run(ctx: HandlerContext, cmd: Command, args: str) -> None:
         else:
             who = "、".join(r for r in ROLES if r in cmd.roles)
             refuse(ctx, cmd.name, f"/{cmd.name} 仅限{who}使用。")
+        return
+    if len(args) > cmd.max_args:
+        ctx.reply(f"/{cmd.name} 的内容太长（{len(args)} 字），请控制在 {cmd.max_args} 字以内。")
         return
     cmd.handler(ctx, args)
 
