@@ -7,9 +7,10 @@ symptom because they are never given one.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 
-from storage.status import AbnormalCase, Counts, LeaveCase, NodeStatus, TagCounts
+from storage.status import AbnormalCase, Counts, LeaveCase, NodeStatus, Student, TagCounts
 
 NAME_SEP = "、"
 #: A school-wide roll-up lists at most this many abnormal cases by name; the rest are counted.
@@ -21,7 +22,7 @@ def md(day: str) -> str:
     return f"{d.month}月{d.day}日"
 
 
-def names(people) -> str:
+def names(people: Iterable[Student]) -> str:
     return NAME_SEP.join(p.name for p in people)
 
 

@@ -36,7 +36,6 @@ CASE_COLUMNS = (
     "编号", "学号", "姓名", "班级", "发现日期", "原因", "最近异常日期", "状态", "结案时间",
     "结案人", "说明",
 )  # fmt: skip
-KIND_LABELS = {"school": "学校", "college": "学院", "grade": "年级", "class": "班级"}
 BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 MIN_WIDTH, MAX_WIDTH = 6, 40
 
@@ -83,7 +82,9 @@ class SheetWriter:
         self.merges: list[str] = []
         self.freeze: str | None = None
 
-    def put(self, row: int, column: int, value: object, style: str = CELL, measure: bool = True):
+    def put(
+        self, row: int, column: int, value: object, style: str = CELL, measure: bool = True
+    ) -> None:
         while len(self.rows) < row:
             self.rows.append([])
         cells = self.rows[row - 1]
@@ -206,7 +207,7 @@ def _summary_sheet(wb: Workbook, ledger: Ledger) -> None:
     for r, node in enumerate(ledger.nodes, start=3):
         classes = ledger.classes_under(node)
         size = sum(len(ledger.students.get(c, [])) for c in classes)
-        out.row(r, (node.path, KIND_LABELS.get(node.kind, node.kind), size))
+        out.row(r, (node.path, node.kind_label, size))
         for d, day in enumerate(ledger.days):
             first = len(SUMMARY_FIXED) + 1 + d * len(SUMMARY_DAY)
             for i, value in enumerate(summary_counts(ledger, classes, day)):

@@ -13,6 +13,13 @@ import sqlite_utils
 
 KINDS_BY_DEPTH = ("college", "grade", "class")
 DORM_ROOT = "宿舍"
+KIND_LABELS = {
+    "school": "学校",
+    "college": "学院",
+    "grade": "年级",
+    "class": "班级",
+    "dorm": "宿舍",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +29,11 @@ class Node:
     name: str
     kind: str
     parent_id: int | None
+
+    @property
+    def kind_label(self) -> str:
+        """What a page or a workbook calls the level (班级 for `class`)."""
+        return KIND_LABELS.get(self.kind, self.kind)
 
 
 def split_path(path: str) -> list[str] | None:
@@ -75,26 +87,3 @@ def by_path(db: sqlite_utils.Database, path: str) -> Node | None:
         "SELECT id, path, name, kind, parent_id FROM nodes WHERE path = ?", ["/".join(parts)]
     ).fetchone()
     return Node(*row) if row else None
-
-
-def by_id(db: sqlite_utils.Database, node_id: int) -> Node | None:
-    row = db.execute(
-        "SELECT id, path, name, kind, parent_id FROM nodes WHERE id = ?", [node_id]
-    ).fetchone()
-    return Node(*row) if row else None
-
-
-def class_ids_under(db: sqlite_utils.Database, node_id: int) -> list[int]:
-    """Every class node at or below `node_id` (a class, grade or college)."""
-    rows = db.execute(
-        """
-        WITH RECURSIVE sub(id, kind) AS (
-            SELECT id, kind FROM nodes WHERE id = ?
-            UNION ALL
-            SELECT n.id, n.kind FROM nodes n JOIN sub ON n.parent_id = sub.id
-        )
-        SELECT id FROM sub WHERE kind = 'class' ORDER BY id
-        """,
-        [node_id],
-    ).fetchall()
-    return [r[0] for r in rows]

@@ -7,7 +7,7 @@ ledger's totals survive while names, temperatures and messages do not.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, tzinfo
 
 import sqlite_utils
 
@@ -34,7 +34,7 @@ def cutoff(today: date, retention_days: int) -> date:
     return date.fromordinal(today.toordinal() - retention_days)
 
 
-def purge(db: sqlite_utils.Database, keep_from: date, tz) -> dict[str, int]:
+def purge(db: sqlite_utils.Database, keep_from: date, tz: tzinfo) -> dict[str, int]:
     """Delete what is older than `keep_from` (a local day); return rows removed per table.
 
     Does not commit: the caller owns the transaction, so the snapshot and the deletes are

@@ -168,6 +168,9 @@ async def test_remind_now_mentions_who_has_not_acknowledged_once(counselor, db, 
     ]
     resp = await counselor.post("/broadcasts/1/remind", data={"csrf": csrf})
     assert resp.status == 409
+    for bad in ("99999999999999999999999", "abc"):  # a 404 page, never a 500
+        resp = await counselor.post(f"/broadcasts/{bad}/remind", data={"csrf": csrf})
+        assert resp.status == 404
 
 
 async def test_sending_needs_csrf_a_staff_role_and_a_node_in_scope(counselor, db, clock, school):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import sqlite_utils
 from aiohttp import web
 
 from bot.web.auth import CLOCK_KEY, CONFIG_KEY, DB_KEY, WAKE_KEY
@@ -25,13 +26,7 @@ RECENT = 20
 
 def _mine(place: Where) -> set[int]:
     """Every node id the login may act on."""
-    out: set[int] = set()
-    stack = list(place.scope.roots)
-    while stack:
-        node = stack.pop()
-        out.add(node.id)
-        stack.extend(node.children)
-    return out
+    return {node.id for root in place.scope.roots for node in place.tree.subtree(root)}
 
 
 def _may_send(request: web.Request) -> bool:
@@ -39,7 +34,7 @@ def _may_send(request: web.Request) -> bool:
     return login.token_id == 0 or login.role in BROADCASTERS
 
 
-def _recent(db, mine: set[int]) -> list[broadcasts.Broadcast]:
+def _recent(db: sqlite_utils.Database, mine: set[int]) -> list[broadcasts.Broadcast]:
     ids = sorted(mine)
     rows = db.execute(
         f"SELECT DISTINCT broadcast_id FROM broadcast_targets WHERE node_id IN"
@@ -149,7 +144,7 @@ async def remind_action(request: web.Request) -> web.StreamResponse:
     now = request.app[CLOCK_KEY].now()
     try:
         found = broadcasts.get(db, int(request.match_info["broadcast_id"]))
-    except ValueError:
+    except (ValueError, OverflowError):  # not a number, or beyond SQLite's integers
         found = None
     if found is None:
         raise PageError(404, "找不到 (404)", "没有这个通知。")

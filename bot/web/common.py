@@ -38,7 +38,7 @@ class Where:
     @property
     def top(self) -> list[Node]:
         """The nodes to show side by side: the children, or the login's top nodes."""
-        return self.node.children if self.node else self.scope.roots
+        return self.tree.children(self.node) if self.node else self.scope.roots
 
 
 def where(request: web.Request) -> Where:

@@ -26,13 +26,7 @@ DEFAULT_DAYS = 7
 async def downloads_page(request: web.Request) -> web.Response:
     place = where(request)
     end = today(request)
-    choices = []
-    for root in place.scope.roots:
-        stack = [root]
-        while stack:
-            node = stack.pop()
-            choices.append(node)
-            stack.extend(node.children)
+    choices = [node for root in place.scope.roots for node in place.tree.subtree(root)]
     return render(
         request,
         "downloads.html",
@@ -59,13 +53,7 @@ async def ledger_download(request: web.Request) -> web.StreamResponse:
     if (end - start).days + 1 > MAX_DAYS:
         raise PageError(400, "范围太大 (400)", f"一次最多导出 {MAX_DAYS} 天，请分段下载。")
     shown = [place.node] if place.node else place.scope.roots
-    node_ids = set()
-    for root in shown:
-        stack = [root]
-        while stack:
-            node = stack.pop()
-            node_ids.add(node.id)
-            stack.extend(node.children)
+    node_ids = {node.id for root in shown for node in place.tree.subtree(root)}
     label = place.node.path if place.node else "全部"
     filename = f"平安报告台账_{label.replace('/', '-')}_{start}_{end}.xlsx"
     db = request.app[DB_KEY]

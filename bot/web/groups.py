@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from itertools import groupby
 
+import sqlite_utils
 from aiohttp import web
 
 from bot.web.auth import CLOCK_KEY, DB_KEY
@@ -20,7 +21,7 @@ from storage.keygroups import observed_on
 MAX_NOTE = 200
 
 
-def _open_cases(db, class_ids: set[int]) -> list[dict]:
+def _open_cases(db: sqlite_utils.Database, class_ids: set[int]) -> list[dict]:
     """Open cases of students in the given classes, oldest first, with name and class."""
     out = []
     for case in cases.all_open(db):

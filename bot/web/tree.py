@@ -6,40 +6,25 @@ in Python is cheaper than a recursive query per drill-down, and keeps scoping a 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import sqlite_utils
 
 from handlers import permissions
 from handlers.context import Person
+from storage.nodes import Node
 from storage.tokens import Login
-
-KIND_LABEL = {"school": "学校", "college": "学院", "grade": "年级", "class": "班级", "dorm": "宿舍"}
-
-
-@dataclass(slots=True)
-class Node:
-    id: int
-    path: str
-    name: str
-    kind: str
-    parent_id: int | None
-    children: list[Node] = field(default_factory=list)
-
-    @property
-    def kind_label(self) -> str:
-        return KIND_LABEL.get(self.kind, self.kind)
 
 
 class Tree:
+    """storage's nodes with their children, so a page walks down without another query."""
+
     def __init__(self, rows: list[tuple[int, str, str, str, int | None]]) -> None:
         self.nodes: dict[int, Node] = {r[0]: Node(*r) for r in rows}
-        for node in self.nodes.values():
-            parent = self.nodes.get(node.parent_id) if node.parent_id is not None else None
-            if parent is not None:
-                parent.children.append(node)
-        for node in self.nodes.values():
-            node.children.sort(key=lambda n: n.path)
+        self._children: dict[int, list[Node]] = {}
+        for node in sorted(self.nodes.values(), key=lambda n: n.path):
+            if node.parent_id is not None and node.parent_id in self.nodes:
+                self._children.setdefault(node.parent_id, []).append(node)
 
     @classmethod
     def load(cls, db: sqlite_utils.Database) -> Tree:
@@ -59,16 +44,23 @@ class Tree:
             chain.append(self.nodes[chain[-1].parent_id])
         return chain[::-1]
 
-    def classes_under(self, node: Node) -> list[Node]:
-        """Every class node in the subtree (the node itself when it is a class)."""
+    def children(self, node: Node) -> list[Node]:
+        """The nodes directly below, by path."""
+        return self._children.get(node.id, [])
+
+    def subtree(self, node: Node) -> list[Node]:
+        """The node and everything below it, by path."""
         out: list[Node] = []
         stack = [node]
         while stack:
             current = stack.pop()
-            if current.kind == "class":
-                out.append(current)
-            stack.extend(current.children)
+            out.append(current)
+            stack.extend(self.children(current))
         return sorted(out, key=lambda n: n.path)
+
+    def classes_under(self, node: Node) -> list[Node]:
+        """Every class node in the subtree (the node itself when it is a class)."""
+        return [n for n in self.subtree(node) if n.kind == "class"]
 
 
 @dataclass(slots=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import sqlite_utils
 from aiohttp import web
 
 from bot.web.auth import DB_KEY
@@ -24,7 +25,7 @@ def _total(tree: Tree, nodes: list[Node], per_class: dict[int, Counts]) -> Count
     return total
 
 
-def _counts_of_day(db, day: str) -> dict[int, Counts]:
+def _counts_of_day(db: sqlite_utils.Database, day: str) -> dict[int, Counts]:
     """Counts per class: live from the reports, or from the daily_counts snapshot once the
     retention purge removed them; nothing for a day before the bot had any report."""
     snapshot = {

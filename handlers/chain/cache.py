@@ -39,7 +39,9 @@ def day_chain(db: sqlite_utils.Database, platform: str, chat_id: str, day: str) 
     return chain
 
 
-def forget(db: sqlite_utils.Database, platform: str | None = None, chat_id: str | None = None):
+def forget(
+    db: sqlite_utils.Database, platform: str | None = None, chat_id: str | None = None
+) -> None:
     """Drop the cached chain of one chat (or all chats): the next repost reloads it."""
     chats = _chains.get(db)
     if not chats:

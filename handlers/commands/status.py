@@ -24,7 +24,7 @@ from handlers.commands.registry import command
 from handlers.context import HandlerContext
 from handlers.permissions import CADRES, STAFF, scope
 from storage.ledger import ISOLATION_LABELS
-from storage.status import Counts, DayStatus, day_status
+from storage.status import AbnormalCase, Counts, DayStatus, day_status
 
 MAX_LINES = 30  # per-class lines before a reply rolls up to the next level
 MAX_NAMES = 40
@@ -125,7 +125,7 @@ def missing_command(ctx: HandlerContext, args: str) -> None:
     ctx.reply(f"{md(day)} 未报名单\n" + "\n".join(lines) if lines else "你负责的范围内没有班级。")
 
 
-def _abnormal_line(case, class_name: str) -> str:
+def _abnormal_line(case: AbnormalCase, class_name: str) -> str:
     parts = []
     if case.temperature is not None:
         parts.append(f"{case.temperature:.1f}℃")
