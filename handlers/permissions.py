@@ -158,5 +158,7 @@ def refuse(ctx: HandlerContext, command: str, reason: str) -> None:
         reason=reason,
         chat=f"{ctx.message.platform}:{ctx.message.chat_id}",
     )
-    log.info("refused %s for %s: %s", command, actor, reason)
+    # The reason may echo what was typed (a 学号 that was really "38.5"): only at DEBUG.
+    log.info("refused %s for %s", command, actor)
+    log.debug("refused %s for %s: %s", command, actor, reason)
     ctx.reply(reason)

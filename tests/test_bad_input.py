@@ -98,6 +98,7 @@ def test_parse_on_binary_or_missing_files_says_why(tmp_path, capsys, monkeypatch
         "/补报 " + "发烧" * 10000,
         "/广播 全体 " + "开会" * 1000,
         "/确认绑定 " + "1" * 5000,
+        "/广播 全体 " + "开" * 1001,
     ],
 )
 def test_malformed_or_huge_arguments_get_a_short_answer(db, clock, tmp_path, text):
@@ -105,5 +106,5 @@ def test_malformed_or_huge_arguments_get_a_short_answer(db, clock, tmp_path, tex
     for chat in ("g211", None):
         (reply,) = school.say("T001", text, chat)  # the path never fails (asserted by say)
         assert len(reply.text) < 80, reply.text
-        assert reply.text.startswith(("没有编号为", "/"))
+        assert reply.text.startswith(("没有编号为", "/", "通知内容太长"))
     assert db.execute("SELECT count(*) FROM broadcasts").fetchone()[0] == 0

@@ -57,6 +57,8 @@ def commands(other_id: str, other_name: str) -> list[str]:
         "/异常 昨天",
         "/更正 38.6 发热 咳嗽 在家",
         "/补报",
+        "/补报 38.9 发烧 咳嗽",  # the 学号 forgotten: the refusal must not log the reading
+        "/结案 37.8 发热",
         f"/补报 {other_id} 38.9 发烧 咳嗽 在家",
         f"/补报 {other_name} 38.9 发烧 咳嗽 在家",
         "/请假 abc",

@@ -12,6 +12,7 @@ from handlers.permissions import descendants, may_act_on, refuse, scope
 
 ISO = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
 MONTH_DAY = re.compile(r"^(\d{1,2})[-/.月](\d{1,2})[日号]?$")
+STUDENT_ID = re.compile(r"[A-Za-z0-9_-]{1,32}")  # what a roster 学号 looks like
 RELATIVE = {"今天": 0, "今日": 0, "昨天": -1, "昨日": -1, "前天": -2}
 
 
@@ -127,6 +128,11 @@ def find_student(ctx: HandlerContext, student_id: str, command: str) -> StudentR
         " LEFT JOIN nodes n ON n.id = p.class_id WHERE p.id = ? AND p.active = 1",
         [student_id],
     ).fetchone()
+    if row is None and not STUDENT_ID.fullmatch(student_id):
+        # Not shaped like a 学号 (the 学号 was left out: "/补报 38.5 发烧"): say so without
+        # echoing it, since in a class group the echo would be a temperature or a symptom.
+        refuse(ctx, command, f"/{command} 后面先写学号，例如 /{command} 2021002 …")
+        return None
     if row is None or not may_act_on(ctx.db, ctx.sender, student_id, ctx.today.isoformat()):
         refuse(ctx, command, f"学号 {student_id} 不在你负责的范围内。")
         return None

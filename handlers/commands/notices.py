@@ -40,6 +40,9 @@ def broadcast_command(ctx: HandlerContext, args: str) -> None:
         ctx.reply("用法：/广播 范围 内容（范围写节点路径，或「全体」）")
         return
     target, text = parts
+    if len(text) > broadcast.MAX_NOTICE:  # the dashboard's limit, so both paths agree
+        ctx.reply(f"通知内容太长（{len(text)} 字），请控制在 {broadcast.MAX_NOTICE} 字以内。")
+        return
     mine = scope(ctx.db, me, ctx.today.isoformat())
     if target == "全体":
         nodes, node_id, label = mine, None, "全体"
