@@ -109,11 +109,20 @@ class Browser:
         await self._run(lambda: self.driver.find_element(By.CSS_SELECTOR, css).click())
 
     async def wait_text(self, css: str, needle: str, timeout: float = STEP_TIMEOUT_S) -> str:
-        """Poll until an element holding `needle` shows up; fail with what was there."""
+        """Poll until an element holding `needle` shows up; fail with what was there.
+
+        A page that is being replaced (a form's redirect) can drop an element between finding
+        it and reading its text: that poll counts as nothing seen yet.
+        """
+        from selenium.common.exceptions import StaleElementReferenceException
+
         deadline = time.monotonic() + timeout
         seen: list[str] = []
         while time.monotonic() < deadline:
-            seen = await self.texts(css)
+            try:
+                seen = await self.texts(css)
+            except StaleElementReferenceException:
+                seen = []
             for text in seen:
                 if needle in text:
                     return text

@@ -108,3 +108,27 @@ def test_malformed_or_huge_arguments_get_a_short_answer(db, clock, tmp_path, tex
         assert len(reply.text) < 80, reply.text
         assert reply.text.startswith(("没有编号为", "/", "通知内容太长"))
     assert db.execute("SELECT count(*) FROM broadcasts").fetchone()[0] == 0
+
+
+@pytest.mark.parametrize(
+    "argv, reason, code",
+    [
+        (["export", "-o", "{tmp}/o.xlsx", "--from", "1900-01-01", "--to", "2100-01-01"],
+         "73050 days: at most 366 per workbook", 1),
+        (["duty", "show", "--days", "99999999999"], "expected 1–366 days", 2),
+        (["duty", "show", "--days", "abc"], "expected a number of days", 2),
+    ],
+)  # fmt: skip
+def test_cli_ranges_beyond_reason_are_refused_in_one_line(
+    tmp_path, config, capsys, argv, reason, code
+):
+    argv = [a.format(tmp=tmp_path) for a in argv] + ["--config", str(config)]
+    if code == 2:
+        with pytest.raises(SystemExit) as exit_:
+            main(argv)
+        assert exit_.value.code == 2
+    else:
+        assert main(argv) == code
+    err = capsys.readouterr().err
+    assert reason in err and "Traceback" not in err
+    assert not (tmp_path / "o.xlsx").exists()

@@ -18,6 +18,17 @@ from storage.duty import duty_for, import_duty
 HELP = "import or show the duty roster (值班表: 日期, 值班辅导员 学号, 值班党员 学号)"
 
 
+def days_shown(text: str) -> int:
+    """An argparse type: 1–366 days, so a typo cannot run past the calendar's end."""
+    try:
+        value = int(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(f"expected a number of days, got {text!r}") from e
+    if not 1 <= value <= 366:
+        raise argparse.ArgumentTypeError(f"expected 1–366 days, got {value}")
+    return value
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     imp = sub.add_parser("import", help="import a .csv or .xlsx duty sheet")
@@ -26,7 +37,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     for cmd in (imp, show):
         add_config(cmd)
     show.add_argument("--date", type=day, help="first day, YYYY-MM-DD (default today)")
-    show.add_argument("--days", type=int, default=7, help="how many days (default 7)")
+    show.add_argument("--days", type=days_shown, default=7, help="how many days, 1–366 (default 7)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -40,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"imported {rows} duty day(s) from {args.file}")
             return 0
         first = date.fromisoformat(args.date) if args.date else clock.now().date()
-        for offset in range(max(args.days, 1)):
+        for offset in range(args.days):
             shown = (first + timedelta(days=offset)).isoformat()
             duty = duty_for(db, shown)
             counselor = f"{duty.counselor.name}({duty.counselor.id})" if duty.counselor else "—"

@@ -15,6 +15,9 @@ from storage.export import export_ledger
 from storage.ledger import days_between
 
 HELP = "the ledger (台账) as an Excel workbook"
+# A day is a column in the class sheets: a year per workbook keeps it far below Excel's
+# 16,384 columns and a spreadsheet someone can still open.
+MAX_DAYS = 366
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -39,6 +42,8 @@ def run(args: argparse.Namespace) -> int:
         days = days_between(args.start, args.end) if args.start else [args.date or today]
     except ValueError as e:
         raise PinganError(str(e)) from e
+    if len(days) > MAX_DAYS:
+        raise PinganError(f"{len(days)} days: at most {MAX_DAYS} per workbook, export in parts")
     db = open_db(config.db_path)
     try:
         if args.node:
