@@ -121,3 +121,26 @@ def test_bot_opened_chain_keeps_its_title_and_students_continue_it(group):
     row = group.db.execute("SELECT title, opened_by_bot FROM chain_days").fetchone()
     assert row == ("计科1班 2月10日 平安报告", 1)
     assert group.report_count() == 2
+
+
+def test_details_asked_in_an_unbound_group_go_privately(group):
+    from dataclasses import replace
+
+    group.post("q1", chain("张三 36.5 正常 在校", "李四 38.2 发烧 在家"))
+    with group.db.atomic():
+        group.db.execute(
+            "INSERT INTO people (id, name, role, updated_at) VALUES ('T1', '陈老师', '辅导员', 'x')"
+        )
+        group.db.execute("INSERT INTO responsibilities VALUES ('T1', 2)")
+    ctx = group.context("t1", "/接龙 计科1班")
+    msg = replace(ctx.message, chat_id="parents-group")
+    teacher = Person("T1", "陈老师", "辅导员")
+    ctx = HandlerContext(group.db, group.config, group.clock, msg, teacher, None)
+    with group.db.atomic():
+        chain_command(ctx, "计科1班")
+    rows = group.db.execute(
+        "SELECT chat_type, target, text FROM outbox"
+        " WHERE text LIKE '%接龙（%' OR text LIKE '%私聊%' ORDER BY id"
+    ).fetchall()
+    assert [(t, target) for t, target, _ in rows] == [("private", "t1"), ("group", "parents-group")]
+    assert "38.2 发烧" in rows[0][2] and rows[1][2] == "详情已私聊发送。"

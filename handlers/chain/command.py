@@ -88,4 +88,9 @@ def chain_command(ctx: HandlerContext, arg: str) -> None:
     ).fetchone()
     platform, chat_id = group if group else (None, None)
     view = build_view(ctx.db, platform, chat_id, node_id, day)
-    ctx.reply(render_for_counselor(view, class_name), private=private)
+    text = render_for_counselor(view, class_name)
+    if private or in_staff_group:
+        ctx.reply(text, private=private)
+    else:  # a group bound to nothing may hold anyone: the lines carry temperatures
+        ctx.reply(text, private=True)
+        ctx.reply("详情已私聊发送。", mentions=(ctx.message.sender_id,))
