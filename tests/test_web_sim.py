@@ -134,6 +134,22 @@ async def test_typing_as_someone_outside_the_group_is_refused(sim):
         assert "不能这样发送" in seen[-1]["text"]
 
 
+async def test_malformed_frames_get_an_error_and_the_socket_stays_open(sim):
+    client, _ = sim
+    csrf = await enter(client)
+    async with client.ws_connect(f"/sim/ws?csrf={csrf}") as ws:
+        for frame in ("[1, 2]", "5", "null", "not json", '"say"', '{"type": "say"}'):
+            await ws.send_str(frame)
+            seen = await receive_until(ws, lambda d: d["type"] == "error")
+            assert seen[-1]["text"] in ("无法识别的指令", "消息为空或太长"), frame
+        await ws.send_json(
+            {"type": "say", "chat": "sim-2021-1", "account": "x", "text": "长" * 2001}
+        )
+        seen = await receive_until(ws, lambda d: d["type"] == "error")
+        assert seen[-1]["text"] == "消息为空或太长"
+        assert not ws.closed
+
+
 class _Peer:
     """A connection from another machine on the campus network."""
 

@@ -203,6 +203,8 @@ async def _command(ws: web.WebSocketResponse, bridge: SimBridge, config: Config,
     try:
         data = json.loads(raw)
     except json.JSONDecodeError:
+        data = None
+    if not isinstance(data, dict):  # valid JSON can still be a list or a number
         await ws.send_json({"type": "error", "text": "无法识别的指令"})
         return
     if data.get("type") == "say":
