@@ -354,8 +354,8 @@ def load_config(path: str | Path) -> Config:
         mark = getattr(e, "problem_mark", None)
         where = f" line {mark.line + 1} column {mark.column + 1}" if mark else ""
         raise ConfigError(f"{path}:{where} not valid YAML: {getattr(e, 'problem', e)}") from e
-    if data is None:
-        data = {}
+    if data is None:  # empty, or comments only: most likely a half-written file
+        raise ConfigError(f"{path}: the file holds no settings (empty or only comments)")
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping of settings at the top level")
     try:

@@ -45,3 +45,11 @@ def test_help_lists_every_interface_command(capsys):
     out = capsys.readouterr().out
     for name in ("demo", "run", "parse", "roster", "export", "token", "bench"):
         assert name in out
+
+
+@pytest.mark.parametrize("text", ["", "# only a comment\n", "\n\n"])
+def test_an_empty_config_is_refused_not_run_on_defaults(tmp_path, text):
+    path = tmp_path / "config.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError, match="holds no settings"):
+        load_config(path)
