@@ -29,6 +29,8 @@ LABELS = re.compile(
     r"|[A-Za-z]\d*-?\d+|\d+-\d+|\d{1,2}月\d{1,2}[日号]?|\d{1,2}/\d{1,2}|第\d+[天周日次]"
     r"|\d{1,2}[:：]\d{2}|\d{5,}|\d{1,2}\.\d{1,2}(?=\s|$|[\u4e00-\u9fff])"
 )
+DIGIT = re.compile(r"\d")  # every label holds one; most entries have none left once
+# their temperature is blanked, and this test is far cheaper than the labels' scan
 LIST_END = frozenset({"等", "等症状", "症状", "情况"})
 # Before a campus or home word, these make it a plan, not where the person is now.
 FUTURE = frozenset({"明天", "准备", "即将", "计划", "打算", "下周", "后天", "过几天", "将要"})
@@ -108,7 +110,8 @@ class EntryReader:
         text = norm.text
         temps = readings(text)
         masked = _blank(text, [(r.start, r.end) for r in temps])
-        masked = LABELS.sub(lambda m: " " * len(m.group()), masked)
+        if DIGIT.search(masked):
+            masked = LABELS.sub(lambda m: " " * len(m.group()), masked)
         tokens = _health_adjectives(masked, self.vocab.scan(masked))
         entry = Entry(temperature=highest(temps))
         reading = EntryReading(entry=entry, tokens=tokens)

@@ -30,15 +30,25 @@ NOTICE = re.compile(
 REQUEST = re.compile(
     r"请|注意|提醒|尽快|按时|要求|前完成|通知|公告|格式|务必|统计|超过|以上|以下|收集|抓紧|各位"
 )
-QUESTION = re.compile(
-    r"[?？]|吗|怎么|什么|要不要|是不是|能不能|可不可以|可以不|几点|哪|为什么|为啥|多少"
+# Alternatives that each start with a literal, so the regex engine skips ahead to their
+# first characters; the A-not-A form (算不算, 要不要, 用不用) starts with any Han character,
+# which would make it try every position, so it is a second pattern, tried only when the
+# text holds a 不.
+QUESTION_WORDS = re.compile(
+    r"\?|？|吗|怎么|什么|要不要|是不是|能不能|可不可以|可以不|几点|哪|为什么|为啥|多少"
     r"|咋|啥|请问|对吧|是吧|有没有|呢\W*$"
-    r"|([\u4e00-\u9fff])不\1"  # A-not-A: 算不算, 要不要, 用不用
 )
+A_NOT_A = re.compile(r"([\u4e00-\u9fff])不\1")
 FORM_LABEL = re.compile(
     r"^\s*(?:姓名|名字|学号|班级|专业|学院|年级|体温|今日体温|温度|是否|目前|所在|现居|当前|健康|"
     r"身体|症状|有无|位置|地点|住址|宿舍|联系|电话|手机|隔离|备注|日期|时间|居住)[^:：\s]{0,14}(?:[:：]|\s)"
 )
+
+
+def is_question(text: str) -> bool:
+    return QUESTION_WORDS.search(text) is not None or (
+        "不" in text and A_NOT_A.search(text) is not None
+    )
 
 
 def is_checkin(reading: EntryReading, text: str) -> bool:
@@ -48,7 +58,7 @@ def is_checkin(reading: EntryReading, text: str) -> bool:
     named = entry.name is not None
     if NOTICE.search(text):
         return False
-    if REQUEST.search(text) or QUESTION.search(text):
+    if REQUEST.search(text) or is_question(text):
         return has_temperature and named
     if has_temperature or reading.fields >= 2 or entry.symptoms:
         return True

@@ -73,8 +73,7 @@ def _converter():
 
 
 def to_simplified(text: str) -> str:
-    trad = _traditional_chars()
-    if not any(ch in trad for ch in text):
+    if _traditional_chars().isdisjoint(text):  # plain replies: one C-speed set test
         return text
     converted = _converter().convert(text)
     if len(converted) != len(text):  # phrase tables never change length; be safe anyway

@@ -12,7 +12,14 @@ from collections.abc import Iterable
 from handlers.chain.split import split_chain
 from handlers.parse.contract import Entry, ParseResult
 from handlers.parse.entry import EntryReader, EntryReading
-from handlers.parse.kind import NOTICE, QUESTION, REQUEST, is_checkin, is_notice, is_one_person_form
+from handlers.parse.kind import (
+    NOTICE,
+    REQUEST,
+    is_checkin,
+    is_notice,
+    is_one_person_form,
+    is_question,
+)
 from handlers.parse.names import RosterMatcher
 from handlers.parse.normalise import half_width, list_numbers, normalise, to_simplified
 from handlers.parse.scanner import Vocabulary
@@ -105,7 +112,7 @@ class Parser:
                 return NO_TEMPERATURE if any(ch.isdigit() for ch in text) else NO_STATUS
             return None
         simple = to_simplified(text)
-        if NOTICE.search(simple) or REQUEST.search(simple) or QUESTION.search(simple):
+        if NOTICE.search(simple) or REQUEST.search(simple) or is_question(simple):
             return None
         named = reading.entry.name is not None
         has_digits = any(ch.isdigit() for ch in half_width(text))
