@@ -1,13 +1,14 @@
 """The message path: IncomingMessage → dedup → router → handler → reports and replies.
 
 Group commit: a batch of messages (whatever the adapter has queued, or one) is written in one
-transaction, each message inside its own savepoint. A message that breaks a handler rolls back
-only its savepoint, is kept in raw_messages with kind `error`, and the batch goes on; `handle`
-never raises to the adapter. Nothing is confirmed before the commit: the outbox senders are
-woken and the "recorded" log line is written only once the batch is durable, so a crash
-loses only messages the bot never confirmed (and the platform redelivers or backfill finds
-them). A commit costs about as much as parsing a message, so under a burst one commit per
-batch roughly doubles throughput; with one message in hand it is a plain transaction.
+transaction. A message that breaks a handler rolls back alone (the batch is replayed with a
+savepoint per message, see `handle_batch`), is kept in raw_messages with kind `error`, and
+the rest of the batch is stored; `handle` never raises to the adapter. Nothing is confirmed
+before the commit: the outbox senders are woken and the "recorded" log line is written only
+once the batch is durable, so a crash loses only messages the bot never confirmed (and the
+platform redelivers or backfill finds them). A commit costs about as much as parsing a
+message, so under a burst one commit per batch roughly doubles throughput; with one message
+in hand it is a plain transaction.
 """
 
 from __future__ import annotations
@@ -46,6 +47,14 @@ def clean_text(text: str) -> str:
     if not isinstance(text, str):
         text = str(text)
     return text.encode("utf-8", "replace").translate(None, CONTROL_BYTES).decode("utf-8")
+
+
+class _Broken(Exception):
+    """A message raised in an optimistic (savepoint-free) pass; the batch is replayed."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
 
 
 class Pipeline:
@@ -89,31 +98,29 @@ class Pipeline:
         return self.handle_batch([message])[0]
 
     def handle_batch(self, messages: Sequence[IncomingMessage]) -> list[Outcome]:
-        """Handle `messages` in order in one transaction; return each one's outcome."""
+        """Handle `messages` in order in one transaction; return each one's outcome.
+
+        Optimistic first: the batch runs without savepoints (a savepoint makes SQLite copy
+        every page a message touches into a sub-journal, which cost as much as the rest of
+        the writes). When a message breaks a handler, that pass is rolled back whole and
+        the batch is replayed with a savepoint per message, so only the broken message is
+        lost to the error, exactly as if every message had had its savepoint all along.
+        """
         conn = self.db.conn
         if conn.in_transaction:  # its confirmations would precede the caller's commit
             raise RuntimeError("the pipeline owns its transaction; call it outside one")
-        outcomes: list[Outcome] = []
-        queued = False
-        conn.execute("BEGIN")
         try:
-            self.directory.refresh()
-            for message in messages:
-                conn.execute("SAVEPOINT message")
-                try:
-                    outcome, sent = self._handle(message)
-                except Exception:
-                    conn.execute("ROLLBACK TO message")
-                    log.exception("message %s failed; kept as kind=error", message.key)
-                    forget_chain(self.db, message.platform, message.chat_id)  # rolled back
-                    self._keep(message, "error")
-                    outcome, sent = "error", False
-                conn.execute("RELEASE message")
-                outcomes.append(outcome)
-                queued = queued or sent
-                if outcome == "command":  # a command may have imported a roster
-                    self.directory.refresh()
-            conn.execute("COMMIT")
+            try:
+                outcomes, queued = self._transaction(messages, isolated=False)
+            except _Broken as broken:
+                log.info(
+                    "message %s failed in a batch of %d; replaying the batch with a savepoint"
+                    " per message",
+                    broken.key,
+                    len(messages),
+                )
+                forget_chain(self.db)  # the rolled-back pass may have applied chain lines
+                outcomes, queued = self._transaction(messages, isolated=True)
         except Exception:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
@@ -124,12 +131,54 @@ class Pipeline:
             log.exception("a batch of %d could not be committed; one at a time", len(messages))
             forget_chain(self.db)
             return [self.handle_batch([m])[0] for m in messages]
-        for message, outcome in zip(messages, outcomes, strict=True):
-            if outcome != "duplicate":
-                log.info("message %s recorded (%s)", message.key, outcome)
+        if log.isEnabledFor(logging.INFO):
+            for message, outcome in zip(messages, outcomes, strict=True):
+                if outcome != "duplicate":
+                    log.info("message %s recorded (%s)", message.key, outcome)
         if queued and self.on_queued is not None:
             self.on_queued()
         return outcomes
+
+    def _transaction(
+        self, messages: Sequence[IncomingMessage], *, isolated: bool
+    ) -> tuple[list[Outcome], bool]:
+        """One transaction over the batch: (outcomes, whether any reply was queued).
+
+        `isolated`: each message in its own savepoint; a message that raises rolls back
+        alone and is kept as kind `error`. Otherwise a message that raises aborts the whole
+        transaction with `_Broken`. Rolls back whatever it leaves unfinished.
+        """
+        conn = self.db.conn
+        outcomes: list[Outcome] = []
+        queued = False
+        conn.execute("BEGIN")
+        try:
+            self.directory.refresh()
+            for message in messages:
+                if isolated:
+                    conn.execute("SAVEPOINT message")
+                try:
+                    outcome, sent = self._handle(message)
+                except Exception as exc:
+                    if not isolated:
+                        raise _Broken(message.key) from exc
+                    conn.execute("ROLLBACK TO message")
+                    log.exception("message %s failed; kept as kind=error", message.key)
+                    forget_chain(self.db, message.platform, message.chat_id)  # rolled back
+                    self._keep(message, "error")
+                    outcome, sent = "error", False
+                if isolated:
+                    conn.execute("RELEASE message")
+                outcomes.append(outcome)
+                queued = queued or sent
+                if outcome == "command":  # a command may have imported a roster
+                    self.directory.refresh()
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        return outcomes, queued
 
     def _handle(self, message: IncomingMessage) -> tuple[Outcome, bool]:
         """One message inside the batch's transaction: (its outcome, whether it queued
