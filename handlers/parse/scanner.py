@@ -10,7 +10,7 @@ inside it (`薛博湖北省` is 薛博 + 湖北省, not 薛 + the county 博湖)
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 
 from handlers.parse import lexicon
@@ -42,10 +42,12 @@ class Token:
     end: int
     text: str
     word: Word
+    # the word's category, copied onto the token: the entry rules read it many times per
+    # token, and an attribute costs less than a property
+    cat: Cat = field(init=False, repr=False, compare=False)
 
-    @property
-    def cat(self) -> Cat:
-        return self.word.cat
+    def __post_init__(self) -> None:
+        self.cat = self.word.cat
 
 
 def is_han(ch: str) -> bool:
@@ -119,12 +121,17 @@ class Vocabulary:
         """Known words of `text`, left to right, non-overlapping, longest first."""
         tokens: list[Token] = []
         i, n = 0, len(text)
-        words = self.words
+        words, lengths = self.words, self.lengths
         while i < n:
-            if not is_han(text[i]):
+            ch = text[i]
+            if not "\u4e00" <= ch <= "\u9fff":
                 i += 1
                 continue
-            w = self.longest(text, i)
+            w = None
+            for length in lengths.get(ch, ()):  # `longest`, inline: this loop is the hot one
+                if length <= n - i and text[i : i + length] in words:
+                    w = text[i : i + length]
+                    break
             if w is None:
                 i += 1
                 continue
