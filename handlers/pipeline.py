@@ -171,7 +171,7 @@ class Pipeline:
                     conn.execute("RELEASE message")
                 outcomes.append(outcome)
                 queued = queued or sent
-                if outcome == "command":  # a command may have imported a roster
+                if outcome == "command":  # a command may have imported a roster or bound one
                     self.directory.refresh()
             conn.execute("COMMIT")
         except BaseException:
