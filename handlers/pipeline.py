@@ -14,6 +14,7 @@ in hand it is a plain transaction.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Sequence
 from typing import Literal
 
@@ -32,6 +33,9 @@ log = logging.getLogger(__name__)
 
 Outcome = Literal["command", "chain", "checkin", "other", "duplicate", "error"]
 CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
+# What clean_text changes: a control character or a lone surrogate. Text without one (nearly
+# every message) is returned as it is, after one regex test.
+UNCLEAN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 # Messages per transaction at most: bounds the latency a full queue adds to its last message.
 MAX_BATCH = 256
 
@@ -46,6 +50,8 @@ def clean_text(text: str) -> str:
     """
     if not isinstance(text, str):
         text = str(text)
+    if UNCLEAN.search(text) is None:
+        return text
     return text.encode("utf-8", "replace").translate(None, CONTROL_BYTES).decode("utf-8")
 
 

@@ -163,11 +163,13 @@ def split_chain(text: str) -> ChainText | None:
     if reply is not None:  # a reply quoting a message: only the reply is this sender's text
         return split_chain(reply)
     lines = text.split("\n")
-    if sum(1 for ln in lines if ln.strip()) <= 1:
+    if len(lines) == 1 or sum(1 for ln in lines if ln.strip()) <= 1:
         stripped = text.strip()
         header = HEADER.match(stripped)
         body = stripped[header.end() :] if header else stripped
         flat = _unflatten(body)
         if flat != body:
             lines = ([stripped[: header.end()].strip()] if header else []) + flat.split("\n")
+        elif header is None and NUMBERED.match(body) is None:
+            return None  # one line, no header, no list number: what split_lines would say
     return split_lines(lines)

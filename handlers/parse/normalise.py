@@ -161,7 +161,7 @@ def normalise(text: str) -> Normalised:
     if "[" in cleaned:
         cleaned = STICKER.sub(lambda m: " " * len(m.group()), cleaned)
     cleaned = cleaned.translate(_QUOTES if cleaned.isascii() else _QUOTES_AND_SYMBOLS)
-    readable = CN_TEMPERATURE.sub(_cn_temperature, cleaned)
+    readable = CN_TEMPERATURE.sub(_cn_temperature, cleaned) if "十" in cleaned else cleaned
     if "是否" in readable:
         readable = FORM_QUESTION.sub(_form_no, readable)
         readable = FORM_YES.sub(lambda m: m.group(1), readable)
