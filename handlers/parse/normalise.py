@@ -89,6 +89,24 @@ def _traditional_chars() -> frozenset[str]:
     return frozenset(chars)
 
 
+ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+
+
+@cache
+def _traditional_bmp() -> re.Pattern[str]:
+    """The traditional characters of the BMP as one regex class: the regex engine tests a
+    character against such a class with one bitmap lookup (a class holding characters past
+    the BMP is scanned member by member instead, so those are tested apart, rarely)."""
+    bmp = sorted(ch for ch in _traditional_chars() if ch <= "\uffff")
+    return re.compile(f"[{re.escape(''.join(bmp))}]")
+
+
+def has_traditional(text: str) -> bool:
+    if _traditional_bmp().search(text) is not None:
+        return True
+    return ASTRAL.search(text) is not None and not _traditional_chars().isdisjoint(text)
+
+
 @cache
 def _converter():
     import opencc
@@ -97,7 +115,7 @@ def _converter():
 
 
 def to_simplified(text: str) -> str:
-    if _traditional_chars().isdisjoint(text):  # plain replies: one C-speed set test
+    if not has_traditional(text):  # plain replies: one regex test
         return text
     converted = _converter().convert(text)
     if len(converted) != len(text):  # phrase tables never change length; be safe anyway
