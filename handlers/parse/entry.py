@@ -134,9 +134,11 @@ class EntryReader:
         self._status(masked, tokens, entry, negated)
         self._campus_and_isolation(masked, tokens, entry)
         entry.province = self._province(tokens)
-        reading.fields = sum(
-            v is not None
-            for v in (entry.abnormal, entry.on_campus, entry.province, entry.isolation)
+        reading.fields = (
+            (entry.abnormal is not None)
+            + (entry.on_campus is not None)
+            + (entry.province is not None)
+            + (entry.isolation is not None)
         )
         return reading
 

@@ -42,12 +42,9 @@ class Token:
     end: int
     text: str
     word: Word
-    # the word's category, copied onto the token: the entry rules read it many times per
-    # token, and an attribute costs less than a property
-    cat: Cat = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        self.cat = self.word.cat
+    # `word.cat`, copied onto the token: the entry rules read it many times per token, and
+    # an attribute costs less than a property
+    cat: Cat = field(repr=False, compare=False)
 
 
 def is_han(ch: str) -> bool:
@@ -143,7 +140,8 @@ class Vocabulary:
                 rest = self.longest(text, i + prefix)
                 if rest is not None and prefix + len(rest) > len(w):
                     w = text[i : i + prefix]
-            tokens.append(Token(i, i + len(w), w, words[w]))
+            word = words[w]
+            tokens.append(Token(i, i + len(w), w, word, word.cat))
             i += len(w)
         return tokens
 

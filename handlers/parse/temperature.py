@@ -74,4 +74,6 @@ def readings(text: str) -> list[Reading]:
 
 
 def highest(found: list[Reading]) -> float | None:
-    return max((r.value for r in found), default=None)
+    if len(found) <= 1:  # the common case: one reading, or none
+        return found[0].value if found else None
+    return max(r.value for r in found)
