@@ -26,7 +26,7 @@ from bot.messages import IncomingMessage
 from handlers.chain.cache import forget as forget_chain
 from handlers.context import HandlerContext
 from handlers.resolve import Directory
-from handlers.router import dispatch, route
+from handlers.router import Routed, dispatch, route
 from storage.raw_messages import record, set_kind
 
 log = logging.getLogger(__name__)
@@ -160,11 +160,13 @@ class Pipeline:
         conn.execute("BEGIN")
         try:
             self.directory.refresh()
-            for message in messages:
+            parser = self.directory.parser
+            plan = self._route(messages)
+            for i, message in enumerate(messages):
                 if isolated:
                     conn.execute("SAVEPOINT message")
                 try:
-                    outcome, sent = self._handle(message)
+                    outcome, sent = self._handle(message, *plan[i])
                 except Exception as exc:
                     if not isolated:
                         raise _Broken(message.key) from exc
@@ -179,6 +181,9 @@ class Pipeline:
                 queued = queued or sent
                 if outcome == "command":  # a command may have imported a roster or bound one
                     self.directory.refresh()
+                    if self.directory.parser is not parser:  # a new roster: read the rest anew
+                        parser = self.directory.parser
+                        plan[i + 1 :] = self._route(messages[i + 1 :])
             conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:
@@ -186,12 +191,33 @@ class Pipeline:
             raise
         return outcomes, queued
 
-    def _handle(self, message: IncomingMessage) -> tuple[Outcome, bool]:
+    def _route(self, messages: Sequence[IncomingMessage]) -> list[tuple[str, Routed | Exception]]:
+        """Each message's cleaned text and route, or what routing raised (re-raised when that
+        message is handled, so it fails alone as if routed there).
+
+        Routing is pure (text and parser in, verdict out), so a batch is routed before any
+        of it is written: the parser's tables stay in the CPU's caches across the batch
+        instead of being evicted by SQLite's pages after every message, which made the
+        parser a third slower on the message path than on its own.
+        """
+        parser = self.directory.parser
+        plan: list[tuple[str, Routed | Exception]] = []
+        for message in messages:
+            text = clean_text(message.text)
+            try:
+                plan.append((text, route(text, parser)))
+            except Exception as exc:
+                plan.append((text, exc))
+        return plan
+
+    def _handle(
+        self, message: IncomingMessage, text: str, routed: Routed | Exception
+    ) -> tuple[Outcome, bool]:
         """One message inside the batch's transaction: (its outcome, whether it queued
         replies). Routing is pure, so the message is recorded once with its kind."""
-        text = clean_text(message.text)
+        if isinstance(routed, Exception):
+            raise routed
         directory = self.directory
-        routed = route(text, directory.parser)
         kind = routed.kind
         if not record(self.db, message, text, self.clock.now(), kind):
             log.info("duplicate message %s ignored", message.key)

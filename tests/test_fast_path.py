@@ -1,12 +1,15 @@
-"""The message path's fast lane: a clean batch is one transaction without savepoints; a batch
-with a broken message is replayed with a savepoint per message and ends exactly as it would
-have with savepoints all along (each message confirmed once, only the broken one an error)."""
+"""The message path's fast lane: a batch is routed before any of it is written, then
+written in one transaction without savepoints; a batch with a broken message is replayed
+with a savepoint per message and ends exactly as it would have with savepoints all along
+(each message confirmed once, only the broken one an error)."""
 
 from __future__ import annotations
 
 import logging
 
 import handlers.checkin
+import handlers.pipeline
+import handlers.router
 from tests.chain_helpers import NAMES, ClassGroup, student_id
 
 
@@ -93,3 +96,49 @@ def test_a_chain_applied_in_a_rolled_back_pass_is_read_again(db, clock, monkeypa
     assert group.report(3)["temperature"] == 36.7
     assert group.report_count() == 3
     assert db.execute("SELECT count(*) FROM report_history").fetchone()[0] == 0
+
+
+def test_messages_after_a_roster_change_in_the_batch_are_read_with_the_new_roster(
+    db, clock, monkeypatch
+):
+    """The batch is routed before it is written; a command that changes the roster makes
+    the rest of the batch be read again with the new one."""
+    group = ClassGroup(db, clock, monkeypatch)
+    stamp = clock.now().isoformat()
+
+    def enrol_maimaiti(ctx, routed, directory) -> None:
+        ctx.db.execute(
+            "INSERT INTO imports (kind, file, rows, at) VALUES ('roster', 'x.csv', 1, ?)", [stamp]
+        )
+        ctx.db.execute(
+            "INSERT INTO people (id, name, class_id, updated_at) VALUES ('20219999', ?, 3, ?)",
+            ["买买提", stamp],
+        )
+
+    monkeypatch.setitem(handlers.router.HANDLERS, "command", enrol_maimaiti)
+    assert group.pipeline.directory.parser.parse("买买提 36.5 正常 在校").entries[0].name is None
+    batch = [group.message("q1", "/帮助"), group.message("x9", "买买提 36.5 正常 在校")]
+    assert group.pipeline.handle_batch(batch) == ["command", "checkin"]
+    assert _reporter_of(db) == "20219999"
+
+
+def test_a_message_whose_reading_fails_fails_alone(db, clock, monkeypatch):
+    group = ClassGroup(db, clock, monkeypatch)
+    real = handlers.pipeline.route
+
+    def breaks_on_wang_wu(text, parser):
+        if text.startswith("王五"):
+            raise RuntimeError("boom")
+        return real(text, parser)
+
+    monkeypatch.setattr(handlers.pipeline, "route", breaks_on_wang_wu)
+    batch = [group.message(f"q{i}", f"{NAMES[i - 1]} 36.5 正常 在校") for i in (1, 3, 4)]
+    assert group.pipeline.handle_batch(batch) == ["checkin", "error", "checkin"]
+    assert group.report_count() == 2
+    kinds = dict(db.execute("SELECT message_id, kind FROM raw_messages"))
+    assert kinds[batch[1].message_id] == "error"
+
+
+def _reporter_of(db) -> str | None:
+    row = db.execute("SELECT person_id FROM reports ORDER BY rowid DESC LIMIT 1").fetchone()
+    return row[0] if row else None
