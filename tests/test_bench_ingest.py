@@ -1,0 +1,20 @@
+"""`pingan bench ingest` prints the interfaces.md object plus both floors of the same run."""
+
+import json
+
+from bot.cli import main
+
+
+def test_bench_ingest_prints_both_floors(capsys):
+    args = ["bench", "ingest", "--messages", "300", "--students", "600", "--classes", "20"]
+    assert main(args) == 0
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert {"bench", "messages", "seconds", "per_second", "peak_rss_mb"} <= set(result)
+    assert result["bench"] == "ingest" and result["messages"] == 300
+    assert result["reports"] == 300  # every check-in became exactly one report
+    assert result["floor"] == "jieba lcut + executemany"
+    for floor, ratio in (("floor", "ratio"), ("engine_floor", "engine_ratio")):
+        seconds, rate = result[f"{floor}_seconds"], result[f"{floor}_per_second"]
+        assert seconds > 0 and abs(rate * seconds / 300 - 1) < 0.05  # seconds are rounded
+        assert abs(result[ratio] * result["seconds"] / seconds - 1) < 0.05
+    assert result["segmenter"] in ("rjieba", "jieba")
