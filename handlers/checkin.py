@@ -13,7 +13,7 @@ from handlers.broadcast import record_ack
 from handlers.cases import after_report
 from handlers.commands.registry import run
 from handlers.context import HandlerContext, Person
-from handlers.parse import Entry
+from handlers.parse import Entry, prompt_text
 from handlers.resolve import Directory, Resolved, resolve_entry
 from storage.reports import upsert_report
 
@@ -137,13 +137,28 @@ def store_entry(
     return person
 
 
+def _prompt_unreadable(ctx: HandlerContext, directory: Directory, routed: Routed) -> None:
+    """One short private prompt a day for a reply that looks like a check-in but could not be
+    read; chatter, questions and notices get none (the parser tells them apart)."""
+    reason = directory.parser.unreadable_reason(routed.text, routed.parsed)
+    if reason is None:
+        return
+    msg = ctx.message
+    sender_key = ctx.sender.id if ctx.sender else f"{msg.platform}:{msg.sender_id}"
+    if _once(ctx, sender_key, report_day(ctx), "unreadable"):
+        log.info("unreadable check-in from %s:%s (%s)", msg.platform, msg.sender_id, reason)
+        ctx.reply(prompt_text(reason), private=True)
+
+
 def handle_checkin(ctx: HandlerContext, routed: Routed, directory: Directory) -> None:
     if not accepts_checkins(ctx):
         log.debug("check-in text in a %s chat ignored", ctx.chat.purpose if ctx.chat else "unbound")
         return
     assert routed.parsed is not None
     for entry in routed.parsed.entries:
-        store_entry(ctx, directory, entry, source="free", explain=True)
+        stored = store_entry(ctx, directory, entry, source="free", explain=True)
+        if stored is not None and entry.temperature is None and entry.abnormal is None:
+            _prompt_unreadable(ctx, directory, routed)
 
 
 def handle_chain_entries(ctx: HandlerContext, routed: Routed, directory: Directory) -> None:
@@ -166,5 +181,7 @@ def handle_command(ctx: HandlerContext, routed: Routed, directory: Directory) ->
 
 def handle_other(ctx: HandlerContext, routed: Routed, directory: Directory) -> None:
     """Acknowledgements and chatter: kept in raw_messages; a 收到 in a class group is
-    recorded against the notices still open there."""
+    recorded against the notices still open there; a garbled check-in gets one prompt."""
     record_ack(ctx)
+    if accepts_checkins(ctx):
+        _prompt_unreadable(ctx, directory, routed)

@@ -14,7 +14,10 @@ the next two the prefecture, the next two the county). From it we keep:
 - districts in full (`海淀区`), and in short (`万州`, `涪陵`, `海淀`) at a level of their
   own (3) below counties, only when jieba's dictionary does not know them or files them as a
   place (DISTRICT_TAGS): many district short forms are words or names (`和平`, `小店`,
-  `马尾`, `高明`, `向阳`).
+  `马尾`, `高明`, `向阳`); a short form jieba files as a noun or name but rarely sees
+  (below RARE_WORD_FREQ: 吴江, 萧山, 徐汇) is kept, its tag being weak evidence;
+- every district after its city (`深圳南山`, `深圳市南山`): unambiguous even when the
+  district's name is shared by two provinces or is a word.
 
 A short form is dropped when it names places in two provinces at the same level (a
 higher level wins: `海南` the province over 海南藏族自治州), when it has fewer than two
@@ -144,6 +147,11 @@ DISTRICT_SUFFIX = re.compile(r"(新区|区)$")
 # 阳明 `nr` (inside 欧阳明月); the price is that districts jieba files as names (萧山, 余杭)
 # are read only in full (萧山区) or through their city.
 DISTRICT_TAGS = {"ns"}
+# jieba's tag on a rare word is weak evidence: a district short form it files as a noun or a
+# name but hardly ever sees (吴江 `nr` 86, 萧山 `nr` 63, 徐汇 `nr` 22, 平谷 `n` 23) is the
+# district; a frequent one (向阳 `nr` 671, 高明 `nr` 791, 小店 `n` 212) stays a word or name.
+RARE_WORD_FREQ = COMMON_WORD_FREQ // 5
+NOMINAL_TAGS = {"n", "nr", "nrt", "nrfg", "nz", "s", "j"}
 # Rows that group other rows rather than name a place (重庆's `县`, `市辖区`).
 GENERIC = {"县", "市辖区", "郊区", "城区", "矿区"}
 PROVINCE_SHORT = re.compile(r"(省|市|特别行政区|壮族自治区|回族自治区|维吾尔自治区|自治区)$")
@@ -200,6 +208,10 @@ def build() -> list[tuple[str, str, int]]:
         records.append((code, name, level))
 
     common = jieba_common_words()
+    # prefecture code -> its names, full and short (`深圳市`, `深圳`)
+    prefectures = {
+        code[:4]: (name, short_form(name, 1)) for code, name, level in records if level == 1
+    }
     # candidates[form] = {level: {province, ...}}
     candidates: dict[str, dict[int, set[str]]] = defaultdict(lambda: defaultdict(set))
     for code, name, level in records:
@@ -207,6 +219,7 @@ def build() -> list[tuple[str, str, int]]:
         if province is None:
             continue
         is_district = level == 2 and name.endswith("区")
+        prefecture = prefectures.get(code[:4])
         if len(name) >= 3 or level < 2 or name[-1] in COUNTY_SUFFIXES:
             candidates[name][level].add(province)
         if is_district:
@@ -221,7 +234,13 @@ def build() -> list[tuple[str, str, int]]:
         safe = PLACE_TAGS | ({"n"} if name.endswith("市") else set())
         if level >= 2 and freq >= COMMON_WORD_FREQ and tag not in safe:
             continue
-        if level == DISTRICT_LEVEL and freq and tag not in DISTRICT_TAGS:
+        if is_district and prefecture is not None:
+            # `深圳南山`, `苏州市吴江`: a district after its city is unambiguous, even when
+            # the district's own name is shared (南山区 is in 深圳 and 鹤岗) or is a word
+            for city in prefecture:
+                candidates[city + short][level].add(province)
+        weak_tag = freq < RARE_WORD_FREQ and tag in NOMINAL_TAGS
+        if level == DISTRICT_LEVEL and freq and tag not in DISTRICT_TAGS and not weak_tag:
             continue
         candidates[short][level].add(province)
 

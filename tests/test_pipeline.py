@@ -268,3 +268,31 @@ async def test_pipeline_is_the_adapters_message_sink_and_wakes_the_outbox(db, co
     assert woken == [] and report(db, "1001") is not None
     await sink(msg(pipeline, "55555", "36.5 正常"))  # the "write your name" reply
     assert woken == [1]
+
+
+def test_an_unreadable_check_in_gets_one_private_prompt_a_day(pipeline, db):
+    # A named reply whose temperature cannot be read: one private prompt, however often.
+    pipeline.handle(msg(pipeline, "10001", "张三 体温 3 6 5 在校"))
+    pipeline.handle(msg(pipeline, "10001", "张三 体温 408"))
+    assert (report(db, "1001") or {}).get("temperature") is None
+    (prompt,) = outbox(db)
+    assert prompt["chat_type"] == "private" and prompt["target"] == "10001"
+    assert "张三 36.5 正常 在校" in prompt["text"]  # the expected form, never their data
+    assert count(db, "raw_messages") == 2  # nothing lost
+
+
+def test_a_check_in_without_health_is_kept_and_prompted_once(pipeline, db):
+    pipeline.handle(msg(pipeline, "10002", "李四 在校"))
+    pipeline.handle(msg(pipeline, "10002", "李四 在宿舍"))
+    assert report(db, "1002")["on_campus"] == 1  # what was read is kept
+    prompts = [r for r in outbox(db) if r["chat_type"] == "private"]
+    assert len(prompts) == 1 and prompts[0]["target"] == "10002"
+    assert "体温" in prompts[0]["text"]
+
+
+@pytest.mark.parametrize(
+    "text", ["收到", "好的老师", "体温超过37.3的同学请私聊我", "请问今天几点截止？"]
+)
+def test_chatter_and_questions_get_no_prompt(pipeline, db, text):
+    pipeline.handle(msg(pipeline, "10001", text))
+    assert outbox(db) == []

@@ -4,12 +4,15 @@ The contract's hard cases are decided here, not in the chain splitter:
 
 - a counselor's notice or instruction (请, 截止, 未报, @全体成员 …) and a question (吗, 怎么,
   哪, 对吧, 请问, a closing 呢, ？) are `other` unless they also carry a named person's temperature;
+- a reply that says it has reported (`我们宿舍都报了`, `已填`) is `other` without a
+  temperature or anything unwell;
 - a check-in needs a temperature, or a name with something about health or whereabouts, or
   two such things (`在家 正常`), or a symptom; one stray word (`宿舍今天又停水了`,
   `今天海口好热啊`) is chatter;
 - a numbered list without a `#接龙` header is a chain only when most of its lines start with
   a person and some line reports something; a numbered notice (`【通知】1. … 2. …`), a
-  roll call or a duty list is `other`;
+  roll call or a duty list is `other`; a list where most lines are a person and an
+  acknowledgement (`1. 储雨 收到`) is a chain;
 - a numbered form filled in by one person (`1.姓名：… 2.体温：…`) is one check-in.
 """
 
@@ -39,6 +42,11 @@ QUESTION_WORDS = re.compile(
     r"|咋|啥|请问|对吧|是吧|有没有|呢\W*$"
 )
 A_NOT_A = re.compile(r"([\u4e00-\u9fff])不\1")
+# Saying that one has reported (`我们宿舍都报了`, `已填`, `打过卡了`): with no temperature and
+# nothing unwell, a statement about the report, not a report.
+REPORTED = re.compile(
+    r"(?:已经?|都|也)(?:上报|报|填|打卡|接龙)|(?:报|填|打卡|接龙)(?:过|完|好)?了|打过卡|报过|填过"
+)
 FORM_LABEL = re.compile(
     r"^\s*(?:姓名|名字|学号|班级|专业|学院|年级|体温|今日体温|温度|是否|目前|所在|现居|当前|健康|"
     r"身体|症状|有无|位置|地点|住址|宿舍|联系|电话|手机|隔离|备注|日期|时间|居住)[^:：\s]{0,14}(?:[:：]|\s)"
@@ -58,12 +66,18 @@ def is_checkin(reading: EntryReading, text: str) -> bool:
     named = entry.name is not None
     if NOTICE.search(text):
         return False
+    if not has_temperature and entry.abnormal is not True and REPORTED.search(text):
+        return False  # `我们宿舍都报了`, `在校 已报`: about the report, not the report
     if REQUEST.search(text) or is_question(text):
         return has_temperature and named
     if has_temperature or reading.fields >= 2 or entry.symptoms:
         return True
     return named and reading.fields >= 1
 
+
+# An acknowledgement signed on a 接龙 line (`1. 储雨 收到`): a list of them is a chain even
+# though no line reports anything (a roll call or duty list acknowledges nothing).
+ACK = re.compile(r"收到|已阅|已读|已看|已知悉|知悉|已知晓|好的|明白|知道了|已确认|确认")
 
 # A name asked for by its label: one per filled-in form.
 NAME_LABEL = re.compile(r"(?:姓名|名字)\s*[:：]")
@@ -89,5 +103,10 @@ def is_notice(chain: ChainText, readings: list[EntryReading]) -> bool:
     if len(readings) < 2:
         return True
     people = sum(r.entry.name is not None for r in readings)
+    if people * 2 <= len(readings):
+        return True  # a notice, steps
+    acks = sum(bool(ACK.search(e.text)) for e in chain.entries)
+    if acks * 2 > len(readings):
+        return False  # `1. 储雨 收到 2. 郁晓林 收到`: a 接龙 of acknowledgements
     reports = sum(r.entry.temperature is not None or r.fields > 0 for r in readings)
-    return people * 2 <= len(readings) or reports == 0  # a roll call, a duty list
+    return reports == 0  # a roll call, a duty list

@@ -35,7 +35,7 @@ class Evidence:
         return self.reading or self.fields
 
 
-def unusual_name(segmenter: Segmenter, run: str, in_chain: bool) -> bool:
+def unusual_name(segmenter: Segmenter, run: str, in_chain: bool, apart: bool = False) -> bool:
     """A leading run outside the surname mould that can still be a name.
 
     Names of Uyghur, Tibetan or Mongolian students (扎西, 阿依古丽, 其其格) and rare
@@ -43,6 +43,10 @@ def unusual_name(segmenter: Segmenter, run: str, in_chain: bool) -> bool:
     the dictionary files it whole as a person or a place, or does not know it whole and
     holds no verb, adverb, time or function word inside it. Everyday nouns and phrases
     (`图书馆`, `今晚`, `同上`, `刚测完`, `考研党`) are not names.
+
+    `apart`: the run stands apart before a place (`其木格 赤峰 36.4`) or in a 接龙 line
+    (`4、把佳 天水 在家`); that position outweighs a single character's pronoun or
+    preposition tag (其 `r`, 把 `p`), though never an adverb's (`刚到 海口`).
     """
     tags = segmenter.tag(run)
     if len(tags) == 1 and segmenter.engine.known(run):
@@ -51,11 +55,13 @@ def unusual_name(segmenter: Segmenter, run: str, in_chain: bool) -> bool:
     if len(tags) == 1 and tags[0][1] in NAME_TAGS:
         return True  # unknown, but read whole as a person (`依娜`)
     first = segmenter.tag(run[0])
-    if first[0][1] in ADVERB_TAGS and segmenter.engine.known(run[0]):
+    opening = ADVERB_TAGS - POSITIONAL_OK if apart else ADVERB_TAGS
+    if first[0][1] in opening and segmenter.engine.known(run[0]):
         return False  # `刚测`, `才到`: an adverb opens a phrase, never a name
+    lone = FUNCTION_TAGS - POSITIONAL_OK if apart else FUNCTION_TAGS
     for word, tag in tags:
         # a lone character's tag says little (晴 `v` in 沐晴): only a function word counts
-        banned = NOT_NAME_TAGS if len(word) > 1 else FUNCTION_TAGS
+        banned = NOT_NAME_TAGS if len(word) > 1 else lone
         if tag in banned and segmenter.engine.known(word):
             return False
     return True
@@ -155,6 +161,8 @@ FUNCTION_TAGS = frozenset(
         "r",
     }
 )
+# Pronoun and preposition characters that open names written apart (其木格, 把佳).
+POSITIONAL_OK = frozenset({"p", "r"})
 # A run opening with a character of these tags is a phrase (`刚测完`, `才到`).
 ADVERB_TAGS = frozenset({"d", "p", "u", "uj", "ul", "uz", "ud", "ug", "uv", "y", "e", "o"})
 # Words that may follow a leading name with nothing between (`荀雨在家`, `邴雪发烧`).

@@ -30,6 +30,9 @@ WHERE_WORDS = frozenset({"在", "人在", "目前在"})
 # Surnames that are also prepositions: `于北京家中` is "at Beijing", not 于北京.
 PREPOSITIONS = frozenset("于向从自")
 
+# What stands between a name and a place written apart (`其木格 赤峰`).
+SEPARATORS = frozenset(" ,，、/")
+
 Found = tuple[str, tuple[int, int], bool]
 
 
@@ -54,6 +57,9 @@ class NameFinder:
                 return t.word.value, (t.start, t.end), False  # type: ignore[return-value]
         after_where = {t.end for t in tokens if t.text in WHERE_WORDS}
         lead = lead_of(masked, tokens) if evidence.reported else None
+        spaced = self._spaced_name(norm, masked, tokens, lead)
+        if spaced is not None:
+            return spaced
         labels: list[tuple[int, int]] = []
         for start, end in residues(masked, tokens):
             if start in after_where:
@@ -100,7 +106,15 @@ class NameFinder:
             and not ((glued or not everyday_ok) and self.segmenter.is_common_word(run))
             and (
                 name_shaped(run)
-                or (unusual_ok and unusual_name(self.segmenter, run, evidence.in_chain))
+                or (
+                    unusual_ok
+                    and unusual_name(
+                        self.segmenter,
+                        run,
+                        evidence.in_chain,
+                        self._apart(masked, tokens, end, evidence.in_chain),
+                    )
+                )
             )
         ):
             found: tuple[int, int] | None = (0, len(run))
@@ -115,6 +129,65 @@ class NameFinder:
             return written, span, False
         matched = self.roster.match(written) or self.roster.match(masked[span[0] : span[1]])
         return matched or written, span, matched is None
+
+    def _spaced_name(
+        self, norm: Normalised, masked: str, tokens: list[Token], lead: int | None
+    ) -> Found | None:
+        """`覃 海燕 36.6 在校`: a lone surname opening the entry, a space, then 1–2 characters.
+
+        Nobody writes a one-character name, so a bare surname leading an entry and followed
+        by a short run standing alone is one name typed with a space inside. Not when the
+        two read together as a known word (`高 烧`).
+        """
+        if lead is None:
+            return None
+        n = surname_length(masked[lead : lead + 2])
+        given = lead + n
+        if not n or given >= len(masked) or masked[given] != " ":
+            return None
+        starts = {t.start for t in tokens}
+        if lead in starts:
+            return None
+        while given < len(masked) and masked[given] == " " and given - lead - n < 2:
+            given += 1
+        end = given
+        while end < len(masked) and is_han(masked[end]) and (end == given or end not in starts):
+            end += 1
+        if given in starts or not 1 <= end - given <= 2:
+            return None
+        after = end + 1
+        if masked[end:after] == " " and after < len(masked) and after not in starts:
+            lone = is_han(masked[after]) and (
+                after + 1 == len(masked) or not is_han(masked[after + 1])
+            )
+            if lone:
+                return None  # `李 小 娜`: spelled out, not surname + given name
+        joined = masked[lead : lead + n] + masked[given:end]
+        if not looks_like_name(joined):
+            return None
+        tags = self.segmenter.tag(joined)
+        if len(tags) == 1 and self.segmenter.engine.known(joined) and tags[0][1] not in NAME_TAGS:
+            return None
+        written = self._as_written(norm, masked[lead : lead + n]) + self._as_written(
+            norm, masked[given:end]
+        )
+        if not self.roster:
+            return written, (lead, end), False
+        matched = self.roster.match(written) or self.roster.match(joined)
+        return matched or written, (lead, end), matched is None
+
+    @staticmethod
+    def _apart(masked: str, tokens: list[Token], end: int, in_chain: bool) -> bool:
+        """The run ending at `end` stands apart: a separator after it, then a place or,
+        in a 接龙 line, anything."""
+        if end >= len(masked) or masked[end] not in SEPARATORS:
+            return False
+        if in_chain:
+            return True
+        rest = end
+        while rest < len(masked) and masked[rest] in SEPARATORS:
+            rest += 1
+        return any(t.start == rest and t.cat is Cat.PLACE for t in tokens)
 
     @staticmethod
     def _surname_and_word(

@@ -4,6 +4,7 @@
 - traditional characters to simplified (OpenCC's tables, through opencc-python-reimplemented),
   only when the text has a traditional character at all, so plain replies pay nothing;
 - emoji, chat stickers written as `[捂脸]`, and other symbols to spaces;
+- a Chinese full stop between the digits of a temperature to a dot (`36。5` -> `36.5`);
 - Chinese-numeral temperatures to digits (`三十六度五` -> `36度5`, `三十六点五` -> `36.5`);
 - yes/no form answers to plain statements (`是否发热：否` -> `无发热`).
 
@@ -67,6 +68,9 @@ CN_DIGITS = {
 CN_TEMPERATURE = re.compile(
     r"([三四])十([一二三四五六七八九]?)(?:(点|度)([零〇一二三四五六七八九]))?(?![十百千万])"
 )
+# A Chinese full stop typed for the decimal point, only between digits that read as a body
+# temperature (`36。5`, `36。8℃`); `2班。3号` or `11。28` stay as they are.
+FULL_STOP_DOT = re.compile(r"(?<![\d.])(3[4-9]|4[0-2])。(?=\d{1,2}(?![\d.]))")
 FORM_QUESTION = re.compile(r"是否(?:有)?([^:：\s,，。;；]{1,14}?)\s*[:：]\s*(否|无|没有|不是|没)")
 FORM_YES = re.compile(r"是否(?:有)?([^:：\s,，。;；]{1,14}?)\s*[:：]\s*(是|有)(?![\u4e00-\u9fff])")
 
@@ -179,6 +183,8 @@ def normalise(text: str) -> Normalised:
     if "[" in cleaned:
         cleaned = STICKER.sub(lambda m: " " * len(m.group()), cleaned)
     cleaned = cleaned.translate(_QUOTES if cleaned.isascii() else _QUOTES_AND_SYMBOLS)
+    if "。" in cleaned:
+        cleaned = FULL_STOP_DOT.sub(r"\1.", cleaned)
     readable = CN_TEMPERATURE.sub(_cn_temperature, cleaned) if "十" in cleaned else cleaned
     if "是否" in readable:
         readable = FORM_QUESTION.sub(_form_no, readable)

@@ -14,6 +14,7 @@ from handlers.parse.contract import Entry, ParseResult
 from handlers.parse.entry import EntryReader, EntryReading
 from handlers.parse.kind import (
     NOTICE,
+    REPORTED,
     REQUEST,
     is_checkin,
     is_notice,
@@ -112,8 +113,13 @@ class Parser:
                 return NO_TEMPERATURE if any(ch.isdigit() for ch in text) else NO_STATUS
             return None
         simple = to_simplified(text)
-        if NOTICE.search(simple) or REQUEST.search(simple) or is_question(simple):
-            return None
+        if (
+            NOTICE.search(simple)
+            or REQUEST.search(simple)
+            or is_question(simple)
+            or REPORTED.search(simple)
+        ):
+            return None  # a notice, a question, or `张三 在校 已报`: nothing to prompt for
         named = reading.entry.name is not None
         has_digits = any(ch.isdigit() for ch in half_width(text))
         if named and (has_digits or any(cue in text for cue in CHECKIN_CUES)):

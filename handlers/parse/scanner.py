@@ -3,8 +3,9 @@
 At each position the longest known word wins; Han text that no word explains is left as
 "residue" (where names are looked for). One exception keeps negation honest: an alias that
 itself starts with a negative word (`没有味觉`) yields to a negator followed by a longer
-symptom (`没有` + `味觉减退`); and a county's short name yields to a longer word that starts
-inside it (`薛博湖北省` is 薛博 + 湖北省, not 薛 + the county 博湖).
+symptom (`没有` + `味觉减退`); a county never takes the second half of a compound
+surname (`欧阳明月` is not 欧 + the district 阳明); and a county's short name yields to a
+longer word that starts inside it (`薛博湖北省` is 薛博 + 湖北省, not 薛 + the county 博湖).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from handlers.parse import lexicon
+from handlers.parse.names import COMPOUND_SURNAMES
 from handlers.parse.places import counties, gazetteer
 
 
@@ -114,6 +116,40 @@ class Vocabulary:
                 return True
         return False
 
+    def _yield_filler(self, text: str, i: int, filler: str) -> str | None:
+        """`filler`, or the shorter word it leaves when a meaningful word starts inside it.
+
+        A filler only says nothing, so it never eats the start of a word that speaks:
+        `目前在家` is 目前 + 在家 (not 目前在 + 家), `人在家` is 人 + 在家.
+        """
+        words = self.words
+        end = i + len(filler)
+        for j in range(i + 1, end):
+            other = self.longest(text, j)
+            if other is not None and j + len(other) > end and words[other].cat is not Cat.FILLER:
+                for length in self.lengths[text[i]]:
+                    if length <= j - i and text[i : i + length] in words:
+                        return text[i : i + length]
+                return None
+        return filler
+
+    def _district_after_city(self, text: str, i: int, tokens: list[Token]) -> Token | None:
+        """A district written apart from its city (`深圳 南山`), read as the place it is.
+
+        The gazetteer holds every district after its city (`深圳南山`); with a space or a
+        comma between, the district alone would be a name-shaped run (南山) otherwise.
+        """
+        if not tokens or tokens[-1].cat is not Cat.PLACE:
+            return None
+        city = tokens[-1]
+        if city.end == i or text[city.end : i].strip(" ,，、/") or i - city.end > 2:
+            return None
+        for length in (3, 2):
+            joined = self.words.get(city.text + text[i : i + length])
+            if joined is not None and joined.cat is Cat.PLACE:
+                return Token(i, i + length, text[i : i + length], joined, joined.cat)
+        return None
+
     def scan(self, text: str) -> list[Token]:
         """Known words of `text`, left to right, non-overlapping, longest first."""
         tokens: list[Token] = []
@@ -130,7 +166,18 @@ class Vocabulary:
                     w = text[i : i + length]
                     break
             if w is None:
-                i += 1
+                district = self._district_after_city(text, i, tokens)
+                if district is not None:
+                    tokens.append(district)
+                i = district.end if district is not None else i + 1
+                continue
+            if words[w].cat is Cat.FILLER:
+                w = self._yield_filler(text, i, w)
+                if w is None:
+                    i += 1
+                    continue
+            if w in self.counties and i and text[i - 1 : i + 1] in COMPOUND_SURNAMES:
+                i += 1  # `欧阳明月`: the surname 欧阳, not 欧 + the district 阳明
                 continue
             if w in self.counties and self._overlapped(text, i, w):
                 i += 1  # `薛博湖北省`: 湖北省 is read, not the county 博湖
