@@ -2,8 +2,10 @@
 matched within the chat's part of the roster.
 
 `Directory` is the per-process cache of the roster (people, names per class, the node tree,
-chat bindings) and of the parser built from it. It reloads only when a roster import lands
-(one tiny query per message checks that), never per message.
+chat bindings, confirmed chat accounts) and of the parser built from it. It reloads the
+roster only when an import lands, and the accounts only when `accounts` changed (a counter
+that triggers bump on every change, migration 8); one tiny query per batch checks both,
+never one per message.
 """
 
 from __future__ import annotations
@@ -39,22 +41,42 @@ class Directory:
     def __init__(self, db: sqlite_utils.Database) -> None:
         self.db = db
         self._generation: int | None = None
+        self._accounts_version: int | None = None
         self._load()
 
-    def _current_generation(self) -> int:
-        return self.db.execute("SELECT coalesce(max(id), 0) FROM imports").fetchone()[0]
+    def _versions(self) -> tuple[int, int]:
+        """(the last roster import, the accounts' change counter)."""
+        return self.db.execute(
+            "SELECT (SELECT coalesce(max(id), 0) FROM imports),"
+            " (SELECT version FROM accounts_version)"
+        ).fetchone()
 
     def refresh(self) -> None:
-        """Reload when a roster import happened since the last load."""
-        if self._current_generation() != self._generation:
+        """Reload what changed since the last load: everything after a roster import, the
+        accounts after a binding changed (by any connection or process)."""
+        generation, accounts_version = self._versions()
+        if generation != self._generation:
             self._load()
+        elif accounts_version != self._accounts_version:
+            self._load_accounts(accounts_version)
+
+    def _load_accounts(self, version: int) -> None:
+        """Confirmed accounts per platform → the person (an account waiting for a
+        counselor's confirmation, /绑定 of a second account, does not count yet)."""
+        self._accounts_version = version
+        accounts: dict[str, dict[str, str]] = defaultdict(dict)
+        for platform, account_id, person_id in self.db.execute(
+            "SELECT platform, account_id, person_id FROM accounts WHERE confirmed = 1"
+        ).fetchall():
+            accounts[platform][account_id] = person_id
+        self._accounts = dict(accounts)
 
     def reload_chats(self) -> None:
         self.chats = {(c.platform, c.chat_id): c for c in all_bindings(self.db)}
 
     def _load(self) -> None:
         db = self.db
-        self._generation = self._current_generation()
+        self._generation, accounts_version = self._versions()
         self.people: dict[str, Person] = {}
         self._by_name: dict[tuple[int, str], list[Person]] = defaultdict(list)
         for pid, name, role, class_id, dorm_id in db.execute(
@@ -79,6 +101,7 @@ class Directory:
         ).fetchall():
             self._responsible[pid].append(node_id)
         self.reload_chats()
+        self._load_accounts(accounts_version)
         self.parser = Parser(sorted({p.name for p in self.people.values()}))
         log.info("directory loaded: %d people, %d chats", len(self.people), len(self.chats))
 
@@ -86,15 +109,11 @@ class Directory:
         return self.chats.get((platform, chat_id))
 
     def by_account(self, platform: str, account_id: str) -> Person | None:
-        """Bindings change through commands at any time, so they are read, not cached (one
-        primary-key lookup). An account waiting for a counselor's confirmation (/绑定 of a
-        second account) does not count yet."""
-        row = self.db.execute(
-            "SELECT person_id FROM accounts"
-            " WHERE platform = ? AND account_id = ? AND confirmed = 1",
-            [platform, account_id],
-        ).fetchone()
-        return self.people.get(row[0]) if row else None
+        """The active person a confirmed account is bound to. Bindings change through
+        commands at any time: the pipeline refreshes the directory at every batch and after
+        every command, which reloads the accounts when they changed."""
+        person_id = self._accounts.get(platform, {}).get(account_id)
+        return self.people.get(person_id) if person_id is not None else None
 
     def classes_under(self, node_id: int) -> list[int]:
         """The class nodes at or below `node_id` (computed once per node and roster load)."""

@@ -356,6 +356,24 @@ V7_HOT_PATH_INDEXES = """
         CREATE INDEX people_role ON people(role, active);
 """
 
+# Which chat account is whom, answered from memory on the message path (handlers/resolve.py):
+# every change to `accounts`, by any connection or process (a /绑定, a member list bound at
+# connect, a roster import, a cascade from people), bumps this counter, so the cached copy
+# is checked with one read per batch instead of a lookup per message.
+V8_ACCOUNTS_VERSION = """
+        CREATE TABLE accounts_version (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            version INTEGER NOT NULL
+        );
+        INSERT INTO accounts_version (id, version) VALUES (1, 0);
+        CREATE TRIGGER accounts_version_insert AFTER INSERT ON accounts
+        BEGIN UPDATE accounts_version SET version = version + 1 WHERE id = 1; END;
+        CREATE TRIGGER accounts_version_update AFTER UPDATE ON accounts
+        BEGIN UPDATE accounts_version SET version = version + 1 WHERE id = 1; END;
+        CREATE TRIGGER accounts_version_delete AFTER DELETE ON accounts
+        BEGIN UPDATE accounts_version SET version = version + 1 WHERE id = 1; END;
+"""
+
 MIGRATIONS: list[str] = [
     V1_CORE,
     V2_JOB_OUTCOME,
@@ -364,6 +382,7 @@ MIGRATIONS: list[str] = [
     V5_CHAIN,
     V6_WEB_LOGINS,
     V7_HOT_PATH_INDEXES,
+    V8_ACCOUNTS_VERSION,
 ]
 
 

@@ -33,17 +33,22 @@ def _bool(value: bool | None) -> int | None:
     return None if value is None else int(value)
 
 
+def _field_values(entry: Entry) -> tuple[Any, ...]:
+    """The stored form of an entry's report fields, in FIELDS order."""
+    symptoms = entry.symptoms
+    return (
+        entry.temperature,
+        _bool(entry.abnormal),
+        json.dumps(list(symptoms), ensure_ascii=False) if symptoms else "[]",
+        _bool(entry.on_campus),
+        entry.province,
+        entry.isolation,
+    )
+
+
 def entry_fields(entry: Entry) -> dict[str, Any]:
     """The stored form of an entry's report fields."""
-    symptoms = entry.symptoms
-    return {
-        "temperature": entry.temperature,
-        "abnormal": _bool(entry.abnormal),
-        "symptoms": json.dumps(list(symptoms), ensure_ascii=False) if symptoms else "[]",
-        "on_campus": _bool(entry.on_campus),
-        "province": entry.province,
-        "isolation": entry.isolation,
-    }
+    return dict(zip(FIELDS, _field_values(entry), strict=True))
 
 
 def merge(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
@@ -70,7 +75,7 @@ def upsert_report(
 ) -> Upserted:
     """Write the person's report for `day` (inside the caller's transaction)."""
     stamp = now.isoformat()
-    new = entry_fields(entry)
+    values = _field_values(entry)
     # The day's first report is the common case: try the insert, read the row only if it
     # was already there (one statement instead of a lookup and an insert).
     inserted = db.execute(
@@ -81,21 +86,12 @@ def upsert_report(
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
         ON CONFLICT(person_id, day) DO NOTHING
         """,
-        [
-            person_id,
-            day,
-            class_id,
-            *(new[k] for k in FIELDS),
-            source,
-            message_key,
-            posted_by,
-            int(proxy),
-            stamp,
-            stamp,
-        ],
-    )
+        (person_id, day, class_id, *values, source, message_key, posted_by, int(proxy), stamp,
+         stamp),
+    )  # fmt: skip
     if inserted.rowcount == 1:
         return Upserted("created", 1, entry.abnormal)
+    new = dict(zip(FIELDS, values, strict=True))
     cursor = db.execute("SELECT * FROM reports WHERE person_id = ? AND day = ?", [person_id, day])
     row = cursor.fetchone()
     old = dict(zip([d[0] for d in cursor.description], row, strict=True))

@@ -25,6 +25,7 @@ EXAMPLE = re.compile(r"^\s*(?:例|示例|格式|例如|举例|範例|范例)\s*[
 # or closing punctuation, and before a non-digit; `N ` (space numbering) only before a Han
 # character. Numbers count only when they run 1, 2, 3 … (see `_unflatten`).
 FLAT_NUMBER = re.compile(
+    r"(?=[(（\d])"  # what every match starts with: a cheap test before the lookbehinds
     r"(?:(?<=[\s\u4e00-\u9fff）)】」。，,；;！!])|^)"
     r"(?:[(（](\d{1,4})[)）]|(\d{1,4})\s*[.、．:：)）](?!\d)|(\d{1,4})\s+(?=[\u4e00-\u9fff]))"
 )
@@ -32,8 +33,9 @@ FLAT_NUMBER = re.compile(
 # space or a Han character (flattened copies). Over-inclusive on purpose: the chain handler
 # decides, and hands anything else back to the parser.
 CHAIN_HINT = re.compile(
-    r"^\s*[#＃]\s*(?:接龙|接龍|group\s*note)"
-    r"|(?:^|(?<=[\s\u4e00-\u9fff]))[(（]?\s*1\s*(?:[.、．:：)）]|\s)(?!\d)",
+    r"(?=[\s#＃(（1])"  # what every match starts with: a cheap test before the alternatives
+    r"(?:^\s*[#＃]\s*(?:接龙|接龍|group\s*note)"
+    r"|(?:^|(?<=[\s\u4e00-\u9fff]))[(（]?\s*1\s*(?:[.、．:：)）]|\s)(?!\d))",
     re.IGNORECASE | re.MULTILINE,
 )
 # WeChat's quote separator: a line of spaced dashes between the quote and the reply.
@@ -161,11 +163,13 @@ def split_chain(text: str) -> ChainText | None:
     if reply is not None:  # a reply quoting a message: only the reply is this sender's text
         return split_chain(reply)
     lines = text.split("\n")
-    if sum(1 for ln in lines if ln.strip()) <= 1:
+    if len(lines) == 1 or sum(1 for ln in lines if ln.strip()) <= 1:
         stripped = text.strip()
         header = HEADER.match(stripped)
         body = stripped[header.end() :] if header else stripped
         flat = _unflatten(body)
         if flat != body:
             lines = ([stripped[: header.end()].strip()] if header else []) + flat.split("\n")
+        elif header is None and NUMBERED.match(body) is None:
+            return None  # one line, no header, no list number: what split_lines would say
     return split_lines(lines)

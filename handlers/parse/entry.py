@@ -29,6 +29,9 @@ LABELS = re.compile(
     r"|[A-Za-z]\d*-?\d+|\d+-\d+|\d{1,2}月\d{1,2}[日号]?|\d{1,2}/\d{1,2}|第\d+[天周日次]"
     r"|\d{1,2}[:：]\d{2}|\d{5,}|\d{1,2}\.\d{1,2}(?=\s|$|[\u4e00-\u9fff])"
 )
+HAN = re.compile(r"[\u4e00-\u9fff]")
+DIGIT = re.compile(r"\d")  # every label holds one; most entries have none left once
+# their temperature is blanked, and this test is far cheaper than the labels' scan
 LIST_END = frozenset({"等", "等症状", "症状", "情况"})
 # Before a campus or home word, these make it a plan, not where the person is now.
 FUTURE = frozenset({"明天", "准备", "即将", "计划", "打算", "下周", "后天", "过几天", "将要"})
@@ -45,14 +48,15 @@ class EntryReading:
 
 
 def _blank(text: str, spans: list[tuple[int, int]]) -> str:
-    chars = list(text)
     for start, end in spans:
-        chars[start:end] = " " * (end - start)
-    return "".join(chars)
+        text = f"{text[:start]}{' ' * (end - start)}{text[end:]}"
+    return text
 
 
 def _health_adjectives(text: str, tokens: list[Token]) -> list[Token]:
     """Drop a bare adjective (`不好`) glued to a thing no word explains (`网不好`)."""
+    if not any(t.text in BARE_UNWELL for t in tokens):
+        return tokens
     kept: list[Token] = []
     for t in tokens:
         glued = t.start > 0 and is_han(text[t.start - 1])
@@ -108,13 +112,15 @@ class EntryReader:
         text = norm.text
         temps = readings(text)
         masked = _blank(text, [(r.start, r.end) for r in temps])
-        masked = LABELS.sub(lambda m: " " * len(m.group()), masked)
+        if DIGIT.search(masked):
+            masked = LABELS.sub(lambda m: " " * len(m.group()), masked)
         tokens = _health_adjectives(masked, self.vocab.scan(masked))
         entry = Entry(temperature=highest(temps))
         reading = EntryReading(entry=entry, tokens=tokens)
         # the leading word names the person only in an entry that reports something and
         # does not open with its reading (`36.4 文昌 在家` names nobody)
-        first_han = next((i for i, ch in enumerate(masked) if is_han(ch)), len(masked))
+        han = HAN.search(masked)
+        first_han = han.start() if han else len(masked)
         reading_first = any(r.start < first_han for r in temps)
         evidence = Evidence(
             in_chain=in_chain,
@@ -128,9 +134,11 @@ class EntryReader:
         self._status(masked, tokens, entry, negated)
         self._campus_and_isolation(masked, tokens, entry)
         entry.province = self._province(tokens)
-        reading.fields = sum(
-            v is not None
-            for v in (entry.abnormal, entry.on_campus, entry.province, entry.isolation)
+        reading.fields = (
+            (entry.abnormal is not None)
+            + (entry.on_campus is not None)
+            + (entry.province is not None)
+            + (entry.isolation is not None)
         )
         return reading
 
@@ -139,6 +147,9 @@ class EntryReader:
     def _symptoms(self, text: str, tokens: list[Token], entry: Entry) -> list[bool]:
         """Fill entry.symptoms; return, per token, whether it is a denied symptom."""
         negated = [False] * len(tokens)
+        if not any(t.cat is Cat.SYMPTOM for t in tokens):
+            entry.symptoms = []
+            return negated
         for k, t in enumerate(tokens):
             if t.cat is not Cat.SYMPTOM:
                 continue
@@ -210,12 +221,15 @@ class EntryReader:
     def _status(text: str, tokens: list[Token], entry: Entry, negated: list[bool]) -> None:
         """abnormal from health words; `negated` marks denied symptoms and unwell words."""
         unwell = well = False
-        for k, t in enumerate(tokens):
-            answered_no = (
+
+        def answered_no(k: int) -> bool:  # `不适：无`, `症状：无`
+            return (
                 k + 1 < len(tokens)
                 and tokens[k + 1].cat is Cat.NEGATOR
-                and text[t.end : tokens[k + 1].start].strip() == ":"
+                and text[tokens[k].end : tokens[k + 1].start].strip() == ":"
             )
+
+        for k, t in enumerate(tokens):
             if t.cat is Cat.UNWELL:
                 p = k - 1
                 if p >= 0 and tokens[p].text in LIST_END and text[tokens[p].end : t.start] == "":
@@ -226,12 +240,12 @@ class EntryReader:
                     in_denied_list = before.cat in (Cat.SYMPTOM, Cat.UNWELL) and negated[p]
                     # `没有不适`, `无确诊、疑似`
                     negated[k] = by_negator or in_denied_list
-                negated[k] = negated[k] or answered_no  # `不适：无`
+                negated[k] = negated[k] or answered_no(k)  # `不适：无`
                 if negated[k]:
                     well = True
                 else:
                     unwell = True
-            elif t.cat is Cat.WELL or (t.text in LIST_END and answered_no):  # `症状：无`
+            elif t.cat is Cat.WELL or (t.text in LIST_END and answered_no(k)):  # `症状：无`
                 well = True
         denied = any(n and t.cat is Cat.SYMPTOM for n, t in zip(negated, tokens, strict=True))
         temp = entry.temperature

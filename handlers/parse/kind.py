@@ -33,11 +33,15 @@ NOTICE = re.compile(
 REQUEST = re.compile(
     r"请|注意|提醒|尽快|按时|要求|前完成|通知|公告|格式|务必|统计|超过|以上|以下|收集|抓紧|各位"
 )
-QUESTION = re.compile(
-    r"[?？]|吗|怎么|什么|要不要|是不是|能不能|可不可以|可以不|几点|哪|为什么|为啥|多少"
+# Alternatives that each start with a literal, so the regex engine skips ahead to their
+# first characters; the A-not-A form (算不算, 要不要, 用不用) starts with any Han character,
+# which would make it try every position, so it is a second pattern, tried only when the
+# text holds a 不.
+QUESTION_WORDS = re.compile(
+    r"\?|？|吗|怎么|什么|要不要|是不是|能不能|可不可以|可以不|几点|哪|为什么|为啥|多少"
     r"|咋|啥|请问|对吧|是吧|有没有|呢\W*$"
-    r"|([\u4e00-\u9fff])不\1"  # A-not-A: 算不算, 要不要, 用不用
 )
+A_NOT_A = re.compile(r"([\u4e00-\u9fff])不\1")
 # Saying that one has reported (`我们宿舍都报了`, `已填`, `打过卡了`): with no temperature and
 # nothing unwell, a statement about the report, not a report.
 REPORTED = re.compile(
@@ -49,6 +53,12 @@ FORM_LABEL = re.compile(
 )
 
 
+def is_question(text: str) -> bool:
+    return QUESTION_WORDS.search(text) is not None or (
+        "不" in text and A_NOT_A.search(text) is not None
+    )
+
+
 def is_checkin(reading: EntryReading, text: str) -> bool:
     """`text` is the whole message, simplified (a traditional 請 is a 请)."""
     entry = reading.entry
@@ -58,7 +68,7 @@ def is_checkin(reading: EntryReading, text: str) -> bool:
         return False
     if not has_temperature and entry.abnormal is not True and REPORTED.search(text):
         return False  # `我们宿舍都报了`, `在校 已报`: about the report, not the report
-    if REQUEST.search(text) or QUESTION.search(text):
+    if REQUEST.search(text) or is_question(text):
         return has_temperature and named
     if has_temperature or reading.fields >= 2 or entry.symptoms:
         return True

@@ -24,6 +24,30 @@ _FULL_WIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
 _FULL_WIDTH.update({0x3000: 0x20, 0x00A0: 0x20, 0x200B: 0x20, 0x200D: 0x20, 0xFEFF: 0x20})
 KEEP = frozenset("℃°")  # temperature units: symbols, but they carry meaning
 QUOTES = {ord(q): 0x20 for q in "“”‘’「」『』\"'`"}  # quoting never changes the meaning
+# ① … ⑳ as list numbers `1.` … `20.`, for the chain splitter (not length-preserving).
+_CIRCLED = {0x2460 + i: f"{i + 1}." for i in range(20)}
+_IDENTITY = list(range(0x10000))
+
+
+def _bmp_table(mapping: dict[int, int | str]) -> list[int | str]:
+    """`mapping` as a str.translate table indexed by code point over the whole BMP.
+
+    str.translate looks every character up in its table; in a dict most of them miss,
+    and each miss raises and clears a KeyError. A list answers every BMP character
+    without one (characters past it raise IndexError and are kept as they are, as a dict
+    miss would keep them; every key here is in the BMP). The int objects are shared
+    between tables, so each costs 512 KB of pointers.
+    """
+    table: list[int | str] = list(_IDENTITY)
+    for code, value in mapping.items():
+        table[code] = value
+    return table
+
+
+_HALF_WIDTH = _bmp_table(_FULL_WIDTH)
+_QUOTES = _bmp_table(QUOTES)
+# Full-width to half-width and circled numbers in one pass: neither produces the other.
+_LIST_NUMBERS = _bmp_table({**_FULL_WIDTH, **_CIRCLED})
 
 STICKER = re.compile(r"\[[^\[\]\s]{1,6}\]")
 CN_DIGITS = {
@@ -69,6 +93,24 @@ def _traditional_chars() -> frozenset[str]:
     return frozenset(chars)
 
 
+ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+
+
+@cache
+def _traditional_bmp() -> re.Pattern[str]:
+    """The traditional characters of the BMP as one regex class: the regex engine tests a
+    character against such a class with one bitmap lookup (a class holding characters past
+    the BMP is scanned member by member instead, so those are tested apart, rarely)."""
+    bmp = sorted(ch for ch in _traditional_chars() if ch <= "\uffff")
+    return re.compile(f"[{re.escape(''.join(bmp))}]")
+
+
+def has_traditional(text: str) -> bool:
+    if _traditional_bmp().search(text) is not None:
+        return True
+    return ASTRAL.search(text) is not None and not _traditional_chars().isdisjoint(text)
+
+
 @cache
 def _converter():
     import opencc
@@ -77,8 +119,7 @@ def _converter():
 
 
 def to_simplified(text: str) -> str:
-    trad = _traditional_chars()
-    if not any(ch in trad for ch in text):
+    if not has_traditional(text):  # plain replies: one regex test
         return text
     converted = _converter().convert(text)
     if len(converted) != len(text):  # phrase tables never change length; be safe anyway
@@ -95,7 +136,8 @@ class _SymbolsToSpace(dict):
         return value
 
 
-_SYMBOLS = _SymbolsToSpace()
+# Quotes to spaces and symbols to spaces in one pass (a quote's space is no symbol).
+_QUOTES_AND_SYMBOLS = _SymbolsToSpace(QUOTES)
 
 
 def _is_symbol(ch: str) -> bool:
@@ -126,27 +168,24 @@ def _form_no(m: re.Match[str]) -> str:
 
 def half_width(text: str) -> str:
     """Full-width ASCII to half-width; same length."""
-    return text.translate(_FULL_WIDTH)
-
-
-# ① … ⑳ as list numbers `1.` … `20.`, for the chain splitter (not length-preserving).
-_CIRCLED = {0x2460 + i: f"{i + 1}." for i in range(20)}
+    return text.translate(_HALF_WIDTH)
 
 
 def list_numbers(text: str) -> str:
     """Full-width to half-width, and circled numbers (①②③) to `1.` `2.` `3.`."""
-    return text.translate(_FULL_WIDTH).translate(_CIRCLED)
+    return text.translate(_LIST_NUMBERS)
 
 
 def normalise(text: str) -> Normalised:
-    half = text.translate(_FULL_WIDTH)
+    half = text.translate(_HALF_WIDTH)
     simplified = to_simplified(half)
-    cleaned = STICKER.sub(lambda m: " " * len(m.group()), simplified).translate(QUOTES)
-    if not cleaned.isascii():
-        cleaned = cleaned.translate(_SYMBOLS)
+    cleaned = simplified
+    if "[" in cleaned:
+        cleaned = STICKER.sub(lambda m: " " * len(m.group()), cleaned)
+    cleaned = cleaned.translate(_QUOTES if cleaned.isascii() else _QUOTES_AND_SYMBOLS)
     if "。" in cleaned:
         cleaned = FULL_STOP_DOT.sub(r"\1.", cleaned)
-    readable = CN_TEMPERATURE.sub(_cn_temperature, cleaned)
+    readable = CN_TEMPERATURE.sub(_cn_temperature, cleaned) if "十" in cleaned else cleaned
     if "是否" in readable:
         readable = FORM_QUESTION.sub(_form_no, readable)
         readable = FORM_YES.sub(lambda m: m.group(1), readable)

@@ -14,12 +14,12 @@ from handlers.parse.contract import Entry, ParseResult
 from handlers.parse.entry import EntryReader, EntryReading
 from handlers.parse.kind import (
     NOTICE,
-    QUESTION,
     REPORTED,
     REQUEST,
     is_checkin,
     is_notice,
     is_one_person_form,
+    is_question,
 )
 from handlers.parse.names import RosterMatcher
 from handlers.parse.normalise import half_width, list_numbers, normalise, to_simplified
@@ -113,7 +113,12 @@ class Parser:
                 return NO_TEMPERATURE if any(ch.isdigit() for ch in text) else NO_STATUS
             return None
         simple = to_simplified(text)
-        if any(p.search(simple) for p in (NOTICE, REQUEST, QUESTION, REPORTED)):
+        if (
+            NOTICE.search(simple)
+            or REQUEST.search(simple)
+            or is_question(simple)
+            or REPORTED.search(simple)
+        ):
             return None  # a notice, a question, or `张三 在校 已报`: nothing to prompt for
         named = reading.entry.name is not None
         has_digits = any(ch.isdigit() for ch in half_width(text))

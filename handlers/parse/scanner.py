@@ -11,7 +11,7 @@ longer word that starts inside it (`薛博湖北省` is 薛博 + 湖北省, not 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 
 from handlers.parse import lexicon
@@ -44,10 +44,9 @@ class Token:
     end: int
     text: str
     word: Word
-
-    @property
-    def cat(self) -> Cat:
-        return self.word.cat
+    # `word.cat`, copied onto the token: the entry rules read it many times per token, and
+    # an attribute costs less than a property
+    cat: Cat = field(repr=False, compare=False)
 
 
 def is_han(ch: str) -> bool:
@@ -148,19 +147,24 @@ class Vocabulary:
         for length in (3, 2):
             joined = self.words.get(city.text + text[i : i + length])
             if joined is not None and joined.cat is Cat.PLACE:
-                return Token(i, i + length, text[i : i + length], joined)
+                return Token(i, i + length, text[i : i + length], joined, joined.cat)
         return None
 
     def scan(self, text: str) -> list[Token]:
         """Known words of `text`, left to right, non-overlapping, longest first."""
         tokens: list[Token] = []
         i, n = 0, len(text)
-        words = self.words
+        words, lengths = self.words, self.lengths
         while i < n:
-            if not is_han(text[i]):
+            ch = text[i]
+            if not "\u4e00" <= ch <= "\u9fff":
                 i += 1
                 continue
-            w = self.longest(text, i)
+            w = None
+            for length in lengths.get(ch, ()):  # `longest`, inline: this loop is the hot one
+                if length <= n - i and text[i : i + length] in words:
+                    w = text[i : i + length]
+                    break
             if w is None:
                 district = self._district_after_city(text, i, tokens)
                 if district is not None:
@@ -183,7 +187,8 @@ class Vocabulary:
                 rest = self.longest(text, i + prefix)
                 if rest is not None and prefix + len(rest) > len(w):
                     w = text[i : i + prefix]
-            tokens.append(Token(i, i + len(w), w, words[w]))
+            word = words[w]
+            tokens.append(Token(i, i + len(w), w, word, word.cat))
             i += len(w)
         return tokens
 
