@@ -71,8 +71,8 @@ def test_a_half_written_roster_is_refused_in_one_line_and_nothing_is_written(
 @pytest.mark.parametrize(
     "args, reason",
     [
-        (["--roster", "{junk}.xlsx"], "not a readable .csv or .xlsx roster (BadZipFile)"),
-        (["--roster", "{cut}"], "not a readable .csv or .xlsx roster (ParseError)"),
+        (["--roster", "{junk}.xlsx"], "不是可读的 .xlsx 文件"),
+        (["--roster", "{cut}"], ".xlsx 文件已损坏"),
         (["--eval", "{junk}.jsonl"], "not a UTF-8 JSON Lines corpus"),
         (["--eval", "{missing}"], "cannot read (No such file or directory)"),
     ],

@@ -16,7 +16,7 @@ import sys
 from typing import Any, TextIO
 
 from bot.cli.args import day
-from bot.errors import PinganError, RosterError
+from bot.errors import PinganError
 from handlers.parse import Parser
 from handlers.parse.evaluate import evaluate, format_report
 from handlers.parse.roster_file import roster_names
@@ -69,21 +69,8 @@ def stream(parser: Parser, lines: TextIO, out: TextIO) -> None:
         out.flush()
 
 
-def _names(path: str) -> list[str]:
-    """The roster's names; a damaged file is a one-line reason, not a traceback (openpyxl
-    raises zip, XML and key errors of its own for a truncated .xlsx)."""
-    try:
-        return roster_names(path)
-    except RosterError:
-        raise
-    except Exception as e:
-        raise RosterError(
-            f"{path}: not a readable .csv or .xlsx roster ({type(e).__name__})"
-        ) from e
-
-
 def run(args: argparse.Namespace) -> int:
-    parser = Parser(_names(args.roster) if args.roster else [])
+    parser = Parser(roster_names(args.roster) if args.roster else [])
     if args.eval:
         try:
             report = evaluate(parser, args.eval)
