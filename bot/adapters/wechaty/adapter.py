@@ -21,6 +21,7 @@ retries with exponential backoff (RECONNECT_INITIAL_S doubling up to RECONNECT_M
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import time
@@ -199,11 +200,9 @@ class WechatyAdapter:
                 delay = self.reconnect_initial_s
             wait = delay * random.uniform(0.8, 1.2)
             log.warning("wechaty: disconnected (%s); reconnecting in %.1f s", reason, wait)
-            try:
+            with contextlib.suppress(TimeoutError):  # no stop requested within the wait
                 await asyncio.wait_for(self._stopping.wait(), wait)
                 return
-            except TimeoutError:
-                pass
             delay = min(delay * 2, self.reconnect_max_s)
 
     async def _connect_once(self) -> None:
