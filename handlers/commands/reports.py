@@ -7,8 +7,11 @@ abnormal. Replies that repeat health details are private when asked in a class g
 
 from __future__ import annotations
 
+import functools
+
 from handlers.cases import after_report, describe
 from handlers.commands.common import (
+    StudentRef,
     Unclear,
     find_student,
     looks_like_day,
@@ -18,7 +21,7 @@ from handlers.commands.common import (
     sender,
 )
 from handlers.commands.registry import command
-from handlers.context import HandlerContext
+from handlers.context import HandlerContext, Person
 from handlers.parse import Entry, Parser
 from handlers.permissions import STAFF
 from storage.audit import record
@@ -28,9 +31,44 @@ from storage.reports import entry_fields, upsert_report
 EXAMPLE_CONTENT = "36.5 正常 在校"
 
 
+@functools.cache
+def _content_parser() -> Parser:
+    """One per process: the content staff type after a 学号 names nobody, so no roster."""
+    return Parser()
+
+
 def _parse(text: str) -> Entry | None:
-    entry = Parser().parse_entry(text)
+    entry = _content_parser().parse_entry(text)
     return entry if entry.says_anything else None
+
+
+def _store(
+    ctx: HandlerContext,
+    person: Person | StudentRef,
+    day: str,
+    entry: Entry,
+    *,
+    source: str,
+    by: str | None,
+) -> bool:
+    """Upsert the report a command wrote; follow an abnormal one up. True when it changed."""
+    now = ctx.clock.now()
+    result = upsert_report(
+        ctx.db,
+        person_id=person.id,
+        day=day,
+        class_id=person.class_id,
+        entry=entry,
+        source=source,
+        message_key=ctx.message.key,
+        posted_by=by,
+        proxy=by is not None,
+        now=now,
+    )
+    if result.outcome == "unchanged":
+        return False
+    after_report(ctx.db, now, person.id, day, prefer=ctx.message.platform)
+    return True
 
 
 def _summary(entry: Entry) -> str:
@@ -66,21 +104,9 @@ def late_report_command(ctx: HandlerContext, args: str) -> None:
     if entry is None:
         ctx.reply(f"没看懂报告内容。{usage}")
         return
-    me, now = sender(ctx), ctx.clock.now()
-    upsert_report(
-        ctx.db,
-        person_id=student.id,
-        day=day,
-        class_id=student.class_id,
-        entry=entry,
-        source="补报",
-        message_key=ctx.message.key,
-        posted_by=me.id,
-        proxy=True,
-        now=now,
-    )
-    record(ctx.db, "late_report", me.id, now, person=student.id, day=day)
-    after_report(ctx.db, now, student.id, day, prefer=ctx.message.platform)
+    me = sender(ctx)
+    _store(ctx, student, day, entry, source="补报", by=me.id)
+    record(ctx.db, "late_report", me.id, ctx.clock.now(), person=student.id, day=day)
     reply_private_if_group(
         ctx, f"已为{student.name}（{student.id}）补报{md(day)}：{_summary(entry)}。"
     )
@@ -100,23 +126,10 @@ def correct_command(ctx: HandlerContext, args: str) -> None:
     if entry is None:
         ctx.reply(f"没看懂更正内容。用法：/更正 内容，例如 /更正 {EXAMPLE_CONTENT}")
         return
-    day, now = ctx.today.isoformat(), ctx.clock.now()
-    result = upsert_report(
-        ctx.db,
-        person_id=me.id,
-        day=day,
-        class_id=me.class_id,
-        entry=entry,
-        source="更正",
-        message_key=ctx.message.key,
-        posted_by=None,
-        proxy=False,
-        now=now,
-    )
-    if result.outcome == "unchanged":
+    day = ctx.today.isoformat()
+    if not _store(ctx, me, day, entry, source="更正", by=None):
         ctx.reply("内容和已有报告相同，无需更正。", private=ctx.message.chat_type == "group")
         return
-    after_report(ctx.db, now, me.id, day, prefer=ctx.message.platform)
     reply_private_if_group(ctx, f"已更正你{md(day)}的报告：{_summary(entry)}。")
 
 
