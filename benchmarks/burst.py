@@ -14,18 +14,23 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import random
 import sqlite3
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.harness import TOKEN, BotProcess, free_port, onebot_config
+from benchmarks.harness import (
+    TOKEN,
+    BotProcess,
+    exactly_once,
+    free_port,
+    onebot_config,
+    run_and_print,
+)
 from benchmarks.peer import LoadPeer
 from bot.adapters.sim.school import School, build_school, checkin_text, write_config
 
@@ -163,12 +168,11 @@ def main() -> int:
     parser.add_argument("--classes", type=int, default=300)
     parser.add_argument("--keep", type=Path, help="keep the run's files (db, log) here")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        root = args.keep or Path(tmp)
-        root.mkdir(parents=True, exist_ok=True)
-        result = asyncio.run(run_burst(root, args.students, args.classes, args.rate, args.seconds))
-    print(json.dumps(result, ensure_ascii=False))
-    return 0 if result["lost"] == 0 and result["double"] == 0 else 1
+    return run_and_print(
+        args.keep,
+        lambda root: run_burst(root, args.students, args.classes, args.rate, args.seconds),
+        exactly_once,
+    )
 
 
 if __name__ == "__main__":

@@ -19,10 +19,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
 import sqlite3
 import sys
-import tempfile
 import time
 from collections import Counter
 from datetime import datetime, timedelta
@@ -34,7 +32,7 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.burst import Burst, books, prepare, wait_confirmed
-from benchmarks.harness import TOKEN
+from benchmarks.harness import TOKEN, run_and_print
 from benchmarks.peer import LoadPeer
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -217,23 +215,20 @@ def main() -> int:
     parser.add_argument("--after-restart", type=int, default=600, help="outbox pace after it")
     parser.add_argument("--keep", type=Path, help="keep the run's files (db, log) here")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        root = args.keep or Path(tmp)
-        root.mkdir(parents=True, exist_ok=True)
-        result = asyncio.run(
-            crash_run(
-                root,
-                args.students,
-                args.classes,
-                args.messages,
-                args.rate,
-                args.kill_at,
-                args.per_minute,
-                args.after_restart,
-            )
-        )
-    print(json.dumps(result, ensure_ascii=False))
-    return 0 if ok(result) else 1
+    return run_and_print(
+        args.keep,
+        lambda root: crash_run(
+            root,
+            args.students,
+            args.classes,
+            args.messages,
+            args.rate,
+            args.kill_at,
+            args.per_minute,
+            args.after_restart,
+        ),
+        ok,
+    )
 
 
 if __name__ == "__main__":

@@ -5,20 +5,41 @@ commit), measured through /proc, stopped with SIGTERM or killed with SIGKILL.
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 import re
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 RECORDED = re.compile(r"message qq:(\S+) recorded")
 READY = "pingan running"
 TOKEN = "load-token"
+
+
+def run_and_print(
+    keep: Path | None, run: Callable[[Path], Awaitable[dict]], ok: Callable[[dict], bool]
+) -> int:
+    """Run one load run in `keep` (or a temporary folder), print its JSON line, and exit 0
+    only when `ok` holds, so `make bench` fails on a lost or doubled report."""
+    with tempfile.TemporaryDirectory() as tmp:
+        root = keep or Path(tmp)
+        root.mkdir(parents=True, exist_ok=True)
+        result = asyncio.run(run(root))
+    print(json.dumps(result, ensure_ascii=False))
+    return 0 if ok(result) else 1
+
+
+def exactly_once(result: dict) -> bool:
+    return result["lost"] == 0 and result["double"] == 0
 
 
 def free_port() -> int:

@@ -16,11 +16,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import random
 import re
 import sys
-import tempfile
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -31,7 +29,7 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.burst import books, prepare, wait_confirmed
-from benchmarks.harness import TOKEN
+from benchmarks.harness import TOKEN, exactly_once, run_and_print
 from benchmarks.peer import LoadPeer
 from bot.adapters.sim.school import COLLEGES, GRADES
 
@@ -150,12 +148,11 @@ def main() -> int:
     parser.add_argument("--missing", type=float, default=0.05, help="share who never report")
     parser.add_argument("--keep", type=Path, help="keep the run's files (db, log) here")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        root = args.keep or Path(tmp)
-        root.mkdir(parents=True, exist_ok=True)
-        result = asyncio.run(memory_run(root, args.students, args.classes, args.rate, args.missing))
-    print(json.dumps(result, ensure_ascii=False))
-    return 0 if result["lost"] == 0 and result["double"] == 0 else 1
+    return run_and_print(
+        args.keep,
+        lambda root: memory_run(root, args.students, args.classes, args.rate, args.missing),
+        exactly_once,
+    )
 
 
 if __name__ == "__main__":
