@@ -35,7 +35,7 @@ COMMANDS: dict[str, str] = {
 
 def _not_built(name: str):
     def run(_args: argparse.Namespace) -> int:
-        print(f"pingan {name}: not built yet", file=sys.stderr)
+        print(f"pingan {name}: 尚未实现", file=sys.stderr)
         return 2
 
     return run

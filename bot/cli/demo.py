@@ -45,7 +45,7 @@ def render(result: DemoResult) -> str:
 
 def run(args: argparse.Namespace) -> int:
     if args.days < 1:
-        print("pingan demo: --days must be at least 1", file=sys.stderr)
+        print("pingan demo: --days 至少为 1", file=sys.stderr)
         return 2
     config = load_config(args.config)
     seed = config.adapters.sim.seed if args.seed is None else args.seed

@@ -23,9 +23,9 @@ def days_shown(text: str) -> int:
     try:
         value = int(text)
     except ValueError as e:
-        raise argparse.ArgumentTypeError(f"expected a number of days, got {text!r}") from e
+        raise argparse.ArgumentTypeError(f"天数应是整数，收到 {text!r}") from e
     if not 1 <= value <= 366:
-        raise argparse.ArgumentTypeError(f"expected 1–366 days, got {value}")
+        raise argparse.ArgumentTypeError(f"天数应在 1–366 之间，收到 {value}")
     return value
 
 
@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
         if args.action == "import":
             with db.atomic():
                 rows = import_duty(db, args.file, clock.now())
-            print(f"imported {rows} duty day(s) from {args.file}")
+            print(f"已从 {args.file} 导入 {rows} 天的值班安排")
             return 0
         first = date.fromisoformat(args.date) if args.date else clock.now().date()
         for offset in range(args.days):

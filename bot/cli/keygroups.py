@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
         if args.action == "import":
             with db.atomic():
                 count = import_tags(db, args.file, config.key_groups, today)
-            print(f"imported {count} key-group tag(s) from {args.file}")
+            print(f"已从 {args.file} 导入 {count} 个重点群体标签")
             return 0
         for line in observed_on(db, args.date or today):
             reported = "已报" if line.report else "未报"
