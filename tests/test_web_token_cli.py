@@ -45,7 +45,8 @@ def test_list_and_revoke(tmp_path, capsys):
     capsys.readouterr()
     assert main(["token", "--config", config, "list"]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0].split("\t") == ["编号", "学号/工号", "姓名", "状态", "有效期至", "最近使用", "备注"]
+    header = ["编号", "学号/工号", "姓名", "状态", "有效期至", "最近使用", "备注"]
+    assert out[0].split("\t") == header
     assert out[1].split("\t")[:4] == ["1", "T01", "王老师", "有效"]
     assert out[1].endswith("王老师手机")
     assert main(["token", "--config", config, "revoke", "1"]) == 0

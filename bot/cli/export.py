@@ -24,7 +24,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--to", dest="end", type=day, help="last day YYYY-MM-DD")
     parser.add_argument(
         "--node",
-        help="only this node and below: a full path (计算机学院/2021级) or a unique ending (计科1班)",
+        help="only this node and below: a full path (计算机学院/2021级) or a unique ending"
+        " (计科1班)",
     )
     parser.add_argument("-o", "--output", required=True, help="the .xlsx file to write")
 

@@ -77,7 +77,9 @@ def run(args: argparse.Namespace) -> int:
         except OSError as e:
             raise PinganError(f"{args.eval}: 无法读取（{e.strerror or e}）") from e
         except UnicodeDecodeError as e:
-            raise PinganError(f"{args.eval}: 不是 UTF-8 编码的 JSON Lines 语料（{e.reason}）") from e
+            raise PinganError(
+                f"{args.eval}: 不是 UTF-8 编码的 JSON Lines 语料（{e.reason}）"
+            ) from e
         sys.stdout.write(format_report(report, misses=args.misses))
         return 0
     stdin = sys.stdin
