@@ -48,7 +48,7 @@ def _check_hhmm(value: object) -> str:
         read = f"YAML 把不带引号的 {hours}:{minutes:02d} 读成了数字 {value}"
         if hours < 24:
             raise ValueError(f'{read}，请给时间加上引号，写成 "{hours:02d}:{minutes:02d}"')
-        raise ValueError(f'{read}；{TIME_EXPECTED}')
+        raise ValueError(f"{read}；{TIME_EXPECTED}")
     if not isinstance(value, str) or not HHMM.match(value):
         raise ValueError(f"{TIME_EXPECTED}，收到 {value!r}")
     return value

@@ -16,7 +16,7 @@ def test_repo_default_config_is_valid():
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("checkin:\n  nags: ['10:00', '25:00']\n", "checkin.nags[1]: 时间应写成带引号的 \"HH:MM\""),
+        ("checkin:\n  nags: ['10:00', '25:00']\n", 'checkin.nags[1]: 时间应写成带引号的 "HH:MM"'),
         ("groups:\n  - {platform: qq, chat: 1, node: a/b, purpose: chat}\n", "groups[0].purpose"),
         ("timezone: Mars/Base\n", "timezone: 应是 IANA 时区名"),
         ("colour: blue\n", "colour: 未知的键"),
