@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import logging
 import sys
 
+from bot import logtime
 from bot.errors import PinganError
 
 # sqlite-utils imports pandas whenever it is installed, only to map pandas types to column
@@ -65,11 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    logtime.configure(args.verbose)
     try:
         return args.handler(args)
     except PinganError as e:

@@ -13,6 +13,15 @@ from bot.adapters.sim.transcript import PRIVATE
 from bot.config import load_config
 
 HELP = "a full simulated check-in day (or N) on the bundled sample roster"
+# The message path's outcomes (handlers.pipeline.Outcome), as the footer names them.
+OUTCOME_LABELS = {
+    "checkin": "报送",
+    "chain": "接龙",
+    "command": "命令",
+    "other": "其他消息",
+    "duplicate": "重复消息",
+    "error": "出错",
+}
 BUNDLED_CONFIG = Path(__file__).resolve().parents[2] / "config.yaml"
 
 
@@ -37,8 +46,12 @@ def render(result: DemoResult) -> str:
                 f"{day} {c.path}: 应报 {c.expected} 实报 {c.reported} "
                 f"未报 {c.missing} 异常 {c.abnormal}"
             )
-    handled = ", ".join(f"{k} {v}" for k, v in sorted(result.outcomes.items()))
-    out.append(f"消息处理: {handled}")
+    handled = "，".join(
+        f"{label} {result.outcomes[kind]} 条"
+        for kind, label in OUTCOME_LABELS.items()
+        if kind in result.outcomes
+    )
+    out.append(f"消息处理：{handled}")
     out.append(f"数据库: {result.db_path}（可用 sqlite3 查看 reports、outbox、raw_messages）")
     return "\n".join(out)
 

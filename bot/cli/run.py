@@ -7,6 +7,7 @@ import asyncio
 import logging
 import signal
 
+from bot import logtime
 from bot.clock import Clock
 from bot.config import Config, load_config
 
@@ -21,6 +22,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
+    logtime.use_zone(config.tz)  # 07:00 jobs log as 07:00+08:00, not 23:00 on a UTC server
     root = logging.getLogger()
     if root.level > logging.INFO:  # a service says what it is doing; -v gives DEBUG
         root.setLevel(logging.INFO)
