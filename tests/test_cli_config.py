@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from bot.cli import build_parser
+import pytest
+
+from bot.cli import build_parser, main
 
 
 def _leaves(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()):
@@ -46,3 +48,16 @@ def test_config_after_the_arguments_and_before_the_action_both_count():
     for argv in (["roster", "import", "r.csv"], ["duty", "show"], ["keygroups", "import", "k.csv"],
                  ["export", "-o", "x.xlsx"], ["run"]):  # fmt: skip
         assert parser.parse_args([*argv, "--config", "c.yaml"]).config == "c.yaml"
+
+
+def test_usage_errors_are_in_chinese_like_the_rest(capsys):
+    """A forgotten argument reads `缺少参数`, not argparse's English."""
+    with pytest.raises(SystemExit) as exited:
+        main(["token", "create", "--config", "c.yaml"])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("用法：pingan token create")
+    assert err.strip().endswith("pingan token create：错误：缺少参数：PERSON_ID")
+    with pytest.raises(SystemExit):
+        main(["export", "--date", "2月10日", "-o", "x.xlsx"])
+    assert "参数 --date：日期应写成 YYYY-MM-DD，收到 '2月10日'" in capsys.readouterr().err

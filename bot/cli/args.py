@@ -23,5 +23,5 @@ def add_config(parser: argparse.ArgumentParser, *, inherited: bool = False) -> N
     parser.add_argument(
         "--config",
         default=argparse.SUPPRESS if inherited else "config.yaml",
-        help="config file (./config.yaml)",
+        help="配置文件（默认 ./config.yaml）",
     )

@@ -14,20 +14,19 @@ from storage.export import export_ledger, too_many_days
 from storage.ledger import days_between
 from storage.nodes import by_ending
 
-HELP = "the ledger (台账) as an Excel workbook"
+HELP = "导出台账（Excel 工作簿）"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_config(parser)
-    parser.add_argument("--date", type=day, help="one day YYYY-MM-DD (default: today)")
-    parser.add_argument("--from", dest="start", type=day, help="first day YYYY-MM-DD")
-    parser.add_argument("--to", dest="end", type=day, help="last day YYYY-MM-DD")
+    parser.add_argument("--date", type=day, help="某一天 YYYY-MM-DD（默认今天）")
+    parser.add_argument("--from", dest="start", type=day, help="第一天 YYYY-MM-DD")
+    parser.add_argument("--to", dest="end", type=day, help="最后一天 YYYY-MM-DD")
     parser.add_argument(
         "--node",
-        help="only this node and below: a full path (计算机学院/2021级) or a unique ending"
-        " (计科1班)",
+        help="只导出这一级及以下：完整路径（计算机学院/2021级）或唯一的结尾（计科1班）",
     )
-    parser.add_argument("-o", "--output", required=True, help="the .xlsx file to write")
+    parser.add_argument("-o", "--output", required=True, help="要写入的 .xlsx 文件")
 
 
 def run(args: argparse.Namespace) -> int:

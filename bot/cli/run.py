@@ -11,13 +11,13 @@ from bot import logtime
 from bot.clock import Clock
 from bot.config import Config, load_config
 
-HELP = "the bot: chat adapters, outbox, scheduler and web dashboard, until SIGINT/SIGTERM"
+HELP = "运行机器人：聊天适配器、发件箱、定时任务和网页看板，直到 SIGINT/SIGTERM"
 
 log = logging.getLogger(__name__)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", default="config.yaml", help="default: ./config.yaml")
+    parser.add_argument("--config", default="config.yaml", help="配置文件（默认 ./config.yaml）")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -16,23 +16,25 @@ from bot.config import Config, load_config
 from storage.db import open_db
 from storage.tokens import create_token, list_tokens, revoke_person, revoke_token
 
-HELP = "dashboard login tokens: create, list, revoke"
+HELP = "看板登录令牌：生成、列出、吊销"
 STATES = {"active": "有效", "expired": "已过期", "revoked": "已吊销"}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_config(parser)
     sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
-    create = sub.add_parser("create", help="a new token for a person (prints it once)")
-    create.add_argument("person_id", metavar="PERSON_ID", help="学号/工号 from the roster")
-    create.add_argument("--days", type=_days, default=30, help="valid for N days (30)")
-    create.add_argument("--label", default="", help="a note shown by `token list`")
-    listing = sub.add_parser("list", help="tokens with their person, expiry and state")
-    listing.add_argument("--person", metavar="PERSON_ID", help="only this person's tokens")
-    revoke = sub.add_parser("revoke", help="revoke a token by id, or all of a person's")
+    create = sub.add_parser("create", help="给一个人生成新令牌（只显示一次）")
+    create.add_argument("person_id", metavar="PERSON_ID", help="花名册里的学号/工号")
+    create.add_argument("--days", type=_days, default=30, help="有效 N 天（默认 30）")
+    create.add_argument("--label", default="", help="备注，`token list` 时显示")
+    listing = sub.add_parser("list", help="列出令牌及其人员、有效期和状态")
+    listing.add_argument("--person", metavar="PERSON_ID", help="只列这个人的令牌")
+    revoke = sub.add_parser("revoke", help="按编号吊销一个令牌，或吊销某人的全部令牌")
     target = revoke.add_mutually_exclusive_group(required=True)
-    target.add_argument("token_id", nargs="?", type=int, metavar="TOKEN_ID", help="from list")
-    target.add_argument("--person", metavar="PERSON_ID", help="every token of this person")
+    target.add_argument(
+        "token_id", nargs="?", type=int, metavar="TOKEN_ID", help="token list 里的编号"
+    )
+    target.add_argument("--person", metavar="PERSON_ID", help="这个人的全部令牌")
     for action in (create, listing, revoke):
         add_config(action, inherited=True)
 
