@@ -9,7 +9,7 @@ from datetime import datetime
 import sqlite_utils
 
 # Timestamps the bot writes with its clock, in the configured zone (so max() as text is the
-# latest); each read through its index or a small table.
+# latest). Read once at start, and only when the simulator's clock is in use.
 STAMPS = (
     "SELECT max(updated_at) FROM reports",
     "SELECT max(received_at) FROM raw_messages",

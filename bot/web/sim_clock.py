@@ -8,7 +8,8 @@ scheduled moment, in two steps so the order of events stays true:
    is this clock's, so each simulated post is delivered when the clock shows its planned
    time, and the jump waits until each sleeper is asleep again (has handled what was due).
    A report is therefore stored at the time the transcript shows for its message, not at
-   the moment the jump lands on;
+   the moment the jump lands on. (Only the simulated students sleep on this clock; a task
+   polling on it every second would make a jump take one step per second jumped.)
 2. to the moment itself: listeners (the scheduler's `wakeup`) run the jobs due then, which
    therefore see every report "posted" before them.
 
