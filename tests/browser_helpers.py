@@ -210,6 +210,15 @@ class Browser:
             prop,
         )
 
+    async def field(self, css: str) -> dict[str, str]:
+        """The type, value and placeholder of a form field, as the browser holds them."""
+        return await self._run(
+            self.driver.execute_script,
+            "const e = document.querySelector(arguments[0]);"
+            "return {type: e.type, value: e.value, placeholder: e.placeholder}",
+            css,
+        )
+
     async def delete_cookies(self) -> None:
         await self._run(self.driver.delete_all_cookies)
 

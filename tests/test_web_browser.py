@@ -172,6 +172,9 @@ async def test_the_dashboard_over_five_simulated_days(browser, tmp_path):
                 assert await browser.style("table.students thead", "position") == "absolute"
             if name == "today":
                 assert await browser.text("header .who span") == "周建国"  # one line, shown
+                # a text field, not the browser's date picker: YYYY-MM-DD in any locale
+                field = await browser.field('input[name="date"]')
+                assert field == {"type": "text", "value": last, "placeholder": "YYYY-MM-DD"}
         await browser.delete_cookies()
         await browser.open(str(srv.make_url("/login")))
         await fits_a_narrow_phone(browser, "login")
