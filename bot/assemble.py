@@ -30,6 +30,7 @@ from handlers.pipeline import Pipeline
 from schedules import Deps, build_scheduler
 from storage.checkpoint import Checkpointer
 from storage.db import open_db
+from storage.latest import latest_activity
 from storage.startup import prepare
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,9 @@ def build_app(config: Config, clock: Clock | None = None) -> App:
     clock = clock or _default_clock(config)
     # -- step 1: storage ------------------------------------------------------------------
     db = open_db(config.db_path)
+    resume_after = getattr(clock, "resume_after", None)
+    if resume_after is not None and (latest := latest_activity(db)) is not None:
+        resume_after(latest)  # the simulator's clock never starts behind what it stored
     try:
         prepare(db, config, clock.now())
     except Exception:

@@ -15,13 +15,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
+    PrivateAttr,
     ValidationError,
     field_validator,
     model_validator,
 )
 
+from bot.config_messages import explain
 from bot.errors import ConfigError
 
 HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -31,13 +34,27 @@ ENDPOINT = re.compile(
 )
 
 
-def _check_hhmm(value: str) -> str:
+TIME_EXPECTED = '时间应写成带引号的 "HH:MM"（00:00–23:59）'
+
+
+def _check_hhmm(value: object) -> str:
+    """A local time "HH:MM"; the error says how to write it.
+
+    YAML 1.1 reads an unquoted 7:30 as the base-60 number 450 (and 10:00 as 600), so a time
+    that arrives as a whole number gets the hint to quote it, with the time it stood for.
+    """
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 60:
+        hours, minutes = divmod(value, 60)
+        read = f"YAML 把不带引号的 {hours}:{minutes:02d} 读成了数字 {value}"
+        if hours < 24:
+            raise ValueError(f'{read}，请给时间加上引号，写成 "{hours:02d}:{minutes:02d}"')
+        raise ValueError(f"{read}；{TIME_EXPECTED}")
     if not isinstance(value, str) or not HHMM.match(value):
-        raise ValueError(f"expected a time HH:MM (00:00–23:59), got {value!r}")
+        raise ValueError(f"{TIME_EXPECTED}，收到 {value!r}")
     return value
 
 
-Time = Annotated[str, Field(description="local time HH:MM")]
+Time = Annotated[str, BeforeValidator(_check_hhmm), Field(description="local time HH:MM")]
 
 
 class Strict(BaseModel):
@@ -51,13 +68,6 @@ class CheckinTimes(Strict):
     closes: Time = "14:00"
     summary: Time = "21:00"
 
-    _times = field_validator("opens", "escalate", "closes", "summary")(_check_hhmm)
-
-    @field_validator("nags")
-    @classmethod
-    def _nags(cls, value: list[str]) -> list[str]:
-        return [_check_hhmm(v) for v in value]
-
 
 class CheckinOverride(Strict):
     """Per-node times: a college may open earlier. Unset fields inherit the school's."""
@@ -67,15 +77,6 @@ class CheckinOverride(Strict):
     escalate: Time | None = None
     closes: Time | None = None
     summary: Time | None = None
-
-    _times = field_validator("opens", "escalate", "closes", "summary")(
-        lambda v: v if v is None else _check_hhmm(v)
-    )
-
-    @field_validator("nags")
-    @classmethod
-    def _nags(cls, value: list[str] | None) -> list[str] | None:
-        return None if value is None else [_check_hhmm(v) for v in value]
 
 
 class Checkin(CheckinTimes):
@@ -111,7 +112,7 @@ class GroupBinding(Strict):
     def _node_path(cls, value: str) -> str:
         parts = value.split("/")
         if not value or any(not p.strip() for p in parts) or len(parts) > 3:
-            raise ValueError(f"expected a node path like 学院/年级/班级, got {value!r}")
+            raise ValueError(f"节点路径应像 学院/年级/班级，收到 {value!r}")
         return value
 
 
@@ -157,7 +158,7 @@ class OneBotConnection(Strict):
     @classmethod
     def _path(cls, value: str) -> str:
         if not value.startswith("/"):
-            raise ValueError(f"expected a URL path starting with /, got {value!r}")
+            raise ValueError(f"URL 路径应以 / 开头，收到 {value!r}")
         return value.rstrip("/") or "/"
 
     @field_validator("self_id", mode="before")
@@ -168,7 +169,7 @@ class OneBotConnection(Strict):
     @model_validator(mode="after")
     def _forward_needs_url(self) -> OneBotConnection:
         if self.mode == "forward_ws" and not self.url:
-            raise ValueError("forward_ws needs url, e.g. ws://127.0.0.1:3001")
+            raise ValueError("forward_ws 需要 url，例如 ws://127.0.0.1:3001")
         return self
 
 
@@ -200,7 +201,7 @@ class WechatyConnection(Strict):
     @classmethod
     def _host_port(cls, value: str | None) -> str | None:
         if value is not None and not ENDPOINT.match(value.strip()):
-            raise ValueError(f"expected host:port like 127.0.0.1:8788, got {value!r}")
+            raise ValueError(f"应写成 主机:端口，例如 127.0.0.1:8788，收到 {value!r}")
         return value
 
 
@@ -214,8 +215,8 @@ class Adapters(Strict):
         """Simulated students must not report into a real deployment by accident."""
         if self.sim.enabled and (self.onebot or self.wechaty) and not self.sim.with_real_accounts:
             raise ValueError(
-                "sim.enabled together with real QQ/WeChat accounts: turn the simulator off, "
-                "or set sim.with_real_accounts: true if that is really meant"
+                "sim.enabled 与真实的 QQ/微信账号同时开启：请关闭模拟器，"
+                "或确实需要时设置 sim.with_real_accounts: true"
             )
         return self
 
@@ -247,8 +248,6 @@ class Privacy(Strict):
     retention_days: int = Field(default=60, ge=1)
     purge_at: Time = Field(default="03:30", description="local time of the nightly purge")
 
-    _times = field_validator("purge_at")(_check_hhmm)
-
 
 DEFAULT_TAGS = ["湖北籍", "留校", "14天内途经湖北", "14天内接触湖北人员", "在琼", "实习隔离"]
 
@@ -279,8 +278,6 @@ class FollowUp(Strict):
     ask_at: Time = "08:30"
     close_after_normal_days: int = Field(default=3, ge=1)
 
-    _times = field_validator("ask_at")(_check_hhmm)
-
 
 class Exports(Strict):
     """Where /导出 writes workbooks, and which platforms can receive a file."""
@@ -305,6 +302,7 @@ class Config(Strict):
     exports: Exports = Exports()
 
     base_dir: Path = Field(default=Path("."), exclude=True)
+    _source: Path = PrivateAttr(default=Path("config.yaml"))
 
     @field_validator("timezone")
     @classmethod
@@ -312,7 +310,7 @@ class Config(Strict):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as e:
-            raise ValueError(f"expected an IANA time zone like Asia/Shanghai, got {value!r}") from e
+            raise ValueError(f"应是 IANA 时区名，例如 Asia/Shanghai，收到 {value!r}") from e
         return value
 
     @property
@@ -328,6 +326,11 @@ class Config(Strict):
     def db_path(self) -> Path:
         return self.resolve(self.storage.path)
 
+    @property
+    def source(self) -> Path:
+        """The file the settings came from, as given: errors found later start with it too."""
+        return self._source
+
 
 def _key_path(loc: tuple[int | str, ...]) -> str:
     out = ""
@@ -336,7 +339,7 @@ def _key_path(loc: tuple[int | str, ...]) -> str:
             out += f"[{part}]"
         else:
             out += f".{part}" if out else str(part)
-    return out or "(top level)"
+    return out or "（顶层）"
 
 
 def load_config(path: str | Path) -> Config:
@@ -345,28 +348,24 @@ def load_config(path: str | Path) -> Config:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError as e:
-        raise ConfigError(f"{path}: file not found") from e
+        raise ConfigError(f"{path}: 文件不存在") from e
     except (OSError, UnicodeDecodeError) as e:
-        raise ConfigError(f"{path}: cannot read: {e}") from e
+        raise ConfigError(f"{path}: 无法读取：{e}") from e
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
-        where = f" line {mark.line + 1} column {mark.column + 1}" if mark else ""
-        raise ConfigError(f"{path}:{where} not valid YAML: {getattr(e, 'problem', e)}") from e
+        where = f" 第{mark.line + 1}行第{mark.column + 1}列" if mark else ""
+        raise ConfigError(f"{path}:{where} 不是有效的 YAML：{getattr(e, 'problem', e)}") from e
     if data is None:  # empty, or comments only: most likely a half-written file
-        raise ConfigError(f"{path}: the file holds no settings (empty or only comments)")
+        raise ConfigError(f"{path}: 文件里没有任何设置（是空的或只有注释）")
     if not isinstance(data, dict):
-        raise ConfigError(f"{path}: expected a mapping of settings at the top level")
+        raise ConfigError(f"{path}: 顶层应是「键: 值」形式的设置")
     try:
         config = Config.model_validate(data)
     except ValidationError as e:
-        problems = []
-        for err in e.errors():
-            msg = err["msg"].removeprefix("Value error, ")
-            if err["type"] == "extra_forbidden":
-                msg = "unknown key"
-            problems.append(f"{path}: {_key_path(err['loc'])}: {msg}")
+        problems = [f"{path}: {_key_path(err['loc'])}: {explain(err)}" for err in e.errors()]
         raise ConfigError("\n".join(problems)) from e
     config.base_dir = path.resolve().parent
+    config._source = path
     return config

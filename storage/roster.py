@@ -44,15 +44,24 @@ PROGRESS_EVERY = 1000
 class ImportResult:
     rows: int
     added: int
-    updated: int
+    updated: int  # people whose row, accounts, responsibilities or tags changed
     moved: int
     deactivated: int
     nodes: int
+    unchanged: int = 0
+    new_nodes: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.deactivated or self.new_nodes)
 
     def summary(self) -> str:
+        if not self.changed:  # the same file again: say so, not "更新 120 人"
+            return f"无变化：{self.rows} 行与上次导入的一致; 节点共 {self.nodes} 个"
         return (
             f"导入 {self.rows} 行: 新增 {self.added} 人, 更新 {self.updated} 人, "
-            f"调班 {self.moved} 人, 停用 {self.deactivated} 人; 节点共 {self.nodes} 个"
+            f"未变 {self.unchanged} 人, 调班 {self.moved} 人, 停用 {self.deactivated} 人; "
+            f"节点共 {self.nodes} 个"
         )
 
 
@@ -113,9 +122,11 @@ def _apply(
     before = {
         r[0]: (r[1], r[2]) for r in db.execute("SELECT id, class_id, active FROM people").fetchall()
     }
+    prints_before = _fingerprints(db)
+    nodes_before = db.execute("SELECT count(*) FROM nodes").fetchone()[0]
     class_ids: dict[tuple[str, ...], int] = {}
     dorm_ids: dict[str, int] = {}
-    added = updated = moved = 0
+    added = moved = 0
     total = len(rows)
 
     for done, row in enumerate(rows, start=1):
@@ -135,7 +146,6 @@ def _apply(
         if previous is None:
             added += 1
         else:
-            updated += 1
             if previous[0] is not None and class_id is not None and previous[0] != class_id:
                 moved += 1
                 log.info("person %s moved to another class", row.person_id)
@@ -162,7 +172,42 @@ def _apply(
         "UPDATE people SET active = 0, updated_at = ? WHERE id = ?", [(stamp, p) for p in gone]
     )
     nodes = db.execute("SELECT count(*) FROM nodes").fetchone()[0]
-    return ImportResult(total, added, updated, moved, len(gone), nodes)
+    prints_after = _fingerprints(db)
+    kept = [r.person_id for r in rows if r.person_id in before]
+    updated = sum(prints_before.get(pid) != prints_after.get(pid) for pid in kept)
+    return ImportResult(
+        rows=total,
+        added=added,
+        updated=updated,
+        moved=moved,
+        deactivated=len(gone),
+        nodes=nodes,
+        unchanged=len(kept) - updated,
+        new_nodes=nodes - nodes_before,
+    )
+
+
+def _fingerprints(db: sqlite_utils.Database) -> dict[str, tuple]:
+    """Per person, everything an import writes (row, roster accounts, responsibilities,
+    roster tags), to tell "updated" from "the same again"."""
+    prints: dict[str, list] = {
+        pid: [fields, set(), set(), set()]
+        for pid, *fields in db.execute(
+            "SELECT id, name, role, class_id, dorm_id, active FROM people"
+        ).fetchall()
+    }
+    parts = (
+        (1, "SELECT person_id, platform, account_id FROM accounts WHERE source = 'roster'"),
+        (2, "SELECT person_id, node_id FROM responsibilities"),
+        (3, "SELECT person_id, tag, source, start_day, ended_day FROM tags"
+            " WHERE source LIKE 'roster%'"),
+    )  # fmt: skip
+    for slot, sql in parts:
+        for pid, *rest in db.execute(sql).fetchall():
+            if pid in prints:
+                prints[pid][slot].add(tuple(rest))
+    return {pid: (tuple(f), frozenset(a), frozenset(r), frozenset(t)) for pid, (f, a, r, t)
+            in prints.items()}  # fmt: skip
 
 
 def _responsibilities(db: sqlite_utils.Database, row: RosterRow) -> None:

@@ -18,6 +18,7 @@ ROLES = STUDENT_ROLES + STAFF_ROLES
 COLUMNS = ("学号", "姓名", "学院", "年级", "班级", "宿舍", "角色", "负责", "微信", "QQ", "重点群体")
 ALIASES = {"工号": "学号", "qq": "QQ", "QQ号": "QQ", "微信号": "微信", "wxid": "微信"}
 REQUIRED = ("学号", "姓名")
+CLASS_COLUMNS = ("学院", "年级", "班级")  # required for student rows
 
 LIST_SEPARATORS = re.compile(r"[;；,，、]")
 QQ = re.compile(r"^[1-9]\d{4,11}$")
@@ -71,6 +72,9 @@ def check_rows(raw: list[RawRow], mapping: dict[str, str], existing_paths: set[s
     account_rows: dict[tuple[str, str], int] = {}
     known_paths = set(existing_paths)
     pending_responsible: list[tuple[int, str]] = []
+    # A column the header lacks is one problem of row 1, not the same line for every row.
+    absent = [c for c in CLASS_COLUMNS if c not in mapping.values()]
+    students_without_columns = 0
 
     for raw_row in raw:
         values = {mapping[k]: v for k, v in raw_row.values.items() if k in mapping}
@@ -95,8 +99,10 @@ def check_rows(raw: list[RawRow], mapping: dict[str, str], existing_paths: set[s
 
         class_path: list[str] | None = None
         parts = [values.get(c, "") for c in ("学院", "年级", "班级")]
-        if role in STUDENT_ROLES:
-            missing = [c for c, v in zip(("学院", "年级", "班级"), parts, strict=True) if not v]
+        if role in STUDENT_ROLES and absent:
+            students_without_columns += 1
+        elif role in STUDENT_ROLES:
+            missing = [c for c, v in zip(CLASS_COLUMNS, parts, strict=True) if not v]
             if missing:
                 problems.append(f"学生缺少 {'、'.join(missing)}")
             elif any(BAD_NAME_PART.search(p) for p in parts):
@@ -163,6 +169,12 @@ def check_rows(raw: list[RawRow], mapping: dict[str, str], existing_paths: set[s
             )
         )
 
+    if students_without_columns:
+        out.problems.append(
+            f"第1行: 缺少列 {'、'.join(absent)}（{students_without_columns} 个学生行需要"
+            f" {'、'.join(CLASS_COLUMNS)}）"
+        )
+        pending_responsible = []  # the classes are unknown: their paths cannot be checked
     for n, path in pending_responsible:
         if path not in known_paths:
             out.problems.append(f"第{n}行: 负责路径 {path!r} 不存在（花名册和数据库里都没有）")

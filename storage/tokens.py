@@ -69,7 +69,7 @@ def create_token(
     if days < 1:
         raise ValueError("a token must be valid for at least one day")
     if not db.execute("SELECT 1 FROM people WHERE id = ?", [person_id]).fetchone():
-        raise TokenError(f"no person with id {person_id!r} in the roster")
+        raise TokenError(f"名单里没有学号/工号 {person_id!r}")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     cursor = db.execute(
         "INSERT INTO web_tokens (person_id, token_hash, label, created_at, expires_at)"
@@ -82,7 +82,7 @@ def create_token(
 def revoke_token(db: sqlite_utils.Database, token_id: int, now: datetime) -> bool:
     """Revoke a token and drop its sessions; False when it was already revoked."""
     if not db.execute("SELECT 1 FROM web_tokens WHERE id = ?", [token_id]).fetchone():
-        raise TokenError(f"no token with id {token_id}")
+        raise TokenError(f"没有编号为 {token_id} 的令牌")
     cursor = db.execute(
         "UPDATE web_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
         [now.isoformat(), token_id],

@@ -359,3 +359,15 @@ def test_dates_that_are_not(text):
 
     with pytest.raises(Unclear):
         parse_day(text, date(2021, 1, 2))
+
+
+def test_chat_export_has_the_same_day_limit_as_the_cli_and_dashboard(school):
+    """One number in one place (storage/export.py): 92 days pass, 93 are refused alike."""
+    from storage.export import MAX_DAYS, too_many_days
+
+    school.config.exports.file_platforms = []
+    school.config.web.public_url = "https://pingan.example.edu"
+    (sent,) = school.say("A001", "/导出 2019-11-11 2020-02-10")  # 92 days
+    assert MAX_DAYS == 92 and "downloads/ledger.xlsx?from=2019-11-11" in sent.text
+    (sent,) = school.say("A001", "/导出 2019-11-10 2020-02-10")  # 93 days
+    assert sent.text == too_many_days(93) == "一次最多导出 92 天（这次 93 天），请分段导出。"

@@ -120,13 +120,30 @@ def test_export_scope_leaves_other_grades_out(school):
     assert wb["异常跟踪"].max_row == 1
 
 
+def test_export_node_by_unique_ending_as_in_chat(school, capsys):
+    """--node reads names as the chat commands do: `2022级` is 计算机学院/2022级."""
+    tmp, config, dbpath = school
+    out = tmp / "b.xlsx"
+    assert main(["export", "--date", "2020-02-10", "--node", "2022级", "-o", str(out),
+                 "--config", str(config)]) == 0  # fmt: skip
+    assert "计算机学院/2022级" in capsys.readouterr().out
+    assert load_workbook(out).sheetnames == ["汇总", "2022级-计科1班", "异常跟踪"]
+    db = open_db(dbpath)
+    (row,) = audit_rows(db, "export")
+    assert row["scope"] == "计算机学院/2022级"
+
+
 @pytest.mark.parametrize(
     "argv, message",
     [
-        (["--node", "无此学院"], "no such node"),
+        (["--node", "无此学院"], "找不到「无此学院」"),
+        (
+            ["--node", "计科1班"],
+            "「计科1班」有歧义，可能是：计算机学院/2021级/计科1班、计算机学院/2022级/计科1班",
+        ),
         (["--from", "2020-02-12", "--to", "2020-02-10"], "早于"),
-        (["--date", "2020-02-10", "--from", "2020-02-10", "--to", "2020-02-11"], "either"),
-        (["--from", "2020-02-10"], "go together"),
+        (["--date", "2020-02-10", "--from", "2020-02-10", "--to", "2020-02-11"], "只能给一种"),
+        (["--from", "2020-02-10"], "要一起给"),
     ],
 )
 def test_export_refuses_bad_arguments_in_one_line(school, capsys, argv, message):

@@ -59,3 +59,26 @@ async def test_scheduler_renders_charts_before_the_summaries_go_out(db, tmp_path
         with open(path, "rb") as f:
             assert f.read(4) == b"\x89PNG"
     assert images["9101"] == images["wx_chen"]
+
+
+def test_charts_have_chinese_labels_on_a_machine_without_cjk_fonts(tmp_path):
+    """A fresh install draws 计科1班, not boxes: the font comes with the pip dependencies."""
+    import warnings
+
+    from schedules.chart import ChartSpec, bundled_font_file, cjk_font, render_completion
+
+    assert bundled_font_file() is not None  # noto-cjk-sans-otc, a dependency of pingan
+    assert cjk_font() is not None
+    spec = ChartSpec(
+        path=tmp_path / "c.png",
+        title="计算机学院/2021级 完成率（实报/应报）",
+        labels=["计科1班", "计科2班", "软工1班"],
+        days=["2020-02-09", "2020-02-10"],
+        rates=[[1.0, 0.9], [0.8, None], [0.5, 1.0]],
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        render_completion(spec)
+    missing = [str(w.message) for w in caught if "missing from font" in str(w.message)]
+    assert missing == []
+    assert spec.path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from datetime import datetime, timedelta
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer, make_mocked_request
@@ -11,7 +12,7 @@ from aiohttp.test_utils import TestClient, TestServer, make_mocked_request
 from bot.web import create_web_app, sim_url
 from bot.web.common import PageError
 from bot.web.sim import _check
-from tests.web_helpers import sim_stack, token_for
+from tests.web_helpers import SIM_START, sim_stack, token_for
 
 WAIT_S = 5.0
 
@@ -217,3 +218,51 @@ async def test_the_simulator_needs_a_login_too(sim, path):
     assert (await client.get(path, allow_redirects=False)).status == 401
     routes = {r.resource.canonical for r in client.app.router.routes() if r.resource}
     assert {"/sim", "/sim/ws", "/sim/enter"} <= routes
+
+
+async def test_after_a_jump_reports_are_stored_at_the_times_the_transcript_shows(db):
+    """Jumping 07:00 → 08:30 delivers each planned post when the clock shows its time, so the
+    dashboard's 时间 column and the transcript agree (not every report at 08:29:59)."""
+    async with sim_stack(db) as (bridge, config):
+        assert (await bridge.jump(config)).strftime("%H:%M") == "08:30"
+        shown = {
+            (ln.chat, ln.text): ln.time
+            for ln in bridge.transcript.lines
+            if not ln.from_bot and ln.time < datetime.fromisoformat("2020-02-10T08:29:00+08:00")
+        }
+        stored = db.execute(
+            "SELECT m.chat_id, m.text, r.updated_at FROM reports r"
+            " JOIN raw_messages m ON m.platform || ':' || m.message_id = r.message_key"
+        ).fetchall()
+    assert len(stored) >= 20 and len(shown) >= 20
+    compared = 0
+    for chat, text, updated_at in stored:  # the message that last changed the report
+        if (chat, text) in shown:
+            drift = datetime.fromisoformat(updated_at) - shown[(chat, text)]
+            assert timedelta(0) <= drift < timedelta(seconds=1), (text, updated_at)
+            compared += 1
+    assert compared >= 20
+
+
+async def test_a_restart_keeps_the_simulated_clock_ahead_of_what_is_stored(db):
+    """A run that jumped to the evening, then `pingan run` again: the clock goes on from
+    there, not back to the wall clock's morning under reports stored "later"."""
+    from bot.assemble import build_app
+    from bot.web.sim_clock import SimClock
+    from storage.latest import latest_activity
+
+    tomorrow = datetime.now(SIM_START.tzinfo).date() + timedelta(days=1)
+    start = datetime.combine(tomorrow, SIM_START.timetz())  # ahead of the wall clock
+    async with sim_stack(db, start) as (bridge, config):
+        for _ in range(2):
+            await bridge.jump(config)
+        latest = latest_activity(db)
+    assert latest is not None and latest.date() == tomorrow
+    clock = SimClock(config.tz)  # a fresh run starts on the wall clock: today
+    app = build_app(config, clock)
+    try:
+        stored = latest_activity(app.db)  # the 10:00 nag may have landed after `latest`
+        assert stored >= latest
+        assert timedelta(0) < clock.now() - stored < timedelta(seconds=5)
+    finally:
+        app.db.close()

@@ -21,26 +21,24 @@ from handlers.parse import Parser
 from handlers.parse.evaluate import evaluate, format_report
 from handlers.parse.roster_file import roster_names
 
-HELP = "JSON Lines in, parsed check-ins out (parse-contract.md); --eval scores a corpus"
+HELP = "解析报告：JSON Lines 进，解析结果出（parse-contract.md）；--eval 给语料打分"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--roster", metavar="FILE", help="roster .csv/.xlsx: names are matched to its 姓名 column"
-    )
+    parser.add_argument("--roster", metavar="FILE", help="花名册 .csv/.xlsx：按其姓名列匹配姓名")
     parser.add_argument(
         "--date",
         metavar="YYYY-MM-DD",
         type=day,
-        help="the check-in day the replies belong to (checked; the output does not depend on it)",
+        help="这些回复所属的报送日（只做检查，不影响输出）",
     )
     parser.add_argument(
         "--eval",
         metavar="CORPUS.jsonl",
-        help="score a labelled corpus (contract format) and print the report instead",
+        help="给标注好的语料（contract 格式）打分并输出报告",
     )
     parser.add_argument(
-        "--misses", type=int, default=50, metavar="N", help="with --eval: misses to list"
+        "--misses", type=int, default=50, metavar="N", help="配合 --eval：列出几条错例"
     )
 
 
@@ -75,9 +73,11 @@ def run(args: argparse.Namespace) -> int:
         try:
             report = evaluate(parser, args.eval)
         except OSError as e:
-            raise PinganError(f"{args.eval}: cannot read ({e.strerror or e})") from e
+            raise PinganError(f"{args.eval}: 无法读取（{e.strerror or e}）") from e
         except UnicodeDecodeError as e:
-            raise PinganError(f"{args.eval}: not a UTF-8 JSON Lines corpus ({e.reason})") from e
+            raise PinganError(
+                f"{args.eval}: 不是 UTF-8 编码的 JSON Lines 语料（{e.reason}）"
+            ) from e
         sys.stdout.write(format_report(report, misses=args.misses))
         return 0
     stdin = sys.stdin

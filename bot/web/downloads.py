@@ -17,9 +17,8 @@ from aiohttp import web
 from bot.web.auth import CLOCK_KEY, DB_KEY
 from bot.web.common import PageError, day_param, day_range, forbidden, today, where
 from bot.web.render import LOGIN_KEY, render
-from storage.export import export_ledger
+from storage.export import MAX_DAYS, export_ledger, too_many_days
 
-MAX_DAYS = 92  # one term at a time keeps a download quick and the loop responsive
 DEFAULT_DAYS = 7
 
 
@@ -50,8 +49,8 @@ async def ledger_download(request: web.Request) -> web.StreamResponse:
     start, end = day_param(request, "from"), day_param(request, "to")
     if end < start:
         raise PageError(400, "日期有误 (400)", "结束日期早于开始日期。")
-    if (end - start).days + 1 > MAX_DAYS:
-        raise PageError(400, "范围太大 (400)", f"一次最多导出 {MAX_DAYS} 天，请分段下载。")
+    if refusal := too_many_days((end - start).days + 1):
+        raise PageError(400, "范围太大 (400)", refusal)
     shown = [place.node] if place.node else place.scope.roots
     node_ids = {node.id for root in shown for node in place.tree.subtree(root)}
     label = place.node.path if place.node else "全部"
