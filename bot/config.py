@@ -146,6 +146,11 @@ class OneBotConnection(Strict):
         gt=0,
         description="after the first heartbeat, silence this long (or 2 intervals) = dead",
     )
+    ping_interval_s: float = Field(
+        default=20.0,
+        gt=0,
+        description="WebSocket ping after this long without a frame; no pong within half = dead",
+    )
     api_timeout_s: float = Field(default=30.0, gt=0)
     max_frame_bytes: int = Field(
         default=8 * 1024 * 1024, ge=1024, description="larger frames close the connection"

@@ -11,7 +11,7 @@ import asyncio
 import base64
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +78,7 @@ class OneBotAccount:
         self.api_timeout_s = api_timeout_s
         self._slots = _Slots()
         self._connected = asyncio.Event()
+        self.last_seen: datetime | None = None  # when the last event came (UTC)
 
     # -- connections -----------------------------------------------------------------------
 
@@ -113,6 +114,10 @@ class OneBotAccount:
             self._connected.clear()
         if self._slots.events is conn:
             self._slots.events = None
+
+    def seen(self) -> None:
+        """An event arrived: the account is alive as of now."""
+        self.last_seen = datetime.now(UTC)
 
     def connections(self) -> list[Connection]:
         return list({id(c): c for c in (self._slots.api, self._slots.events) if c}.values())

@@ -166,8 +166,11 @@ class OneBotAdapter:
 
     async def on_event(self, conn: Connection, event: Decoded) -> None:
         """Called by a connection for each decoded event, in arrival order."""
-        if conn.self_id is not None and conn not in self.account(conn.self_id).connections():
-            self.attach(conn)  # a forward connection that just learned its account
+        if conn.self_id is not None:
+            account = self.account(conn.self_id)
+            if conn not in account.connections():
+                self.attach(conn)  # a forward connection that just learned its account
+            account.seen()
         if isinstance(event, HeartbeatMetaEvent):
             log.debug("%s: heartbeat (interval %d ms)", conn.label, event.interval)
         elif isinstance(event, LifecycleMetaEvent):

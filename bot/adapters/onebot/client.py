@@ -44,7 +44,10 @@ class ForwardClient:
             started = loop.time()
             try:
                 async with self.session.ws_connect(
-                    cfg.url or "", headers=headers, max_msg_size=cfg.max_frame_bytes
+                    cfg.url or "",
+                    headers=headers,
+                    max_msg_size=cfg.max_frame_bytes,
+                    heartbeat=cfg.ping_interval_s,
                 ) as ws:
                     await self._serve(ws)
             except aiohttp.WSServerHandshakeError as e:

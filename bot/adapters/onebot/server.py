@@ -100,7 +100,9 @@ class ReverseServer:
             role = path_role or _ROLES.get(header_role or "universal")
             if role is None:
                 raise web.HTTPBadRequest(text=f"unknown X-Client-Role {header_role!r}")
-            ws = web.WebSocketResponse(max_msg_size=self.config.max_frame_bytes)
+            ws = web.WebSocketResponse(
+                max_msg_size=self.config.max_frame_bytes, heartbeat=self.config.ping_interval_s
+            )
             await ws.prepare(request)
             conn = Connection(
                 ws,
