@@ -65,6 +65,7 @@ def build_app(config: Config, clock: Clock | None = None) -> App:
     _checkpoints(app)
     # -- step 2: the message pipeline (handlers/pipeline.py) -------------------------------
     pipeline = Pipeline(db, config, clock, on_queued=app.wake_senders)
+    app.metrics.instrument(pipeline)  # messages by outcome and their handling time
     app.pipeline = pipeline
     # -- step 3: chat adapters ------------------------------------------------------------
     _onebot(app)
@@ -109,6 +110,7 @@ def _onebot(app: App) -> None:
         tz=app.config.tz,
         on_batch=app.handle_many,
     )
+    app.board.add_source(adapter.states)
     app.components.append(Component("OneBot (QQ)", adapter.start, adapter.stop))
 
 
@@ -142,6 +144,8 @@ def _wechaty(app: App) -> None:
         except Exception:  # the SDK cannot load here (WechatyUnavailable on Python 3.13+)
             log.exception("wechaty #%d cannot run; QQ and the rest go on", n + 1)
             continue
+
+        app.board.watch(adapter)
 
         async def start(adapter=adapter) -> None:
             await adapter.start()  # returns at once; connects in the background
@@ -195,6 +199,7 @@ def _sim(app: App):
     async def start() -> None:
         adapter.start()
 
+    app.board.watch(adapter)
     app.components.append(Component("sim adapter", start, adapter.stop))
     if importlib.util.find_spec("bot.web") is None:
         return None
@@ -214,6 +219,10 @@ def _scheduler(app: App) -> None:
 
     scheduler = build_scheduler(Deps(app.db, app.config, app.clock))
     scheduler.add_listener(lambda _event: app.wake_senders(), EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
+    scheduler.add_listener(  # job ids are `name@HH:MM`: one series per job, not per time
+        lambda event: app.metrics.job_ran(event.job_id.split("@")[0], event.exception is not None),
+        EVENT_JOB_EXECUTED | EVENT_JOB_ERROR,
+    )
     on_jump = getattr(app.clock, "on_jump", None)
     if on_jump is not None:  # the simulator page moved the clock: run what is due now
         on_jump(scheduler.wakeup)
@@ -249,13 +258,17 @@ def _web(app: App, bridge) -> None:
     if importlib.util.find_spec("bot.web") is None:
         log.warning("web.enabled but this build has no dashboard (bot/web); not serving it")
         return
+    from bot.ops.endpoints import OpsView
     from bot.web import create_web_app, sim_url
 
     runner: web.AppRunner | None = None
 
     async def start() -> None:
         nonlocal runner
-        site_app = create_web_app(app.db, app.config, app.clock, sim=bridge, wake=app.wake_senders)
+        ops = OpsView(app.db, app.clock, app.board, app.metrics, app.config.ops.metrics_token)
+        site_app = create_web_app(
+            app.db, app.config, app.clock, sim=bridge, wake=app.wake_senders, ops=ops
+        )
         runner = web.AppRunner(
             site_app, handle_signals=False, access_log=None, shutdown_timeout=WEB_SHUTDOWN_S
         )

@@ -79,6 +79,7 @@ class OneBotAccount:
         self._slots = _Slots()
         self._connected = asyncio.Event()
         self.last_seen: datetime | None = None  # when the last event came (UTC)
+        self.logged_in = True  # False while heartbeats say `online: false` (QQ logged out)
 
     # -- connections -----------------------------------------------------------------------
 

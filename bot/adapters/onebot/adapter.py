@@ -31,6 +31,7 @@ from bot.adapters.onebot.message import mentions, plain_text
 from bot.adapters.onebot.server import ReverseServer
 from bot.config import OneBotConnection
 from bot.messages import IncomingMessage
+from bot.ops.accounts import AccountState
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +83,7 @@ class OneBotAdapter:
         self.accounts: dict[str, OneBotAccount] = {}
         self.servers: list[ReverseServer] = []
         self.clients: list[ForwardClient] = []
+        self._links: list[tuple[OneBotConnection, ReverseServer | ForwardClient | None]] = []
         self._api_timeouts = {c.self_id: c.api_timeout_s for c in connections if c.self_id}
         self._default_api_timeout = min((c.api_timeout_s for c in connections), default=30.0)
         self._queue: asyncio.Queue[IncomingMessage] = asyncio.Queue(QUEUE_SIZE)
@@ -102,14 +104,36 @@ class OneBotAdapter:
                     log.error(
                         "OneBot reverse WS on %s:%s cannot start: %s", config.host, config.port, e
                     )
+                    self._links.append((config, None))
                     continue
                 self.servers.append(server)
+                self._links.append((config, server))
             else:
                 if self._session is None:
                     self._session = aiohttp.ClientSession()
                 client = ForwardClient(config, self, self._session)
                 self.clients.append(client)
+                self._links.append((config, client))
                 self._spawn(client.run(), f"onebot forward {config.url}")
+
+    def states(self) -> list[AccountState]:
+        """Each configured link's accounts for the operator (bot/ops): the configured
+        self_id, or whoever connected over the link; a link nobody came to counts as down."""
+        out = []
+        for config, link in self._links:
+            ids = [config.self_id] if config.self_id else list(link.accounts_seen if link else [])
+            if not ids:
+                if config.mode == "forward_ws":
+                    where = config.url or ""
+                else:
+                    where = f"reverse ws {config.host}:{link.port if link else config.port}"
+                out.append(AccountState(PLATFORM, where, False))
+            for self_id in ids:
+                account = self.accounts.get(self_id)
+                up = account is not None and account.connected and account.logged_in
+                seen = account.last_seen if account is not None else None
+                out.append(AccountState(PLATFORM, self_id, up, seen))
+        return out
 
     async def stop(self) -> None:
         """Close every link, let the core finish the messages already received, stop."""
@@ -173,6 +197,12 @@ class OneBotAdapter:
             account.seen()
         if isinstance(event, HeartbeatMetaEvent):
             log.debug("%s: heartbeat (interval %d ms)", conn.label, event.interval)
+            if conn.self_id is not None:
+                online = event.status.get("online") is not False
+                if online != self.account(conn.self_id).logged_in:
+                    log.warning("%s: QQ account %s", conn.label, "back online" if online else
+                                "logged out (heartbeat says online: false)")  # fmt: skip
+                self.account(conn.self_id).logged_in = online
         elif isinstance(event, LifecycleMetaEvent):
             log.info("%s: lifecycle %s", conn.label, event.sub_type)
         elif isinstance(event, MessageEvent):

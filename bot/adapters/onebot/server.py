@@ -53,6 +53,7 @@ class ReverseServer:
         self.config = config
         self.adapter = adapter
         self.port: int | None = None
+        self.accounts_seen: list[str] = []  # QQ numbers that connected here, first first
         self._runner: web.AppRunner | None = None
 
     async def start(self) -> None:
@@ -112,6 +113,8 @@ class ReverseServer:
                 heartbeat_timeout_s=self.config.heartbeat_timeout_s,
             )
             self.adapter.attach(conn)
+            if self_id not in self.accounts_seen:
+                self.accounts_seen.append(self_id)
             log.info("%s connected", conn.label)
             try:
                 await conn.serve(self.adapter.on_event)
