@@ -7,7 +7,10 @@
                   and the group member lists bound to the roster (QQ: at each connect;
                   WeChat: at each login)
     4. scheduler  schedules.build_scheduler on the same clock; each run wakes the senders
-    5. web        bot.web.create_web_app on web.host:web.port, when web.enabled
+    5. ops        the webhook robots' sender (ops.webhooks) and the account watch that tells
+                  the admins when an account is down (bot/ops/alerts.py)
+    6. web        bot.web.create_web_app on web.host:web.port, when web.enabled, with
+                  /healthz and /metrics (bot/ops/endpoints.py)
 
 Parts that live on other branches (wechaty, the dashboard) are imported when present; a
 config that asks for a part this build lacks is reported at start, never silently ignored.
@@ -75,7 +78,9 @@ def build_app(config: Config, clock: Clock | None = None) -> App:
         log.warning("no chat adapter configured: only the scheduler and dashboard run")
     # -- step 4: the scheduler ------------------------------------------------------------
     _scheduler(app)
-    # -- step 5: the web dashboard --------------------------------------------------------
+    # -- step 5: operations: webhook robots, account-down alerts ---------------------------
+    _ops(app)
+    # -- step 6: the web dashboard --------------------------------------------------------
     _web(app, bridge)
     return app
 
@@ -235,6 +240,26 @@ def _scheduler(app: App) -> None:
         await asyncio.sleep(0)
 
     app.components.append(Component("scheduler", start, stop))
+
+
+def _ops(app: App) -> None:
+    from bot.ops.alerts import AccountWatch
+
+    async def nothing() -> None:
+        return None
+
+    if app.config.ops.webhooks:
+        from bot.webhooks import WebhookTransport
+
+        robots = WebhookTransport(app.config.ops.webhooks)
+        app.add_transport(robots)
+        app.components.append(Component("webhook robots", nothing, robots.close))
+    watch = AccountWatch(app.db, app.config, app.clock, app.board, on_queued=app.wake_senders)
+
+    async def start() -> None:
+        app.spawn(watch.run(), "account watch")
+
+    app.components.append(Component("account watch", start, nothing))
 
 
 def _base_url(settings, runner: web.AppRunner) -> str:
