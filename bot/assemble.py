@@ -4,8 +4,9 @@
                   WAL checkpoints in their own thread (storage/checkpoint.py)
     2. pipeline   handlers.pipeline.Pipeline; its on_queued wakes the outbox senders
     3. adapters   OneBot (QQ), wechaty (WeChat), sim; a sender per account as it connects,
-                  and the group member lists bound to the roster (QQ: at each connect;
-                  WeChat: at each login)
+                  and the group member lists bound to the roster (QQ: at each connect and
+                  each join or card change; WeChat: at each login); QQ recalls withdraw
+                  the reports they made (handlers/recall.py)
     4. scheduler  schedules.build_scheduler on the same clock; each run wakes the senders
     5. ops        the webhook robots' sender (ops.webhooks) and the account watch that tells
                   the admins when an account is down (bot/ops/alerts.py)
@@ -27,9 +28,12 @@ from aiohttp import web
 from bot.app import App, Component
 from bot.clock import Clock, SystemClock
 from bot.config import Config
+from bot.member_events import apply_member_change
 from bot.members import bind_wechat_groups, learn_qq_account
+from bot.messages import MemberChange, Recall
 from bot.outbox.limits import RateLimiter
 from handlers.pipeline import Pipeline
+from handlers.recall import withdraw
 from schedules import Deps, build_scheduler
 from storage.checkpoint import Checkpointer
 from storage.db import open_db
@@ -108,12 +112,21 @@ def _onebot(app: App) -> None:
         app.add_transport(account)
         app.spawn(_learn_and_backfill(app, account), f"qq {account.account} groups and members")
 
+    async def recalled(recall: Recall) -> None:
+        if withdraw(app.db, recall, app.clock.now()):
+            app.wake_senders()
+
+    async def member_changed(change: MemberChange) -> None:
+        apply_member_change(app.db, app.config, app.clock, change)
+
     adapter = OneBotAdapter(
         app.config.adapters.onebot,
         on_message=app.handle,
         on_account=ready,
         tz=app.config.tz,
         on_batch=app.handle_many,
+        on_recall=recalled,
+        on_member=member_changed,
     )
     app.board.add_source(adapter.states)
     app.components.append(Component("OneBot (QQ)", adapter.start, adapter.stop))

@@ -22,15 +22,20 @@ from bot.adapters.onebot.client import ForwardClient
 from bot.adapters.onebot.connection import Connection
 from bot.adapters.onebot.event import (
     Decoded,
+    GroupCardNotice,
+    GroupDecreaseNotice,
     GroupMessageEvent,
+    GroupRecallNotice,
     HeartbeatMetaEvent,
     LifecycleMetaEvent,
+    MemberNotice,
     MessageEvent,
 )
-from bot.adapters.onebot.message import mentions, plain_text
+from bot.adapters.onebot.exception import OneBotError
+from bot.adapters.onebot.message import mentions, plain_text, quoted
 from bot.adapters.onebot.server import ReverseServer
 from bot.config import OneBotConnection
-from bot.messages import IncomingMessage
+from bot.messages import IncomingMessage, MemberChange, Recall
 from bot.ops.accounts import AccountState
 
 log = logging.getLogger(__name__)
@@ -38,6 +43,8 @@ log = logging.getLogger(__name__)
 MessageSink = Callable[[IncomingMessage], Awaitable[None]]
 BatchSink = Callable[[list[IncomingMessage]], Awaitable[None]]
 AccountSink = Callable[[OneBotAccount], None]
+RecallSink = Callable[[Recall], Awaitable[None]]
+MemberSink = Callable[[MemberChange], Awaitable[None]]
 
 # Messages waiting for the core; when full, reading from the sockets pauses (backpressure).
 QUEUE_SIZE = 1000
@@ -60,6 +67,19 @@ def to_incoming(event: MessageEvent, tz: tzinfo) -> IncomingMessage:
         time=datetime.fromtimestamp(event.time, tz),
         mentions=mentions(event.message),
         account=event.self_id,
+        reply_to=quoted(event.message),
+    )
+
+
+def to_recall(event: GroupRecallNotice, tz: tzinfo) -> Recall:
+    return Recall(
+        platform=PLATFORM,
+        chat_id=event.group_id,
+        message_id=event.message_id,
+        sender_id=event.user_id,
+        operator_id=event.operator_id,
+        time=datetime.fromtimestamp(event.time, tz),
+        account=event.self_id,
     )
 
 
@@ -74,10 +94,17 @@ class OneBotAdapter:
         on_account: AccountSink | None = None,
         tz: tzinfo | None = None,
         on_batch: BatchSink | None = None,
+        on_recall: RecallSink | None = None,
+        on_member: MemberSink | None = None,
     ) -> None:
+        """`on_recall` hears withdrawn group messages, in order with the messages (a recall
+        never overtakes the message it withdraws); `on_member` hears joins, leaves and group
+        card changes."""
         self.configs = connections
         self.on_message = on_message
         self.on_batch = on_batch
+        self.on_recall = on_recall
+        self.on_member = on_member
         self.on_account = on_account
         self.tz = tz or ZoneInfo("Asia/Shanghai")
         self.accounts: dict[str, OneBotAccount] = {}
@@ -86,7 +113,7 @@ class OneBotAdapter:
         self._links: list[tuple[OneBotConnection, ReverseServer | ForwardClient | None]] = []
         self._api_timeouts = {c.self_id: c.api_timeout_s for c in connections if c.self_id}
         self._default_api_timeout = min((c.api_timeout_s for c in connections), default=30.0)
-        self._queue: asyncio.Queue[IncomingMessage] = asyncio.Queue(QUEUE_SIZE)
+        self._queue: asyncio.Queue[IncomingMessage | Recall] = asyncio.Queue(QUEUE_SIZE)
         self._tasks: set[asyncio.Task[None]] = set()
         self._session: aiohttp.ClientSession | None = None
 
@@ -212,13 +239,54 @@ class OneBotAdapter:
                 log.debug("%s: anonymous group message ignored", conn.label)
                 return
             await self._queue.put(to_incoming(event, self.tz))
+        elif isinstance(event, GroupRecallNotice) and self.on_recall is not None:
+            await self._queue.put(to_recall(event, self.tz))
+        elif isinstance(event, MemberNotice) and self.on_member is not None:
+            self._spawn(self._member_change(event), "onebot member change")
+
+    async def _member_change(self, event: MemberNotice) -> None:
+        """A join carries no name: ask for the member's card and nickname first."""
+        assert self.on_member is not None
+        names: tuple[str, ...] = ()
+        if isinstance(event, GroupCardNotice):
+            change, names = "renamed", (event.card_new,)
+        elif isinstance(event, GroupDecreaseNotice):
+            change = "left"
+        else:
+            change = "joined"
+            try:
+                info = await self.account(event.self_id).call(
+                    "get_group_member_info", group_id=_numeric(event.group_id),
+                    user_id=_numeric(event.user_id), no_cache=True,
+                )  # fmt: skip
+            except OneBotError as e:
+                log.info("QQ %s: new member of %s unknown (%s)", event.self_id, event.group_id, e)
+            else:
+                if isinstance(info, dict):
+                    names = tuple(str(info.get(k) or "") for k in ("card", "nickname"))
+        try:
+            await self.on_member(
+                MemberChange(PLATFORM, event.group_id, event.user_id, change, names)
+            )
+        except Exception:
+            log.exception("QQ group %s: member change not applied", event.group_id)
 
     async def _dispatch(self) -> None:
+        held: IncomingMessage | Recall | None = None
         while True:
-            batch = [await self._queue.get()]
+            first = held if held is not None else await self._queue.get()
+            held = None
+            if isinstance(first, Recall):
+                await self._recall(first)
+                continue
+            batch = [first]
             if self.on_batch is not None:
                 while len(batch) < MAX_BATCH and not self._queue.empty():
-                    batch.append(self._queue.get_nowait())
+                    following = self._queue.get_nowait()
+                    if isinstance(following, Recall):
+                        held = following  # after this batch, in order
+                        break
+                    batch.append(following)
             try:
                 if self.on_batch is not None:
                     await asyncio.wait_for(self.on_batch(batch), HANDLER_TIMEOUT_S)
@@ -232,8 +300,21 @@ class OneBotAdapter:
                 for _ in batch:
                     self._queue.task_done()
 
+    async def _recall(self, recall: Recall) -> None:
+        assert self.on_recall is not None
+        try:
+            await asyncio.wait_for(self.on_recall(recall), HANDLER_TIMEOUT_S)
+        except Exception:
+            log.exception("recall of %s not applied", recall.key)
+        finally:
+            self._queue.task_done()
+
     def _spawn(self, coro: Awaitable[None], name: str) -> None:
         task = asyncio.ensure_future(coro)
         task.set_name(name)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+
+def _numeric(value: str) -> int | str:
+    return int(value) if value.isdigit() else value
