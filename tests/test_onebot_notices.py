@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -14,16 +15,20 @@ from bot.adapters.onebot import OneBotAdapter
 from bot.adapters.onebot.adapter import to_incoming
 from bot.adapters.onebot.backfill import _decode_page
 from bot.adapters.onebot.event import decode
-from bot.config import Config, OneBotConnection
+from bot.cli.run import serve
+from bot.config import Config, OneBotConnection, load_config
 from bot.member_events import apply_member_change
 from bot.messages import IncomingMessage, MemberChange, Recall
 from handlers import broadcast
 from handlers.pipeline import Pipeline
 from handlers.recall import withdraw
+from storage.db import open_db
 from storage.outbox import mark_sent
 from tests.conftest import TZ
 from tests.onebot_peer import OneBotPeer, text, until
+from tests.run_helpers import free_port, write_config
 from tests.schedules_helpers import CLASS1, GRADE, add_person, node_id, small_school
+from tests.test_run import TickingClock
 
 FRAMES = Path(__file__).with_name("onebot_notices.json")
 GROUP = "700001"
@@ -211,3 +216,46 @@ async def test_the_adapter_hands_recalls_in_order_and_member_changes_with_names(
     finally:
         await peer.close()
         await adapter.stop()
+
+
+async def test_pingan_run_withdraws_a_recalled_report_and_tells_the_sender(tmp_path):
+    port = free_port()
+    config = load_config(
+        write_config(
+            tmp_path,
+            groups=[{"platform": "qq", "chat": GROUP, "node": CLASS1, "purpose": "class"}],
+            adapters={"onebot": [{"mode": "reverse_ws", "port": port}]},
+        )
+    )
+    stop = asyncio.Event()
+    bot = asyncio.create_task(
+        serve(config, stop, TickingClock(datetime(2020, 2, 10, 8, 30, tzinfo=TZ)))
+    )
+    peer = OneBotPeer(members={700001: []})
+    db = open_db(config.db_path)
+    try:
+        await until(lambda: _listening(port), timeout=30)
+        await peer.connect(f"ws://127.0.0.1:{port}/onebot/v11/ws")
+        student = 1541696876  # 沈斌, bound by the sample roster's QQ column
+        await peer.push(
+            peer.group_message(700001, student, [text("沈斌 36.5 正常 在校")], message_id=88)
+        )
+        await peer.push(
+            {"time": 1581289300, "self_id": 10000, "post_type": "notice",
+             "notice_type": "group_recall", "group_id": 700001, "user_id": student,
+             "operator_id": student, "message_id": 88}
+        )  # fmt: skip
+        await until(lambda: any("撤回" in d.text for d in peer.delivered), timeout=10)
+        told = next(d for d in peer.delivered if "撤回" in d.text)
+        assert (told.action, told.target) == ("send_private_msg", student)
+        assert db.execute("SELECT count(*) FROM reports").fetchone()[0] == 0
+    finally:
+        db.close()
+        stop.set()
+        assert await asyncio.wait_for(bot, 10) == 0
+        await peer.close()
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
