@@ -3,6 +3,7 @@ carry alerts and counselor summaries, signed as their docs require (tests/webhoo
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from bot.adapters.onebot import OneBotAdapter
 from bot.config import Config, OneBotConnection
 from bot.errors import ConfigError
+from bot.messages import OutgoingMessage
 from bot.ops.accounts import AccountBoard
 from bot.ops.alerts import AccountWatch
 from bot.outbox.sender import OutboxSender
@@ -183,6 +185,26 @@ async def test_a_counselor_group_with_only_a_robot_gets_the_nightly_summary(
     finally:
         await robots_out.close()
     assert robots.posted["wecom"] == robot
+
+
+async def test_a_chart_goes_to_a_wecom_robot_and_is_left_out_elsewhere(db, clock, robots, tmp_path):
+    chart = tmp_path / "chart.png"
+    chart.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40)
+    config = _config(robots)
+    robots_out = WebhookTransport(config.ops.webhooks)
+    try:
+        for name in ("学工值班企微", "学工值班飞书"):
+            summary = OutgoingMessage(
+                platform="webhook", chat_type="group", target=name, text="【平安报告日报】…",
+                image_path=str(chart),
+            )  # fmt: skip
+            await robots_out.send(summary)
+    finally:
+        await robots_out.close()
+    md5 = hashlib.md5(chart.read_bytes()).hexdigest()
+    assert robots.posted["wecom"] == ["【平安报告日报】…", f"[image {md5}]"]
+    assert robots.posted["feishu"] == ["【平安报告日报】…"]
+    assert robots.refused == []
 
 
 def test_long_texts_are_split_at_line_ends_within_the_robot_limit():

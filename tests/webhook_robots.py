@@ -67,6 +67,12 @@ class Robots:
         if request.query.get("key") != WECOM_KEY:
             return self._refuse("wecom", {"errcode": 93000, "errmsg": "invalid webhook url"})
         body = await request.json()
+        if body.get("msgtype") == "image":
+            raw = base64.b64decode(body["image"]["base64"])
+            if hashlib.md5(raw).hexdigest() != body["image"]["md5"] or len(raw) > 2 * 1024 * 1024:
+                return self._refuse("wecom", {"errcode": 40009, "errmsg": "invalid image size"})
+            self.posted["wecom"].append(f"[image {body['image']['md5']}]")
+            return web.json_response({"errcode": 0, "errmsg": "ok"})
         content = body.get("text", {}).get("content")
         if body.get("msgtype") != "text" or not isinstance(content, str):
             return self._refuse("wecom", {"errcode": 40008, "errmsg": "invalid message type"})

@@ -11,13 +11,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from pathlib import Path
 
 import aiohttp
 
 from bot.config import Webhook
 from bot.errors import DeliveryFailed, DeliveryRejected, DeliveryUncertain
 from bot.messages import OutgoingMessage
-from bot.webhooks.robots import build, pieces, refusal
+from bot.webhooks.robots import WECOM_IMAGE_MAX, Request, build, pieces, refusal, wecom_image
 
 log = logging.getLogger(__name__)
 
@@ -43,11 +44,27 @@ class WebhookTransport:
         if message.file_path:
             raise DeliveryRejected(f"webhook {webhook.name}: a group robot cannot carry files")
         for part in pieces(webhook.kind, message.text):
-            await self._post(webhook, part)
+            await self._post(webhook, build(webhook, part, time.time()))
+        if message.image_path:
+            await self._image(webhook, Path(message.image_path))
         return ""
 
-    async def _post(self, webhook: Webhook, text: str) -> None:
-        request = build(webhook, text, time.time())
+    async def _image(self, webhook: Webhook, path: Path) -> None:
+        """WeCom robots show the chart; DingTalk's and Feishu's webhooks take no images."""
+        if webhook.kind != "wecom":
+            log.debug("webhook %s (%s): chart left out", webhook.name, webhook.kind)
+            return
+        try:
+            content = path.read_bytes()
+        except OSError as e:
+            log.warning("webhook %s: chart %s unreadable (%s); text only", webhook.name, path, e)
+            return
+        if len(content) > WECOM_IMAGE_MAX:
+            log.warning("webhook %s: chart over 2 MB; text only", webhook.name)
+            return
+        await self._post(webhook, wecom_image(webhook, content))
+
+    async def _post(self, webhook: Webhook, request: Request) -> None:
         if self._session is None:
             self._session = aiohttp.ClientSession()
         timeout = aiohttp.ClientTimeout(total=webhook.timeout_s)
