@@ -140,9 +140,9 @@ class OneBotAccount:
     async def send(self, message: OutgoingMessage) -> str:
         """Send through send_group_msg / send_private_msg; the platform's message_id on `ok`."""
         if message.chat_type == "group":
-            action, params = "send_group_msg", {"group_id": _numeric(message.target)}
+            action, params = "send_group_msg", {"group_id": numeric_id(message.target)}
         else:
-            action, params = "send_private_msg", {"user_id": _numeric(message.target)}
+            action, params = "send_private_msg", {"user_id": numeric_id(message.target)}
         params["message"] = outgoing(message.text, message.mentions)
         if message.image_path:
             params["message"].append(_image_segment(message.image_path))
@@ -172,11 +172,11 @@ class OneBotAccount:
         name = Path(path).name
         if message.chat_type == "group":
             await self.call(
-                "upload_group_file", group_id=_numeric(message.target), file=path, name=name
+                "upload_group_file", group_id=numeric_id(message.target), file=path, name=name
             )
         else:
             await self.call(
-                "upload_private_file", user_id=_numeric(message.target), file=path, name=name
+                "upload_private_file", user_id=numeric_id(message.target), file=path, name=name
             )
 
     async def find_delivered(self, message: OutgoingMessage, since: datetime) -> list[str]:
@@ -192,7 +192,7 @@ class OneBotAccount:
             return []
         try:
             data = await self.call(
-                "get_group_msg_history", group_id=_numeric(message.target), count=HISTORY_COUNT
+                "get_group_msg_history", group_id=numeric_id(message.target), count=HISTORY_COUNT
             )
         except ApiNotAvailable as e:
             raise NotConnected(str(e)) from e
@@ -227,7 +227,7 @@ class OneBotAccount:
         return [str(g["group_id"]) for g in data if isinstance(g, dict) and "group_id" in g]
 
     async def get_group_member_list(self, group_id: str) -> list[GroupMember]:
-        data = await self.call("get_group_member_list", group_id=_numeric(group_id))
+        data = await self.call("get_group_member_list", group_id=numeric_id(group_id))
         if not isinstance(data, list):
             raise OneBotError(f"get_group_member_list {group_id}: data is not a list")
         members = []
@@ -249,6 +249,6 @@ def _image_segment(path: str) -> dict[str, Any]:
     return {"type": "image", "data": {"file": "base64://" + base64.b64encode(content).decode()}}
 
 
-def _numeric(target: str) -> int | str:
+def numeric_id(target: str) -> int | str:
     """OneBot ids are integers on the wire; keep anything non-numeric as given."""
     return int(target) if target.isdigit() else target

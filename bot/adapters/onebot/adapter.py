@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 import aiohttp
 
-from bot.adapters.onebot.account import PLATFORM, OneBotAccount
+from bot.adapters.onebot.account import PLATFORM, OneBotAccount, numeric_id
 from bot.adapters.onebot.client import ForwardClient
 from bot.adapters.onebot.connection import Connection
 from bot.adapters.onebot.event import (
@@ -225,11 +225,7 @@ class OneBotAdapter:
         if isinstance(event, HeartbeatMetaEvent):
             log.debug("%s: heartbeat (interval %d ms)", conn.label, event.interval)
             if conn.self_id is not None:
-                online = event.status.get("online") is not False
-                if online != self.account(conn.self_id).logged_in:
-                    log.warning("%s: QQ account %s", conn.label, "back online" if online else
-                                "logged out (heartbeat says online: false)")  # fmt: skip
-                self.account(conn.self_id).logged_in = online
+                self._logged_in(conn, event.status.get("online") is not False)
         elif isinstance(event, LifecycleMetaEvent):
             log.info("%s: lifecycle %s", conn.label, event.sub_type)
         elif isinstance(event, MessageEvent):
@@ -244,6 +240,14 @@ class OneBotAdapter:
         elif isinstance(event, MemberNotice) and self.on_member is not None:
             self._spawn(self._member_change(event), "onebot member change")
 
+    def _logged_in(self, conn: Connection, online: bool) -> None:
+        """The heartbeat's `status.online`: false while QQ has logged the account out."""
+        account = self.account(conn.self_id or "")
+        if online != account.logged_in:
+            state = "back online" if online else "logged out (heartbeat: online false)"
+            log.warning("%s: QQ account %s", conn.label, state)
+        account.logged_in = online
+
     async def _member_change(self, event: MemberNotice) -> None:
         """A join carries no name: ask for the member's card and nickname first."""
         assert self.on_member is not None
@@ -256,8 +260,8 @@ class OneBotAdapter:
             change = "joined"
             try:
                 info = await self.account(event.self_id).call(
-                    "get_group_member_info", group_id=_numeric(event.group_id),
-                    user_id=_numeric(event.user_id), no_cache=True,
+                    "get_group_member_info", group_id=numeric_id(event.group_id),
+                    user_id=numeric_id(event.user_id), no_cache=True,
                 )  # fmt: skip
             except OneBotError as e:
                 log.info("QQ %s: new member of %s unknown (%s)", event.self_id, event.group_id, e)
@@ -314,7 +318,3 @@ class OneBotAdapter:
         task.set_name(name)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
-
-
-def _numeric(value: str) -> int | str:
-    return int(value) if value.isdigit() else value
