@@ -72,6 +72,7 @@ async def test_healthz_follows_the_account_and_metrics_show_what_happened(tmp_pa
         assert 'pingan_account_connected{account="10000",platform="qq"} 1.0' in metrics
         assert 'pingan_messages_total{outcome="checkin"} 1.0' in metrics
         assert "pingan_message_handle_seconds_count 1.0" in metrics
+        assert "pingan_parse_seconds_count 1.0" in metrics
         assert 'pingan_job_runs{job="opens"}' in metrics  # the catch-up at start
         assert "pingan_outbox_oldest_pending_age_seconds" in metrics
         assert "36.8" not in metrics and "40001" not in metrics  # no personal data

@@ -1,6 +1,7 @@
 """/metrics in the Prometheus text format, through prometheus_client.
 
-Counters live in this process (messages by outcome, job executions, handling time); gauges are read
+Counters live in this process (messages by outcome, job executions, parse and handling
+time); gauges are read
 at scrape time from the database and the adapters (outbox depth and age, job runs, account
 states), so
 a restart loses no gauge and a scrape never waits on the message path. Nothing here carries
@@ -120,6 +121,13 @@ class Metrics:
             buckets=LATENCY_BUCKETS,
             registry=self.registry,
         )
+        self.parsing = Histogram(
+            "pingan_parse_seconds",
+            "Time to route and parse one message, before anything is written (a batch's "
+            "time shared by its messages)",
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
         self.job_runs = Counter(
             "pingan_job_executions",
             "Scheduler job executions in this process, by job and result (ok, error)",
@@ -129,13 +137,16 @@ class Metrics:
         self.registry.register(_Gauges(db, board, now))
 
     def instrument(self, pipeline: Any) -> None:
-        """Count what the pipeline's `handle_batch` decides, and time it.
+        """Count what the pipeline decides and time it: the whole message path, and the
+        parse alone.
 
         Every way into the pipeline (one message, a batch, the simulator page) ends in
-        `handle_batch`, so wrapping that one method on this instance sees them all; a batch
-        that is replayed one message at a time is counted once, by its outermost call.
+        `handle_batch`, and every batch is read (routed and parsed, before any write) by
+        `_route`; wrapping those two methods on this instance sees them all. A batch that is
+        replayed one message at a time is counted once, by its outermost call.
         """
         inner: Batch = pipeline.handle_batch
+        route: Callable[[Sequence[IncomingMessage]], list[Any]] = pipeline._route
         depth = 0
 
         def handle_batch(messages: Sequence[IncomingMessage]) -> list[str]:
@@ -153,7 +164,17 @@ class Metrics:
                     self.handling.observe(share)
             return outcomes
 
+        def timed_route(messages: Sequence[IncomingMessage]) -> list[Any]:
+            started = time.perf_counter()
+            plan = route(messages)
+            if messages:
+                share = (time.perf_counter() - started) / len(messages)
+                for _ in messages:
+                    self.parsing.observe(share)
+            return plan
+
         pipeline.handle_batch = handle_batch
+        pipeline._route = timed_route
 
     def job_ran(self, job_id: str, failed: bool) -> None:
         self.job_runs.labels(job_id, "error" if failed else "ok").inc()
