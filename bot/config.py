@@ -97,7 +97,7 @@ class Storage(Strict):
 
 
 class GroupBinding(Strict):
-    platform: Literal["qq", "wechat", "sim"]
+    platform: Literal["qq", "wechat", "sim", "webhook"]
     chat: str
     node: str
     purpose: Literal["class", "counselor", "duty", "admin"]
@@ -114,6 +114,13 @@ class GroupBinding(Strict):
         if not value or any(not p.strip() for p in parts) or len(parts) > 3:
             raise ValueError(f"节点路径应像 学院/年级/班级，收到 {value!r}")
         return value
+
+    @model_validator(mode="after")
+    def _webhooks_only_listen(self) -> GroupBinding:
+        """A webhook robot can post but not read or @: no class group can run on one."""
+        if self.platform == "webhook" and self.purpose == "class":
+            raise ValueError("a webhook is send-only: use it for counselor, duty or admin groups")
+        return self
 
 
 class SimAdapter(Strict):
@@ -146,6 +153,11 @@ class OneBotConnection(Strict):
         default=60.0,
         gt=0,
         description="after the first heartbeat, silence this long (or 2 intervals) = dead",
+    )
+    ping_interval_s: float = Field(
+        default=20.0,
+        gt=0,
+        description="WebSocket ping after this long without a frame; no pong within half = dead",
     )
     api_timeout_s: float = Field(default=30.0, gt=0)
     max_frame_bytes: int = Field(
@@ -286,6 +298,46 @@ class Exports(Strict):
     file_platforms: list[str] = ["qq", "wechat", "sim"]
 
 
+class Webhook(Strict):
+    """A group robot a counselor group already has (send-only): WeCom 群机器人, DingTalk
+    自定义机器人, Feishu 自定义机器人. Bind it to a node in `groups:` with platform `webhook`
+    and its name as chat, and it gets what a bot account in that group would."""
+
+    name: str = Field(min_length=1, description="how groups: and the outbox name it")
+    kind: Literal["wecom", "dingtalk", "feishu"]
+    url: str = Field(description="the robot's webhook address, with its key or access_token")
+    secret: str = Field(default="", description="dingtalk/feishu 加签 secret; empty: unsigned")
+    alerts: bool = Field(default=True, description="also receives account-down alerts")
+    timeout_s: float = Field(default=10.0, gt=0)
+
+    @field_validator("url")
+    @classmethod
+    def _http(cls, value: str) -> str:
+        if not value.startswith(("https://", "http://")):
+            raise ValueError(f"expected an http(s):// address, got {value!r}")
+        return value
+
+
+class Ops(Strict):
+    """Operating the bot: /healthz, /metrics, and telling admins when an account is down."""
+
+    metrics_token: str = Field(
+        default="", description="bearer token for /metrics from other hosts; empty: loopback only"
+    )
+    alert_after_s: float = Field(
+        default=300.0, gt=0, description="an account down this long is reported to the admins"
+    )
+    alert_check_s: float = Field(default=30.0, gt=0, description="how often accounts are checked")
+    webhooks: list[Webhook] = []
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> Ops:
+        names = [w.name for w in self.webhooks]
+        if len(names) != len(set(names)):
+            raise ValueError("webhook names must be unique")
+        return self
+
+
 class Config(Strict):
     timezone: str = "Asia/Shanghai"
     storage: Storage = Storage()
@@ -300,6 +352,7 @@ class Config(Strict):
     broadcast: BroadcastSettings = BroadcastSettings()
     followup: FollowUp = FollowUp()
     exports: Exports = Exports()
+    ops: Ops = Ops()
 
     base_dir: Path = Field(default=Path("."), exclude=True)
     _source: Path = PrivateAttr(default=Path("config.yaml"))
@@ -312,6 +365,14 @@ class Config(Strict):
         except (ZoneInfoNotFoundError, ValueError) as e:
             raise ValueError(f"应是 IANA 时区名，例如 Asia/Shanghai，收到 {value!r}") from e
         return value
+
+    @model_validator(mode="after")
+    def _webhook_groups_named(self) -> Config:
+        names = {w.name for w in self.ops.webhooks}
+        for group in self.groups:
+            if group.platform == "webhook" and group.chat not in names:
+                raise ValueError(f"groups: webhook {group.chat!r} is not in ops.webhooks")
+        return self
 
     @property
     def tz(self) -> ZoneInfo:

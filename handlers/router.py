@@ -24,6 +24,7 @@ from handlers.checkin import handle_chain_entries, handle_checkin, handle_comman
 from handlers.commands.registry import Command, find
 from handlers.context import HandlerContext
 from handlers.parse import Parser, ParseResult
+from handlers.quoted import ack_by_reply
 from handlers.resolve import Directory
 
 Kind = Literal["command", "chain", "checkin", "other"]
@@ -91,4 +92,5 @@ def route(text: str, parser: Parser) -> Routed:
 
 
 def dispatch(ctx: HandlerContext, routed: Routed, directory: Directory) -> None:
+    ack_by_reply(ctx)  # quoting a notice is its 收到, whatever else the message is
     HANDLERS[routed.kind](ctx, routed, directory)

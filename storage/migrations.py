@@ -374,6 +374,14 @@ V8_ACCOUNTS_VERSION = """
         BEGIN UPDATE accounts_version SET version = version + 1 WHERE id = 1; END;
 """
 
+# /healthz proves the store writable by committing a write (bot/ops/health.py): one row.
+V_OPS_HEALTH_PROBE = """
+        CREATE TABLE health_probe (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            at TEXT NOT NULL
+        );
+"""
+
 MIGRATIONS: list[str] = [
     V1_CORE,
     V2_JOB_OUTCOME,
@@ -383,6 +391,7 @@ MIGRATIONS: list[str] = [
     V6_WEB_LOGINS,
     V7_HOT_PATH_INDEXES,
     V8_ACCOUNTS_VERSION,
+    V_OPS_HEALTH_PROBE,
 ]
 
 

@@ -17,6 +17,8 @@ from aiohttp import web
 
 from bot.clock import Clock
 from bot.config import Config
+from bot.ops.endpoints import OpsView
+from bot.ops.endpoints import mount as mount_ops
 from bot.web.auth import (
     CLOCK_KEY,
     CONFIG_KEY,
@@ -93,12 +95,14 @@ def create_web_app(
     *,
     sim: SimBridge | None = None,
     wake: Callable[[], None] | None = None,
+    ops: OpsView | None = None,
 ) -> web.Application:
     """The dashboard, reading (and, for notices and cases, writing) the bot's database.
 
     `wake` is called after the dashboard queued messages (a notice, a reminder): pass the
     outbox senders' `wake` so they go out at once. `sim`, given when the sim adapter runs,
-    adds the chat simulator page (/sim); its local link is `sim_url(app, base)`.
+    adds the chat simulator page (/sim); its local link is `sim_url(app, base)`. `ops` adds
+    /healthz and /metrics (bot/ops/endpoints.py).
     """
     app = web.Application(middlewares=[page_middleware, auth_middleware])
     app[DB_KEY] = db
@@ -122,5 +126,7 @@ def create_web_app(
     app.router.add_post("/groups/cases/{case_id}/close", close_case_action)
     if sim is not None:
         mount_sim(app, sim)
+    if ops is not None:
+        mount_ops(app, ops)
     app.router.add_static("/static/", STATIC_DIR, append_version=True, name="static")
     return app

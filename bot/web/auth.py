@@ -35,7 +35,8 @@ SESSION_COOKIE = "pingan_session"
 LOGIN_CSRF_COOKIE = "pingan_login_csrf"
 PUBLIC_PREFIXES = ("/static/",)
 # /sim/enter checks its own key (the link `pingan run` prints) and opens a session.
-PUBLIC_PATHS = frozenset({"/login", "/favicon.ico", "/sim/enter"})
+# /healthz and /metrics decide for themselves who may read them (bot/ops/endpoints.py).
+PUBLIC_PATHS = frozenset({"/login", "/favicon.ico", "/sim/enter", "/healthz", "/metrics"})
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 DB_KEY = web.AppKey("db", sqlite_utils.Database)

@@ -116,8 +116,8 @@ class Connection:
                         await on_event(self, event)
                     except Exception:  # one odd event must not cost the connection
                         log.exception("%s: an event could not be handled", self.label)
-                elif msg.type == aiohttp.WSMsgType.ERROR:
-                    log.warning("%s: protocol error, closing: %s", self.label, msg.data)
+                elif msg.type == aiohttp.WSMsgType.ERROR:  # also: no pong to our ping in time
+                    log.warning("%s: connection failed, closing: %s", self.label, msg.data)
                     break
                 elif msg.type in (
                     aiohttp.WSMsgType.CLOSE,

@@ -53,6 +53,7 @@ class ReverseServer:
         self.config = config
         self.adapter = adapter
         self.port: int | None = None
+        self.accounts_seen: list[str] = []  # QQ numbers that connected here, first first
         self._runner: web.AppRunner | None = None
 
     async def start(self) -> None:
@@ -100,7 +101,9 @@ class ReverseServer:
             role = path_role or _ROLES.get(header_role or "universal")
             if role is None:
                 raise web.HTTPBadRequest(text=f"unknown X-Client-Role {header_role!r}")
-            ws = web.WebSocketResponse(max_msg_size=self.config.max_frame_bytes)
+            ws = web.WebSocketResponse(
+                max_msg_size=self.config.max_frame_bytes, heartbeat=self.config.ping_interval_s
+            )
             await ws.prepare(request)
             conn = Connection(
                 ws,
@@ -110,6 +113,8 @@ class ReverseServer:
                 heartbeat_timeout_s=self.config.heartbeat_timeout_s,
             )
             self.adapter.attach(conn)
+            if self_id not in self.accounts_seen:
+                self.accounts_seen.append(self_id)
             log.info("%s connected", conn.label)
             try:
                 await conn.serve(self.adapter.on_event)
