@@ -59,7 +59,8 @@ def test_unbound_sender_is_told_to_bind(school, text):
 
 
 def test_late_report_by_the_counselor_is_marked_with_who(school):
-    (sent,) = school.say("T001", "/补报 2021002 36.8 正常 在家")
+    ask, sent = school.say("T001", "/补报 2021002 36.8 正常 在家")
+    assert ask.target == "u2021002" and ask.text.startswith("【代报确认】陈老师（辅导员）替你")
     assert (
         sent.chat_type == "private"
         and sent.text == "已为李四（2021002）补报2月10日：36.8℃，正常，在家。"
@@ -73,7 +74,8 @@ def test_late_report_by_the_counselor_is_marked_with_who(school):
 
 
 def test_late_report_for_an_earlier_day_and_in_a_class_group_answers_privately(school):
-    alert, reply, note = school.say("T001", "补报 2021004 2月9日 37.5 咳嗽", "g211")
+    ask, alert, reply, note = school.say("T001", "补报 2021004 2月9日 37.5 咳嗽", "g211")
+    assert (ask.chat_type, ask.target) == ("private", "u2021004")
     assert alert.text.startswith("【异常】计科1班 赵敏（2021004）2月9日：37.5℃")
     assert (reply.chat_type, reply.target) == ("private", "uT001")
     assert reply.text.startswith("已为赵敏（2021004）补报2月9日：37.5℃") and "异常" in reply.text
