@@ -87,9 +87,11 @@ def after_proxy(
     summary: str,
     dedup: str,
     prefer: str | None = None,
+    writer: str | None = None,
 ) -> None:
     """Tell whom it concerns about one 代报 just handled (`said`: its health verdict;
-    `dedup`: what makes it the same 代报 again, e.g. a 接龙 line reposted)."""
+    `dedup`: what makes it the same 代报 again, e.g. a 接龙 line reposted; `writer`: the
+    writer's person, who is not told what they did themselves)."""
     name, class_id, class_name = _student(db, person_id)
     who = f"{class_name} {name}（{person_id}）{_md(day)}"
     note = None
@@ -106,6 +108,8 @@ def after_proxy(
         )
     if note is not None:
         for counselor in responsible_counselors(db, class_id) if class_id else []:
+            if counselor == writer:
+                continue
             send_private(
                 db, now, counselor, note, prefer=prefer,
                 dedup_key=f"proxy:{dedup}:{person_id}:{counselor}",

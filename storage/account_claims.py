@@ -28,7 +28,7 @@ def pending_claims(db: sqlite_utils.Database, person_id: str) -> list[Claim]:
     rows = db.execute(
         "SELECT platform, account_id, coalesce(display_name, ''), source, created_at"
         " FROM accounts WHERE person_id = ? AND confirmed = 0"
-        " ORDER BY created_at, platform, account_id",
+        " ORDER BY created_at, rowid",
         [person_id],
     ).fetchall()
     return [Claim(*r) for r in rows]

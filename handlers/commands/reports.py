@@ -87,6 +87,7 @@ def _store(
             summary=summarise(entry),
             dedup=ctx.message.key,
             prefer=ctx.message.platform,
+            writer=writer.posted_by,
         )
     if result.changed:
         after_report(ctx.db, now, person.id, day, prefer=ctx.message.platform)
