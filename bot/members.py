@@ -78,9 +78,9 @@ def _bind(app: App, platform: str, group: GroupBinding, members: list[Member]) -
         now = app.clock.now()
         report = bind_members(app.db, platform, group.chat, group.node, members, now)
         names = {m.account_id: m.display_name for m in members}
-        for account_id, person_id in report.staff:
+        for account_id, person_id, bound in report.staff:
             ask_admins_about_staff_claim(
-                app.db, now, platform, group.chat, account_id, names[account_id], person_id
+                app.db, now, platform, group.chat, account_id, names[account_id], person_id, bound
             )
     log.info(
         "%s group %s: %d members, %d newly bound, %d to review, %d unknown",

@@ -90,7 +90,9 @@ def is_confirmed_staff_account(db: sqlite_utils.Database, platform: str, account
 class BindReport:
     # (account_id, person_id) bound unconfirmed: students may report for themselves
     bound: list[tuple[str, str]] = field(default_factory=list)
-    staff: list[tuple[str, str]] = field(default_factory=list)  # of `bound`: wait for an admin
+    # (account_id, person_id, bound) whose name is a staff member's: bound (unconfirmed,
+    # waiting for an admin) or in review (the staff member has another account already)
+    staff: list[tuple[str, str, bool]] = field(default_factory=list)
     review: list[tuple[str, str, list[str]]] = field(default_factory=list)  # (acct, why, ids)
     resolved: int = 0  # open reviews closed because the member was bound or left
     unmatched: list[str] = field(default_factory=list)
@@ -219,8 +221,10 @@ def bind_members(
             )
             report.bound.append((account_id, person))
             if person in staff:
-                report.staff.append((account_id, person))
+                report.staff.append((account_id, person, True))
             continue
+        if len(found) == 1 and person in staff:
+            report.staff.append((account_id, person, False))
         _queue_review(db, platform, chat_id, member, reason, sorted(found), stamp)
         report.review.append((account_id, reason, sorted(found)))
     in_review = [a for a, _, _ in report.review]

@@ -65,6 +65,7 @@ def test_a_card_naming_the_counselor_gets_no_role_and_no_alert(school):
     with db.atomic():  # the counselor has her account here: a second one is a conflict
         first = bind_members(db, "sim", "g211", C21_1, [Member("ufake", ("陈老师",))], clock.now())
     assert first.review == [("ufake", "conflict", ["T001"])] and not first.bound
+    assert first.staff == [("ufake", "T001", False)]
     counselor_on_another_platform(db)
     with db.atomic():
         report_ = bind_members(
@@ -75,7 +76,7 @@ def test_a_card_naming_the_counselor_gets_no_role_and_no_alert(school):
             [Member("ufake", ("陈老师", "x"))],
             clock.now(),
         )
-    assert report_.staff == [("ufake", "T001")]
+    assert report_.staff == [("ufake", "T001", True)]
     rows = dict(
         db.execute("SELECT account_id, confirmed FROM accounts WHERE source = 'member_list'")
     )
