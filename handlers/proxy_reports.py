@@ -14,7 +14,7 @@ from datetime import date, datetime
 
 import sqlite_utils
 
-from handlers.notify import send_private
+from handlers.notify import accounts_of, send_private
 from handlers.permissions import responsible_counselors
 from storage.reports import Upserted
 
@@ -114,7 +114,13 @@ def after_proxy(
                 db, now, counselor, note, prefer=prefer,
                 dedup_key=f"proxy:{dedup}:{person_id}:{counselor}",
             )  # fmt: skip
-    if result.changed and said is not None and _once(db, person_id, day, "proxy_confirm"):
+    # A student with no confirmed account cannot be asked (nor is that worth a warning).
+    if (
+        result.changed
+        and said is not None
+        and accounts_of(db, person_id)
+        and _once(db, person_id, day, "proxy_confirm")
+    ):
         send_private(
             db,
             now,

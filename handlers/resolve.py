@@ -29,11 +29,10 @@ Problem = Literal["unknown_sender", "not_found", "ambiguous"]
 
 @dataclass(frozen=True, slots=True)
 class Resolved:
-    """The person an entry is about, and who posted it when that is someone else (代报)."""
+    """The person an entry is about (who wrote it, and so whether it is a 代报, is
+    handlers/authorship.py's question), or why there is none."""
 
     person: Person | None
-    posted_by: str | None = None
-    proxy: bool = False
     problem: Problem | None = None
 
 
@@ -168,8 +167,7 @@ def resolve_entry(
 
     - no name in the text: the sender, or the claimed student;
     - their own name: the same;
-    - another name, found once in scope: that person, as a 代报 (posted_by names the
-      sender only when the sender's binding is confirmed);
+    - another name, found once in scope: that person (a 代报 by the sender);
     - otherwise a problem the caller can explain to the sender.
     """
     me = sender or claimed
@@ -179,8 +177,5 @@ def resolve_entry(
         return Resolved(me)
     found = directory.named(name, class_ids)
     if len(found) == 1:
-        person = found[0]
-        if person == me:
-            return Resolved(me)
-        return Resolved(person, posted_by=sender.id if sender else None, proxy=True)
+        return Resolved(found[0])
     return Resolved(None, problem="ambiguous" if found else "not_found")
