@@ -5,6 +5,7 @@ path (pipeline, real SQLite) and shows it refused."""
 from __future__ import annotations
 
 import dataclasses
+import sqlite3
 
 import pytest
 
@@ -14,6 +15,8 @@ from storage.bindings import (
     confirmed_staff_person,
     is_confirmed_staff_account,
 )
+from storage.db import open_db
+from storage.migrations import MIGRATIONS, V_TRUST_REPORT_AUTHORS
 from tests.f7_helpers import C21_1, School, audit_rows, last_outbox_id, outbox, report
 
 DAY = "2020-02-10"
@@ -329,3 +332,36 @@ def test_status_asked_in_someone_elses_group_answers_privately(school, command, 
 def test_status_in_ones_own_group_still_answers_there(school):
     (sent,) = say(school, "uT001", "/未报", "g211")
     assert sent.chat_type == "group" and sent.target == "g211"
+
+
+def test_upgrading_takes_roles_from_staff_bindings_no_roster_made(tmp_path):
+    """A database from before issue 12 may hold staff bound by a card or /绑定: the migration
+    leaves them unconfirmed (an admin decides), and keeps roster and student bindings."""
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    before = MIGRATIONS.index(V_TRUST_REPORT_AUTHORS)
+    for version, script in enumerate(MIGRATIONS[:before], start=1):
+        conn.executescript(f"BEGIN;\n{script}\nPRAGMA user_version={version};\nCOMMIT;")
+    stamp = "2020-02-01T08:00:00+08:00"
+    conn.executescript(
+        f"""
+        INSERT INTO people (id, name, role, updated_at) VALUES
+            ('T1', '周建国', '辅导员', '{stamp}'), ('T2', '黄海涛', '管理员', '{stamp}'),
+            ('S1', '崔鹏飞', '学生', '{stamp}');
+        INSERT INTO accounts (platform, account_id, person_id, source, created_at) VALUES
+            ('qq', 'card', 'T1', 'member_list', '{stamp}'),
+            ('qq', 'typed', 'T2', '/绑定', '{stamp}'),
+            ('qq', 'roster', 'T1', 'roster', '{stamp}'),
+            ('qq', 'student', 'S1', 'member_list', '{stamp}');
+        INSERT INTO reports (person_id, day, source, posted_by, proxy, created_at, updated_at)
+        VALUES ('S1', '2020-02-01', 'free', 'T1', 1, '{stamp}', '{stamp}');
+        """
+    )
+    conn.close()
+    db = open_db(path)
+    confirmed = dict(db.execute("SELECT account_id, confirmed FROM accounts"))
+    assert confirmed == {"card": 0, "typed": 0, "roster": 1, "student": 1}
+    assert db.execute("SELECT author FROM reports").fetchone() == ("proxy",)
+    assert not is_confirmed_staff_account(db, "qq", "card")
+    assert is_confirmed_staff_account(db, "qq", "roster")
+    db.close()
