@@ -59,3 +59,19 @@ async def test_scheduler_renders_charts_before_the_summaries_go_out(db, tmp_path
         with open(path, "rb") as f:
             assert f.read(4) == b"\x89PNG"
     assert images["9101"] == images["wx_chen"]
+
+
+def test_an_abnormal_proxy_is_marked_in_the_counselors_summary_only(db, tmp_path):
+    """Issue 12: staff see which abnormal reports someone else wrote; a class group sees
+    neither the report nor the mark."""
+    small_school(db)
+    add_report(db, "s1", "2020-02-10", temperature=38.2, abnormal=True, symptoms=("发热",))
+    with db.atomic():
+        db.execute("UPDATE reports SET proxy = 1, author = 'proxy' WHERE person_id = 's1'")
+    deps = Deps(db, config(), FakeClock(at("21:00")), tmp_path / "charts")
+    summarize(deps, "2020-02-10", list(load_nodes(db)))
+    grade = next(r for r in outbox(db) if r["target"] == "700900")
+    assert "38.2℃ 发热 （代报）" in grade["text"]
+    for r in outbox(db):
+        if r["target"] in ("700001", "700002"):
+            assert "代报" not in r["text"] and "38.2" not in r["text"]

@@ -254,6 +254,8 @@ def test_a_proxy_that_turns_a_report_is_shown_to_the_counselor_and_the_student_a
     (ask,) = to(sent, "u2021004")
     assert ask.startswith("【代报确认】张三（班长）替你报了2月10日的平安：38.5℃")
     assert all("38.5" not in t for t in in_group(sent))
+    (listing,) = say(school, "uT001", "/异常")  # staff see it is a 代报
+    assert "赵敏（计科1班）38.5℃" in listing.text and "（代报）" in listing.text
     sent = say(school, "u2021003", "赵敏 36.5 正常", "g211")  # another 代报 turns it normal
     (turned,) = to(sent, "uT001")
     assert turned.startswith(

@@ -142,6 +142,8 @@ def _abnormal_line(case: AbnormalCase, class_name: str) -> str:
         parts.append(case.province)
     if case.isolation:
         parts.append(ISOLATION_LABELS.get(case.isolation, case.isolation))
+    if case.proxy:
+        parts.append("（代报）")
     return f"{case.name}（{class_name}）" + " ".join(parts)
 
 
