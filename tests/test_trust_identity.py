@@ -6,9 +6,13 @@ from __future__ import annotations
 
 import dataclasses
 import sqlite3
+from datetime import timedelta
 
 import pytest
 
+from bot.config import Config
+from bot.messages import IncomingMessage
+from handlers.pipeline import Pipeline
 from storage.bindings import (
     Member,
     bind_members,
@@ -17,7 +21,9 @@ from storage.bindings import (
 )
 from storage.db import open_db
 from storage.migrations import MIGRATIONS, V_TRUST_REPORT_AUTHORS
+from storage.roster import import_roster
 from tests.f7_helpers import C21_1, School, audit_rows, last_outbox_id, outbox, report
+from tests.roster_helpers import BASE, row, write_csv
 
 DAY = "2020-02-10"
 
@@ -63,10 +69,12 @@ def counselor_on_another_platform(db):
         db.execute("UPDATE accounts SET platform = 'qq' WHERE person_id = 'T001'")
 
 
-def test_a_card_naming_the_counselor_gets_no_role_and_no_alert(school):
+@pytest.mark.parametrize("names", [("陈老师", "x"), ("", "陈老师"), ("辅导员-陈老师",)])
+def test_a_card_naming_the_counselor_gets_no_role_and_no_alert(school, names):
+    """The group card, the nickname, a decorated card: none is proof of identity."""
     db, clock = school.db, school.clock
     with db.atomic():  # the counselor has her account here: a second one is a conflict
-        first = bind_members(db, "sim", "g211", C21_1, [Member("ufake", ("陈老师",))], clock.now())
+        first = bind_members(db, "sim", "g211", C21_1, [Member("ufake", names)], clock.now())
     assert first.review == [("ufake", "conflict", ["T001"])] and not first.bound
     assert first.staff == [("ufake", "T001", False)]
     counselor_on_another_platform(db)
@@ -76,7 +84,7 @@ def test_a_card_naming_the_counselor_gets_no_role_and_no_alert(school):
             "sim",
             "g211",
             C21_1,
-            [Member("ufake", ("陈老师", "x"))],
+            [Member("ufake", names)],
             clock.now(),
         )
     assert report_.staff == [("ufake", "T001", True)]
@@ -239,7 +247,12 @@ def test_a_healthy_proxy_never_overwrites_the_students_own_fever(school, poster)
     (note,) = to(sent, "uT001")
     assert note.startswith("【代报未采用】计科1班 李四（2021002）2月10日：")
     assert "代报「正常」，与本人报告（异常）不一致" in note
-    # Only a counselor's /更正 changes it.
+    # Only a counselor's /更正 changes it, and only her own students'.
+    (refused,) = say(school, "uT002", "/更正 2021002 36.5 正常 在校")
+    assert refused.text == "学号 2021002 不在你负责的范围内。"
+    (refused,) = say(school, "u2021001", "/更正 2021002 36.5 正常 在校")  # the monitor: own only
+    assert refused.text == "只能更正自己的报告；别人的报告请联系辅导员更正。"
+    assert stored(db, "2021002")["abnormal"] == 1 and stored(db, "2021001") is None
     say(school, "uT001", "/更正 2021002 36.5 正常 在校")
     row = stored(db, "2021002")
     assert (row["abnormal"], row["author"], row["posted_by"]) == (0, "corrected", "T001")
@@ -367,3 +380,29 @@ def test_upgrading_takes_roles_from_staff_bindings_no_roster_made(tmp_path):
     assert not is_confirmed_staff_account(db, "qq", "card")
     assert is_confirmed_staff_account(db, "qq", "roster")
     db.close()
+
+
+def test_a_pending_bind_is_confirmed_by_the_roster_listing_the_account(db, clock, tmp_path):
+    import_roster(db, write_csv(tmp_path / "a.csv", BASE), now=clock.now())
+    pipeline = Pipeline(db, Config(base_dir=tmp_path), clock)
+
+    def private(text, n):
+        pipeline.handle(
+            IncomingMessage("qq", "private", "55555", "55555", "赵敏", text, f"m{n}", clock.now())
+        )
+
+    private("/绑定 1004 赵敏", 1)
+    assert db.execute("SELECT confirmed FROM accounts WHERE account_id = '55555'").fetchone() == (
+        0,
+    )
+    clock.advance(timedelta(minutes=1))
+    listed = [
+        *BASE[:-1],
+        row("1004,赵敏,计算机学院,2021级,计科2班,5栋201,学生,,,55555,留校;湖北籍"),
+    ]
+    import_roster(db, write_csv(tmp_path / "b.csv", listed), now=clock.now())
+    assert db.execute(
+        "SELECT confirmed, source FROM accounts WHERE account_id = '55555'"
+    ).fetchone() == (1, "roster")
+    private("36.5 正常 在校", 2)
+    assert stored(db, "1004")["author"] == "self"

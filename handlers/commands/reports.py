@@ -28,7 +28,7 @@ from handlers.commands.common import (
 from handlers.commands.registry import command
 from handlers.context import HandlerContext, Person
 from handlers.parse import Entry, Parser
-from handlers.permissions import STAFF
+from handlers.permissions import STAFF, refuse
 from handlers.proxy_reports import after_proxy, poster_label
 from storage.audit import record
 from storage.reports import Author, Upserted, upsert_report
@@ -165,6 +165,10 @@ def correct_command(ctx: HandlerContext, args: str) -> None:
     first, _, rest = args.strip().partition(" ")
     if ctx.sender is not None and ctx.sender.role in STAFF and STUDENT_ID.fullmatch(first):
         _correct_for(ctx, first, rest)
+        return
+    names_someone = ctx.db.execute("SELECT 1 FROM people WHERE id = ?", [first]).fetchone()
+    if names_someone is not None:
+        refuse(ctx, "更正", "只能更正自己的报告；别人的报告请联系辅导员更正。")
         return
     me = ctx.sender or ctx.claimed  # an unconfirmed binding may still report for itself
     assert me is not None, "registry lets only bound or claiming senders reach /更正"
