@@ -90,18 +90,19 @@ def _follow_up_abnormal(ctx: HandlerContext, person: Person, entry: Entry, day: 
     )
 
 
-def _kept_aside(ctx: HandlerContext, person: Person, day: str) -> None:
-    """Tell the poster (once a day per student) that their 代报 did not replace the student's
-    own report; no health data, so it may go where the 代报 was posted."""
+def _kept_aside(ctx: HandlerContext, person: Person, day: str, author: str) -> None:
+    """Tell the poster (once a day per student) that their report did not replace the one
+    stored; no health data, so it may go where it was posted."""
     msg = ctx.message
     if not _once(ctx, f"{msg.platform}:{msg.sender_id}", day, f"proxy_kept:{person.id}"):
         return
     private = msg.chat_type == "private"
-    ctx.reply(
-        f"{person.name}今天已由本人报告，代报未采用；如有出入请联系辅导员。",
-        private=private,
-        mentions=() if private else (msg.sender_id,),
+    text = (
+        f"{person.name}今天已由本人报告，代报未采用；如有出入请联系辅导员。"
+        if author == "proxy"
+        else "这个账号的绑定还没有确认，不能修改今天已有的报告；请班长或辅导员确认绑定。"
     )
+    ctx.reply(text, private=private, mentions=() if private else (msg.sender_id,))
 
 
 def store_entry(
@@ -154,7 +155,7 @@ def store_entry(
         posted_account=writer.account_key,
     )
     log.debug("report %s %s: %s rev %d", person.id, day, result.outcome, result.revision)
-    if author == "proxy":
+    if author == "proxy" or (author == "unconfirmed" and result.outcome == "kept"):
         after_proxy(
             ctx.db,
             ctx.clock.now(),
@@ -170,7 +171,7 @@ def store_entry(
             prefer=ctx.message.platform,
         )
         if result.outcome == "kept" and not chain_line:
-            _kept_aside(ctx, person, day)
+            _kept_aside(ctx, person, day, author)
     if result.changed and result.abnormal and not chain_line:
         _follow_up_abnormal(ctx, person, entry, day)
     if result.changed and (result.abnormal or entry.isolation):

@@ -18,6 +18,8 @@ from handlers.notify import accounts_of, send_private
 from handlers.permissions import responsible_counselors
 from storage.reports import Upserted
 
+STORED = {"self": "本人报告", "corrected": "辅导员更正的报告", "unconfirmed": "未确认账号的报告"}
+
 
 def verdict(abnormal: bool | None) -> str:
     return "未写健康状况" if abnormal is None else ("异常" if abnormal else "正常")
@@ -96,9 +98,10 @@ def after_proxy(
     who = f"{class_name} {name}（{person_id}）{_md(day)}"
     note = None
     if result.outcome == "kept" and said is not None and said != result.before:
+        kept = STORED.get(result.stored_author or "", "已有报告")
         note = (
-            f"【代报未采用】{who}：{poster}代报「{verdict(said)}」，与本人报告"
-            f"（{verdict(result.before)}）不一致，已保留本人报告。"
+            f"【代报未采用】{who}：{poster}代报「{verdict(said)}」，与{kept}"
+            f"（{verdict(result.before)}）不一致，已保留{kept}。"
             f"如需修改请回复 /更正 {person_id} 内容"
         )
     elif result.changed and result.before is not None and result.abnormal != result.before:

@@ -11,7 +11,8 @@ least as trusted as the one stored. The student's own confirmed account and a co
 /更正 rank highest, then an account whose binding is not confirmed yet, then anyone else (a
 代报 by a classmate, an unbound account or a counselor's /补报). So a healthy 代报 can never
 quietly replace the fever a student reported; it is `kept` aside (the raw message stays)
-and the caller tells the counselor.
+and the caller tells the counselor. Of two unconfirmed accounts claiming one student,
+neither changes what the other reported.
 """
 
 from __future__ import annotations
@@ -76,6 +77,15 @@ def merge(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
+def _outranked(author: str, posted_account: str | None, old: dict[str, Any]) -> bool:
+    """May this writer not change the stored report? A less trusted writer may not; nor may
+    one unconfirmed account change what another unconfirmed account wrote (two accounts
+    claiming one 学号: neither is known to be the student)."""
+    if TRUST[author] != TRUST[old["author"]]:
+        return TRUST[author] < TRUST[old["author"]]
+    return author == "unconfirmed" and posted_account != old["posted_account"]
+
+
 def upsert_report(
     db: sqlite_utils.Database,
     *,
@@ -123,7 +133,7 @@ def upsert_report(
     abnormal = None if merged["abnormal"] is None else bool(merged["abnormal"])
     if all(merged[k] == old[k] for k in FIELDS):
         return Upserted("unchanged", old["revision"], abnormal, before, old["author"])
-    if TRUST[author] < TRUST[old["author"]]:
+    if _outranked(author, posted_account, old):
         return Upserted("kept", old["revision"], before, before, old["author"])
     db.execute(
         "INSERT INTO report_history (person_id, day, revision, fields, replaced_at) "

@@ -406,3 +406,26 @@ def test_a_pending_bind_is_confirmed_by_the_roster_listing_the_account(db, clock
     ).fetchone() == (1, "roster")
     private("36.5 正常 在校", 2)
     assert stored(db, "1004")["author"] == "self"
+
+
+def test_of_two_unconfirmed_claimants_neither_overwrites_the_other(school):
+    """Both say they are 赵敏; neither is known to be her, so the first report stands until
+    someone confirms one of them, and the counselor hears of the contradiction."""
+    db = school.db
+    unbind(db, "2021004")
+    say(school, "uzm", "/绑定 2021004 赵敏", name="赵敏")
+    say(school, "ujoke", "/绑定 2021004 赵敏", name="赵敏-小号")
+    say(school, "uzm", "38.6 发烧", "g211", name="赵敏")
+    sent = say(school, "ujoke", "36.5 正常 在校", "g211", name="赵敏-小号")
+    row = stored(db, "2021004")
+    assert (row["abnormal"], row["author"], row["posted_account"]) == (1, "unconfirmed", "sim:uzm")
+    assert in_group(sent) == [
+        "这个账号的绑定还没有确认，不能修改今天已有的报告；请班长或辅导员确认绑定。"
+    ]
+    (note,) = to(sent, "uT001")
+    assert (
+        "未确认账号「赵敏-小号」（sim:ujoke）代报「正常」，与未确认账号的报告（异常）不一致" in note
+    )
+    # The same account may still correct itself.
+    say(school, "uzm", "37.0 正常", "g211", name="赵敏")
+    assert stored(db, "2021004")["abnormal"] == 0
