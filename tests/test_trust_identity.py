@@ -123,6 +123,9 @@ def test_a_student_matched_by_card_reports_for_herself_only_until_confirmed(scho
     assert stored(db, "2021004")["author"] == "unconfirmed"
     (refused,) = say(school, "uzm", "/不要提醒")  # a command for bound people: not yet
     assert refused.text == "请先绑定身份：/绑定 学号 姓名"
+    (helped,) = say(school, "uzm", "/帮助")
+    assert helped.text.startswith("这个账号绑定赵敏还未确认：可以报平安和更正自己的报告")
+    assert "/更正" in helped.text and "/统计" not in helped.text
     # Reporting for a classmate from an unconfirmed account is a 代报 by that account.
     say(school, "uzm", "李四 36.5 正常 在校", "g211", name="计科1班-赵敏")
     assert (stored(db, "2021002")["author"], stored(db, "2021002")["posted_by"]) == ("proxy", None)
