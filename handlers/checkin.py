@@ -155,7 +155,7 @@ def store_entry(
         posted_account=writer.account_key,
     )
     log.debug("report %s %s: %s rev %d", person.id, day, result.outcome, result.revision)
-    if author == "proxy" or (author == "unconfirmed" and result.outcome == "kept"):
+    if author != "self":  # a 代报, or a claim nobody confirmed: made visible
         after_proxy(
             ctx.db,
             ctx.clock.now(),

@@ -1,6 +1,8 @@
 """代报 made visible: the counselor hears of one that turns a report abnormal or normal, or
 that was kept aside because the student had reported otherwise; the student is asked
-privately to confirm what someone else reported for them.
+privately to confirm what someone else reported for them. A report from an account whose
+binding nobody confirmed is treated the same way: it may be the student, or someone posing
+as them.
 
 A 代报 (a report written by another account than the student's own confirmed one) is
 stored with its writer (storage/reports.py) and never replaces the student's own report of

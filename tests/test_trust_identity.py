@@ -181,8 +181,10 @@ def test_bind_to_a_classmates_id_is_pending_sees_nothing_and_cannot_overwrite(sc
     sent = say(school, "uspy", "36.5 正常 在校", "g211", name="赵敏")
     row = stored(db, "2021004")
     assert (row["abnormal"], row["temperature"], row["author"]) == (1, 38.6, "self")
-    (kept,) = say(school, "uspy", "/更正 36.5 正常")
-    assert "还没有确认" in kept.text and stored(db, "2021004")["abnormal"] == 1
+    sent = say(school, "uspy", "/更正 36.5 正常")
+    (kept,) = to(sent, "uspy")
+    assert "还没有确认" in kept and stored(db, "2021004")["abnormal"] == 1
+    assert any(t.startswith("【代报未采用】") for t in to(sent, "uT001"))
     # Nothing about 赵敏 ever reaches the claimant.
     everything = db.execute("SELECT target, text FROM outbox WHERE target = 'uspy'").fetchall()
     assert all("38.6" not in t and "发烧" not in t for _, t in everything)
@@ -432,3 +434,19 @@ def test_of_two_unconfirmed_claimants_neither_overwrites_the_other(school):
     # The same account may still correct itself.
     say(school, "uzm", "37.0 正常", "g211", name="赵敏")
     assert stored(db, "2021004")["abnormal"] == 0
+
+
+def test_a_claimant_reporting_first_gets_the_student_asked_and_cannot_hide_a_fever(school):
+    """Posing as a classmate who has not reported yet: the report counts as unconfirmed, the
+    student is asked on their own account, and their own report wins."""
+    db = school.db
+    say(school, "uspy", "/绑定 2021004 赵敏", name="赵敏")
+    sent = say(school, "uspy", "36.5 正常 在校", "g211", name="赵敏")
+    assert stored(db, "2021004")["author"] == "unconfirmed"
+    (ask,) = to(sent, "u2021004")
+    assert ask.startswith("【代报确认】未确认账号「赵敏」（sim:uspy）替你报了2月10日的平安")
+    sent = say(school, "u2021004", "38.6 发烧", "g211")
+    row = stored(db, "2021004")
+    assert (row["abnormal"], row["author"], row["posted_account"]) == (1, "self", "sim:u2021004")
+    (turned,) = [t for t in to(sent, "uT001") if t.startswith("【异常】")]
+    assert "代报" not in turned  # the student's own report

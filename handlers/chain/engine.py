@@ -232,7 +232,7 @@ class _Apply:
             author=author,
             posted_account=account,
         )
-        if proxy or (author == "unconfirmed" and result.outcome == "kept"):
+        if author != "self":  # a 代报, or a claim nobody confirmed: made visible
             shown = (
                 self.poster.display_name if line.author_account == self.poster.account_id else None
             )

@@ -75,7 +75,7 @@ def _store(
         author=author,
         posted_account=writer.account_key,
     )
-    if author == "proxy":
+    if author in ("proxy", "unconfirmed"):  # made visible (a counselor's /更正 is not)
         after_proxy(
             ctx.db,
             now,
