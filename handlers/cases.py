@@ -98,7 +98,11 @@ def after_report(
         return case.id
     name, class_id, class_name = _who(db, person_id)
     head = "【异常】" if new else "【异常·持续】"
-    proxy = f"（{report_poster(db, report)}代报）" if report["proxy"] else ""
+    proxy = ""
+    if report["proxy"]:
+        proxy = f"（{report_poster(db, report)}代报）"
+    elif report["author"] == "unconfirmed":  # the student's, if that binding is who it says
+        proxy = f"（由{report_poster(db, report)}报告）"
     text = (
         f"{head}{class_name} {name}（{person_id}）{_md(day)}：{reason}{proxy}。"
         + (f"已建立跟踪 #{case.id}，明早将私聊询问本人。" if new else f"跟踪 #{case.id} 继续。")

@@ -121,6 +121,11 @@ def test_a_student_matched_by_card_reports_for_herself_only_until_confirmed(scho
         bind_members(db, "sim", "g211", C21_1, [Member("uzm", ("计科1班-赵敏",))], clock.now())
     say(school, "uzm", "36.6 正常 在校", "g211", name="计科1班-赵敏")
     assert stored(db, "2021004")["author"] == "unconfirmed"
+    sent = say(school, "uzm", "38.2 咳嗽", "g211", name="计科1班-赵敏")
+    # the counselor sees the report is not known to be hers, and that it turned abnormal
+    (alert,) = [t for t in to(sent, "uT001") if t.startswith("【异常】")]
+    assert "（由未确认账号「计科1班-赵敏」（sim:uzm）报告）" in alert
+    assert any("由「正常」改为「异常」" in t for t in to(sent, "uT001"))
     (refused,) = say(school, "uzm", "/不要提醒")  # a command for bound people: not yet
     assert refused.text == "请先绑定身份：/绑定 学号 姓名"
     (helped,) = say(school, "uzm", "/帮助")
