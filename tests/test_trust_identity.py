@@ -137,8 +137,11 @@ def test_a_student_matched_by_card_reports_for_herself_only_until_confirmed(scho
     # The student confirms from nowhere else; the monitor confirms the one account.
     (listed,) = say(school, "u2021001", "/确认绑定 2021004")
     assert "「计科1班-赵敏」账号 uzm（群名片/昵称匹配）" in listed.text
-    (done,) = say(school, "u2021001", "/确认绑定 2021004 uzm")
-    assert done.text.startswith("已确认 赵敏（2021004）")
+    sent = say(school, "u2021001", "/确认绑定 2021004 uzm")
+    (done,) = to(sent, "u2021001")
+    assert done.startswith("已确认 赵敏（2021004）")
+    (told,) = to(sent, "uT001")  # a cadre's confirmation is shown to the counselor
+    assert told.startswith("张三确认了赵敏（2021004）的模拟「计科1班-赵敏」账号 uzm")
     say(school, "uzm", "36.7 正常 在校", "g211")
     assert stored(db, "2021004")["author"] == "self"
 
@@ -232,8 +235,8 @@ def test_two_claimants_are_both_shown_and_confirming_one_rejects_the_other(schoo
 
 def test_a_student_confirms_their_own_second_account_from_a_confirmed_one(school):
     say(school, "uzm-pad", "/绑定 2021004 赵敏", name="赵敏的平板")
-    (done,) = say(school, "u2021004", "/确认绑定 2021004 uzm-pad")
-    assert done.text.startswith("已确认 赵敏（2021004）的模拟「赵敏的平板」")
+    (done,) = to(say(school, "u2021004", "/确认绑定 2021004 uzm-pad"), "u2021004")
+    assert done.startswith("已确认 赵敏（2021004）的模拟「赵敏的平板」")
     (again,) = say(school, "u2021004", "/确认绑定 2021004 uzm-pad")
     assert again.text == "赵敏（2021004）没有待确认的账号。"
 

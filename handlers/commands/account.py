@@ -181,7 +181,7 @@ def confirm_bind_command(ctx: HandlerContext, args: str) -> None:
     if rejected:
         note += "同一学号的其他申请已作废：" + "；".join(_claim_line(c) for c in rejected) + "。"
     ctx.reply(note)
-    if rejected or role != STUDENT:
+    if rejected or role != STUDENT or me.role not in STAFF:  # oversight of cadres' choices
         counselors = responsible_counselors(ctx.db, class_id) if class_id else []
         for counselor in counselors:
             if counselor == me.id:
