@@ -458,3 +458,12 @@ def test_a_claimant_reporting_first_gets_the_student_asked_and_cannot_hide_a_fev
     assert (row["abnormal"], row["author"], row["posted_account"]) == (1, "self", "sim:u2021004")
     (turned,) = [t for t in to(sent, "uT001") if t.startswith("【异常】")]
     assert "代报" not in turned  # the student's own report
+
+
+def test_the_counselors_chain_view_marks_a_line_an_unbound_account_wrote(school):
+    say(school, "ustranger", "#接龙 2月10日体温\n1. 李四 36.5 正常\n2. 赵敏 36.6 正常", "g211")
+    say(school, "u2021004", "#接龙 2月10日体温\n1. 李四 36.5 正常\n2. 赵敏 36.7 正常", "g211")
+    (view,) = say(school, "uT001", "/接龙 计科1班", "c21")
+    lines = view.text.splitlines()
+    assert any(ln.startswith("1. 李四 36.5 正常【代报】") for ln in lines), view.text
+    assert any(ln == "2. 赵敏 36.7 正常" for ln in lines), view.text  # her own line
