@@ -99,7 +99,9 @@ def after_report(
     name, class_id, class_name = _who(db, person_id)
     head = "【异常】" if new else "【异常·持续】"
     proxy = ""
-    if report["proxy"]:
+    if report["author"] == "corrected":
+        proxy = f"（{report_poster(db, report)}更正）"
+    elif report["proxy"]:
         proxy = f"（{report_poster(db, report)}代报）"
     elif report["author"] == "unconfirmed":  # the student's, if that binding is who it says
         proxy = f"（由{report_poster(db, report)}报告）"
