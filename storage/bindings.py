@@ -55,16 +55,6 @@ class Member:
 STUDENT_ROLE = "学生"
 
 
-def confirmed_person(db: sqlite_utils.Database, platform: str, account_id: str) -> str | None:
-    """The active person this account's confirmed binding names, or None."""
-    row = db.execute(
-        "SELECT p.id FROM accounts a JOIN people p ON p.id = a.person_id"
-        " WHERE a.platform = ? AND a.account_id = ? AND a.confirmed = 1 AND p.active = 1",
-        [platform, account_id],
-    ).fetchone()
-    return row[0] if row else None
-
-
 def confirmed_staff_person(db: sqlite_utils.Database, platform: str, account_id: str) -> str | None:
     """The staff member (any role above 学生) this account is a confirmed binding of, or None.
 
