@@ -467,3 +467,17 @@ def test_the_counselors_chain_view_marks_a_line_an_unbound_account_wrote(school)
     lines = view.text.splitlines()
     assert any(ln.startswith("1. 李四 36.5 正常【代报】") for ln in lines), view.text
     assert any(ln == "2. 赵敏 36.7 正常" for ln in lines), view.text  # her own line
+
+
+def test_a_list_sent_privately_is_proxies_too_and_changes_no_existing_report(school):
+    db = school.db
+    say(school, "u2021002", "李四 38.6 发烧", "g211")
+    say(school, "u2021003", "1. 李四 36.5 正常\n2. 赵敏 36.6 正常\n3. 王五 36.4 正常")
+    li, zm, ww = (stored(db, p) for p in ("2021002", "2021004", "2021003"))
+    assert (li["abnormal"], li["author"], li["revision"]) == (1, "self", 1)
+    assert (zm["author"], zm["posted_by"], zm["posted_account"]) == (
+        "proxy",
+        "2021003",
+        "sim:u2021003",
+    )
+    assert (ww["author"], ww["proxy"]) == ("self", 0)
