@@ -209,6 +209,10 @@ def test_two_claimants_are_both_shown_and_confirming_one_rejects_the_other(schoo
     (monitor_note,) = to(sent, "u2021001")
     assert "共 2 个账号申请同一学号" in monitor_note
     assert "「赵敏」账号 uzm" in monitor_note and "「赵敏-小号」账号 ujoke" in monitor_note
+    (waiting,) = say(school, "uT001", "/确认绑定")  # who in her grade is unconfirmed
+    assert waiting.text.startswith("账号待确认的同学：赵敏（2021004）×2。")
+    (none,) = say(school, "uT002", "/确认绑定")  # another grade's counselor sees none of it
+    assert none.text == "你负责的范围内没有待确认的账号。"
     # Without an account nothing is confirmed: both are listed with their nicknames.
     (listed,) = say(school, "uT001", "/确认绑定 2021004")
     assert "1. 模拟「赵敏」账号 uzm（/绑定 申请）" in listed.text

@@ -21,6 +21,7 @@ from handlers.permissions import (
     STUDENT,
     refuse,
     responsible_counselors,
+    scope,
 )
 from storage.account_claims import Claim, confirm_claim, pending_claims
 from storage.audit import record
@@ -109,6 +110,33 @@ def bind_command(ctx: HandlerContext, args: str) -> None:
     )
 
 
+MAX_LISTED = 40
+
+
+def _list_unconfirmed(ctx: HandlerContext) -> None:
+    """The students of the asker's classes whose accounts are not confirmed yet (who is
+    reporting through a binding nobody has checked), privately when asked in a group."""
+    mine = sorted(scope(ctx.db, sender(ctx), ctx.today.isoformat()))
+    rows = ctx.db.execute(
+        f"""
+        SELECT p.id, p.name, count(*) FROM accounts a JOIN people p ON p.id = a.person_id
+        WHERE a.confirmed = 0 AND p.active = 1 AND p.role = ?
+          AND p.class_id IN ({",".join("?" * len(mine)) or "NULL"})
+        GROUP BY p.id ORDER BY p.class_id, p.id
+        """,
+        [STUDENT, *mine],
+    ).fetchall()
+    if not rows:
+        text = "你负责的范围内没有待确认的账号。"
+    else:
+        shown = "、".join(
+            f"{name}（{pid}）" + (f"×{n}" if n > 1 else "") for pid, name, n in rows[:MAX_LISTED]
+        )
+        more = f" 等 {len(rows)} 人" if len(rows) > MAX_LISTED else ""
+        text = f"账号待确认的同学：{shown}{more}。发 /确认绑定 学号 查看账号并确认。"
+    ctx.reply(text, private=ctx.message.chat_type == "group")
+
+
 def _may_confirm(ctx: HandlerContext, person_id: str, role: str) -> bool:
     """Students: their monitor, their counselors, admins, or themselves from a confirmed
     account (find_student checks the scope). Staff: an admin only."""
@@ -120,11 +148,14 @@ def _may_confirm(ctx: HandlerContext, person_id: str, role: str) -> bool:
 
 @command(
     "确认绑定",
-    summary="列出某学号待确认的账号，或确认其中一个（其余同平台的申请作废）",
+    summary="列出待确认的账号，或确认某学号的其中一个（其余同平台的申请作废）",
     example="/确认绑定 2021001 12345678",
 )
 def confirm_bind_command(ctx: HandlerContext, args: str) -> None:
     parts = args.split()
+    if not parts and sender(ctx).role in (MONITOR, *STAFF):
+        _list_unconfirmed(ctx)
+        return
     if not parts or len(parts) > 2:
         ctx.reply("用法：/确认绑定 学号 查看待确认的账号；/确认绑定 学号 账号 确认其中一个")
         return
