@@ -181,6 +181,8 @@ def test_bind_to_a_classmates_id_is_pending_sees_nothing_and_cannot_overwrite(sc
     say(school, "u2021004", "38.6 发烧", "g211")  # 赵敏's own account (roster)
     sent = say(school, "uspy", "/绑定 2021004 赵敏", name="赵敏")
     assert sent[-1].text.startswith("已提交绑定申请")
+    (warned,) = to(sent, "u2021004")  # the real 赵敏 hears of it on her own account
+    assert warned.startswith("有模拟「赵敏」账号 uspy（/绑定 申请）申请绑定你的学号 2021004")
     assert db.execute("SELECT confirmed FROM accounts WHERE account_id = 'uspy'").fetchone() == (0,)
     for command in ("/统计", "/未报", "/异常", "/导出", "/回执"):
         (refused,) = say(school, "uspy", command)

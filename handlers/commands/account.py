@@ -13,7 +13,7 @@ from bot.messages import OutgoingMessage
 from handlers.commands.common import find_student, sender
 from handlers.commands.registry import ANYONE, command
 from handlers.context import HandlerContext
-from handlers.notify import send_private
+from handlers.notify import accounts_of, send_private
 from handlers.permissions import (
     ADMIN,
     MONITOR,
@@ -103,6 +103,17 @@ def bind_command(ctx: HandlerContext, args: str) -> None:
             f"核实后回复 /确认绑定 {student_id} 账号，例如 /确认绑定 {student_id} {msg.sender_id}",
             prefer=msg.platform,
             dedup_key=f"bind:{msg.platform}:{msg.sender_id}:{confirmer}",
+        )
+    if accounts_of(ctx.db, student_id):  # the student, on an account already confirmed
+        send_private(
+            ctx.db,
+            now,
+            student_id,
+            f"有{_claim_line(claims[-1])}申请绑定你的学号 {student_id}。如果不是你本人，"
+            "请告诉班长或辅导员；是你的话，可回复 "
+            f"/确认绑定 {student_id} {msg.sender_id}",
+            prefer=msg.platform,
+            dedup_key=f"bind-student:{msg.platform}:{msg.sender_id}:{student_id}",
         )
     ctx.reply(
         f"已提交绑定申请：{name}（{student_id}）。班长或辅导员确认前，这个账号只能报自己的平安，"
