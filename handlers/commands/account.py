@@ -183,20 +183,25 @@ def confirm_bind_command(ctx: HandlerContext, args: str) -> None:
     if not in_scope and find_student(ctx, person_id, "确认绑定") is None:
         return
     name, role, class_id = row
+    private = ctx.message.chat_type == "group"  # accounts and nicknames: not for a group
     claims = pending_claims(ctx.db, person_id)
     if not claims:
-        ctx.reply(f"{name}（{person_id}）没有待确认的账号。")
+        ctx.reply(f"{name}（{person_id}）没有待确认的账号。", private=private)
         return
     if len(parts) == 1:
         listed = "\n".join(f"{i}. {_claim_line(c)}" for i, c in enumerate(claims, 1))
         ctx.reply(
             f"{name}（{person_id}）待确认的账号：\n{listed}\n"
-            f"核实是本人后回复 /确认绑定 {person_id} 账号（只确认一个，同平台其余申请作废）"
+            f"核实是本人后回复 /确认绑定 {person_id} 账号（只确认一个，同平台其余申请作废）",
+            private=private,
         )
         return
     done = confirm_claim(ctx.db, person_id, parts[1])
     if done is None:
-        ctx.reply(f"{name}（{person_id}）没有这个账号的待确认申请；发 /确认绑定 {person_id} 查看。")
+        ctx.reply(
+            f"{name}（{person_id}）没有这个账号的待确认申请；发 /确认绑定 {person_id} 查看。",
+            private=private,
+        )
         return
     claim, rejected = done
     now = ctx.clock.now()
@@ -222,7 +227,7 @@ def confirm_bind_command(ctx: HandlerContext, args: str) -> None:
     note = f"已确认 {name}（{person_id}）的{_claim_line(claim)}。"
     if rejected:
         note += "同一学号的其他申请已作废：" + "；".join(_claim_line(c) for c in rejected) + "。"
-    ctx.reply(note)
+    ctx.reply(note, private=private)
     if rejected or role != STUDENT or me.role not in STAFF:  # oversight of cadres' choices
         counselors = responsible_counselors(ctx.db, class_id) if class_id else []
         for counselor in counselors:
