@@ -9,11 +9,13 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
+from handlers.authorship import Writer
 from handlers.broadcast import record_ack
-from handlers.cases import after_report
+from handlers.cases import after_report, summarise
 from handlers.commands.registry import run
 from handlers.context import HandlerContext, Person
 from handlers.parse import Entry, prompt_text
+from handlers.proxy_reports import after_proxy, poster_label
 from handlers.resolve import Directory, Resolved, resolve_entry
 from storage.reports import upsert_report
 
@@ -88,6 +90,21 @@ def _follow_up_abnormal(ctx: HandlerContext, person: Person, entry: Entry, day: 
     )
 
 
+def _kept_aside(ctx: HandlerContext, person: Person, day: str, author: str) -> None:
+    """Tell the poster (once a day per student) that their report did not replace the one
+    stored; no health data, so it may go where it was posted."""
+    msg = ctx.message
+    if not _once(ctx, f"{msg.platform}:{msg.sender_id}", day, f"proxy_kept:{person.id}"):
+        return
+    private = msg.chat_type == "private"
+    text = (
+        f"{person.name}今天已由本人报告，代报未采用；如有出入请联系辅导员。"
+        if author == "proxy"
+        else "这个账号的绑定还没有确认，不能修改今天已有的报告；请班长或辅导员确认绑定。"
+    )
+    ctx.reply(text, private=private, mentions=() if private else (msg.sender_id,))
+
+
 def store_entry(
     ctx: HandlerContext,
     directory: Directory,
@@ -97,10 +114,15 @@ def store_entry(
     explain: bool,
     chain_line: bool = False,
 ) -> Person | None:
-    """Resolve one entry and upsert its report; return the person, or None when unresolved."""
+    """Resolve one entry and upsert its report; return the person, or None when unresolved.
+
+    A report about anyone but the writer's own confirmed (or claimed) student is a 代报: it
+    records the writer, never replaces the student's own report, and is made visible to the
+    counselor and the student (handlers/proxy_reports.py).
+    """
     day = report_day(ctx)
-    scope = directory.scope(ctx.chat, ctx.sender)
-    resolved = resolve_entry(directory, ctx.sender, entry.name, scope)
+    scope = directory.scope(ctx.chat, ctx.sender or ctx.claimed)
+    resolved = resolve_entry(directory, ctx.sender, entry.name, scope, ctx.claimed)
     if resolved.person is None:
         log.info(
             "entry in %s:%s not matched (%s)",
@@ -112,10 +134,11 @@ def store_entry(
             _explain(ctx, resolved, entry.name, day)
         return None
     person = resolved.person
-    # A 接龙 repost carries everyone's earlier lines: those are not 代报 by the reposter, and
-    # an old line must not undo a correction its author made since.
-    proxy = resolved.proxy and not chain_line
-    if chain_line and resolved.posted_by is not None and _has_report(ctx, person.id, day):
+    writer = Writer.of(ctx)
+    author = writer.author_for(person.id)
+    # A 接龙 list sent whole carries everyone's earlier lines: someone else's line never
+    # changes a report already there, so an old line cannot undo a correction made since.
+    if chain_line and author == "proxy" and _has_report(ctx, person.id, day):
         return person
     result = upsert_report(
         ctx.db,
@@ -125,14 +148,33 @@ def store_entry(
         entry=entry,
         source=source,
         message_key=ctx.message.key,
-        posted_by=resolved.posted_by,
-        proxy=proxy,
+        posted_by=writer.posted_by if author == "proxy" else None,
+        proxy=author == "proxy",
         now=ctx.clock.now(),
+        author=author,
+        posted_account=writer.account_key,
     )
     log.debug("report %s %s: %s rev %d", person.id, day, result.outcome, result.revision)
-    if result.outcome != "unchanged" and result.abnormal and not chain_line:
+    if author != "self":  # a 代报, or a claim nobody confirmed: made visible
+        after_proxy(
+            ctx.db,
+            ctx.clock.now(),
+            person_id=person.id,
+            day=day,
+            said=entry.abnormal,
+            result=result,
+            poster=poster_label(
+                ctx.db, writer.posted_by, writer.account_key, ctx.message.display_name
+            ),
+            summary=summarise(entry),
+            dedup=ctx.message.key,
+            prefer=ctx.message.platform,
+        )
+        if result.outcome == "kept" and not chain_line:
+            _kept_aside(ctx, person, day, author)
+    if result.changed and result.abnormal and not chain_line:
         _follow_up_abnormal(ctx, person, entry, day)
-    if result.outcome != "unchanged" and (result.abnormal or entry.isolation):
+    if result.changed and (result.abnormal or entry.isolation):
         after_report(ctx.db, ctx.clock.now(), person.id, day, prefer=ctx.message.platform)
     return person
 

@@ -228,9 +228,13 @@ class Pipeline:
             if message.chat_type == "group"
             else None
         )
+        claimed = None
         if sender is None:
-            log.debug("sender %s:%s is not bound", message.platform, message.sender_id)
-        ctx = HandlerContext(self.db, self.config, self.clock, message, sender, chat)
+            claimed = directory.claimed_by_account(message.platform, message.sender_id)
+            log.debug("sender %s:%s is not confirmed", message.platform, message.sender_id)
+        ctx = HandlerContext(
+            self.db, self.config, self.clock, message, sender, chat, claimed=claimed
+        )
         dispatch(ctx, routed, directory)
         if routed.kind != kind:  # the chain differ found it was not a chain after all
             set_kind(self.db, message, routed.kind)

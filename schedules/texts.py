@@ -98,6 +98,8 @@ def _abnormal_line(case: AbnormalCase, where: str = "") -> str:
         parts.append({"home": "居家隔离", "central": "集中隔离"}.get(case.isolation, "隔离"))
     if case.province:
         parts.append(case.province)
+    if case.proxy:
+        parts.append("（代报）")
     return " ".join(parts)
 
 

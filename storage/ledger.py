@@ -126,7 +126,9 @@ def load(db: sqlite_utils.Database, days: list[str], node_ids: set[int]) -> Ledg
     for r in db.execute(
         f"""
         SELECT r.person_id, r.day, r.temperature, r.abnormal, r.symptoms, r.on_campus,
-               r.province, r.isolation, r.source, r.posted_by, r.proxy, r.updated_at
+               r.province, r.isolation, r.source,
+               coalesce(r.posted_by, CASE WHEN r.proxy = 1 THEN r.posted_account END),
+               r.proxy, r.updated_at
         FROM reports r JOIN people p ON p.id = r.person_id
         WHERE r.day BETWEEN ? AND ? AND p.active = 1 AND p.class_id IN ({_marks(class_ids)})
         """,

@@ -160,8 +160,9 @@ def day_cells(ledger: Ledger, person_id: str, day: str) -> tuple[object, ...]:
         status = f"{status}：{'、'.join(report['symptoms'])}"
     notes = []
     poster = ledger.names.get(report["posted_by"], report["posted_by"])
-    if report["source"] == "补报":
-        notes.append(f"补报：{poster}" if poster else "补报")
+    if report["source"] == "补报" or (report["source"] == "更正" and report["proxy"]):
+        label = report["source"]  # a counselor's 补报, or their /更正 of the student's report
+        notes.append(f"{label}：{poster}" if poster else label)
     elif report["proxy"]:
         notes.append(f"代报：{poster}" if poster else "代报")
     if ledger.on_leave(person_id, day):

@@ -382,6 +382,23 @@ V_OPS_HEALTH_PROBE = """
         );
 """
 
+# Who posted a report, whatever the route, and how far it is the student's own (issue 12):
+# `author` is 'self' (the student's confirmed account), 'unconfirmed' (an account whose
+# binding to the student nobody has confirmed yet), 'proxy' (someone else: 代报, 补报, a
+# classmate's 接龙 line) or 'corrected' (a counselor's /更正). A report is only overwritten
+# by one at least as trusted (storage/reports.py). `posted_account` is the platform:account
+# that sent it, kept for unbound posters too. Staff bindings that came from a group card,
+# a nickname or /绑定 gave roles to anyone who could type a name: they wait for an admin now.
+V_TRUST_REPORT_AUTHORS = """
+        ALTER TABLE reports ADD COLUMN author TEXT NOT NULL DEFAULT 'self'
+            CHECK (author IN ('self', 'unconfirmed', 'proxy', 'corrected'));
+        ALTER TABLE reports ADD COLUMN posted_account TEXT;
+        UPDATE reports SET author = 'proxy' WHERE proxy = 1;
+        UPDATE accounts SET confirmed = 0
+        WHERE source != 'roster'
+          AND person_id IN (SELECT id FROM people WHERE role != '学生');
+"""
+
 MIGRATIONS: list[str] = [
     V1_CORE,
     V2_JOB_OUTCOME,
@@ -392,6 +409,7 @@ MIGRATIONS: list[str] = [
     V7_HOT_PATH_INDEXES,
     V8_ACCOUNTS_VERSION,
     V_OPS_HEALTH_PROBE,
+    V_TRUST_REPORT_AUTHORS,
 ]
 
 

@@ -24,7 +24,12 @@ def school(tmp_path):
     report(db, "2021002", "2020-02-11", temperature=36.9, abnormal=False, source="补报",
            posted_by="T001", on_campus=False)  # fmt: skip
     report(db, "2021101", "2020-02-10")
+    report(db, "2021004", "2020-02-12", source="free", proxy=True)  # by an unbound account
     with db.atomic():
+        db.execute(
+            "UPDATE reports SET posted_account = 'qq:66666' WHERE person_id = '2021004'"
+            " AND day = '2020-02-12'"
+        )
         db.execute(
             "INSERT INTO leaves (person_id, start_day, end_day, reason, created_at)"
             " VALUES ('2021004', '2020-02-10', '2020-02-11', '住院', '2020-02-09T10:00:00+08:00')"
@@ -151,3 +156,16 @@ def test_export_refuses_bad_arguments_in_one_line(school, capsys, argv, message)
     code = main(["export", "--config", str(config), *argv, "-o", str(tmp / "x.xlsx")])
     err = capsys.readouterr().err
     assert code == 1 and message in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_proxy_by_an_unbound_account_names_the_account(school, capsys):
+    """Issue 12: a 代报 always says who posted it, in the ledger (for staff) too."""
+    tmp, config, _ = school
+    out = tmp / "台账.xlsx"
+    code = main(["export", "--config", str(config), "--date", "2020-02-12",
+                 "--node", "计算机学院/2021级/计科1班", "-o", str(out)])  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    rows = {
+        r[0]: r for r in load_workbook(out)["2021级-计科1班"].iter_rows(min_row=3, values_only=True)
+    }
+    assert rows["2021004"][4:9] == (36.5, "正常", "在校", "自报", "代报：qq:66666")

@@ -82,3 +82,17 @@ def test_charts_have_chinese_labels_on_a_machine_without_cjk_fonts(tmp_path):
     missing = [str(w.message) for w in caught if "missing from font" in str(w.message)]
     assert missing == []
     assert spec.path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+def test_an_abnormal_proxy_is_marked_in_the_counselors_summary_only(db, tmp_path):
+    """Issue 12: staff see which abnormal reports someone else wrote; a class group sees
+    neither the report nor the mark."""
+    small_school(db)
+    add_report(db, "s1", "2020-02-10", temperature=38.2, abnormal=True, symptoms=("发热",))
+    with db.atomic():
+        db.execute("UPDATE reports SET proxy = 1, author = 'proxy' WHERE person_id = 's1'")
+    deps = Deps(db, config(), FakeClock(at("21:00")), tmp_path / "charts")
+    summarize(deps, "2020-02-10", list(load_nodes(db)))
+    grade = next(r for r in outbox(db) if r["target"] == "700900")
+    assert "38.2℃ 发热 （代报）" in grade["text"]
+    for r in outbox(db):
+        if r["target"] in ("700001", "700002"):
+            assert "代报" not in r["text"] and "38.2" not in r["text"]

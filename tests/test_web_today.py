@@ -135,3 +135,14 @@ async def test_the_json_api_keeps_health_details_from_a_monitor(db, clock, schoo
     assert data["counts"]["reported"] == 4 and data["counts"]["abnormal"] is None
     assert "abnormal" not in data
     assert "37.8" not in json.dumps(data)
+
+
+async def test_a_proxy_by_an_unbound_account_shows_the_account(counselor, school, db):
+    """Issue 12: whoever posted a 代报 is named to staff, a person or else the account."""
+    with db.atomic():
+        db.execute(
+            "UPDATE reports SET posted_by = NULL, posted_account = 'qq:66666'"
+            " WHERE person_id = 'S103'"
+        )
+    html = await (await counselor.get(f"/today?node={school['c1']}&date={DAY}")).text()
+    assert "代报·qq:66666" in text_of(html)

@@ -49,7 +49,7 @@ class StudentRow:
     isolation: str | None = None
     source: str = ""
     proxy: bool = False
-    posted_by: str = ""  # name of who posted a 代报
+    posted_by: str = ""  # who posted a 代报: a name, or the account of an unbound poster
 
     @property
     def late(self) -> bool:
@@ -92,7 +92,8 @@ def student_rows(
                (SELECT reason FROM leaves WHERE person_id = p.id AND start_day <= ?
                   AND end_day >= ? ORDER BY id DESC LIMIT 1),
                r.created_at, r.updated_at, r.revision, r.temperature, r.abnormal, r.symptoms,
-               r.on_campus, r.province, r.isolation, r.source, r.proxy, poster.name
+               r.on_campus, r.province, r.isolation, r.source, r.proxy,
+               coalesce(poster.name, CASE WHEN r.proxy = 1 THEN r.posted_account END)
         FROM people p
         LEFT JOIN nodes d ON d.id = p.dorm_id
         LEFT JOIN reports r ON r.person_id = p.id AND r.day = ?

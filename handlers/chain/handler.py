@@ -64,6 +64,18 @@ def _prompt_unmatched(ctx: HandlerContext, outcome: ChainOutcome) -> None:
     )
 
 
+def _prompt_refused(ctx: HandlerContext, outcome: ChainOutcome) -> None:
+    """Tell the poster which of their 代报 lines met a classmate's own report and were not
+    taken (names only, no health data)."""
+    if not outcome.refused:
+        return
+    names = "、".join(dict.fromkeys(line.name or "" for line in outcome.refused[:5]))
+    ctx.reply(
+        f"{names}今天已由本人报告，接龙里别人代写的内容未采用；如有出入请联系辅导员。",
+        mentions=(ctx.message.sender_id,),
+    )
+
+
 def handle_chain(ctx: HandlerContext, parser: Parser) -> ChainOutcome | None:
     """Apply the message as a 接龙 repost; None when it is not one. `parser` reads new lines
     (the message path's own, built from the roster).
@@ -87,7 +99,13 @@ def handle_chain(ctx: HandlerContext, parser: Parser) -> ChainOutcome | None:
         return ChainOutcome()
     if not _is_chain(snapshot, state, roster):
         return None
-    poster = Poster(msg.platform, msg.sender_id, ctx.sender.id if ctx.sender else None)
+    poster = Poster(
+        msg.platform,
+        msg.sender_id,
+        ctx.sender.id if ctx.sender else None,
+        claimed_id=ctx.claimed.id if ctx.claimed else None,
+        display_name=msg.display_name,
+    )
     try:
         with ctx.db.atomic():  # a savepoint when the caller has a transaction open
             outcome = apply_repost(
@@ -102,6 +120,7 @@ def handle_chain(ctx: HandlerContext, parser: Parser) -> ChainOutcome | None:
                 line_authors=msg.line_authors,
             )
             _prompt_unmatched(ctx, outcome)
+            _prompt_refused(ctx, outcome)
     except Exception:
         forget(ctx.db, msg.platform, msg.chat_id)
         raise

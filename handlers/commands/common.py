@@ -153,6 +153,25 @@ def details_here(ctx: HandlerContext) -> bool:
     return chat.node_id in scope(ctx.db, ctx.sender, ctx.today.isoformat())
 
 
+def outside_own_group(ctx: HandlerContext) -> bool:
+    """Asked in a group that is not one of the asker's nodes (another class's group, an
+    unbound group): such a group must not hear the answer, not even counts or names."""
+    if ctx.message.chat_type != "group":
+        return False
+    chat = ctx.chat
+    return chat is None or chat.node_id not in scope(ctx.db, ctx.sender, ctx.today.isoformat())
+
+
+def reply_in_own_group(ctx: HandlerContext, text: str) -> None:
+    """Answer in the group only when it is one of the asker's nodes; otherwise privately,
+    with a note in the group that carries nothing of the answer."""
+    if outside_own_group(ctx):
+        ctx.reply(text, private=True)
+        ctx.reply("已私聊回复。", mentions=(ctx.message.sender_id,))
+    else:
+        ctx.reply(text)
+
+
 def reply_private_if_group(ctx: HandlerContext, text: str) -> None:
     """Health details go privately unless this chat may see them (with a short note)."""
     if details_here(ctx):
