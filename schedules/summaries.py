@@ -23,6 +23,7 @@ from schedules import texts
 from schedules.batch import Run, run_batch
 from schedules.chart import MAX_ROWS, ChartSpec, render_completion, render_in_child
 from schedules.deps import Deps
+from schedules.opened import NEVER_OPENED, day_opened, opened_only
 from schedules.plan import previous_checkin_day
 from schedules.recipients import Chat, Recipients, contacts, private_account
 from schedules.runs import dedup_key, done
@@ -42,7 +43,11 @@ log = logging.getLogger(__name__)
 
 
 def _status(deps: Deps, day: str) -> DayStatus:
+    """The day's status, compared with the previous check-in day only when that day's
+    window opened (a day the bot never ran is no baseline for 较前一日)."""
     prev = previous_checkin_day(deps.config, date.fromisoformat(day))
+    if prev is not None and not day_opened(deps.db, prev.isoformat()):
+        prev = None
     status = day_status(deps.db, day, prev.isoformat() if prev else None)
     save_daily_counts(deps.db, status)
     return status
@@ -165,9 +170,12 @@ def summarize(deps: Deps, day: str, node_ids: list[int]) -> int:
     """The summary of each node to its counselor chat (and duty chat when bound to it)."""
 
     def decide(run: Run) -> None:
+        nodes = opened_only(run)
+        if not nodes:
+            return
         status = _status(deps, day)
         rec = Recipients(deps.db, run.nodes)
-        for node in run.claimed:
+        for node in nodes:
             targets = _targets(rec, node)
             if not targets:
                 run.outcomes[node.path] = "no counselor or duty chat"
@@ -243,6 +251,9 @@ def duty_roll_up(deps: Deps, day: str) -> int:
     """The school-wide summary, privately to the day's 值班辅导员 and 值班党员."""
 
     def decide(run: Run) -> None:
+        if not day_opened(deps.db, day):
+            run.outcomes["*"] = NEVER_OPENED
+            return
         duty = duty_for(deps.db, day)
         people = [p for p in (duty.counselor, duty.officer) if p is not None]
         if not people:
