@@ -56,14 +56,16 @@ class ImportResult:
         )
 
 
-def load_rows(db: sqlite_utils.Database, path: str | Path) -> list[RosterRow]:
+def load_rows(
+    db: sqlite_utils.Database, path: str | Path, key_groups: KeyGroups | None = None
+) -> list[RosterRow]:
     """Read and validate a roster file; raise RosterError listing every bad row."""
     header, raw = read_rows(path)
     mapping, problems = normalise_header(header)
     if problems:
         raise RosterProblems(path, problems)
     existing = {r[0] for r in db.execute("SELECT path FROM nodes").fetchall()}
-    checked = check_rows(raw, mapping, existing)
+    checked = check_rows(raw, mapping, existing, (key_groups or KeyGroups()).tags)
     if checked.problems:
         raise RosterProblems(path, checked.problems)
     if not checked.rows:
@@ -86,7 +88,7 @@ def import_roster(
     period (default 14 days).
     """
     path = Path(path)
-    rows = load_rows(db, path)
+    rows = load_rows(db, path, key_groups)
     with db.atomic():
         result = _apply(db, rows, now, progress, key_groups or KeyGroups())
         db.execute(

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from bot.config import DEFAULT_TAGS
 from storage.nodes import DORM_ROOT, dorm_path, split_path
 from storage.roster_file import RawRow
 
@@ -64,8 +66,16 @@ def split_list(value: str) -> list[str]:
     return [v.strip() for v in LIST_SEPARATORS.split(value) if v.strip()]
 
 
-def check_rows(raw: list[RawRow], mapping: dict[str, str], existing_paths: set[str]) -> Checked:
-    """Turn raw rows into RosterRows; collect every problem with its row number."""
+def check_rows(
+    raw: list[RawRow],
+    mapping: dict[str, str],
+    existing_paths: set[str],
+    known_tags: Sequence[str] = DEFAULT_TAGS,
+) -> Checked:
+    """Turn raw rows into RosterRows; collect every problem with its row number.
+
+    `known_tags` is config `key_groups.tags`: a 重点群体 tag outside it is a row error, so
+    the roster, /重点, the summaries and the dashboard all speak of the same groups."""
     out = Checked()
     first_row_of: dict[str, int] = {}
     account_rows: dict[tuple[str, str], int] = {}
@@ -146,6 +156,14 @@ def check_rows(raw: list[RawRow], mapping: dict[str, str], existing_paths: set[s
             else:
                 account_rows[account] = n
 
+        tags = list(dict.fromkeys(split_list(values.get("重点群体", ""))))
+        unknown = [t for t in tags if t not in known_tags]
+        if unknown:
+            problems.append(
+                f"重点群体 {'、'.join(unknown)} 不认识（可用: {'、'.join(known_tags)}；"
+                "在配置 key_groups.tags 里增加）"
+            )
+
         if problems:
             out.problems.extend(f"第{n}行: {p}" for p in problems)
             continue
@@ -159,7 +177,7 @@ def check_rows(raw: list[RawRow], mapping: dict[str, str], existing_paths: set[s
                 dorm=dorm,
                 responsible=responsible,
                 accounts=accounts,
-                tags=list(dict.fromkeys(split_list(values.get("重点群体", "")))),
+                tags=tags,
             )
         )
 

@@ -25,7 +25,13 @@ def prepare(
     """
     result = None
     if config.roster:
-        result = import_if_newer(db, config.resolve(config.roster), now=now, progress=progress)
+        result = import_if_newer(
+            db,
+            config.resolve(config.roster),
+            now=now,
+            progress=progress,
+            key_groups=config.key_groups,
+        )
         if result is not None:
             log.info("roster %s imported at start: %s", config.roster, result.summary())
     bind_groups(db, config)
