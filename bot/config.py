@@ -241,6 +241,9 @@ class Web(Strict):
         default=None, description="Secure cookies; unset: when public_url or the request is https"
     )
     session_days: int = Field(default=7, ge=1, description="a browser login lasts at most this")
+    login_link_minutes: int = Field(
+        default=10, ge=1, le=1440, description="how long a /登录 link works (once)"
+    )
 
 
 class Privacy(Strict):
