@@ -13,6 +13,7 @@ from handlers.broadcast import record_ack
 from handlers.cases import after_report
 from handlers.commands.registry import run
 from handlers.context import HandlerContext, Person
+from handlers.flags import check_report
 from handlers.parse import Entry, prompt_text
 from handlers.resolve import Directory, Resolved, resolve_entry
 from storage.reports import upsert_report
@@ -130,6 +131,18 @@ def store_entry(
         now=ctx.clock.now(),
     )
     log.debug("report %s %s: %s rev %d", person.id, day, result.outcome, result.revision)
+    if result.outcome != "unchanged":
+        check_report(
+            ctx.db,
+            ctx.config,
+            person_id=person.id,
+            name=person.name,
+            day=day,
+            when=ctx.message.time if ctx.message.time.tzinfo else ctx.clock.now(),
+            now=ctx.clock.now(),
+            created=result.outcome == "created",
+            prefer=ctx.message.platform,
+        )
     if result.outcome != "unchanged" and result.abnormal and not chain_line:
         _follow_up_abnormal(ctx, person, entry, day)
     if result.outcome != "unchanged" and (result.abnormal or entry.isolation):

@@ -28,6 +28,7 @@ from schedules.plan import previous_checkin_day
 from schedules.recipients import Chat, Recipients, contacts, private_account
 from schedules.runs import dedup_key, done
 from storage.duty import duty_for
+from storage.report_flags import LATE, flags_on
 from storage.status import (
     Counts,
     DayStatus,
@@ -166,6 +167,21 @@ def _unmatched(deps: Deps, node: Node, day: str, labels: dict[int, str]) -> list
     ]
 
 
+def _flag_lines(
+    deps: Deps, status: DayStatus, node: Node, day: str, labels: dict[int, str]
+) -> dict[str, list[str]]:
+    """The summary's 迟报 names and 待核实 lines (counselor and duty chats only)."""
+    classes = [n for n in status.subtree(node.id) if status.nodes[n].kind == "class"]
+    late, to_check = [], []
+    for name, class_id, flag, detail in flags_on(deps.db, day, classes):
+        who = f"{labels.get(class_id, '')}{name}"
+        if flag == LATE:
+            late.append(who)
+        else:
+            to_check.append(f"{who} {detail}")
+    return {"late": late, "to_check": to_check}
+
+
 def summarize(deps: Deps, day: str, node_ids: list[int]) -> int:
     """The summary of each node to its counselor chat (and duty chat when bound to it)."""
 
@@ -190,6 +206,7 @@ def summarize(deps: Deps, day: str, node_ids: list[int]) -> int:
                 where=None if is_class else labels,
                 list_missing=node.kind in ("class", "grade"),
                 unmatched=_unmatched(deps, node, day, {} if is_class else labels),
+                **_flag_lines(deps, status, node, day, {} if is_class else labels),
             )
             image = None if is_class else _chart(run, status, str(node.id), node.path, [node.id])
             for chat in targets:

@@ -143,13 +143,24 @@ def _apply(
                 log.info("person %s moved to another class", row.person_id)
         db.execute(
             """
-            INSERT INTO people (id, name, role, class_id, dorm_id, active, updated_at)
-            VALUES (?, ?, ?, ?, ?, 1, ?)
+            INSERT INTO people (id, name, role, class_id, dorm_id, active, updated_at, phone,
+                parent_phone)
+            VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?)
             ON CONFLICT(id) DO UPDATE SET name = excluded.name, role = excluded.role,
                 class_id = excluded.class_id, dorm_id = excluded.dorm_id, active = 1,
-                updated_at = excluded.updated_at
+                updated_at = excluded.updated_at, phone = excluded.phone,
+                parent_phone = excluded.parent_phone
             """,
-            [row.person_id, row.name, row.role, class_id, dorm_id, stamp],
+            [
+                row.person_id,
+                row.name,
+                row.role,
+                class_id,
+                dorm_id,
+                stamp,
+                row.phone,
+                row.parent_phone,
+            ],
         )
         _accounts(db, row, stamp)
         _tags(db, row, today, key_groups)

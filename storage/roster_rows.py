@@ -17,8 +17,15 @@ log = logging.getLogger(__name__)
 STUDENT_ROLES = ("学生", "班长", "宿舍长")
 STAFF_ROLES = ("辅导员", "值班辅导员", "值班党员", "管理员")
 ROLES = STUDENT_ROLES + STAFF_ROLES
-COLUMNS = ("学号", "姓名", "学院", "年级", "班级", "宿舍", "角色", "负责", "微信", "QQ", "重点群体")
-ALIASES = {"工号": "学号", "qq": "QQ", "QQ号": "QQ", "微信号": "微信", "wxid": "微信"}
+COLUMNS = (
+    "学号", "姓名", "学院", "年级", "班级", "宿舍", "角色", "负责", "微信", "QQ", "重点群体",
+    "电话", "家长电话",
+)  # fmt: skip
+ALIASES = {
+    "工号": "学号", "qq": "QQ", "QQ号": "QQ", "微信号": "微信", "wxid": "微信",
+    "手机": "电话", "手机号": "电话", "联系电话": "电话", "家长手机": "家长电话",
+    "紧急联系人电话": "家长电话",
+}  # fmt: skip
 REQUIRED = ("学号", "姓名")
 
 LIST_SEPARATORS = re.compile(r"[;；,，、]")
@@ -26,6 +33,8 @@ QQ = re.compile(r"^[1-9]\d{4,11}$")
 # A WeChat id: wxid_… or a user-chosen id (a letter, then letters, digits, _ or -).
 WECHAT = re.compile(r"^[A-Za-z][-_A-Za-z0-9]{3,63}$")
 BAD_NAME_PART = re.compile(r"[/／]")
+# A phone as people write it: 13812345678, +86 138-1234-5678, 0898-66123456.
+PHONE = re.compile(r"^\+?\d[\d\- ]{4,20}$")
 
 
 @dataclass(slots=True)
@@ -39,6 +48,8 @@ class RosterRow:
     responsible: list[str]
     accounts: list[tuple[str, str]]
     tags: list[str]
+    phone: str | None = None
+    parent_phone: str | None = None
 
 
 @dataclass(slots=True)
@@ -156,6 +167,11 @@ def check_rows(
             else:
                 account_rows[account] = n
 
+        phones = {column: values.get(column, "") or None for column in ("电话", "家长电话")}
+        for column, phone in phones.items():
+            if phone is not None and not PHONE.match(phone):
+                problems.append(f"{column} {phone!r} 不对（数字，可带 +、- 或空格）")
+
         tags = list(dict.fromkeys(split_list(values.get("重点群体", ""))))
         unknown = [t for t in tags if t not in known_tags]
         if unknown:
@@ -178,6 +194,8 @@ def check_rows(
                 responsible=responsible,
                 accounts=accounts,
                 tags=tags,
+                phone=phones["电话"],
+                parent_phone=phones["家长电话"],
             )
         )
 

@@ -22,6 +22,7 @@ from handlers.commands.common import (
 )
 from handlers.commands.registry import command
 from handlers.context import HandlerContext, Person
+from handlers.flags import check_report
 from handlers.parse import Entry, Parser
 from handlers.permissions import STAFF
 from storage.audit import record
@@ -67,6 +68,17 @@ def _store(
     )
     if result.outcome == "unchanged":
         return False
+    check_report(
+        ctx.db,
+        ctx.config,
+        person_id=person.id,
+        name=person.name,
+        day=day,
+        when=now,
+        now=now,
+        created=result.outcome == "created" and source != "补报",  # 补报 is marked as such
+        prefer=ctx.message.platform,
+    )
     after_report(ctx.db, now, person.id, day, prefer=ctx.message.platform)
     return True
 
