@@ -182,4 +182,5 @@ def opened(db: sqlite_utils.Database, day: str = "2020-02-10", *paths: str) -> N
     tests that call one job directly: a day that never opened is never nagged or summarised."""
     if not paths:
         paths = tuple(p for (p,) in db.execute("SELECT path FROM nodes WHERE kind = 'class'"))
-    record_opened(db, day, paths, at("07:00", day))
+    with db.atomic():
+        record_opened(db, day, paths, at("07:00", day))
