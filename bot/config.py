@@ -89,6 +89,9 @@ class Checkin(CheckinTimes):
     open_chain: bool = Field(
         default=False, description="at opens, the bot also posts the day's 接龙 in class groups"
     )
+    report_requires: list[Literal["temperature", "health", "place"]] = Field(
+        default=["health"], description="what a complete report carries; the hint names the rest"
+    )
 
 
 class Storage(Strict):

@@ -9,12 +9,13 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
+from handlers import hints
 from handlers.broadcast import record_ack
 from handlers.cases import after_report
 from handlers.commands.registry import run
 from handlers.context import HandlerContext, Person
 from handlers.flags import check_report
-from handlers.parse import Entry, prompt_text
+from handlers.parse import Entry
 from handlers.resolve import Directory, Resolved, resolve_entry
 from storage.reports import upsert_report
 
@@ -150,19 +151,6 @@ def store_entry(
     return person
 
 
-def _prompt_unreadable(ctx: HandlerContext, directory: Directory, routed: Routed) -> None:
-    """One short private prompt a day for a reply that looks like a check-in but could not be
-    read; chatter, questions and notices get none (the parser tells them apart)."""
-    reason = directory.parser.unreadable_reason(routed.text, routed.parsed)
-    if reason is None:
-        return
-    msg = ctx.message
-    sender_key = ctx.sender.id if ctx.sender else f"{msg.platform}:{msg.sender_id}"
-    if _once(ctx, sender_key, report_day(ctx), "unreadable"):
-        log.info("unreadable check-in from %s:%s (%s)", msg.platform, msg.sender_id, reason)
-        ctx.reply(prompt_text(reason), private=True)
-
-
 def handle_checkin(ctx: HandlerContext, routed: Routed, directory: Directory) -> None:
     if not accepts_checkins(ctx):
         log.debug("check-in text in a %s chat ignored", ctx.chat.purpose if ctx.chat else "unbound")
@@ -170,8 +158,8 @@ def handle_checkin(ctx: HandlerContext, routed: Routed, directory: Directory) ->
     assert routed.parsed is not None
     for entry in routed.parsed.entries:
         stored = store_entry(ctx, directory, entry, source="free", explain=True)
-        if stored is not None and entry.temperature is None and entry.abnormal is None:
-            _prompt_unreadable(ctx, directory, routed)
+        if stored is not None:
+            hints.after_checkin(ctx, stored.id, report_day(ctx))
 
 
 def handle_chain_entries(ctx: HandlerContext, routed: Routed, directory: Directory) -> None:
@@ -194,7 +182,9 @@ def handle_command(ctx: HandlerContext, routed: Routed, directory: Directory) ->
 
 def handle_other(ctx: HandlerContext, routed: Routed, directory: Directory) -> None:
     """Acknowledgements and chatter: kept in raw_messages; a 收到 in a class group is
-    recorded against the notices still open there; a garbled check-in gets one prompt."""
+    recorded against the notices still open there; an attempt at a check-in gets one hint."""
     record_ack(ctx)
     if accepts_checkins(ctx):
-        _prompt_unreadable(ctx, directory, routed)
+        parser = directory.parser
+        reason = parser.unreadable_reason(routed.text, routed.parsed)
+        hints.for_other(ctx, parser, routed.text, reason, report_day(ctx))
