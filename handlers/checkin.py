@@ -7,6 +7,7 @@ privately; a group only hears "please write your name" or "that name is not in t
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from handlers import hints
@@ -27,13 +28,18 @@ log = logging.getLogger(__name__)
 CHECKIN_PURPOSES = ("class",)
 
 
-def report_day(ctx: HandlerContext) -> str:
-    """The check-in day of a message: its own time in the configured zone (a message that
-    arrives late after a reconnect still counts for the day it was written)."""
+def written_at(ctx: HandlerContext) -> datetime:
+    """When the message was written, in the configured zone (naive times are local)."""
     when = ctx.message.time
     if when.tzinfo is None:
         when = when.replace(tzinfo=ctx.config.tz)
-    return when.astimezone(ctx.config.tz).date().isoformat()
+    return when.astimezone(ctx.config.tz)
+
+
+def report_day(ctx: HandlerContext) -> str:
+    """The check-in day of a message: its own time in the configured zone (a message that
+    arrives late after a reconnect still counts for the day it was written)."""
+    return written_at(ctx).date().isoformat()
 
 
 def accepts_checkins(ctx: HandlerContext) -> bool:
@@ -139,7 +145,7 @@ def store_entry(
             person_id=person.id,
             name=person.name,
             day=day,
-            when=ctx.message.time if ctx.message.time.tzinfo else ctx.clock.now(),
+            when=written_at(ctx),
             now=ctx.clock.now(),
             created=result.outcome == "created",
             prefer=ctx.message.platform,
