@@ -83,3 +83,16 @@ def test_every_default_tag_works_in_the_roster_and_in_chat(db, clock, tmp_path, 
     rebind_counselor(db)
     answer = school.say("T001", f"/重点 2021001 {tag}")
     assert f"列入重点群体「{tag}」" in answer[0].text
+
+
+def test_a_start_warns_about_tags_the_config_does_not_list(db, caplog):
+    from bot.config import Config
+    from storage.startup import prepare
+
+    db.execute("INSERT INTO people (id, name, role, updated_at) VALUES ('x', '甲', '学生', ?)",
+               [NOW.isoformat()])  # fmt: skip
+    db.execute("INSERT INTO tags (person_id, tag, start_day) VALUES ('x', '密切接触者', ?)",
+               ["2020-02-09"])  # fmt: skip
+    with caplog.at_level("WARNING", logger="storage.startup"):
+        prepare(db, Config(), NOW)
+    assert "密切接触者 (1)" in caplog.text and "key_groups.tags" in caplog.text
