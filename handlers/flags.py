@@ -17,6 +17,7 @@ from datetime import date, datetime
 import sqlite_utils
 
 from bot.config import Config
+from handlers.chain.state import Line
 from handlers.notify import send_private
 from schedules.plan import at, times_for
 from storage.keygroups import ACTIVE
@@ -86,21 +87,25 @@ def check_report(
     day: str,
     when: datetime,
     now: datetime,
-    created: bool,
+    created: bool | None,
     prefer: str | None,
 ) -> None:
-    """Flag the stored report of (person, day); ask the student about a new contradiction."""
+    """Flag the stored report of (person, day); ask the student about a new contradiction.
+
+    `created`: whether this message recorded the day's first report (None: it did when the
+    report was created at `now`)."""
     row = db.execute(
-        """SELECT r.temperature, r.symptoms, r.on_campus, r.province, n.path
+        """SELECT r.temperature, r.symptoms, r.on_campus, r.province, n.path, r.created_at
            FROM reports r LEFT JOIN nodes n ON n.id = r.class_id
            WHERE r.person_id = ? AND r.day = ?""",
         [person_id, day],
     ).fetchone()
     if row is None:
         return
-    report = dict(
-        zip(("temperature", "symptoms", "on_campus", "province", "path"), row, strict=True)
-    )
+    keys = ("temperature", "symptoms", "on_campus", "province", "path", "created_at")
+    report = dict(zip(keys, row, strict=True))
+    if created is None:
+        created = report["created_at"] == now.isoformat()
     if created and report["path"]:
         detail = late_detail(config, report["path"], day, when)
         if detail:
@@ -121,4 +126,31 @@ def check_report(
             _question(name, flag, flags[flag]),
             prefer=prefer,
             dedup_key=f"flag:{flag}:{person_id}:{day}:{flags[flag]}",
+        )
+
+
+def check_chain_lines(
+    db: sqlite_utils.Database,
+    config: Config,
+    lines: list[Line],
+    *,
+    day: str,
+    when: datetime,
+    now: datetime,
+    prefer: str | None,
+) -> None:
+    """The 接龙 lines a repost added or corrected, flagged like any other report."""
+    for line in lines:
+        if line.person_id is None or not line.entry.says_anything:
+            continue
+        check_report(
+            db,
+            config,
+            person_id=line.person_id,
+            name=line.name or "",
+            day=day,
+            when=when,
+            now=now,
+            created=None,
+            prefer=prefer,
         )

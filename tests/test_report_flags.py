@@ -117,3 +117,16 @@ async def test_a_report_against_the_key_group_is_flagged(school):
     monitor_page = await class_page(school, "2021001")  # the 班长 sees no health matter
     assert "待核实" not in monitor_page
     assert "待核实：计科1班 张三 留校，但报在家 河北" in summaries(school)[G21]
+
+
+def test_chain_lines_are_flagged_and_the_student_not_the_poster_is_asked(school):
+    school.clock.set(at("15:10"))
+    sent = school.say(
+        "2021001", "#接龙 平安报告\n1. 张三 36.5 正常 在校\n2. 李四 36.2 发烧 在校", "g211"
+    )
+    assert [s.target for s in sent if "有没有发热" in s.text] == ["u2021002"]
+    assert flags(school.db) == {
+        ("2021001", "late"): "14:00 截止后 15:10 报",
+        ("2021002", "late"): "14:00 截止后 15:10 报",
+        ("2021002", "contradiction"): "体温 36.2℃ 却报发热",
+    }

@@ -18,6 +18,7 @@ from handlers.chain.reading import read_repost
 from handlers.chain.roster import Roster, node_roster
 from handlers.chain.state import DayChain, Snapshot, save_day
 from handlers.context import HandlerContext
+from handlers.flags import check_chain_lines
 from handlers.parse import Parser
 
 log = logging.getLogger(__name__)
@@ -88,6 +89,7 @@ def handle_chain(ctx: HandlerContext, parser: Parser) -> ChainOutcome | None:
     if not _is_chain(snapshot, state, roster):
         return None
     poster = Poster(msg.platform, msg.sender_id, ctx.sender.id if ctx.sender else None)
+    now = ctx.clock.now()  # one instant: a report created by this repost carries it
     try:
         with ctx.db.atomic():  # a savepoint when the caller has a transaction open
             outcome = apply_repost(
@@ -98,10 +100,19 @@ def handle_chain(ctx: HandlerContext, parser: Parser) -> ChainOutcome | None:
                 snapshot,
                 poster,
                 message_key=msg.key,
-                now=ctx.clock.now(),
+                now=now,
                 line_authors=msg.line_authors,
             )
             _prompt_unmatched(ctx, outcome)
+            check_chain_lines(
+                ctx.db,
+                ctx.config,
+                outcome.added + outcome.corrected,
+                day=day,
+                when=msg.time.astimezone(ctx.config.tz),
+                now=now,
+                prefer=msg.platform,
+            )
     except Exception:
         forget(ctx.db, msg.platform, msg.chat_id)
         raise
