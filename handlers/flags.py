@@ -2,7 +2,8 @@
 group? Flags go to the counselor (summaries, dashboard, ledger); a contradiction also gets
 one private question to the student, never a word in the group.
 
-- 迟报: first recorded after the class's window closed (`checkin.closes`, overrides too);
+- 迟报: first recorded after the class's window closed (`checkin.closes`, overrides too),
+  on a day the bot did open that window (schedules/opened.py);
 - contradiction: a normal temperature (below 37.3℃) reported together with 发热;
 - tag conflict: the student's key group says where they are and the report says otherwise:
   留校 but not on campus, 在琼 but in another province (the defaults of key_groups.tags;
@@ -19,6 +20,7 @@ import sqlite_utils
 from bot.config import Config
 from handlers.chain.state import Line
 from handlers.notify import send_private
+from schedules.opened import opened_classes
 from schedules.plan import at, times_for
 from storage.keygroups import ACTIVE
 from storage.report_flags import (
@@ -108,7 +110,7 @@ def check_report(
         created = report["created_at"] == now.isoformat()
     if created and report["path"]:
         detail = late_detail(config, report["path"], day, when)
-        if detail:
+        if detail and report["path"] in opened_classes(db, day):  # a window the bot opened
             mark_late(db, person_id, day, detail, now)
     tags = [
         tag

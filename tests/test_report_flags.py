@@ -64,6 +64,7 @@ async def class_page(school: School, person_id: str) -> str:
 
 
 async def test_a_report_after_the_window_is_marked_late_everywhere(school):
+    opened(school.db, DAY, C21_1)
     school.clock.set(at("09:00"))
     school.say("2021001", "张三 36.5 正常 在校", "g211")
     school.clock.set(at("15:20"))
@@ -120,6 +121,7 @@ async def test_a_report_against_the_key_group_is_flagged(school):
 
 
 def test_chain_lines_are_flagged_and_the_student_not_the_poster_is_asked(school):
+    opened(school.db, DAY, C21_1)
     school.clock.set(at("15:10"))
     sent = school.say(
         "2021001", "#接龙 平安报告\n1. 张三 36.5 正常 在校\n2. 李四 36.2 发烧 在校", "g211"
@@ -130,3 +132,9 @@ def test_chain_lines_are_flagged_and_the_student_not_the_poster_is_asked(school)
         ("2021002", "late"): "14:00 截止后 15:10 报",
         ("2021002", "contradiction"): "体温 36.2℃ 却报发热",
     }
+
+
+def test_no_late_mark_on_a_day_the_bot_never_opened(school):
+    school.clock.set(at("15:10"))
+    school.say("2021002", "李四 36.6 正常 在校", "g211")
+    assert flags(school.db) == {}
