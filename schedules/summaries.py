@@ -168,12 +168,18 @@ def _unmatched(deps: Deps, node: Node, day: str, labels: dict[int, str]) -> list
 
 
 def _flag_lines(
-    deps: Deps, status: DayStatus, node: Node, day: str, labels: dict[int, str]
+    flagged: list[tuple[str, int, str, str]],
+    status: DayStatus,
+    node: Node,
+    labels: dict[int, str],
 ) -> dict[str, list[str]]:
-    """The summary's 迟报 names and 待核实 lines (counselor and duty chats only)."""
-    classes = [n for n in status.subtree(node.id) if status.nodes[n].kind == "class"]
+    """The summary's 迟报 names and 待核实 lines (counselor and duty chats only), from the
+    day's flags loaded once for the run."""
+    classes = {n for n in status.subtree(node.id) if status.nodes[n].kind == "class"}
     late, to_check = [], []
-    for name, class_id, flag, detail in flags_on(deps.db, day, classes):
+    for name, class_id, flag, detail in flagged:
+        if class_id not in classes:
+            continue
         who = f"{labels.get(class_id, '')}{name}"
         if flag == LATE:
             late.append(who)
@@ -191,6 +197,8 @@ def summarize(deps: Deps, day: str, node_ids: list[int]) -> int:
             return
         status = _status(deps, day)
         rec = Recipients(deps.db, run.nodes)
+        classes = [n.id for n in status.nodes.values() if n.kind == "class"]
+        flagged = flags_on(deps.db, day, classes)
         for node in nodes:
             targets = _targets(rec, node)
             if not targets:
@@ -206,7 +214,7 @@ def summarize(deps: Deps, day: str, node_ids: list[int]) -> int:
                 where=None if is_class else labels,
                 list_missing=node.kind in ("class", "grade"),
                 unmatched=_unmatched(deps, node, day, {} if is_class else labels),
-                **_flag_lines(deps, status, node, day, {} if is_class else labels),
+                **_flag_lines(flagged, status, node, {} if is_class else labels),
             )
             image = None if is_class else _chart(run, status, str(node.id), node.path, [node.id])
             for chat in targets:
