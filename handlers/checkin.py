@@ -149,6 +149,7 @@ def store_entry(
             now=ctx.clock.now(),
             created=result.outcome == "created",
             prefer=ctx.message.platform,
+            entry=entry,
         )
     if result.outcome != "unchanged" and result.abnormal and not chain_line:
         _follow_up_abnormal(ctx, person, entry, day)
@@ -165,7 +166,7 @@ def handle_checkin(ctx: HandlerContext, routed: Routed, directory: Directory) ->
     for entry in routed.parsed.entries:
         stored = store_entry(ctx, directory, entry, source="free", explain=True)
         if stored is not None:
-            hints.after_checkin(ctx, stored.id, report_day(ctx))
+            hints.after_checkin(ctx, entry, stored.id, report_day(ctx))
 
 
 def handle_chain_entries(ctx: HandlerContext, routed: Routed, directory: Directory) -> None:

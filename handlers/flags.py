@@ -13,18 +13,20 @@ one private question to the student, never a word in the group.
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import datetime
 
 import sqlite_utils
 
 from bot.config import Config
 from handlers.chain.state import Line
 from handlers.notify import send_private
+from handlers.parse import Entry
 from schedules.opened import opened_classes
-from schedules.plan import at, times_for
+from schedules.plan import times_for
 from storage.keygroups import ACTIVE
 from storage.report_flags import (
     CONTRADICTION,
+    LATE,
     TAG_CONFLICT,
     mark_late,
     replace_content_flags,
@@ -40,19 +42,28 @@ PLACE_TAGS: dict[str, tuple[bool | None, str | None]] = {
 CORRECTION_EXAMPLE = "/更正 36.5 正常 在校"
 
 
+def _hm(hhmm: str) -> tuple[int, int]:
+    return int(hhmm[:2]), int(hhmm[3:5])
+
+
 def late_detail(config: Config, class_path: str, day: str, when: datetime) -> str | None:
-    """ "14:00 后 15:20" when `when` is after the class's window closed on `day`, else None."""
-    closes = times_for(config, class_path).closes
-    if when < at(config, date.fromisoformat(day), closes):
+    """ "14:00 截止后 15:20 报" when `when` is after the class's window closed on `day`."""
+    c = config.checkin
+    closes = times_for(config, class_path).closes if c.overrides else c.closes
+    local = when.astimezone(config.tz)
+    hhmm = f"{local:%H:%M}"
+    if local.date().isoformat() <= day and hhmm < closes:  # the message path: text compares
         return None
-    return f"{closes} 截止后 {when.astimezone(config.tz):%H:%M} 报"
+    return f"{closes} 截止后 {hhmm} 报"
 
 
 def content_flags(report: dict, tags: list[str]) -> dict[str, str]:
     """The contradiction and tag-conflict flags of a stored report, with what to ask."""
     out: dict[str, str] = {}
     temperature = report["temperature"]
-    symptoms = json.loads(report["symptoms"] or "[]")
+    symptoms = report["symptoms"]
+    if isinstance(symptoms, str):  # as stored: a JSON list
+        symptoms = json.loads(symptoms or "[]")
     if temperature is not None and temperature < FEVER_FROM and FEVER in symptoms:
         out[CONTRADICTION] = f"体温 {temperature:.1f}℃ 却报{FEVER}"
     for tag in tags:
@@ -80,6 +91,48 @@ def _question(name: str, flag: str, detail: str) -> str:
     )
 
 
+def _class_path(db: sqlite_utils.Database, person_id: str) -> str | None:
+    row = db.conn.execute(
+        "SELECT n.path FROM people p JOIN nodes n ON n.id = p.class_id WHERE p.id = ?",
+        [person_id],
+    ).fetchone()
+    return row[0] if row else None
+
+
+def _maybe_late(
+    db: sqlite_utils.Database,
+    config: Config,
+    person_id: str,
+    day: str,
+    when: datetime,
+    now: datetime,
+    path: str | None,
+) -> None:
+    """Mark 迟报 when `when` is past the class's close, on a day the bot opened its window.
+    Before the school's close, with no per-node times, nothing is read (the message path)."""
+    c = config.checkin
+    local = when.astimezone(config.tz)
+    before_close = (local.hour, local.minute) < _hm(c.closes)
+    if not c.overrides and before_close and local.date().isoformat() <= day:
+        return
+    path = path or _class_path(db, person_id)
+    if path is None:
+        return
+    detail = late_detail(config, path, day, when)
+    if detail and path in opened_classes(db, day):
+        mark_late(db, person_id, day, detail, now)
+
+
+def _tags(db: sqlite_utils.Database, person_id: str, day: str) -> list[str]:
+    return [
+        tag
+        for (tag,) in db.conn.execute(
+            f"SELECT t.tag FROM tags t WHERE t.person_id = :person AND {ACTIVE}",
+            {"person": person_id, "day": day},
+        )
+    ]
+
+
 def check_report(
     db: sqlite_utils.Database,
     config: Config,
@@ -91,35 +144,47 @@ def check_report(
     now: datetime,
     created: bool | None,
     prefer: str | None,
+    entry: Entry | None = None,
 ) -> None:
     """Flag the stored report of (person, day); ask the student about a new contradiction.
 
     `created`: whether this message recorded the day's first report (None: it did when the
-    report was created at `now`)."""
-    row = db.execute(
-        """SELECT r.temperature, r.symptoms, r.on_campus, r.province, n.path, r.created_at
-           FROM reports r LEFT JOIN nodes n ON n.id = r.class_id
-           WHERE r.person_id = ? AND r.day = ?""",
-        [person_id, day],
-    ).fetchone()
-    if row is None:
-        return
-    keys = ("temperature", "symptoms", "on_campus", "province", "path", "created_at")
-    report = dict(zip(keys, row, strict=True))
-    if created is None:
-        created = report["created_at"] == now.isoformat()
-    if created and report["path"]:
-        detail = late_detail(config, report["path"], day, when)
-        if detail and report["path"] in opened_classes(db, day):  # a window the bot opened
-            mark_late(db, person_id, day, detail, now)
-    tags = [
-        tag
-        for (tag,) in db.execute(
-            f"SELECT t.tag FROM tags t WHERE t.person_id = :person AND {ACTIVE}",
+    report was created at `now`). With `created` and the `entry` it was made from, the
+    report is the entry and has no flags yet: the common case reads nothing."""
+    if created and entry is not None:
+        _maybe_late(db, config, person_id, day, when, now, None)
+        report = {
+            "temperature": entry.temperature,
+            "symptoms": entry.symptoms,
+            "on_campus": entry.on_campus,
+            "province": entry.province,
+        }
+        placed = entry.on_campus is False or entry.province is not None
+        flags = content_flags(report, _tags(db, person_id, day) if placed else [])
+        if not flags:
+            return
+    else:
+        row = db.conn.execute(
+            f"""SELECT r.temperature, r.symptoms, r.on_campus, r.province, n.path, r.created_at,
+                   (SELECT group_concat(t.tag, '|') FROM tags t
+                    WHERE t.person_id = r.person_id AND {ACTIVE}),
+                   EXISTS (SELECT 1 FROM report_flags f WHERE f.person_id = r.person_id
+                           AND f.day = r.day AND f.flag != '{LATE}')
+               FROM reports r LEFT JOIN nodes n ON n.id = r.class_id
+               WHERE r.person_id = :person AND r.day = :day""",
             {"person": person_id, "day": day},
-        )
-    ]
-    flags = content_flags(report, tags)
+        ).fetchone()
+        if row is None:
+            return
+        keys = ("temperature", "symptoms", "on_campus", "province", "path", "created_at")
+        report = dict(zip(keys, row[:6], strict=True))
+        if created is None:
+            created = report["created_at"] == now.isoformat()
+        if created:
+            _maybe_late(db, config, person_id, day, when, now, report["path"])
+        flags = content_flags(report, row[6].split("|") if row[6] else [])
+        if not flags and not row[7]:
+            return
     for flag in replace_content_flags(db, person_id, day, flags, now):
         send_private(
             db,

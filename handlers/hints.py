@@ -18,7 +18,7 @@ Nagging is unchanged: the nags name exactly those still without a report, hinted
 from __future__ import annotations
 
 from handlers.context import HandlerContext
-from handlers.parse import Parser, prompt_text
+from handlers.parse import Entry, Parser, prompt_text
 from handlers.parse.kind import REPORTED
 from handlers.parse.normalise import to_simplified
 from handlers.parse.parser import EXPECTED_FORM
@@ -44,6 +44,11 @@ def lacking(report: dict, requires: list[str]) -> list[str]:
     if "temperature" in out and "health" in out:
         out.remove("health")  # the temperature asked for already answers health
     return out
+
+
+def _as_report(entry: Entry) -> dict:
+    fields = ("temperature", "abnormal", "on_campus", "province", "isolation")
+    return {k: getattr(entry, k) for k in fields}
 
 
 def hint_text(missing: list[str]) -> str:
@@ -84,12 +89,18 @@ def send_hint(ctx: HandlerContext, day: str, text: str) -> None:
         ctx.reply(text, private=True)
 
 
-def after_checkin(ctx: HandlerContext, person_id: str, day: str) -> None:
-    """A check-in was stored for the person: hint at what the config still requires."""
+def after_checkin(ctx: HandlerContext, entry: Entry, person_id: str, day: str) -> None:
+    """A check-in was stored for the person: hint at what the config still requires (the
+    stored report, merged with earlier messages, is read only when this one lacks some)."""
+    requires = ctx.config.checkin.report_requires
+    if entry.temperature is not None and requires == ["health"]:
+        return  # the default, met by any temperature: the message path reads nothing
+    if not lacking(_as_report(entry), requires):
+        return
     report = stored_report(ctx, person_id, day)
     if report is None:
         return
-    missing = lacking(report, ctx.config.checkin.report_requires)
+    missing = lacking(report, requires)
     if missing:
         send_hint(ctx, day, hint_text(missing))
 
@@ -111,12 +122,5 @@ def for_other(
         return
     read = parser.parse_entry(text, in_chain=False)
     if read.says_anything:
-        entry = {
-            "temperature": read.temperature,
-            "abnormal": read.abnormal,
-            "on_campus": read.on_campus,
-            "province": read.province,
-            "isolation": read.isolation,
-        }
-        missing = lacking(entry, ctx.config.checkin.report_requires)
+        missing = lacking(_as_report(read), ctx.config.checkin.report_requires)
         send_hint(ctx, day, hint_text(missing) if missing else not_recorded_text())
