@@ -90,6 +90,9 @@ class Checkin(CheckinTimes):
     open_chain: bool = Field(
         default=False, description="at opens, the bot also posts the day's 接龙 in class groups"
     )
+    report_requires: list[Literal["temperature", "health", "place"]] = Field(
+        default=["health"], description="what a complete report carries; the hint names the rest"
+    )
 
 
 class Storage(Strict):
@@ -254,6 +257,9 @@ class Web(Strict):
         default=None, description="Secure cookies; unset: when public_url or the request is https"
     )
     session_days: int = Field(default=7, ge=1, description="a browser login lasts at most this")
+    login_link_minutes: int = Field(
+        default=10, ge=1, le=1440, description="how long a /登录 link works (once)"
+    )
 
 
 class Privacy(Strict):

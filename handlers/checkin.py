@@ -7,14 +7,17 @@ privately; a group only hears "please write your name" or "that name is not in t
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import TYPE_CHECKING
 
+from handlers import hints
 from handlers.authorship import Writer
 from handlers.broadcast import record_ack
 from handlers.cases import after_report, summarise
 from handlers.commands.registry import run
 from handlers.context import HandlerContext, Person
-from handlers.parse import Entry, prompt_text
+from handlers.flags import check_report
+from handlers.parse import Entry
 from handlers.proxy_reports import after_proxy, poster_label
 from handlers.resolve import Directory, Resolved, resolve_entry
 from storage.reports import upsert_report
@@ -27,13 +30,18 @@ log = logging.getLogger(__name__)
 CHECKIN_PURPOSES = ("class",)
 
 
-def report_day(ctx: HandlerContext) -> str:
-    """The check-in day of a message: its own time in the configured zone (a message that
-    arrives late after a reconnect still counts for the day it was written)."""
+def written_at(ctx: HandlerContext) -> datetime:
+    """When the message was written, in the configured zone (naive times are local)."""
     when = ctx.message.time
     if when.tzinfo is None:
         when = when.replace(tzinfo=ctx.config.tz)
-    return when.astimezone(ctx.config.tz).date().isoformat()
+    return when.astimezone(ctx.config.tz)
+
+
+def report_day(ctx: HandlerContext) -> str:
+    """The check-in day of a message: its own time in the configured zone (a message that
+    arrives late after a reconnect still counts for the day it was written)."""
+    return written_at(ctx).date().isoformat()
 
 
 def accepts_checkins(ctx: HandlerContext) -> bool:
@@ -172,24 +180,24 @@ def store_entry(
         )
         if result.outcome == "kept" and not chain_line:
             _kept_aside(ctx, person, day, author)
+    if result.changed:
+        check_report(
+            ctx.db,
+            ctx.config,
+            person_id=person.id,
+            name=person.name,
+            day=day,
+            when=written_at(ctx),
+            now=ctx.clock.now(),
+            created=result.outcome == "created",
+            prefer=ctx.message.platform,
+            entry=entry,
+        )
     if result.changed and result.abnormal and not chain_line:
         _follow_up_abnormal(ctx, person, entry, day)
     if result.changed and (result.abnormal or entry.isolation):
         after_report(ctx.db, ctx.clock.now(), person.id, day, prefer=ctx.message.platform)
     return person
-
-
-def _prompt_unreadable(ctx: HandlerContext, directory: Directory, routed: Routed) -> None:
-    """One short private prompt a day for a reply that looks like a check-in but could not be
-    read; chatter, questions and notices get none (the parser tells them apart)."""
-    reason = directory.parser.unreadable_reason(routed.text, routed.parsed)
-    if reason is None:
-        return
-    msg = ctx.message
-    sender_key = ctx.sender.id if ctx.sender else f"{msg.platform}:{msg.sender_id}"
-    if _once(ctx, sender_key, report_day(ctx), "unreadable"):
-        log.info("unreadable check-in from %s:%s (%s)", msg.platform, msg.sender_id, reason)
-        ctx.reply(prompt_text(reason), private=True)
 
 
 def handle_checkin(ctx: HandlerContext, routed: Routed, directory: Directory) -> None:
@@ -199,8 +207,8 @@ def handle_checkin(ctx: HandlerContext, routed: Routed, directory: Directory) ->
     assert routed.parsed is not None
     for entry in routed.parsed.entries:
         stored = store_entry(ctx, directory, entry, source="free", explain=True)
-        if stored is not None and entry.temperature is None and entry.abnormal is None:
-            _prompt_unreadable(ctx, directory, routed)
+        if stored is not None:
+            hints.after_checkin(ctx, entry, stored.id, report_day(ctx))
 
 
 def handle_chain_entries(ctx: HandlerContext, routed: Routed, directory: Directory) -> None:
@@ -223,7 +231,9 @@ def handle_command(ctx: HandlerContext, routed: Routed, directory: Directory) ->
 
 def handle_other(ctx: HandlerContext, routed: Routed, directory: Directory) -> None:
     """Acknowledgements and chatter: kept in raw_messages; a 收到 in a class group is
-    recorded against the notices still open there; a garbled check-in gets one prompt."""
+    recorded against the notices still open there; an attempt at a check-in gets one hint."""
     record_ack(ctx)
     if accepts_checkins(ctx):
-        _prompt_unreadable(ctx, directory, routed)
+        parser = directory.parser
+        reason = parser.unreadable_reason(routed.text, routed.parsed)
+        hints.for_other(ctx, parser, routed.text, reason, report_day(ctx))

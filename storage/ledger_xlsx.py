@@ -24,6 +24,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from storage.ledger import SOURCE_LABELS, Ledger, place
+from storage.report_flags import LATE
 
 CLASS_FIXED = ("学号", "姓名", "宿舍", "重点群体")
 DAY_COLUMNS = ("体温", "状态", "地点", "来源", "备注")
@@ -32,6 +33,7 @@ SUMMARY_DAY = ("应报", "实报", "未报", "异常", "请假")
 KEY_COLUMNS = (
     "日期", "学号", "姓名", "班级", "观察进度", "起始日期", "结束日期", "体温", "状态", "地点",
 )  # fmt: skip
+CONTACT_COLUMNS = ("日期", "班级", "学号", "姓名", "情况", "电话", "家长电话")
 CASE_COLUMNS = (
     "编号", "学号", "姓名", "班级", "发现日期", "原因", "最近异常日期", "状态", "结案时间",
     "结案人", "说明",
@@ -167,6 +169,8 @@ def day_cells(ledger: Ledger, person_id: str, day: str) -> tuple[object, ...]:
         notes.append(f"代报：{poster}" if poster else "代报")
     if ledger.on_leave(person_id, day):
         notes.append("请假")
+    for flag, detail in ledger.flags.get((person_id, day), {}).items():
+        notes.append(f"迟报（{detail}）" if flag == LATE else f"待核实：{detail}")
     source = SOURCE_LABELS.get(report["source"], report["source"])
     return (report["temperature"], status, place(report) or None, source, "；".join(notes) or None)
 
@@ -238,6 +242,27 @@ def _key_group_sheet(wb: Workbook, ledger: Ledger, tag: str, title: str) -> None
     out.finish()
 
 
+def _contacts_sheet(wb: Workbook, ledger: Ledger, title: str) -> None:
+    """Each missing or abnormal student-day with the roster's 电话 and 家长电话, for the
+    counselor's calls (the ledger goes to staff only)."""
+    out = SheetWriter(wb.create_sheet(title))
+    out.row(1, CONTACT_COLUMNS, style=HEAD)
+    out.freeze = "A2"
+    r = 2
+    for day in ledger.days:
+        for node in ledger.classes:
+            for student in ledger.students.get(node.id, []):
+                status = ledger.status(student.id, day)
+                if status not in ("未报", "异常"):
+                    continue
+                where = node.path.split("/", 1)[-1]
+                out.row(r, (day, where, student.id, student.name))
+                out.put(r, 5, status, _status_style(status))
+                out.row(r, (student.phone, student.parent_phone), 6)
+                r += 1
+    out.finish()
+
+
 def _cases_sheet(wb: Workbook, ledger: Ledger) -> None:
     out = SheetWriter(wb.create_sheet("异常跟踪"))
     out.row(1, CASE_COLUMNS, style=HEAD)
@@ -261,12 +286,13 @@ def write_workbook(ledger: Ledger, path: str | Path) -> Path:
     wb = Workbook(write_only=True)
     for style in _styles():
         wb.add_named_style(style)
-    taken = {"汇总", "异常跟踪"}
+    taken = {"汇总", "异常跟踪", "未报异常联系"}
     _summary_sheet(wb, ledger)
     for node in ledger.classes:
         _class_sheet(wb, ledger, node.id, sheet_title(node.path.split("/", 1)[-1], taken))
     for tag in sorted(ledger.observed):
         _key_group_sheet(wb, ledger, tag, sheet_title(f"重点-{tag}", taken))
+    _contacts_sheet(wb, ledger, "未报异常联系")
     _cases_sheet(wb, ledger)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

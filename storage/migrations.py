@@ -399,6 +399,39 @@ V_TRUST_REPORT_AUTHORS = """
           AND person_id IN (SELECT id FROM people WHERE role != '学生');
 """
 
+# One-time login links a staff member asks for in chat (/登录): only the sha256 is kept; a
+# link is used once, then it is a normal web token (web_tokens) that the session hangs on.
+V_LOGIN_LINKS = """
+        CREATE TABLE login_links (
+            link_hash TEXT PRIMARY KEY,         -- sha256 hex of the link's secret
+            person_id TEXT NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+            platform TEXT NOT NULL,             -- where it was sent
+            created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL,           -- UTC, compared as text
+            used_at TEXT
+        );
+"""
+
+# Roster columns 电话 and 家长电话: shown only to the counselors responsible for the student.
+V_CONTACT_PHONES = """
+        ALTER TABLE people ADD COLUMN phone TEXT;
+        ALTER TABLE people ADD COLUMN parent_phone TEXT;
+"""
+
+# What a counselor should look at in a report: 迟报 (first recorded after the window),
+# a report contradicting itself (36.2 with 发烧) or a key-group tag (留校 but 在家 河北).
+V_REPORT_FLAGS = """
+        CREATE TABLE report_flags (
+            person_id TEXT NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+            day TEXT NOT NULL,
+            flag TEXT NOT NULL,                 -- late | contradiction | tag_conflict
+            detail TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (person_id, day, flag)
+        );
+        CREATE INDEX report_flags_day ON report_flags(day);
+"""
+
 MIGRATIONS: list[str] = [
     V1_CORE,
     V2_JOB_OUTCOME,
@@ -410,6 +443,9 @@ MIGRATIONS: list[str] = [
     V8_ACCOUNTS_VERSION,
     V_OPS_HEALTH_PROBE,
     V_TRUST_REPORT_AUTHORS,
+    V_LOGIN_LINKS,
+    V_CONTACT_PHONES,
+    V_REPORT_FLAGS,
 ]
 
 

@@ -26,6 +26,8 @@ PURGED: tuple[tuple[str, str], ...] = (
     ("job_runs", "day < :day"),
     ("chain_lines", "day < :day"),
     ("chain_days", "day < :day"),
+    ("report_flags", "day < :day"),
+    ("login_links", "julianday(created_at) < julianday(:stamp)"),
 )
 
 

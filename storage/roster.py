@@ -65,14 +65,16 @@ class ImportResult:
         )
 
 
-def load_rows(db: sqlite_utils.Database, path: str | Path) -> list[RosterRow]:
+def load_rows(
+    db: sqlite_utils.Database, path: str | Path, key_groups: KeyGroups | None = None
+) -> list[RosterRow]:
     """Read and validate a roster file; raise RosterError listing every bad row."""
     header, raw = read_rows(path)
     mapping, problems = normalise_header(header)
     if problems:
         raise RosterProblems(path, problems)
     existing = {r[0] for r in db.execute("SELECT path FROM nodes").fetchall()}
-    checked = check_rows(raw, mapping, existing)
+    checked = check_rows(raw, mapping, existing, (key_groups or KeyGroups()).tags)
     if checked.problems:
         raise RosterProblems(path, checked.problems)
     if not checked.rows:
@@ -95,7 +97,7 @@ def import_roster(
     period (default 14 days).
     """
     path = Path(path)
-    rows = load_rows(db, path)
+    rows = load_rows(db, path, key_groups)
     with db.atomic():
         result = _apply(db, rows, now, progress, key_groups or KeyGroups())
         db.execute(
@@ -151,13 +153,24 @@ def _apply(
                 log.info("person %s moved to another class", row.person_id)
         db.execute(
             """
-            INSERT INTO people (id, name, role, class_id, dorm_id, active, updated_at)
-            VALUES (?, ?, ?, ?, ?, 1, ?)
+            INSERT INTO people (id, name, role, class_id, dorm_id, active, updated_at, phone,
+                parent_phone)
+            VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?)
             ON CONFLICT(id) DO UPDATE SET name = excluded.name, role = excluded.role,
                 class_id = excluded.class_id, dorm_id = excluded.dorm_id, active = 1,
-                updated_at = excluded.updated_at
+                updated_at = excluded.updated_at, phone = excluded.phone,
+                parent_phone = excluded.parent_phone
             """,
-            [row.person_id, row.name, row.role, class_id, dorm_id, stamp],
+            [
+                row.person_id,
+                row.name,
+                row.role,
+                class_id,
+                dorm_id,
+                stamp,
+                row.phone,
+                row.parent_phone,
+            ],
         )
         _accounts(db, row, stamp)
         _tags(db, row, today, key_groups)

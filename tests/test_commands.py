@@ -200,7 +200,7 @@ def test_export_in_chat_sends_the_workbook_privately(school):
     )
     assert texts(sent)[-1] == "台账已私聊发送。"
     wb = load_workbook(file_msg.file_path)
-    assert wb.sheetnames == ["汇总", "2021级-计科1班", "2021级-计科2班", "异常跟踪"]
+    assert wb.sheetnames == ["汇总", "2021级-计科1班", "2021级-计科2班", "未报异常联系", "异常跟踪"]
     rows = {r[0]: r for r in wb["2021级-计科1班"].iter_rows(min_row=3, values_only=True)}
     assert rows["2021002"][4:6] == (37.6, "异常：发热")
     (row,) = audit_rows(school.db, "export")
@@ -313,7 +313,7 @@ def test_every_command_is_documented_with_its_example():
 
     docs = (Path(__file__).parent.parent / "docs" / "commands.md").read_text(encoding="utf-8")
     ours = [c for c in COMMANDS.values() if c.handler.__module__.startswith("handlers.commands.")]
-    assert len(ours) == 16
+    assert len(ours) == 17
     for cmd in ours:
         assert f"`/{cmd.name}" in docs, cmd.name
         assert f"`{cmd.example}`" in docs, cmd.example

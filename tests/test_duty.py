@@ -11,7 +11,15 @@ from bot.errors import RosterError
 from schedules import Deps, duty_roll_up
 from storage.db import open_db
 from storage.duty import duty_for, import_duty
-from tests.schedules_helpers import add_person, at, config, last_id, outbox, small_school
+from tests.schedules_helpers import (
+    add_person,
+    at,
+    config,
+    last_id,
+    opened,
+    outbox,
+    small_school,
+)
 
 
 @pytest.fixture
@@ -33,6 +41,8 @@ def test_csv_import_replaces_days_and_picks_the_right_people(school, tmp_path):
     assert duty_for(school, "2020-02-10").counselor.name == "褚老师"
     assert duty_for(school, "2020-02-11").officer.name == "陈书记"
     assert duty_for(school, "2020-02-12").counselor is None
+    opened(school, "2020-02-10")
+    opened(school, "2020-02-11")
     duty_roll_up(Deps(school, config(), FakeClock(at("21:00"))), "2020-02-10")
     assert sorted(r["target"] for r in outbox(school)) == ["9103", "9104"]
     mark = last_id(school)

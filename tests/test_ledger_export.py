@@ -55,7 +55,7 @@ def test_export_range_reads_back_cell_by_cell(school, capsys):
     assert code == 0, capsys.readouterr().err
     wb = load_workbook(out)
     assert wb.sheetnames == ["汇总", "2021级-计科1班", "2021级-计科2班", "重点-湖北籍", "重点-留校",
-                             "异常跟踪"]  # fmt: skip
+                             "未报异常联系", "异常跟踪"]  # fmt: skip
 
     cls = wb["2021级-计科1班"]
     assert cls.freeze_panes == "E3"
@@ -119,7 +119,7 @@ def test_export_scope_leaves_other_grades_out(school):
     assert main(["export", "--config", str(config), "--date", "2020-02-10",
                  "--node", "计算机学院/2022级", "-o", str(out)]) == 0  # fmt: skip
     wb = load_workbook(out)
-    assert wb.sheetnames == ["汇总", "2022级-计科1班", "异常跟踪"]
+    assert wb.sheetnames == ["汇总", "2022级-计科1班", "未报异常联系", "异常跟踪"]
     ids = [r[0] for r in wb["2022级-计科1班"].iter_rows(min_row=3, values_only=True)]
     assert ids == ["2022001", "2022002"]
     assert wb["异常跟踪"].max_row == 1

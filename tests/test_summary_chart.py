@@ -8,7 +8,7 @@ from bot.cli import main
 from bot.clock import FakeClock
 from schedules import Deps, summarize
 from storage.status import day_status, load_nodes, save_daily_counts
-from tests.schedules_helpers import CLASS1, add_report, at, config, outbox, small_school
+from tests.schedules_helpers import CLASS1, add_report, at, config, opened, outbox, small_school
 
 
 def test_grade_summary_carries_a_completion_chart(db, tmp_path):
@@ -21,6 +21,7 @@ def test_grade_summary_carries_a_completion_chart(db, tmp_path):
         with db.atomic():
             save_daily_counts(db, day_status(db, day))
     deps = Deps(db, cfg, FakeClock(at("21:00")), tmp_path / "charts")
+    opened(db)
     summarize(deps, "2020-02-10", list(load_nodes(db)))
     rows = {r["text"].splitlines()[0]: r for r in outbox(db)}
     grade = next(r for t, r in rows.items() if t.endswith("计算机学院/2021级 2月10日"))
@@ -47,7 +48,7 @@ async def test_scheduler_renders_charts_before_the_summaries_go_out(db, tmp_path
 
     small_school(db)
     add_report(db, "s1", "2020-02-10")
-    deps = Deps(db, config(charts=True), FakeClock(at("20:00")), tmp_path / "charts")
+    deps = Deps(db, config(charts=True), FakeClock(at("06:00")), tmp_path / "charts")
     scheduler = build_scheduler(deps, manual=True)
     scheduler.start()
     await scheduler.run_until(at("21:01"))

@@ -191,7 +191,13 @@ async def test_admin_sees_every_college(client, db, clock, school):
 
 
 async def test_someone_responsible_for_nothing_gets_a_403(client, db, clock):
-    await login(client, token_for(db, "S102", clock.now()))
+    with db.atomic():  # duty staff see the school only on their duty day
+        db.execute(
+            "INSERT INTO people (id, name, role, updated_at)"
+            " VALUES ('D09', '值班甲', '值班党员', ?)",
+            [clock.now().isoformat()],
+        )
+    await login(client, token_for(db, "D09", clock.now()))
     resp = await client.get("/today")
     assert resp.status == 403
     assert "没有负责的" in await resp.text()

@@ -27,6 +27,7 @@ import sqlite_utils
 from bot.clock import FakeClock
 from bot.config import Config
 from schedules.deps import Deps
+from schedules.opened import record_opened
 from schedules.summaries import duty_roll_up, prerender_charts, summarize
 from storage.db import open_db
 
@@ -120,11 +121,14 @@ def build_school(db: sqlite_utils.Database, students: int, groups: int, seed: in
     return classes + grade_ids + college_ids
 
 
-def _reset(db: sqlite_utils.Database) -> None:
-    """Forget the night's runs so the same summaries can be timed again."""
+def _reset(db: sqlite_utils.Database, opened_at: datetime) -> None:
+    """Forget the night's runs so the same summaries can be timed again; the morning's
+    windows stay opened (a day that never opened is not summarised)."""
     with db.atomic():
         for table in ("job_runs", "outbox", "daily_counts"):
             db.execute(f"DELETE FROM {table}")
+        classes = [p for (p,) in db.execute("SELECT path FROM nodes WHERE kind = 'class'")]
+        record_opened(db, DAY, classes, opened_at)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -137,7 +141,7 @@ def run(args: argparse.Namespace) -> int:
         deps = Deps(db, config, clock, Path(tmp) / "charts")
         timings = []
         for _ in range(max(args.repeat, 1)):
-            _reset(db)
+            _reset(db, clock.now().replace(hour=7))
             start = time.perf_counter()
             messages = summarize(deps, DAY, node_ids) + duty_roll_up(deps, DAY)
             timings.append(time.perf_counter() - start)
@@ -151,7 +155,7 @@ def run(args: argparse.Namespace) -> int:
             "repeat": len(timings),
         }
         if args.charts:
-            _reset(db)
+            _reset(db, clock.now().replace(hour=7))
             deps.config = Config.model_validate({"checkin": {"charts": True}})
             start = time.perf_counter()
             charts = asyncio.run(prerender_charts(deps, DAY, node_ids, duty=True))

@@ -20,6 +20,7 @@ from aiohttp import web
 from bot.clock import Clock
 from bot.config import Config
 from bot.web.render import LOGIN_KEY, error_page, render
+from storage.login_links import use_link
 from storage.tokens import (
     Login,
     check_session,
@@ -186,6 +187,25 @@ def _start_session(request: web.Request, token: str, next_path: str) -> web.Stre
     return response
 
 
+def _start_session_from_link(request: web.Request, link: str) -> web.StreamResponse:
+    """A /登录 link: spent once, it becomes a session; the link leaves the address bar."""
+    db, now = request.app[DB_KEY], request.app[CLOCK_KEY].now()
+    days = request.app[CONFIG_KEY].web.session_days
+    with db.atomic():
+        login = use_link(db, link, now, days)
+        if login is None:
+            return login_page(
+                request,
+                status=401,
+                error="这个登录链接已用过、已过期或无效。请在私聊里重新发送 /登录 获取新链接。",
+            )
+        session_id, _ = open_session(db, login, now, max_days=days)
+    log.info("dashboard login by link: person %s (token #%s)", login.person_id, login.token_id)
+    response = see_other("/")
+    set_session_cookie(response, request, session_id)
+    return response
+
+
 async def login(request: web.Request) -> web.StreamResponse:
     """GET /login?token=... (the link `pingan token create` prints) or the paste-in form."""
     if request.method == "POST":
@@ -200,6 +220,9 @@ async def login(request: web.Request) -> web.StreamResponse:
         return _start_session(request, token, next_path)
     token = request.query.get("token", "").strip()
     next_path = request.query.get("next", "/")
+    link = request.query.get("link", "").strip()
+    if link:
+        return _start_session_from_link(request, link)
     if not token:
         return login_page(request, next_path=next_path)
     return _start_session(request, token, next_path)

@@ -18,6 +18,7 @@ from handlers.chain.reading import read_repost
 from handlers.chain.roster import Roster, node_roster
 from handlers.chain.state import DayChain, Snapshot, save_day
 from handlers.context import HandlerContext
+from handlers.flags import check_chain_lines
 from handlers.parse import Parser
 
 log = logging.getLogger(__name__)
@@ -106,6 +107,7 @@ def handle_chain(ctx: HandlerContext, parser: Parser) -> ChainOutcome | None:
         claimed_id=ctx.claimed.id if ctx.claimed else None,
         display_name=msg.display_name,
     )
+    now = ctx.clock.now()  # one instant: a report created by this repost carries it
     try:
         with ctx.db.atomic():  # a savepoint when the caller has a transaction open
             outcome = apply_repost(
@@ -116,11 +118,20 @@ def handle_chain(ctx: HandlerContext, parser: Parser) -> ChainOutcome | None:
                 snapshot,
                 poster,
                 message_key=msg.key,
-                now=ctx.clock.now(),
+                now=now,
                 line_authors=msg.line_authors,
             )
             _prompt_unmatched(ctx, outcome)
             _prompt_refused(ctx, outcome)
+            check_chain_lines(
+                ctx.db,
+                ctx.config,
+                outcome.added + outcome.corrected,
+                day=day,
+                when=msg.time.astimezone(ctx.config.tz),
+                now=now,
+                prefer=msg.platform,
+            )
     except Exception:
         forget(ctx.db, msg.platform, msg.chat_id)
         raise

@@ -27,6 +27,7 @@ from handlers.commands.common import (
 )
 from handlers.commands.registry import command
 from handlers.context import HandlerContext, Person
+from handlers.flags import check_report
 from handlers.parse import Entry, Parser
 from handlers.permissions import STAFF, refuse
 from handlers.proxy_reports import after_proxy, poster_label
@@ -90,6 +91,17 @@ def _store(
             writer=writer.posted_by,
         )
     if result.changed:
+        check_report(
+            ctx.db,
+            ctx.config,
+            person_id=person.id,
+            name=person.name,
+            day=day,
+            when=now,
+            now=now,
+            created=result.outcome == "created" and source != "补报",  # 补报 is marked as such
+            prefer=ctx.message.platform,
+        )
         after_report(ctx.db, now, person.id, day, prefer=ctx.message.platform)
     return result
 
