@@ -37,6 +37,9 @@ CASE_COLUMNS = (
     "结案人", "说明",
 )  # fmt: skip
 BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
+# Text a spreadsheet may read as a formula (or, for the last two, a formula after trimming):
+# names, dorms, notes and reasons come from rosters and chat, so "=HYPERLINK(...)" is data.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 MIN_WIDTH, MAX_WIDTH = 6, 40
 
 HEAD, CELL, TEMP, ABNORMAL, MISSING = "台账表头", "台账", "台账体温", "台账异常", "台账未报"
@@ -118,10 +121,15 @@ class SheetWriter:
             ws.append([self._cell(value, style) for value, style in cells])
 
     def _cell(self, value: object, style: str | None) -> object:
-        if style is None:
+        risky = isinstance(value, str) and value.startswith(FORMULA_STARTS)
+        if style is None and not risky:
             return value
         cell = WriteOnlyCell(self.ws, value=value)
-        cell.style = style
+        if style is not None:
+            cell.style = style
+        if risky:  # a text cell, and marked so Excel keeps it text when someone edits it
+            cell.data_type = "s"
+            cell.quotePrefix = True
         return cell
 
 
