@@ -65,6 +65,22 @@ async def test_counselor_logs_in_and_reads_a_class(browser, server, db, clock, t
     )
 
 
+async def test_a_class_monitor_sees_who_reported_and_nothing_more(browser, server, db, clock):
+    token = token_for(db, "S101", clock.now())
+    await browser.open(str(server.make_url(f"/login?token={token}")))
+    await browser.click("#confirm-login")
+    assert await browser.wait_text("h1", "计科1班") == "计算机学院/2021级/计科1班"
+    headers = await browser.texts("table.students th")
+    assert headers == ["姓名", "状态", "时间", "宿舍", "标记"]
+    assert await browser.text('tr[data-person="S102"]') == "李四 S102 已报 07:30"
+    assert await browser.text('tr[data-person="S105"]') == "孙七 S105 请假 —"  # no 病假
+    assert await browser.texts("#abnormal") == []
+    assert "重点群体" not in await browser.text("nav.tabs")
+    await browser.open(str(server.make_url("/groups")))
+    assert "只对辅导员、值班人员和管理员开放" in await browser.text("#not-shown")
+    assert await browser.texts("table") == []
+
+
 async def test_another_counselors_class_shows_the_403_page(browser, server, db, clock):
     token = token_for(db, "T02", clock.now())
     await browser.open(str(server.make_url(f"/login?token={token}")))

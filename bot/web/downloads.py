@@ -1,8 +1,8 @@
 """Downloads: the ledger (台账) as an Excel workbook, for a node and a date range.
 
 The workbook is the one `pingan export` writes (storage/export.py), audited the same way
-with `via="dashboard"`. It holds health data, so only staff roles may take it, and only for
-nodes in their scope.
+with `via="dashboard"`. It holds every column of handlers/columns.py, so only a role that
+sees them all may take it, and only for nodes in its scope; a refusal is audited too.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from aiohttp import web
 from bot.web.auth import CLOCK_KEY, DB_KEY
 from bot.web.common import PageError, day_param, day_range, forbidden, today, where
 from bot.web.render import LOGIN_KEY, render
+from handlers.columns import may_export_ledger
 from storage.export import export_ledger
 
 MAX_DAYS = 92  # one term at a time keeps a download quick and the loop responsive
@@ -37,7 +38,7 @@ async def downloads_page(request: web.Request) -> web.Response:
             "start": end - timedelta(days=DEFAULT_DAYS - 1),
             "end": end,
             "max_days": MAX_DAYS,
-            "staff": place.scope.staff,
+            "may_export": may_export_ledger(place.scope.role),
         },
     )
 
@@ -45,7 +46,7 @@ async def downloads_page(request: web.Request) -> web.Response:
 async def ledger_download(request: web.Request) -> web.StreamResponse:
     """GET /downloads/ledger.xlsx?node=&from=&to=: the workbook as an attachment."""
     place = where(request)
-    if not place.scope.staff:
+    if not may_export_ledger(place.scope.role):
         raise forbidden("台账含有健康信息，只有辅导员、值班人员和管理员可以下载。")
     start, end = day_param(request, "from"), day_param(request, "to")
     if end < start:
