@@ -13,6 +13,7 @@ are buffered as plain tuples.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -277,5 +278,9 @@ def write_workbook(ledger: Ledger, path: str | Path) -> Path:
     _cases_sheet(wb, ledger)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
+    # Health data: readable by the bot's user alone from the first byte (not chmod after).
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # an existing file keeps its old mode through O_CREAT
+    with os.fdopen(fd, "wb") as out:
+        wb.save(out)
     return path

@@ -29,6 +29,8 @@ COMMANDS: dict[str, str] = {
     "keygroups": "import or show key groups (重点群体)",
     "export": "the ledger (台账) as an Excel workbook",
     "token": "dashboard login tokens",
+    "audit": "the audit log: verify its hash chain",
+    "purge": "the retention purge now, or what it would remove (--dry-run)",
     "bench": "benchmarks; one JSON object per result line",
 }
 

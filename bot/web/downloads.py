@@ -14,6 +14,7 @@ from urllib.parse import quote
 
 from aiohttp import web
 
+from bot.web.audit_views import record_refused_export
 from bot.web.auth import CLOCK_KEY, DB_KEY
 from bot.web.common import PageError, day_param, day_range, forbidden, today, where
 from bot.web.render import LOGIN_KEY, render
@@ -44,10 +45,16 @@ async def downloads_page(request: web.Request) -> web.Response:
 
 
 async def ledger_download(request: web.Request) -> web.StreamResponse:
-    """GET /downloads/ledger.xlsx?node=&from=&to=: the workbook as an attachment."""
-    place = where(request)
-    if not may_export_ledger(place.scope.role):
-        raise forbidden("台账含有健康信息，只有辅导员、值班人员和管理员可以下载。")
+    """GET /downloads/ledger.xlsx?node=&from=&to=: the workbook as an attachment; a refusal
+    for want of the role or the scope is audited with who asked and from where."""
+    try:
+        place = where(request)
+        if not may_export_ledger(place.scope.role):
+            raise forbidden("台账含有健康信息，只有辅导员、值班人员和管理员可以下载。")
+    except PageError as e:
+        if e.status == 403:
+            record_refused_export(request, e.detail)
+        raise
     start, end = day_param(request, "from"), day_param(request, "to")
     if end < start:
         raise PageError(400, "日期有误 (400)", "结束日期早于开始日期。")

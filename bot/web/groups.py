@@ -11,6 +11,7 @@ from itertools import groupby
 import sqlite_utils
 from aiohttp import web
 
+from bot.web.audit_views import record_view
 from bot.web.auth import CLOCK_KEY, DB_KEY
 from bot.web.common import PageError, day_param, forbidden, today, where
 from bot.web.render import LOGIN_KEY, render
@@ -45,6 +46,7 @@ async def groups_page(request: web.Request) -> web.Response:
     scope = place.scope
     lines = observed_on(db, day.isoformat(), class_ids) if scope.shows("key_group") else []
     by_tag = [(tag, list(group)) for tag, group in groupby(lines, key=lambda o: o.tag)]
+    record_view(request, scope.cols, place.node.path if place.node else "", day.isoformat())
     return render(
         request,
         "groups.html",

@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from aiohttp import web
 
+from bot.web.audit_views import record_view
 from bot.web.auth import CONFIG_KEY, DB_KEY
 from bot.web.common import day_param, today, where
 from bot.web.queries import StudentRow, node_counts, student_rows
@@ -88,8 +89,15 @@ def gather(request: web.Request) -> dict:
     }
 
 
+def _audit(request: web.Request, data: dict) -> None:
+    node = data["node"]
+    record_view(request, data["cols"], node.path if node else "", data["day"].isoformat())
+
+
 async def today_page(request: web.Request) -> web.Response:
-    return render(request, "today.html", gather(request))
+    data = gather(request)
+    _audit(request, data)
+    return render(request, "today.html", data)
 
 
 def _counts(c: Counts) -> dict:
@@ -124,6 +132,7 @@ async def today_api(request: web.Request) -> web.Response:
     The same scope and the same columns (handlers/columns.py) as the page.
     """
     data = gather(request)
+    _audit(request, data)
     nodes = data["place"].tree.nodes
     node = data["node"]
     cols = data["cols"]
