@@ -169,6 +169,9 @@ class RosterMatcher:
         self._sounds: dict[tuple[int, str], list[tuple[str, tuple[frozenset[str], ...]]]] | None
         self._sounds = None
         self._answers: dict[str, str | None] = {}
+        # Homophones and typos keep the length: nothing longer than the longest name can
+        # match, and a long word would cost a pass per character (quadratic).
+        self._longest = max(map(len, self.names), default=0)
 
     def __bool__(self) -> bool:
         return bool(self.names)
@@ -177,7 +180,7 @@ class RosterMatcher:
         """The one roster name `written` stands for, or None when none or several fit."""
         if written in self.names:
             return written
-        if len(written) < 2:
+        if len(written) < 2 or len(written) > self._longest:
             return None
         if written not in self._answers:
             if len(self._answers) >= self.CACHE_SIZE:
