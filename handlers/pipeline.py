@@ -99,6 +99,8 @@ class Pipeline:
         long texts were read before it, in the parse worker."""
         for start in range(0, len(messages), MAX_BATCH):
             chunk = messages[start : start + MAX_BATCH]
+            if self.directory.stale():  # a roster import landed: its parser is built aside
+                self.directory.offer(await self.preparser.build(self.directory.roster_names()))
             self.directory.refresh()  # the parser the transaction will use (it refreshes too)
             parser = self.directory.parser
             try:

@@ -51,10 +51,21 @@ class PreParser:
         parser.prepared_parses.update(parses)
         return len(long)
 
+    async def build(self, names: list[str]) -> Parser:
+        """A parser for a new roster, built and warmed in the worker (a second for 40,000)."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, self._build, names)
+
     def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)
 
     # -- in the worker thread --------------------------------------------------------------
+
+    @staticmethod
+    def _build(names: list[str]) -> Parser:
+        parser = Parser(names)
+        parser.warm_up()
+        return parser
 
     def _read(self, names: tuple[str, ...], texts: list[str]) -> Prepared:
         if self._twin is None or self._twin.names != names:

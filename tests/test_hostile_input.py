@@ -17,6 +17,7 @@ import pytest
 from bot.config import Config, GroupBinding
 from bot.messages import IncomingMessage
 from handlers.chain.split import split_chain
+from handlers.parse import Parser
 from handlers.parse.entry import EntryReader, _blank
 from handlers.parse.parser import MAX_PARSE_CHARS
 from handlers.pipeline import Pipeline
@@ -155,3 +156,24 @@ def test_a_chain_entry_of_many_lines_and_a_text_of_many_readings_are_read_whole(
     spans = [(i * 5, i * 5 + 4) for i in range(50_000)]
     assert _blank(text, spans) == " " * len(text)
     assert _blank("ab36.5cd", [(2, 6), (3, 5)]) == "ab    cd"  # overlapping: their union
+
+
+async def test_a_roster_import_is_loaded_without_building_its_parser_on_the_loop(
+    pipeline, db, clock, tmp_path, monkeypatch
+):
+    built: list[str] = []
+    original = Parser.__init__
+
+    def watched(self, roster_names=()):
+        built.append(threading.current_thread().name)
+        original(self, roster_names)
+
+    monkeypatch.setattr(Parser, "__init__", watched)
+    newcomer = row("3001,欧阳新来,计算机学院,2021级,计科1班,,,,,30001,")
+    import_roster(db, write_csv(tmp_path / "r2.csv", BASE + MORE + [newcomer]), now=clock.now())
+    await pipeline.many([message(pipeline, "30001", "欧阳新来 36.4 正常 在校")])
+    assert built and all(name.startswith("pingan-parse") for name in built)
+    assert "欧阳新来" in pipeline.directory.parser.names
+    assert db.execute("SELECT temperature FROM reports WHERE person_id = '3001'").fetchone() == (
+        36.4,
+    )

@@ -176,6 +176,10 @@ class RosterMatcher:
     def __bool__(self) -> bool:
         return bool(self.names)
 
+    def warm(self) -> None:
+        """Build the homophone index now rather than at the first name not on the roster."""
+        self._homophones("\u4e00\u4e00")
+
     def match(self, written: str) -> str | None:
         """The one roster name `written` stands for, or None when none or several fit."""
         if written in self.names:

@@ -55,8 +55,12 @@ CHECKIN_CUES = ("体温", "打卡", "平安", "报告", "正常", "在校", "在
 class Parser:
     """Reads check-in replies; `roster_names` are the names of the group's people."""
 
+    @staticmethod
+    def normalised_names(roster_names: Iterable[str]) -> tuple[str, ...]:
+        return tuple(n.strip() for n in roster_names if n and n.strip())
+
     def __init__(self, roster_names: Iterable[str] = ()) -> None:
-        names = [n.strip() for n in roster_names if n and n.strip()]
+        names = list(self.normalised_names(roster_names))
         self.names: tuple[str, ...] = tuple(names)  # a twin parser is built from these
         # Readings made ahead by a twin in a worker thread (handlers/prepare.py), looked up
         # before reading: (text, in_chain) → EntryReading, text → ParseResult.
@@ -66,6 +70,12 @@ class Parser:
         self.vocabulary = Vocabulary(names)
         self.segmenter = Segmenter(names)
         self.reader = EntryReader(self.vocabulary, self.segmenter, self.roster)
+
+    def warm_up(self) -> None:
+        """Build now what is otherwise built on first use (the homophone index: half a
+        second for a school of 40,000), so a parser made in a worker arrives ready."""
+        self.roster.warm()
+        self.parse("张三 36.5 正常 在校")
 
     def forget_prepared(self) -> None:
         self.prepared_reads.clear()
