@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import multiprocessing
 import os
 import re
 import signal
@@ -22,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -147,33 +149,37 @@ class Peer:
             await self.session.close()
 
 
-async def probe(base: str, path: str, token: str, stop: asyncio.Event) -> list[float]:
-    """Ask the dashboard again and again until `stop`; each answer's latency in seconds."""
-    out: list[float] = []
-    headers = {"Authorization": f"Bearer {token}"}
-    timeout = aiohttp.ClientTimeout(total=60)
-    async with aiohttp.ClientSession(timeout=timeout) as session:
-        while not stop.is_set():
-            started = time.perf_counter()
-            async with session.get(base + path, headers=headers) as resp:
-                await resp.read()
-                if resp.status != 200:
-                    raise RuntimeError(f"dashboard answered {resp.status}")
-            out.append(time.perf_counter() - started)
-            await asyncio.sleep(PROBE_PAUSE_S)
-    return out
+def _probe(url: str, token: str, ready, stop, out) -> None:
+    """In its own process, so the flood this process sends does not delay the asking: ask
+    the dashboard again and again until `stop`; put each answer's latency in seconds."""
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
+    latencies = []
+    while not stop.is_set():
+        started = time.perf_counter()
+        with urllib.request.urlopen(request, timeout=60) as resp:
+            resp.read()
+        latencies.append(time.perf_counter() - started)
+        ready.set()
+        time.sleep(PROBE_PAUSE_S)
+    out.put(latencies)
 
 
-async def _phase(base: str, path: str, token: str, work) -> tuple[list[float], float]:
-    stop = asyncio.Event()
-    prober = asyncio.create_task(probe(base, path, token, stop))
-    await asyncio.sleep(0.3)  # a few answers before the hostile input, as a baseline
+async def _phase(url: str, token: str, work) -> tuple[list[float], float]:
+    context = multiprocessing.get_context("spawn")
+    ready, stop, out = context.Event(), context.Event(), context.Queue()
+    prober = context.Process(target=_probe, args=(url, token, ready, stop, out), daemon=True)
+    prober.start()
+    if not await asyncio.to_thread(ready.wait, 120):
+        raise RuntimeError("the dashboard prober did not start")
+    await asyncio.sleep(0.5)  # a few answers before the hostile input
     started = time.perf_counter()
     await work()
     took = time.perf_counter() - started
     await asyncio.sleep(0.5)  # and while the bot is still digesting it
     stop.set()
-    return await prober, took
+    latencies = await asyncio.to_thread(out.get, True, 120)
+    prober.join(10)
+    return latencies, took
 
 
 async def _flood(peer: Peer, group: str, user: str, rate: int, seconds: float) -> int:
@@ -274,7 +280,7 @@ async def _run(args: argparse.Namespace, root: Path) -> list[dict]:
             ("message", send_message, len(message.encode())),
             ("flood", flood, args.rate),
         ]:
-            latencies, took = await _phase(base, path, token, work)
+            latencies, took = await _phase(base + path, token, work)
             row = {"bench": "hostile", "phase": name, **_percentiles(latencies)}
             if name == "chain":
                 row["chain_chars"] = size
