@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from handlers.permissions import CADRES, STAFF
+from handlers.permissions import CADRES, ROLES, STAFF
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,3 +64,7 @@ def shows(role: str | None, key: str) -> bool:
 
 def may_export_ledger(role: str | None) -> bool:
     return visible(role) >= LEDGER
+
+
+#: Who may take the ledger, for the chat command's `roles=` (the dashboard asks per request).
+LEDGER_ROLES: tuple[str, ...] = tuple(r for r in ROLES if may_export_ledger(r))

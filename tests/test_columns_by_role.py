@@ -16,7 +16,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.config import Config
 from bot.web import create_web_app
-from handlers.columns import BY_KEY, COLUMNS, may_export_ledger, visible
+from handlers.columns import BY_KEY, COLUMNS, LEDGER_ROLES, may_export_ledger, visible
 from handlers.permissions import ADMIN, DORM_HEAD, DUTY_COUNSELOR, DUTY_OFFICER, ROLES, STAFF
 from tests.web_helpers import DAY, STAMP, log_in, seed_school, token_for
 
@@ -98,6 +98,7 @@ def test_the_table_is_whole():
     for role in STAFF:
         assert visible(role) == set(BY_KEY)
     assert visible("学生") == set() and visible(None) == set()
+    assert set(LEDGER_ROLES) == set(STAFF)  # /导出 and the download: the roles that see all
     assert visible("班长") == {"name", "person_id", "class", "dorm", "status", "reported_at",
                                 "marks", "counts"}  # fmt: skip
 
