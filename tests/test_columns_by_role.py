@@ -63,6 +63,7 @@ PAGES = {
     ),
     "/trend?node={g21}&date={day}": ({"abnormal_count"}, set()),
     "/downloads?node={c1}": (set(), set()),
+    "/broadcasts?node={c1}": (set(), set()),
 }  # fmt: skip
 
 
