@@ -4,9 +4,10 @@ Starts a real `pingan run` process (a generated school, OneBot reverse WebSocket
 dashboard, both on loopback), connects as the QQ implementation, and while a client asks the
 dashboard's class page over and over (Bearer token), sends in turn: a 1.5 M-character 接龙,
 a 1 MB message, and a flood of ordinary group messages at 20,000 frames a second. Prints one
-JSON line per phase with the dashboard's p50/p99/max latency, then one with the time the
-splitter and the reading step take on the same hostile text in this process (the linear
-passes), and the bot's peak RSS and errors.
+JSON line per phase with the dashboard's p50/p99/max latency; one for the bot (peak RSS,
+errors, exit status, and the books: every flood message kept, the two huge ones kept whole);
+and one with the time the splitter and the reading step take on the same hostile shapes in
+this process (the linear passes). Exit status 1 when anything was lost or logged an error.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import os
 import re
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -289,8 +291,12 @@ async def _run(args: argparse.Namespace, root: Path) -> list[dict]:
             elif name == "flood":
                 row |= {"frames": sent, "frames_per_s": round(sent / took) if took else None}
             results.append(row)
+        # kept whole: as sent, less the surrounding spaces the adapter trims from any message
+        expected = {"qq:4000001": len(chain.strip()), "qq:4000002": len(message.strip())}
+        books = await asyncio.to_thread(_books, root / "pingan.db", expected, sent)
         results.append(
             {"bench": "hostile", "phase": "bot", "peak_rss_mb": round(_peak_rss_mb(proc.pid), 1)}
+            | books
         )
     finally:
         await peer.close()
@@ -307,6 +313,35 @@ async def _run(args: argparse.Namespace, root: Path) -> list[dict]:
         "errors_logged": sum(1 for ln in text.splitlines() if " ERROR " in ln),
     }
     return results
+
+
+def _books(db_path: Path, whole: dict[str, int], flood: int, timeout: float = 120.0) -> dict:
+    """Once the bot has stored everything (or the timeout): the flood's messages kept, and
+    whether the two huge ones were kept whole. Read-only, beside the running bot."""
+    deadline = time.monotonic() + timeout
+    while True:
+        db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=30)
+        try:
+            kept = db.execute(
+                "SELECT count(*) FROM raw_messages WHERE platform = 'qq' AND message_id"
+                " BETWEEN '5000000' AND '5999999'"
+            ).fetchone()[0]
+            lengths = dict(
+                db.execute(
+                    "SELECT 'qq:' || message_id, length(text) FROM raw_messages"
+                    " WHERE platform = 'qq' AND message_id IN ('4000001', '4000002')"
+                ).fetchall()
+            )
+        finally:
+            db.close()
+        if kept >= flood or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    return {
+        "flood_kept": kept,
+        "lost": flood - kept + sum(1 for key in whole if key not in lengths),
+        "huge_kept_whole": all(lengths.get(key) == size for key, size in whole.items()),
+    }
 
 
 def _node_id(db_path: Path, path: str) -> int:
@@ -348,4 +383,5 @@ def run(args: argparse.Namespace) -> int:
     for row in rows:
         print(json.dumps(row, ensure_ascii=False))
     bot = next(r for r in rows if r["phase"] == "bot")
-    return 0 if bot["exit_status"] == 0 and bot["errors_logged"] == 0 else 1
+    clean = bot["exit_status"] == 0 and bot["errors_logged"] == 0
+    return 0 if clean and bot["lost"] == 0 and bot["huge_kept_whole"] else 1
