@@ -78,11 +78,12 @@ def build_app(config: Config, clock: Clock | None = None) -> App:
     pipeline = Pipeline(db, config, clock, on_queued=app.wake_senders)
     app.metrics.instrument(pipeline)  # messages by outcome and their handling time
     app.pipeline = pipeline
+    _parse_worker(app, pipeline)
     # -- step 3: chat adapters ------------------------------------------------------------
     _onebot(app)
     _wechaty(app)
     bridge = _sim(app)
-    if len(app.components) == 1:  # the checkpointer only
+    if len(app.components) == 2:  # the checkpointer and the parse worker only
         log.warning("no chat adapter configured: only the scheduler and dashboard run")
     # -- step 4: the scheduler ------------------------------------------------------------
     _scheduler(app)
@@ -105,6 +106,18 @@ def _checkpoints(app: App) -> None:
         await asyncio.to_thread(checkpointer.stop)
 
     app.components.append(Component("WAL checkpoints", start, stop))
+
+
+def _parse_worker(app: App, pipeline: Pipeline) -> None:
+    """Stopped after the adapters (components stop in reverse): nothing is read after it."""
+
+    async def start() -> None:
+        return None
+
+    async def stop() -> None:
+        pipeline.close()
+
+    app.components.append(Component("parse worker", start, stop))
 
 
 def _onebot(app: App) -> None:

@@ -6,6 +6,7 @@ expected, so an admin can fix it without reading a traceback.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from datetime import date
 from pathlib import Path
@@ -137,6 +138,16 @@ class SimAdapter(Strict):
     )
 
 
+def is_loopback(host: str) -> bool:
+    """127.0.0.0/8, ::1 and localhost; a name or any other address is reachable from outside."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 class OneBotConnection(Strict):
     """One OneBot v11 link: a reverse WebSocket server (the implementation connects to us)
     or a forward WebSocket client (we connect to the implementation).
@@ -186,6 +197,23 @@ class OneBotConnection(Strict):
         if self.mode == "forward_ws" and not self.url:
             raise ValueError("forward_ws 需要 url，例如 ws://127.0.0.1:3001")
         return self
+
+    @model_validator(mode="after")
+    def _open_only_on_loopback(self) -> OneBotConnection:
+        if problem := self.exposure_problem():
+            raise ValueError(problem)
+        return self
+
+    def exposure_problem(self) -> str | None:
+        """Why this link may not start: a reverse server anyone on the network can reach
+        with no access_token would let them post as any student and read every reply."""
+        if self.mode != "reverse_ws" or self.access_token or is_loopback(self.host):
+            return None
+        return (
+            f"reverse_ws listens on {self.host}, which is not a loopback address, with an"
+            " empty access_token: anyone on the network could connect as QQ. Set access_token"
+            " (the same in the OneBot implementation), or listen on 127.0.0.1"
+        )
 
 
 class WechatyConnection(Strict):

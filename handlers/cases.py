@@ -114,7 +114,8 @@ def after_report(
         send_private(
             db, now, counselor, text, prefer=prefer, dedup_key=f"case:{case.id}:{day}:{counselor}"
         )
-    log.info("case %s for %s on %s (%s)", case.id, person_id, day, "new" if new else "continued")
+    # Who has a case is a health fact about a named person: the id at DEBUG only.
+    log.debug("case %s for %s on %s (%s)", case.id, person_id, day, "new" if new else "continued")
     return case.id
 
 

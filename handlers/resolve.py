@@ -41,7 +41,22 @@ class Directory:
         self.db = db
         self._generation: int | None = None
         self._accounts_version: int | None = None
+        self._offered: Parser | None = None
         self._load()
+
+    def stale(self) -> bool:
+        """A roster import landed since the last load (the next refresh reloads)."""
+        return self._versions()[0] != self._generation
+
+    def roster_names(self) -> list[str]:
+        """The names the parser is built from, as `_load` reads them."""
+        rows = self.db.execute("SELECT DISTINCT name FROM people WHERE active = 1").fetchall()
+        return sorted(r[0] for r in rows)
+
+    def offer(self, parser: Parser) -> None:
+        """A parser built elsewhere (the parse worker) for the next load to take, when it is
+        for the same names; building one for a large school takes a second."""
+        self._offered = parser
 
     def _versions(self) -> tuple[int, int]:
         """(the last roster import, the accounts' change counter)."""
@@ -104,7 +119,10 @@ class Directory:
             self._responsible[pid].append(node_id)
         self.reload_chats()
         self._load_accounts(accounts_version)
-        self.parser = Parser(sorted({p.name for p in self.people.values()}))
+        names = sorted({p.name for p in self.people.values()})
+        offered, self._offered = self._offered, None
+        probe = Parser.normalised_names(names)
+        self.parser = offered if offered is not None and offered.names == probe else Parser(names)
         log.info("directory loaded: %d people, %d chats", len(self.people), len(self.chats))
 
     def chat(self, platform: str, chat_id: str) -> ChatBinding | None:

@@ -13,6 +13,7 @@ are buffered as plain tuples.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -39,6 +40,9 @@ CASE_COLUMNS = (
     "结案人", "说明",
 )  # fmt: skip
 BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
+# Text a spreadsheet may read as a formula (or, for the last two, a formula after trimming):
+# names, dorms, notes and reasons come from rosters and chat, so "=HYPERLINK(...)" is data.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 MIN_WIDTH, MAX_WIDTH = 6, 40
 
 HEAD, CELL, TEMP, ABNORMAL, MISSING = "台账表头", "台账", "台账体温", "台账异常", "台账未报"
@@ -120,10 +124,15 @@ class SheetWriter:
             ws.append([self._cell(value, style) for value, style in cells])
 
     def _cell(self, value: object, style: str | None) -> object:
-        if style is None:
+        risky = isinstance(value, str) and value.startswith(FORMULA_STARTS)
+        if style is None and not risky:
             return value
         cell = WriteOnlyCell(self.ws, value=value)
-        cell.style = style
+        if style is not None:
+            cell.style = style
+        if risky:  # a text cell, and marked so Excel keeps it text when someone edits it
+            cell.data_type = "s"
+            cell.quotePrefix = True
         return cell
 
 
@@ -296,5 +305,9 @@ def write_workbook(ledger: Ledger, path: str | Path) -> Path:
     _cases_sheet(wb, ledger)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
+    # Health data: readable by the bot's user alone from the first byte (not chmod after).
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # an existing file keeps its old mode through O_CREAT
+    with os.fdopen(fd, "wb") as out:
+        wb.save(out)
     return path

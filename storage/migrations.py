@@ -432,6 +432,26 @@ V_REPORT_FLAGS = """
         CREATE INDEX report_flags_day ON report_flags(day);
 """
 
+# The audit log is append-only and tamper-evident (storage/audit.py): each row carries the hash
+# of the previous one; once sealed, a row cannot be deleted, and an update may only purge its
+# free text (detail becomes {"redacted": true, ...}) leaving every hash as it was.
+V_TRUST_AUDIT_CHAIN = """
+        ALTER TABLE audit_log ADD COLUMN detail_hash TEXT;
+        ALTER TABLE audit_log ADD COLUMN prev_hash TEXT;
+        ALTER TABLE audit_log ADD COLUMN hash TEXT;
+        CREATE INDEX audit_log_unsealed ON audit_log(id) WHERE hash IS NULL;
+        CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+        CREATE TRIGGER audit_log_sealed BEFORE UPDATE ON audit_log
+        WHEN OLD.hash IS NOT NULL AND NOT (
+            NEW.id IS OLD.id AND NEW.at IS OLD.at AND NEW.actor IS OLD.actor
+            AND NEW.action IS OLD.action AND NEW.detail_hash IS OLD.detail_hash
+            AND NEW.prev_hash IS OLD.prev_hash AND NEW.hash IS OLD.hash
+            AND json_valid(NEW.detail) AND json_extract(NEW.detail, '$.redacted') IS 1
+        )
+        BEGIN SELECT RAISE(ABORT, 'audit_log rows are sealed: only free text may go'); END;
+"""
+
 MIGRATIONS: list[str] = [
     V1_CORE,
     V2_JOB_OUTCOME,
@@ -446,6 +466,7 @@ MIGRATIONS: list[str] = [
     V_LOGIN_LINKS,
     V_CONTACT_PHONES,
     V_REPORT_FLAGS,
+    V_TRUST_AUDIT_CHAIN,
 ]
 
 

@@ -8,7 +8,6 @@ reports stay attached to a person.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -19,6 +18,7 @@ import sqlite_utils
 
 from bot.config import KeyGroups
 from bot.errors import RosterError
+from storage.audit import record
 from storage.nodes import ensure_dorm, ensure_path
 from storage.roster_file import read_rows
 from storage.roster_rows import RosterRow, check_rows, normalise_header
@@ -104,11 +104,7 @@ def import_roster(
             "INSERT INTO imports (kind, file, file_mtime, rows, at) VALUES ('roster', ?, ?, ?, ?)",
             [str(path.resolve()), path.stat().st_mtime, result.rows, now.isoformat()],
         )
-        detail = json.dumps({"file": str(path), **asdict(result)}, ensure_ascii=False)
-        db.execute(
-            "INSERT INTO audit_log (at, actor, action, detail) VALUES (?, NULL, ?, ?)",
-            [now.isoformat(), "roster_import", detail],
-        )
+        record(db, "roster_import", None, now, file=str(path), **asdict(result))
     log.info("roster %s imported: %s", path, result.summary())
     return result
 

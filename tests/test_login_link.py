@@ -34,9 +34,21 @@ def link_in(text: str) -> str:
 
 
 async def open_link(school: School, link: str):
+    """Open the link as a phone does: the page only asks to confirm (a chat app's preview
+    fetch must not use the link up), and the confirm button's POST logs in."""
     app = create_web_app(school.db, school.config, school.clock)
     async with TestClient(TestServer(app)) as client:
-        first = await client.get(f"/login?link={link}", allow_redirects=False)
+        shown = await client.get(f"/login?link={link}", allow_redirects=False)
+        page = await shown.text()
+        assert shown.status == 200 and 'id="confirm-login"' in page
+        assert (await client.get("/today", allow_redirects=False)).status != 200
+        csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+        first = await client.post(
+            "/login",
+            data={"csrf": csrf, "link": link},
+            headers={"Cookie": f"pingan_login_csrf={csrf}"},
+            allow_redirects=False,
+        )
         today = await client.get("/today", allow_redirects=False)
         return first.status, first.headers.get("Location"), today.status, await today.text()
 

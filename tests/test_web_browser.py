@@ -44,8 +44,10 @@ async def server(db, clock):
 async def test_counselor_logs_in_and_reads_a_class(browser, server, db, clock, tmp_path):
     token = token_for(db, "T01", clock.now())
     await browser.open(str(server.make_url(f"/login?token={token}")))
+    assert await browser.text("h1") == "登录平安报告看板"  # the link alone logs nobody in
+    await browser.click("#confirm-login")
+    assert await browser.wait_text("h1", "2021级") == "计算机学院/2021级"  # the counselor's grade
     assert "token" not in browser.url  # the token left the address bar
-    assert await browser.text("h1") == "计算机学院/2021级"  # the counselor's own grade
     assert await browser.text("header .who button") == "退出"
     assert await browser.text(".sub") == f"{DAY}（今天）"
     assert await browser.text("#stat-percent b") == "89%"
@@ -69,9 +71,27 @@ async def test_counselor_logs_in_and_reads_a_class(browser, server, db, clock, t
     )
 
 
+async def test_a_class_monitor_sees_who_reported_and_nothing_more(browser, server, db, clock):
+    token = token_for(db, "S101", clock.now())
+    await browser.open(str(server.make_url(f"/login?token={token}")))
+    await browser.click("#confirm-login")
+    assert await browser.wait_text("h1", "计科1班") == "计算机学院/2021级/计科1班"
+    headers = await browser.texts("table.students th")
+    assert headers == ["姓名", "状态", "时间", "宿舍", "标记"]
+    assert await browser.text('tr[data-person="S102"]') == "李四 S102 已报 07:30"
+    assert await browser.text('tr[data-person="S105"]') == "孙七 S105 请假 —"  # no 病假
+    assert await browser.texts("#abnormal") == []
+    assert "重点群体" not in await browser.text("nav.tabs")
+    await browser.open(str(server.make_url("/groups")))
+    assert "只对辅导员、值班人员和管理员开放" in await browser.text("#not-shown")
+    assert await browser.texts("table") == []
+
+
 async def test_another_counselors_class_shows_the_403_page(browser, server, db, clock):
     token = token_for(db, "T02", clock.now())
     await browser.open(str(server.make_url(f"/login?token={token}")))
+    await browser.click("#confirm-login")
+    await browser.wait_text("h1", "数学学院")
     await browser.open(str(server.make_url("/today?node=3")))  # 计科1班, not 刘老师's
     assert await browser.text("h1") == "没有权限 (403)"
     assert "不在你的负责范围内" in await browser.text(".error")
@@ -127,7 +147,8 @@ async def test_the_dashboard_over_five_simulated_days(browser, tmp_path):
     try:
         await browser.resize(DESKTOP)
         await browser.open(str(srv.make_url(f"/login?token={token_for(db, 'T1001', clock.now())}")))
-        assert await browser.text("h1") == "计算机学院/2021级"
+        await browser.click("#confirm-login")
+        assert await browser.wait_text("h1", "2021级") == "计算机学院/2021级"
         assert await browser.text("#stat-expected b") == str(expected.expected)
         assert await browser.text("#stat-reported b") == str(expected.reported)
         assert await browser.text("#stat-missing b") == str(expected.missing)

@@ -7,12 +7,13 @@ import re
 from datetime import datetime, timedelta
 
 import pytest
+from aiohttp import WSServerHandshakeError
 from aiohttp.test_utils import TestClient, TestServer, make_mocked_request
 
 from bot.web import create_web_app, sim_url
 from bot.web.common import PageError
-from bot.web.sim import _check
-from tests.web_helpers import SIM_START, sim_stack, token_for
+from bot.web.sim import _local_only
+from tests.web_helpers import SIM_START, log_in, sim_stack, token_for
 
 WAIT_S = 5.0
 
@@ -60,9 +61,30 @@ async def test_the_printed_link_opens_the_page_and_a_wrong_key_does_not(sim):
 async def test_a_counselor_token_cannot_open_the_simulator(sim, db, clock):
     client, _ = sim
     token = token_for(db, "T1001", clock.now())
-    await client.get(f"/login?token={token}", allow_redirects=False)
+    await log_in(client, token)
     resp = await client.get("/sim")
     assert resp.status == 403
+
+
+@pytest.mark.parametrize("person_id", ["2021210102", "T1001"])  # a student, a counselor
+async def test_the_socket_refuses_whoever_the_page_refuses(sim, db, clock, person_id):
+    """With their own session's CSRF value, a student once got the whole transcript and
+    could speak as anyone: the socket now checks the same role as the page."""
+    client, bridge = sim
+    assert (await log_in(client, token_for(db, person_id, clock.now()))).status == 303
+    html = await (await client.get("/today")).text()
+    csrf = re.search(r'name="csrf" value="([^"]+)"', html).group(1)
+    lines_before = len(bridge.transcript.lines)
+    resp = await client.get(
+        f"/sim/ws?csrf={csrf}",
+        headers={"Connection": "Upgrade", "Upgrade": "websocket", "Sec-WebSocket-Version": "13",
+                 "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="},
+    )  # fmt: skip
+    assert resp.status == 403
+    assert "模拟器页面只对管理员和本机模拟会话开放" in await resp.text()
+    with pytest.raises(WSServerHandshakeError):
+        await client.ws_connect(f"/sim/ws?csrf={csrf}")
+    assert len(bridge.transcript.lines) == lines_before
 
 
 async def test_typing_a_checkin_updates_the_count_and_an_abnormal_one_gets_an_answer(sim):
@@ -174,10 +196,10 @@ async def test_the_simulator_is_for_loopback_only_unless_configured(db, clock, r
         for host, expected in [("127.0.0.1", True), ("::1", True), ("10.0.0.8", allowed)]:
             request = make_mocked_request("GET", sim_url(app, ""), app=app, transport=_Peer(host))
             if expected:
-                assert _check(request) is bridge
+                assert _local_only(request) is bridge
             else:
                 with pytest.raises(PageError) as refused:
-                    _check(request)
+                    _local_only(request)
                 assert refused.value.status == 403
                 assert "只对本机开放" in refused.value.detail
 

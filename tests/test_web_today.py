@@ -10,7 +10,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.config import Config
 from bot.web import create_web_app
-from tests.web_helpers import DAY, seed_school, token_for
+from tests.web_helpers import DAY, log_in, seed_school, token_for
 
 
 @pytest.fixture
@@ -22,7 +22,7 @@ async def _client_as(db, clock, person_id: str) -> TestClient:
     client = TestClient(TestServer(create_web_app(db, Config(), clock)))
     await client.start_server()
     token = token_for(db, person_id, clock.now())
-    await client.get(f"/login?token={token}", allow_redirects=False)
+    await log_in(client, token)
     return client
 
 

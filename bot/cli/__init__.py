@@ -30,6 +30,8 @@ COMMANDS: dict[str, str] = {
     "keygroups": "导入或查看重点群体",
     "export": "导出台账（Excel）",
     "token": "看板登录令牌",
+    "audit": "审计日志：校验哈希链",
+    "purge": "立即执行保留期清理，或用 --dry-run 列出将删除的内容",
     "bench": "性能测试，每行输出一个 JSON 结果",
 }
 

@@ -23,6 +23,7 @@ from bot.web.auth import (
     CLOCK_KEY,
     CONFIG_KEY,
     DB_KEY,
+    LOGIN_GUARD_KEY,
     SIM_SESSIONS_KEY,
     WAKE_KEY,
     auth_middleware,
@@ -34,6 +35,7 @@ from bot.web.broadcasts import broadcasts_page, remind_action, send_action
 from bot.web.common import PageError
 from bot.web.downloads import downloads_page, ledger_download
 from bot.web.groups import close_case_action, groups_page
+from bot.web.login_guard import LoginGuard
 from bot.web.render import ENV_KEY, error_page, make_env
 from bot.web.sim import mount as mount_sim
 from bot.web.sim_bridge import SimBridge
@@ -111,6 +113,7 @@ def create_web_app(
     app[WAKE_KEY] = wake or (lambda: None)
     app[ENV_KEY] = make_env()
     app[SIM_SESSIONS_KEY] = {}
+    app[LOGIN_GUARD_KEY] = LoginGuard()
     app.router.add_get("/", index)
     app.router.add_route("*", "/login", login)
     app.router.add_post("/logout", logout)

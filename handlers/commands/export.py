@@ -11,10 +11,11 @@ from __future__ import annotations
 from datetime import date
 
 from bot.messages import OutgoingMessage
+from handlers.columns import LEDGER_ROLES
 from handlers.commands.common import Unclear, md, parse_day, sender, top_nodes
 from handlers.commands.registry import command
 from handlers.context import HandlerContext
-from handlers.permissions import STAFF, scope
+from handlers.permissions import scope
 from storage.export import export_ledger, too_many_days
 from storage.ledger import days_between
 
@@ -42,7 +43,7 @@ def _days(args: str, today: date) -> list[str]:
 
 @command(
     "导出",
-    roles=STAFF,
+    roles=LEDGER_ROLES,
     summary="导出负责范围的台账（Excel），私聊发送",
     example="/导出 2月10日 2月16日",
 )

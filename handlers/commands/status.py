@@ -7,6 +7,7 @@ abnormal count and key groups, and /异常 always answers privately.
 
 from __future__ import annotations
 
+from handlers.columns import shows
 from handlers.commands.common import (
     NodeRef,
     Unclear,
@@ -76,15 +77,17 @@ def stats_command(ctx: HandlerContext, args: str) -> None:
         return
     mine = scope_here(ctx)
     tops = top_nodes(ctx, mine)
-    private = outside_own_group(ctx)
-    health = (details_here(ctx) or private) and sender(ctx).role in STAFF
+    role = sender(ctx).role
+    here = details_here(ctx) or outside_own_group(ctx)  # outside: answered privately
+    health = here and shows(role, "abnormal_count")
+    tags_shown = here and shows(role, "key_group")
     ds = day_status(ctx.db, day)
     lines = [f"{md(day)} 平安报告统计"]
     for top in tops:
         lines.append(f"{top.path}：{_counts(ds.counts(top.id), health)}")
         for node in _breakdown(ds, top, mine):
             lines.append(f"  {_label(ds, top, node)}：{_counts(ds.counts(node), health)}")
-        if health:
+        if tags_shown:
             tags = ds.node(top.id).key_groups
             if tags:
                 parts = [f"{t} {c.total}人（已报 {c.reported}）" for t, c in tags.items()]

@@ -19,6 +19,7 @@ from aiohttp import web
 
 from bot.adapters.onebot.connection import Connection, Role
 from bot.config import OneBotConnection
+from bot.errors import ConfigError
 
 if TYPE_CHECKING:
     from bot.adapters.onebot.adapter import OneBotAdapter
@@ -57,6 +58,10 @@ class ReverseServer:
         self._runner: web.AppRunner | None = None
 
     async def start(self) -> None:
+        """Listen; refuse to when the link would be open to the network (config built in
+        code skips the config file's check, so it is made again here)."""
+        if problem := self.config.exposure_problem():
+            raise ConfigError(f"adapters.onebot: {problem}")
         app = web.Application()
         base = self.config.path.rstrip("/")
         for suffix, role in (("", None), ("/api", "API"), ("/event", "Event")):
@@ -80,7 +85,7 @@ class ReverseServer:
         self._runner = runner
         self.port = sock.getsockname()[1]
         if not self.config.access_token:
-            log.warning("OneBot reverse WS on port %s has no access_token", self.port)
+            log.warning("OneBot reverse WS on port %s: no access_token (loopback)", self.port)
         log.info("OneBot reverse WS listening on ws://%s:%s%s", self.config.host, self.port, base)
 
     async def stop(self) -> None:
