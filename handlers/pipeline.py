@@ -23,6 +23,7 @@ import sqlite_utils
 from bot.clock import Clock
 from bot.config import Config
 from bot.messages import IncomingMessage
+from handlers.care import lexicon_for, notice_distress
 from handlers.chain.cache import forget as forget_chain
 from handlers.context import HandlerContext
 from handlers.resolve import Directory
@@ -81,6 +82,7 @@ class Pipeline:
         self.clock = clock
         self.on_queued = on_queued
         self.directory = Directory(db)
+        self.care = lexicon_for(config) if config.care.enabled else None
 
     async def __call__(self, message: IncomingMessage) -> None:
         """The adapters' message sink (`Callable[[IncomingMessage], Awaitable[None]]`).
@@ -234,6 +236,8 @@ class Pipeline:
         dispatch(ctx, routed, directory)
         if routed.kind != kind:  # the chain differ found it was not a chain after all
             set_kind(self.db, message, routed.kind)
+        if self.care is not None:
+            notice_distress(ctx, routed.kind, text, self.care)
         return routed.kind, bool(ctx.sent)
 
     def _keep(self, message: IncomingMessage, kind: str) -> None:

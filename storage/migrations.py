@@ -374,6 +374,25 @@ V8_ACCOUNTS_VERSION = """
         BEGIN UPDATE accounts_version SET version = version + 1 WHERE id = 1; END;
 """
 
+# Caring replies (handlers/care/): a self-harm message opens a 心理 case, kept apart from the
+# health cases so the ledger, the Key groups page and the morning health question never see
+# it; only the student's counselor, the duty counselor and the psychologists read it.
+V_CARE_CASES = """
+        CREATE TABLE care_cases (
+            id INTEGER PRIMARY KEY,
+            person_id TEXT NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL DEFAULT '心理',
+            opened_day TEXT NOT NULL,
+            opened_at TEXT NOT NULL,
+            last_day TEXT NOT NULL,             -- the last day a self-harm message came
+            status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'closed')),
+            closed_at TEXT,
+            closed_by TEXT,
+            close_note TEXT
+        );
+        CREATE UNIQUE INDEX care_cases_one_open ON care_cases(person_id) WHERE status = 'open';
+"""
+
 MIGRATIONS: list[str] = [
     V1_CORE,
     V2_JOB_OUTCOME,
@@ -383,6 +402,7 @@ MIGRATIONS: list[str] = [
     V6_WEB_LOGINS,
     V7_HOT_PATH_INDEXES,
     V8_ACCOUNTS_VERSION,
+    V_CARE_CASES,
 ]
 
 

@@ -15,7 +15,9 @@ from storage.status import day_status, save_daily_counts
 
 #: (table, WHERE clause on :day / :stamp) of what the purge deletes, in this order.
 #: Tables another feature adds (the 接龙 chain state: chain_lines, chain_days) are purged
-#: when they exist, so storage never imports the feature that owns them.
+#: when they exist, so storage never imports the feature that owns them. Closed 心理 cases and
+#: the audit rows of caring replies and pages go too: that a student was distressed is as
+#: personal as a temperature (an open case stays until a person closes it).
 PURGED: tuple[tuple[str, str], ...] = (
     ("reports", "day < :day"),
     ("report_history", "day < :day"),
@@ -26,6 +28,8 @@ PURGED: tuple[tuple[str, str], ...] = (
     ("job_runs", "day < :day"),
     ("chain_lines", "day < :day"),
     ("chain_days", "day < :day"),
+    ("care_cases", "status = 'closed' AND julianday(closed_at) < julianday(:stamp)"),
+    ("audit_log", "action LIKE 'care%' AND julianday(at) < julianday(:stamp)"),
 )
 
 

@@ -30,6 +30,8 @@ COMMANDS: dict[str, str] = {
     "export": "the ledger (台账) as an Excel workbook",
     "token": "dashboard login tokens",
     "bench": "benchmarks; one JSON object per result line",
+    "care": "the caring-reply lexicon: score it on a corpus",
+    "quiz": "the epidemic-knowledge quiz: import a question bank",
 }
 
 
