@@ -26,6 +26,7 @@ from bot.messages import IncomingMessage
 from handlers.care import lexicon_for, notice_distress
 from handlers.chain.cache import forget as forget_chain
 from handlers.context import HandlerContext
+from handlers.quiz import take_answer
 from handlers.resolve import Directory
 from handlers.router import Routed, dispatch, route
 from storage.raw_messages import record, set_kind
@@ -233,7 +234,8 @@ class Pipeline:
         if sender is None:
             log.debug("sender %s:%s is not bound", message.platform, message.sender_id)
         ctx = HandlerContext(self.db, self.config, self.clock, message, sender, chat)
-        dispatch(ctx, routed, directory)
+        if not (routed.kind == "other" and take_answer(ctx, text)):  # `A` to an open quiz
+            dispatch(ctx, routed, directory)
         if routed.kind != kind:  # the chain differ found it was not a chain after all
             set_kind(self.db, message, routed.kind)
         if self.care is not None:

@@ -2,5 +2,6 @@
 
 from handlers.care import command as care
 from handlers.commands import account, export, followup, help, notices, reports, status
+from handlers.quiz import command as quiz
 
-__all__ = ["account", "care", "export", "followup", "help", "notices", "reports", "status"]
+__all__ = ["account", "care", "export", "followup", "help", "notices", "quiz", "reports", "status"]
