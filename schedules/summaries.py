@@ -24,6 +24,8 @@ from schedules.batch import Run, run_batch
 from schedules.chart import MAX_ROWS, ChartSpec, render_completion, render_in_child
 from schedules.deps import Deps
 from schedules.plan import previous_checkin_day
+from schedules.quiz import day_board
+from schedules.quiz import summary_lines as quiz_lines
 from schedules.recipients import Chat, Recipients, contacts, private_account
 from schedules.runs import dedup_key, done
 from storage.duty import duty_for
@@ -166,6 +168,7 @@ def summarize(deps: Deps, day: str, node_ids: list[int]) -> int:
 
     def decide(run: Run) -> None:
         status = _status(deps, day)
+        quiz = day_board(deps.db, deps.config, day)
         rec = Recipients(deps.db, run.nodes)
         for node in run.claimed:
             targets = _targets(rec, node)
@@ -183,6 +186,7 @@ def summarize(deps: Deps, day: str, node_ids: list[int]) -> int:
                 list_missing=node.kind in ("class", "grade"),
                 unmatched=_unmatched(deps, node, day, {} if is_class else labels),
             )
+            text = "\n".join([text, *quiz_lines(quiz, list(labels))])
             image = None if is_class else _chart(run, status, str(node.id), node.path, [node.id])
             for chat in targets:
                 run.send(
@@ -255,6 +259,8 @@ def duty_roll_up(deps: Deps, day: str) -> int:
         for root in status.roots():
             labels.update(_class_labels(status, root))
         text = texts.summary("全校", school, children=children, where=labels, list_missing=False)
+        quiz = day_board(deps.db, deps.config, day)
+        text = "\n".join([text, *quiz_lines(quiz, list(labels))])
         image = _chart(run, status, "school", "全校", status.roots())
         found = contacts(deps.db, [p.id for p in people])
         sent = []
