@@ -15,6 +15,7 @@ import sqlite_utils
 
 from storage.keygroups import Observed, observed_on
 from storage.nodes import Node
+from storage.quiz import QuizClassRow, quiz_rows
 
 SOURCE_LABELS = {"free": "自报", "chain": "接龙", "补报": "补报", "更正": "更正"}
 ISOLATION_LABELS = {"home": "居家隔离", "central": "集中隔离", "unspecified": "隔离"}
@@ -54,6 +55,7 @@ class Ledger:
     tags: dict[str, list[str]]  # 学号 → tags under observation on the last day
     observed: dict[str, list[Observed]] = field(default_factory=dict)  # tag → lines, by day
     cases: list[Case] = field(default_factory=list)
+    quiz: list[QuizClassRow] = field(default_factory=list)  # the 知识竞答 sheet
 
     @property
     def classes(self) -> list[Node]:
@@ -180,4 +182,5 @@ def load(db: sqlite_utils.Database, days: list[str], node_ids: set[int]) -> Ledg
             [days[-1], days[0], *class_ids],
         ).fetchall()
     ]
-    return Ledger(days, nodes, students, reports, leaves, names, tags, observed, cases)
+    quiz = quiz_rows(db, days[0], days[-1], class_ids)
+    return Ledger(days, nodes, students, reports, leaves, names, tags, observed, cases, quiz)

@@ -153,6 +153,51 @@ def record_answer(
     return cursor.rowcount == 1
 
 
+@dataclass(frozen=True, slots=True)
+class QuizClassRow:
+    """One line of the ledger's 知识竞答 sheet: a round's result for one class."""
+
+    round_id: int
+    opened_day: str
+    questions: int
+    class_path: str
+    students: int
+    participants: int
+    average: float
+
+
+def quiz_rows(
+    db: sqlite_utils.Database, first_day: str, last_day: str, class_ids: list[int]
+) -> list[QuizClassRow]:
+    """Each round opened from `first_day` to `last_day` (by its opening time's date), per
+    class among `class_ids`, in round then path order."""
+    wanted = set(class_ids)
+    paths = dict(db.execute("SELECT id, path FROM nodes WHERE kind = 'class'").fetchall())
+    rows = []
+    for round_id, opened_at in db.execute(
+        "SELECT id, opened_at FROM quiz_rounds WHERE substr(opened_at, 1, 10) BETWEEN ? AND ?"
+        " ORDER BY id",
+        [first_day, last_day],
+    ).fetchall():
+        found = get_round(db, round_id)
+        assert found is not None
+        for result in class_board(db, round_id):
+            if result.class_id in wanted:
+                rows.append(
+                    QuizClassRow(
+                        round_id,
+                        opened_at[:10],
+                        found.size,
+                        paths.get(result.class_id, result.name),
+                        result.students,
+                        result.participants,
+                        result.average,
+                    )
+                )
+    rows.sort(key=lambda r: (r.round_id, r.class_path))
+    return rows
+
+
 def student_scores(db: sqlite_utils.Database, round_id: int) -> list[tuple[str, str, int, int]]:
     """(学号, 姓名, answered, right) of every student who took part, best first."""
     return [

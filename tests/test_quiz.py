@@ -227,3 +227,31 @@ def test_a_simulated_round_of_120_students_matches_a_direct_count(db, clock, tmp
         "SELECT count(*) FROM quiz_answers GROUP BY person_id, position HAVING count(*) > 1"
     ).fetchall()
     assert per_question == []
+
+
+def test_the_ledger_workbook_has_a_quiz_sheet_of_classes(school, tmp_path):
+    from openpyxl import load_workbook
+
+    from handlers.permissions import descendants
+    from storage.export import export_ledger
+    from tests.f7_helpers import node_id
+
+    school.say("A001", "/答题 开始 1 21:00")
+    school.say("2021002", question_at(school.db, 1, 1).answer)
+    with school.db.atomic():
+        path = export_ledger(
+            school.db,
+            node_ids=descendants(school.db, [node_id(school.db, "计算机学院/2021级")]),
+            days=["2020-02-10"],
+            path=tmp_path / "ledger.xlsx",
+            actor=None,
+            via="cli",
+            scope_label="计算机学院/2021级",
+            now=school.clock.now(),
+        )
+    sheet = load_workbook(path)["知识竞答"]
+    assert [list(r) for r in sheet.iter_rows(values_only=True)] == [
+        ["轮次", "开始日期", "题数", "班级", "人数", "参与人数", "参与率", "平均答对"],
+        [1, "2020-02-10", 1, "计算机学院/2021级/计科1班", 4, 1, "25%", 1],
+        [1, "2020-02-10", 1, "计算机学院/2021级/计科2班", 2, 0, "0%", 0],
+    ]
