@@ -68,3 +68,29 @@ async def test_student_names_only_when_config_allows_and_only_in_scope(db, clock
 async def test_a_bad_round_is_a_readable_error(db, clock, school):
     assert (await page(db, clock, Config(), "/quiz?round=x"))[0] == 400
     assert (await page(db, clock, Config(), "/quiz?round=9"))[0] == 404
+
+
+async def test_an_admin_opens_a_round_from_the_dashboard(db, clock):
+    seed_school(db)
+    import_bank(db, REPO / "examples" / "quiz.csv", clock.now())
+    client = TestClient(TestServer(create_web_app(db, Config(), clock)))
+    await client.start_server()
+    try:
+        for who, status in (("T01", 403), ("A01", 303)):
+            await client.get(f"/login?token={token_for(db, who, clock.now())}")
+            html = await (await client.get("/quiz")).text()
+            shown = 'method="post" action="/quiz"' in html
+            assert shown == (who == "A01")  # the form is shown to admins only
+            csrf = re.search(r'name="csrf" value="([^"]+)"', html).group(1)
+            form = {"csrf": csrf, "questions": "3", "minutes": "30"}
+            resp = await client.post("/quiz", data=form, allow_redirects=False)
+            assert resp.status == status, who
+        assert resp.headers["Location"] == "/quiz?round=1"
+        again = await client.post("/quiz", data=form, allow_redirects=False)
+        assert again.status == 409 and "第1轮截止于" in await again.text()
+    finally:
+        await client.close()
+    assert db.execute("SELECT opened_by, delivery FROM quiz_rounds").fetchall() == [
+        ("A01", "group")
+    ]
+    assert db.execute("SELECT count(*) FROM quiz_round_questions").fetchone() == (3,)

@@ -1,13 +1,18 @@
 """The Quiz page: a round's class leaderboard within the login's scope (participation and
-average score); students by name only when `quiz.public_student_ranking` allows it."""
+average score); students by name only when `quiz.public_student_ranking` allows it. An
+admin opens a round here as with /答题 开始 in chat (the same function, the same audit row)."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
-from bot.web.auth import CONFIG_KEY, DB_KEY
-from bot.web.common import PageError, where
-from bot.web.render import render
+from datetime import timedelta
+
+from bot.web.auth import CLOCK_KEY, CONFIG_KEY, DB_KEY, WAKE_KEY
+from bot.web.common import PageError, forbidden, where
+from bot.web.render import LOGIN_KEY, render
+from handlers.permissions import ADMIN
+from handlers.quiz.start import NoQuestions, RoundOpen, start_round
 from handlers.quiz.texts import hhmm
 from storage.quiz import class_board, get_round, latest_round, student_scores
 
@@ -51,5 +56,51 @@ async def quiz_page(request: web.Request) -> web.Response:
             "participants": participants,
             "top": top,
             "rounds": rounds,
+            "may_open": _may_open(request),
+            "defaults": config.quiz,
         },
     )
+
+
+def _may_open(request: web.Request) -> bool:
+    login = request[LOGIN_KEY]
+    return login.token_id == 0 or login.role == ADMIN
+
+
+def _number(form, name: str, low: int, high: int) -> int:
+    raw = str(form.get(name, "")).strip()
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise PageError(400, "输入有误 (400)", f"{name} 应是 {low} 到 {high} 之间的整数。")
+    return int(raw)
+
+
+async def start_action(request: web.Request) -> web.StreamResponse:
+    """POST /quiz: open a round of `questions` questions lasting `minutes`."""
+    where(request)
+    if not _may_open(request):
+        raise forbidden("只有管理员可以开始知识竞答。")
+    db, config = request.app[DB_KEY], request.app[CONFIG_KEY]
+    now = request.app[CLOCK_KEY].now()
+    form = await request.post()
+    size = _number(form, "questions", 1, 100)
+    minutes = _number(form, "minutes", 1, 7 * 24 * 60)
+    try:
+        with db.atomic():
+            round_, _ = start_round(
+                db,
+                config,
+                now,
+                opened_by=request[LOGIN_KEY].person_id or None,
+                size=size,
+                deadline=now + timedelta(minutes=minutes),
+            )
+    except NoQuestions as e:
+        raise PageError(409, "题库为空 (409)", str(e)) from e
+    except RoundOpen as e:
+        raise PageError(
+            409,
+            "还有一轮在进行 (409)",
+            f"第{e.round.id}轮截止于 {hhmm(e.round.deadline, config.tz)}，结束后才能开始新的一轮。",
+        ) from e
+    request.app[WAKE_KEY]()
+    return web.Response(status=303, headers={"Location": f"/quiz?round={round_.id}"})
