@@ -4,9 +4,9 @@ admin opens a round here as with /答题 开始 in chat (the same function, the 
 
 from __future__ import annotations
 
-from aiohttp import web
-
 from datetime import timedelta
+
+from aiohttp import web
 
 from bot.web.auth import CLOCK_KEY, CONFIG_KEY, DB_KEY, WAKE_KEY
 from bot.web.common import PageError, forbidden, where
