@@ -124,8 +124,13 @@ class Lexicon:
         self_harm: Iterable[str] = (),
         everyday: Iterable[str] = (),
     ) -> None:
-        self._self_harm = _alternation([*SELF_HARM, *_literal(self_harm)])
-        self._distress = _alternation([*DISTRESS, *_literal(distress)])
+        harm_words = [*SELF_HARM, *_literal(self_harm)]
+        distress_words = [*DISTRESS, *_literal(distress)]
+        self._self_harm = _alternation(harm_words)
+        self._distress = _alternation(distress_words)
+        # One scan that nearly every message (a plain check-in) fails: the message path
+        # reads every check-in, so the full reading runs only when a word is there at all.
+        self._any = _alternation([*harm_words, *distress_words])
         self._everyday = _alternation([*EVERYDAY, *_literal(everyday)])
         self._negated = re.compile(f"(?:{'|'.join(NEGATIONS)}){_FILLER}$")
 
@@ -142,6 +147,8 @@ class Lexicon:
         return [m.group() for m in pattern.finditer(text) if not self._negated_at(text, m.start())]
 
     def read(self, text: str) -> Finding:
+        if self._any.search(text) is None:
+            return Finding(None)
         text = self._blank(text)
         harm = self._found(self._self_harm, text)
         if harm:
