@@ -12,8 +12,7 @@ from datetime import datetime
 
 import sqlite_utils
 
-#: Roster roles that take part in the quiz (staff do not).
-STUDENT_ROLES = ("学生", "班长", "宿舍长")
+from storage.roster_rows import STUDENT_ROLES  # who takes part in the quiz (staff do not)
 
 
 @dataclass(frozen=True, slots=True)

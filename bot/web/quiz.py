@@ -13,7 +13,7 @@ from bot.web.common import PageError, forbidden, where
 from bot.web.render import LOGIN_KEY, render
 from handlers.permissions import ADMIN
 from handlers.quiz.start import NoQuestions, RoundOpen, start_round
-from handlers.quiz.texts import hhmm
+from handlers.quiz.texts import when_text
 from storage.quiz import class_board, get_round, latest_round, student_scores
 
 
@@ -50,7 +50,7 @@ async def quiz_page(request: web.Request) -> web.Response:
             "node": place.node,
             "trail": place.scope.trail(place.node) if place.node else [],
             "round": found,
-            "deadline": hhmm(found.deadline, config.tz) if found else "",
+            "deadline": when_text(found.deadline, config.tz) if found else "",
             "board": board,
             "students": students,
             "participants": participants,
@@ -100,7 +100,8 @@ async def start_action(request: web.Request) -> web.StreamResponse:
         raise PageError(
             409,
             "还有一轮在进行 (409)",
-            f"第{e.round.id}轮截止于 {hhmm(e.round.deadline, config.tz)}，结束后才能开始新的一轮。",
+            f"第{e.round.id}轮截止于 {when_text(e.round.deadline, config.tz)}，"
+            "结束后才能开始新的一轮。",
         ) from e
     request.app[WAKE_KEY]()
     return web.Response(status=303, headers={"Location": f"/quiz?round={round_.id}"})

@@ -12,7 +12,7 @@ import re
 from datetime import datetime, timedelta
 
 from handlers.context import HandlerContext
-from handlers.quiz.texts import LETTERS, finished, hhmm, question_text, verdict
+from handlers.quiz.texts import LETTERS, finished, question_text, verdict, when_text
 from storage import quiz
 from storage.audit import record
 
@@ -68,7 +68,7 @@ def take_answer(ctx: HandlerContext, text: str) -> bool:
         return True
     if not round_.open_at(now):
         ctx.reply(
-            f"第{round_.id}轮知识竞答已于{hhmm(round_.deadline, ctx.config.tz)}截止，"
+            f"第{round_.id}轮知识竞答已于{when_text(round_.deadline, ctx.config.tz)}截止，"
             "这次的回答没有计入。谢谢你的参与，下一轮再见！",
             private=True,
         )

@@ -12,7 +12,7 @@ from handlers.context import HandlerContext
 from handlers.permissions import ADMIN, STAFF, refuse
 from handlers.quiz.answer import current_question
 from handlers.quiz.start import NoQuestions, RoundOpen, start_round
-from handlers.quiz.texts import board_lines, hhmm
+from handlers.quiz.texts import board_lines, when_text
 from storage import quiz
 from storage.audit import record
 
@@ -65,13 +65,13 @@ def _start(ctx: HandlerContext, words: list[str]) -> None:
         raise Unclear(str(e)) from e
     except RoundOpen as e:
         raise Unclear(
-            f"第{e.round.id}轮还在进行（截止 {hhmm(e.round.deadline, ctx.config.tz)}），"
+            f"第{e.round.id}轮还在进行（截止 {when_text(e.round.deadline, ctx.config.tz)}），"
             "请先 /答题 结束。"
         ) from e
     where = "班级群" if round_.delivery == "group" else "学生私聊"
     ctx.reply(
         f"第{round_.id}轮知识竞答已开始：{round_.size}题，截止 "
-        f"{hhmm(round_.deadline, ctx.config.tz)}，已向{queued}个{where}发出。"
+        f"{when_text(round_.deadline, ctx.config.tz)}，已向{queued}个{where}发出。"
     )
 
 

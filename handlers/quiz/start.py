@@ -4,7 +4,7 @@ and the CLI; the caller owns the transaction."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlite_utils
 
@@ -44,9 +44,7 @@ def start_round(
     if latest is not None and latest.open_at(now):
         raise RoundOpen(latest)
     settings = config.quiz
-    deadline = deadline or datetime.fromtimestamp(
-        now.timestamp() + settings.duration_minutes * 60, tz=now.tzinfo
-    )
+    deadline = deadline or now + timedelta(minutes=settings.duration_minutes)
     round_ = quiz.open_round(
         db, now, deadline, size or settings.questions, settings.delivery, opened_by
     )

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from storage.quiz import ClassResult, Question, Round
 
 LETTERS = ("A", "B", "C", "D")
 
 
-def hhmm(iso: str, tz) -> str:
+def when_text(iso: str, tz: tzinfo) -> str:
+    """2月10日 21:00: a deadline as students read it, in the configured zone."""
     when = datetime.fromisoformat(iso).astimezone(tz)
     return f"{when.month}月{when.day}日 {when:%H:%M}"
 
@@ -36,10 +37,10 @@ def finished(round_: Round, right: int) -> str:
     return f"第{round_.id}轮知识竞答已全部答完：答对 {right}/{round_.size} 题。谢谢参与！"
 
 
-def announcement(round_: Round, tz) -> str:
+def announcement(round_: Round, tz: tzinfo) -> str:
     return (
         f"【知识竞答 #{round_.id}】疫情防控知识竞答开始了！共{round_.size}题，"
-        f"截止 {hhmm(round_.deadline, tz)}。请私聊我作答：发送「答题」领取题目，"
+        f"截止 {when_text(round_.deadline, tz)}。请私聊我作答：发送「答题」领取题目，"
         "每题回复选项字母即可，每题只能作答一次。"
     )
 
