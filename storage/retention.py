@@ -17,7 +17,8 @@ from storage.status import day_status, save_daily_counts
 #: Tables another feature adds (the 接龙 chain state: chain_lines, chain_days) are purged
 #: when they exist, so storage never imports the feature that owns them. Closed 心理 cases and
 #: the audit rows of caring replies and pages go too: that a student was distressed is as
-#: personal as a temperature (an open case stays until a person closes it).
+#: personal as a temperature (an open case stays until a person closes it). Quiz answers go
+#: as well: who got what wrong is a student's own business once the round is history.
 PURGED: tuple[tuple[str, str], ...] = (
     ("reports", "day < :day"),
     ("report_history", "day < :day"),
@@ -30,6 +31,7 @@ PURGED: tuple[tuple[str, str], ...] = (
     ("chain_days", "day < :day"),
     ("care_cases", "status = 'closed' AND julianday(closed_at) < julianday(:stamp)"),
     ("audit_log", "action LIKE 'care%' AND julianday(at) < julianday(:stamp)"),
+    ("quiz_answers", "julianday(answered_at) < julianday(:stamp)"),
 )
 
 

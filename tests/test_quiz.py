@@ -255,3 +255,17 @@ def test_the_ledger_workbook_has_a_quiz_sheet_of_classes(school, tmp_path):
         [1, "2020-02-10", 1, "计算机学院/2021级/计科1班", 4, 1, "25%", 1],
         [1, "2020-02-10", 1, "计算机学院/2021级/计科2班", 2, 0, "0%", 0],
     ]
+
+
+def test_the_retention_purge_removes_old_quiz_answers(school):
+    from datetime import date
+
+    from storage.retention import purge
+
+    school.say("A001", "/答题 开始 2 21:00")
+    school.say("2021002", "A")
+    school.clock.set(at("2020-02-11", "08:00"))
+    with school.db.atomic():
+        removed = purge(school.db, date(2020, 2, 11), TZ)
+    assert removed["quiz_answers"] == 1
+    assert school.db.execute("SELECT count(*) FROM quiz_answers").fetchone() == (0,)
