@@ -269,3 +269,12 @@ def test_the_retention_purge_removes_old_quiz_answers(school):
         removed = purge(school.db, date(2020, 2, 11), TZ)
     assert removed["quiz_answers"] == 1
     assert school.db.execute("SELECT count(*) FROM quiz_answers").fetchone() == (0,)
+
+
+def test_the_group_post_carries_the_first_question_answered_privately(school):
+    sent = school.say("A001", "/答题 开始 2 21:00")
+    post = next(s for s in sent if s.target == "g211")
+    first = question_at(school.db, 1, 1)
+    assert "第1/2题" in post.text and first.question in post.text
+    (reply,) = school.say("2021002", first.answer)  # straight from the group post
+    assert reply.text.startswith("回答正确 ✓") and "第2/2题" in reply.text

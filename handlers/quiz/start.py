@@ -49,8 +49,10 @@ def start_round(
         db, now, deadline, size or settings.questions, settings.delivery, opened_by
     )
     queued = 0
+    first = quiz.question_at(db, round_.id, 1)
+    assert first is not None
     if settings.delivery == "group":
-        text = announcement(round_, config.tz)
+        text = announcement(round_, config.tz) + "\n\n" + question_text(round_, 1, first)
         for platform, chat_id in db.execute(
             "SELECT platform, chat_id FROM chats WHERE purpose = 'class' ORDER BY node_id"
         ).fetchall():
@@ -58,8 +60,6 @@ def start_round(
                 db, now, platform, "group", chat_id, text, f"quiz:{round_.id}:{chat_id}"
             )
     else:
-        first = quiz.question_at(db, round_.id, 1)
-        assert first is not None
         text = question_text(round_, 1, first)
         marks = ",".join("?" * len(quiz.STUDENT_ROLES))
         for platform, account in db.execute(

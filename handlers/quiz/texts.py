@@ -40,8 +40,8 @@ def finished(round_: Round, right: int) -> str:
 def announcement(round_: Round, tz: tzinfo) -> str:
     return (
         f"【知识竞答 #{round_.id}】疫情防控知识竞答开始了！共{round_.size}题，"
-        f"截止 {when_text(round_.deadline, tz)}。请私聊我作答：发送「答题」领取题目，"
-        "每题回复选项字母即可，每题只能作答一次。"
+        f"截止 {when_text(round_.deadline, tz)}。请私聊我作答：直接回复选项字母，"
+        "答完一题我会私聊发下一题；每题只能作答一次（发送「答题」可再看当前题目）。"
     )
 
 
