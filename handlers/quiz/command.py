@@ -88,8 +88,9 @@ def results_text(ctx: HandlerContext, round_: quiz.Round) -> str:
 
 @command(
     "答题",
-    summary="疫情防控知识竞答：学生领取题目；管理员「开始」「结束」；「结果」看班级排行",
-    example="/答题 开始 5 21:00",
+    summary="疫情防控知识竞答：看当前题目，私聊回复字母作答（管理员：开始 题数 截止、结束；"
+    "结果：班级排行）",
+    example="/答题",
 )
 def quiz_command(ctx: HandlerContext, args: str) -> None:
     me = sender(ctx)
