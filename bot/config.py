@@ -372,6 +372,35 @@ class Ops(Strict):
         return self
 
 
+class Care(Strict):
+    """Caring replies (心理关怀): the hotlines a distressed student is given, who is paged on
+    words of self-harm, and words the lexicon (handlers/care/lexicon.py) adds."""
+
+    enabled: bool = True
+    hotlines: list[str] = ["希望24热线 400-161-9995", "北京心理危机研究与干预中心 010-82951332"]
+    psychologists: list[str] = Field(
+        default=[], description="学号/工号 of the duty psychologists; empty = every 心理老师"
+    )
+    distress_words: list[str] = []
+    self_harm_words: list[str] = []
+    everyday_words: list[str] = []
+
+
+class Quiz(Strict):
+    """The epidemic-knowledge quiz (知识竞答): how a round goes out and what is shown."""
+
+    questions: int = Field(default=5, ge=1, le=100, description="questions in a round")
+    duration_minutes: int = Field(default=120, ge=1, description="a round's default length")
+    delivery: Literal["group", "private"] = "group"
+    public_student_ranking: bool = False
+    daily_at: Time | None = None
+
+    @field_validator("daily_at")
+    @classmethod
+    def _daily(cls, value: str | None) -> str | None:
+        return None if value is None else _check_hhmm(value)
+
+
 class Config(Strict):
     timezone: str = "Asia/Shanghai"
     storage: Storage = Storage()
@@ -387,6 +416,8 @@ class Config(Strict):
     followup: FollowUp = FollowUp()
     exports: Exports = Exports()
     ops: Ops = Ops()
+    care: Care = Care()
+    quiz: Quiz = Quiz()
 
     base_dir: Path = Field(default=Path("."), exclude=True)
     _source: Path = PrivateAttr(default=Path("config.yaml"))

@@ -23,9 +23,11 @@ import sqlite_utils
 from bot.clock import Clock
 from bot.config import Config
 from bot.messages import IncomingMessage
+from handlers.care import lexicon_for, notice_distress
 from handlers.chain.cache import forget as forget_chain
 from handlers.context import HandlerContext
 from handlers.prepare import PreParser
+from handlers.quiz import take_answer
 from handlers.resolve import Directory
 from handlers.router import Routed, dispatch, route
 from storage.raw_messages import record, set_kind
@@ -83,6 +85,7 @@ class Pipeline:
         self.on_queued = on_queued
         self.directory = Directory(db)
         self.preparser = PreParser()
+        self.care = lexicon_for(config) if config.care.enabled else None
 
     async def __call__(self, message: IncomingMessage) -> None:
         """The adapters' message sink (`Callable[[IncomingMessage], Awaitable[None]]`).
@@ -252,9 +255,12 @@ class Pipeline:
         ctx = HandlerContext(
             self.db, self.config, self.clock, message, sender, chat, claimed=claimed
         )
-        dispatch(ctx, routed, directory)
+        if not (routed.kind == "other" and take_answer(ctx, text)):  # `A` to an open quiz
+            dispatch(ctx, routed, directory)
         if routed.kind != kind:  # the chain differ found it was not a chain after all
             set_kind(self.db, message, routed.kind)
+        if self.care is not None:
+            notice_distress(ctx, routed.kind, text, self.care)
         return routed.kind, bool(ctx.sent)
 
     def _keep(self, message: IncomingMessage, kind: str) -> None:

@@ -58,6 +58,7 @@ from schedules.followups import (
     run_morning_followups,
 )
 from schedules.plan import trigger_times
+from schedules.quiz import daily_round
 from schedules.slots import fire_slot
 
 log = logging.getLogger(__name__)
@@ -229,6 +230,16 @@ class PinganScheduler(ClockedScheduler):
             id="broadcast-reminders",
             name="pingan broadcast reminders",
         )
+
+        if deps.config.quiz.daily_at:
+            hour, minute = map(int, deps.config.quiz.daily_at.split(":"))
+            self.add_job(
+                daily_round,
+                CronTrigger(hour=hour, minute=minute, timezone=deps.config.tz),
+                args=[deps],
+                id="quiz",
+                name="pingan daily quiz round",
+            )
 
     def start(self, paused: bool = False) -> None:
         """Catch up what was missed while the bot was down, then start the jobs.

@@ -25,6 +25,8 @@ from schedules.chart import MAX_ROWS, ChartSpec, render_completion, render_in_ch
 from schedules.deps import Deps
 from schedules.opened import NEVER_OPENED, day_opened, opened_only
 from schedules.plan import previous_checkin_day
+from schedules.quiz import day_board
+from schedules.quiz import summary_lines as quiz_lines
 from schedules.recipients import Chat, Recipients, contacts, private_account
 from schedules.runs import dedup_key, done
 from storage.duty import duty_for
@@ -196,6 +198,7 @@ def summarize(deps: Deps, day: str, node_ids: list[int]) -> int:
         if not nodes:
             return
         status = _status(deps, day)
+        quiz = day_board(deps.db, deps.config, day)
         rec = Recipients(deps.db, run.nodes)
         classes = [n.id for n in status.nodes.values() if n.kind == "class"]
         flagged = flags_on(deps.db, day, classes)
@@ -216,6 +219,7 @@ def summarize(deps: Deps, day: str, node_ids: list[int]) -> int:
                 unmatched=_unmatched(deps, node, day, {} if is_class else labels),
                 **_flag_lines(flagged, status, node, {} if is_class else labels),
             )
+            text = "\n".join([text, *quiz_lines(quiz, list(labels))])
             image = None if is_class else _chart(run, status, str(node.id), node.path, [node.id])
             for chat in targets:
                 run.send(
@@ -291,6 +295,8 @@ def duty_roll_up(deps: Deps, day: str) -> int:
         for root in status.roots():
             labels.update(_class_labels(status, root))
         text = texts.summary("全校", school, children=children, where=labels, list_missing=False)
+        quiz = day_board(deps.db, deps.config, day)
+        text = "\n".join([text, *quiz_lines(quiz, list(labels))])
         image = _chart(run, status, "school", "全校", status.roots())
         found = contacts(deps.db, [p.id for p in people])
         sent = []

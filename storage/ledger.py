@@ -15,6 +15,7 @@ import sqlite_utils
 
 from storage.keygroups import Observed, observed_on
 from storage.nodes import Node
+from storage.quiz import QuizClassRow, quiz_rows
 from storage.report_flags import flags_between
 
 SOURCE_LABELS = {"free": "自报", "chain": "接龙", "补报": "补报", "更正": "更正"}
@@ -58,6 +59,7 @@ class Ledger:
     observed: dict[str, list[Observed]] = field(default_factory=dict)  # tag → lines, by day
     cases: list[Case] = field(default_factory=list)
     flags: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)  # (学号, day)
+    quiz: list[QuizClassRow] = field(default_factory=list)  # the 知识竞答 sheet
 
     @property
     def classes(self) -> list[Node]:
@@ -187,4 +189,5 @@ def load(db: sqlite_utils.Database, days: list[str], node_ids: set[int]) -> Ledg
         ).fetchall()
     ]
     flags = flags_between(db, days[0], days[-1], (s.id for c in students.values() for s in c))
-    return Ledger(days, nodes, students, reports, leaves, names, tags, observed, cases, flags)
+    quiz = quiz_rows(db, days[0], days[-1], class_ids)
+    return Ledger(days, nodes, students, reports, leaves, names, tags, observed, cases, flags, quiz)

@@ -1,7 +1,8 @@
 """The ledger (台账) as an .xlsx workbook that opens cleanly in Excel and WPS.
 
 Sheets: 汇总 (counts per node and day), one per class (a row per student, a column group per
-day), one per key group (a line per student and day under observation), 异常跟踪 (cases).
+day), one per key group (a line per student and day under observation), 异常跟踪 (cases),
+知识竞答 (per quiz round and class: participation and average score, no student by name).
 Only plain features are used (merged day headers, fills, thin borders, frozen panes, column
 widths), which WPS renders the same as Excel.
 
@@ -39,6 +40,7 @@ CASE_COLUMNS = (
     "编号", "学号", "姓名", "班级", "发现日期", "原因", "最近异常日期", "状态", "结案时间",
     "结案人", "说明",
 )  # fmt: skip
+QUIZ_COLUMNS = ("轮次", "开始日期", "题数", "班级", "人数", "参与人数", "参与率", "平均答对")
 BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 # Text a spreadsheet may read as a formula (or, for the last two, a formula after trimming):
 # names, dorms, notes and reasons come from rosters and chat, so "=HYPERLINK(...)" is data.
@@ -290,12 +292,24 @@ def _cases_sheet(wb: Workbook, ledger: Ledger) -> None:
     out.finish()
 
 
+def _quiz_sheet(wb: Workbook, ledger: Ledger) -> None:
+    """Per round and class: size, participation and the participants' average score."""
+    out = SheetWriter(wb.create_sheet("知识竞答"))
+    out.row(1, QUIZ_COLUMNS, style=HEAD)
+    out.freeze = "A2"
+    for r, row in enumerate(ledger.quiz, start=2):
+        rate = f"{row.participants / row.students:.0%}" if row.students else "-"
+        out.row(r, (row.round_id, row.opened_day, row.questions, row.class_path, row.students))
+        out.row(r, (row.participants, rate, round(row.average, 2)), 6)
+    out.finish()
+
+
 def write_workbook(ledger: Ledger, path: str | Path) -> Path:
     """Write the whole ledger to `path` (.xlsx); returns the path."""
     wb = Workbook(write_only=True)
     for style in _styles():
         wb.add_named_style(style)
-    taken = {"汇总", "异常跟踪", "未报异常联系"}
+    taken = {"汇总", "异常跟踪", "未报异常联系", "知识竞答"}
     _summary_sheet(wb, ledger)
     for node in ledger.classes:
         _class_sheet(wb, ledger, node.id, sheet_title(node.path.split("/", 1)[-1], taken))
@@ -303,6 +317,8 @@ def write_workbook(ledger: Ledger, path: str | Path) -> Path:
         _key_group_sheet(wb, ledger, tag, sheet_title(f"重点-{tag}", taken))
     _contacts_sheet(wb, ledger, "未报异常联系")
     _cases_sheet(wb, ledger)
+    if ledger.quiz:
+        _quiz_sheet(wb, ledger)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     # Health data: readable by the bot's user alone from the first byte (not chmod after).

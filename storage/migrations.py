@@ -452,6 +452,67 @@ V_TRUST_AUDIT_CHAIN = """
         BEGIN SELECT RAISE(ABORT, 'audit_log rows are sealed: only free text may go'); END;
 """
 
+# Caring replies (handlers/care/): a self-harm message opens a 心理 case, kept apart from the
+# health cases so the ledger, the Key groups page and the morning health question never see
+# it; only the student's counselor, the duty counselor and the psychologists read it.
+V_CARE_CASES = """
+        CREATE TABLE care_cases (
+            id INTEGER PRIMARY KEY,
+            person_id TEXT NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL DEFAULT '心理',
+            opened_day TEXT NOT NULL,
+            opened_at TEXT NOT NULL,
+            last_day TEXT NOT NULL,             -- the last day a self-harm message came
+            status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'closed')),
+            closed_at TEXT,
+            closed_by TEXT,
+            close_note TEXT
+        );
+        CREATE UNIQUE INDEX care_cases_one_open ON care_cases(person_id) WHERE status = 'open';
+"""
+
+# The epidemic-knowledge quiz (handlers/quiz/): a question bank, rounds of N questions, and
+# one answer per student, round and question (the primary key refuses a second attempt).
+V_QUIZ = """
+        CREATE TABLE quiz_questions (
+            id INTEGER PRIMARY KEY,
+            question TEXT NOT NULL,
+            option_a TEXT NOT NULL,
+            option_b TEXT NOT NULL,
+            option_c TEXT NOT NULL DEFAULT '',
+            option_d TEXT NOT NULL DEFAULT '',
+            answer TEXT NOT NULL CHECK (answer IN ('A', 'B', 'C', 'D')),
+            explanation TEXT NOT NULL DEFAULT '',
+            category TEXT NOT NULL DEFAULT '',
+            active INTEGER NOT NULL DEFAULT 1,  -- 0: replaced by a later import
+            imported_at TEXT NOT NULL
+        );
+        CREATE TABLE quiz_rounds (
+            id INTEGER PRIMARY KEY,
+            opened_at TEXT NOT NULL,
+            opened_by TEXT,                     -- a person id, or 'schedule' / 'cli'
+            deadline TEXT NOT NULL,             -- ISO time; answers after it are refused
+            delivery TEXT NOT NULL
+        );
+        CREATE TABLE quiz_round_questions (
+            round_id INTEGER NOT NULL REFERENCES quiz_rounds(id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,          -- 1-based
+            question_id INTEGER NOT NULL REFERENCES quiz_questions(id),
+            PRIMARY KEY (round_id, position)
+        );
+        CREATE TABLE quiz_answers (
+            round_id INTEGER NOT NULL REFERENCES quiz_rounds(id) ON DELETE CASCADE,
+            person_id TEXT NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            class_id INTEGER,                   -- the student's class when they answered
+            choice TEXT NOT NULL,
+            correct INTEGER NOT NULL,
+            answered_at TEXT NOT NULL,
+            PRIMARY KEY (round_id, person_id, position)
+        ) WITHOUT ROWID;
+        CREATE INDEX quiz_answers_class ON quiz_answers(round_id, class_id);
+"""
+
 MIGRATIONS: list[str] = [
     V1_CORE,
     V2_JOB_OUTCOME,
@@ -467,6 +528,8 @@ MIGRATIONS: list[str] = [
     V_CONTACT_PHONES,
     V_REPORT_FLAGS,
     V_TRUST_AUDIT_CHAIN,
+    V_CARE_CASES,
+    V_QUIZ,
 ]
 
 

@@ -22,7 +22,11 @@ from storage.status import day_status, save_daily_counts
 
 #: (table, WHERE clause on :day / :stamp) of what the purge deletes, in this order.
 #: Tables another feature adds (the 接龙 chain state: chain_lines, chain_days) are purged
-#: when they exist, so storage never imports the feature that owns them.
+#: when they exist, so storage never imports the feature that owns them. Closed 心理 cases go
+#: too: that a student was distressed is as personal as a temperature (an open case stays until
+#: a person closes it); the audit rows of caring replies name the student only in their
+#: free text, which `redact_before` purges. Quiz answers go
+#: as well: who got what wrong is a student's own business once the round is history.
 PURGED: tuple[tuple[str, str], ...] = (
     ("reports", "day < :day"),
     ("report_history", "day < :day"),
@@ -42,6 +46,8 @@ PURGED: tuple[tuple[str, str], ...] = (
     ("chain_days", "day < :day"),
     ("report_flags", "day < :day"),
     ("login_links", "julianday(created_at) < julianday(:stamp)"),
+    ("care_cases", "status = 'closed' AND julianday(closed_at) < julianday(:stamp)"),
+    ("quiz_answers", "julianday(answered_at) < julianday(:stamp)"),
 )
 
 

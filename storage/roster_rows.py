@@ -16,7 +16,9 @@ log = logging.getLogger(__name__)
 
 STUDENT_ROLES = ("学生", "班长", "宿舍长")
 STAFF_ROLES = ("辅导员", "值班辅导员", "值班党员", "管理员")
-ROLES = STUDENT_ROLES + STAFF_ROLES
+# 心理老师: paged on words of self-harm and reads 心理 cases, never anyone's health report.
+CARE_ROLES = ("心理老师",)
+ROLES = STUDENT_ROLES + STAFF_ROLES + CARE_ROLES
 COLUMNS = (
     "学号", "姓名", "学院", "年级", "班级", "宿舍", "角色", "负责", "微信", "QQ", "重点群体",
     "电话", "家长电话",

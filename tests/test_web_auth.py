@@ -44,6 +44,8 @@ ROUTES = [
     ("GET", "/api/today"),
     ("GET", "/trend"),
     ("GET", "/groups"),
+    ("GET", "/quiz"),
+    ("POST", "/quiz"),
     ("POST", "/groups/cases/{case_id}/close"),
     ("GET", "/downloads"),
     ("GET", "/downloads/ledger.xlsx"),

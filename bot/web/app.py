@@ -36,6 +36,7 @@ from bot.web.common import PageError
 from bot.web.downloads import downloads_page, ledger_download
 from bot.web.groups import close_case_action, groups_page
 from bot.web.login_guard import LoginGuard
+from bot.web.quiz import quiz_page, start_action
 from bot.web.render import ENV_KEY, error_page, make_env
 from bot.web.sim import mount as mount_sim
 from bot.web.sim_bridge import SimBridge
@@ -121,6 +122,8 @@ def create_web_app(
     app.router.add_get("/api/today", today_api)
     app.router.add_get("/trend", trend_page)
     app.router.add_get("/groups", groups_page)
+    app.router.add_get("/quiz", quiz_page)
+    app.router.add_post("/quiz", start_action)
     app.router.add_get("/downloads", downloads_page)
     app.router.add_get("/downloads/ledger.xlsx", ledger_download)
     app.router.add_get("/broadcasts", broadcasts_page)

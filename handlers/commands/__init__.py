@@ -1,5 +1,6 @@
 """Chat commands (/统计, /未报, /补报 …): importing this package registers every command."""
 
+from handlers.care import command as care
 from handlers.commands import (
     account,
     export,
@@ -10,5 +11,17 @@ from handlers.commands import (
     reports,
     status,
 )
+from handlers.quiz import command as quiz
 
-__all__ = ["account", "export", "followup", "help", "login", "notices", "reports", "status"]
+__all__ = [
+    "account",
+    "care",
+    "export",
+    "followup",
+    "help",
+    "login",
+    "notices",
+    "quiz",
+    "reports",
+    "status",
+]
