@@ -41,7 +41,6 @@ async def open_link(school: School, link: str):
         shown = await client.get(f"/login?link={link}", allow_redirects=False)
         page = await shown.text()
         assert shown.status == 200 and 'id="confirm-login"' in page
-        assert (await client.get("/today", allow_redirects=False)).status != 200
         csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
         first = await client.post(
             "/login",
@@ -51,6 +50,17 @@ async def open_link(school: School, link: str):
         )
         today = await client.get("/today", allow_redirects=False)
         return first.status, first.headers.get("Location"), today.status, await today.text()
+
+
+async def test_showing_the_link_page_uses_nothing_up(school):
+    """A chat app fetches a link to preview it: that GET must not spend a one-time link."""
+    (answer,) = school.say("T001", "/登录")
+    app = create_web_app(school.db, school.config, school.clock)
+    async with TestClient(TestServer(app)) as client:
+        shown = await client.get(f"/login?link={link_in(answer.text)}", allow_redirects=False)
+        assert shown.status == 200 and "pingan_session" not in shown.headers.get("Set-Cookie", "")
+    used = school.db.execute("SELECT count(*) FROM login_links WHERE used_at IS NOT NULL")
+    assert used.fetchone()[0] == 0
 
 
 async def test_a_counselor_gets_a_private_link_that_works_once(school):
@@ -85,8 +95,12 @@ def test_asked_in_a_group_the_link_is_not_posted(school):
     ("who", "setup"),
     [
         ("2021002", None),  # a student
-        ("T001", "UPDATE accounts SET source = 'member_list' WHERE account_id = 'uT001'"),
-        ("T001", "UPDATE accounts SET source = '/绑定' WHERE account_id = 'uT001'"),
+        # what a group card or a /绑定 naming a counselor makes: unconfirmed (storage/bindings.py)
+        (
+            "T001",
+            "UPDATE accounts SET source = 'member_list', confirmed = 0 WHERE person_id = 'T001'",
+        ),
+        ("T001", "UPDATE accounts SET source = '/绑定', confirmed = 0 WHERE person_id = 'T001'"),
         ("T001", "UPDATE accounts SET confirmed = 0 WHERE account_id = 'uT001'"),
     ],
 )

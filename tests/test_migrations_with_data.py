@@ -20,6 +20,12 @@ import sqlite_utils
 
 from storage.migrations import MIGRATIONS, migrate
 
+#: Values a migration rewrites on purpose, with the reason; everything else must survive as is.
+REWRITTEN = {
+    ("accounts", "confirmed"): "V_TRUST_REPORT_AUTHORS: staff bindings not from the roster "
+    "wait for an admin again",
+}
+
 CHECK_IN = re.compile(r"(\w+)\s+[^,]*?CHECK\s*\(\s*\1\s+IN\s*\(\s*'([^']*)'", re.IGNORECASE)
 CHECK_EQ = re.compile(r"(\w+)\s+[^,]*?CHECK\s*\(\s*\1\s*=\s*(\d+)\s*\)", re.IGNORECASE)
 
@@ -110,7 +116,7 @@ def test_a_filled_database_at_each_old_version_upgrades_with_its_rows(tmp_path, 
     assert db.execute("PRAGMA foreign_key_check").fetchall() == []
     for name, row in inserted.items():
         assert name in db.table_names(), f"table {name} vanished in the upgrade"
-        kept = {c.name for c in db[name].columns}
+        kept = {c.name for c in db[name].columns} - {c for t, c in REWRITTEN if t == name}
         where = " AND ".join(f"[{c}] IS ?" for c in row if c in kept)
         values = [v for c, v in row.items() if c in kept]
         found = db.execute(f"SELECT count(*) FROM [{name}] WHERE {where}", values).fetchone()[0]
