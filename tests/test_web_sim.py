@@ -66,7 +66,7 @@ async def test_a_counselor_token_cannot_open_the_simulator(sim, db, clock):
     assert resp.status == 403
 
 
-@pytest.mark.parametrize("person_id", ["2021210102", "T1001"])  # a student, a counselor
+@pytest.mark.parametrize("person_id", ["2021210101", "T1001"])  # a 班长, a counselor
 async def test_the_socket_refuses_whoever_the_page_refuses(sim, db, clock, person_id):
     """With their own session's CSRF value, a student once got the whole transcript and
     could speak as anyone: the socket now checks the same role as the page."""
