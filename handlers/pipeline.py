@@ -96,10 +96,6 @@ class Pipeline:
         for start in range(0, len(messages), MAX_BATCH):
             self.handle_batch(messages[start : start + MAX_BATCH])
 
-    def reload(self) -> None:
-        """After bind_groups or an import done elsewhere in this process."""
-        self.directory = Directory(self.db)
-
     def handle(self, message: IncomingMessage) -> Outcome:
         return self.handle_batch([message])[0]
 

@@ -5,7 +5,7 @@ The sample is one college (计算机学院), two grades, two classes each, 30 st
 with class monitors, dorm heads, grade counselors, duty staff, an admin and a few key-group
 tags. It is deterministic: rerunning gives byte-identical CSV files.
 
-    /work/venv/bin/python scripts/make_sample_roster.py
+    .venv/bin/python scripts/make_sample_roster.py
 """
 
 from __future__ import annotations
