@@ -273,7 +273,7 @@ def test_an_unreadable_check_in_gets_one_private_prompt_a_day(pipeline, db):
     # A named reply whose temperature cannot be read: one private prompt, however often.
     pipeline.handle(msg(pipeline, "10001", "张三 体温 3 6 5 在校"))
     pipeline.handle(msg(pipeline, "10001", "张三 体温 408"))
-    assert (report(db, "1001") or {}).get("temperature") is None
+    assert report(db, "1001")["temperature"] is None  # reported, the temperature unknown
     (prompt,) = outbox(db)
     assert prompt["chat_type"] == "private" and prompt["target"] == "10001"
     assert "张三 36.5 正常 在校" in prompt["text"]  # the expected form, never their data
