@@ -8,7 +8,8 @@ from openpyxl import load_workbook
 from bot.cli import main
 from storage.db import open_db
 from storage.keygroups import set_tag
-from tests.f7_helpers import audit_rows, report, seed
+from tests.commands_helpers import audit_rows, seed
+from tests.school_factory import add_report as report
 
 
 @pytest.fixture

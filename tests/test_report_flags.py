@@ -14,9 +14,10 @@ from schedules import Deps, summarize
 from storage.ledger import load
 from storage.ledger_xlsx import day_cells
 from storage.tokens import create_token
+from tests.commands_helpers import C21_1, G21, School
 from tests.conftest import TZ
-from tests.f7_helpers import C21_1, G21, School, node_id
 from tests.schedules_helpers import opened
+from tests.school_factory import node_id
 from tests.web_helpers import log_in
 
 DAY = "2020-02-10"

@@ -1,8 +1,9 @@
 """Scoring the parser on a labelled corpus (the contract's corpus format).
 
-The same rules as shared/tools/score_parse.py: a message is right when its kind matches
-and every expected entry matches field by field (temperature within 0.05, symptoms as an
-ordered list); per-field accuracy is over expected entries.
+The same rules as the dev corpus's own scorer (score_parse.py, kept with the corpus outside
+this repository): a message is right when its kind matches and every expected entry matches
+field by field (temperature within 0.05, symptoms as an ordered list); per-field accuracy is
+over expected entries.
 """
 
 from __future__ import annotations
