@@ -1,5 +1,6 @@
-"""The wechaty adapter end to end: the real python-wechaty SDK and its PuppetService client
-talking gRPC on loopback to a fake puppet service (tests/wechaty_helpers.py)."""
+"""The wechaty adapter end to end against a fake puppet service on loopback
+(tests/wechaty_helpers.py): the fault cases the official service cannot be made to show.
+The official service itself is in tests/test_wechaty_service.py."""
 
 from __future__ import annotations
 
@@ -10,8 +11,6 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-
-pytest.importorskip("wechaty_grpc", reason="the wechaty SDK runs on Python 3.11/3.12 only")
 
 from bot.adapters.wechaty import WechatyAdapter
 from bot.cli.run import serve
