@@ -443,3 +443,31 @@ async def test_tls_refuses_a_service_with_an_unknown_certificate(tmp_path):
     finally:
         await adapter.stop()
         await service.close()
+
+
+async def test_a_deaf_stream_is_noticed_by_its_missing_dong_and_redialled(fake):
+    """The service answers every call but its stream carries nothing (what the official
+    service does when a stale stream's end handler drops the new one): no Dong comes back
+    for a Ding, so the adapter redials, and the new stream hears again."""
+    inbox = Inbox()
+    connection = WechatyConnection(
+        token=TOKEN, endpoint=f"127.0.0.1:{fake.port}", rpc_timeout_s=3, silence_limit_s=0.6
+    )
+    adapter = WechatyAdapter(connection, inbox, tz=TZ, reconnect_initial_s=0.05)
+    fake.login(BOT)
+    await adapter.start()
+    try:
+        assert await adapter.wait_ready(WAIT_S)
+        assert adapter.connected and adapter.last_seen is not None
+        await fake.wait_until(lambda: "Ding" in fake.calls)  # and Dongs keep it alive
+        await asyncio.sleep(1.0)  # longer than the limit: the Dongs count as life
+        assert adapter.connects == 1
+        heard_last = adapter.last_seen
+        fake.deafen()
+        await fake.wait_until(lambda: adapter.connects == 2 and adapter.connected)
+        assert adapter.last_seen > heard_last
+        fake.post("m-heard", talker="wxid_zs", room=ROOM, text="张三 36.5")
+        [msg] = await inbox.wait_for(1)
+        assert msg.message_id == "m-heard"
+    finally:
+        await adapter.stop()

@@ -72,7 +72,7 @@ class FakePuppetService:
         self.sent_files: list[pb.MessageSendFileRequest] = []
         self.refused = 0
         self.logged_in_as: str | None = None
-        self.deaf = False  # True: answers RPCs but its event streams carry nothing more
+        self._deaf: set[asyncio.Queue[pb.EventResponse | None]] = set()
         self._streams: set[asyncio.Queue[pb.EventResponse | None]] = set()
         self._changed = asyncio.Condition()
         self._server: _Server | None = None
@@ -110,10 +110,12 @@ class FakePuppetService:
 
     def push_event(self, kind: int, payload: dict[str, Any]) -> None:
         event = pb.EventResponse(type=kind, payload=json.dumps(payload))
-        if self.deaf:
-            return
-        for queue in self._streams:
+        for queue in self._streams - self._deaf:
             queue.put_nowait(event)
+
+    def deafen(self) -> None:
+        """The open streams stay open but carry nothing more; RPCs and new streams work."""
+        self._deaf |= self._streams
 
     def login(self, wxid: str) -> None:
         self.logged_in_as = wxid
