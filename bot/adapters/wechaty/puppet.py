@@ -98,9 +98,13 @@ def tls_context(settings: ChannelSettings) -> ssl.SSLContext:
     """TLS as wechaty-puppet-service >= 0.30 serves it: h2 over TLS, checked against a CA.
 
     Without a CA file the system store is used (a service with a publicly trusted
-    certificate); community gateways use their own CA, given as `tls_ca_cert`.
+    certificate); community gateways use their own CA, given as `tls_ca_cert`. Python 3.13
+    turned on strict X.509 checks by default, which refuse the gateways' certificates (the
+    community one has no Authority Key Identifier); chain, signature, dates and name are
+    still verified without them.
     """
     context = ssl.create_default_context(cafile=settings.tls_ca_cert)
+    context.verify_flags &= ~ssl.VERIFY_X509_STRICT
     context.set_alpn_protocols(["h2"])
     return context
 
