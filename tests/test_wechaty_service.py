@@ -44,7 +44,7 @@ def node():
     return require_peer()
 
 
-def make_peer(tmp_path: Path, port: int) -> WechatyPeer:
+def make_peer(tmp_path: Path, port: int, ca_file: Path | None = None) -> WechatyPeer:
     names = {MONITOR: "沈斌", CUI: "崔鹏飞", LI: "李娜", XIE: "谢超"}
     return WechatyPeer(
         port=port,
@@ -53,6 +53,7 @@ def make_peer(tmp_path: Path, port: int) -> WechatyPeer:
         contacts=[{"id": wxid, "name": name} for wxid, name in names.items()],
         rooms=[{"id": ROOM, "topic": "计科1班", "members": [BOT, *names]}],
         log_path=tmp_path / "peer.log",
+        ca_file=ca_file,
     )
 
 
@@ -184,6 +185,29 @@ async def test_a_silent_link_is_redialled_and_heard_again(node, tmp_path, caplog
         stop.set()
         assert await asyncio.wait_for(bot, 10) == 0
         await proxy.close()
+        await peer.close()
+
+
+async def test_tls_with_the_services_own_certificate(node, tmp_path, caplog):
+    """A gateway with TLS on (the default since 0.30): its built-in certificate for
+    `insecure`, checked against the Wechaty CA, with the SNI taken from the token."""
+    caplog.set_level(logging.INFO)
+    port = free_port()
+    ca = tmp_path / "wechaty-ca.pem"
+    peer = make_peer(tmp_path, port, ca_file=ca)
+    await peer.start()
+    config = load_config(config_for(tmp_path, f"127.0.0.1:{port}", tls=True, tls_ca_cert=str(ca)))
+    stop = asyncio.Event()
+    bot = asyncio.create_task(serve(config, stop, SystemClock(TZ)))
+    db = open_db(config.db_path)
+    try:
+        await connected(caplog, 1)
+        await peer.say(CUI, ROOM, "崔鹏飞 36.6 正常 在校")
+        await until(lambda: rows(db, "SELECT count(*) FROM reports") == [(1,)], timeout=WAIT_S)
+    finally:
+        db.close()
+        stop.set()
+        assert await asyncio.wait_for(bot, 10) == 0
         await peer.close()
 
 

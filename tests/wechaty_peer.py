@@ -59,6 +59,7 @@ class WechatyPeer:
     contacts: list[dict[str, str]]
     rooms: list[dict[str, Any]]
     log_path: Path
+    ca_file: Path | None = None  # set: TLS with the service's own certificate, CA written here
     sent: list[BotMessage] = field(default_factory=list)
     _process: asyncio.subprocess.Process | None = None
     _reader: asyncio.Task[None] | None = None
@@ -72,6 +73,8 @@ class WechatyPeer:
             "bot": self.bot,
             "contacts": self.contacts,
             "rooms": self.rooms,
+            "tls": self.ca_file is not None,
+            "caFile": str(self.ca_file) if self.ca_file else None,
         }
         with self.log_path.open("ab") as log:
             self._process = await asyncio.create_subprocess_exec(

@@ -6,7 +6,8 @@
 // setup: {"port": 8788, "token": "insecure_…",
 //         "bot": {"id": "wxid_bot", "name": "平安小助手"},
 //         "contacts": [{"id": "wxid_zs", "name": "张三"}, …],
-//         "rooms": [{"id": "…@chatroom", "topic": "计科1班", "members": ["wxid_bot", "wxid_zs"]}]}
+//         "rooms": [{"id": "…@chatroom", "topic": "计科1班", "members": ["wxid_bot", "wxid_zs"]}],
+//         "tls": false, "caFile": "/tmp/ca.pem"}
 //
 // Control channel, one JSON object per line:
 //   stdin   {"say": {"from": "wxid_zs", "to": "…@chatroom", "text": "…", "mentions": ["wxid_bot"]}}
@@ -14,12 +15,15 @@
 //           {"event": "said", "id": "…"}                       a mock contact's message is out
 //           {"event": "bot", "to": "…", "text": "…", "type": 7} what the bot sent (7 = text)
 //           {"event": "error", "message": "…"}                 a control line that failed
-// The service runs without TLS: tokens starting with `insecure_` select that (see the env
-// below). Set WECHATY_LOG=verbose to see the service's own log on stderr.
+// Without "tls" the service runs in plaintext, as a gateway started with
+// WECHATY_PUPPET_SERVICE_NO_TLS_INSECURE_SERVER=true. With it, the service serves its
+// built-in certificate for `insecure` (what `insecure_…` tokens are checked against), and the
+// Wechaty community CA that signed it is written to "caFile" for the client.
+// Set WECHATY_LOG=verbose to see the service's own log on stderr.
 
+import fs from 'node:fs'
 import readline from 'node:readline'
 
-process.env.WECHATY_PUPPET_SERVICE_NO_TLS_INSECURE_SERVER = 'true'
 process.env.WECHATY_LOG = process.env.WECHATY_LOG || 'warn'
 
 const { PuppetServer } = await import('wechaty-puppet-service')
@@ -57,10 +61,19 @@ for (const contact of contacts.values()) {
 await puppet.start()
 mocker.login(bot)
 
+if (setup.tls) {
+  // not in the package's exports: imported by path from the installed package
+  const { TLS_CA_CERT } = await import(
+    './node_modules/wechaty-puppet-service/dist/esm/src/auth/ca.js'
+  )
+  fs.writeFileSync(setup.caFile, TLS_CA_CERT)
+}
+
 const server = new PuppetServer({
   endpoint: `127.0.0.1:${setup.port}`,
   puppet,
   token: setup.token,
+  tls: { disable: !setup.tls },
 })
 await server.start()
 emit({ event: 'listening', port: setup.port })
