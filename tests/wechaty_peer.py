@@ -144,7 +144,7 @@ class SilentProxy:
         self.port = 0
         self.connections = 0
         self._silenced: list[asyncio.Event] = []
-        self._writers: list[asyncio.StreamWriter] = []
+        self._pairs: list[tuple[asyncio.StreamWriter, ...]] = []
         self._server: asyncio.Server | None = None
 
     async def start(self) -> None:
@@ -158,14 +158,14 @@ class SilentProxy:
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1
-        silenced = asyncio.Event()
-        self._silenced.append(silenced)
         try:
             up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.upstream_port)
         except OSError:
             writer.close()
             return
-        self._writers += [writer, up_writer]
+        silenced = asyncio.Event()
+        self._silenced.append(silenced)
+        self._pairs.append((writer, up_writer))
         await asyncio.gather(
             self._pipe(reader, up_writer, silenced),
             self._pipe(up_reader, writer, silenced),
@@ -187,7 +187,8 @@ class SilentProxy:
     async def close(self) -> None:
         if self._server is not None:
             self._server.close()
-        for writer in self._writers:
-            writer.close()
+        for writers in self._pairs:
+            for writer in writers:
+                writer.close()
         if self._server is not None:
             await self._server.wait_closed()

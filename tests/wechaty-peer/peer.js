@@ -25,6 +25,10 @@ import fs from 'node:fs'
 import readline from 'node:readline'
 
 process.env.WECHATY_LOG = process.env.WECHATY_LOG || 'warn'
+// stdout is the control channel: every log line of the packages goes to stderr
+for (const level of ['log', 'info', 'debug', 'warn']) {
+  console[level] = (...args) => console.error(...args)
+}
 
 const { PuppetServer } = await import('wechaty-puppet-service')
 const { PuppetMock, mock } = await import('wechaty-puppet-mock')
