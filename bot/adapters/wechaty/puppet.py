@@ -16,6 +16,7 @@ messages and a grpclib stub generated from wechaty's protos), with no wechaty SD
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import logging
@@ -220,7 +221,7 @@ class PuppetClient:
         return response.id or ""
 
     async def send_file(self, conversation_id: str, path: str) -> str:
-        response = await self.stub.message_send_file(
-            conversation_id=conversation_id, filebox=file_box_json(path)
-        )
+        """Send a local file (a chart, a workbook); read off the event loop."""
+        box = await asyncio.to_thread(file_box_json, path)
+        response = await self.stub.message_send_file(conversation_id=conversation_id, filebox=box)
         return response.id or ""
