@@ -443,9 +443,8 @@ def test_of_two_unconfirmed_claimants_neither_overwrites_the_other(school):
         "这个账号的绑定还没有确认，不能修改今天已有的报告；请班长或辅导员确认绑定。"
     ]
     (note,) = to(sent, "uT001")
-    assert "未确认账号「赵敏-小号」（模拟 ujoke）代报「正常」，与未确认账号的报告（异常）不一致" in (
-        note
-    )
+    expected = "未确认账号「赵敏-小号」（模拟 ujoke）代报「正常」，与未确认账号的报告（异常）"
+    assert expected in note
     # The same account may still correct itself.
     say(school, "uzm", "37.0 正常", "g211", name="赵敏")
     assert stored(db, "2021004")["abnormal"] == 0
