@@ -21,6 +21,8 @@ from datetime import datetime
 
 import sqlite_utils
 
+from storage.db import inserted_id
+
 GENESIS = ""  # the prev_hash of the first row
 #: What the retention purge keeps of an old row's detail: counts, dates and scopes, never a
 #: person, a note, a typed reason or a chat (those can tie a name to a health fact).
@@ -48,7 +50,7 @@ def record(
         [now.isoformat(), actor, action, json.dumps(detail, ensure_ascii=False, sort_keys=True)],
     )
     seal(db)
-    return cursor.lastrowid
+    return inserted_id(cursor)
 
 
 def seal(db: sqlite_utils.Database) -> int:

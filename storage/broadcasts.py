@@ -12,6 +12,8 @@ from datetime import datetime
 
 import sqlite_utils
 
+from storage.db import inserted_id
+
 
 @dataclass(frozen=True, slots=True)
 class Broadcast:
@@ -66,7 +68,7 @@ def create(
             remind_at.isoformat() if remind_at else None,
         ],
     )
-    return cursor.lastrowid
+    return inserted_id(cursor)
 
 
 def add_target(

@@ -12,6 +12,8 @@ from datetime import datetime
 
 import sqlite_utils
 
+from storage.db import inserted_id
+
 
 @dataclass(frozen=True, slots=True)
 class CareCase:
@@ -45,7 +47,7 @@ def open_or_extend(
         "INSERT INTO care_cases (person_id, opened_day, opened_at, last_day) VALUES (?, ?, ?, ?)",
         [person_id, day, now.isoformat(), day],
     )
-    return cursor.lastrowid, True
+    return inserted_id(cursor), True
 
 
 def open_cases(db: sqlite_utils.Database) -> list[CareCase]:

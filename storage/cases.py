@@ -8,6 +8,8 @@ from datetime import date, datetime, timedelta
 
 import sqlite_utils
 
+from storage.db import inserted_id
+
 
 @dataclass(frozen=True, slots=True)
 class OpenCase:
@@ -38,7 +40,7 @@ def open_or_extend(
             " VALUES (?, ?, ?, ?, ?)",
             [person_id, day, now.isoformat(), reason, day],
         )
-        return OpenCase(cursor.lastrowid, person_id, day, reason, day), True
+        return OpenCase(inserted_id(cursor), person_id, day, reason, day), True
     if day > case.last_abnormal_day:
         db.execute("UPDATE cases SET last_abnormal_day = ? WHERE id = ?", [day, case.id])
     return case, False

@@ -6,6 +6,7 @@ durable against a process crash (kill -9) and loses at most the last commits on 
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import sqlite_utils
@@ -26,3 +27,12 @@ def open_db(path: str | Path | None = None, *, memory: bool = False) -> sqlite_u
     db.execute("PRAGMA busy_timeout=5000")
     migrate(db)
     return db
+
+
+def inserted_id(cursor: sqlite3.Cursor) -> int:
+    """The rowid an INSERT through `cursor` just wrote. sqlite3 types `lastrowid` as optional
+    (None on a cursor that never inserted), so the callers that need an id say so here."""
+    rowid = cursor.lastrowid
+    if rowid is None:
+        raise ValueError("the statement inserted no row")
+    return rowid

@@ -43,12 +43,10 @@ def _column(header: list[str], names: tuple[str, ...]) -> str | None:
 def read_duty_sheet(db: sqlite_utils.Database, path: str | Path) -> list[tuple[str, str, str]]:
     """Validate the sheet against the roster; return (day, counselor id, officer id) rows."""
     header, rows = read_rows(path)
-    cols = (
-        _column(header, (DATE_COLUMN,)),
-        _column(header, COUNSELOR_COLUMNS),
-        _column(header, OFFICER_COLUMNS),
-    )
-    if None in cols:
+    date_col = _column(header, (DATE_COLUMN,))
+    counselor_col = _column(header, COUNSELOR_COLUMNS)
+    officer_col = _column(header, OFFICER_COLUMNS)
+    if date_col is None or counselor_col is None or officer_col is None:
         raise RosterError(
             f"{path}: 第1行应有列 日期、值班辅导员 学号、值班党员 学号，"
             f"实际是 {'、'.join(h for h in header if h) or '空行'}"
@@ -59,7 +57,9 @@ def read_duty_sheet(db: sqlite_utils.Database, path: str | Path) -> list[tuple[s
     seen: dict[str, int] = {}
     for row in rows:
         number = row.number
-        written, counselor, officer = (row.values.get(c, "") for c in cols)
+        written, counselor, officer = (
+            row.values.get(c, "") for c in (date_col, counselor_col, officer_col)
+        )
         if not (written or counselor or officer):
             continue
         day = sheet_day(written)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import NamedTuple
 
 import sqlite_utils
 
@@ -134,20 +135,46 @@ def observed_on(
         ORDER BY t.tag, n.path, t.person_id
     """
     out = []
-    for row in db.execute(sql, params).fetchall():
+    for row in map(_ObservedRow._make, db.execute(sql, params).fetchall()):
         report = None
-        if row[14] is not None:
+        if row.source is not None:
             report = {
-                "temperature": row[8],
-                "abnormal": None if row[9] is None else int(row[9]),
-                "symptoms": json.loads(row[10]),
-                "on_campus": None if row[11] is None else int(row[11]),
-                "province": row[12],
-                "isolation": row[13],
-                "source": row[14],
+                "temperature": row.temperature,
+                "abnormal": None if row.abnormal is None else int(row.abnormal),
+                "symptoms": json.loads(row.symptoms or "[]"),
+                "on_campus": None if row.on_campus is None else int(row.on_campus),
+                "province": row.province,
+                "isolation": row.isolation,
+                "source": row.source,
             }
-        out.append(Observed(*row[:8], report=report, on_leave=bool(row[15])))
+        out.append(
+            Observed(
+                row.day, row.person_id, row.name, row.class_path, row.tag, row.start_day,
+                row.period_days, row.day_number, report=report, on_leave=bool(row.on_leave),
+            )
+        )
     return out
+
+
+class _ObservedRow(NamedTuple):
+    """observed_on's SELECT, column by column (the report's columns are NULL: not reported)."""
+
+    day: str
+    person_id: str
+    name: str
+    class_path: str | None
+    tag: str
+    start_day: str
+    period_days: int
+    day_number: int
+    temperature: float | None
+    abnormal: int | None
+    symptoms: str | None
+    on_campus: int | None
+    province: str | None
+    isolation: str | None
+    source: str | None
+    on_leave: int
 
 
 def unlisted_tags(db: sqlite_utils.Database, listed: list[str], day: str) -> dict[str, int]:

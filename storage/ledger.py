@@ -129,7 +129,10 @@ def load(db: sqlite_utils.Database, days: list[str], node_ids: set[int]) -> Ledg
         students[r[2]].append(Student(*r))
 
     reports: dict[tuple[str, str], dict] = {}
-    for r in db.execute(
+    for (
+        person_id, day, temperature, abnormal, symptoms, on_campus, province, isolation, source,
+        posted_by, proxy, updated_at,
+    ) in db.execute(
         f"""
         SELECT r.person_id, r.day, r.temperature, r.abnormal, r.symptoms, r.on_campus,
                r.province, r.isolation, r.source,
@@ -139,12 +142,19 @@ def load(db: sqlite_utils.Database, days: list[str], node_ids: set[int]) -> Ledg
         WHERE r.day BETWEEN ? AND ? AND p.active = 1 AND p.class_id IN ({_marks(class_ids)})
         """,
         [days[0], days[-1], *class_ids],
-    ).fetchall():
-        keys = ("temperature", "abnormal", "symptoms", "on_campus", "province", "isolation")
-        row = dict(zip(keys, r[2:8], strict=True))
-        row.update(symptoms=json.loads(r[4]), source=r[8], posted_by=r[9], proxy=r[10])
-        row["updated_at"] = r[11]
-        reports[(r[0], r[1])] = row
+    ).fetchall():  # fmt: skip
+        reports[(person_id, day)] = {
+            "temperature": temperature,
+            "abnormal": abnormal,
+            "symptoms": json.loads(symptoms),
+            "on_campus": on_campus,
+            "province": province,
+            "isolation": isolation,
+            "source": source,
+            "posted_by": posted_by,
+            "proxy": proxy,
+            "updated_at": updated_at,
+        }
 
     leaves: dict[str, list[tuple[str, str, str]]] = {}
     for r in db.execute(

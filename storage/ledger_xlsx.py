@@ -18,9 +18,10 @@ import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
@@ -46,6 +47,7 @@ BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 # names, dorms, notes and reasons come from rosters and chat, so "=HYPERLINK(...)" is data.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 MIN_WIDTH, MAX_WIDTH = 6, 40
+CellValue = str | float | None  # what the ledger writes: text, numbers (int too), blanks
 
 HEAD, CELL, TEMP, ABNORMAL, MISSING = "台账表头", "台账", "台账体温", "台账异常", "台账未报"
 
@@ -85,13 +87,13 @@ class SheetWriter:
 
     def __init__(self, ws: WriteOnlyWorksheet) -> None:
         self.ws = ws
-        self.rows: list[list[tuple[object, str | None]]] = []
+        self.rows: list[list[tuple[CellValue, str | None]]] = []
         self.widths: dict[int, int] = {}
         self.merges: list[str] = []
         self.freeze: str | None = None
 
     def put(
-        self, row: int, column: int, value: object, style: str = CELL, measure: bool = True
+        self, row: int, column: int, value: CellValue, style: str = CELL, measure: bool = True
     ) -> None:
         while len(self.rows) < row:
             self.rows.append([])
@@ -104,7 +106,9 @@ class SheetWriter:
             if width > self.widths.get(column, 0):
                 self.widths[column] = width
 
-    def row(self, row: int, values: Sequence[object], start: int = 1, style: str = CELL) -> None:
+    def row(
+        self, row: int, values: Sequence[CellValue], start: int = 1, style: str = CELL
+    ) -> None:
         for i, value in enumerate(values):
             self.put(row, start + i, value, style)
 
@@ -117,15 +121,18 @@ class SheetWriter:
         ws = self.ws
         for column, width in self.widths.items():
             letter = get_column_letter(column)
-            ws.column_dimensions[letter].width = min(max(width + 2, MIN_WIDTH), MAX_WIDTH)
+            # types-openpyxl leaves out the dimensions and merges Worksheet._setup gives a
+            # write-only sheet at run time (they are written out before its rows).
+            dimension = ws.column_dimensions[letter]  # type: ignore[attr-defined]
+            dimension.width = min(max(width + 2, MIN_WIDTH), MAX_WIDTH)
         if self.freeze:
             ws.freeze_panes = self.freeze
         for merged in self.merges:
-            ws.merged_cells.add(merged)
+            ws.merged_cells.add(merged)  # type: ignore[attr-defined]  # as column_dimensions
         for cells in self.rows:
             ws.append([self._cell(value, style) for value, style in cells])
 
-    def _cell(self, value: object, style: str | None) -> object:
+    def _cell(self, value: CellValue, style: str | None) -> CellValue | Cell:
         risky = isinstance(value, str) and value.startswith(FORMULA_STARTS)
         if style is None and not risky:
             return value
@@ -162,13 +169,23 @@ def _status_style(status: str) -> str:
     return MISSING if status == "未报" else CELL
 
 
-def day_cells(ledger: Ledger, person_id: str, day: str) -> tuple[object, ...]:
+class DayCells(NamedTuple):
+    """One student's day in the ledger: the 体温, 状态, 地点, 来源, 备注 columns."""
+
+    temperature: float | None
+    status: str
+    place: str | None
+    source: str | None
+    notes: str | None
+
+
+def day_cells(ledger: Ledger, person_id: str, day: str) -> DayCells:
     """体温, 状态, 地点, 来源, 备注 for one student on one day."""
     status = ledger.status(person_id, day)
     report = ledger.reports.get((person_id, day))
     if report is None:
         reason = next((r for s, e, r in ledger.leaves.get(person_id, ()) if s <= day <= e), None)
-        return (None, status, None, None, f"请假：{reason}" if reason else None)
+        return DayCells(None, status, None, None, f"请假：{reason}" if reason else None)
     if report["symptoms"]:
         status = f"{status}：{'、'.join(report['symptoms'])}"
     notes = []
@@ -183,7 +200,9 @@ def day_cells(ledger: Ledger, person_id: str, day: str) -> tuple[object, ...]:
     for flag, detail in ledger.flags.get((person_id, day), {}).items():
         notes.append(f"迟报（{detail}）" if flag == LATE else f"待核实：{detail}")
     source = SOURCE_LABELS.get(report["source"], report["source"])
-    return (report["temperature"], status, place(report) or None, source, "；".join(notes) or None)
+    return DayCells(
+        report["temperature"], status, place(report) or None, source, "；".join(notes) or None
+    )
 
 
 def _class_sheet(wb: Workbook, ledger: Ledger, class_id: int, title: str) -> None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import sqlite_utils
 
 from bot.errors import NodeLookupError
+from storage.db import inserted_id
 
 KINDS_BY_DEPTH = ("college", "grade", "class")
 DORM_ROOT = "宿舍"
@@ -81,7 +82,7 @@ def _ensure(
         "INSERT INTO nodes (path, name, kind, parent_id) VALUES (?, ?, ?, ?)",
         [path, name, kind, parent_id],
     )
-    return int(cursor.lastrowid)
+    return inserted_id(cursor)
 
 
 def by_path(db: sqlite_utils.Database, path: str) -> Node | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime
 
 import sqlite_utils
@@ -78,7 +79,7 @@ def due(
     """Pending rows for this account due by `now`, oldest first (plus account '' rows when
     this sender is the platform's default). `skip_targets` are chats that must wait (rate
     limit): leaving them out means a busy group never holds back the others."""
-    skip = f"AND target NOT IN ({_marks(list(skip_targets))})" if skip_targets else ""
+    skip = f"AND target NOT IN ({_marks(skip_targets)})" if skip_targets else ""
     rows = db.execute(
         f"""
         SELECT * FROM outbox
@@ -110,8 +111,8 @@ def _decoded(row: dict) -> dict:
     return row
 
 
-def _marks(ids: list[int]) -> str:
-    return ",".join("?" * len(ids))
+def _marks(values: Sequence[object]) -> str:
+    return ",".join("?" * len(values))
 
 
 def begin_attempt(db: sqlite_utils.Database, ids: list[int], now: datetime) -> None:

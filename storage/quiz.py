@@ -12,6 +12,7 @@ from datetime import datetime
 
 import sqlite_utils
 
+from storage.db import inserted_id
 from storage.roster_rows import STUDENT_ROLES  # who takes part in the quiz (staff do not)
 
 
@@ -57,7 +58,8 @@ _QUESTION = (
 
 
 def _question(row: tuple) -> Question:
-    return Question(row[0], row[1], (row[2], row[3], row[4], row[5]), row[6], row[7], row[8])
+    qid, question, a, b, c, d, answer, explanation, category = row
+    return Question(qid, question, (a, b, c, d), answer, explanation, category)
 
 
 def active_questions(db: sqlite_utils.Database) -> int:
@@ -80,7 +82,7 @@ def open_round(
         "INSERT INTO quiz_rounds (opened_at, opened_by, deadline, delivery) VALUES (?, ?, ?, ?)",
         [now.isoformat(), opened_by, deadline.isoformat(), delivery],
     )
-    round_id = cursor.lastrowid
+    round_id = inserted_id(cursor)
     chosen = random.Random(round_id).sample(ids, size)
     db.conn.executemany(
         "INSERT INTO quiz_round_questions (round_id, position, question_id) VALUES (?, ?, ?)",

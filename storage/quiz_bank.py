@@ -64,7 +64,8 @@ def check_bank(path: str | Path) -> list[BankRow]:
         values = {mapping[k]: v.strip() for k, v in raw_row.values.items() if k in mapping}
         n, wrong = raw_row.number, []
         question = values.get("题目", "")
-        options = tuple(values.get(f"选项{x}", "") for x in OPTIONS)
+        a, b, c, d = (values.get(f"选项{x}", "") for x in OPTIONS)
+        options = (a, b, c, d)
         answer = values.get("答案", "").upper().strip("。. ").translate(FULL_WIDTH)
         if not question:
             wrong.append("题目为空")

@@ -146,13 +146,16 @@ class DayStatus:
             """,
             args,
         ):
-            case = LeaveCase(pid, name, class_id, reason, end_day)
+            leave = LeaveCase(pid, name, class_id, reason, end_day)
             self._on_leave.add(pid)
-            self._leave[class_id].append(case)
+            self._leave[class_id].append(leave)
             if dorm_id is not None:
-                self._leave[dorm_id].append(case)
+                self._leave[dorm_id].append(leave)
         self._abnormal: dict[int, list[AbnormalCase]] = defaultdict(list)
-        for row in db.execute(
+        for (
+            pid, name, class_id, dorm_id, temperature, symptoms, on_campus, province, isolation,
+            proxy,
+        ) in db.execute(
             f"""
             SELECT p.id, p.name, p.class_id, p.dorm_id, r.temperature, r.symptoms,
                    r.on_campus, r.province, r.isolation, r.proxy
@@ -161,15 +164,14 @@ class DayStatus:
             ORDER BY p.class_id, p.id
             """,
             args,
-        ):
-            on_campus = None if row[6] is None else bool(row[6])
+        ):  # fmt: skip
             case = AbnormalCase(
-                row[0], row[1], row[2], row[4], tuple(json.loads(row[5] or "[]")), on_campus,
-                row[7], row[8], bool(row[9]),
+                pid, name, class_id, temperature, tuple(json.loads(symptoms or "[]")),
+                None if on_campus is None else bool(on_campus), province, isolation, bool(proxy),
             )  # fmt: skip
-            self._abnormal[row[2]].append(case)
-            if row[3] is not None:
-                self._abnormal[row[3]].append(case)
+            self._abnormal[class_id].append(case)
+            if dorm_id is not None:
+                self._abnormal[dorm_id].append(case)
         self._tags: dict[int, dict[str, TagCounts]] = defaultdict(dict)
         for unit, tag, total, reported, abnormal in db.execute(
             f"""

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 import sqlite_utils
 
 from bot.errors import PinganError
+from storage.db import inserted_id
 from storage.roster_rows import STAFF_ROLES
 
 TOKEN_PREFIX = "pa_"
@@ -86,7 +87,7 @@ def create_token(
         " VALUES (?, ?, ?, ?, ?)",
         [person_id, _hash(token), label, now.isoformat(), _utc(now + timedelta(days=days))],
     )
-    return int(cursor.lastrowid), token
+    return inserted_id(cursor), token
 
 
 def revoke_token(db: sqlite_utils.Database, token_id: int, now: datetime) -> bool:
