@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, tzinfo
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 from zoneinfo import ZoneInfo
 
 
@@ -11,6 +11,13 @@ class Clock(Protocol):
     tz: tzinfo
 
     def now(self) -> datetime: ...
+
+
+@runtime_checkable
+class SettableClock(Clock, Protocol):
+    """A clock someone else moves (FakeClock): what a manual scheduler needs."""
+
+    def set(self, when: datetime) -> None: ...
 
 
 class SystemClock:

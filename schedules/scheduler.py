@@ -47,7 +47,7 @@ from apscheduler.schedulers.base import STATE_PAUSED, TIMEOUT_MAX
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 
-from bot.clock import Clock
+from bot.clock import Clock, SettableClock
 from schedules.catchup import catch_up
 from schedules.deps import Deps
 from schedules.followups import (
@@ -171,15 +171,18 @@ class ClockedScheduler(AsyncIOScheduler):
         """
         if not self.manual:
             raise RuntimeError("run_until drives a manual scheduler (build it with manual=True)")
+        clock = self.clock
+        if not isinstance(clock, SettableClock):
+            raise RuntimeError(f"run_until needs a settable clock, not {type(clock).__name__}")
         steps = 0
         while (upcoming := self.next_run_time()) is not None and upcoming <= when:
-            if upcoming > self.clock.now():
-                self.clock.set(upcoming.astimezone(self.clock.tz))
+            if upcoming > clock.now():
+                clock.set(upcoming.astimezone(clock.tz))
             self._process_jobs()
             await self.drain(timeout)
             steps += 1
-        if when > self.clock.now():
-            self.clock.set(when)
+        if when > clock.now():
+            clock.set(when)
         return steps
 
     async def run_next(self, *, timeout: float = DRAIN_TIMEOUT_S) -> datetime | None:

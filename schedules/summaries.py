@@ -119,16 +119,16 @@ async def prerender_charts(deps: Deps, day: str, node_ids: list[int], *, duty: b
     status = day_status(deps.db, day)
     recorded = done(deps.db, day)
     rec = Recipients(deps.db, status.nodes)
-    specs = []
+    candidates = []
     for nid in node_ids:
         node = status.nodes.get(nid)
         if node is None or node.kind == "class" or ("summary", node.path) in recorded:
             continue
         if _targets(rec, node):
-            specs.append(chart_spec(deps, status, str(nid), node.path, [nid]))
+            candidates.append(chart_spec(deps, status, str(nid), node.path, [nid]))
     if duty and ("duty", "*") not in recorded:
-        specs.append(chart_spec(deps, status, "school", "全校", status.roots()))
-    specs = [s for s in specs if s is not None]
+        candidates.append(chart_spec(deps, status, "school", "全校", status.roots()))
+    specs = [s for s in candidates if s is not None]
     if specs:
         await asyncio.to_thread(_render_all, specs)
     return len(specs)

@@ -7,7 +7,7 @@ symptom because they are never given one.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
 
 from storage.status import AbnormalCase, Counts, LeaveCase, NodeStatus, Student, TagCounts
@@ -114,7 +114,7 @@ def _tags_line(tags: dict[str, TagCounts]) -> str:
     )
 
 
-def _more(items: list[str]) -> str:
+def _more(items: Sequence[str]) -> str:
     return f"；等共 {len(items)} 人" if len(items) > MAX_LISTED else ""
 
 
@@ -129,12 +129,12 @@ def summary(
     title: str,
     status: NodeStatus,
     *,
-    children: list[tuple[str, Counts]] = (),
+    children: Sequence[tuple[str, Counts]] = (),
     where: dict[int, str] | None = None,
     list_missing: bool = True,
-    unmatched: list[str] = (),
-    late: list[str] = (),
-    to_check: list[str] = (),
+    unmatched: Sequence[str] = (),
+    late: Sequence[str] = (),
+    to_check: Sequence[str] = (),
 ) -> str:
     """A summary for counselors / duty staff: counts, names, abnormal details, key groups.
 
@@ -160,9 +160,9 @@ def summary(
         shown = status.abnormal[:MAX_LISTED]
         labels = where or {}
         entries = [_abnormal_line(a, labels.get(a.class_id, "")) for a in shown]
-        more = len(status.abnormal) - len(shown)
+        hidden = len(status.abnormal) - len(shown)
         lines.append(
-            "异常：" + "；".join(entries) + (f"；等共 {len(status.abnormal)} 人" if more else "")
+            "异常：" + "；".join(entries) + (f"；等共 {len(status.abnormal)} 人" if hidden else "")
         )
     if late:
         lines.append(f"迟报（截止后才报）：{NAME_SEP.join(late[:MAX_LISTED])}" + _more(late))

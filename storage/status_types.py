@@ -62,7 +62,7 @@ class AbnormalCase:
 
     person_id: str
     name: str
-    class_id: int | None
+    class_id: int  # status lists only students, who all have a class
     temperature: float | None
     symptoms: tuple[str, ...]
     on_campus: bool | None
@@ -75,7 +75,7 @@ class AbnormalCase:
 class LeaveCase:
     person_id: str
     name: str
-    class_id: int | None
+    class_id: int
     reason: str
     end_day: str
 
