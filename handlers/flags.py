@@ -176,14 +176,19 @@ def check_report(
         ).fetchone()
         if row is None:
             return
-        keys = ("temperature", "symptoms", "on_campus", "province", "path", "created_at")
-        report = dict(zip(keys, row[:6], strict=True))
+        temperature, symptoms, on_campus, province, path, created_at, tags, flagged = row
         if created is None:
-            created = report["created_at"] == now.isoformat()
+            created = created_at == now.isoformat()
         if created:
-            _maybe_late(db, config, person_id, day, when, now, report["path"])
-        flags = content_flags(report, row[6].split("|") if row[6] else [])
-        if not flags and not row[7]:
+            _maybe_late(db, config, person_id, day, when, now, path)
+        stored = {
+            "temperature": temperature,
+            "symptoms": symptoms,
+            "on_campus": on_campus,
+            "province": province,
+        }
+        flags = content_flags(stored, tags.split("|") if tags else [])
+        if not flags and not flagged:
             return
     for flag in replace_content_flags(db, person_id, day, flags, now):
         send_private(

@@ -17,6 +17,8 @@ Nagging is unchanged: the nags name exactly those still without a report, hinted
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from handlers.context import HandlerContext
 from handlers.parse import Entry, Parser, prompt_text
 from handlers.parse.kind import REPORTED
@@ -33,7 +35,7 @@ ASKS = {
 SHORT_REPLY = 12
 
 
-def lacking(report: dict, requires: list[str]) -> list[str]:
+def lacking(report: dict, requires: Sequence[str]) -> list[str]:
     """The requirements a stored report (or a read entry, as a dict) does not meet."""
     has = {
         "temperature": report.get("temperature") is not None,

@@ -35,11 +35,12 @@ def _allowed_roots(ctx: HandlerContext) -> set[int] | None:
     """Nodes whose classes this asker may see in detail; None means every node (admin)."""
     if ctx.chat is not None and ctx.message.chat_type == "group":
         return {ctx.chat.node_id}
-    if ctx.sender.role == "管理员":
+    sender = ctx.sender
+    if sender is None:  # nobody bound: no class in detail
+        return set()
+    if sender.role == "管理员":
         return None
-    rows = ctx.db.execute(
-        "SELECT node_id FROM responsibilities WHERE person_id = ?", [ctx.sender.id]
-    )
+    rows = ctx.db.execute("SELECT node_id FROM responsibilities WHERE person_id = ?", [sender.id])
     return {r[0] for r in rows}
 
 

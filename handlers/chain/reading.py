@@ -59,8 +59,8 @@ def read_repost(state: DayChain, text: str) -> Snapshot | None:
     if reply is not None:
         text = reply
     if "\n" not in text.strip():  # a flattened copy: rare, read in full and not remembered
-        chain = split_chain(text)
-        return None if chain is None else Snapshot(text, chain, _keys(chain))
+        flat = split_chain(text)
+        return None if flat is None else Snapshot(text, flat, _keys(flat))
 
     best, best_cp = None, 0
     for snap in state.snapshots:

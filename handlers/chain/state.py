@@ -108,27 +108,30 @@ def load_day(db: sqlite_utils.Database, platform: str, chat_id: str, day: str) -
         [platform, chat_id, day],
     ).fetchone()
     if row is not None:
-        chain.title, chain.example = row[0], row[1]
-        chain.opened_by_bot, chain.messages, chain.lines_parsed = bool(row[2]), row[3], row[4]
-    for r in db.execute(
+        chain.title, chain.example, opened_by_bot, chain.messages, chain.lines_parsed = row
+        chain.opened_by_bot = bool(opened_by_bot)
+    for (
+        key, line_hash, seq, number, person_key, person_id, name, parsed, author_account,
+        author_person, message_key, status,
+    ) in db.execute(
         "SELECT text, line_hash, seq, number, person_key, person_id, name, parsed,"
         " author_account, author_person, message_key, status FROM chain_lines"
         " WHERE platform = ? AND chat_id = ? AND day = ? ORDER BY seq",
         [platform, chat_id, day],
-    ):
+    ):  # fmt: skip
         line = Line(
-            key=r[0],
-            hash=r[1],
-            seq=r[2],
-            number=r[3],
-            person_key=r[4],
-            person_id=r[5],
-            name=r[6],
-            entry=_entry_from_json(json.loads(r[7])),
-            author_account=r[8],
-            author_person=r[9],
-            message_key=r[10],
-            status=r[11],
+            key=key,
+            hash=line_hash,
+            seq=seq,
+            number=number,
+            person_key=person_key,
+            person_id=person_id,
+            name=name,
+            entry=_entry_from_json(json.loads(parsed)),
+            author_account=author_account,
+            author_person=author_person,
+            message_key=message_key,
+            status=status,
         )
         chain.lines[line.key] = line
         chain.next_seq = line.seq + 1

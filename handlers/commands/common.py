@@ -96,7 +96,11 @@ def top_nodes(ctx: HandlerContext, nodes: set[int]) -> list[NodeRef]:
         f" WHERE id IN ({','.join('?' * len(ids))}) ORDER BY path",
         ids,
     ).fetchall()
-    tops = [NodeRef(*r[:4]) for r in rows if r[4] not in nodes]
+    tops = [
+        NodeRef(node_id, path, name, kind)
+        for node_id, path, name, kind, parent_id in rows
+        if parent_id not in nodes
+    ]
     classes = [t for t in tops if t.kind != "dorm"]
     return classes or tops
 

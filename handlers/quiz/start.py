@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 import sqlite_utils
 
 from bot.config import Config
-from bot.messages import OutgoingMessage
+from bot.messages import ChatType, OutgoingMessage
 from handlers.quiz.texts import announcement, question_text
 from storage import quiz
 from storage.audit import record
@@ -78,7 +78,7 @@ def _queue(
     db: sqlite_utils.Database,
     now: datetime,
     platform: str,
-    chat_type: str,
+    chat_type: ChatType,
     target: str,
     text: str,
     key: str,
