@@ -97,7 +97,7 @@ class AccountWatch:
     def _routes(self, down: AccountState, states: list[AccountState]) -> list[tuple[str, str]]:
         """(platform, chat) pairs that can reach the admins while `down` is down."""
         alive = {s.platform for s in states if s.connected}  # `down` is not among them
-        routes = [
+        routes: list[tuple[str, str]] = [
             (g.platform, g.chat)
             for g in self.config.groups
             if g.purpose == "admin" and g.platform != WEBHOOK and g.platform in alive

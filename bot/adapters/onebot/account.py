@@ -139,13 +139,14 @@ class OneBotAccount:
 
     async def send(self, message: OutgoingMessage) -> str:
         """Send through send_group_msg / send_private_msg; the platform's message_id on `ok`."""
+        params: dict[str, Any]
         if message.chat_type == "group":
             action, params = "send_group_msg", {"group_id": numeric_id(message.target)}
         else:
             action, params = "send_private_msg", {"user_id": numeric_id(message.target)}
-        params["message"] = outgoing(message.text, message.mentions)
+        params["message"] = segments = outgoing(message.text, message.mentions)
         if message.image_path:
-            params["message"].append(_image_segment(message.image_path))
+            segments.append(_image_segment(message.image_path))
         try:
             if message.file_path:  # first: a failed upload leaves nothing half-sent
                 await self._upload(message)

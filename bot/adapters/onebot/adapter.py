@@ -35,7 +35,7 @@ from bot.adapters.onebot.exception import OneBotError
 from bot.adapters.onebot.message import mentions, plain_text, quoted
 from bot.adapters.onebot.server import ReverseServer
 from bot.config import OneBotConnection
-from bot.messages import IncomingMessage, MemberChange, Recall
+from bot.messages import IncomingMessage, MemberChange, MemberChangeKind, Recall
 from bot.ops.accounts import AccountState
 
 log = logging.getLogger(__name__)
@@ -153,7 +153,8 @@ class OneBotAdapter:
                 if config.mode == "forward_ws":
                     where = config.url or ""
                 else:
-                    where = f"reverse ws {config.host}:{link.port if link else config.port}"
+                    port = link.port if isinstance(link, ReverseServer) else config.port
+                    where = f"reverse ws {config.host}:{port}"
                 out.append(AccountState(PLATFORM, where, False))
             for self_id in ids:
                 account = self.accounts.get(self_id)
@@ -252,6 +253,7 @@ class OneBotAdapter:
         """A join carries no name: ask for the member's card and nickname first."""
         assert self.on_member is not None
         names: tuple[str, ...] = ()
+        change: MemberChangeKind
         if isinstance(event, GroupCardNotice):
             change, names = "renamed", (event.card_new,)
         elif isinstance(event, GroupDecreaseNotice):

@@ -64,7 +64,8 @@ class ReverseServer:
             raise ConfigError(f"adapters.onebot: {problem}")
         app = web.Application()
         base = self.config.path.rstrip("/")
-        for suffix, role in (("", None), ("/api", "API"), ("/event", "Event")):
+        paths: list[tuple[str, Role | None]] = [("", None), ("/api", "API"), ("/event", "Event")]
+        for suffix, role in paths:
             handler = self._handler(role)
             app.router.add_get(base + suffix or "/", handler)
             app.router.add_get(base + suffix + "/", handler)

@@ -158,7 +158,7 @@ class DayPlan:
             if member is monitor and chain_day:
                 when = self.opens + timedelta(minutes=prng.uniform(3, 15))
             abnormal = prng.random() < 0.035
-            head = heads.get(member.dorm_id)
+            head = heads.get(member.dorm_id) if member.dorm_id is not None else None
             if when is None:
                 if head is not None and head is not member and prng.random() < 0.35:
                     first_nag = self.nags[0] if self.nags else self.opens + timedelta(hours=3)

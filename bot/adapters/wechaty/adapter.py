@@ -271,8 +271,8 @@ class WechatyAdapter:
             log.info("wechaty: connected to %s:%s", host, port)
             watchdog = asyncio.ensure_future(self._watch(client))
             done, _ = await asyncio.wait({reader, watchdog}, return_when=asyncio.FIRST_COMPLETED)
-            for task in done:
-                await task  # the reason the link ended, if it raised
+            for finished in done:
+                await finished  # the reason the link ended, if it raised
         finally:
             for task in (reader, watchdog):
                 if task is not None:
@@ -400,7 +400,8 @@ class WechatyAdapter:
 async def _first(event: asyncio.Event, reader: asyncio.Future[None]) -> None:
     """Until the stream's first event arrived, or the stream ended before any."""
     waiter = asyncio.ensure_future(event.wait())
+    either: set[asyncio.Future[Any]] = {waiter, reader}
     try:
-        await asyncio.wait({waiter, reader}, return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
     finally:
         waiter.cancel()
