@@ -30,17 +30,19 @@ async def learn_qq_account(app: App, account: OneBotAccount) -> None:
     configured groups among them."""
     from bot.adapters.onebot.exception import OneBotError
 
+    joined: set[str] | None
     try:
-        joined: set[str] | None = set(await account.get_group_list())
+        groups = set(await account.get_group_list())
     except OneBotError as e:
         log.info(
             "QQ %s: get_group_list failed (%s); trying every configured group", account.account, e
         )
         joined = None
     else:
-        app.routes.set("qq", account.account, joined)
+        joined = groups
+        app.routes.set("qq", account.account, groups)
         app.wake_senders()
-        log.info("QQ %s is in %d groups", account.account, len(joined))
+        log.info("QQ %s is in %d groups", account.account, len(groups))
     for group in app.config.groups:
         if group.platform != "qq" or (joined is not None and group.chat not in joined):
             continue

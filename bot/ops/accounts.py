@@ -33,8 +33,11 @@ class AccountState:
 
 
 class Watched(Protocol):
-    platform: str
-    account: str
+    @property
+    def platform(self) -> str: ...
+
+    @property
+    def account(self) -> str: ...
 
     @property
     def connected(self) -> bool: ...

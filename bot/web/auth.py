@@ -50,7 +50,7 @@ DB_KEY = web.AppKey("db", sqlite_utils.Database)
 CONFIG_KEY = web.AppKey("config", Config)
 CLOCK_KEY = web.AppKey("clock", Clock)
 # Tells the outbox sender that the dashboard queued messages (a broadcast): deliver now.
-WAKE_KEY = web.AppKey("outbox_wake", Callable[[], None])
+WAKE_KEY: web.AppKey[Callable[[], None]] = web.AppKey("outbox_wake")
 AUTH_KIND_KEY = web.RequestKey("auth_kind", str)  # session | bearer | sim
 LOGIN_GUARD_KEY = web.AppKey("login_guard", LoginGuard)
 

@@ -51,7 +51,7 @@ SIM_PERSON = Login(0, "", "模拟器访客", "管理员", "")  # the local sessi
 BRIDGE_KEY = web.AppKey("sim_bridge", SimBridge)
 SIM_KEY = web.AppKey("sim_key", str)
 # Open simulator pages, closed on shutdown so `pingan run` stops at once, not after a timeout.
-SOCKETS_KEY = web.AppKey("sim_sockets", weakref.WeakSet)
+SOCKETS_KEY: web.AppKey[weakref.WeakSet[web.WebSocketResponse]] = web.AppKey("sim_sockets")
 
 
 def sim_url(app: web.Application, base: str) -> str:
@@ -92,7 +92,7 @@ async def enter(request: web.Request) -> web.StreamResponse:
 
 def _chat_list(bridge: SimBridge) -> list[dict]:
     campus = bridge.campus
-    out = []
+    out: list[dict] = []
     for chat_id, title in sorted(campus.titles.items(), key=lambda kv: kv[1]):
         binding = next((b for b in campus.class_chats if b.chat_id == chat_id), None)
         members = campus.members.get(chat_id, [])
@@ -235,7 +235,8 @@ async def _command(ws: web.WebSocketResponse, bridge: SimBridge, config: Config,
 
 
 async def _close_sockets(app: web.Application) -> None:
-    for ws in list(app[SOCKETS_KEY]):
+    sockets = app[SOCKETS_KEY]
+    for ws in list(sockets):
         await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown")
 
 
