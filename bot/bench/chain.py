@@ -19,6 +19,7 @@ import random
 import resource
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -28,7 +29,7 @@ import sqlite_utils
 from bot.clock import FakeClock
 from bot.config import Config
 from bot.messages import IncomingMessage
-from handlers.parse import Parser
+from handlers.parse import Entry, Parser, ParseResult
 from handlers.pipeline import Pipeline
 from storage.db import open_db
 
@@ -108,20 +109,30 @@ class ParseCounter:
     def __enter__(self) -> ParseCounter:
         counter = self
 
-        def parse_entry(parser: Parser, text: str):
+        def parse_entry(parser: Parser, text: str, in_chain: bool = True) -> Entry:
             counter.lines += 1
-            return counter._entry(parser, text)
+            return counter._entry(parser, text, in_chain)
 
-        def parse(parser: Parser, text: str):
+        def parse(parser: Parser, text: str) -> ParseResult:
             result = counter._parse(parser, text)
             counter.lines += len(result.entries)
             return result
 
-        Parser.parse_entry, Parser.parse = parse_entry, parse
+        self._patch(parse_entry, parse)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        Parser.parse_entry, Parser.parse = self._entry, self._parse
+        self._patch(self._entry, self._parse)
+
+    @staticmethod
+    def _patch(
+        parse_entry: Callable[[Parser, str, bool], Entry],
+        parse: Callable[[Parser, str], ParseResult],
+    ) -> None:
+        """Swap the parser's two reading methods (setattr: a class's methods are not
+        assignable to a type checker, and this is the one place that must)."""
+        for name, method in (("parse_entry", parse_entry), ("parse", parse)):
+            setattr(Parser, name, method)
 
 
 def _message(clock: FakeClock, i: int, sender: int, text: str) -> IncomingMessage:

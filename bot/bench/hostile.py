@@ -248,7 +248,8 @@ async def _run(args: argparse.Namespace, root: Path) -> list[dict]:
         await asyncio.sleep(1.0)  # the connect-time calls settle
         base = f"http://127.0.0.1:{web_port}"
         path = "/today?node=" + str(_node_id(root / "pingan.db", node))
-        assert peer.ws is not None
+        ws = peer.ws
+        assert ws is not None
         async with aiohttp.ClientSession() as warm:  # the first page renders cold: not counted
             headers = {"Authorization": f"Bearer {token}"}
             for _ in range(3):
@@ -263,12 +264,10 @@ async def _run(args: argparse.Namespace, root: Path) -> list[dict]:
             await asyncio.sleep(0.5)
 
         async def send_chain() -> None:
-            await peer.ws.send_str(peer.group_message(group["chat"], student.qq, chain, 4_000_001))
+            await ws.send_str(peer.group_message(group["chat"], student.qq, chain, 4_000_001))
 
         async def send_message() -> None:
-            await peer.ws.send_str(
-                peer.group_message(group["chat"], student.qq, message, 4_000_002)
-            )
+            await ws.send_str(peer.group_message(group["chat"], student.qq, message, 4_000_002))
 
         sent = 0
 

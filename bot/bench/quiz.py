@@ -25,6 +25,8 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import sqlite_utils
+
 from bot.adapters.sim.school import build_school, write_config
 from bot.clock import FakeClock
 from bot.config import load_config
@@ -33,7 +35,7 @@ from handlers.pipeline import MAX_BATCH, Pipeline
 from handlers.quiz.start import start_round
 from schedules.quiz import day_board, summary_lines
 from storage.db import open_db
-from storage.quiz import class_board, question_at
+from storage.quiz import Round, class_board, question_at
 from storage.quiz_bank import import_bank
 from storage.startup import prepare
 
@@ -50,6 +52,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--batch", type=int, default=MAX_BATCH, help="messages per commit")
     parser.add_argument("--delivery", choices=("group", "private"), default="private")
     parser.add_argument("--seed", type=int, default=2020)
+
+
+def _answer_key(db: sqlite_utils.Database, round_: Round) -> list[str]:
+    """The right answer of each of the round's questions, in order."""
+    key = []
+    for n in range(1, round_.size + 1):
+        question = question_at(db, round_.id, n)
+        if question is None:
+            raise RuntimeError(f"第 {round_.id} 轮缺第 {n} 题")
+        key.append(question.answer)
+    return key
 
 
 def _timed(fn):
@@ -87,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
                 )  # fmt: skip
 
         (round_, queued), open_wall, _ = _timed(open_it)
-        key = [question_at(db, round_.id, n).answer for n in range(1, round_.size + 1)]
+        key = _answer_key(db, round_)
         messages: list[tuple[float, IncomingMessage]] = []
         right = 0
         for k, s in enumerate(school.students):

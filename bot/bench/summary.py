@@ -48,7 +48,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def build_school(db: sqlite_utils.Database, students: int, groups: int, seed: int) -> list[int]:
     """Insert the generated school; return every node id (classes first)."""
     rng = random.Random(seed)
-    nodes, chats, classes = [], [], []
+    nodes: list[tuple[int, str, str, str, int | None]] = []  # id, path, name, kind, parent
+    chats, classes = [], []
     next_id = 1
     grades = -(-groups // CLASSES_PER_GRADE)
     college_ids, grade_ids = [], []
@@ -69,7 +70,9 @@ def build_school(db: sqlite_utils.Database, students: int, groups: int, seed: in
             chats.append(("qq", f"class-{next_id}", next_id, "class"))
             classes.append(next_id)
             next_id += 1
-    people, accounts, reports, previous, leaves, tags = [], [], [], [], [], []
+    # id, name, role, class_id, active, private_nags, updated_at
+    people: list[tuple[str, str, str, int | None, int, int, str]] = []
+    accounts, reports, previous, leaves, tags = [], [], [], [], []
     for i in range(students):
         pid, cls = f"2020{i:06d}", classes[i % len(classes)]
         people.append((pid, f"学生{i}", "学生", cls, 1, 1, STAMP))
@@ -88,7 +91,7 @@ def build_school(db: sqlite_utils.Database, students: int, groups: int, seed: in
             previous.append((pid, PREVIOUS, cls, 36.5, 0, "[]", "free", STAMP, STAMP))
         if rng.random() < 0.02:
             tags.append((pid, "湖北籍", "2020-01-20"))
-    staff = [
+    staff: list[tuple[str, str, str, int | None, int, int, str]] = [  # as `people`
         ("d1", "值班辅导员", "值班辅导员", None, 1, 1, STAMP),
         ("d2", "值班党员", "值班党员", None, 1, 1, STAMP),
     ]
