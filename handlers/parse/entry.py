@@ -19,7 +19,7 @@ from handlers.parse.names import RosterMatcher
 from handlers.parse.normalise import Normalised
 from handlers.parse.scanner import Cat, Token, Vocabulary, is_han
 from handlers.parse.segment import Segmenter
-from handlers.parse.temperature import highest, readings
+from handlers.parse.temperature import bound_of, current, highest, readings
 
 FEVER = 37.3
 # Labels that hold digits or Han text that is never a name: 12栋305, 3号楼512, A3-512,
@@ -44,6 +44,7 @@ class EntryReading:
     name_span: tuple[int, int] | None = None  # in normalised text
     roster_miss: bool = False  # a name was written but the roster has no such person
     fields: int = 0  # how many of abnormal/on_campus/province/isolation were read
+    bound: str | None = None  # a threshold written instead of a reading (`37.3以下`)
     tokens: list[Token] = field(default_factory=list)
 
 
@@ -110,13 +111,14 @@ class EntryReader:
     def read(self, norm: Normalised, in_chain: bool = False) -> EntryReading:
         """`in_chain`: a 接龙 line, where the first word is the person's all the more."""
         text = norm.text
-        temps = readings(text)
-        masked = _blank(text, [(r.start, r.end) for r in temps])
+        written = readings(text)
+        temps = current(written, text)
+        masked = _blank(text, [(r.start, r.end) for r in written])
         if DIGIT.search(masked):
             masked = LABELS.sub(lambda m: " " * len(m.group()), masked)
         tokens = _health_adjectives(masked, self.vocab.scan(masked))
         entry = Entry(temperature=highest(temps))
-        reading = EntryReading(entry=entry, tokens=tokens)
+        reading = EntryReading(entry=entry, tokens=tokens, bound=bound_of(written))
         # the leading word names the person only in an entry that reports something and
         # does not open with its reading (`36.4 文昌 在家` names nobody)
         han = HAN.search(masked)
@@ -131,7 +133,7 @@ class EntryReader:
         if found is not None:
             entry.name, reading.name_span, reading.roster_miss = found
         negated = self._symptoms(masked, tokens, entry)
-        self._status(masked, tokens, entry, negated)
+        self._status(masked, tokens, entry, negated, reading.bound)
         self._campus_and_isolation(masked, tokens, entry)
         entry.province = self._province(tokens)
         reading.fields = (
@@ -218,8 +220,11 @@ class EntryReader:
     # -- health status ----------------------------------------------------------------
 
     @staticmethod
-    def _status(text: str, tokens: list[Token], entry: Entry, negated: list[bool]) -> None:
-        """abnormal from health words; `negated` marks denied symptoms and unwell words."""
+    def _status(
+        text: str, tokens: list[Token], entry: Entry, negated: list[bool], bound: str | None
+    ) -> None:
+        """abnormal from health words; `negated` marks denied symptoms and unwell words;
+        `bound` is a threshold written instead of a reading (`37.3以下` says normal)."""
         unwell = well = False
 
         def answered_no(k: int) -> bool:  # `不适：无`, `症状：无`
@@ -249,9 +254,10 @@ class EntryReader:
                 well = True
         denied = any(n and t.cat is Cat.SYMPTOM for n, t in zip(negated, tokens, strict=True))
         temp = entry.temperature
-        if (temp is not None and temp >= FEVER) or entry.symptoms or unwell:
+        high = (temp is not None and temp >= FEVER) or bound == "above"
+        if high or entry.symptoms or unwell:
             entry.abnormal = True
-        elif well or denied or temp is not None:
+        elif well or denied or temp is not None or bound == "below":
             entry.abnormal = False
 
     # -- whereabouts ------------------------------------------------------------------

@@ -67,7 +67,7 @@ assert set(SYMPTOM_ALIASES) == set(CANONICAL_SYMPTOMS)
 NEGATORS = (
     "无", "没", "没有", "未", "不", "未见", "未有", "并无", "均无", "否认", "无明显", "也不",
     "也没", "也没有", "不再", "已无", "已不", "已经不", "已经没有", "没再", "否", "暂无", "未出现",
-    "没出现", "没有出现", "无任何", "没有任何", "未发现", "不存在",
+    "没出现", "没有出现", "无任何", "没有任何", "未发现", "不存在", "没啥", "没什么",
 )
 # Said after a symptom, they say it is gone (`咳嗽已好`); never read as a negator before one.
 RESOLVED = (

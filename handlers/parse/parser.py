@@ -16,6 +16,9 @@ from handlers.parse.kind import (
     NOTICE,
     REPORTED,
     REQUEST,
+    SAMPLE,
+    carries_checkin,
+    is_bare_state,
     is_checkin,
     is_notice,
     is_one_person_form,
@@ -76,18 +79,55 @@ class Parser:
                 return self._single(f"{chain.title} {joined}", joined)
             readings = [self.read(e.text, in_chain=True) for e in chain.entries]
             if not is_notice(chain, readings):
+                if not carries_checkin(chain, readings):
+                    return ParseResult("other")  # `#接龙 周五聚餐报名`: not about the check-in
                 return ParseResult("chain", [r.entry for r in readings])
             if len(chain.entries) >= 2 and "\n" in text.strip():
                 return ParseResult("other")  # a numbered notice; one line falls through
         elif chain is not None:  # a header and a title, nobody has signed yet
-            return ParseResult("other")
+            return ParseResult("chain" if carries_checkin(chain, []) else "other")
+        elif "\n" in text.strip():
+            people = self._people(text)
+            if people is not None:
+                return ParseResult("chain", people)
         return self._single(text, text)
 
     def _single(self, text: str, body: str) -> ParseResult:
         reading = self.read(body)
-        if is_checkin(reading, to_simplified(text)):
+        simple = to_simplified(text)
+        if is_checkin(reading, simple) or is_bare_state(reading, simple):
             return ParseResult("checkin", [reading.entry])
         return ParseResult("other")
+
+    def _people(self, text: str) -> list[Entry] | None:
+        """Several people's reports, one per line, without a 接龙 header or numbers (a
+        monitor reporting for a dorm): one entry per person line, or None.
+
+        Lines before the first person are the title; a line naming nobody after it
+        continues the entry above.
+        """
+        simple = to_simplified(text)
+        if NOTICE.search(simple) or SAMPLE.search(simple) or is_question(simple):
+            return None
+        groups: list[str] = []
+        for line in text.split("\n"):
+            line = line.strip()
+            if not line:
+                continue
+            reading = self.read(line, in_chain=True)
+            entry = reading.entry
+            person = entry.name is not None and (
+                entry.temperature is not None or reading.fields > 0 or bool(entry.symptoms)
+            )
+            if person:
+                groups.append(line)
+            elif groups:
+                groups[-1] = f"{groups[-1]} {line}"
+        if len(groups) < 2:
+            return None
+        entries = [self.read(g, in_chain=True).entry for g in groups]
+        names = [e.name for e in entries]
+        return entries if len(set(names)) == len(names) else None
 
     def unreadable_reason(self, text: str, result: ParseResult | None = None) -> str | None:
         """Why a reply that looks like a check-in could not be read, or None.
