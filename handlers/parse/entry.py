@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from handlers.parse.contract import Entry
 from handlers.parse.leading import Evidence
+from handlers.parse import lexicon
 from handlers.parse.lexicon import BARE_UNWELL, LIST_JOINERS
 from handlers.parse.name_finder import NameFinder
 from handlers.parse.names import RosterMatcher
@@ -103,6 +104,29 @@ def _ends_answer(text: str, tokens: list[Token], k: int) -> bool:
     return k + 1 < len(tokens) and tokens[k + 1].start == end
 
 
+def _same_place(text: str, before: Token, after: Token) -> bool:
+    """`湖北武汉`, `广东 深圳`: a place written right after another is inside it."""
+    return text[before.end : after.start].strip(" ,，、/-") == ""
+
+
+def _where(text: str, places: list[tuple[int, Token]]) -> str | None:
+    """Of several places, where the person is now: the last one after 在 / 现在 / 到 /
+    回到 / 抵达 …; else the last one not marked as origin or route (从X, 来自X, 途经X,
+    X出发); else the last named."""
+    current, plain = [], []
+    for _, t in places:
+        before = text[max(0, t.start - 4) : t.start].rstrip(" :：,，")
+        after = text[t.end : t.end + 3].lstrip()
+        if before.endswith(lexicon.CURRENT_CUES):
+            current.append(t)
+        elif not before.endswith(lexicon.ORIGIN_CUES) and not after.startswith(
+            lexicon.ORIGIN_AFTER
+        ):
+            plain.append(t)
+    chosen = (current or plain or [t for _, t in places])[-1]
+    return chosen.word.value  # type: ignore[return-value]
+
+
 class EntryReader:
     def __init__(self, vocab: Vocabulary, segmenter: Segmenter, roster: RosterMatcher) -> None:
         self.vocab = vocab
@@ -129,13 +153,17 @@ class EntryReader:
             reading=bool(temps) and not reading_first,
             fields=any(t.cat is not Cat.FILLER for t in tokens) and not reading_first,
         )
-        found = self.names.find(norm, masked, tokens, evidence)
+        found = None
+        if masked[:1].isascii() and (temps or tokens):
+            found = self.names.latin(norm, masked)  # `Tom 36.5`, `Anna Li 36.5 正常`
+        if found is None:
+            found = self.names.find(norm, masked, tokens, evidence)
         if found is not None:
             entry.name, reading.name_span, reading.roster_miss = found
         negated = self._symptoms(masked, tokens, entry)
         self._status(masked, tokens, entry, negated, reading.bound)
         self._campus_and_isolation(masked, tokens, entry)
-        entry.province = self._province(tokens)
+        entry.province = self._province(masked, tokens)
         reading.fields = (
             (entry.abnormal is not None)
             + (entry.on_campus is not None)
@@ -263,8 +291,10 @@ class EntryReader:
     # -- whereabouts ------------------------------------------------------------------
 
     @staticmethod
-    def _province(tokens: list[Token]) -> str | None:
-        """The first place written, skipping denied ones (`无湖北旅居史`, `未去过武汉`)."""
+    def _province(text: str, tokens: list[Token]) -> str | None:
+        """The province where the person is (see `_where`), skipping denied places
+        (`无湖北旅居史`, `未去过武汉`)."""
+        places: list[tuple[int, Token]] = []
         for k, t in enumerate(tokens):
             if t.cat is not Cat.PLACE:
                 continue
@@ -273,8 +303,14 @@ class EntryReader:
                 p -= 1
             if p >= 0 and tokens[p].cat is Cat.NEGATOR and tokens[p].word.value != "after":
                 continue
-            return t.word.value  # type: ignore[return-value]
-        return None
+            if places and _same_place(text, places[-1][1], t):
+                continue  # `湖北武汉`, `香港 九龙`: one place, named from the top
+            places.append((k, t))
+        if not places:
+            return None
+        if len(places) == 1:
+            return places[0][1].word.value  # type: ignore[return-value]
+        return _where(text, places)
 
     @staticmethod
     def _campus_and_isolation(text: str, tokens: list[Token], entry: Entry) -> None:

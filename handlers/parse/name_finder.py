@@ -12,6 +12,8 @@ a residue glued to digits (`计科1801`) is a label, a name only when nothing el
 
 from __future__ import annotations
 
+import re
+
 from handlers.parse.leading import Evidence, lead_of, leads, name_shaped, unusual_name
 from handlers.parse.names import (
     COMPOUND_SURNAMES,
@@ -34,6 +36,17 @@ PREPOSITIONS = frozenset("于向从自")
 SEPARATORS = frozenset(" ,，、/")
 
 Found = tuple[str, tuple[int, int], bool]
+
+# An English or pinyin name leading the entry (`Tom`, `Anna Li`, `David Liu`): 1–3
+# capitalised words before the report.
+LATIN_NAME = re.compile(
+    r"^[\s:：,，、.]*([A-Z][a-zA-Z]+(?: [A-Z][a-zA-Z]*){0,2})(?=[\s,，:：、/(（]|[\u4e00-\u9fff]|$)"
+)
+# Capitalised words that lead a reply without naming anyone.
+NOT_LATIN_NAMES = frozenset(
+    "Ok OK Hi Hello Yes No Room Dorm Temp Example Group Note ID QQ Re Am Pm AM PM Im My The"
+    " Good Fine Normal Sorry Thanks Thank Morning Today Name Report Update".split()
+)
 
 
 class NameFinder:
@@ -84,6 +97,15 @@ class NameFinder:
         start, end, k = merged
         del tokens[k]
         return self._as_written(norm, masked[start:end]), (start, end), False
+
+    @staticmethod
+    def latin(norm: Normalised, masked: str) -> Found | None:
+        """An English or pinyin name leading the entry (`Tom 36.5`, `Anna Li 36.5 正常`)."""
+        found = LATIN_NAME.match(masked)
+        if found is None or found.group(1).split(" ")[0] in NOT_LATIN_NAMES:
+            return None
+        start, end = found.span(1)
+        return norm.text[start:end], (start, end), False
 
     def _found(
         self,
