@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from handlers.parse import lexicon
 from handlers.parse.contract import Entry
 from handlers.parse.leading import Evidence
-from handlers.parse import lexicon
 from handlers.parse.lexicon import BARE_UNWELL, LIST_JOINERS
 from handlers.parse.name_finder import NameFinder
 from handlers.parse.names import RosterMatcher
@@ -238,7 +238,9 @@ class EntryReader:
             return False
         prev, gap = tokens[p], text[tokens[p].end : tokens[p + 1].start]
         if prev.cat is Cat.SYMPTOM and p == k - 1:
-            return negated[p] and gap in LIST_JOINERS
+            # one clause, one list: `没有发烧、咳嗽`, `无发热 咳嗽 乏力` (a space is no clause
+            # boundary; a comma or full stop is, and so is any other word)
+            return negated[p] and gap.strip() in LIST_JOINERS
         if prev.cat is not Cat.NEGATOR or prev.word.value == "after" or gap.strip():
             return False
         # `咳嗽：无 乏力：有`: a negator that answers a question does not reach across a space

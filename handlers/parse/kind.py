@@ -74,7 +74,9 @@ CHECKIN_TITLE = re.compile(
 # Health words that make a whole reply on their own (`正常`, `一切正常`, `身体健康`); not
 # the chatty ones (`没事`, `还好`, `没问题`), which answer anything.
 CHATTY_WELL = frozenset({"没事", "没问题", "还好", "挺好", "很好", "一切顺利", "精神不错", "都好"})
-STATE_FILLERS = frozenset({"我", "本人", "今天", "今日", "目前", "现在", "身体", "一切", "都", "也"})
+STATE_FILLERS = frozenset(
+    {"我", "本人", "今天", "今日", "目前", "现在", "身体", "一切", "都", "也"}
+)
 
 
 def is_bare_state(reading: EntryReading, text: str) -> bool:
@@ -83,7 +85,7 @@ def is_bare_state(reading: EntryReading, text: str) -> bool:
     entry = reading.entry
     if entry.name is not None or entry.abnormal is not False or reading.fields != 1:
         return False
-    if any(ch.isdigit() or ch.isalpha() and not is_han(ch) for ch in text):
+    if any(ch.isdigit() or (ch.isalpha() and not is_han(ch)) for ch in text):
         return False
     tokens = reading.tokens
     if not any(t.cat is Cat.WELL and t.text not in CHATTY_WELL for t in tokens):

@@ -44,8 +44,41 @@ LATIN_NAME = re.compile(
 )
 # Capitalised words that lead a reply without naming anyone.
 NOT_LATIN_NAMES = frozenset(
-    "Ok OK Hi Hello Yes No Room Dorm Temp Example Group Note ID QQ Re Am Pm AM PM Im My The"
-    " Good Fine Normal Sorry Thanks Thank Morning Today Name Report Update".split()
+    [
+        "Ok",
+        "OK",
+        "Hi",
+        "Hello",
+        "Yes",
+        "No",
+        "Room",
+        "Dorm",
+        "Temp",
+        "Example",
+        "Group",
+        "Note",
+        "ID",
+        "QQ",
+        "Re",
+        "Am",
+        "Pm",
+        "AM",
+        "PM",
+        "Im",
+        "My",
+        "The",
+        "Good",
+        "Fine",
+        "Normal",
+        "Sorry",
+        "Thanks",
+        "Thank",
+        "Morning",
+        "Today",
+        "Name",
+        "Report",
+        "Update",
+    ]
 )
 
 

@@ -78,7 +78,9 @@ ABOVE_AFTER = re.compile(r"^\s?(?:℃|度)?\s?(?:以上|之上)")
 CORRECTION = re.compile(r"更正|改为|改成|应为|应该是|写错了|打错了|写错|打错|纠正|修改为|修正")
 NOT_THIS = re.compile(r"不是\s?(?:体温)?\s?$")
 # Times of day: a reading after a past one (`昨天`) is the day's; `上午` is not past.
-WHEN = re.compile(r"昨天|昨晚|昨日|前天|今天|今早|今日|今晚|早上|上午|中午|下午|晚上|现在|刚才|刚测")
+WHEN = re.compile(
+    r"昨天|昨晚|昨日|前天|今天|今早|今日|今晚|早上|上午|中午|下午|晚上|现在|刚才|刚测"
+)
 PAST = frozenset({"昨天", "昨晚", "昨日", "前天"})
 
 
@@ -147,9 +149,12 @@ def readings(text: str) -> list[Reading]:
 
 def current(found: list[Reading], text: str) -> list[Reading]:
     """The readings that say today's temperature (see the module's docstring)."""
-    if len(found) == 1 and found[0].bound is None:  # the common case: one plain reading
-        if NOT_THIS.search(text[max(0, found[0].start - 6) : found[0].start]) is None:
-            return found
+    if (  # the common case: one plain reading
+        len(found) == 1
+        and found[0].bound is None
+        and NOT_THIS.search(text[max(0, found[0].start - 6) : found[0].start]) is None
+    ):
+        return found
     kept = [
         r
         for r in found
