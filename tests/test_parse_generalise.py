@@ -136,9 +136,11 @@ def test_a_negator_that_starts_its_own_clause_denies_nothing_before_it():
     assert answered.symptoms == [] and answered.abnormal is False
 
 
-def test_a_negator_covers_a_spaced_list_closed_by_deng():
+def test_a_negator_covers_a_spaced_list_to_the_clause_boundary():
     assert one("何帆 36.5 没有发热 咳嗽 乏力等症状").symptoms == []
-    assert one("何帆 36.5 无发热 咳嗽").symptoms == ["咳嗽"]  # not closed: not a list
+    # settled question 7: a space is no clause boundary, a comma is
+    assert one("何帆 36.5 无发热 咳嗽").symptoms == []
+    assert one("何帆 36.5 无发热，咳嗽").symptoms == ["咳嗽"]
 
 
 # -- small places -----------------------------------------------------------------------
