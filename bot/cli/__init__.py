@@ -23,7 +23,7 @@ sys.modules.setdefault("pandas", None)  # type: ignore[assignment]
 COMMANDS: dict[str, str] = {
     "demo": "a full simulated check-in day on the bundled sample roster",
     "run": "the bot: chat adapters, scheduler and web dashboard",
-    "parse": "JSON Lines in, parsed check-ins out (parse-contract.md)",
+    "parse": "JSON Lines in, parsed check-ins out (docs/parse-contract.md)",
     "roster": "import the roster (.csv or .xlsx)",
     "duty": "import or show the duty roster (值班表)",
     "keygroups": "import or show key groups (重点群体)",

@@ -1,11 +1,13 @@
-"""`pingan parse`: JSON Lines in, parsed check-ins out, exactly as parse-contract.md says.
+"""`pingan parse`: JSON Lines in, parsed check-ins out, exactly as docs/parse-contract.md says.
 
 Streams: one input line is read, parsed and written before the next is read, so memory stays
 flat on any input size. A bad line (not JSON, not an object, no `text`) is answered with
 `{"id": ..., "error": ...}` and the run goes on; the exit status is 0 when every line was read.
 
-`--eval CORPUS.jsonl` scores the parser on a labelled corpus instead (kind accuracy,
-exact-match accuracy, per-field accuracy and the misses), see docs/parser.md.
+`--eval [CORPUS.jsonl ...]` scores the parser on labelled corpora instead (kind accuracy,
+exact-match accuracy, per-field accuracy and the misses), by default on every corpus shipped
+in tests/corpus/ (and the shared dev corpus when it lies beside the checkout), see
+docs/parser.md.
 """
 
 from __future__ import annotations
@@ -13,15 +15,19 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import Any, TextIO
 
 from bot.cli.args import day
 from bot.errors import PinganError
 from handlers.parse import Parser
-from handlers.parse.evaluate import evaluate, format_report
+from handlers.parse.evaluate import evaluate, format_report, shipped_corpora
 from handlers.parse.roster_file import roster_names
 
-HELP = "JSON Lines in, parsed check-ins out (parse-contract.md); --eval scores a corpus"
+HELP = (
+    "JSON Lines in, parsed check-ins out (docs/parse-contract.md); "
+    "--eval scores the labelled corpora (tests/corpus/)"
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -36,8 +42,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--eval",
+        nargs="*",
         metavar="CORPUS.jsonl",
-        help="score a labelled corpus (contract format) and print the report instead",
+        help=(
+            "score labelled corpora (docs/parse-contract.md, corpus format) and print the "
+            "report instead; with no file, every tests/corpus/*.jsonl of this checkout and "
+            "../shared/corpus/dev.jsonl when present"
+        ),
     )
     parser.add_argument(
         "--misses", type=int, default=50, metavar="N", help="with --eval: misses to list"
@@ -69,17 +80,26 @@ def stream(parser: Parser, lines: TextIO, out: TextIO) -> None:
         out.flush()
 
 
+def _evaluate(parser: Parser, corpora: list[Path], misses: int) -> int:
+    """One report per corpus, each headed by its path."""
+    if not corpora:
+        raise PinganError("no labelled corpus found (tests/corpus/*.jsonl); name one: --eval FILE")
+    for corpus in corpora:
+        try:
+            report = evaluate(parser, corpus)
+        except OSError as e:
+            raise PinganError(f"{corpus}: cannot read ({e.strerror or e})") from e
+        except UnicodeDecodeError as e:
+            raise PinganError(f"{corpus}: not a UTF-8 JSON Lines corpus ({e.reason})") from e
+        sys.stdout.write(f"== {corpus}\n{format_report(report, misses=misses)}")
+        sys.stdout.flush()
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     parser = Parser(roster_names(args.roster) if args.roster else [])
-    if args.eval:
-        try:
-            report = evaluate(parser, args.eval)
-        except OSError as e:
-            raise PinganError(f"{args.eval}: cannot read ({e.strerror or e})") from e
-        except UnicodeDecodeError as e:
-            raise PinganError(f"{args.eval}: not a UTF-8 JSON Lines corpus ({e.reason})") from e
-        sys.stdout.write(format_report(report, misses=args.misses))
-        return 0
+    if args.eval is not None:
+        return _evaluate(parser, [Path(p) for p in args.eval] or shipped_corpora(), args.misses)
     stdin = sys.stdin
     if hasattr(stdin, "reconfigure"):
         stdin.reconfigure(encoding="utf-8", errors="replace")
