@@ -69,14 +69,16 @@ CN_DIGITS = {
 # 三十六点五 / 三十六度五 / 三十六度 / 三十七 / 卅六度五 (a tens digit 3 or 4, or 卅 for
 # thirty, then an optional unit).
 CN_TEMPERATURE = re.compile(
-    r"(?:([三四])十|(卅))([一二三四五六七八九]?)(?:(点|度)([零〇一二三四五六七八九]))?"
+    r"([三四]十|卅)([一二三四五六七八九]?)(?:(点|度)([零〇一二三四五六七八九]))?"
     r"(?![十百千万])"
 )
 # Spelled with digits: `36点7` -> `36.7`, `36度半` -> `36.5` (same length); not a clock
 # time (`7点40`, `12点36`: the hour is no reading).
 DIGIT_POINT = re.compile(r"(?<![\d.:：])(3[4-9]|4[0-2])点(\d)(?![\d分])")
 HALF_DEGREE = re.compile(r"(?<![\d.])(3[4-9]|4[0-2])度半")
-PAIN_WORDS = "疼痛适服堵塞炎晕"
+PAIN_HINT = re.compile("[疼痛适服堵塞炎晕]")
+# What any of the spelled forms above holds: one class scan for the rest.
+SPELLED_HINT = re.compile("[十卅点半疼痛适服堵塞炎晕]")
 # A degree word between a body part and its pain (`嗓子有点疼`, `喉咙有些痛`, `头有点疼`):
 # the degree is dropped (padded with spaces after the pain word, to keep the length) so
 # the symptom's own word is read.
@@ -165,9 +167,9 @@ def _is_symbol(ch: str) -> bool:
 
 
 def _cn_temperature(m: re.Match[str]) -> str:
-    tens = 30 if m.group(2) else CN_DIGITS[m.group(1)] * 10
-    tens += CN_DIGITS[m.group(3)] if m.group(3) else 0
-    unit, tenth = m.group(4), m.group(5)
+    tens = 30 if m.group(1) == "卅" else CN_DIGITS[m.group(1)[0]] * 10
+    tens += CN_DIGITS[m.group(2)] if m.group(2) else 0
+    unit, tenth = m.group(3), m.group(4)
     if unit is None:
         return f"{tens}"
     if unit == "点":
@@ -207,17 +209,16 @@ def normalise(text: str) -> Normalised:
     cleaned = cleaned.translate(_QUOTES if cleaned.isascii() else _QUOTES_AND_SYMBOLS)
     if "。" in cleaned:
         cleaned = FULL_STOP_DOT.sub(r"\1.", cleaned)
-    readable = (
-        CN_TEMPERATURE.sub(_cn_temperature, cleaned)
-        if "十" in cleaned or "卅" in cleaned
-        else cleaned
-    )
-    if "点" in readable:
-        readable = DIGIT_POINT.sub(r"\1.\2", readable)
-    if "度半" in readable:
-        readable = HALF_DEGREE.sub(r"\1.5 ", readable)
-    if any(pain in readable for pain in PAIN_WORDS):
-        readable = PAIN_DEGREE.sub(_pain, readable)
+    readable = cleaned
+    if SPELLED_HINT.search(cleaned) is not None:  # most replies have none of these
+        if "十" in cleaned or "卅" in cleaned:
+            readable = CN_TEMPERATURE.sub(_cn_temperature, readable)
+        if "点" in readable:
+            readable = DIGIT_POINT.sub(r"\1.\2", readable)
+        if "度半" in readable:
+            readable = HALF_DEGREE.sub(r"\1.5 ", readable)
+        if PAIN_HINT.search(readable) is not None:
+            readable = PAIN_DEGREE.sub(_pain, readable)
     if "是否" in readable:
         readable = FORM_QUESTION.sub(_form_no, readable)
         readable = FORM_YES.sub(lambda m: m.group(1), readable)

@@ -16,13 +16,13 @@ from handlers.parse.kind import (
     NOTICE,
     REPORTED,
     REQUEST,
-    SAMPLE,
     carries_checkin,
     is_bare_state,
     is_checkin,
     is_notice,
     is_one_person_form,
     is_question,
+    shows_sample,
 )
 from handlers.parse.names import RosterMatcher
 from handlers.parse.normalise import half_width, list_numbers, normalise, to_simplified
@@ -107,7 +107,7 @@ class Parser:
         continues the entry above.
         """
         simple = to_simplified(text)
-        if NOTICE.search(simple) or SAMPLE.search(simple) or is_question(simple):
+        if NOTICE.search(simple) or shows_sample(simple) or is_question(simple):
             return None
         groups: list[str] = []
         for line in text.split("\n"):

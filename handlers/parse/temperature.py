@@ -61,9 +61,14 @@ _AFTER_WORD = r"(?<=体温)\s?[:：]?\s?(?P<w_int>3[4-9]|4[0-2])(?!\d|\.\d)"
 TEMPERATURE = re.compile(
     rf"(?:(?=[34])(?<![\d#A-SU-Za-su-z])(?<!\d\.)(?<!\d[:：])(?<!\d点)"
     rf"(?:{_DECIMAL}|{_DEGREE}|(?<!\d[-/]){_DORM_BEFORE}{_NO_DOT})"
-    rf"|(?=[34\s:：]){_AFTER_WORD}"
-    rf"|(?=[\s:：,，34]){_WHOLE})"
+    rf"|(?=[34\s:：]){_AFTER_WORD})"
 )
+# Whole degrees are looked for only when no other reading is written (`卢卡 37 正常`): beside
+# a decimal reading a bare whole number is something else, and most replies skip this scan.
+WHOLE = re.compile(rf"(?=[\s:：,，34]){_WHOLE}")
+# What a Fahrenheit unit or a threshold is written with: one class scan, and replies
+# without any of these skip both tests.
+RARE_HINT = re.compile("[Ff℉华以低超高<>没未小大之≤≥到]")
 # Fahrenheit, only with its unit written: 97–104 °F.
 FAHRENHEIT = re.compile(
     r"(?:华氏\s?)?(?<![\d.])(?P<f>9[7-9]|10[0-4])(?:\.(?P<f_frac>\d))?(?!\d)"
@@ -95,8 +100,8 @@ class Reading:
 def _tenths(m: re.Match[str]) -> int:
     """The reading in tenths of a degree, rounded half up (`36.55` -> 366): integer
     arithmetic, exact like decimal arithmetic and without its cost."""
-    d_int, d_frac, g_int, g_frac, n, w_int, i_int = m.group(
-        "d_int", "d_frac", "g_int", "g_frac", "n", "w_int", "i_int"
+    d_int, d_frac, g_int, g_frac, n, w_int = m.group(
+        "d_int", "d_frac", "g_int", "g_frac", "n", "w_int"
     )
     if d_int:
         hundredths = int(d_int) * 100 + int(d_frac) * (10 if len(d_frac) == 1 else 1)
@@ -105,7 +110,7 @@ def _tenths(m: re.Match[str]) -> int:
         return int(g_int) * 10 + int(g_frac or 0)
     if n:
         return int(n[:2]) * 10 + int(n[2])
-    return int(w_int or i_int) * 10
+    return int(w_int) * 10
 
 
 def _bound(text: str, start: int, end: int) -> str | None:
@@ -137,24 +142,24 @@ def readings(text: str) -> list[Reading]:
     for m in TEMPERATURE.finditer(text):
         tenths = _tenths(m)
         if LOW <= tenths <= HIGH:
-            start = m.start("i_int") if m.group("i_int") else m.start()
-            reading = Reading(tenths / 10, start, m.end())  # as exact as float(Decimal)
-            reading.bound = _bound(text, start, m.end())
-            found.append(reading)
-    if "F" in text or "f" in text or "℉" in text or "华氏" in text:
+            found.append(Reading(tenths / 10, m.start(), m.end()))  # as exact as float(Decimal)
+    rare = RARE_HINT.search(text) is not None  # most replies: no unit, no threshold
+    if rare and ("F" in text or "f" in text or "℉" in text or "华氏" in text):
         found.extend(_fahrenheit(text))
         found.sort(key=lambda r: r.start)
+    if not found and ("3" in text or "4" in text):
+        for m in WHOLE.finditer(text):
+            found.append(Reading(float(m.group("i_int")), m.start("i_int"), m.end()))
+    if rare:
+        for reading in found:
+            reading.bound = _bound(text, reading.start, reading.end)
     return found
 
 
 def current(found: list[Reading], text: str) -> list[Reading]:
     """The readings that say today's temperature (see the module's docstring)."""
-    if (  # the common case: one plain reading
-        len(found) == 1
-        and found[0].bound is None
-        and NOT_THIS.search(text[max(0, found[0].start - 6) : found[0].start]) is None
-    ):
-        return found
+    if len(found) == 1 and found[0].bound is None and "不是" not in text:
+        return found  # the common case: one plain reading
     kept = [
         r
         for r in found
@@ -184,6 +189,8 @@ def _past(text: str, reading: Reading, found: list[Reading]) -> bool:
 
 def bound_of(found: list[Reading]) -> str | None:
     """"above" when a threshold above is written, else "below", else None."""
+    if len(found) == 1:
+        return found[0].bound
     bounds = {r.bound for r in found if r.bound is not None}
     if "above" in bounds:
         return "above"
