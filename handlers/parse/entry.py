@@ -36,6 +36,8 @@ DIGIT = re.compile(r"\d")  # every label holds one; most entries have none left 
 LIST_END = frozenset({"等", "等症状", "症状", "情况"})
 # Before a campus or home word, these make it a plan, not where the person is now.
 FUTURE = frozenset({"明天", "准备", "即将", "计划", "打算", "下周", "后天", "过几天", "将要"})
+# After an isolation word, these say it is over (`集中隔离结束`, `居家观察期满`).
+ENDED = ("结束", "期满", "已结束", "已解除", "解除", "完毕", "已满")
 TRAVEL_WORDS = frozenset({"去过", "到过", "途经", "接触", "接触过", "在"})
 
 
@@ -328,6 +330,8 @@ class EntryReader:
                 before = tokens[k - 1] if k else None
                 if before is not None and before.cat is Cat.NEGATOR and before.end == t.start:
                     continue
+                if text[t.end : t.end + 3].lstrip().startswith(ENDED):
+                    continue  # `集中隔离结束`: ended, not isolating (Q8)
                 if t.word.value == "unspecified":
                     unspecified = "unspecified"
                 else:

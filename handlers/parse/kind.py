@@ -56,8 +56,8 @@ FORM_LABEL = re.compile(
 
 # A threshold written in a report (`37.3以下`, `不超过37.3`): its 以下/超过 are no request.
 THRESHOLD = re.compile(
-    r"(?:低于|不超过|没超过|没有超过|未超过|不高于|超过|高于|[<>])\s?\d{2}(?:\.\d)?\s?(?:℃|度)?"
-    r"|\d{2}(?:\.\d)?\s?(?:℃|度)?\s?(?:以下|以上|以内)"
+    r"(?:低于|不超过|没超过|没有超过|未超过|不高于|超过|高于|[<>])\s?\d{2}(?:\.\d)?\s?(?:℃|度|°C)?"
+    r"|\d{2}(?:\.\d)?\s?(?:℃|度|°C)?\s?(?:以下|以上|以内)"
 )
 
 
@@ -83,8 +83,11 @@ CHECKIN_TITLE = re.compile(
 # Health words that make a whole reply on their own (`正常`, `一切正常`, `身体健康`); not
 # the chatty ones (`没事`, `还好`, `没问题`), which answer anything.
 CHATTY_WELL = frozenset({"没事", "没问题", "还好", "挺好", "很好", "一切顺利", "精神不错", "都好"})
+# What may stand beside the state word: who, when, an acknowledgement before it (Q13), a
+# closing particle (`正常哈`).
 STATE_FILLERS = frozenset(
-    {"我", "本人", "今天", "今日", "目前", "现在", "身体", "一切", "都", "也"}
+    {"我", "本人", "今天", "今日", "目前", "现在", "身体", "一切", "都", "也", "收到", "好的"}
+    | set("啊哈呀哦嗯的了呢吧")
 )
 
 

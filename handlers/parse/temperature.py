@@ -77,8 +77,8 @@ FAHRENHEIT = re.compile(
 # A threshold, not a reading: `37.3以下`, `低于37.3`, `<37.3` (normal); `超过37.3` (abnormal).
 BELOW_BEFORE = re.compile(r"(?:低于|不超过|没超过|没有超过|未超过|不高于|不到|小于|<|≤)\s?$")
 ABOVE_BEFORE = re.compile(r"(?:高于|超过|大于|>|≥)\s?$")
-BELOW_AFTER = re.compile(r"^\s?(?:℃|度)?\s?(?:以下|以内|之下)")
-ABOVE_AFTER = re.compile(r"^\s?(?:℃|度)?\s?(?:以上|之上)")
+BELOW_AFTER = re.compile(r"^\s?(?:℃|度|°C|°c|°|C)?\s?(?:以下|以内|之下)")
+ABOVE_AFTER = re.compile(r"^\s?(?:℃|度|°C|°c|°|C)?\s?(?:以上|之上)")
 # A correction: the reading after it replaces those before it.
 CORRECTION = re.compile(r"更正|改为|改成|应为|应该是|写错了|打错了|写错|打错|纠正|修改为|修正")
 NOT_THIS = re.compile(r"不是\s?(?:体温)?\s?$")
