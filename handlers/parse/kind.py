@@ -32,7 +32,7 @@ NOTICE = re.compile(
 # Words of notices and requests that a student's report may also hold (`以上信息属实`,
 # `收到通知`, `请老师查收`): other unless a named person's temperature is there too.
 REQUEST = re.compile(
-    r"请|注意|提醒|尽快|按时|要求|前完成|通知|公告|格式|务必|统计|超过|以上|以下|收集|抓紧|各位"
+    r"请(?!个?假)|注意|提醒|尽快|按时|要求|前完成|通知|公告|格式|务必|统计|超过|以上|以下|收集|抓紧|各位"
 )
 # Alternatives that each start with a literal, so the regex engine skips ahead to their
 # first characters; the A-not-A form (算不算, 要不要, 用不用) starts with any Han character,

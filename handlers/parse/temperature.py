@@ -86,6 +86,10 @@ NOT_THIS = re.compile(r"不是\s?(?:体温)?\s?$")
 WHEN = re.compile(
     r"昨天|昨晚|昨日|前天|今天|今早|今日|今晚|早上|上午|中午|下午|晚上|现在|刚才|刚测"
 )
+# Weather talk: whole degrees beside these are the air's, not the body's.
+WEATHER = re.compile(
+    r"气温|天气|降温|升温|最高|最低|高温|低温|室温|水温|好热|太热|真热|热死|好冷|太冷|真冷|冷死|晴|阴天|下雨|下雪"
+)
 PAST = frozenset({"昨天", "昨晚", "昨日", "前天"})
 
 
@@ -95,6 +99,7 @@ class Reading:
     start: int
     end: int
     bound: str | None = None  # "below"/"above": a threshold written, not a reading
+    whole: bool = False  # written without a tenth (`37度`, `37`): weather talks so too
 
 
 def _tenths(m: re.Match[str]) -> int:
@@ -142,14 +147,16 @@ def readings(text: str) -> list[Reading]:
     for m in TEMPERATURE.finditer(text):
         tenths = _tenths(m)
         if LOW <= tenths <= HIGH:
-            found.append(Reading(tenths / 10, m.start(), m.end()))  # as exact as float(Decimal)
+            # as exact as float(Decimal)
+            whole = m.group("d_int") is None and m.group("g_frac") is None and not m.group("n")
+            found.append(Reading(tenths / 10, m.start(), m.end(), whole=whole))
     rare = RARE_HINT.search(text) is not None  # most replies: no unit, no threshold
     if rare and ("F" in text or "f" in text or "℉" in text or "华氏" in text):
         found.extend(_fahrenheit(text))
         found.sort(key=lambda r: r.start)
     if not found and ("3" in text or "4" in text):
         for m in WHOLE.finditer(text):
-            found.append(Reading(float(m.group("i_int")), m.start("i_int"), m.end()))
+            found.append(Reading(float(m.group("i_int")), m.start("i_int"), m.end(), whole=True))
     if rare:
         for reading in found:
             reading.bound = _bound(text, reading.start, reading.end)
@@ -158,8 +165,10 @@ def readings(text: str) -> list[Reading]:
 
 def current(found: list[Reading], text: str) -> list[Reading]:
     """The readings that say today's temperature (see the module's docstring)."""
-    if len(found) == 1 and found[0].bound is None and "不是" not in text:
+    if len(found) == 1 and found[0].bound is None and "不是" not in text and not found[0].whole:
         return found  # the common case: one plain reading
+    if any(r.whole for r in found) and WEATHER.search(text) and "体温" not in text:
+        found = [r for r in found if not r.whole]  # `今天海口37度，好热`: the weather
     kept = [
         r
         for r in found
