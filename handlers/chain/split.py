@@ -20,7 +20,7 @@ HEADER = re.compile(r"^\s*[#＃]\s*(?:接龙|接龍|group\s*note\b)\s*", re.IGNO
 # A student id glued to the number (`1.2019031124 闫博`) is no decimal: 8–12 digits.
 NUMBERED = re.compile(
     r"\s*(?:[(（]\s*(\d{1,4})\s*[)）]|(\d{1,4})(?:\s*[.、．:：)）,，]|\s)(?!\d)"
-    r"|(\d{1,4})[.、．](?=\d{8,12}(?!\d)))\s*"
+    r"|(\d{1,4})[.、．\s](?=\d{8,12}(?!\d)))\s*"
 )
 EXAMPLE = re.compile(r"^\s*(?:例|示例|格式|例如|举例|範例|范例)\s*[:：]?\s*")
 # In a flattened copy, an entry number stands at the start or after a space, a Han character

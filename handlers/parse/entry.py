@@ -330,8 +330,10 @@ class EntryReader:
                 before = tokens[k - 1] if k else None
                 if before is not None and before.cat is Cat.NEGATOR and before.end == t.start:
                     continue
-                if text[t.end : t.end + 3].lstrip().startswith(ENDED):
-                    continue  # `集中隔离结束`: ended, not isolating (Q8)
+                if text[t.end : t.end + 3].lstrip().startswith(ENDED) or text[
+                    max(0, t.start - 3) : t.start
+                ].endswith(("解除", "结束", "解除了")):
+                    continue  # `集中隔离结束`, `已解除集中隔离`: ended, not isolating (Q8)
                 if t.word.value == "unspecified":
                     unspecified = "unspecified"
                 else:

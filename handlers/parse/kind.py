@@ -56,7 +56,7 @@ FORM_LABEL = re.compile(
 
 # A threshold written in a report (`37.3以下`, `不超过37.3`): its 以下/超过 are no request.
 THRESHOLD = re.compile(
-    r"(?:低于|不超过|没超过|没有超过|未超过|不高于|超过|高于|[<>])\s?\d{2}(?:\.\d)?\s?(?:℃|度|°C)?"
+    r"(?:低于|不超过?|没超过?|没有超过|未超过?|不高于|不到|不足|超过|高于|[<>])\s?\d{2}(?:\.\d)?\s?(?:℃|度|°C)?"
     r"|\d{2}(?:\.\d)?\s?(?:℃|度|°C)?\s?(?:以下|以上|以内)"
 )
 
@@ -78,11 +78,14 @@ def shows_sample(text: str) -> bool:
 
 # A 接龙 about the check-in says so in its title or example (平安报告, 体温, 健康打卡).
 CHECKIN_TITLE = re.compile(
-    r"平安|体温|健康|打卡|晨检|午检|晚检|测温|疫情|在校|返校|离校|行程|隔离|身体|防控|温度|症状"
+    r"平安|体温(?!计|枪)|健康(?!码)|打卡|晨检|午检|晚检|测温|疫情|在校|返校|离校|行程|隔离|身体|防控"
+    r"|温度|症状"
 )
 # Health words that make a whole reply on their own (`正常`, `一切正常`, `身体健康`); not
 # the chatty ones (`没事`, `还好`, `没问题`), which answer anything.
-CHATTY_WELL = frozenset({"没事", "没问题", "还好", "挺好", "很好", "一切顺利", "精神不错", "都好"})
+CHATTY_WELL = frozenset(
+    {"没事", "没问题", "还好", "挺好", "很好", "一切顺利", "精神不错", "都好", "不错", "还行"}
+)
 # What may stand beside the state word: who, when, an acknowledgement before it (Q13), a
 # closing particle (`正常哈`).
 STATE_FILLERS = frozenset(

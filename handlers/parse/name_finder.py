@@ -37,48 +37,55 @@ SEPARATORS = frozenset(" ,，、/")
 
 Found = tuple[str, tuple[int, int], bool]
 
-# An English or pinyin name leading the entry (`Tom`, `Anna Li`, `David Liu`): 1–3
-# capitalised words before the report.
+# An English or pinyin name leading the entry (`Tom`, `Anna Li`, `David Liu`, `jack`): 1–3
+# words of letters before the report, the second and third capitalised.
 LATIN_NAME = re.compile(
-    r"^[\s:：,，、.]*([A-Z][a-zA-Z]+(?: [A-Z][a-zA-Z]*){0,2})(?=[\s,，:：、/(（]|[\u4e00-\u9fff]|$)"
+    r"^[\s:：,，、.]*([A-Za-z][A-Za-z'-]+(?: [A-Z][A-Za-z'-]*){0,2})"
+    r"(?=[\s,，:：、/(（]|[\u4e00-\u9fff]|$)"
 )
-# Capitalised words that lead a reply without naming anyone.
+# Words that lead a reply without naming anyone (compared in lower case).
 NOT_LATIN_NAMES = frozenset(
-    [
-        "Ok",
-        "OK",
-        "Hi",
-        "Hello",
-        "Yes",
-        "No",
-        "Room",
-        "Dorm",
-        "Temp",
-        "Example",
-        "Group",
-        "Note",
-        "ID",
-        "QQ",
-        "Re",
-        "Am",
-        "Pm",
-        "AM",
-        "PM",
-        "Im",
-        "My",
-        "The",
-        "Good",
-        "Fine",
-        "Normal",
-        "Sorry",
-        "Thanks",
-        "Thank",
-        "Morning",
-        "Today",
-        "Name",
-        "Report",
-        "Update",
-    ]
+    {
+        "all",
+        "am",
+        "dorm",
+        "em",
+        "emm",
+        "en",
+        "example",
+        "fine",
+        "fw",
+        "good",
+        "group",
+        "haha",
+        "hello",
+        "hh",
+        "hhh",
+        "hi",
+        "id",
+        "im",
+        "morning",
+        "my",
+        "name",
+        "no",
+        "normal",
+        "note",
+        "ok",
+        "pm",
+        "qq",
+        "re",
+        "report",
+        "room",
+        "sorry",
+        "temp",
+        "test",
+        "thank",
+        "thanks",
+        "the",
+        "today",
+        "update",
+        "yes",
+    }
 )
 
 
@@ -135,7 +142,7 @@ class NameFinder:
     def latin(norm: Normalised, masked: str) -> Found | None:
         """An English or pinyin name leading the entry (`Tom 36.5`, `Anna Li 36.5 正常`)."""
         found = LATIN_NAME.match(masked)
-        if found is None or found.group(1).split(" ")[0] in NOT_LATIN_NAMES:
+        if found is None or found.group(1).split(" ")[0].lower() in NOT_LATIN_NAMES:
             return None
         start, end = found.span(1)
         return norm.text[start:end], (start, end), False

@@ -75,7 +75,9 @@ FAHRENHEIT = re.compile(
     r"\s?(?P<unit>°F|°f|℉|F(?![a-zA-Z])|f(?![a-zA-Z])|华氏度|华氏)?"
 )
 # A threshold, not a reading: `37.3以下`, `低于37.3`, `<37.3` (normal); `超过37.3` (abnormal).
-BELOW_BEFORE = re.compile(r"(?:低于|不超过|没超过|没有超过|未超过|不高于|不到|小于|<|≤)\s?$")
+BELOW_BEFORE = re.compile(
+    r"(?:低于|不超过?|没超过?|没有超过|未超过?|不高于|不到|不足|小于|<|≤)\s?$"
+)
 ABOVE_BEFORE = re.compile(r"(?:高于|超过|大于|>|≥)\s?$")
 BELOW_AFTER = re.compile(r"^\s?(?:℃|度|°C|°c|°|C)?\s?(?:以下|以内|之下)")
 ABOVE_AFTER = re.compile(r"^\s?(?:℃|度|°C|°c|°|C)?\s?(?:以上|之上)")
