@@ -47,6 +47,10 @@ def prompt_text(reason: str) -> str:
     return f"你好，刚才的平安报告{what}～请按格式再发一次：{EXPECTED_FORM}"
 
 
+# Several people's lines without a header come from a dorm or a class, never thousands:
+# a longer text is read as one reply (and costs one reading, not one per line).
+MAX_PEOPLE_LINES = 200
+
 # Words that make a reply look like an attempt at a check-in.
 CHECKIN_CUES = ("体温", "打卡", "平安", "报告", "正常", "在校", "在家", "度", "℃", "温")
 
@@ -106,14 +110,14 @@ class Parser:
         Lines before the first person are the title; a line naming nobody after it
         continues the entry above.
         """
+        lines = [line.strip() for line in text.split("\n") if line.strip()]
+        if len(lines) > MAX_PEOPLE_LINES:
+            return None
         simple = to_simplified(text)
         if NOTICE.search(simple) or shows_sample(simple) or is_question(simple):
             return None
         groups: list[str] = []
-        for line in text.split("\n"):
-            line = line.strip()
-            if not line:
-                continue
+        for line in lines:
             reading = self.read(line, in_chain=True)
             entry = reading.entry
             person = entry.name is not None and (

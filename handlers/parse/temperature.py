@@ -24,6 +24,7 @@ reading; a past one (`昨天37.5`) only when no current one is given; then the h
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 
 LOW, HIGH = 340, 425  # tenths of a degree
@@ -178,24 +179,32 @@ def current(found: list[Reading], text: str) -> list[Reading]:
     ]
     if len(kept) <= 1:
         return kept
-    corrections = [m.end() for m in CORRECTION.finditer(text)]
-    for cut in reversed(corrections):
-        later = [r for r in kept if r.start >= cut]
-        if later and len(later) < len(kept):
-            kept = later
+    starts = [r.start for r in kept]
+    for m in reversed(list(CORRECTION.finditer(text))):
+        at = bisect_left(starts, m.end())
+        if at == 0:
+            break  # every reading follows the correction
+        if at < len(kept):
+            kept = kept[at:]  # the corrected readings only
             break
     if len(kept) > 1:
-        present = [r for r in kept if not _past(text, r, kept)]
+        present = [r for r, past in zip(kept, _past_marks(text, kept), strict=True) if not past]
         if present:
             kept = present
     return kept
 
 
-def _past(text: str, reading: Reading, found: list[Reading]) -> bool:
-    """The reading is marked with a past day (`昨天37.5`), nearest marker before it."""
-    floor = max((r.end for r in found if r.end <= reading.start), default=0)
-    marks = list(WHEN.finditer(text, floor, reading.start))
-    return bool(marks) and marks[-1].group() in PAST
+def _past_marks(text: str, found: list[Reading]) -> list[bool]:
+    """Per reading: marked with a past day (`昨天37.5`), by the nearest time word before it
+    and after the reading before it. One pass over the text."""
+    marks, floor = [], 0
+    for reading in found:
+        last = None
+        for m in WHEN.finditer(text, floor, reading.start):
+            last = m.group()
+        marks.append(last in PAST)
+        floor = reading.end
+    return marks
 
 
 def bound_of(found: list[Reading]) -> str | None:
