@@ -48,6 +48,7 @@ class EntryReading:
     roster_miss: bool = False  # a name was written but the roster has no such person
     fields: int = 0  # how many of abnormal/on_campus/province/isolation were read
     bound: str | None = None  # a threshold written instead of a reading (`37.3以下`)
+    simplified: str = ""  # the text, half-width and simplified (what the kind rules read)
     tokens: list[Token] = field(default_factory=list)
 
 
@@ -144,7 +145,9 @@ class EntryReader:
             masked = LABELS.sub(lambda m: " " * len(m.group()), masked)
         tokens = _health_adjectives(masked, self.vocab.scan(masked))
         entry = Entry(temperature=highest(temps))
-        reading = EntryReading(entry=entry, tokens=tokens, bound=bound_of(written))
+        reading = EntryReading(
+            entry=entry, tokens=tokens, bound=bound_of(written), simplified=norm.simplified
+        )
         # the leading word names the person only in an entry that reports something and
         # does not open with its reading (`36.4 文昌 在家` names nobody)
         han = HAN.search(masked)

@@ -76,7 +76,9 @@ class Parser:
     def parse(self, text: str) -> ParseResult:
         if not isinstance(text, str) or not text.strip():
             return ParseResult("other")
-        chain = split_chain(list_numbers(text))
+        numbered = list_numbers(text)
+        # every 接龙 has a header (#) or an entry numbered 1: most replies have neither
+        chain = split_chain(numbered) if "1" in numbered or "#" in numbered else None
         if chain is not None and chain.entries:
             if is_one_person_form(chain):
                 joined = " ".join(e.text for e in chain.entries)
@@ -98,7 +100,7 @@ class Parser:
 
     def _single(self, text: str, body: str) -> ParseResult:
         reading = self.read(body)
-        simple = to_simplified(text)
+        simple = reading.simplified if text is body else to_simplified(text)
         if is_checkin(reading, simple) or is_bare_state(reading, simple):
             return ParseResult("checkin", [reading.entry])
         return ParseResult("other")
