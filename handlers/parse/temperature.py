@@ -105,20 +105,20 @@ class Reading:
     whole: bool = False  # written without a tenth (`37度`, `37`): weather talks so too
 
 
-def _tenths(m: re.Match[str]) -> int:
+def _tenths(m: re.Match[str], last: str | None) -> int:
     """The reading in tenths of a degree, rounded half up (`36.55` -> 366): integer
-    arithmetic, exact like decimal arithmetic and without its cost."""
-    d_int, d_frac, g_int, g_frac, n, w_int = m.group(
-        "d_int", "d_frac", "g_int", "g_frac", "n", "w_int"
-    )
-    if d_int:
-        hundredths = int(d_int) * 100 + int(d_frac) * (10 if len(d_frac) == 1 else 1)
+    arithmetic, exact like decimal arithmetic and without its cost. `last` is the match's
+    last group, which says which form matched."""
+    if last == "d_frac":
+        d_frac = m.group("d_frac")
+        hundredths = int(m.group("d_int")) * 100 + int(d_frac) * (10 if len(d_frac) == 1 else 1)
         return (hundredths + 5) // 10
-    if g_int:
-        return int(g_int) * 10 + int(g_frac or 0)
-    if n:
+    if last == "g_frac":
+        return int(m.group("g_int")) * 10 + int(m.group("g_frac"))
+    if last == "n":
+        n = m.group("n")
         return int(n[:2]) * 10 + int(n[2])
-    return int(w_int) * 10
+    return int(m.group(last)) * 10  # `37度` (g_int), `体温36` (w_int)
 
 
 def _bound(text: str, start: int, end: int) -> str | None:
@@ -148,11 +148,11 @@ def readings(text: str) -> list[Reading]:
     kept with their `bound` set."""
     found = []
     for m in TEMPERATURE.finditer(text):
-        tenths = _tenths(m)
-        if LOW <= tenths <= HIGH:
-            # as exact as float(Decimal)
-            whole = m.group("d_int") is None and m.group("g_frac") is None and not m.group("n")
-            found.append(Reading(tenths / 10, m.start(), m.end(), whole=whole))
+        last = m.lastgroup
+        tenths = _tenths(m, last)
+        if LOW <= tenths <= HIGH:  # tenths / 10 is as exact as float(Decimal)
+            whole = last == "g_int" or last == "w_int"
+            found.append(Reading(tenths / 10, m.start(), m.end(), None, whole))
     rare = RARE_HINT.search(text) is not None  # most replies: no unit, no threshold
     if rare and ("F" in text or "f" in text or "℉" in text or "华氏" in text):
         found.extend(_fahrenheit(text))
