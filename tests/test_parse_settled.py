@@ -353,6 +353,11 @@ def test_a_greeting_is_no_name(text):
     assert one(text)["name"] is None
 
 
+@pytest.mark.parametrize("text", ["WiFi 在宿舍很差", "iPad 在宿舍"])
+def test_a_brand_is_no_name(text):
+    assert parsed(text) == ("other", [])
+
+
 # -- 11. several people in one message --------------------------------------------------
 
 

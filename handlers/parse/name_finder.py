@@ -38,9 +38,10 @@ SEPARATORS = frozenset(" ,，、/")
 Found = tuple[str, tuple[int, int], bool]
 
 # An English or pinyin name leading the entry (`Tom`, `Anna Li`, `David Liu`, `jack`): 1–3
-# words of letters before the report, the second and third capitalised.
+# words of letters before the report, the second and third capitalised; not a brand's
+# inner capitals (`WiFi`, `iPad`).
 LATIN_NAME = re.compile(
-    r"^[\s:：,，、.]*([A-Za-z][A-Za-z'-]+(?: [A-Z][A-Za-z'-]*){0,2})"
+    r"^[\s:：,，、.]*((?:[A-Z][a-z]+|[a-z]{2,})(?:-[A-Za-z][a-z]+)?(?: [A-Z][a-z]*){0,2})"
     r"(?=[\s,，:：、/(（]|[\u4e00-\u9fff]|$)"
 )
 # Words that lead a reply without naming anyone (compared in lower case).
