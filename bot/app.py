@@ -20,6 +20,7 @@ import sqlite_utils
 from bot.clock import Clock
 from bot.config import Config
 from bot.messages import IncomingMessage
+from bot.ops import AccountBoard, Metrics
 from bot.outbox.routes import Routes
 from bot.outbox.sender import OutboxSender
 from bot.transport import Transport
@@ -55,6 +56,8 @@ class App:
         self.components: list[Component] = []
         self.senders: dict[tuple[str, str], OutboxSender] = {}
         self.routes = Routes()  # which account is in which group (bot/members.py fills it)
+        self.board = AccountBoard()  # each adapter's accounts, connected or not (bot/ops)
+        self.metrics = Metrics(db, self.board, clock.now)
         self._default_for: set[str] = set()  # platforms whose account-less rows have a sender
         self._started: list[Component] = []
         self._tasks: set[asyncio.Task[Any]] = set()

@@ -4,10 +4,14 @@
                   WAL checkpoints in their own thread (storage/checkpoint.py)
     2. pipeline   handlers.pipeline.Pipeline; its on_queued wakes the outbox senders
     3. adapters   OneBot (QQ), wechaty (WeChat), sim; a sender per account as it connects,
-                  and the group member lists bound to the roster (QQ: at each connect;
-                  WeChat: at each login)
+                  and the group member lists bound to the roster (QQ: at each connect and
+                  each join or card change; WeChat: at each login); QQ recalls withdraw
+                  the reports they made (handlers/recall.py)
     4. scheduler  schedules.build_scheduler on the same clock; each run wakes the senders
-    5. web        bot.web.create_web_app on web.host:web.port, when web.enabled
+    5. ops        the webhook robots' sender (ops.webhooks) and the account watch that tells
+                  the admins when an account is down (bot/ops/alerts.py)
+    6. web        bot.web.create_web_app on web.host:web.port, when web.enabled, with
+                  /healthz and /metrics (bot/ops/endpoints.py)
 
 Parts that live on other branches (wechaty, the dashboard) are imported when present; a
 config that asks for a part this build lacks is reported at start, never silently ignored.
@@ -24,12 +28,16 @@ from aiohttp import web
 from bot.app import App, Component
 from bot.clock import Clock, SystemClock
 from bot.config import Config
+from bot.member_events import apply_member_change
 from bot.members import bind_wechat_groups, learn_qq_account
+from bot.messages import MemberChange, Recall
 from bot.outbox.limits import RateLimiter
 from handlers.pipeline import Pipeline
+from handlers.recall import withdraw
 from schedules import Deps, build_scheduler
 from storage.checkpoint import Checkpointer
 from storage.db import open_db
+from storage.latest import latest_activity
 from storage.startup import prepare
 
 log = logging.getLogger(__name__)
@@ -56,6 +64,9 @@ def build_app(config: Config, clock: Clock | None = None) -> App:
     clock = clock or _default_clock(config)
     # -- step 1: storage ------------------------------------------------------------------
     db = open_db(config.db_path)
+    resume_after = getattr(clock, "resume_after", None)
+    if resume_after is not None and (latest := latest_activity(db)) is not None:
+        resume_after(latest)  # the simulator's clock never starts behind what it stored
     try:
         prepare(db, config, clock.now())
     except Exception:
@@ -65,16 +76,20 @@ def build_app(config: Config, clock: Clock | None = None) -> App:
     _checkpoints(app)
     # -- step 2: the message pipeline (handlers/pipeline.py) -------------------------------
     pipeline = Pipeline(db, config, clock, on_queued=app.wake_senders)
+    app.metrics.instrument(pipeline)  # messages by outcome and their handling time
     app.pipeline = pipeline
+    _parse_worker(app, pipeline)
     # -- step 3: chat adapters ------------------------------------------------------------
     _onebot(app)
     _wechaty(app)
     bridge = _sim(app)
-    if len(app.components) == 1:  # the checkpointer only
+    if len(app.components) == 2:  # the checkpointer and the parse worker only
         log.warning("no chat adapter configured: only the scheduler and dashboard run")
     # -- step 4: the scheduler ------------------------------------------------------------
     _scheduler(app)
-    # -- step 5: the web dashboard --------------------------------------------------------
+    # -- step 5: operations: webhook robots, account-down alerts ---------------------------
+    _ops(app)
+    # -- step 6: the web dashboard --------------------------------------------------------
     _web(app, bridge)
     return app
 
@@ -93,6 +108,18 @@ def _checkpoints(app: App) -> None:
     app.components.append(Component("WAL checkpoints", start, stop))
 
 
+def _parse_worker(app: App, pipeline: Pipeline) -> None:
+    """Stopped after the adapters (components stop in reverse): nothing is read after it."""
+
+    async def start() -> None:
+        return None
+
+    async def stop() -> None:
+        pipeline.close()
+
+    app.components.append(Component("parse worker", start, stop))
+
+
 def _onebot(app: App) -> None:
     if not app.config.adapters.onebot:
         return
@@ -102,13 +129,23 @@ def _onebot(app: App) -> None:
         app.add_transport(account)
         app.spawn(_learn_and_backfill(app, account), f"qq {account.account} groups and members")
 
+    async def recalled(recall: Recall) -> None:
+        if withdraw(app.db, recall, app.clock.now()):
+            app.wake_senders()
+
+    async def member_changed(change: MemberChange) -> None:
+        apply_member_change(app.db, app.config, app.clock, change)
+
     adapter = OneBotAdapter(
         app.config.adapters.onebot,
         on_message=app.handle,
         on_account=ready,
         tz=app.config.tz,
         on_batch=app.handle_many,
+        on_recall=recalled,
+        on_member=member_changed,
     )
+    app.board.add_source(adapter.states)
     app.components.append(Component("OneBot (QQ)", adapter.start, adapter.stop))
 
 
@@ -142,6 +179,8 @@ def _wechaty(app: App) -> None:
         except Exception:  # the SDK cannot load here (WechatyUnavailable on Python 3.13+)
             log.exception("wechaty #%d cannot run; QQ and the rest go on", n + 1)
             continue
+
+        app.board.watch(adapter)
 
         async def start(adapter=adapter) -> None:
             await adapter.start()  # returns at once; connects in the background
@@ -195,6 +234,7 @@ def _sim(app: App):
     async def start() -> None:
         adapter.start()
 
+    app.board.watch(adapter)
     app.components.append(Component("sim adapter", start, adapter.stop))
     if importlib.util.find_spec("bot.web") is None:
         return None
@@ -214,6 +254,10 @@ def _scheduler(app: App) -> None:
 
     scheduler = build_scheduler(Deps(app.db, app.config, app.clock))
     scheduler.add_listener(lambda _event: app.wake_senders(), EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
+    scheduler.add_listener(  # job ids are `name@HH:MM`: one series per job, not per time
+        lambda event: app.metrics.job_ran(event.job_id.split("@")[0], event.exception is not None),
+        EVENT_JOB_EXECUTED | EVENT_JOB_ERROR,
+    )
     on_jump = getattr(app.clock, "on_jump", None)
     if on_jump is not None:  # the simulator page moved the clock: run what is due now
         on_jump(scheduler.wakeup)
@@ -226,6 +270,26 @@ def _scheduler(app: App) -> None:
         await asyncio.sleep(0)
 
     app.components.append(Component("scheduler", start, stop))
+
+
+def _ops(app: App) -> None:
+    from bot.ops.alerts import AccountWatch
+
+    async def nothing() -> None:
+        return None
+
+    if app.config.ops.webhooks:
+        from bot.webhooks import WebhookTransport
+
+        robots = WebhookTransport(app.config.ops.webhooks)
+        app.add_transport(robots)
+        app.components.append(Component("webhook robots", nothing, robots.close))
+    watch = AccountWatch(app.db, app.config, app.clock, app.board, on_queued=app.wake_senders)
+
+    async def start() -> None:
+        app.spawn(watch.run(), "account watch")
+
+    app.components.append(Component("account watch", start, nothing))
 
 
 def _base_url(settings, runner: web.AppRunner) -> str:
@@ -249,13 +313,17 @@ def _web(app: App, bridge) -> None:
     if importlib.util.find_spec("bot.web") is None:
         log.warning("web.enabled but this build has no dashboard (bot/web); not serving it")
         return
+    from bot.ops.endpoints import OpsView
     from bot.web import create_web_app, sim_url
 
     runner: web.AppRunner | None = None
 
     async def start() -> None:
         nonlocal runner
-        site_app = create_web_app(app.db, app.config, app.clock, sim=bridge, wake=app.wake_senders)
+        ops = OpsView(app.db, app.clock, app.board, app.metrics, app.config.ops.metrics_token)
+        site_app = create_web_app(
+            app.db, app.config, app.clock, sim=bridge, wake=app.wake_senders, ops=ops
+        )
         runner = web.AppRunner(
             site_app, handle_signals=False, access_log=None, shutdown_timeout=WEB_SHUTDOWN_S
         )

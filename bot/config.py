@@ -6,6 +6,7 @@ expected, so an admin can fix it without reading a traceback.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from datetime import date
 from pathlib import Path
@@ -15,13 +16,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
+    PrivateAttr,
     ValidationError,
     field_validator,
     model_validator,
 )
 
+from bot.config_messages import explain
 from bot.errors import ConfigError
 
 HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -31,13 +35,27 @@ ENDPOINT = re.compile(
 )
 
 
-def _check_hhmm(value: str) -> str:
+TIME_EXPECTED = '时间应写成带引号的 "HH:MM"（00:00–23:59）'
+
+
+def _check_hhmm(value: object) -> str:
+    """A local time "HH:MM"; the error says how to write it.
+
+    YAML 1.1 reads an unquoted 7:30 as the base-60 number 450 (and 10:00 as 600), so a time
+    that arrives as a whole number gets the hint to quote it, with the time it stood for.
+    """
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 60:
+        hours, minutes = divmod(value, 60)
+        read = f"YAML 把不带引号的 {hours}:{minutes:02d} 读成了数字 {value}"
+        if hours < 24:
+            raise ValueError(f'{read}，请给时间加上引号，写成 "{hours:02d}:{minutes:02d}"')
+        raise ValueError(f"{read}；{TIME_EXPECTED}")
     if not isinstance(value, str) or not HHMM.match(value):
-        raise ValueError(f"expected a time HH:MM (00:00–23:59), got {value!r}")
+        raise ValueError(f"{TIME_EXPECTED}，收到 {value!r}")
     return value
 
 
-Time = Annotated[str, Field(description="local time HH:MM")]
+Time = Annotated[str, BeforeValidator(_check_hhmm), Field(description="local time HH:MM")]
 
 
 class Strict(BaseModel):
@@ -51,13 +69,6 @@ class CheckinTimes(Strict):
     closes: Time = "14:00"
     summary: Time = "21:00"
 
-    _times = field_validator("opens", "escalate", "closes", "summary")(_check_hhmm)
-
-    @field_validator("nags")
-    @classmethod
-    def _nags(cls, value: list[str]) -> list[str]:
-        return [_check_hhmm(v) for v in value]
-
 
 class CheckinOverride(Strict):
     """Per-node times: a college may open earlier. Unset fields inherit the school's."""
@@ -67,15 +78,6 @@ class CheckinOverride(Strict):
     escalate: Time | None = None
     closes: Time | None = None
     summary: Time | None = None
-
-    _times = field_validator("opens", "escalate", "closes", "summary")(
-        lambda v: v if v is None else _check_hhmm(v)
-    )
-
-    @field_validator("nags")
-    @classmethod
-    def _nags(cls, value: list[str] | None) -> list[str] | None:
-        return None if value is None else [_check_hhmm(v) for v in value]
 
 
 class Checkin(CheckinTimes):
@@ -89,6 +91,9 @@ class Checkin(CheckinTimes):
     open_chain: bool = Field(
         default=False, description="at opens, the bot also posts the day's 接龙 in class groups"
     )
+    report_requires: list[Literal["temperature", "health", "place"]] = Field(
+        default=["health"], description="what a complete report carries; the hint names the rest"
+    )
 
 
 class Storage(Strict):
@@ -96,7 +101,7 @@ class Storage(Strict):
 
 
 class GroupBinding(Strict):
-    platform: Literal["qq", "wechat", "sim"]
+    platform: Literal["qq", "wechat", "sim", "webhook"]
     chat: str
     node: str
     purpose: Literal["class", "counselor", "duty", "admin"]
@@ -111,8 +116,15 @@ class GroupBinding(Strict):
     def _node_path(cls, value: str) -> str:
         parts = value.split("/")
         if not value or any(not p.strip() for p in parts) or len(parts) > 3:
-            raise ValueError(f"expected a node path like 学院/年级/班级, got {value!r}")
+            raise ValueError(f"节点路径应像 学院/年级/班级，收到 {value!r}")
         return value
+
+    @model_validator(mode="after")
+    def _webhooks_only_listen(self) -> GroupBinding:
+        """A webhook robot can post but not read or @: no class group can run on one."""
+        if self.platform == "webhook" and self.purpose == "class":
+            raise ValueError("a webhook is send-only: use it for counselor, duty or admin groups")
+        return self
 
 
 class SimAdapter(Strict):
@@ -124,6 +136,16 @@ class SimAdapter(Strict):
     with_real_accounts: bool = Field(
         default=False, description="allow the simulator beside real QQ/WeChat accounts"
     )
+
+
+def is_loopback(host: str) -> bool:
+    """127.0.0.0/8, ::1 and localhost; a name or any other address is reachable from outside."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 class OneBotConnection(Strict):
@@ -146,6 +168,11 @@ class OneBotConnection(Strict):
         gt=0,
         description="after the first heartbeat, silence this long (or 2 intervals) = dead",
     )
+    ping_interval_s: float = Field(
+        default=20.0,
+        gt=0,
+        description="WebSocket ping after this long without a frame; no pong within half = dead",
+    )
     api_timeout_s: float = Field(default=30.0, gt=0)
     max_frame_bytes: int = Field(
         default=8 * 1024 * 1024, ge=1024, description="larger frames close the connection"
@@ -157,7 +184,7 @@ class OneBotConnection(Strict):
     @classmethod
     def _path(cls, value: str) -> str:
         if not value.startswith("/"):
-            raise ValueError(f"expected a URL path starting with /, got {value!r}")
+            raise ValueError(f"URL 路径应以 / 开头，收到 {value!r}")
         return value.rstrip("/") or "/"
 
     @field_validator("self_id", mode="before")
@@ -168,8 +195,25 @@ class OneBotConnection(Strict):
     @model_validator(mode="after")
     def _forward_needs_url(self) -> OneBotConnection:
         if self.mode == "forward_ws" and not self.url:
-            raise ValueError("forward_ws needs url, e.g. ws://127.0.0.1:3001")
+            raise ValueError("forward_ws 需要 url，例如 ws://127.0.0.1:3001")
         return self
+
+    @model_validator(mode="after")
+    def _open_only_on_loopback(self) -> OneBotConnection:
+        if problem := self.exposure_problem():
+            raise ValueError(problem)
+        return self
+
+    def exposure_problem(self) -> str | None:
+        """Why this link may not start: a reverse server anyone on the network can reach
+        with no access_token would let them post as any student and read every reply."""
+        if self.mode != "reverse_ws" or self.access_token or is_loopback(self.host):
+            return None
+        return (
+            f"reverse_ws listens on {self.host}, which is not a loopback address, with an"
+            " empty access_token: anyone on the network could connect as QQ. Set access_token"
+            " (the same in the OneBot implementation), or listen on 127.0.0.1"
+        )
 
 
 class WechatyConnection(Strict):
@@ -200,7 +244,7 @@ class WechatyConnection(Strict):
     @classmethod
     def _host_port(cls, value: str | None) -> str | None:
         if value is not None and not ENDPOINT.match(value.strip()):
-            raise ValueError(f"expected host:port like 127.0.0.1:8788, got {value!r}")
+            raise ValueError(f"应写成 主机:端口，例如 127.0.0.1:8788，收到 {value!r}")
         return value
 
 
@@ -214,8 +258,8 @@ class Adapters(Strict):
         """Simulated students must not report into a real deployment by accident."""
         if self.sim.enabled and (self.onebot or self.wechaty) and not self.sim.with_real_accounts:
             raise ValueError(
-                "sim.enabled together with real QQ/WeChat accounts: turn the simulator off, "
-                "or set sim.with_real_accounts: true if that is really meant"
+                "sim.enabled 与真实的 QQ/微信账号同时开启：请关闭模拟器，"
+                "或确实需要时设置 sim.with_real_accounts: true"
             )
         return self
 
@@ -241,13 +285,14 @@ class Web(Strict):
         default=None, description="Secure cookies; unset: when public_url or the request is https"
     )
     session_days: int = Field(default=7, ge=1, description="a browser login lasts at most this")
+    login_link_minutes: int = Field(
+        default=10, ge=1, le=1440, description="how long a /登录 link works (once)"
+    )
 
 
 class Privacy(Strict):
     retention_days: int = Field(default=60, ge=1)
     purge_at: Time = Field(default="03:30", description="local time of the nightly purge")
-
-    _times = field_validator("purge_at")(_check_hhmm)
 
 
 DEFAULT_TAGS = ["湖北籍", "留校", "14天内途经湖北", "14天内接触湖北人员", "在琼", "实习隔离"]
@@ -279,14 +324,81 @@ class FollowUp(Strict):
     ask_at: Time = "08:30"
     close_after_normal_days: int = Field(default=3, ge=1)
 
-    _times = field_validator("ask_at")(_check_hhmm)
-
 
 class Exports(Strict):
     """Where /导出 writes workbooks, and which platforms can receive a file."""
 
     dir: str = "exports"
     file_platforms: list[str] = ["qq", "wechat", "sim"]
+
+
+class Webhook(Strict):
+    """A group robot a counselor group already has (send-only): WeCom 群机器人, DingTalk
+    自定义机器人, Feishu 自定义机器人. Bind it to a node in `groups:` with platform `webhook`
+    and its name as chat, and it gets what a bot account in that group would."""
+
+    name: str = Field(min_length=1, description="how groups: and the outbox name it")
+    kind: Literal["wecom", "dingtalk", "feishu"]
+    url: str = Field(description="the robot's webhook address, with its key or access_token")
+    secret: str = Field(default="", description="dingtalk/feishu 加签 secret; empty: unsigned")
+    alerts: bool = Field(default=True, description="also receives account-down alerts")
+    timeout_s: float = Field(default=10.0, gt=0)
+
+    @field_validator("url")
+    @classmethod
+    def _http(cls, value: str) -> str:
+        if not value.startswith(("https://", "http://")):
+            raise ValueError(f"expected an http(s):// address, got {value!r}")
+        return value
+
+
+class Ops(Strict):
+    """Operating the bot: /healthz, /metrics, and telling admins when an account is down."""
+
+    metrics_token: str = Field(
+        default="", description="bearer token for /metrics from other hosts; empty: loopback only"
+    )
+    alert_after_s: float = Field(
+        default=300.0, gt=0, description="an account down this long is reported to the admins"
+    )
+    alert_check_s: float = Field(default=30.0, gt=0, description="how often accounts are checked")
+    webhooks: list[Webhook] = []
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> Ops:
+        names = [w.name for w in self.webhooks]
+        if len(names) != len(set(names)):
+            raise ValueError("webhook names must be unique")
+        return self
+
+
+class Care(Strict):
+    """Caring replies (心理关怀): the hotlines a distressed student is given, who is paged on
+    words of self-harm, and words the lexicon (handlers/care/lexicon.py) adds."""
+
+    enabled: bool = True
+    hotlines: list[str] = ["希望24热线 400-161-9995", "北京心理危机研究与干预中心 010-82951332"]
+    psychologists: list[str] = Field(
+        default=[], description="学号/工号 of the duty psychologists; empty = every 心理老师"
+    )
+    distress_words: list[str] = []
+    self_harm_words: list[str] = []
+    everyday_words: list[str] = []
+
+
+class Quiz(Strict):
+    """The epidemic-knowledge quiz (知识竞答): how a round goes out and what is shown."""
+
+    questions: int = Field(default=5, ge=1, le=100, description="questions in a round")
+    duration_minutes: int = Field(default=120, ge=1, description="a round's default length")
+    delivery: Literal["group", "private"] = "group"
+    public_student_ranking: bool = False
+    daily_at: Time | None = None
+
+    @field_validator("daily_at")
+    @classmethod
+    def _daily(cls, value: str | None) -> str | None:
+        return None if value is None else _check_hhmm(value)
 
 
 class Config(Strict):
@@ -303,8 +415,12 @@ class Config(Strict):
     broadcast: BroadcastSettings = BroadcastSettings()
     followup: FollowUp = FollowUp()
     exports: Exports = Exports()
+    ops: Ops = Ops()
+    care: Care = Care()
+    quiz: Quiz = Quiz()
 
     base_dir: Path = Field(default=Path("."), exclude=True)
+    _source: Path = PrivateAttr(default=Path("config.yaml"))
 
     @field_validator("timezone")
     @classmethod
@@ -312,8 +428,16 @@ class Config(Strict):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as e:
-            raise ValueError(f"expected an IANA time zone like Asia/Shanghai, got {value!r}") from e
+            raise ValueError(f"应是 IANA 时区名，例如 Asia/Shanghai，收到 {value!r}") from e
         return value
+
+    @model_validator(mode="after")
+    def _webhook_groups_named(self) -> Config:
+        names = {w.name for w in self.ops.webhooks}
+        for group in self.groups:
+            if group.platform == "webhook" and group.chat not in names:
+                raise ValueError(f"groups: webhook {group.chat!r} is not in ops.webhooks")
+        return self
 
     @property
     def tz(self) -> ZoneInfo:
@@ -328,6 +452,11 @@ class Config(Strict):
     def db_path(self) -> Path:
         return self.resolve(self.storage.path)
 
+    @property
+    def source(self) -> Path:
+        """The file the settings came from, as given: errors found later start with it too."""
+        return self._source
+
 
 def _key_path(loc: tuple[int | str, ...]) -> str:
     out = ""
@@ -336,7 +465,7 @@ def _key_path(loc: tuple[int | str, ...]) -> str:
             out += f"[{part}]"
         else:
             out += f".{part}" if out else str(part)
-    return out or "(top level)"
+    return out or "（顶层）"
 
 
 def load_config(path: str | Path) -> Config:
@@ -345,28 +474,24 @@ def load_config(path: str | Path) -> Config:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError as e:
-        raise ConfigError(f"{path}: file not found") from e
+        raise ConfigError(f"{path}: 文件不存在") from e
     except (OSError, UnicodeDecodeError) as e:
-        raise ConfigError(f"{path}: cannot read: {e}") from e
+        raise ConfigError(f"{path}: 无法读取：{e}") from e
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
-        where = f" line {mark.line + 1} column {mark.column + 1}" if mark else ""
-        raise ConfigError(f"{path}:{where} not valid YAML: {getattr(e, 'problem', e)}") from e
+        where = f" 第{mark.line + 1}行第{mark.column + 1}列" if mark else ""
+        raise ConfigError(f"{path}:{where} 不是有效的 YAML：{getattr(e, 'problem', e)}") from e
     if data is None:  # empty, or comments only: most likely a half-written file
-        raise ConfigError(f"{path}: the file holds no settings (empty or only comments)")
+        raise ConfigError(f"{path}: 文件里没有任何设置（是空的或只有注释）")
     if not isinstance(data, dict):
-        raise ConfigError(f"{path}: expected a mapping of settings at the top level")
+        raise ConfigError(f"{path}: 顶层应是「键: 值」形式的设置")
     try:
         config = Config.model_validate(data)
     except ValidationError as e:
-        problems = []
-        for err in e.errors():
-            msg = err["msg"].removeprefix("Value error, ")
-            if err["type"] == "extra_forbidden":
-                msg = "unknown key"
-            problems.append(f"{path}: {_key_path(err['loc'])}: {msg}")
+        problems = [f"{path}: {_key_path(err['loc'])}: {explain(err)}" for err in e.errors()]
         raise ConfigError("\n".join(problems)) from e
     config.base_dir = path.resolve().parent
+    config._source = path
     return config

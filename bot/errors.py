@@ -29,3 +29,7 @@ class DeliveryUncertain(DeliveryFailed):
 class DeliveryRejected(DeliveryFailed):
     """The platform refused the message for a reason a retry cannot fix (bad target, action
     not supported): the outbox marks it failed at once."""
+
+
+class NodeLookupError(PinganError, LookupError):
+    """A node name matches no node, or several (the message lists them)."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
+from handlers.staff_claims import ask_admins_about_staff_claim
 from storage.bindings import Member, bind_members
 
 if TYPE_CHECKING:
@@ -70,9 +71,17 @@ async def bind_wechat_groups(app: App, adapter: WechatyAdapter) -> None:
 
 
 def _bind(app: App, platform: str, group: GroupBinding, members: list[Member]) -> None:
-    """One group's members bound in one transaction; only the counts are logged."""
+    """One group's members bound (unconfirmed) in one transaction; only the counts are
+    logged. A member whose card or nickname names a staff member gets no role: the admins
+    are asked to check (a card is exactly what someone posing as a counselor would set)."""
     with app.db.atomic():
-        report = bind_members(app.db, platform, group.chat, group.node, members, app.clock.now())
+        now = app.clock.now()
+        report = bind_members(app.db, platform, group.chat, group.node, members, now)
+        names = {m.account_id: m.display_name for m in members}
+        for account_id, person_id, bound in report.staff:
+            ask_admins_about_staff_claim(
+                app.db, now, platform, group.chat, account_id, names[account_id], person_id, bound
+            )
     log.info(
         "%s group %s: %d members, %d newly bound, %d to review, %d unknown",
         platform,

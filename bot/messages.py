@@ -20,7 +20,8 @@ class IncomingMessage:
     `chat_id` is the group id for group messages and the sender's account id for private ones.
     `message_id` is the platform's own id: (platform, message_id) is the dedup key.
     `line_authors`, when the platform knows them (WeChat 接龙 `solitaire_info`), maps each
-    numbered chain entry (1-based) to the account that wrote it.
+    numbered chain entry (1-based) to the account that wrote it. `reply_to`, when the
+    message quotes another (QQ's reply segment), is the quoted message's platform id.
     """
 
     platform: str
@@ -34,10 +35,43 @@ class IncomingMessage:
     mentions: tuple[str, ...] = ()
     account: str = ""
     line_authors: dict[int, str] = field(default_factory=dict)
+    reply_to: str = ""
 
     @property
     def key(self) -> str:
         return f"{self.platform}:{self.message_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class Recall:
+    """A group message withdrawn (撤回): whose it was and who withdrew it (an admin may)."""
+
+    platform: str
+    chat_id: str
+    message_id: str
+    sender_id: str
+    operator_id: str
+    time: datetime
+    account: str = ""
+
+    @property
+    def key(self) -> str:
+        return f"{self.platform}:{self.message_id}"
+
+
+MemberChangeKind = Literal["joined", "left", "renamed"]
+
+
+@dataclass(frozen=True, slots=True)
+class MemberChange:
+    """Someone joined or left a group, or changed their group card; `names` as a member
+    list gives them (card first, then nickname)."""
+
+    platform: str
+    chat_id: str
+    account_id: str
+    change: MemberChangeKind
+    names: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

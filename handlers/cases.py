@@ -18,11 +18,14 @@ import sqlite_utils
 
 from bot.config import Config
 from handlers.notify import send_private
+from handlers.parse import Entry
 from handlers.permissions import responsible_counselors
+from handlers.proxy_reports import report_poster
 from storage import cases
 from storage.audit import record
 from storage.keygroups import end_expired
-from storage.ledger import ISOLATION_LABELS
+from storage.ledger import ISOLATION_LABELS, place
+from storage.reports import entry_fields
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +45,14 @@ def describe(report: dict) -> str:
     if not parts and report.get("abnormal") == 1:
         parts.append("自述身体不适")
     return "，".join(parts)
+
+
+def summarise(entry: Entry) -> str:
+    """36.8℃，正常，在家: what one message or command said, for a private reply."""
+    stored = entry_fields(entry)
+    verdict = {True: "异常", False: "正常", None: ""}[entry.abnormal]
+    parts = (describe({**stored, "abnormal": None}), verdict, place(stored))
+    return "，".join(p for p in parts if p) or "已记录"
 
 
 def _report(db: sqlite_utils.Database, person_id: str, day: str) -> dict | None:
@@ -87,8 +98,15 @@ def after_report(
         return case.id
     name, class_id, class_name = _who(db, person_id)
     head = "【异常】" if new else "【异常·持续】"
+    proxy = ""
+    if report["author"] == "corrected":
+        proxy = f"（{report_poster(db, report)}更正）"
+    elif report["proxy"]:
+        proxy = f"（{report_poster(db, report)}代报）"
+    elif report["author"] == "unconfirmed":  # the student's, if that binding is who it says
+        proxy = f"（由{report_poster(db, report)}报告）"
     text = (
-        f"{head}{class_name} {name}（{person_id}）{_md(day)}：{reason}。"
+        f"{head}{class_name} {name}（{person_id}）{_md(day)}：{reason}{proxy}。"
         + (f"已建立跟踪 #{case.id}，明早将私聊询问本人。" if new else f"跟踪 #{case.id} 继续。")
         + f"处理完请回复 /结案 {person_id} 说明"
     )
@@ -96,7 +114,8 @@ def after_report(
         send_private(
             db, now, counselor, text, prefer=prefer, dedup_key=f"case:{case.id}:{day}:{counselor}"
         )
-    log.info("case %s for %s on %s (%s)", case.id, person_id, day, "new" if new else "continued")
+    # Who has a case is a health fact about a named person: the id at DEBUG only.
+    log.debug("case %s for %s on %s (%s)", case.id, person_id, day, "new" if new else "continued")
     return case.id
 
 

@@ -7,13 +7,18 @@ privately; a group only hears "please write your name" or "that name is not in t
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import TYPE_CHECKING
 
+from handlers import hints
+from handlers.authorship import Writer
 from handlers.broadcast import record_ack
-from handlers.cases import after_report
+from handlers.cases import after_report, summarise
 from handlers.commands.registry import run
 from handlers.context import HandlerContext, Person
-from handlers.parse import Entry, prompt_text
+from handlers.flags import check_report
+from handlers.parse import Entry
+from handlers.proxy_reports import after_proxy, poster_label
 from handlers.resolve import Directory, Resolved, resolve_entry
 from storage.reports import upsert_report
 
@@ -25,13 +30,18 @@ log = logging.getLogger(__name__)
 CHECKIN_PURPOSES = ("class",)
 
 
-def report_day(ctx: HandlerContext) -> str:
-    """The check-in day of a message: its own time in the configured zone (a message that
-    arrives late after a reconnect still counts for the day it was written)."""
+def written_at(ctx: HandlerContext) -> datetime:
+    """When the message was written, in the configured zone (naive times are local)."""
     when = ctx.message.time
     if when.tzinfo is None:
         when = when.replace(tzinfo=ctx.config.tz)
-    return when.astimezone(ctx.config.tz).date().isoformat()
+    return when.astimezone(ctx.config.tz)
+
+
+def report_day(ctx: HandlerContext) -> str:
+    """The check-in day of a message: its own time in the configured zone (a message that
+    arrives late after a reconnect still counts for the day it was written)."""
+    return written_at(ctx).date().isoformat()
 
 
 def accepts_checkins(ctx: HandlerContext) -> bool:
@@ -88,6 +98,21 @@ def _follow_up_abnormal(ctx: HandlerContext, person: Person, entry: Entry, day: 
     )
 
 
+def _kept_aside(ctx: HandlerContext, person: Person, day: str, author: str) -> None:
+    """Tell the poster (once a day per student) that their report did not replace the one
+    stored; no health data, so it may go where it was posted."""
+    msg = ctx.message
+    if not _once(ctx, f"{msg.platform}:{msg.sender_id}", day, f"proxy_kept:{person.id}"):
+        return
+    private = msg.chat_type == "private"
+    text = (
+        f"{person.name}今天已由本人报告，代报未采用；如有出入请联系辅导员。"
+        if author == "proxy"
+        else "这个账号的绑定还没有确认，不能修改今天已有的报告；请班长或辅导员确认绑定。"
+    )
+    ctx.reply(text, private=private, mentions=() if private else (msg.sender_id,))
+
+
 def store_entry(
     ctx: HandlerContext,
     directory: Directory,
@@ -97,10 +122,15 @@ def store_entry(
     explain: bool,
     chain_line: bool = False,
 ) -> Person | None:
-    """Resolve one entry and upsert its report; return the person, or None when unresolved."""
+    """Resolve one entry and upsert its report; return the person, or None when unresolved.
+
+    A report about anyone but the writer's own confirmed (or claimed) student is a 代报: it
+    records the writer, never replaces the student's own report, and is made visible to the
+    counselor and the student (handlers/proxy_reports.py).
+    """
     day = report_day(ctx)
-    scope = directory.scope(ctx.chat, ctx.sender)
-    resolved = resolve_entry(directory, ctx.sender, entry.name, scope)
+    scope = directory.scope(ctx.chat, ctx.sender or ctx.claimed)
+    resolved = resolve_entry(directory, ctx.sender, entry.name, scope, ctx.claimed)
     if resolved.person is None:
         log.info(
             "entry in %s:%s not matched (%s)",
@@ -112,10 +142,11 @@ def store_entry(
             _explain(ctx, resolved, entry.name, day)
         return None
     person = resolved.person
-    # A 接龙 repost carries everyone's earlier lines: those are not 代报 by the reposter, and
-    # an old line must not undo a correction its author made since.
-    proxy = resolved.proxy and not chain_line
-    if chain_line and resolved.posted_by is not None and _has_report(ctx, person.id, day):
+    writer = Writer.of(ctx)
+    author = writer.author_for(person.id)
+    # A 接龙 list sent whole carries everyone's earlier lines: someone else's line never
+    # changes a report already there, so an old line cannot undo a correction made since.
+    if chain_line and author == "proxy" and _has_report(ctx, person.id, day):
         return person
     result = upsert_report(
         ctx.db,
@@ -125,29 +156,48 @@ def store_entry(
         entry=entry,
         source=source,
         message_key=ctx.message.key,
-        posted_by=resolved.posted_by,
-        proxy=proxy,
+        posted_by=writer.posted_by if author == "proxy" else None,
+        proxy=author == "proxy",
         now=ctx.clock.now(),
+        author=author,
+        posted_account=writer.account_key,
     )
     log.debug("report %s %s: %s rev %d", person.id, day, result.outcome, result.revision)
-    if result.outcome != "unchanged" and result.abnormal and not chain_line:
+    if author != "self":  # a 代报, or a claim nobody confirmed: made visible
+        after_proxy(
+            ctx.db,
+            ctx.clock.now(),
+            person_id=person.id,
+            day=day,
+            said=entry.abnormal,
+            result=result,
+            poster=poster_label(
+                ctx.db, writer.posted_by, writer.account_key, ctx.message.display_name
+            ),
+            summary=summarise(entry),
+            dedup=ctx.message.key,
+            prefer=ctx.message.platform,
+        )
+        if result.outcome == "kept" and not chain_line:
+            _kept_aside(ctx, person, day, author)
+    if result.changed:
+        check_report(
+            ctx.db,
+            ctx.config,
+            person_id=person.id,
+            name=person.name,
+            day=day,
+            when=written_at(ctx),
+            now=ctx.clock.now(),
+            created=result.outcome == "created",
+            prefer=ctx.message.platform,
+            entry=entry,
+        )
+    if result.changed and result.abnormal and not chain_line:
         _follow_up_abnormal(ctx, person, entry, day)
-    if result.outcome != "unchanged" and (result.abnormal or entry.isolation):
+    if result.changed and (result.abnormal or entry.isolation):
         after_report(ctx.db, ctx.clock.now(), person.id, day, prefer=ctx.message.platform)
     return person
-
-
-def _prompt_unreadable(ctx: HandlerContext, directory: Directory, routed: Routed) -> None:
-    """One short private prompt a day for a reply that looks like a check-in but could not be
-    read; chatter, questions and notices get none (the parser tells them apart)."""
-    reason = directory.parser.unreadable_reason(routed.text, routed.parsed)
-    if reason is None:
-        return
-    msg = ctx.message
-    sender_key = ctx.sender.id if ctx.sender else f"{msg.platform}:{msg.sender_id}"
-    if _once(ctx, sender_key, report_day(ctx), "unreadable"):
-        log.info("unreadable check-in from %s:%s (%s)", msg.platform, msg.sender_id, reason)
-        ctx.reply(prompt_text(reason), private=True)
 
 
 def handle_checkin(ctx: HandlerContext, routed: Routed, directory: Directory) -> None:
@@ -157,8 +207,8 @@ def handle_checkin(ctx: HandlerContext, routed: Routed, directory: Directory) ->
     assert routed.parsed is not None
     for entry in routed.parsed.entries:
         stored = store_entry(ctx, directory, entry, source="free", explain=True)
-        if stored is not None and entry.temperature is None and entry.abnormal is None:
-            _prompt_unreadable(ctx, directory, routed)
+        if stored is not None:
+            hints.after_checkin(ctx, entry, stored.id, report_day(ctx))
 
 
 def handle_chain_entries(ctx: HandlerContext, routed: Routed, directory: Directory) -> None:
@@ -181,7 +231,9 @@ def handle_command(ctx: HandlerContext, routed: Routed, directory: Directory) ->
 
 def handle_other(ctx: HandlerContext, routed: Routed, directory: Directory) -> None:
     """Acknowledgements and chatter: kept in raw_messages; a 收到 in a class group is
-    recorded against the notices still open there; a garbled check-in gets one prompt."""
+    recorded against the notices still open there; an attempt at a check-in gets one hint."""
     record_ack(ctx)
     if accepts_checkins(ctx):
-        _prompt_unreadable(ctx, directory, routed)
+        parser = directory.parser
+        reason = parser.unreadable_reason(routed.text, routed.parsed)
+        hints.for_other(ctx, parser, routed.text, reason, report_day(ctx))

@@ -45,8 +45,11 @@ class HandlerContext:
     config: Config
     clock: Clock
     message: IncomingMessage
-    sender: Person | None = None
+    sender: Person | None = None  # from a confirmed binding only: every permission rests on it
     chat: ChatBinding | None = None
+    # The student an unconfirmed binding claims (group-card match, pending /绑定): it may
+    # report for that student and nothing else, so it is never `sender`.
+    claimed: Person | None = None
     sent: list[int] = field(default_factory=list)
 
     @property

@@ -25,6 +25,7 @@ COUNSELOR = "辅导员"
 DUTY_COUNSELOR = "值班辅导员"
 DUTY_OFFICER = "值班党员"
 ADMIN = "管理员"
+PSYCHOLOGIST = "心理老师"
 
 ROLES: tuple[str, ...] = (
     STUDENT,
@@ -34,6 +35,7 @@ ROLES: tuple[str, ...] = (
     DUTY_COUNSELOR,
     DUTY_OFFICER,
     ADMIN,
+    PSYCHOLOGIST,
 )
 # Roles that may see health details and act for others within their nodes.
 STAFF: tuple[str, ...] = (COUNSELOR, DUTY_COUNSELOR, DUTY_OFFICER, ADMIN)

@@ -23,8 +23,11 @@ import sqlite_utils
 from bot.clock import Clock
 from bot.config import Config
 from bot.messages import IncomingMessage
+from handlers.care import lexicon_for, notice_distress
 from handlers.chain.cache import forget as forget_chain
 from handlers.context import HandlerContext
+from handlers.prepare import PreParser
+from handlers.quiz import take_answer
 from handlers.resolve import Directory
 from handlers.router import Routed, dispatch, route
 from storage.raw_messages import record, set_kind
@@ -81,20 +84,37 @@ class Pipeline:
         self.clock = clock
         self.on_queued = on_queued
         self.directory = Directory(db)
+        self.preparser = PreParser()
+        self.care = lexicon_for(config) if config.care.enabled else None
 
     async def __call__(self, message: IncomingMessage) -> None:
         """The adapters' message sink (`Callable[[IncomingMessage], Awaitable[None]]`).
 
         SQLite is synchronous and one message is a few short statements, so this runs inline
-        on the event loop rather than in a thread (the connection belongs to this thread).
+        on the event loop rather than in a thread (the connection belongs to this thread);
+        a long text is read in the parse worker first (handlers/prepare.py).
         """
-        self.handle_batch([message])
+        await self.many([message])
 
     async def many(self, messages: Sequence[IncomingMessage]) -> None:
         """The batch sink: an adapter hands over every message it has queued (group commit).
-        Nothing awaits inside the transaction, so no other task sees it half-written."""
+        Nothing awaits inside the transaction, so no other task sees it half-written; the
+        long texts were read before it, in the parse worker."""
         for start in range(0, len(messages), MAX_BATCH):
-            self.handle_batch(messages[start : start + MAX_BATCH])
+            chunk = messages[start : start + MAX_BATCH]
+            if self.directory.stale():  # a roster import landed: its parser is built aside
+                self.directory.offer(await self.preparser.build(self.directory.roster_names()))
+            self.directory.refresh()  # the parser the transaction will use (it refreshes too)
+            parser = self.directory.parser
+            try:
+                await self.preparser.prepare(parser, [clean_text(m.text) for m in chunk])
+                self.handle_batch(chunk)
+            finally:
+                parser.forget_prepared()
+
+    def close(self) -> None:
+        """Stop the parse worker (at shutdown)."""
+        self.preparser.close()
 
     def reload(self) -> None:
         """After bind_groups or an import done elsewhere in this process."""
@@ -228,12 +248,19 @@ class Pipeline:
             if message.chat_type == "group"
             else None
         )
+        claimed = None
         if sender is None:
-            log.debug("sender %s:%s is not bound", message.platform, message.sender_id)
-        ctx = HandlerContext(self.db, self.config, self.clock, message, sender, chat)
-        dispatch(ctx, routed, directory)
+            claimed = directory.claimed_by_account(message.platform, message.sender_id)
+            log.debug("sender %s:%s is not confirmed", message.platform, message.sender_id)
+        ctx = HandlerContext(
+            self.db, self.config, self.clock, message, sender, chat, claimed=claimed
+        )
+        if not (routed.kind == "other" and take_answer(ctx, text)):  # `A` to an open quiz
+            dispatch(ctx, routed, directory)
         if routed.kind != kind:  # the chain differ found it was not a chain after all
             set_kind(self.db, message, routed.kind)
+        if self.care is not None:
+            notice_distress(ctx, routed.kind, text, self.care)
         return routed.kind, bool(ctx.sent)
 
     def _keep(self, message: IncomingMessage, kind: str) -> None:

@@ -29,11 +29,10 @@ Problem = Literal["unknown_sender", "not_found", "ambiguous"]
 
 @dataclass(frozen=True, slots=True)
 class Resolved:
-    """The person an entry is about, and who posted it when that is someone else (代报)."""
+    """The person an entry is about (who wrote it, and so whether it is a 代报, is
+    handlers/authorship.py's question), or why there is none."""
 
     person: Person | None
-    posted_by: str | None = None
-    proxy: bool = False
     problem: Problem | None = None
 
 
@@ -42,7 +41,22 @@ class Directory:
         self.db = db
         self._generation: int | None = None
         self._accounts_version: int | None = None
+        self._offered: Parser | None = None
         self._load()
+
+    def stale(self) -> bool:
+        """A roster import landed since the last load (the next refresh reloads)."""
+        return self._versions()[0] != self._generation
+
+    def roster_names(self) -> list[str]:
+        """The names the parser is built from, as `_load` reads them."""
+        rows = self.db.execute("SELECT DISTINCT name FROM people WHERE active = 1").fetchall()
+        return sorted(r[0] for r in rows)
+
+    def offer(self, parser: Parser) -> None:
+        """A parser built elsewhere (the parse worker) for the next load to take, when it is
+        for the same names; building one for a large school takes a second."""
+        self._offered = parser
 
     def _versions(self) -> tuple[int, int]:
         """(the last roster import, the accounts' change counter)."""
@@ -61,15 +75,18 @@ class Directory:
             self._load_accounts(accounts_version)
 
     def _load_accounts(self, version: int) -> None:
-        """Confirmed accounts per platform → the person (an account waiting for a
-        counselor's confirmation, /绑定 of a second account, does not count yet)."""
+        """Confirmed accounts per platform → the person; unconfirmed ones (a group-card
+        match, a /绑定 waiting for the monitor or counselor) → the student they claim, which
+        they may report for and nothing else. A staff account is only ever a confirmed one."""
         self._accounts_version = version
         accounts: dict[str, dict[str, str]] = defaultdict(dict)
-        for platform, account_id, person_id in self.db.execute(
-            "SELECT platform, account_id, person_id FROM accounts WHERE confirmed = 1"
+        claims: dict[str, dict[str, str]] = defaultdict(dict)
+        for platform, account_id, person_id, confirmed in self.db.execute(
+            "SELECT platform, account_id, person_id, confirmed FROM accounts"
         ).fetchall():
-            accounts[platform][account_id] = person_id
+            (accounts if confirmed else claims)[platform][account_id] = person_id
         self._accounts = dict(accounts)
+        self._claims = dict(claims)
 
     def reload_chats(self) -> None:
         self.chats = {(c.platform, c.chat_id): c for c in all_bindings(self.db)}
@@ -102,7 +119,10 @@ class Directory:
             self._responsible[pid].append(node_id)
         self.reload_chats()
         self._load_accounts(accounts_version)
-        self.parser = Parser(sorted({p.name for p in self.people.values()}))
+        names = sorted({p.name for p in self.people.values()})
+        offered, self._offered = self._offered, None
+        probe = Parser.normalised_names(names)
+        self.parser = offered if offered is not None and offered.names == probe else Parser(names)
         log.info("directory loaded: %d people, %d chats", len(self.people), len(self.chats))
 
     def chat(self, platform: str, chat_id: str) -> ChatBinding | None:
@@ -114,6 +134,13 @@ class Directory:
         every command, which reloads the accounts when they changed."""
         person_id = self._accounts.get(platform, {}).get(account_id)
         return self.people.get(person_id) if person_id is not None else None
+
+    def claimed_by_account(self, platform: str, account_id: str) -> Person | None:
+        """The student an unconfirmed account claims to be (never staff: a card or a
+        /绑定 gives no role)."""
+        person_id = self._claims.get(platform, {}).get(account_id)
+        person = self.people.get(person_id) if person_id is not None else None
+        return person if person is not None and person.role not in STAFF_ROLES else None
 
     def classes_under(self, node_id: int) -> list[int]:
         """The class nodes at or below `node_id` (computed once per node and roster load)."""
@@ -145,23 +172,28 @@ class Directory:
 
 
 def resolve_entry(
-    directory: Directory, sender: Person | None, name: str | None, class_ids: list[int]
+    directory: Directory,
+    sender: Person | None,
+    name: str | None,
+    class_ids: list[int],
+    claimed: Person | None = None,
 ) -> Resolved:
     """Match one entry to a person.
 
-    - no name in the text: the sender, when their account is bound;
-    - the sender's own name: the sender;
-    - another name, found once in scope: that person, 代报 when a bound sender posted it;
+    `sender` is the confirmed binding of the account; `claimed` the student an unconfirmed
+    one claims (used only when there is no confirmed binding).
+
+    - no name in the text: the sender, or the claimed student;
+    - their own name: the same;
+    - another name, found once in scope: that person (a 代报 by the sender);
     - otherwise a problem the caller can explain to the sender.
     """
+    me = sender or claimed
     if name is None:
-        return Resolved(sender) if sender is not None else Resolved(None, problem="unknown_sender")
-    if sender is not None and sender.name == name:
-        return Resolved(sender)
+        return Resolved(me) if me is not None else Resolved(None, problem="unknown_sender")
+    if me is not None and me.name == name:
+        return Resolved(me)
     found = directory.named(name, class_ids)
     if len(found) == 1:
-        person = found[0]
-        if sender is None:
-            return Resolved(person)
-        return Resolved(person, posted_by=sender.id, proxy=True)
+        return Resolved(found[0])
     return Resolved(None, problem="ambiguous" if found else "not_found")

@@ -24,11 +24,11 @@ from handlers.checkin import handle_chain_entries, handle_checkin, handle_comman
 from handlers.commands.registry import Command, find
 from handlers.context import HandlerContext
 from handlers.parse import Parser, ParseResult
+from handlers.parse.parser import MAX_PARSE_CHARS
+from handlers.quoted import ack_by_reply
 from handlers.resolve import Directory
 
 Kind = Literal["command", "chain", "checkin", "other"]
-# Longer than any real check-in; such text is kept but not parsed.
-MAX_PARSE_CHARS = 20_000
 # A 接龙 of a few thousand students; the differ reads only its changed tail.
 MAX_CHAIN_CHARS = 400_000
 
@@ -91,4 +91,5 @@ def route(text: str, parser: Parser) -> Routed:
 
 
 def dispatch(ctx: HandlerContext, routed: Routed, directory: Directory) -> None:
+    ack_by_reply(ctx)  # quoting a notice is its 收到, whatever else the message is
     HANDLERS[routed.kind](ctx, routed, directory)

@@ -7,6 +7,10 @@ Rules (all a pure function of the database's job_runs, the plan and now):
 - opens, nags and escalation only while the class's window is still open (before closes);
 - of a class's missed opens/nags only the latest runs: the earlier ones are recorded as
   superseded, so a restart at 12:05 sends one reminder, not three messages in a row;
+- a class whose window has not opened yet that day (a first start, or a bot down since
+  before `opens`) gets the opening announcement late, not a reminder: nobody is told they
+  are missing from a check-in they never heard of; when even the opening is beyond grace the
+  day is not opened at all, and its closing and summaries are skipped (schedules.opened);
 - what is too late is recorded as missed (visible to admins, never sent later).
 """
 
@@ -16,6 +20,7 @@ import logging
 from datetime import timedelta
 
 from schedules.deps import Deps
+from schedules.opened import opened_classes
 from schedules.plan import WINDOW_JOBS, Slot, at, plan_day, times_for
 from schedules.runs import claim, done, finish
 from schedules.slots import run_slots
@@ -34,6 +39,8 @@ def due_catch_up(deps: Deps) -> tuple[list[Slot], list[tuple[Slot, str]]]:
     skip: list[tuple[Slot, str]] = []
     for day in (today - timedelta(days=1), today):
         recorded = done(deps.db, day.isoformat())
+        opened = opened_classes(deps.db, day.isoformat())
+        opening_late: set[str] = set()
         pending = [
             s for s in plan_day(deps.config, nodes, day)
             if s.at <= now and (s.job, s.node_key) not in recorded
@@ -48,6 +55,11 @@ def due_catch_up(deps: Deps) -> tuple[list[Slot], list[tuple[Slot, str]]]:
                 if now >= closes:
                     skip.append((slot, "missed: window closed before restart"))
                     continue
+                if slot.node_key in opening_late:
+                    skip.append((slot, "superseded by late opening"))
+                    continue
+                if slot.kind == "opens" and slot.node_key not in opened:
+                    opening_late.add(slot.node_key)
                 if slot.kind in ("opens", "nag"):
                     earlier = latest_window.get(slot.node_key)
                     if earlier is not None:

@@ -2,8 +2,9 @@
 
 matplotlib with the Agg backend (no display). One row per class (or per child node), one
 column per day; a cell is the day's completion from the daily_counts snapshots, blank
-where there was no check-in. Chinese labels need a CJK font (Noto Sans CJK, WenQuanYi,
-SimHei, ...); without one the rows are numbered and the summary text lists the same order.
+where there was no check-in. Chinese labels need a CJK font: a system one (Noto Sans CJK,
+WenQuanYi, SimHei, ...) or else the Noto Sans CJK that the noto-cjk-sans-otc dependency
+ships, so a fresh install draws Chinese labels without any system font package.
 """
 
 from __future__ import annotations
@@ -48,6 +49,19 @@ def _matplotlib():
     return font_manager, Figure
 
 
+BUNDLED_FONT = "Noto Sans CJK SC"  # a face of the collection noto-cjk-sans-otc ships
+
+
+def bundled_font_file() -> Path | None:
+    """The Noto Sans CJK collection of the noto-cjk-sans-otc package, if installed."""
+    try:
+        from noto_cjk_sans_otc import FONT_PATH
+    except ImportError:
+        return None
+    path = Path(str(FONT_PATH))
+    return path if path.is_file() else None
+
+
 @cache
 def cjk_font() -> str | None:
     font_manager, _ = _matplotlib()
@@ -55,7 +69,11 @@ def cjk_font() -> str | None:
     for name in CJK_FONTS:
         if name in available:
             return name
-    log.warning("no CJK font found (install fonts-noto-cjk): chart rows will be numbered")
+    bundled = bundled_font_file()
+    if bundled is not None:
+        font_manager.fontManager.addfont(str(bundled))
+        return BUNDLED_FONT
+    log.warning("no CJK font found (pip install noto-cjk-sans-otc): chart rows are numbered")
     return None
 
 
@@ -82,7 +100,7 @@ def render_completion(spec: ChartSpec) -> Path:
     labels, title = spec.labels, spec.title
     if font is None:
         labels = [str(i) for i in range(1, len(labels) + 1)]
-        title = "completion (reported / expected): green = all reported"
+        title = ""  # the summary text above the chart says what it shows
     rows = max(len(labels), 3)
     height = 1.0 + 0.22 * rows
     fig = Figure(figsize=(6.4, height), dpi=80)

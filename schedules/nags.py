@@ -20,6 +20,7 @@ from handlers.chain.opening import open_day_chain
 from schedules import texts
 from schedules.batch import Run, run_batch
 from schedules.deps import Deps
+from schedules.opened import opened_only
 from schedules.plan import at, times_for
 from schedules.recipients import Chat, Recipients, private_account
 from schedules.runs import dedup_key
@@ -34,9 +35,11 @@ def _window_closed(run: Run, path: str) -> str | None:
     return None
 
 
-def _open_classes(run: Run) -> list:
+def _open_classes(run: Run, *, must_have_opened: bool = True) -> list:
+    """The claimed classes still inside their window (and, unless opening it, whose window
+    opened: a day the bot never opened is not nagged)."""
     out = []
-    for node in run.claimed:
+    for node in opened_only(run) if must_have_opened else run.claimed:
         closed = _window_closed(run, node.path)
         if closed:
             run.outcomes[node.path] = f"skipped: window closed at {closed}"
@@ -53,7 +56,7 @@ def open_window(deps: Deps, day: str, class_ids: list[int]) -> int:
     def decide(run: Run) -> None:
         rec = Recipients(deps.db, run.nodes)
         now = deps.clock.now()
-        for node in _open_classes(run):
+        for node in _open_classes(run, must_have_opened=False):
             closes = times_for(deps.config, node.path).closes
             announce = texts.class_opens_chain if chain else texts.class_opens
             for chat in rec.class_chats(node.id):
@@ -204,12 +207,13 @@ def close_window(deps: Deps, day: str, class_ids: list[int]) -> int:
         status = day_status(deps.db, day)
         rec = Recipients(deps.db, run.nodes)
         hhmm = deps.clock.now().astimezone(deps.config.tz).strftime("%H:%M")
-        for node in run.claimed:
+        nodes = opened_only(run)
+        for node in nodes:
             s = status.node(node.id)
             run.outcomes[node.path] = f"missing {s.counts.missing}"
             text = texts.class_closed(day, s.counts, [p.name for p in s.missing])
             for chat in rec.class_chats(node.id):
                 run.send(_group(chat, text, run, node.path, ""), node.path)
-        _to_counselors(run, rec, status, run.claimed, "截止未报名单", hhmm)
+        _to_counselors(run, rec, status, nodes, "截止未报名单", hhmm)
 
     return run_batch(deps, "closes", day, class_ids, decide)

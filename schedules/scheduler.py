@@ -9,7 +9,9 @@
 
 How APScheduler 3.x is driven from a FakeClock: APScheduler asks `datetime.now()` in two
 places, when a job is added (its first run time) and when it looks for due jobs
-(`_process_jobs`). `ClockedScheduler` overrides both to ask the clock instead; jobs are
+(`_process_jobs`). `ClockedScheduler` asks the clock instead: through the public
+`next_run_time` argument of `add_job` for the first, and in a copy of `_process_jobs` for
+the second (guarded by an exact pin and a test against the upstream source); jobs are
 added with `misfire_grace_time=None` so the executor never compares a run time with the
 wall clock (the grace rules are ours: `catch_up`). With `manual=True` no real-time timer is
 armed: `run_until(when)` repeatedly moves the clock to the next job's run time, lets
@@ -42,6 +44,7 @@ from apscheduler.events import (
 from apscheduler.executors.base import MaxInstancesReachedError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.schedulers.base import STATE_PAUSED, TIMEOUT_MAX
+from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.clock import Clock
@@ -55,6 +58,7 @@ from schedules.followups import (
     run_morning_followups,
 )
 from schedules.plan import trigger_times
+from schedules.quiz import daily_round
 from schedules.slots import fire_slot
 
 log = logging.getLogger(__name__)
@@ -80,13 +84,23 @@ class ClockedScheduler(AsyncIOScheduler):
 
     # -- APScheduler's two reads of the wall clock, replaced by the clock ---------------
 
-    def _real_add_job(self, job, jobstore_alias, replace_existing):
-        if not hasattr(job, "next_run_time"):
-            job._modify(next_run_time=job.trigger.get_next_fire_time(None, self.clock.now()))
-        super()._real_add_job(job, jobstore_alias, replace_existing)
+    def add_job(self, func, trigger=None, *args, **kwargs):
+        """APScheduler's `add_job`, with the first run time reckoned from the clock.
+
+        Left to itself APScheduler computes it from `datetime.now()` when the job reaches
+        its store; its public `next_run_time` argument lets the clock decide instead.
+        """
+        if isinstance(trigger, BaseTrigger) and "next_run_time" not in kwargs:
+            kwargs["next_run_time"] = trigger.get_next_fire_time(None, self.clock.now())
+        return super().add_job(func, trigger, *args, **kwargs)
 
     def _process_jobs(self):
-        """APScheduler 3.x's `_process_jobs` with `now` from the clock (coalescing always)."""
+        """APScheduler 3.x's `_process_jobs` with `now` from the clock (coalescing always).
+
+        The one place pingan relies on APScheduler's private code: 3.x offers no clock hook
+        for finding due jobs. So the version is pinned exactly (pyproject.toml) and
+        tests/test_scheduler_upstream.py fails when the upstream code this copies changes.
+        """
         if self.state == STATE_PAUSED:
             return None
         now = self.clock.now()
@@ -216,6 +230,16 @@ class PinganScheduler(ClockedScheduler):
             id="broadcast-reminders",
             name="pingan broadcast reminders",
         )
+
+        if deps.config.quiz.daily_at:
+            hour, minute = map(int, deps.config.quiz.daily_at.split(":"))
+            self.add_job(
+                daily_round,
+                CronTrigger(hour=hour, minute=minute, timezone=deps.config.tz),
+                args=[deps],
+                id="quiz",
+                name="pingan daily quiz round",
+            )
 
     def start(self, paused: bool = False) -> None:
         """Catch up what was missed while the bot was down, then start the jobs.

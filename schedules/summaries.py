@@ -23,10 +23,14 @@ from schedules import texts
 from schedules.batch import Run, run_batch
 from schedules.chart import MAX_ROWS, ChartSpec, render_completion, render_in_child
 from schedules.deps import Deps
+from schedules.opened import NEVER_OPENED, day_opened, opened_only
 from schedules.plan import previous_checkin_day
+from schedules.quiz import day_board
+from schedules.quiz import summary_lines as quiz_lines
 from schedules.recipients import Chat, Recipients, contacts, private_account
 from schedules.runs import dedup_key, done
 from storage.duty import duty_for
+from storage.report_flags import LATE, flags_on
 from storage.status import (
     Counts,
     DayStatus,
@@ -42,7 +46,11 @@ log = logging.getLogger(__name__)
 
 
 def _status(deps: Deps, day: str) -> DayStatus:
+    """The day's status, compared with the previous check-in day only when that day's
+    window opened (a day the bot never ran is no baseline for 较前一日)."""
     prev = previous_checkin_day(deps.config, date.fromisoformat(day))
+    if prev is not None and not day_opened(deps.db, prev.isoformat()):
+        prev = None
     status = day_status(deps.db, day, prev.isoformat() if prev else None)
     save_daily_counts(deps.db, status)
     return status
@@ -161,13 +169,40 @@ def _unmatched(deps: Deps, node: Node, day: str, labels: dict[int, str]) -> list
     ]
 
 
+def _flag_lines(
+    flagged: list[tuple[str, int, str, str]],
+    status: DayStatus,
+    node: Node,
+    labels: dict[int, str],
+) -> dict[str, list[str]]:
+    """The summary's 迟报 names and 待核实 lines (counselor and duty chats only), from the
+    day's flags loaded once for the run."""
+    classes = {n for n in status.subtree(node.id) if status.nodes[n].kind == "class"}
+    late, to_check = [], []
+    for name, class_id, flag, detail in flagged:
+        if class_id not in classes:
+            continue
+        who = f"{labels.get(class_id, '')}{name}"
+        if flag == LATE:
+            late.append(who)
+        else:
+            to_check.append(f"{who} {detail}")
+    return {"late": late, "to_check": to_check}
+
+
 def summarize(deps: Deps, day: str, node_ids: list[int]) -> int:
     """The summary of each node to its counselor chat (and duty chat when bound to it)."""
 
     def decide(run: Run) -> None:
+        nodes = opened_only(run)
+        if not nodes:
+            return
         status = _status(deps, day)
+        quiz = day_board(deps.db, deps.config, day)
         rec = Recipients(deps.db, run.nodes)
-        for node in run.claimed:
+        classes = [n.id for n in status.nodes.values() if n.kind == "class"]
+        flagged = flags_on(deps.db, day, classes)
+        for node in nodes:
             targets = _targets(rec, node)
             if not targets:
                 run.outcomes[node.path] = "no counselor or duty chat"
@@ -182,7 +217,9 @@ def summarize(deps: Deps, day: str, node_ids: list[int]) -> int:
                 where=None if is_class else labels,
                 list_missing=node.kind in ("class", "grade"),
                 unmatched=_unmatched(deps, node, day, {} if is_class else labels),
+                **_flag_lines(flagged, status, node, {} if is_class else labels),
             )
+            text = "\n".join([text, *quiz_lines(quiz, list(labels))])
             image = None if is_class else _chart(run, status, str(node.id), node.path, [node.id])
             for chat in targets:
                 run.send(
@@ -243,6 +280,9 @@ def duty_roll_up(deps: Deps, day: str) -> int:
     """The school-wide summary, privately to the day's 值班辅导员 and 值班党员."""
 
     def decide(run: Run) -> None:
+        if not day_opened(deps.db, day):
+            run.outcomes["*"] = NEVER_OPENED
+            return
         duty = duty_for(deps.db, day)
         people = [p for p in (duty.counselor, duty.officer) if p is not None]
         if not people:
@@ -255,6 +295,8 @@ def duty_roll_up(deps: Deps, day: str) -> int:
         for root in status.roots():
             labels.update(_class_labels(status, root))
         text = texts.summary("全校", school, children=children, where=labels, list_missing=False)
+        quiz = day_board(deps.db, deps.config, day)
+        text = "\n".join([text, *quiz_lines(quiz, list(labels))])
         image = _chart(run, status, "school", "全校", status.roots())
         found = contacts(deps.db, [p.id for p in people])
         sent = []

@@ -98,6 +98,8 @@ def _abnormal_line(case: AbnormalCase, where: str = "") -> str:
         parts.append({"home": "居家隔离", "central": "集中隔离"}.get(case.isolation, "隔离"))
     if case.province:
         parts.append(case.province)
+    if case.proxy:
+        parts.append("（代报）")
     return " ".join(parts)
 
 
@@ -110,6 +112,10 @@ def _tags_line(tags: dict[str, TagCounts]) -> str:
     return "；".join(
         f"{tag} {t.total}人（实报 {t.reported}，异常 {t.abnormal}）" for tag, t in tags.items()
     )
+
+
+def _more(items: list[str]) -> str:
+    return f"；等共 {len(items)} 人" if len(items) > MAX_LISTED else ""
 
 
 def counts_line(c: Counts) -> str:
@@ -127,13 +133,16 @@ def summary(
     where: dict[int, str] | None = None,
     list_missing: bool = True,
     unmatched: list[str] = (),
+    late: list[str] = (),
+    to_check: list[str] = (),
 ) -> str:
     """A summary for counselors / duty staff: counts, names, abnormal details, key groups.
 
     `children` adds one completion line per child node (a grade's classes); `where` labels
     each abnormal case with its class (keyed by class id) in roll-ups. `unmatched` are 接龙
     lines, as written, that credit nobody: a counselor checks the name (never for a class
-    group, a line may carry a temperature).
+    group, a line may carry a temperature). `late` names the 迟报 (reported after the
+    window), `to_check` the reports that contradict themselves or a key group.
     """
     c = status.counts
     lines = [f"【平安报告日报】{title} {md(status.day)}", counts_line(c)]
@@ -155,6 +164,10 @@ def summary(
         lines.append(
             "异常：" + "；".join(entries) + (f"；等共 {len(status.abnormal)} 人" if more else "")
         )
+    if late:
+        lines.append(f"迟报（截止后才报）：{NAME_SEP.join(late[:MAX_LISTED])}" + _more(late))
+    if to_check:
+        lines.append("待核实：" + "；".join(to_check[:MAX_LISTED]) + _more(to_check))
     if list_missing and status.on_leave:
         lines.append("请假：" + NAME_SEP.join(_leave_line(x) for x in status.on_leave))
     if status.key_groups:

@@ -111,7 +111,7 @@ FEMALE = [
 # Same-name pairs across classes are ordinary in a big college; the matcher must cope.
 SHARED_NAMES = {("2021级", "计科1班"): ["王磊", "李娜"], ("2022级", "计科2班"): ["王磊", "李娜"]}
 MALE_HALLS, FEMALE_HALLS = ("12栋", "13栋"), ("5栋", "6栋")
-KEY_GROUPS = ("湖北籍", "留校", "湖北籍;留校", "境外返回", "留校", "密切接触者")
+KEY_GROUPS = ("湖北籍", "留校", "湖北籍;留校", "14天内途经湖北", "留校", "14天内接触湖北人员")
 
 STAFF = [
     # 工号, 姓名, 角色, 负责

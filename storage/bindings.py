@@ -5,9 +5,15 @@ set their group card (QQ 群名片, WeChat 群昵称) to their real name, often 
 ("计科1班-张三", "张三（班长）", "2021001 张三"). A member's names are tried in order of
 authority (the group card, then the account's own nickname): the first name that matches
 anyone decides. A name matches by itself, or failing that by its pieces between separators,
-against the names and ids of the people a group of that node may hold. Only a certain match
-is written (`accounts.source = 'member_list'`); anything less certain goes to
-`account_reviews` for a counselor:
+against the names and ids of the people a group of that node may hold.
+
+A name is not proof of identity: anyone can set their group card to a counselor's name. So
+a certain match is written unconfirmed (`accounts.source = 'member_list'`,
+`confirmed = 0`): a student's account may then report for that student and for nobody else,
+and sees nothing, until the class monitor, the counselor or the student (from an account
+already confirmed) confirms it with /确认绑定, or the roster's 微信/QQ column lists it. A
+staff member's (any role above 学生) waits for an admin's /确认绑定 and gives nothing
+meanwhile. Anything less certain goes to `account_reviews` for a counselor:
 
 - ambiguous: the member's name matches several people (two 王芳 in one class);
 - contested: several members match the same person (a second account, a parent);
@@ -46,9 +52,37 @@ class Member:
         return next((n.strip() for n in self.names if n.strip()), self.account_id)
 
 
+STUDENT_ROLE = "学生"
+
+
+def confirmed_staff_person(db: sqlite_utils.Database, platform: str, account_id: str) -> str | None:
+    """The staff member (any role above 学生) this account is a confirmed binding of, or None.
+
+    The one test for anything that serves staff (commands, alerts, a dashboard login): a
+    group card, a nickname or a /绑定 never makes a confirmed staff binding; only the
+    roster's 微信/QQ columns or an admin's /确认绑定 do.
+    """
+    row = db.execute(
+        "SELECT p.id FROM accounts a JOIN people p ON p.id = a.person_id"
+        " WHERE a.platform = ? AND a.account_id = ? AND a.confirmed = 1 AND p.active = 1"
+        " AND p.role != ?",
+        [platform, account_id, STUDENT_ROLE],
+    ).fetchone()
+    return row[0] if row else None
+
+
+def is_confirmed_staff_account(db: sqlite_utils.Database, platform: str, account_id: str) -> bool:
+    """True when the account is a confirmed binding of a staff member (see above)."""
+    return confirmed_staff_person(db, platform, account_id) is not None
+
+
 @dataclass(slots=True)
 class BindReport:
-    bound: list[tuple[str, str]] = field(default_factory=list)  # (account_id, person_id)
+    # (account_id, person_id) bound unconfirmed: students may report for themselves
+    bound: list[tuple[str, str]] = field(default_factory=list)
+    # (account_id, person_id, bound) whose name is a staff member's: bound (unconfirmed,
+    # waiting for an admin) or in review (the staff member has another account already)
+    staff: list[tuple[str, str, bool]] = field(default_factory=list)
     review: list[tuple[str, str, list[str]]] = field(default_factory=list)  # (acct, why, ids)
     resolved: int = 0  # open reviews closed because the member was bound or left
     unmatched: list[str] = field(default_factory=list)
@@ -123,12 +157,19 @@ def bind_members(
     members: Iterable[Member],
     now: datetime,
 ) -> BindReport:
-    """Bind what is certain, queue the rest for review; the caller owns the transaction.
+    """Bind what is certain (unconfirmed), queue the rest for review; the caller owns the
+    transaction.
 
     Open reviews of this chat whose member is now bound, or no longer in the list, are
     closed: nobody needs to look at them any more.
     """
     by_key = expected_people(db, node_path)
+    staff = {
+        pid
+        for (pid,) in db.execute(
+            "SELECT id FROM people WHERE role != ? AND active = 1", [STUDENT_ROLE]
+        ).fetchall()
+    }
     bound_accounts = dict(
         db.execute(
             "SELECT account_id, person_id FROM accounts WHERE platform = ?", [platform]
@@ -165,11 +206,15 @@ def bind_members(
         else:
             db.execute(
                 "INSERT INTO accounts (platform, account_id, person_id, display_name, "
-                "confirmed, source, created_at) VALUES (?, ?, ?, ?, 1, 'member_list', ?)",
+                "confirmed, source, created_at) VALUES (?, ?, ?, ?, 0, 'member_list', ?)",
                 [platform, account_id, person, member.display_name, stamp],
             )
             report.bound.append((account_id, person))
+            if person in staff:
+                report.staff.append((account_id, person, True))
             continue
+        if len(found) == 1 and person in staff:
+            report.staff.append((account_id, person, False))
         _queue_review(db, platform, chat_id, member, reason, sorted(found), stamp)
         report.review.append((account_id, reason, sorted(found)))
     in_review = [a for a, _, _ in report.review]

@@ -25,7 +25,7 @@ def bind_groups(db: sqlite_utils.Database, config: Config) -> int:
         node = by_path(db, group.node)
         if node is None:
             problems.append(
-                f"groups[{index}].node: 节点 {group.node!r} 不在花名册里"
+                f"{config.source}: groups[{index}].node: 节点 {group.node!r} 不在花名册里"
                 "（先导入花名册，或改正路径）"
             )
             continue

@@ -50,8 +50,8 @@ def read_duty_sheet(db: sqlite_utils.Database, path: str | Path) -> list[tuple[s
     )
     if None in cols:
         raise RosterError(
-            f"{path}: row 1: expected the columns 日期, 值班辅导员 学号, 值班党员 学号; "
-            f"found {', '.join(h for h in header if h) or 'nothing'}"
+            f"{path}: 第1行应有列 日期、值班辅导员 学号、值班党员 学号，"
+            f"实际是 {'、'.join(h for h in header if h) or '空行'}"
         )
     known = {pid for (pid,) in db.execute("SELECT id FROM people WHERE active = 1")}
     errors: list[str] = []
@@ -64,22 +64,22 @@ def read_duty_sheet(db: sqlite_utils.Database, path: str | Path) -> list[tuple[s
             continue
         day = sheet_day(written)
         if day is None:
-            errors.append(f"row {number}: 日期 {written!r} is not a date like 2020-02-10")
+            errors.append(f"第{number}行: 日期 {written!r} 不是 2020-02-10 这样的日期")
         elif day in seen:
-            errors.append(f"row {number}: 日期 {day} already given in row {seen[day]}")
+            errors.append(f"第{number}行: 日期 {day} 已在第{seen[day]}行出现")
         else:
             seen[day] = number
         for label, pid in (("值班辅导员", counselor), ("值班党员", officer)):
             if not pid:
-                errors.append(f"row {number}: {label} 学号 is empty")
+                errors.append(f"第{number}行: {label} 学号为空")
             elif pid not in known:
-                errors.append(f"row {number}: {label} 学号 {pid} is not in the roster")
+                errors.append(f"第{number}行: {label} 学号 {pid} 不在名单里")
         if day:
             out.append((day, counselor, officer))
     if errors:
         raise RosterError(f"{path}:\n" + "\n".join(errors))
     if not out:
-        raise RosterError(f"{path}: no duty rows")
+        raise RosterError(f"{path}: 没有任何值班行")
     return out
 
 

@@ -10,6 +10,17 @@ import sqlite_utils
 from storage.audit import record_export
 from storage.ledger import load
 
+# The one limit of every export (chat /导出, the dashboard's download, `pingan export`): a term
+# (~three months) per workbook keeps a download quick and the dashboard's loop responsive,
+# and a day is a column of the class sheets, so the sheet stays one someone can still read.
+MAX_DAYS = 92
+TOO_MANY_DAYS = "一次最多导出 {max} 天（这次 {days} 天），请分段导出。"
+
+
+def too_many_days(days: int) -> str | None:
+    """The user's message when `days` is over the limit, else None."""
+    return TOO_MANY_DAYS.format(max=MAX_DAYS, days=days) if days > MAX_DAYS else None
+
 
 def export_ledger(
     db: sqlite_utils.Database,

@@ -148,3 +148,17 @@ def observed_on(
             }
         out.append(Observed(*row[:8], report=report, on_leave=bool(row[15])))
     return out
+
+
+def unlisted_tags(db: sqlite_utils.Database, listed: list[str], day: str) -> dict[str, int]:
+    """Tags under observation on `day` that config key_groups.tags does not list (set before
+    the roster import checked them), with how many students carry each: /重点 cannot
+    name them, so the admin is told at start."""
+    return {
+        tag: count
+        for tag, count in db.execute(
+            f"SELECT t.tag, count(*) FROM tags t WHERE {ACTIVE} GROUP BY t.tag ORDER BY t.tag",
+            {"day": day},
+        )
+        if tag not in listed
+    }

@@ -15,6 +15,8 @@ import sqlite_utils
 
 from storage.keygroups import Observed, observed_on
 from storage.nodes import Node
+from storage.quiz import QuizClassRow, quiz_rows
+from storage.report_flags import flags_between
 
 SOURCE_LABELS = {"free": "自报", "chain": "接龙", "补报": "补报", "更正": "更正"}
 ISOLATION_LABELS = {"home": "居家隔离", "central": "集中隔离", "unspecified": "隔离"}
@@ -26,6 +28,8 @@ class Student:
     name: str
     class_id: int
     dorm: str | None
+    phone: str | None = None
+    parent_phone: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +58,8 @@ class Ledger:
     tags: dict[str, list[str]]  # 学号 → tags under observation on the last day
     observed: dict[str, list[Observed]] = field(default_factory=dict)  # tag → lines, by day
     cases: list[Case] = field(default_factory=list)
+    flags: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)  # (学号, day)
+    quiz: list[QuizClassRow] = field(default_factory=list)  # the 知识竞答 sheet
 
     @property
     def classes(self) -> list[Node]:
@@ -114,7 +120,7 @@ def load(db: sqlite_utils.Database, days: list[str], node_ids: set[int]) -> Ledg
     students: dict[int, list[Student]] = {c: [] for c in class_ids}
     for r in db.execute(
         f"""
-        SELECT p.id, p.name, p.class_id, d.name FROM people p
+        SELECT p.id, p.name, p.class_id, d.name, p.phone, p.parent_phone FROM people p
         LEFT JOIN nodes d ON d.id = p.dorm_id
         WHERE p.active = 1 AND p.class_id IN ({_marks(class_ids)}) ORDER BY p.id
         """,
@@ -126,7 +132,9 @@ def load(db: sqlite_utils.Database, days: list[str], node_ids: set[int]) -> Ledg
     for r in db.execute(
         f"""
         SELECT r.person_id, r.day, r.temperature, r.abnormal, r.symptoms, r.on_campus,
-               r.province, r.isolation, r.source, r.posted_by, r.proxy, r.updated_at
+               r.province, r.isolation, r.source,
+               coalesce(r.posted_by, CASE WHEN r.proxy = 1 THEN r.posted_account END),
+               r.proxy, r.updated_at
         FROM reports r JOIN people p ON p.id = r.person_id
         WHERE r.day BETWEEN ? AND ? AND p.active = 1 AND p.class_id IN ({_marks(class_ids)})
         """,
@@ -180,4 +188,6 @@ def load(db: sqlite_utils.Database, days: list[str], node_ids: set[int]) -> Ledg
             [days[-1], days[0], *class_ids],
         ).fetchall()
     ]
-    return Ledger(days, nodes, students, reports, leaves, names, tags, observed, cases)
+    flags = flags_between(db, days[0], days[-1], (s.id for c in students.values() for s in c))
+    quiz = quiz_rows(db, days[0], days[-1], class_ids)
+    return Ledger(days, nodes, students, reports, leaves, names, tags, observed, cases, flags, quiz)

@@ -1,7 +1,8 @@
 """The ledger (台账) as an .xlsx workbook that opens cleanly in Excel and WPS.
 
 Sheets: 汇总 (counts per node and day), one per class (a row per student, a column group per
-day), one per key group (a line per student and day under observation), 异常跟踪 (cases).
+day), one per key group (a line per student and day under observation), 异常跟踪 (cases),
+知识竞答 (per quiz round and class: participation and average score, no student by name).
 Only plain features are used (merged day headers, fills, thin borders, frozen panes, column
 widths), which WPS renders the same as Excel.
 
@@ -13,6 +14,7 @@ are buffered as plain tuples.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -24,6 +26,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from storage.ledger import SOURCE_LABELS, Ledger, place
+from storage.report_flags import LATE
 
 CLASS_FIXED = ("学号", "姓名", "宿舍", "重点群体")
 DAY_COLUMNS = ("体温", "状态", "地点", "来源", "备注")
@@ -32,11 +35,16 @@ SUMMARY_DAY = ("应报", "实报", "未报", "异常", "请假")
 KEY_COLUMNS = (
     "日期", "学号", "姓名", "班级", "观察进度", "起始日期", "结束日期", "体温", "状态", "地点",
 )  # fmt: skip
+CONTACT_COLUMNS = ("日期", "班级", "学号", "姓名", "情况", "电话", "家长电话")
 CASE_COLUMNS = (
     "编号", "学号", "姓名", "班级", "发现日期", "原因", "最近异常日期", "状态", "结案时间",
     "结案人", "说明",
 )  # fmt: skip
+QUIZ_COLUMNS = ("轮次", "开始日期", "题数", "班级", "人数", "参与人数", "参与率", "平均答对")
 BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
+# Text a spreadsheet may read as a formula (or, for the last two, a formula after trimming):
+# names, dorms, notes and reasons come from rosters and chat, so "=HYPERLINK(...)" is data.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 MIN_WIDTH, MAX_WIDTH = 6, 40
 
 HEAD, CELL, TEMP, ABNORMAL, MISSING = "台账表头", "台账", "台账体温", "台账异常", "台账未报"
@@ -118,10 +126,15 @@ class SheetWriter:
             ws.append([self._cell(value, style) for value, style in cells])
 
     def _cell(self, value: object, style: str | None) -> object:
-        if style is None:
+        risky = isinstance(value, str) and value.startswith(FORMULA_STARTS)
+        if style is None and not risky:
             return value
         cell = WriteOnlyCell(self.ws, value=value)
-        cell.style = style
+        if style is not None:
+            cell.style = style
+        if risky:  # a text cell, and marked so Excel keeps it text when someone edits it
+            cell.data_type = "s"
+            cell.quotePrefix = True
         return cell
 
 
@@ -160,12 +173,15 @@ def day_cells(ledger: Ledger, person_id: str, day: str) -> tuple[object, ...]:
         status = f"{status}：{'、'.join(report['symptoms'])}"
     notes = []
     poster = ledger.names.get(report["posted_by"], report["posted_by"])
-    if report["source"] == "补报":
-        notes.append(f"补报：{poster}" if poster else "补报")
+    if report["source"] == "补报" or (report["source"] == "更正" and report["proxy"]):
+        label = report["source"]  # a counselor's 补报, or their /更正 of the student's report
+        notes.append(f"{label}：{poster}" if poster else label)
     elif report["proxy"]:
         notes.append(f"代报：{poster}" if poster else "代报")
     if ledger.on_leave(person_id, day):
         notes.append("请假")
+    for flag, detail in ledger.flags.get((person_id, day), {}).items():
+        notes.append(f"迟报（{detail}）" if flag == LATE else f"待核实：{detail}")
     source = SOURCE_LABELS.get(report["source"], report["source"])
     return (report["temperature"], status, place(report) or None, source, "；".join(notes) or None)
 
@@ -237,6 +253,27 @@ def _key_group_sheet(wb: Workbook, ledger: Ledger, tag: str, title: str) -> None
     out.finish()
 
 
+def _contacts_sheet(wb: Workbook, ledger: Ledger, title: str) -> None:
+    """Each missing or abnormal student-day with the roster's 电话 and 家长电话, for the
+    counselor's calls (the ledger goes to staff only)."""
+    out = SheetWriter(wb.create_sheet(title))
+    out.row(1, CONTACT_COLUMNS, style=HEAD)
+    out.freeze = "A2"
+    r = 2
+    for day in ledger.days:
+        for node in ledger.classes:
+            for student in ledger.students.get(node.id, []):
+                status = ledger.status(student.id, day)
+                if status not in ("未报", "异常"):
+                    continue
+                where = node.path.split("/", 1)[-1]
+                out.row(r, (day, where, student.id, student.name))
+                out.put(r, 5, status, _status_style(status))
+                out.row(r, (student.phone, student.parent_phone), 6)
+                r += 1
+    out.finish()
+
+
 def _cases_sheet(wb: Workbook, ledger: Ledger) -> None:
     out = SheetWriter(wb.create_sheet("异常跟踪"))
     out.row(1, CASE_COLUMNS, style=HEAD)
@@ -255,19 +292,38 @@ def _cases_sheet(wb: Workbook, ledger: Ledger) -> None:
     out.finish()
 
 
+def _quiz_sheet(wb: Workbook, ledger: Ledger) -> None:
+    """Per round and class: size, participation and the participants' average score."""
+    out = SheetWriter(wb.create_sheet("知识竞答"))
+    out.row(1, QUIZ_COLUMNS, style=HEAD)
+    out.freeze = "A2"
+    for r, row in enumerate(ledger.quiz, start=2):
+        rate = f"{row.participants / row.students:.0%}" if row.students else "-"
+        out.row(r, (row.round_id, row.opened_day, row.questions, row.class_path, row.students))
+        out.row(r, (row.participants, rate, round(row.average, 2)), 6)
+    out.finish()
+
+
 def write_workbook(ledger: Ledger, path: str | Path) -> Path:
     """Write the whole ledger to `path` (.xlsx); returns the path."""
     wb = Workbook(write_only=True)
     for style in _styles():
         wb.add_named_style(style)
-    taken = {"汇总", "异常跟踪"}
+    taken = {"汇总", "异常跟踪", "未报异常联系", "知识竞答"}
     _summary_sheet(wb, ledger)
     for node in ledger.classes:
         _class_sheet(wb, ledger, node.id, sheet_title(node.path.split("/", 1)[-1], taken))
     for tag in sorted(ledger.observed):
         _key_group_sheet(wb, ledger, tag, sheet_title(f"重点-{tag}", taken))
+    _contacts_sheet(wb, ledger, "未报异常联系")
     _cases_sheet(wb, ledger)
+    if ledger.quiz:
+        _quiz_sheet(wb, ledger)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
+    # Health data: readable by the bot's user alone from the first byte (not chmod after).
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # an existing file keeps its old mode through O_CREAT
+    with os.fdopen(fd, "wb") as out:
+        wb.save(out)
     return path

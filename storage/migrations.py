@@ -374,6 +374,145 @@ V8_ACCOUNTS_VERSION = """
         BEGIN UPDATE accounts_version SET version = version + 1 WHERE id = 1; END;
 """
 
+# /healthz proves the store writable by committing a write (bot/ops/health.py): one row.
+V_OPS_HEALTH_PROBE = """
+        CREATE TABLE health_probe (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            at TEXT NOT NULL
+        );
+"""
+
+# Who posted a report, whatever the route, and how far it is the student's own (issue 12):
+# `author` is 'self' (the student's confirmed account), 'unconfirmed' (an account whose
+# binding to the student nobody has confirmed yet), 'proxy' (someone else: 代报, 补报, a
+# classmate's 接龙 line) or 'corrected' (a counselor's /更正). A report is only overwritten
+# by one at least as trusted (storage/reports.py). `posted_account` is the platform:account
+# that sent it, kept for unbound posters too. Staff bindings that came from a group card,
+# a nickname or /绑定 gave roles to anyone who could type a name: they wait for an admin now.
+V_TRUST_REPORT_AUTHORS = """
+        ALTER TABLE reports ADD COLUMN author TEXT NOT NULL DEFAULT 'self'
+            CHECK (author IN ('self', 'unconfirmed', 'proxy', 'corrected'));
+        ALTER TABLE reports ADD COLUMN posted_account TEXT;
+        UPDATE reports SET author = 'proxy' WHERE proxy = 1;
+        UPDATE accounts SET confirmed = 0
+        WHERE source != 'roster'
+          AND person_id IN (SELECT id FROM people WHERE role != '学生');
+"""
+
+# One-time login links a staff member asks for in chat (/登录): only the sha256 is kept; a
+# link is used once, then it is a normal web token (web_tokens) that the session hangs on.
+V_LOGIN_LINKS = """
+        CREATE TABLE login_links (
+            link_hash TEXT PRIMARY KEY,         -- sha256 hex of the link's secret
+            person_id TEXT NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+            platform TEXT NOT NULL,             -- where it was sent
+            created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL,           -- UTC, compared as text
+            used_at TEXT
+        );
+"""
+
+# Roster columns 电话 and 家长电话: shown only to the counselors responsible for the student.
+V_CONTACT_PHONES = """
+        ALTER TABLE people ADD COLUMN phone TEXT;
+        ALTER TABLE people ADD COLUMN parent_phone TEXT;
+"""
+
+# What a counselor should look at in a report: 迟报 (first recorded after the window),
+# a report contradicting itself (36.2 with 发烧) or a key-group tag (留校 but 在家 河北).
+V_REPORT_FLAGS = """
+        CREATE TABLE report_flags (
+            person_id TEXT NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+            day TEXT NOT NULL,
+            flag TEXT NOT NULL,                 -- late | contradiction | tag_conflict
+            detail TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (person_id, day, flag)
+        );
+        CREATE INDEX report_flags_day ON report_flags(day);
+"""
+
+# The audit log is append-only and tamper-evident (storage/audit.py): each row carries the hash
+# of the previous one; once sealed, a row cannot be deleted, and an update may only purge its
+# free text (detail becomes {"redacted": true, ...}) leaving every hash as it was.
+V_TRUST_AUDIT_CHAIN = """
+        ALTER TABLE audit_log ADD COLUMN detail_hash TEXT;
+        ALTER TABLE audit_log ADD COLUMN prev_hash TEXT;
+        ALTER TABLE audit_log ADD COLUMN hash TEXT;
+        CREATE INDEX audit_log_unsealed ON audit_log(id) WHERE hash IS NULL;
+        CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+        CREATE TRIGGER audit_log_sealed BEFORE UPDATE ON audit_log
+        WHEN OLD.hash IS NOT NULL AND NOT (
+            NEW.id IS OLD.id AND NEW.at IS OLD.at AND NEW.actor IS OLD.actor
+            AND NEW.action IS OLD.action AND NEW.detail_hash IS OLD.detail_hash
+            AND NEW.prev_hash IS OLD.prev_hash AND NEW.hash IS OLD.hash
+            AND json_valid(NEW.detail) AND json_extract(NEW.detail, '$.redacted') IS 1
+        )
+        BEGIN SELECT RAISE(ABORT, 'audit_log rows are sealed: only free text may go'); END;
+"""
+
+# Caring replies (handlers/care/): a self-harm message opens a 心理 case, kept apart from the
+# health cases so the ledger, the Key groups page and the morning health question never see
+# it; only the student's counselor, the duty counselor and the psychologists read it.
+V_CARE_CASES = """
+        CREATE TABLE care_cases (
+            id INTEGER PRIMARY KEY,
+            person_id TEXT NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL DEFAULT '心理',
+            opened_day TEXT NOT NULL,
+            opened_at TEXT NOT NULL,
+            last_day TEXT NOT NULL,             -- the last day a self-harm message came
+            status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'closed')),
+            closed_at TEXT,
+            closed_by TEXT,
+            close_note TEXT
+        );
+        CREATE UNIQUE INDEX care_cases_one_open ON care_cases(person_id) WHERE status = 'open';
+"""
+
+# The epidemic-knowledge quiz (handlers/quiz/): a question bank, rounds of N questions, and
+# one answer per student, round and question (the primary key refuses a second attempt).
+V_QUIZ = """
+        CREATE TABLE quiz_questions (
+            id INTEGER PRIMARY KEY,
+            question TEXT NOT NULL,
+            option_a TEXT NOT NULL,
+            option_b TEXT NOT NULL,
+            option_c TEXT NOT NULL DEFAULT '',
+            option_d TEXT NOT NULL DEFAULT '',
+            answer TEXT NOT NULL CHECK (answer IN ('A', 'B', 'C', 'D')),
+            explanation TEXT NOT NULL DEFAULT '',
+            category TEXT NOT NULL DEFAULT '',
+            active INTEGER NOT NULL DEFAULT 1,  -- 0: replaced by a later import
+            imported_at TEXT NOT NULL
+        );
+        CREATE TABLE quiz_rounds (
+            id INTEGER PRIMARY KEY,
+            opened_at TEXT NOT NULL,
+            opened_by TEXT,                     -- a person id, or 'schedule' / 'cli'
+            deadline TEXT NOT NULL,             -- ISO time; answers after it are refused
+            delivery TEXT NOT NULL
+        );
+        CREATE TABLE quiz_round_questions (
+            round_id INTEGER NOT NULL REFERENCES quiz_rounds(id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,          -- 1-based
+            question_id INTEGER NOT NULL REFERENCES quiz_questions(id),
+            PRIMARY KEY (round_id, position)
+        );
+        CREATE TABLE quiz_answers (
+            round_id INTEGER NOT NULL REFERENCES quiz_rounds(id) ON DELETE CASCADE,
+            person_id TEXT NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            class_id INTEGER,                   -- the student's class when they answered
+            choice TEXT NOT NULL,
+            correct INTEGER NOT NULL,
+            answered_at TEXT NOT NULL,
+            PRIMARY KEY (round_id, person_id, position)
+        ) WITHOUT ROWID;
+        CREATE INDEX quiz_answers_class ON quiz_answers(round_id, class_id);
+"""
+
 MIGRATIONS: list[str] = [
     V1_CORE,
     V2_JOB_OUTCOME,
@@ -383,6 +522,14 @@ MIGRATIONS: list[str] = [
     V6_WEB_LOGINS,
     V7_HOT_PATH_INDEXES,
     V8_ACCOUNTS_VERSION,
+    V_OPS_HEALTH_PROBE,
+    V_TRUST_REPORT_AUTHORS,
+    V_LOGIN_LINKS,
+    V_CONTACT_PHONES,
+    V_REPORT_FLAGS,
+    V_TRUST_AUDIT_CHAIN,
+    V_CARE_CASES,
+    V_QUIZ,
 ]
 
 

@@ -7,12 +7,17 @@ Colleges are roots: there is no school node, an admin is responsible for everyth
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import sqlite_utils
 
+from bot.errors import NodeLookupError
+
 KINDS_BY_DEPTH = ("college", "grade", "class")
 DORM_ROOT = "宿舍"
+EXAMPLE_PATH = "计算机学院/2021级/计科1班"
+CANDIDATES_SHOWN = 8
 KIND_LABELS = {
     "school": "学校",
     "college": "学院",
@@ -87,3 +92,28 @@ def by_path(db: sqlite_utils.Database, path: str) -> Node | None:
         "SELECT id, path, name, kind, parent_id FROM nodes WHERE path = ?", ["/".join(parts)]
     ).fetchone()
     return Node(*row) if row else None
+
+
+def by_ending(db: sqlite_utils.Database, text: str) -> Node:
+    """A node by full path, or by a unique ending (计科1班, 2021级/计科1班).
+
+    The chat commands and the CLI's --node read names this way, so a counselor can type the
+    same short name in both. No match or several raise NodeLookupError naming the candidates.
+    """
+    name = text.strip().replace("／", "/").strip("/")
+    escaped = re.sub(r"([%_\\])", r"\\\1", name)
+    rows = db.execute(
+        "SELECT id, path, name, kind, parent_id FROM nodes"
+        " WHERE path = ? OR path LIKE ? ESCAPE '\\' ORDER BY path",
+        [name, "%/" + escaped],
+    ).fetchall()
+    exact = [row for row in rows if row[1] == name]
+    if exact:
+        return Node(*exact[0])
+    if not rows:
+        raise NodeLookupError(f"找不到「{name}」，请写完整路径，例如 {EXAMPLE_PATH}")
+    if len(rows) > 1:
+        shown = "、".join(row[1] for row in rows[:CANDIDATES_SHOWN])
+        more = f" 等 {len(rows)} 个" if len(rows) > CANDIDATES_SHOWN else ""
+        raise NodeLookupError(f"「{name}」有歧义，可能是：{shown}{more}，请写完整路径")
+    return Node(*rows[0])

@@ -8,7 +8,6 @@ reports stay attached to a person.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -19,6 +18,7 @@ import sqlite_utils
 
 from bot.config import KeyGroups
 from bot.errors import RosterError
+from storage.audit import record
 from storage.nodes import ensure_dorm, ensure_path
 from storage.roster_file import read_rows
 from storage.roster_rows import RosterRow, check_rows, normalise_header
@@ -44,26 +44,37 @@ PROGRESS_EVERY = 1000
 class ImportResult:
     rows: int
     added: int
-    updated: int
+    updated: int  # people whose row, accounts, responsibilities or tags changed
     moved: int
     deactivated: int
     nodes: int
+    unchanged: int = 0
+    new_nodes: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.deactivated or self.new_nodes)
 
     def summary(self) -> str:
+        if not self.changed:  # the same file again: say so, not "更新 120 人"
+            return f"无变化：{self.rows} 行与上次导入的一致; 节点共 {self.nodes} 个"
         return (
             f"导入 {self.rows} 行: 新增 {self.added} 人, 更新 {self.updated} 人, "
-            f"调班 {self.moved} 人, 停用 {self.deactivated} 人; 节点共 {self.nodes} 个"
+            f"未变 {self.unchanged} 人, 调班 {self.moved} 人, 停用 {self.deactivated} 人; "
+            f"节点共 {self.nodes} 个"
         )
 
 
-def load_rows(db: sqlite_utils.Database, path: str | Path) -> list[RosterRow]:
+def load_rows(
+    db: sqlite_utils.Database, path: str | Path, key_groups: KeyGroups | None = None
+) -> list[RosterRow]:
     """Read and validate a roster file; raise RosterError listing every bad row."""
     header, raw = read_rows(path)
     mapping, problems = normalise_header(header)
     if problems:
         raise RosterProblems(path, problems)
     existing = {r[0] for r in db.execute("SELECT path FROM nodes").fetchall()}
-    checked = check_rows(raw, mapping, existing)
+    checked = check_rows(raw, mapping, existing, (key_groups or KeyGroups()).tags)
     if checked.problems:
         raise RosterProblems(path, checked.problems)
     if not checked.rows:
@@ -86,18 +97,14 @@ def import_roster(
     period (default 14 days).
     """
     path = Path(path)
-    rows = load_rows(db, path)
+    rows = load_rows(db, path, key_groups)
     with db.atomic():
         result = _apply(db, rows, now, progress, key_groups or KeyGroups())
         db.execute(
             "INSERT INTO imports (kind, file, file_mtime, rows, at) VALUES ('roster', ?, ?, ?, ?)",
             [str(path.resolve()), path.stat().st_mtime, result.rows, now.isoformat()],
         )
-        detail = json.dumps({"file": str(path), **asdict(result)}, ensure_ascii=False)
-        db.execute(
-            "INSERT INTO audit_log (at, actor, action, detail) VALUES (?, NULL, ?, ?)",
-            [now.isoformat(), "roster_import", detail],
-        )
+        record(db, "roster_import", None, now, file=str(path), **asdict(result))
     log.info("roster %s imported: %s", path, result.summary())
     return result
 
@@ -113,9 +120,11 @@ def _apply(
     before = {
         r[0]: (r[1], r[2]) for r in db.execute("SELECT id, class_id, active FROM people").fetchall()
     }
+    prints_before = _fingerprints(db)
+    nodes_before = db.execute("SELECT count(*) FROM nodes").fetchone()[0]
     class_ids: dict[tuple[str, ...], int] = {}
     dorm_ids: dict[str, int] = {}
-    added = updated = moved = 0
+    added = moved = 0
     total = len(rows)
 
     for done, row in enumerate(rows, start=1):
@@ -135,19 +144,29 @@ def _apply(
         if previous is None:
             added += 1
         else:
-            updated += 1
             if previous[0] is not None and class_id is not None and previous[0] != class_id:
                 moved += 1
                 log.info("person %s moved to another class", row.person_id)
         db.execute(
             """
-            INSERT INTO people (id, name, role, class_id, dorm_id, active, updated_at)
-            VALUES (?, ?, ?, ?, ?, 1, ?)
+            INSERT INTO people (id, name, role, class_id, dorm_id, active, updated_at, phone,
+                parent_phone)
+            VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?)
             ON CONFLICT(id) DO UPDATE SET name = excluded.name, role = excluded.role,
                 class_id = excluded.class_id, dorm_id = excluded.dorm_id, active = 1,
-                updated_at = excluded.updated_at
+                updated_at = excluded.updated_at, phone = excluded.phone,
+                parent_phone = excluded.parent_phone
             """,
-            [row.person_id, row.name, row.role, class_id, dorm_id, stamp],
+            [
+                row.person_id,
+                row.name,
+                row.role,
+                class_id,
+                dorm_id,
+                stamp,
+                row.phone,
+                row.parent_phone,
+            ],
         )
         _accounts(db, row, stamp)
         _tags(db, row, today, key_groups)
@@ -162,7 +181,42 @@ def _apply(
         "UPDATE people SET active = 0, updated_at = ? WHERE id = ?", [(stamp, p) for p in gone]
     )
     nodes = db.execute("SELECT count(*) FROM nodes").fetchone()[0]
-    return ImportResult(total, added, updated, moved, len(gone), nodes)
+    prints_after = _fingerprints(db)
+    kept = [r.person_id for r in rows if r.person_id in before]
+    updated = sum(prints_before.get(pid) != prints_after.get(pid) for pid in kept)
+    return ImportResult(
+        rows=total,
+        added=added,
+        updated=updated,
+        moved=moved,
+        deactivated=len(gone),
+        nodes=nodes,
+        unchanged=len(kept) - updated,
+        new_nodes=nodes - nodes_before,
+    )
+
+
+def _fingerprints(db: sqlite_utils.Database) -> dict[str, tuple]:
+    """Per person, everything an import writes (row, roster accounts, responsibilities,
+    roster tags), to tell "updated" from "the same again"."""
+    prints: dict[str, list] = {
+        pid: [fields, set(), set(), set()]
+        for pid, *fields in db.execute(
+            "SELECT id, name, role, class_id, dorm_id, active FROM people"
+        ).fetchall()
+    }
+    parts = (
+        (1, "SELECT person_id, platform, account_id FROM accounts WHERE source = 'roster'"),
+        (2, "SELECT person_id, node_id FROM responsibilities"),
+        (3, "SELECT person_id, tag, source, start_day, ended_day FROM tags"
+            " WHERE source LIKE 'roster%'"),
+    )  # fmt: skip
+    for slot, sql in parts:
+        for pid, *rest in db.execute(sql).fetchall():
+            if pid in prints:
+                prints[pid][slot].add(tuple(rest))
+    return {pid: (tuple(f), frozenset(a), frozenset(r), frozenset(t)) for pid, (f, a, r, t)
+            in prints.items()}  # fmt: skip
 
 
 def _responsibilities(db: sqlite_utils.Database, row: RosterRow) -> None:

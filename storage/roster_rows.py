@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from bot.config import DEFAULT_TAGS
 from storage.nodes import DORM_ROOT, dorm_path, split_path
 from storage.roster_file import RawRow
 
@@ -14,16 +16,28 @@ log = logging.getLogger(__name__)
 
 STUDENT_ROLES = ("学生", "班长", "宿舍长")
 STAFF_ROLES = ("辅导员", "值班辅导员", "值班党员", "管理员")
-ROLES = STUDENT_ROLES + STAFF_ROLES
-COLUMNS = ("学号", "姓名", "学院", "年级", "班级", "宿舍", "角色", "负责", "微信", "QQ", "重点群体")
-ALIASES = {"工号": "学号", "qq": "QQ", "QQ号": "QQ", "微信号": "微信", "wxid": "微信"}
+# 心理老师: paged on words of self-harm and reads 心理 cases, never anyone's health report.
+CARE_ROLES = ("心理老师",)
+ROLES = STUDENT_ROLES + STAFF_ROLES + CARE_ROLES
+COLUMNS = (
+    "学号", "姓名", "学院", "年级", "班级", "宿舍", "角色", "负责", "微信", "QQ", "重点群体",
+    "电话", "家长电话",
+)  # fmt: skip
+ALIASES = {
+    "工号": "学号", "qq": "QQ", "QQ号": "QQ", "微信号": "微信", "wxid": "微信",
+    "手机": "电话", "手机号": "电话", "联系电话": "电话", "家长手机": "家长电话",
+    "紧急联系人电话": "家长电话",
+}  # fmt: skip
 REQUIRED = ("学号", "姓名")
+CLASS_COLUMNS = ("学院", "年级", "班级")  # required for student rows
 
 LIST_SEPARATORS = re.compile(r"[;；,，、]")
 QQ = re.compile(r"^[1-9]\d{4,11}$")
 # A WeChat id: wxid_… or a user-chosen id (a letter, then letters, digits, _ or -).
 WECHAT = re.compile(r"^[A-Za-z][-_A-Za-z0-9]{3,63}$")
 BAD_NAME_PART = re.compile(r"[/／]")
+# A phone as people write it: 13812345678, +86 138-1234-5678, 0898-66123456.
+PHONE = re.compile(r"^\+?\d[\d\- ]{4,20}$")
 
 
 @dataclass(slots=True)
@@ -37,6 +51,8 @@ class RosterRow:
     responsible: list[str]
     accounts: list[tuple[str, str]]
     tags: list[str]
+    phone: str | None = None
+    parent_phone: str | None = None
 
 
 @dataclass(slots=True)
@@ -64,13 +80,24 @@ def split_list(value: str) -> list[str]:
     return [v.strip() for v in LIST_SEPARATORS.split(value) if v.strip()]
 
 
-def check_rows(raw: list[RawRow], mapping: dict[str, str], existing_paths: set[str]) -> Checked:
-    """Turn raw rows into RosterRows; collect every problem with its row number."""
+def check_rows(
+    raw: list[RawRow],
+    mapping: dict[str, str],
+    existing_paths: set[str],
+    known_tags: Sequence[str] = DEFAULT_TAGS,
+) -> Checked:
+    """Turn raw rows into RosterRows; collect every problem with its row number.
+
+    `known_tags` is config `key_groups.tags`: a 重点群体 tag outside it is a row error, so
+    the roster, /重点, the summaries and the dashboard all speak of the same groups."""
     out = Checked()
     first_row_of: dict[str, int] = {}
     account_rows: dict[tuple[str, str], int] = {}
     known_paths = set(existing_paths)
     pending_responsible: list[tuple[int, str]] = []
+    # A column the header lacks is one problem of row 1, not the same line for every row.
+    absent = [c for c in CLASS_COLUMNS if c not in mapping.values()]
+    students_without_columns = 0
 
     for raw_row in raw:
         values = {mapping[k]: v for k, v in raw_row.values.items() if k in mapping}
@@ -95,8 +122,10 @@ def check_rows(raw: list[RawRow], mapping: dict[str, str], existing_paths: set[s
 
         class_path: list[str] | None = None
         parts = [values.get(c, "") for c in ("学院", "年级", "班级")]
-        if role in STUDENT_ROLES:
-            missing = [c for c, v in zip(("学院", "年级", "班级"), parts, strict=True) if not v]
+        if role in STUDENT_ROLES and absent:
+            students_without_columns += 1
+        elif role in STUDENT_ROLES:
+            missing = [c for c, v in zip(CLASS_COLUMNS, parts, strict=True) if not v]
             if missing:
                 problems.append(f"学生缺少 {'、'.join(missing)}")
             elif any(BAD_NAME_PART.search(p) for p in parts):
@@ -146,6 +175,19 @@ def check_rows(raw: list[RawRow], mapping: dict[str, str], existing_paths: set[s
             else:
                 account_rows[account] = n
 
+        phones = {column: values.get(column, "") or None for column in ("电话", "家长电话")}
+        for column, phone in phones.items():
+            if phone is not None and not PHONE.match(phone):
+                problems.append(f"{column} {phone!r} 不对（数字，可带 +、- 或空格）")
+
+        tags = list(dict.fromkeys(split_list(values.get("重点群体", ""))))
+        unknown = [t for t in tags if t not in known_tags]
+        if unknown:
+            problems.append(
+                f"重点群体 {'、'.join(unknown)} 不认识（可用: {'、'.join(known_tags)}；"
+                "在配置 key_groups.tags 里增加）"
+            )
+
         if problems:
             out.problems.extend(f"第{n}行: {p}" for p in problems)
             continue
@@ -159,10 +201,18 @@ def check_rows(raw: list[RawRow], mapping: dict[str, str], existing_paths: set[s
                 dorm=dorm,
                 responsible=responsible,
                 accounts=accounts,
-                tags=list(dict.fromkeys(split_list(values.get("重点群体", "")))),
+                tags=tags,
+                phone=phones["电话"],
+                parent_phone=phones["家长电话"],
             )
         )
 
+    if students_without_columns:
+        out.problems.append(
+            f"第1行: 缺少列 {'、'.join(absent)}（{students_without_columns} 个学生行需要"
+            f" {'、'.join(CLASS_COLUMNS)}）"
+        )
+        pending_responsible = []  # the classes are unknown: their paths cannot be checked
     for n, path in pending_responsible:
         if path not in known_paths:
             out.problems.append(f"第{n}行: 负责路径 {path!r} 不存在（花名册和数据库里都没有）")

@@ -10,6 +10,7 @@ import sqlite_utils
 
 from bot.config import Config
 from storage.chats import bind_groups
+from storage.keygroups import unlisted_tags
 from storage.roster import ImportResult, Progress, import_if_newer
 
 log = logging.getLogger(__name__)
@@ -25,8 +26,21 @@ def prepare(
     """
     result = None
     if config.roster:
-        result = import_if_newer(db, config.resolve(config.roster), now=now, progress=progress)
+        result = import_if_newer(
+            db,
+            config.resolve(config.roster),
+            now=now,
+            progress=progress,
+            key_groups=config.key_groups,
+        )
         if result is not None:
             log.info("roster %s imported at start: %s", config.roster, result.summary())
     bind_groups(db, config)
+    stray = unlisted_tags(db, config.key_groups.tags, now.astimezone(config.tz).date().isoformat())
+    if stray:
+        log.warning(
+            "key-group tags under observation but not in key_groups.tags (add them to the"
+            " config, or re-import the roster with listed tags): %s",
+            ", ".join(f"{tag} ({count})" for tag, count in stray.items()),
+        )
     return result

@@ -155,7 +155,7 @@ class DayStatus:
         for row in db.execute(
             f"""
             SELECT p.id, p.name, p.class_id, p.dorm_id, r.temperature, r.symptoms,
-                   r.on_campus, r.province, r.isolation
+                   r.on_campus, r.province, r.isolation, r.proxy
             FROM reports r CROSS JOIN people p ON p.id = r.person_id
             WHERE r.day = :day AND r.abnormal = 1 AND {_STUDENTS}
             ORDER BY p.class_id, p.id
@@ -165,7 +165,7 @@ class DayStatus:
             on_campus = None if row[6] is None else bool(row[6])
             case = AbnormalCase(
                 row[0], row[1], row[2], row[4], tuple(json.loads(row[5] or "[]")), on_campus,
-                row[7], row[8],
+                row[7], row[8], bool(row[9]),
             )  # fmt: skip
             self._abnormal[row[2]].append(case)
             if row[3] is not None:

@@ -68,6 +68,7 @@ class AbnormalCase:
     on_campus: bool | None
     province: str | None
     isolation: str | None
+    proxy: bool = False  # a 代报: someone else wrote it (shown to staff as such)
 
 
 @dataclass(frozen=True, slots=True)

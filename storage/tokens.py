@@ -16,8 +16,12 @@ from datetime import UTC, datetime, timedelta
 import sqlite_utils
 
 from bot.errors import PinganError
+from storage.roster_rows import STAFF_ROLES
 
 TOKEN_PREFIX = "pa_"
+#: Who may have a dashboard login: staff, and the class cadres who see their class's
+#: missing list (never health details). A plain student has nothing to see there.
+DASHBOARD_ROLES = (*STAFF_ROLES, "班长", "宿舍长")
 
 
 class TokenError(PinganError, LookupError):
@@ -68,8 +72,14 @@ def create_token(
     """Store a new token for a person; return (token id, the token itself, shown once)."""
     if days < 1:
         raise ValueError("a token must be valid for at least one day")
-    if not db.execute("SELECT 1 FROM people WHERE id = ?", [person_id]).fetchone():
-        raise TokenError(f"no person with id {person_id!r} in the roster")
+    person = db.execute("SELECT name, role FROM people WHERE id = ?", [person_id]).fetchone()
+    if person is None:
+        raise TokenError(f"名单里没有学号/工号 {person_id!r}")
+    if person[1] not in DASHBOARD_ROLES:
+        raise TokenError(
+            f"{person[0]}（{person_id}）是{person[1]}：看板登录只发给"
+            f"{'、'.join(DASHBOARD_ROLES)}（名单的 角色 列）"
+        )
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     cursor = db.execute(
         "INSERT INTO web_tokens (person_id, token_hash, label, created_at, expires_at)"
@@ -82,7 +92,7 @@ def create_token(
 def revoke_token(db: sqlite_utils.Database, token_id: int, now: datetime) -> bool:
     """Revoke a token and drop its sessions; False when it was already revoked."""
     if not db.execute("SELECT 1 FROM web_tokens WHERE id = ?", [token_id]).fetchone():
-        raise TokenError(f"no token with id {token_id}")
+        raise TokenError(f"没有编号为 {token_id} 的令牌")
     cursor = db.execute(
         "UPDATE web_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
         [now.isoformat(), token_id],

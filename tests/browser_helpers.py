@@ -35,9 +35,29 @@ FLAGS = [
     "--disable-dev-shm-usage",
     "--lang=zh-CN",
 ]
-PHONE = (412, 915)
+PHONE = (390, 844)  # the screenshots' phone (a common one); NARROW is the smallest we fit
+NARROW = (360, 780)
 DESKTOP = (1280, 900)
 STEP_TIMEOUT_S = 10.0
+
+
+def fontconfig_env(workdir: Path) -> dict[str, str]:
+    """The browser's environment with pingan's bundled Noto Sans CJK (noto-cjk-sans-otc)
+    added to fontconfig, so pages and screenshots show Chinese on a machine without any
+    CJK font package; the system's fonts stay as they are."""
+    from schedules.chart import bundled_font_file
+
+    font = bundled_font_file()
+    if font is None:
+        return dict(os.environ)
+    conf = workdir / "fonts.conf"
+    conf.write_text(
+        '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig>\n'
+        '  <include ignore_missing="yes">/etc/fonts/fonts.conf</include>\n'
+        f"  <dir>{font.parent}</dir>\n</fontconfig>\n",
+        encoding="utf-8",
+    )
+    return {**os.environ, "FONTCONFIG_FILE": str(conf)}
 
 
 def screenshot_dir(tmp_path: Path) -> Path:
@@ -61,7 +81,10 @@ class Browser:
         options.binary_location = CHROMIUM
         for flag in [*FLAGS, f"--user-data-dir={profile}", f"--window-size={size[0]},{size[1]}"]:
             options.add_argument(flag)
-        self.driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
+        profile.mkdir(parents=True, exist_ok=True)
+        service = Service(CHROMEDRIVER, env=fontconfig_env(profile))
+        self.driver = webdriver.Chrome(options=options, service=service)
+        self.driver.set_window_size(*size)  # --window-size stops at 500 px wide; this does not
         self.driver.set_page_load_timeout(STEP_TIMEOUT_S * 3)
 
     async def _run(self, fn, *args):
@@ -133,6 +156,78 @@ class Browser:
     def url(self) -> str:
         return self.driver.current_url
 
+    async def page_width(self) -> tuple[int, int, int]:
+        """(the page's scroll width, its visible width, the window's inner width): the first
+        is at most the second when nothing sticks out (a scroll bar takes from the second)."""
+        return await self._run(
+            self.driver.execute_script,
+            "const s = document.scrollingElement;"
+            "return [s.scrollWidth, s.clientWidth, window.innerWidth]",
+        )
+
+    async def overflowing(self, css: str) -> list[str]:
+        """The elements matching `css` whose content is wider than their box (a table that
+        would scroll sideways inside its wrapper), as tag.class#id."""
+        return await self._run(
+            self.driver.execute_script,
+            "return [...document.querySelectorAll(arguments[0])]"
+            ".filter((e) => e.scrollWidth > e.clientWidth + 1)"
+            ".map((e) => `${e.tagName.toLowerCase()}.${e.className}#${e.id}`"
+            " + ` ${e.scrollWidth}>${e.clientWidth}`)",
+            css,
+        )
+
+    async def sticking_out(self, width: int) -> list[str]:
+        """The innermost elements whose right edge is past `width`: what makes a page wide."""
+        return await self._run(
+            self.driver.execute_script,
+            "const clipped = (e) => { for (let a = e.parentElement; a && a !== document.body;"
+            " a = a.parentElement) if (getComputedStyle(a).overflowX !== 'visible') return true;"
+            " return false; };"
+            "return [...document.body.querySelectorAll('*')]"
+            ".filter((e) => e.getBoundingClientRect().right > arguments[0] + 0.5 && !clipped(e))"
+            ".slice(-5).map((e) => `${e.tagName.toLowerCase()}.${e.className}#${e.id}`"
+            " + ` right=${Math.round(e.getBoundingClientRect().right)}`)",
+            width,
+        )
+
+    async def line_count(self, css: str) -> int:
+        """How many lines the first element matching `css` takes (0: none or hidden)."""
+        return await self._run(
+            self.driver.execute_script,
+            "const e = document.querySelector(arguments[0]);"
+            "if (!e || !e.offsetHeight) return 0;"
+            "return Math.round(e.getClientRects().length);",
+            css,
+        )
+
+    async def style(self, css: str, prop: str) -> str:
+        """The computed CSS property `prop` of the first element matching `css`."""
+        return await self._run(
+            self.driver.execute_script,
+            "return getComputedStyle(document.querySelector(arguments[0]))[arguments[1]]",
+            css,
+            prop,
+        )
+
+    async def field(self, css: str) -> dict[str, str]:
+        """The type, value and placeholder of a form field, as the browser holds them."""
+        return await self._run(
+            self.driver.execute_script,
+            "const e = document.querySelector(arguments[0]);"
+            "return {type: e.type, value: e.value, placeholder: e.placeholder}",
+            css,
+        )
+
+    async def delete_cookies(self) -> None:
+        await self._run(self.driver.delete_all_cookies)
+
+    async def scroll_to(self, css: str) -> None:
+        await self._run(
+            self.driver.execute_script,
+            f"document.querySelector({css!r}).scrollIntoView({{block: 'start'}})",
+        )
+
     async def screenshot(self, path: Path, *, full_page: bool = True) -> None:
         def shoot() -> None:
             if full_page:
@@ -144,7 +239,16 @@ class Browser:
         await self._run(shoot)
 
     async def resize(self, size: tuple[int, int]) -> None:
-        await self._run(self.driver.set_window_size, *size)
+        """Make the page's viewport `size` (the window is larger by its own frame)."""
+
+        def act() -> None:
+            self.driver.set_window_size(*size)
+            inner = self.driver.execute_script("return [window.innerWidth, window.innerHeight]")
+            frame = (size[0] - inner[0], size[1] - inner[1])
+            if frame != (0, 0):
+                self.driver.set_window_size(size[0] + frame[0], size[1] + frame[1])
+
+        await self._run(act)
 
     def quit(self) -> None:
         self.driver.quit()

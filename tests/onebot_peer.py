@@ -3,8 +3,9 @@
 It connects to pingan by reverse WebSocket (X-Self-ID, X-Client-Role, Authorization) or
 serves forward WebSocket connections (checking the access token and answering 401), pushes
 events in either message format, and executes the actions pingan calls: send_group_msg and
-send_private_msg deliver into `delivered` (what the group would see), get_group_member_list
-and get_login_info answer from its state, anything else gets retcode 1404 as the spec says.
+send_private_msg deliver into `delivered` (what the group would see), get_group_member_list,
+get_group_member_info and get_login_info answer from its state, anything else gets retcode
+1404 as the spec says.
 Faults are switches: `swallow_and_close` drops the next send and cuts the connection before
 answering; `fail_next` answers the next send with a retcode.
 """
@@ -150,6 +151,11 @@ class OneBotPeer:
             group = int(params["group_id"])
             own = [d for d in self.delivered if d.action == "send_group_msg" and d.target == group]
             return _ok({"messages": [self._as_event(d) for d in own]}, echo)
+        if action == "get_group_member_info":
+            for row in self.members.get(int(params["group_id"]), []):
+                if int(row["user_id"]) == int(params["user_id"]):
+                    return _ok({"group_id": int(params["group_id"]), **row}, echo)
+            return {"status": "failed", "retcode": 100, "data": None, "echo": echo}
         if action == "get_login_info":
             return _ok({"user_id": self.self_id, "nickname": "pingan"}, echo)
         return {"status": "failed", "retcode": 1404, "data": None, "echo": echo}

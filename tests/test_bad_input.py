@@ -73,8 +73,8 @@ def test_a_half_written_roster_is_refused_in_one_line_and_nothing_is_written(
     [
         (["--roster", "{junk}.xlsx"], "不是可读的 .xlsx 文件"),
         (["--roster", "{cut}"], ".xlsx 文件已损坏"),
-        (["--eval", "{junk}.jsonl"], "not a UTF-8 JSON Lines corpus"),
-        (["--eval", "{missing}"], "cannot read (No such file or directory)"),
+        (["--eval", "{junk}.jsonl"], "不是 UTF-8 编码的 JSON Lines 语料"),
+        (["--eval", "{missing}"], "无法读取（No such file or directory）"),
     ],
 )
 def test_parse_on_binary_or_missing_files_says_why(tmp_path, capsys, monkeypatch, args, reason):
@@ -114,9 +114,9 @@ def test_malformed_or_huge_arguments_get_a_short_answer(db, clock, tmp_path, tex
     "argv, reason, code",
     [
         (["export", "-o", "{tmp}/o.xlsx", "--from", "1900-01-01", "--to", "2100-01-01"],
-         "73050 days: at most 366 per workbook", 1),
-        (["duty", "show", "--days", "99999999999"], "expected 1–366 days", 2),
-        (["duty", "show", "--days", "abc"], "expected a number of days", 2),
+         "一次最多导出 92 天（这次 73050 天）", 1),
+        (["duty", "show", "--days", "99999999999"], "天数应在 1–366 之间", 2),
+        (["duty", "show", "--days", "abc"], "天数应是整数", 2),
     ],
 )  # fmt: skip
 def test_cli_ranges_beyond_reason_are_refused_in_one_line(

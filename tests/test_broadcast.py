@@ -82,7 +82,7 @@ def test_broadcast_scope_is_checked(school):
     assert sent.text == "「计算机学院/2021级」不在你负责的范围内。"
     assert audit_rows(school.db, "refused")[0]["command"] == "广播"
     (ambiguous,) = school.say("A001", "/广播 计科1班 开会")
-    assert ambiguous.text.startswith("「计科1班」不止一个")
+    assert ambiguous.text.startswith("「计科1班」有歧义")
     unique = school.say("T002", "/广播 2022级 开会")[-1]
     assert unique.text == "通知 #1 已发往 1 个班级群（2 人）。查看回执：/回执 1"
     (usage,) = school.say("T001", "/广播 全体")

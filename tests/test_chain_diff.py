@@ -281,11 +281,18 @@ def test_a_second_chain_the_same_day_removes_nothing(group):
     assert group.report_count() == 3 and group.report(1)["temperature"] == 36.8
 
 
-def test_unbound_writers_are_not_counted_as_proxies(group):
+def test_unbound_writers_are_proxies_with_their_account_recorded(group):
+    """Issue 12: an account nobody confirmed is nobody; its lines are 代报, never the
+    student's own, and the account that wrote each is kept."""
     text = chain(ZHANG, LI)
     group.post("wxid_unknown", text, line_authors={1: "wxid_unknown", 2: "wxid_other"})
     assert group.report_count() == 2
-    assert group.report(1)["proxy"] == 0 and group.report(2)["proxy"] == 0
+    assert group.report(1)["proxy"] == 1 and group.report(2)["proxy"] == 1
+    assert group.report(1)["posted_by"] is None
+    assert [group.report(i)["posted_account"] for i in (1, 2)] == [
+        "qq:wxid_unknown",
+        "qq:wxid_other",
+    ]
     rows = group.db.execute("SELECT author_account FROM chain_lines ORDER BY seq").fetchall()
     assert rows == [("wxid_unknown",), ("wxid_other",)]  # kept for the audit trail
 

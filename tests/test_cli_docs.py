@@ -11,7 +11,7 @@ import pytest
 from bot.cli import build_parser
 from tests.conftest import REPO
 
-NOT_BUILT = "(not built yet)"
+NOT_BUILT = "（尚未实现）"
 
 
 def commands(
@@ -50,6 +50,6 @@ def test_command_has_help_and_is_documented(path, help_text, capsys):
     with pytest.raises(SystemExit) as exited:
         build_parser().parse_args([*path, "--help"])
     assert exited.value.code == 0
-    assert capsys.readouterr().out.startswith(f"usage: pingan {' '.join(path)}")
+    assert capsys.readouterr().out.startswith(f"用法：pingan {' '.join(path)}")
     name = "pingan " + " ".join(path)
     assert name in docs_text(), f"`{name}` is not mentioned in README.md or docs/*.md"

@@ -40,7 +40,6 @@ def test_help_lists_only_what_the_asker_may_use(school):
         ("2021002", "/回执"),
         ("2021003", "/重点 2021002 湖北籍"),
         ("2021002", "/结案 2021002 好了"),
-        ("2021002", "/确认绑定 2021002"),
     ],
 )
 def test_a_role_without_the_right_gets_a_short_refusal_and_an_audit_line(school, who, text):
@@ -59,7 +58,8 @@ def test_unbound_sender_is_told_to_bind(school, text):
 
 
 def test_late_report_by_the_counselor_is_marked_with_who(school):
-    (sent,) = school.say("T001", "/补报 2021002 36.8 正常 在家")
+    ask, sent = school.say("T001", "/补报 2021002 36.8 正常 在家")
+    assert ask.target == "u2021002" and ask.text.startswith("【代报确认】陈老师（辅导员）替你")
     assert (
         sent.chat_type == "private"
         and sent.text == "已为李四（2021002）补报2月10日：36.8℃，正常，在家。"
@@ -73,7 +73,8 @@ def test_late_report_by_the_counselor_is_marked_with_who(school):
 
 
 def test_late_report_for_an_earlier_day_and_in_a_class_group_answers_privately(school):
-    alert, reply, note = school.say("T001", "补报 2021004 2月9日 37.5 咳嗽", "g211")
+    ask, alert, reply, note = school.say("T001", "补报 2021004 2月9日 37.5 咳嗽", "g211")
+    assert (ask.chat_type, ask.target) == ("private", "u2021004")
     assert alert.text.startswith("【异常】计科1班 赵敏（2021004）2月9日：37.5℃")
     assert (reply.chat_type, reply.target) == ("private", "uT001")
     assert reply.text.startswith("已为赵敏（2021004）补报2月9日：37.5℃") and "异常" in reply.text
@@ -122,25 +123,34 @@ def test_leave_is_recorded_and_audited(school):
     assert "早于" in bad.text
 
 
-def test_bind_first_account_then_second_needs_the_counselor(school):
+def test_bind_waits_for_the_monitor_or_counselor_and_meanwhile_only_reports(school):
     db = school.db
     with db.atomic():
         db.execute("DELETE FROM accounts WHERE person_id = '2021004'")
-    (ok,) = school.say("uzm-phone", "/绑定 2021004 赵敏", "g211")
-    assert ok.text == "绑定成功：赵敏（2021004）。"
-    sent = school.say("uzm-pad", "/绑定 2021004 赵敏", "g211")
-    assert texts(sent)[-1] == "赵敏已有绑定的账号，这个账号需要辅导员确认后生效，已通知辅导员。"
-    alert = next(s for s in sent if s.target == "uT001")
-    assert alert.chat_type == "private" and "/确认绑定 2021004" in alert.text
-    # Until confirmed, the second account is nobody.
-    (hint,) = school.say("uzm-pad", "/更正 36.5 正常")
-    assert hint.text == "请先绑定身份：/绑定 学号 姓名"
-    (refused,) = school.say("T002", "/确认绑定 2021004")
-    assert "不在你负责的范围内" in refused.text
-    (confirmed,) = school.say("T001", "/确认绑定 2021004")
-    assert confirmed.text == "已确认 赵敏（2021004）的 1 个账号。"
-    (fixed,) = school.say("uzm-pad", "/更正 36.5 正常")
+    sent = school.say("uzm-phone", "/绑定 2021004 赵敏", "g211")
+    assert texts(sent)[-1].startswith("已提交绑定申请：赵敏（2021004）。班长或辅导员确认前")
+    to = {s.target: s for s in sent if s.chat_type == "private"}
+    assert set(to) == {"u2021001", "uT001"}  # the class monitor and the counselor
+    assert "/确认绑定 2021004 uzm-phone" in to["uT001"].text
+    # Until confirmed it reports for 赵敏 (marked), and sees nothing.
+    (fixed,) = school.say("uzm-phone", "/更正 36.5 正常")
     assert fixed.text.startswith("已更正你2月10日的报告")
+    assert report_author(db, "2021004") == "unconfirmed"
+    (hint,) = school.say("uzm-phone", "/统计")
+    assert hint.text == "请先绑定身份：/绑定 学号 姓名"
+    (refused,) = school.say("T002", "/确认绑定 2021004 uzm-phone")
+    assert "不在你负责的范围内" in refused.text
+    (confirmed,) = school.say("T001", "/确认绑定 2021004 uzm-phone")
+    assert confirmed.text.startswith("已确认 赵敏（2021004）的模拟「")
+    (again,) = school.say("uzm-phone", "/更正 36.6 正常")
+    assert again.text.startswith("已更正你2月10日的报告")
+    assert report_author(db, "2021004") == "self"
+
+
+def report_author(db, person_id):
+    return db.execute(
+        "SELECT author FROM reports WHERE person_id = ? AND day = '2020-02-10'", [person_id]
+    ).fetchone()[0]
 
 
 def test_bind_with_a_wrong_name_is_refused_and_audited(school):
@@ -190,7 +200,7 @@ def test_export_in_chat_sends_the_workbook_privately(school):
     )
     assert texts(sent)[-1] == "台账已私聊发送。"
     wb = load_workbook(file_msg.file_path)
-    assert wb.sheetnames == ["汇总", "2021级-计科1班", "2021级-计科2班", "异常跟踪"]
+    assert wb.sheetnames == ["汇总", "2021级-计科1班", "2021级-计科2班", "未报异常联系", "异常跟踪"]
     rows = {r[0]: r for r in wb["2021级-计科1班"].iter_rows(min_row=3, values_only=True)}
     assert rows["2021002"][4:6] == (37.6, "异常：发热")
     (row,) = audit_rows(school.db, "export")
@@ -303,7 +313,7 @@ def test_every_command_is_documented_with_its_example():
 
     docs = (Path(__file__).parent.parent / "docs" / "commands.md").read_text(encoding="utf-8")
     ours = [c for c in COMMANDS.values() if c.handler.__module__.startswith("handlers.commands.")]
-    assert len(ours) == 16
+    assert len(ours) == 17
     for cmd in ours:
         assert f"`/{cmd.name}" in docs, cmd.name
         assert f"`{cmd.example}`" in docs, cmd.example
@@ -359,3 +369,15 @@ def test_dates_that_are_not(text):
 
     with pytest.raises(Unclear):
         parse_day(text, date(2021, 1, 2))
+
+
+def test_chat_export_has_the_same_day_limit_as_the_cli_and_dashboard(school):
+    """One number in one place (storage/export.py): 92 days pass, 93 are refused alike."""
+    from storage.export import MAX_DAYS, too_many_days
+
+    school.config.exports.file_platforms = []
+    school.config.web.public_url = "https://pingan.example.edu"
+    (sent,) = school.say("A001", "/导出 2019-11-11 2020-02-10")  # 92 days
+    assert MAX_DAYS == 92 and "downloads/ledger.xlsx?from=2019-11-11" in sent.text
+    (sent,) = school.say("A001", "/导出 2019-11-10 2020-02-10")  # 93 days
+    assert sent.text == too_many_days(93) == "一次最多导出 92 天（这次 93 天），请分段导出。"

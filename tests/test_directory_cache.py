@@ -43,11 +43,12 @@ def test_unconfirmed_confirmed_and_removed_accounts(db, clock, monkeypatch):
             [student_id(6)],
         )
     group.pipeline.handle(group.message("pad", "36.5 正常 在校"))
-    assert _reporter(db) is None  # waiting for the counselor: does not count yet
+    # waiting for confirmation: it reports for its student, marked as not confirmed
+    assert _reporter(db) == student_id(6) and group.report(6)["author"] == "unconfirmed"
     with db.atomic():
         db.execute("UPDATE accounts SET confirmed = 1 WHERE account_id = 'pad'")
-    group.pipeline.handle(group.message("pad", "36.5 正常 在校"))
-    assert _reporter(db) == student_id(6)
+    group.pipeline.handle(group.message("pad", "36.6 正常 在校"))
+    assert _reporter(db) == student_id(6) and group.report(6)["author"] == "self"
     with db.atomic():
         db.execute("DELETE FROM reports")
         db.execute("DELETE FROM accounts WHERE account_id = 'pad'")
@@ -66,4 +67,5 @@ def test_a_bind_command_counts_for_the_next_message_of_the_same_batch(db, clock,
     ]
     assert group.pipeline.handle_batch(batch) == ["command", "checkin"]
     assert _reporter(db) == student_id(4)
-    assert group.report(4)["temperature"] == 36.4
+    # the /绑定 is not confirmed yet: the report counts, marked as such
+    assert group.report(4)["temperature"] == 36.4 and group.report(4)["author"] == "unconfirmed"

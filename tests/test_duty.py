@@ -11,7 +11,15 @@ from bot.errors import RosterError
 from schedules import Deps, duty_roll_up
 from storage.db import open_db
 from storage.duty import duty_for, import_duty
-from tests.schedules_helpers import add_person, at, config, last_id, outbox, small_school
+from tests.schedules_helpers import (
+    add_person,
+    at,
+    config,
+    last_id,
+    opened,
+    outbox,
+    small_school,
+)
 
 
 @pytest.fixture
@@ -33,6 +41,8 @@ def test_csv_import_replaces_days_and_picks_the_right_people(school, tmp_path):
     assert duty_for(school, "2020-02-10").counselor.name == "褚老师"
     assert duty_for(school, "2020-02-11").officer.name == "陈书记"
     assert duty_for(school, "2020-02-12").counselor is None
+    opened(school, "2020-02-10")
+    opened(school, "2020-02-11")
     duty_roll_up(Deps(school, config(), FakeClock(at("21:00"))), "2020-02-10")
     assert sorted(r["target"] for r in outbox(school)) == ["9103", "9104"]
     mark = last_id(school)
@@ -76,9 +86,9 @@ def test_bad_rows_fail_the_whole_file_with_row_numbers(school, tmp_path):
     with pytest.raises(RosterError) as err, school.atomic():
         import_duty(school, sheet, at("08:00"))
     message = str(err.value)
-    assert "row 3: 日期 '2月30日'" in message
-    assert "row 4: 值班辅导员 学号 nobody is not in the roster" in message
-    assert "row 4: 值班党员 学号 is empty" in message
+    assert "第3行: 日期 '2月30日'" in message
+    assert "第4行: 值班辅导员 学号 nobody 不在名单里" in message
+    assert "第4行: 值班党员 学号为空" in message
     assert duty_for(school, "2020-02-20").counselor is None  # nothing stored
 
 
@@ -89,14 +99,14 @@ def test_cli_import(school, tmp_path, capsys):
     sheet = tmp_path / "duty.csv"
     sheet.write_text("日期,值班辅导员,值班党员\n2020-02-14,d3,d4\n", encoding="utf-8")
     assert main(["duty", "import", str(sheet), "--config", str(cfg)]) == 0
-    assert "imported 1 duty day(s)" in capsys.readouterr().out
+    assert "导入 1 天的值班安排" in capsys.readouterr().out
     check = open_db(db_path)
     assert duty_for(check, "2020-02-14").counselor.id == "d3"
     check.close()
     bad = tmp_path / "bad.csv"
     bad.write_text("日期,谁\n", encoding="utf-8")
     assert main(["duty", "import", str(bad), "--config", str(cfg)]) == 1
-    assert "expected the columns 日期" in capsys.readouterr().err
+    assert "第1行应有列 日期" in capsys.readouterr().err
     assert main(["duty", "show", "--date", "2020-02-14", "--days", "2", "--config", str(cfg)]) == 0
     assert capsys.readouterr().out.splitlines() == [
         "2020-02-14\t值班辅导员 褚老师(d3)\t值班党员 卫书记(d4)",
@@ -113,4 +123,4 @@ def test_cli_bad_dates_are_usage_errors_not_tracebacks(capsys):
         with pytest.raises(SystemExit) as exited:
             main(argv)
         assert exited.value.code == 2
-        assert "expected a date YYYY-MM-DD" in capsys.readouterr().err
+        assert "日期应写成 YYYY-MM-DD" in capsys.readouterr().err

@@ -24,7 +24,12 @@ def school(tmp_path):
     report(db, "2021002", "2020-02-11", temperature=36.9, abnormal=False, source="补报",
            posted_by="T001", on_campus=False)  # fmt: skip
     report(db, "2021101", "2020-02-10")
+    report(db, "2021004", "2020-02-12", source="free", proxy=True)  # by an unbound account
     with db.atomic():
+        db.execute(
+            "UPDATE reports SET posted_account = 'qq:66666' WHERE person_id = '2021004'"
+            " AND day = '2020-02-12'"
+        )
         db.execute(
             "INSERT INTO leaves (person_id, start_day, end_day, reason, created_at)"
             " VALUES ('2021004', '2020-02-10', '2020-02-11', '住院', '2020-02-09T10:00:00+08:00')"
@@ -50,7 +55,7 @@ def test_export_range_reads_back_cell_by_cell(school, capsys):
     assert code == 0, capsys.readouterr().err
     wb = load_workbook(out)
     assert wb.sheetnames == ["汇总", "2021级-计科1班", "2021级-计科2班", "重点-湖北籍", "重点-留校",
-                             "异常跟踪"]  # fmt: skip
+                             "未报异常联系", "异常跟踪"]  # fmt: skip
 
     cls = wb["2021级-计科1班"]
     assert cls.freeze_panes == "E3"
@@ -114,19 +119,36 @@ def test_export_scope_leaves_other_grades_out(school):
     assert main(["export", "--config", str(config), "--date", "2020-02-10",
                  "--node", "计算机学院/2022级", "-o", str(out)]) == 0  # fmt: skip
     wb = load_workbook(out)
-    assert wb.sheetnames == ["汇总", "2022级-计科1班", "异常跟踪"]
+    assert wb.sheetnames == ["汇总", "2022级-计科1班", "未报异常联系", "异常跟踪"]
     ids = [r[0] for r in wb["2022级-计科1班"].iter_rows(min_row=3, values_only=True)]
     assert ids == ["2022001", "2022002"]
     assert wb["异常跟踪"].max_row == 1
 
 
+def test_export_node_by_unique_ending_as_in_chat(school, capsys):
+    """--node reads names as the chat commands do: `2022级` is 计算机学院/2022级."""
+    tmp, config, dbpath = school
+    out = tmp / "b.xlsx"
+    assert main(["export", "--date", "2020-02-10", "--node", "2022级", "-o", str(out),
+                 "--config", str(config)]) == 0  # fmt: skip
+    assert "计算机学院/2022级" in capsys.readouterr().out
+    assert load_workbook(out).sheetnames == ["汇总", "2022级-计科1班", "异常跟踪"]
+    db = open_db(dbpath)
+    (row,) = audit_rows(db, "export")
+    assert row["scope"] == "计算机学院/2022级"
+
+
 @pytest.mark.parametrize(
     "argv, message",
     [
-        (["--node", "无此学院"], "no such node"),
+        (["--node", "无此学院"], "找不到「无此学院」"),
+        (
+            ["--node", "计科1班"],
+            "「计科1班」有歧义，可能是：计算机学院/2021级/计科1班、计算机学院/2022级/计科1班",
+        ),
         (["--from", "2020-02-12", "--to", "2020-02-10"], "早于"),
-        (["--date", "2020-02-10", "--from", "2020-02-10", "--to", "2020-02-11"], "either"),
-        (["--from", "2020-02-10"], "go together"),
+        (["--date", "2020-02-10", "--from", "2020-02-10", "--to", "2020-02-11"], "只能给一种"),
+        (["--from", "2020-02-10"], "要一起给"),
     ],
 )
 def test_export_refuses_bad_arguments_in_one_line(school, capsys, argv, message):
@@ -134,3 +156,16 @@ def test_export_refuses_bad_arguments_in_one_line(school, capsys, argv, message)
     code = main(["export", "--config", str(config), *argv, "-o", str(tmp / "x.xlsx")])
     err = capsys.readouterr().err
     assert code == 1 and message in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_proxy_by_an_unbound_account_names_the_account(school, capsys):
+    """Issue 12: a 代报 always says who posted it, in the ledger (for staff) too."""
+    tmp, config, _ = school
+    out = tmp / "台账.xlsx"
+    code = main(["export", "--config", str(config), "--date", "2020-02-12",
+                 "--node", "计算机学院/2021级/计科1班", "-o", str(out)])  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    rows = {
+        r[0]: r for r in load_workbook(out)["2021级-计科1班"].iter_rows(min_row=3, values_only=True)
+    }
+    assert rows["2021004"][4:9] == (36.5, "正常", "在校", "自报", "代报：qq:66666")

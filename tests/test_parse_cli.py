@@ -165,5 +165,5 @@ def test_eval_without_a_file_scores_every_shipped_corpus():
 
 def test_eval_of_a_missing_file_is_one_clear_error(tmp_path):
     done = pingan("parse", "--eval", str(tmp_path / "nope.jsonl"))
-    assert done.returncode != 0 and "cannot read" in done.stderr
+    assert done.returncode != 0 and "无法读取" in done.stderr
     assert "Traceback" not in done.stderr

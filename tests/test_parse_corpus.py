@@ -1,10 +1,11 @@
 """Accuracy on labelled corpora, as figures the parser must keep (docs/parser.md).
 
-Every `*.jsonl` under tests/corpus/ is scored (a corpus added there is picked up without a
-change here): `extra.jsonl` is ours (forms the shared dev corpus lacks), `tune.jsonl` the
-tuning half of a corpus written from docs/parse-contract.md by someone who never saw the
-parser. The shared dev corpus lives outside the repository (shared/corpus/dev.jsonl, beside
-the checkout) and is scored when it is there.
+Every parse corpus under tests/corpus/ is scored (a corpus added there is picked up without
+a change here; other labelled corpora there, such as care.jsonl, are not parse corpora):
+`extra.jsonl` is ours (forms the shared dev corpus lacks), `tune.jsonl` the tuning half of a
+corpus written from docs/parse-contract.md by someone who never saw the parser. The shared
+dev corpus lives outside the repository (shared/corpus/dev.jsonl, beside the checkout) and
+is scored when it is there.
 """
 
 from __future__ import annotations
@@ -18,7 +19,14 @@ from pathlib import Path
 import pytest
 
 from handlers.parse import Parser
-from handlers.parse.evaluate import CORPUS_DIR, FIELDS, Report, evaluate, shipped_corpora
+from handlers.parse.evaluate import (
+    CORPUS_DIR,
+    FIELDS,
+    Report,
+    evaluate,
+    is_parse_corpus,
+    shipped_corpora,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 PARSER = Parser()
@@ -53,7 +61,10 @@ def check_floor(report: Report, floor: float) -> None:
         assert report.field_pct(name) >= floor, name
 
 
-@pytest.mark.parametrize("corpus", sorted(CORPUS_DIR.glob("*.jsonl")), ids=lambda p: p.name)
+PARSE_CORPORA = [p for p in sorted(CORPUS_DIR.glob("*.jsonl")) if is_parse_corpus(p)]
+
+
+@pytest.mark.parametrize("corpus", PARSE_CORPORA, ids=lambda p: p.name)
 def test_shipped_corpus_floor(corpus):
     check_floor(evaluate(PARSER, corpus), FLOORS.get(corpus.name, FLOOR))
 
@@ -61,6 +72,7 @@ def test_shipped_corpus_floor(corpus):
 def test_the_shipped_corpora_are_there():
     names = {p.name for p in shipped_corpora()}
     assert {"extra.jsonl", "tune.jsonl"} <= names
+    assert all(is_parse_corpus(p) for p in shipped_corpora())
     assert evaluate(PARSER, CORPUS_DIR / "tune.jsonl").messages >= 300
 
 

@@ -137,10 +137,12 @@ def test_proxy_report_by_a_bound_classmate(pipeline, db):
 
 
 def test_unknown_sender_is_matched_by_the_name_in_the_text(pipeline, db):
-    # 赵敏 has no account in the roster; her name in the 计科2班 group identifies her
+    # 赵敏 has no account in the roster; her name in the 计科2班 group identifies her, but an
+    # account nobody confirmed is not 赵敏: the report is a 代报 with the account recorded
     pipeline.handle(msg(pipeline, "55555", "赵敏 36.4 正常 在校", chat=CLASS2))
     r = report(db, "1004")
-    assert (r["temperature"], r["proxy"], r["posted_by"]) == (36.4, 0, None)
+    assert (r["temperature"], r["proxy"], r["posted_by"]) == (36.4, 1, None)
+    assert (r["author"], r["posted_account"]) == ("proxy", "qq:55555")
 
 
 def test_same_name_resolves_within_the_chats_class(pipeline, db):
@@ -176,11 +178,15 @@ def test_abnormal_report_is_followed_up_privately_and_groups_see_no_health_data(
     replies = outbox(db)
     private = [r for r in replies if r["chat_type"] == "private"]
     group = [r for r in replies if r["chat_type"] == "group"]
-    # The poster hears back; the class's counselor gets the case alert (handlers.cases).
-    assert {r["target"] for r in private} == {"10001", "wxid_zhou01"}
+    # The poster hears back; the class's counselor gets the case alert (handlers.cases),
+    # the 代报 marked; 李四 is asked privately to confirm what 张三 reported for him.
+    assert {r["target"] for r in private} == {"10001", "10002", "wxid_zhou01"}
     assert any("37.8" in r["text"] for r in private if r["target"] == "10001")
+    (ask,) = [r["text"] for r in private if r["target"] == "10002"]
+    assert ask.startswith("【代报确认】张三（班长）替你报了2月10日的平安：38.1℃")
     alerts = [r["text"] for r in private if r["target"] == "wxid_zhou01"]
     assert len(alerts) == 2 and all(t.startswith("【异常】") for t in alerts)
+    assert sum("（张三（班长）代报）" in t for t in alerts) == 1
     assert group, "the unknown sender and the unknown name get a group reply"
     for r in group:
         assert not HEALTH.search(r["text"]), r["text"]

@@ -73,7 +73,9 @@ def test_xlsx_import_equals_csv_import(db, tmp_path):
 def test_bundled_sample_roster_imports_from_csv_and_xlsx(db):
     first = import_roster(db, REPO / "examples" / "roster.csv", now=NOW)
     again = import_roster(db, REPO / "examples" / "roster.xlsx", now=NOW)
-    assert first.added == first.rows and again.added == 0 and again.updated == first.rows
+    assert first.added == first.rows and (again.added, again.updated) == (0, 0)
+    assert again.unchanged == first.rows and not again.changed  # the same people, as xlsx
+    assert again.summary().startswith(f"无变化：{first.rows} 行")
     students = db.execute(
         "SELECT count(*) FROM people WHERE role IN ('学生', '班长', '宿舍长')"
     ).fetchone()[0]
@@ -181,7 +183,8 @@ def test_reimport_updates_in_place_moves_class_and_deactivates_missing(db, tmp_p
         row("1004,赵敏,计算机学院,2021级,计科2班,5栋201,学生,,,,湖北籍"),
     ]  # fmt: skip
     result = import_roster(db, write_csv(tmp_path / "r2.csv", changed), now=later)
-    assert (result.added, result.updated, result.moved, result.deactivated) == (0, 4, 1, 1)
+    assert (result.added, result.updated, result.moved, result.deactivated) == (0, 3, 1, 1)
+    assert result.unchanged == 1  # T1, the same row again
     ppl = people(db)
     assert len(ppl) == 5  # nobody duplicated, nobody deleted
     assert ppl["1001"]["name"] == "张三丰" and ppl["1001"]["role"] == "学生"
@@ -263,3 +266,28 @@ def test_cli_import_prints_summary_or_row_errors(tmp_path, capsys):
     assert main(["roster", "import", str(bad), "--config", str(config)]) == 1
     err = capsys.readouterr().err
     assert "第7行: 学号 1001 与第3行重复" in err and "Traceback" not in err
+
+
+def test_a_missing_class_column_is_one_header_error_not_one_per_row(db, tmp_path):
+    """A sheet without 班级: the admin reads one line about the header, not 120 alike."""
+    header = [c for c in HEADER if c != "班级"]
+    where = HEADER.index("班级")
+    rows = [r[:where] + r[where + 1 :] for r in BASE]
+    with pytest.raises(RosterProblems) as err:
+        import_roster(db, write_csv(tmp_path / "r.csv", rows, header=header), now=NOW)
+    assert err.value.problems == ["第1行: 缺少列 班级（4 个学生行需要 学院、年级、班级）"]
+    assert people(db) == {}
+
+
+def test_reimporting_the_same_file_says_no_change(db, tmp_path, capsys):
+    config = tmp_path / "config.yaml"
+    config.write_text(f"storage: {{path: {tmp_path / 'p.db'}}}\n", encoding="utf-8")
+    argv = ["roster", "import", str(write_csv(tmp_path / "r.csv", BASE)), "--config", str(config)]
+    assert main(argv) == 0
+    assert "新增 5 人" in capsys.readouterr().out
+    assert main(argv) == 0
+    assert capsys.readouterr().out.startswith("无变化：5 行与上次导入的一致")
+    changed = [*BASE[:-1], row("1004,赵敏,计算机学院,2021级,计科2班,5栋201,学生,,,,湖北籍")]
+    argv[2] = str(write_csv(tmp_path / "r2.csv", changed))
+    assert main(argv) == 0
+    assert "更新 1 人, 未变 4 人" in capsys.readouterr().out

@@ -14,6 +14,7 @@ from tests.schedules_helpers import (
     at,
     config,
     node_id,
+    opened,
     outbox,
     small_school,
 )
@@ -77,6 +78,7 @@ def test_mentions_are_split_at_the_platform_cap(db):
         add_person(db, f"x{i}", f"新生{i}", cls=CLASS1, qq=f"30{i}")
     deps = Deps(db, config(), FakeClock(at("10:00")))
     deps.config.outbox.max_mentions = 4
+    opened(db)
     nag(deps, "2020-02-10", [node_id(db, CLASS1)], 1)
     parts = [r for r in outbox(db) if r["target"] == "700001"]
     # 10 missing (张三 赵六 孙七 王五 李四 + 5 new): 4 + 4 + 2, every one @ exactly once
@@ -90,6 +92,7 @@ def test_mentions_are_split_at_the_platform_cap(db):
 def test_a_nag_after_the_window_closed_says_nothing(db):
     small_school(db)
     deps = Deps(db, config(), FakeClock(at("14:05")))
+    opened(db)
     assert nag(deps, "2020-02-10", [node_id(db, CLASS1)], 2) == 0
     outcome = db.execute("SELECT outcome FROM job_runs WHERE job = 'nag2'").fetchone()[0]
     assert outcome == "skipped: window closed at 14:00"

@@ -193,6 +193,15 @@ def test_demo_command_prints_groups_and_summary(tmp_path, capsys):
     days = [d for (d,) in db.execute("SELECT DISTINCT day FROM reports ORDER BY day")]
     db.close()
     assert days == ["2020-02-10", "2020-02-11"]
+    # What the bot says and the footer are Chinese: platform names as users write them, the
+    # message outcomes by their Chinese names; only names of files and tables stay as they are.
+    lines = out.splitlines()
+    ours = [ln for ln in lines if "平安小助手" in ln or ln.startswith(("消息处理", "=="))]
+    words = set(re.findall(r"[A-Za-z_][A-Za-z_0-9]+", "\n".join(ours)))
+    assert words <= {"QQ", "SQLite", "png"}, words
+    assert "平安小助手 → 周建国（QQ）: " in out
+    footer = next(ln for ln in out.splitlines() if ln.startswith("消息处理"))
+    assert re.fullmatch(r"消息处理：报送 \d+ 条，接龙 \d+ 条(，\S+ \d+ 条)*", footer), footer
 
 
 async def test_realtime_adapter_delivers_posts_at_their_times(db, clock):

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from urllib.parse import unquote
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.config import Config
 from bot.web import create_web_app
+from bot.web.login_guard import LOCKOUT, MAX_FAILURES
 from storage.tokens import check_token, create_token, list_tokens, revoke_token
-from tests.web_helpers import DAY, seed_school, token_for
+from tests.web_helpers import DAY, log_in, seed_school, token_for
 
 
 @pytest.fixture
@@ -27,7 +29,7 @@ async def client(db, clock, school):
 
 
 async def login(client: TestClient, token: str, next_path: str = "/") -> None:
-    resp = await client.get(f"/login?token={token}&next={next_path}", allow_redirects=False)
+    resp = await log_in(client, token, next_path)
     assert resp.status == 303, await resp.text()
 
 
@@ -42,6 +44,8 @@ ROUTES = [
     ("GET", "/api/today"),
     ("GET", "/trend"),
     ("GET", "/groups"),
+    ("GET", "/quiz"),
+    ("POST", "/quiz"),
     ("POST", "/groups/cases/{case_id}/close"),
     ("GET", "/downloads"),
     ("GET", "/downloads/ledger.xlsx"),
@@ -69,7 +73,7 @@ async def test_every_registered_route_is_in_the_auth_test(client):
 
 async def test_login_link_sets_a_safe_cookie_and_redirects(client, db, clock):
     token = token_for(db, "T01", clock.now())
-    resp = await client.get(f"/login?token={token}", allow_redirects=False)
+    resp = await log_in(client, token)
     assert resp.status == 303
     assert resp.headers["Location"] == "/"
     cookie = resp.headers["Set-Cookie"]
@@ -87,27 +91,113 @@ async def test_cookie_is_secure_behind_an_https_public_url(db, clock, school):
     config = Config.model_validate({"web": {"public_url": "https://pingan.example.edu"}})
     async with TestClient(TestServer(create_web_app(db, config, clock))) as c:
         token = token_for(db, "T01", clock.now())
-        resp = await c.get(f"/login?token={token}", allow_redirects=False)
+        page = await c.get(f"/login?token={token}")
+        assert "Secure" in page.headers["Set-Cookie"]  # the login form's own cookie
+        csrf = csrf_of(await page.text())  # a plain-http client keeps no Secure cookie: resend
+        resp = await c.post(
+            "/login",
+            data={"csrf": csrf, "token": token, "next": "/"},
+            headers={"Cookie": f"pingan_login_csrf={csrf}"},
+            allow_redirects=False,
+        )
         assert "Secure" in resp.headers["Set-Cookie"]
 
 
-async def test_login_goes_to_next_but_never_off_site(client, db, clock):
+async def test_opening_a_login_link_only_asks_to_confirm(client, db, clock):
+    """A link or an image on another site must not log the browser in as someone else."""
     token = token_for(db, "T01", clock.now())
-    resp = await client.get(f"/login?token={token}&next=/today?date={DAY}", allow_redirects=False)
-    assert resp.headers["Location"] == f"/today?date={DAY}"
-    resp = await client.get(f"/login?token={token}&next=//evil.example/", allow_redirects=False)
+    resp = await client.get(f"/login?token={token}", allow_redirects=False)
+    assert resp.status == 200
+    assert "Set-Cookie" not in resp.headers or "pingan_session=" not in resp.headers["Set-Cookie"]
+    assert "确认登录" in await resp.text()
+    assert (await client.get("/today", allow_redirects=False)).status == 401
+    # The confirm form without the login page's CSRF value (a cross-site POST) is refused.
+    resp = await client.post("/login", data={"token": token, "next": "/"}, allow_redirects=False)
+    assert resp.status == 403
+    assert (await client.get("/today", allow_redirects=False)).status == 401
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "//evil.example/",
+        "/%09/evil.example",
+        "/%0a/evil.example",
+        "/\\evil.example",
+        "/%5cevil.example",
+        "https://evil.example/",
+        "javascript:alert(1)",
+        "/%20/evil.example",
+    ],
+)
+async def test_login_never_redirects_off_site(client, db, clock, target):
+    token = token_for(db, "T01", clock.now())
+    page = await client.get(f"/login?token={token}&next={target}")
+    assert "evil.example" not in await page.text()
+    resp = await login_and_answer(client, token, target)
     assert resp.headers["Location"] == "/"
 
 
+async def login_and_answer(client: TestClient, token: str, target: str):
+    resp = await log_in(client, token, "/")
+    assert resp.status == 303
+    page = await client.get("/login")  # a logged-in browser reads the form's CSRF value again
+    csrf = csrf_of(await page.text())
+    form = {"csrf": csrf, "token": token, "next": unquote(target)}  # as a browser decodes it
+    return await client.post("/login", data=form, allow_redirects=False)
+
+
+async def test_login_goes_to_a_same_site_next(client, db, clock):
+    token = token_for(db, "T01", clock.now())
+    resp = await log_in(client, token, f"/today?date={DAY}")
+    assert resp.headers["Location"] == f"/today?date={DAY}"
+
+
 async def test_bad_expired_and_revoked_tokens_are_refused(client, db, clock):
-    resp = await client.get("/login?token=pa_nonsense", allow_redirects=False)
+    resp = await log_in(client, "pa_nonsense")
     assert resp.status == 401
     assert "无效、已过期或已被撤销" in await resp.text()
     with db.atomic():
         _, token = create_token(db, "T01", clock.now(), days=1)
     clock.advance(timedelta(days=1, seconds=1))
-    resp = await client.get(f"/login?token={token}", allow_redirects=False)
+    resp = await log_in(client, token)
     assert resp.status == 401
+
+
+async def test_failed_logins_lock_the_address_out_for_a_while(client, db, clock, caplog):
+    token = token_for(db, "T01", clock.now())
+    with caplog.at_level("WARNING", logger="bot.web.login_guard"):
+        for _ in range(MAX_FAILURES - 1):
+            assert (await log_in(client, "pa_guess")).status == 401
+        resp = await log_in(client, "pa_guess")
+    assert resp.status == 429
+    assert "登录失败次数过多" in await resp.text()
+    failures = [r for r in caplog.records if "login failed from 127.0.0.1" in r.getMessage()]
+    assert len(failures) == MAX_FAILURES
+    assert any("locked until" in r.getMessage() for r in caplog.records)
+    # Locked out: even the right token is refused, so guessing cannot go on meanwhile.
+    assert (await log_in(client, token)).status == 429
+    clock.advance(LOCKOUT)
+    assert (await log_in(client, token)).status == 303
+    assert (await client.get("/today")).status == 200
+
+
+@pytest.mark.parametrize(
+    "query", ["date=0001-01-01", "date=9999-12-31", "date=1900-01-01", "from=0001-01-01"]
+)
+@pytest.mark.parametrize("page", ["/today", "/trend", "/groups", "/api/today"])
+async def test_out_of_range_dates_are_a_400_not_a_500(client, db, clock, page, query):
+    await login(client, token_for(db, "T01", clock.now()))
+    resp = await client.get(f"{page}?{query}")
+    assert resp.status == (200 if query.startswith("from") else 400)
+    if resp.status == 400:
+        assert "日期" in await resp.text()
+
+
+async def test_an_out_of_range_download_is_a_400(client, db, clock):
+    await login(client, token_for(db, "T01", clock.now()))
+    resp = await client.get("/downloads/ledger.xlsx?from=0001-01-01&to=0001-01-02")
+    assert resp.status == 400
 
 
 async def test_revoking_a_token_ends_its_sessions(client, db, clock):
@@ -191,7 +281,13 @@ async def test_admin_sees_every_college(client, db, clock, school):
 
 
 async def test_someone_responsible_for_nothing_gets_a_403(client, db, clock):
-    await login(client, token_for(db, "S102", clock.now()))
+    with db.atomic():  # duty staff see the school only on their duty day
+        db.execute(
+            "INSERT INTO people (id, name, role, updated_at)"
+            " VALUES ('D09', '值班甲', '值班党员', ?)",
+            [clock.now().isoformat()],
+        )
+    await login(client, token_for(db, "D09", clock.now()))
     resp = await client.get("/today")
     assert resp.status == 403
     assert "没有负责的" in await resp.text()

@@ -12,7 +12,14 @@ from bot.clock import FakeClock
 from bot.config import Config, load_config
 from bot.web import create_web_app, sim_url
 from storage.db import open_db
-from tests.browser_helpers import DESKTOP, PHONE, Browser, needs_chromium, screenshot_dir
+from tests.browser_helpers import (
+    DESKTOP,
+    NARROW,
+    PHONE,
+    Browser,
+    needs_chromium,
+    screenshot_dir,
+)
 from tests.web_helpers import DAY, REPO, seed_school, sim_stack, token_for
 
 pytestmark = needs_chromium
@@ -37,8 +44,10 @@ async def server(db, clock):
 async def test_counselor_logs_in_and_reads_a_class(browser, server, db, clock, tmp_path):
     token = token_for(db, "T01", clock.now())
     await browser.open(str(server.make_url(f"/login?token={token}")))
+    assert await browser.text("h1") == "登录平安报告看板"  # the link alone logs nobody in
+    await browser.click("#confirm-login")
+    assert await browser.wait_text("h1", "2021级") == "计算机学院/2021级"  # the counselor's grade
     assert "token" not in browser.url  # the token left the address bar
-    assert await browser.text("h1") == "计算机学院/2021级"  # the counselor's own grade
     assert await browser.text("header .who button") == "退出"
     assert await browser.text(".sub") == f"{DAY}（今天）"
     assert await browser.text("#stat-percent b") == "89%"
@@ -55,17 +64,34 @@ async def test_counselor_logs_in_and_reads_a_class(browser, server, db, clock, t
     assert await browser.text("#stat-abnormal b") == "1"
     assert await browser.text("#stat-percent b") == "80%"
     assert await browser.text("#missing .names") == "赵六"
-    row = await browser.text("#abnormal tbody tr")
+    row = " ".join((await browser.text("#abnormal tbody tr")).split())  # a card on a phone
     assert row.startswith("李四 37.8℃ 发热、咳嗽")
-    assert (
-        await browser.text('tr[data-person="S103"]')
-        == "王五 S103 已报 08:05 36.5℃ 正常 在校 代报·张三"
+    assert " ".join((await browser.text('tr[data-person="S103"]')).split()) == (
+        "王五 S103 已报 08:05 36.5℃ 正常 在校 代报·张三"
     )
+
+
+async def test_a_class_monitor_sees_who_reported_and_nothing_more(browser, server, db, clock):
+    token = token_for(db, "S101", clock.now())
+    await browser.open(str(server.make_url(f"/login?token={token}")))
+    await browser.click("#confirm-login")
+    assert await browser.wait_text("h1", "计科1班") == "计算机学院/2021级/计科1班"
+    headers = await browser.texts("table.students th")
+    assert headers == ["姓名", "状态", "时间", "宿舍", "标记"]
+    assert await browser.text('tr[data-person="S102"]') == "李四 S102 已报 07:30"
+    assert await browser.text('tr[data-person="S105"]') == "孙七 S105 请假 —"  # no 病假
+    assert await browser.texts("#abnormal") == []
+    assert "重点群体" not in await browser.text("nav.tabs")
+    await browser.open(str(server.make_url("/groups")))
+    assert "只对辅导员、值班人员和管理员开放" in await browser.text("#not-shown")
+    assert await browser.texts("table") == []
 
 
 async def test_another_counselors_class_shows_the_403_page(browser, server, db, clock):
     token = token_for(db, "T02", clock.now())
     await browser.open(str(server.make_url(f"/login?token={token}")))
+    await browser.click("#confirm-login")
+    await browser.wait_text("h1", "数学学院")
     await browser.open(str(server.make_url("/today?node=3")))  # 计科1班, not 刘老师's
     assert await browser.text("h1") == "没有权限 (403)"
     assert "不在你的负责范围内" in await browser.text(".error")
@@ -96,6 +122,8 @@ async def test_typing_a_checkin_into_the_simulator(browser, db, tmp_path):
             await browser.click('[data-chat="sim-2021-1"]')
             await browser.click("#advance")
             await browser.wait_text("#sim-clock", "2020-02-10 08:30")
+            await fits_a_narrow_phone(browser, "sim")
+            await browser.resize(PHONE)
             shots = screenshot_dir(tmp_path)
             await browser.screenshot(shots / "sim-phone.png", full_page=False)
             await browser.resize(DESKTOP)
@@ -119,7 +147,8 @@ async def test_the_dashboard_over_five_simulated_days(browser, tmp_path):
     try:
         await browser.resize(DESKTOP)
         await browser.open(str(srv.make_url(f"/login?token={token_for(db, 'T1001', clock.now())}")))
-        assert await browser.text("h1") == "计算机学院/2021级"
+        await browser.click("#confirm-login")
+        assert await browser.wait_text("h1", "2021级") == "计算机学院/2021级"
         assert await browser.text("#stat-expected b") == str(expected.expected)
         assert await browser.text("#stat-reported b") == str(expected.reported)
         assert await browser.text("#stat-missing b") == str(expected.missing)
@@ -139,10 +168,52 @@ async def test_the_dashboard_over_five_simulated_days(browser, tmp_path):
         await browser.open(str(srv.make_url("/downloads")))
         await browser.resize((DESKTOP[0], 480))
         await browser.screenshot(shots / "downloads.png", full_page=False)
+
+        # The same pages on phones: nothing wider than a 360 px screen, and a 390×844 shot.
+        (class_id,) = db.execute(
+            "SELECT id FROM nodes WHERE path = '计算机学院/2021级/计科1班'"
+        ).fetchone()
+        pages = [
+            ("today", "/today", None),
+            ("today-class", f"/today?node={class_id}", "#students"),
+            ("trend", "/trend?days=14", None),
+            ("groups", "/groups", "#tag-1"),
+            ("broadcasts", "/broadcasts", None),
+            ("downloads", "/downloads", None),
+        ]
+        for name, path, focus in pages:
+            await browser.open(str(srv.make_url(path)))
+            await fits_a_narrow_phone(browser, name)
+            await browser.resize(PHONE)
+            if focus:
+                await browser.scroll_to(focus)
+            await browser.screenshot(shots / f"{name}-phone.png", full_page=False)
+            if name == "today-class":  # the class table is one card per student
+                assert await browser.style("table.students tr[data-person]", "display") == "grid"
+                assert await browser.style("table.students thead", "position") == "absolute"
+            if name == "today":
+                assert await browser.text("header .who span") == "周建国"  # one line, shown
+                # a text field, not the browser's date picker: YYYY-MM-DD in any locale
+                field = await browser.field('input[name="date"]')
+                assert field == {"type": "text", "value": last, "placeholder": "YYYY-MM-DD"}
+        await browser.delete_cookies()
+        await browser.open(str(srv.make_url("/login")))
+        await fits_a_narrow_phone(browser, "login")
         await browser.resize(PHONE)
-        await browser.open(str(srv.make_url("/today")))
-        await browser.click("table.nodes a")
-        await browser.screenshot(shots / "today-class-phone.png")
+        await browser.screenshot(shots / "login-phone.png", full_page=False)
     finally:
         await srv.close()
         db.close()
+
+
+async def fits_a_narrow_phone(browser: Browser, name: str) -> None:
+    """At 360 px the page does not scroll sideways, no table scrolls inside its box, and the
+    user's name in the header is on one line."""
+    await browser.resize(NARROW)
+    scroll_width, visible, window = await browser.page_width()
+    assert window == NARROW[0]
+    wide = [] if scroll_width <= visible else await browser.sticking_out(visible)
+    assert scroll_width <= visible <= NARROW[0], (name, scroll_width, visible, wide)
+    assert await browser.overflowing(".scroll, table, .card, header") == [], name
+    heights = await browser.line_count("header .who span")
+    assert heights in (0, 1), (name, heights)

@@ -13,7 +13,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from bot.config import Config
 from bot.web import create_web_app
 from storage import broadcasts
-from tests.web_helpers import DAY, seed_school, token_for
+from tests.web_helpers import DAY, log_in, seed_school, token_for
 
 
 @pytest.fixture
@@ -25,7 +25,7 @@ def school(db):
 async def counselor(db, clock, school):
     client = TestClient(TestServer(create_web_app(db, Config(), clock)))
     await client.start_server()
-    await client.get(f"/login?token={token_for(db, 'T01', clock.now())}", allow_redirects=False)
+    await log_in(client, token_for(db, "T01", clock.now()))
     yield client
     await client.close()
 
@@ -107,7 +107,7 @@ async def test_a_case_outside_the_scope_cannot_be_closed(db, clock, school):
     client = TestClient(TestServer(create_web_app(db, Config(), clock)))
     await client.start_server()
     try:
-        await client.get(f"/login?token={token_for(db, 'T01', clock.now())}")
+        await log_in(client, token_for(db, "T01", clock.now()))
         csrf = csrf_of(await (await client.get("/groups")).text())
         resp = await client.post("/groups/cases/2/close", data={"csrf": csrf, "note": "x"})
         assert resp.status == 403
@@ -186,7 +186,7 @@ async def test_sending_needs_csrf_a_staff_role_and_a_node_in_scope(counselor, db
     monitor = TestClient(TestServer(create_web_app(db, Config(), clock)))
     await monitor.start_server()
     try:
-        await monitor.get(f"/login?token={token_for(db, 'S101', clock.now())}")
+        await log_in(monitor, token_for(db, "S101", clock.now()))
         page = await (await monitor.get("/broadcasts")).text()
         assert "发通知" not in page
         resp = await monitor.post(
@@ -229,7 +229,7 @@ async def test_downloads_are_scoped_staff_only_and_bounded(counselor, db, clock,
     monitor = TestClient(TestServer(create_web_app(db, Config(), clock)))
     await monitor.start_server()
     try:
-        await monitor.get(f"/login?token={token_for(db, 'S101', clock.now())}")
+        await log_in(monitor, token_for(db, "S101", clock.now()))
         assert (await monitor.get("/downloads/ledger.xlsx")).status == 403
     finally:
         await monitor.close()

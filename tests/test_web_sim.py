@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import re
+from datetime import datetime, timedelta
 
 import pytest
+from aiohttp import WSServerHandshakeError
 from aiohttp.test_utils import TestClient, TestServer, make_mocked_request
 
 from bot.web import create_web_app, sim_url
 from bot.web.common import PageError
-from bot.web.sim import _check
-from tests.web_helpers import sim_stack, token_for
+from bot.web.sim import _local_only
+from tests.web_helpers import SIM_START, log_in, sim_stack, token_for
 
 WAIT_S = 5.0
 
@@ -59,9 +61,30 @@ async def test_the_printed_link_opens_the_page_and_a_wrong_key_does_not(sim):
 async def test_a_counselor_token_cannot_open_the_simulator(sim, db, clock):
     client, _ = sim
     token = token_for(db, "T1001", clock.now())
-    await client.get(f"/login?token={token}", allow_redirects=False)
+    await log_in(client, token)
     resp = await client.get("/sim")
     assert resp.status == 403
+
+
+@pytest.mark.parametrize("person_id", ["2021210102", "T1001"])  # a student, a counselor
+async def test_the_socket_refuses_whoever_the_page_refuses(sim, db, clock, person_id):
+    """With their own session's CSRF value, a student once got the whole transcript and
+    could speak as anyone: the socket now checks the same role as the page."""
+    client, bridge = sim
+    assert (await log_in(client, token_for(db, person_id, clock.now()))).status == 303
+    html = await (await client.get("/today")).text()
+    csrf = re.search(r'name="csrf" value="([^"]+)"', html).group(1)
+    lines_before = len(bridge.transcript.lines)
+    resp = await client.get(
+        f"/sim/ws?csrf={csrf}",
+        headers={"Connection": "Upgrade", "Upgrade": "websocket", "Sec-WebSocket-Version": "13",
+                 "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="},
+    )  # fmt: skip
+    assert resp.status == 403
+    assert "模拟器页面只对管理员和本机模拟会话开放" in await resp.text()
+    with pytest.raises(WSServerHandshakeError):
+        await client.ws_connect(f"/sim/ws?csrf={csrf}")
+    assert len(bridge.transcript.lines) == lines_before
 
 
 async def test_typing_a_checkin_updates_the_count_and_an_abnormal_one_gets_an_answer(sim):
@@ -173,10 +196,10 @@ async def test_the_simulator_is_for_loopback_only_unless_configured(db, clock, r
         for host, expected in [("127.0.0.1", True), ("::1", True), ("10.0.0.8", allowed)]:
             request = make_mocked_request("GET", sim_url(app, ""), app=app, transport=_Peer(host))
             if expected:
-                assert _check(request) is bridge
+                assert _local_only(request) is bridge
             else:
                 with pytest.raises(PageError) as refused:
-                    _check(request)
+                    _local_only(request)
                 assert refused.value.status == 403
                 assert "只对本机开放" in refused.value.detail
 
@@ -217,3 +240,51 @@ async def test_the_simulator_needs_a_login_too(sim, path):
     assert (await client.get(path, allow_redirects=False)).status == 401
     routes = {r.resource.canonical for r in client.app.router.routes() if r.resource}
     assert {"/sim", "/sim/ws", "/sim/enter"} <= routes
+
+
+async def test_after_a_jump_reports_are_stored_at_the_times_the_transcript_shows(db):
+    """Jumping 07:00 → 08:30 delivers each planned post when the clock shows its time, so the
+    dashboard's 时间 column and the transcript agree (not every report at 08:29:59)."""
+    async with sim_stack(db) as (bridge, config):
+        assert (await bridge.jump(config)).strftime("%H:%M") == "08:30"
+        shown = {
+            (ln.chat, ln.text): ln.time
+            for ln in bridge.transcript.lines
+            if not ln.from_bot and ln.time < datetime.fromisoformat("2020-02-10T08:29:00+08:00")
+        }
+        stored = db.execute(
+            "SELECT m.chat_id, m.text, r.updated_at FROM reports r"
+            " JOIN raw_messages m ON m.platform || ':' || m.message_id = r.message_key"
+        ).fetchall()
+    assert len(stored) >= 20 and len(shown) >= 20
+    compared = 0
+    for chat, text, updated_at in stored:  # the message that last changed the report
+        if (chat, text) in shown:
+            drift = datetime.fromisoformat(updated_at) - shown[(chat, text)]
+            assert timedelta(0) <= drift < timedelta(seconds=1), (text, updated_at)
+            compared += 1
+    assert compared >= 20
+
+
+async def test_a_restart_keeps_the_simulated_clock_ahead_of_what_is_stored(db):
+    """A run that jumped to the evening, then `pingan run` again: the clock goes on from
+    there, not back to the wall clock's morning under reports stored "later"."""
+    from bot.assemble import build_app
+    from bot.web.sim_clock import SimClock
+    from storage.latest import latest_activity
+
+    tomorrow = datetime.now(SIM_START.tzinfo).date() + timedelta(days=1)
+    start = datetime.combine(tomorrow, SIM_START.timetz())  # ahead of the wall clock
+    async with sim_stack(db, start) as (bridge, config):
+        for _ in range(2):
+            await bridge.jump(config)
+        latest = latest_activity(db)
+    assert latest is not None and latest.date() == tomorrow
+    clock = SimClock(config.tz)  # a fresh run starts on the wall clock: today
+    app = build_app(config, clock)
+    try:
+        stored = latest_activity(app.db)  # the 10:00 nag may have landed after `latest`
+        assert stored >= latest
+        assert timedelta(0) < clock.now() - stored < timedelta(seconds=5)
+    finally:
+        app.db.close()

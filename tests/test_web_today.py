@@ -10,7 +10,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.config import Config
 from bot.web import create_web_app
-from tests.web_helpers import DAY, seed_school, token_for
+from tests.web_helpers import DAY, log_in, seed_school, token_for
 
 
 @pytest.fixture
@@ -22,7 +22,7 @@ async def _client_as(db, clock, person_id: str) -> TestClient:
     client = TestClient(TestServer(create_web_app(db, Config(), clock)))
     await client.start_server()
     token = token_for(db, person_id, clock.now())
-    await client.get(f"/login?token={token}", allow_redirects=False)
+    await log_in(client, token)
     return client
 
 
@@ -135,3 +135,14 @@ async def test_the_json_api_keeps_health_details_from_a_monitor(db, clock, schoo
     assert data["counts"]["reported"] == 4 and data["counts"]["abnormal"] is None
     assert "abnormal" not in data
     assert "37.8" not in json.dumps(data)
+
+
+async def test_a_proxy_by_an_unbound_account_shows_the_account(counselor, school, db):
+    """Issue 12: whoever posted a 代报 is named to staff, a person or else the account."""
+    with db.atomic():
+        db.execute(
+            "UPDATE reports SET posted_by = NULL, posted_account = 'qq:66666'"
+            " WHERE person_id = 'S103'"
+        )
+    html = await (await counselor.get(f"/today?node={school['c1']}&date={DAY}")).text()
+    assert "代报·qq:66666" in text_of(html)

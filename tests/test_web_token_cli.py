@@ -28,8 +28,8 @@ def test_create_prints_the_login_link_and_the_token_last(tmp_path, capsys):
     lines = capsys.readouterr().out.strip().splitlines()
     token = lines[-1]
     assert token.startswith("pa_") and " " not in token
-    assert lines[0].startswith("token #1 for 王老师 (T01), valid until ")
-    assert lines[1] == f"login link: http://127.0.0.1:8123/login?token={token}"
+    assert lines[0].startswith("令牌 #1：王老师（T01），有效期至 ")
+    assert lines[1] == f"登录链接：http://127.0.0.1:8123/login?token={token}"
     db = open_db(tmp_path / "school.db")
     try:
         assert check_token(db, token, NOW).person_id == "T01"
@@ -45,25 +45,35 @@ def test_list_and_revoke(tmp_path, capsys):
     capsys.readouterr()
     assert main(["token", "--config", config, "list"]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0].split("\t") == ["id", "person", "name", "state", "expires", "last_used", "label"]
-    assert out[1].split("\t")[:4] == ["1", "T01", "王老师", "active"]
+    header = ["编号", "学号/工号", "姓名", "状态", "有效期至", "最近使用", "备注"]
+    assert out[0].split("\t") == header
+    assert out[1].split("\t")[:4] == ["1", "T01", "王老师", "有效"]
     assert out[1].endswith("王老师手机")
     assert main(["token", "--config", config, "revoke", "1"]) == 0
-    assert capsys.readouterr().out.strip() == "token #1 revoked"
+    assert capsys.readouterr().out.strip() == "令牌 #1 已吊销"
     main(["token", "--config", config, "revoke", "1"])
-    assert capsys.readouterr().out.strip() == "token #1 was already revoked"
+    assert capsys.readouterr().out.strip() == "令牌 #1 早已吊销"
     main(["token", "--config", config, "revoke", "--person", "T02"])
-    assert capsys.readouterr().out.strip() == "revoked 1 token(s) of T02"
+    assert capsys.readouterr().out.strip() == "已吊销 T02 的 1 个令牌"
     main(["token", "--config", config, "list"])
     states = [ln.split("\t")[3] for ln in capsys.readouterr().out.splitlines()[1:]]
-    assert states == ["revoked", "revoked"]
+    assert states == ["已吊销", "已吊销"]
 
 
 def test_unknown_person_or_token_is_a_one_line_error(tmp_path, capsys):
     config = _setup(tmp_path)
     assert main(["token", "--config", config, "create", "NOBODY"]) == 1
-    assert (
-        capsys.readouterr().err.strip() == "pingan token: no person with id 'NOBODY' in the roster"
-    )
+    assert capsys.readouterr().err.strip() == "pingan token: 名单里没有学号/工号 'NOBODY'"
     assert main(["token", "--config", config, "revoke", "9"]) == 1
-    assert capsys.readouterr().err.strip() == "pingan token: no token with id 9"
+    assert capsys.readouterr().err.strip() == "pingan token: 没有编号为 9 的令牌"
+
+
+def test_config_may_follow_the_arguments(tmp_path, capsys):
+    """`pingan token create T01 --config c.yaml`: where a new user puts it first try."""
+    config = _setup(tmp_path)
+    assert main(["token", "create", "T01", "--config", config]) == 0
+    assert capsys.readouterr().out.startswith("令牌 #1：王老师（T01）")
+    assert main(["token", "list", "--config", config]) == 0
+    assert "\tT01\t王老师\t有效\t" in capsys.readouterr().out
+    assert main(["token", "revoke", "1", "--config", config]) == 0
+    assert capsys.readouterr().out.strip() == "令牌 #1 已吊销"

@@ -151,7 +151,7 @@ def test_config_takes_tls_options_and_refuses_an_empty_token():
         WechatyConnection(token="")
     assert WechatyConnection(token="t", endpoint="[::1]:8788").endpoint == "[::1]:8788"
     for bad in ("127.0.0.1", "gw:0", "gw:70000", "http://gw:8788"):
-        with pytest.raises(ValueError, match="expected host:port"):
+        with pytest.raises(ValueError, match="应写成 主机:端口"):
             WechatyConnection(token="t", endpoint=bad)
 
 

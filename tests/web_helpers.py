@@ -10,12 +10,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import re
 from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import sqlite_utils
+from aiohttp import ClientResponse
+from aiohttp.test_utils import TestClient
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED
 
 from bot.adapters.sim import SimCampus, SimTransport
@@ -132,6 +135,19 @@ def seed_school(db: sqlite_utils.Database) -> dict[str, int]:
 def token_for(db: sqlite_utils.Database, person_id: str, now: datetime) -> str:
     with db.atomic():
         return create_token(db, person_id, now)[1]
+
+
+async def log_in(client: TestClient, token: str, next_path: str = "/") -> ClientResponse:
+    """Open the login link, then press its confirm button, as a user does; the 303 answer."""
+    page = await client.get("/login", params={"token": token, "next": next_path})
+    html = await page.text()
+    csrf = re.search(r'name="csrf" value="([^"]+)"', html).group(1)
+    form_next = re.search(r'name="next" value="([^"]*)"', html).group(1)
+    return await client.post(
+        "/login",
+        data={"csrf": csrf, "token": token, "next": form_next.replace("&amp;", "&")},
+        allow_redirects=False,
+    )
 
 
 SIM_START = datetime(2020, 2, 10, 7, 0, tzinfo=ZoneInfo("Asia/Shanghai"))

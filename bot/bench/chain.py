@@ -32,7 +32,7 @@ from handlers.parse import Parser
 from handlers.pipeline import Pipeline
 from storage.db import open_db
 
-HELP = "a class of N fills a 接龙, each reply repeating the whole list"
+HELP = "N 人的班级填一条接龙，每次回复都重复整个名单"
 
 SURNAMES = (
     "赵钱孙李周吴郑王冯陈褚卫蒋沈韩杨朱秦尤许何吕施张孔曹严华金魏陶姜谢邹喻柏水窦章云"
@@ -44,15 +44,14 @@ CHAT = "800001"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--members", type=int, default=1000, help="class size (default 1000)")
-    parser.add_argument("--db", help="SQLite file to write (default: a temporary file)")
-    parser.add_argument("--seed", type=int, default=2020, help="random seed for the lines")
+    parser.add_argument("--members", type=int, default=1000, help="班级人数（默认 1000）")
+    parser.add_argument("--db", help="写入的 SQLite 文件（默认临时文件）")
+    parser.add_argument("--seed", type=int, default=2020, help="接龙各行的随机种子")
     parser.add_argument(
         "--repeat",
         type=int,
         default=1,
-        help="run the day R times on fresh databases and print the median of each figure "
-        "(steadier on a busy machine)",
+        help="在新数据库上跑 R 次，输出每个数字的中位数（机器忙时更稳定）",
     )
 
 

@@ -50,21 +50,21 @@ from handlers.pipeline import MAX_BATCH, Pipeline
 from storage.db import open_db
 from storage.startup import prepare
 
-HELP = "N single-line check-ins through the whole path, against segment+executemany floors"
+HELP = "N 条单行报告走完整条消息路径，并与分词+批量写入的下限对比"
 FIRST_DAY = date(2020, 2, 10)
 MESSAGES_PER_SECOND = 200  # the simulated morning: message times advance at this rate
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--messages", type=int, default=10_000, help="how many (default 10000)")
-    parser.add_argument("--students", type=int, default=12_000, help="roster size (12000)")
-    parser.add_argument("--classes", type=int, default=300, help="class groups (300)")
-    parser.add_argument("--batch", type=int, default=MAX_BATCH, help="messages per commit")
+    parser.add_argument("--messages", type=int, default=10_000, help="消息条数（默认 10000）")
+    parser.add_argument("--students", type=int, default=12_000, help="花名册人数（默认 12000）")
+    parser.add_argument("--classes", type=int, default=300, help="班级群数（默认 300）")
+    parser.add_argument("--batch", type=int, default=MAX_BATCH, help="每次提交的消息条数")
     parser.add_argument(
         "--synchronous",
         choices=("normal", "full"),
         default="normal",
-        help="SQLite synchronous: normal (pingan's; survives kill -9) or full (power loss too)",
+        help="SQLite synchronous：normal（pingan 所用，经得起 kill -9）或 full（也经得起断电）",
     )
     parser.add_argument("--seed", type=int, default=2020)
 

@@ -24,7 +24,7 @@ import subprocess
 import sys
 import time
 
-HELP = "parser speed on single-line replies, cold start and peak memory"
+HELP = "解析器处理单行回复的速度、冷启动和内存峰值"
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍建国红梅琳雪晨宇浩然子涵欣怡"

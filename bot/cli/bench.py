@@ -8,7 +8,7 @@ import pkgutil
 
 import bot.bench
 
-HELP = "run a benchmark; prints one JSON object per result line"
+HELP = "性能测试，每行输出一个 JSON 结果"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

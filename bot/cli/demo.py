@@ -12,18 +12,27 @@ from bot.adapters.sim.demo import DemoResult, run_demo
 from bot.adapters.sim.transcript import PRIVATE
 from bot.config import load_config
 
-HELP = "a full simulated check-in day (or N) on the bundled sample roster"
+HELP = "用自带的示例名单模拟完整的一天（或 N 天）"
+# The message path's outcomes (handlers.pipeline.Outcome), as the footer names them.
+OUTCOME_LABELS = {
+    "checkin": "报送",
+    "chain": "接龙",
+    "command": "命令",
+    "other": "其他消息",
+    "duplicate": "重复消息",
+    "error": "出错",
+}
 BUNDLED_CONFIG = Path(__file__).resolve().parents[2] / "config.yaml"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--days", type=int, default=1, help="how many days to run (default 1)")
+    parser.add_argument("--days", type=int, default=1, help="模拟几天（默认 1）")
     parser.add_argument(
-        "--db", default="pingan-demo.db", help="SQLite file to (re)create (default pingan-demo.db)"
+        "--db", default="pingan-demo.db", help="要（重新）建立的 SQLite 文件（默认 pingan-demo.db）"
     )
-    parser.add_argument("--seed", type=int, default=None, help="simulation seed (default: config)")
+    parser.add_argument("--seed", type=int, default=None, help="模拟的随机种子（默认取配置）")
     parser.add_argument(
-        "--config", default=str(BUNDLED_CONFIG), help="config (default: the bundled config.yaml)"
+        "--config", default=str(BUNDLED_CONFIG), help="配置文件（默认自带的 config.yaml）"
     )
 
 
@@ -37,15 +46,19 @@ def render(result: DemoResult) -> str:
                 f"{day} {c.path}: 应报 {c.expected} 实报 {c.reported} "
                 f"未报 {c.missing} 异常 {c.abnormal}"
             )
-    handled = ", ".join(f"{k} {v}" for k, v in sorted(result.outcomes.items()))
-    out.append(f"消息处理: {handled}")
+    handled = "，".join(
+        f"{label} {result.outcomes[kind]} 条"
+        for kind, label in OUTCOME_LABELS.items()
+        if kind in result.outcomes
+    )
+    out.append(f"消息处理：{handled}")
     out.append(f"数据库: {result.db_path}（可用 sqlite3 查看 reports、outbox、raw_messages）")
     return "\n".join(out)
 
 
 def run(args: argparse.Namespace) -> int:
     if args.days < 1:
-        print("pingan demo: --days must be at least 1", file=sys.stderr)
+        print("pingan demo: --days 至少为 1", file=sys.stderr)
         return 2
     config = load_config(args.config)
     seed = config.adapters.sim.seed if args.seed is None else args.seed

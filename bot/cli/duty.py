@@ -15,7 +15,7 @@ from bot.config import load_config
 from storage.db import open_db
 from storage.duty import duty_for, import_duty
 
-HELP = "import or show the duty roster (值班表: 日期, 值班辅导员 学号, 值班党员 学号)"
+HELP = "导入或查看值班表（日期、值班辅导员 学号、值班党员 学号）"
 
 
 def days_shown(text: str) -> int:
@@ -23,21 +23,21 @@ def days_shown(text: str) -> int:
     try:
         value = int(text)
     except ValueError as e:
-        raise argparse.ArgumentTypeError(f"expected a number of days, got {text!r}") from e
+        raise argparse.ArgumentTypeError(f"天数应是整数，收到 {text!r}") from e
     if not 1 <= value <= 366:
-        raise argparse.ArgumentTypeError(f"expected 1–366 days, got {value}")
+        raise argparse.ArgumentTypeError(f"天数应在 1–366 之间，收到 {value}")
     return value
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
-    imp = sub.add_parser("import", help="import a .csv or .xlsx duty sheet")
-    imp.add_argument("file", help="the sheet: 日期, 值班辅导员 学号, 值班党员 学号")
-    show = sub.add_parser("show", help="who is on duty, from a day on")
+    imp = sub.add_parser("import", help="导入 .csv 或 .xlsx 值班表")
+    imp.add_argument("file", help="值班表：日期、值班辅导员 学号、值班党员 学号")
+    show = sub.add_parser("show", help="从某天起谁值班（默认今天起 7 天）")
     for cmd in (imp, show):
         add_config(cmd)
-    show.add_argument("--date", type=day, help="first day, YYYY-MM-DD (default today)")
-    show.add_argument("--days", type=days_shown, default=7, help="how many days, 1–366 (default 7)")
+    show.add_argument("--date", type=day, help="第一天 YYYY-MM-DD（默认今天）")
+    show.add_argument("--days", type=days_shown, default=7, help="显示几天，1–366（默认 7）")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
         if args.action == "import":
             with db.atomic():
                 rows = import_duty(db, args.file, clock.now())
-            print(f"imported {rows} duty day(s) from {args.file}")
+            print(f"已从 {args.file} 导入 {rows} 天的值班安排")
             return 0
         first = date.fromisoformat(args.date) if args.date else clock.now().date()
         for offset in range(args.days):

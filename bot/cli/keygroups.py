@@ -16,15 +16,15 @@ from storage.db import open_db
 from storage.keygroups import observed_on
 from storage.keygroups_file import import_tags
 
-HELP = "import a key-group sheet (学号, 标签, 起始日期, 观察天数) or show who is observed"
+HELP = "导入重点群体表（学号、标签、起始日期、观察天数）或查看观察中的学生"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
-    imp = sub.add_parser("import", help="tag the students listed in a .csv or .xlsx sheet")
-    imp.add_argument("file", help="the sheet: 学号, 标签, 起始日期, 观察天数")
-    show = sub.add_parser("show", help="students under observation on a day, by tag")
-    show.add_argument("--date", type=day, help="the day, YYYY-MM-DD (default today)")
+    imp = sub.add_parser("import", help="给 .csv 或 .xlsx 表里的学生加标签")
+    imp.add_argument("file", help="表格：学号、标签、起始日期、观察天数")
+    show = sub.add_parser("show", help="某天观察中的学生，按标签列出")
+    show.add_argument("--date", type=day, help="日期 YYYY-MM-DD（默认今天）")
     for cmd in (imp, show):
         add_config(cmd)
 
@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
         if args.action == "import":
             with db.atomic():
                 count = import_tags(db, args.file, config.key_groups, today)
-            print(f"imported {count} key-group tag(s) from {args.file}")
+            print(f"已从 {args.file} 导入 {count} 个重点群体标签")
             return 0
         for line in observed_on(db, args.date or today):
             reported = "已报" if line.report else "未报"

@@ -25,33 +25,30 @@ from handlers.parse.evaluate import evaluate, format_report, shipped_corpora
 from handlers.parse.roster_file import roster_names
 
 HELP = (
-    "JSON Lines in, parsed check-ins out (docs/parse-contract.md); "
-    "--eval scores the labelled corpora (tests/corpus/)"
+    "解析报告：JSON Lines 进，解析结果出（docs/parse-contract.md）；"
+    "--eval 给标注语料打分（默认 tests/corpus/ 下全部）"
 )
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--roster", metavar="FILE", help="roster .csv/.xlsx: names are matched to its 姓名 column"
-    )
+    parser.add_argument("--roster", metavar="FILE", help="花名册 .csv/.xlsx：按其姓名列匹配姓名")
     parser.add_argument(
         "--date",
         metavar="YYYY-MM-DD",
         type=day,
-        help="the check-in day the replies belong to (checked; the output does not depend on it)",
+        help="这些回复所属的报送日（只做检查，不影响输出）",
     )
     parser.add_argument(
         "--eval",
         nargs="*",
         metavar="CORPUS.jsonl",
         help=(
-            "score labelled corpora (docs/parse-contract.md, corpus format) and print the "
-            "report instead; with no file, every tests/corpus/*.jsonl of this checkout and "
-            "../shared/corpus/dev.jsonl when present"
+            "给标注好的语料（docs/parse-contract.md 的语料格式）打分并输出报告；不给文件时，"
+            "评 tests/corpus/*.jsonl 全部，另有 ../shared/corpus/dev.jsonl 时一并评分"
         ),
     )
     parser.add_argument(
-        "--misses", type=int, default=50, metavar="N", help="with --eval: misses to list"
+        "--misses", type=int, default=50, metavar="N", help="配合 --eval：列出几条错例"
     )
 
 
@@ -83,14 +80,14 @@ def stream(parser: Parser, lines: TextIO, out: TextIO) -> None:
 def _evaluate(parser: Parser, corpora: list[Path], misses: int) -> int:
     """One report per corpus, each headed by its path."""
     if not corpora:
-        raise PinganError("no labelled corpus found (tests/corpus/*.jsonl); name one: --eval FILE")
+        raise PinganError("没有找到标注语料（tests/corpus/*.jsonl）；请指定：--eval 文件")
     for corpus in corpora:
         try:
             report = evaluate(parser, corpus)
         except OSError as e:
-            raise PinganError(f"{corpus}: cannot read ({e.strerror or e})") from e
+            raise PinganError(f"{corpus}: 无法读取（{e.strerror or e}）") from e
         except UnicodeDecodeError as e:
-            raise PinganError(f"{corpus}: not a UTF-8 JSON Lines corpus ({e.reason})") from e
+            raise PinganError(f"{corpus}: 不是 UTF-8 编码的 JSON Lines 语料（{e.reason}）") from e
         sys.stdout.write(f"== {corpus}\n{format_report(report, misses=misses)}")
         sys.stdout.flush()
     return 0

@@ -13,19 +13,19 @@ from storage.chats import bind_groups
 from storage.db import open_db
 from storage.roster import PROGRESS_EVERY, import_roster
 
-HELP = "import the roster from .csv or .xlsx (all-or-nothing; row-numbered errors)"
+HELP = "从 .csv 或 .xlsx 导入花名册（要么全部导入，要么都不导入；错误标明行号）"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="roster_command", metavar="ACTION", required=True)
     imp = sub.add_parser(
         "import",
-        help="import people from FILE",
-        description="Import people from a .csv (UTF-8, with or without BOM) or .xlsx (first "
-        "sheet) with the columns 学号 姓名 学院 年级 班级 宿舍 角色 负责 微信 QQ 重点群体. "
-        "Nothing is written when any row is wrong; every problem is listed with its row.",
+        help="从 FILE（.csv 或 .xlsx）导入人员",
+        description="从 .csv（UTF-8，有无 BOM 均可）或 .xlsx（第一个工作表）导入人员，列为 "
+        "学号 姓名 学院 年级 班级 宿舍 角色 负责 微信 QQ 重点群体。"
+        "只要有一行不对就什么都不写入，并逐行列出所有问题。",
     )
-    imp.add_argument("file", metavar="FILE", help="the roster file (.csv or .xlsx)")
+    imp.add_argument("file", metavar="FILE", help="花名册文件（.csv 或 .xlsx）")
     add_config(imp)
 
 

@@ -7,20 +7,22 @@ import asyncio
 import logging
 import signal
 
+from bot import logtime
 from bot.clock import Clock
 from bot.config import Config, load_config
 
-HELP = "the bot: chat adapters, outbox, scheduler and web dashboard, until SIGINT/SIGTERM"
+HELP = "运行机器人：聊天适配器、发件箱、定时任务和网页看板，直到 SIGINT/SIGTERM"
 
 log = logging.getLogger(__name__)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", default="config.yaml", help="default: ./config.yaml")
+    parser.add_argument("--config", default="config.yaml", help="配置文件（默认 ./config.yaml）")
 
 
 def run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
+    logtime.use_zone(config.tz)  # 07:00 jobs log as 07:00+08:00, not 23:00 on a UTC server
     root = logging.getLogger()
     if root.level > logging.INFO:  # a service says what it is doing; -v gives DEBUG
         root.setLevel(logging.INFO)

@@ -10,27 +10,33 @@ import argparse
 from datetime import datetime
 from urllib.parse import quote
 
+from bot.cli.args import add_config
 from bot.clock import SystemClock
 from bot.config import Config, load_config
 from storage.db import open_db
 from storage.tokens import create_token, list_tokens, revoke_person, revoke_token
 
-HELP = "dashboard login tokens: create, list, revoke"
+HELP = "看板登录令牌：生成、列出、吊销"
+STATES = {"active": "有效", "expired": "已过期", "revoked": "已吊销"}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", default="config.yaml", help="config file (./config.yaml)")
+    add_config(parser)
     sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
-    create = sub.add_parser("create", help="a new token for a person (prints it once)")
-    create.add_argument("person_id", metavar="PERSON_ID", help="学号/工号 from the roster")
-    create.add_argument("--days", type=_days, default=30, help="valid for N days (30)")
-    create.add_argument("--label", default="", help="a note shown by `token list`")
-    listing = sub.add_parser("list", help="tokens with their person, expiry and state")
-    listing.add_argument("--person", metavar="PERSON_ID", help="only this person's tokens")
-    revoke = sub.add_parser("revoke", help="revoke a token by id, or all of a person's")
+    create = sub.add_parser("create", help="给一个人生成新令牌（只显示一次）")
+    create.add_argument("person_id", metavar="PERSON_ID", help="花名册里的学号/工号")
+    create.add_argument("--days", type=_days, default=30, help="有效 N 天（默认 30）")
+    create.add_argument("--label", default="", help="备注，`token list` 时显示")
+    listing = sub.add_parser("list", help="列出令牌及其人员、有效期和状态")
+    listing.add_argument("--person", metavar="PERSON_ID", help="只列这个人的令牌")
+    revoke = sub.add_parser("revoke", help="按编号吊销一个令牌，或吊销某人的全部令牌")
     target = revoke.add_mutually_exclusive_group(required=True)
-    target.add_argument("token_id", nargs="?", type=int, metavar="TOKEN_ID", help="from list")
-    target.add_argument("--person", metavar="PERSON_ID", help="every token of this person")
+    target.add_argument(
+        "token_id", nargs="?", type=int, metavar="TOKEN_ID", help="token list 里的编号"
+    )
+    target.add_argument("--person", metavar="PERSON_ID", help="这个人的全部令牌")
+    for action in (create, listing, revoke):
+        add_config(action, inherited=True)
 
 
 def _days(text: str) -> int:
@@ -39,7 +45,7 @@ def _days(text: str) -> int:
     except ValueError:
         value = 0
     if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number of days >= 1, got {text!r}")
+        raise argparse.ArgumentTypeError(f"天数应是不小于 1 的整数，收到 {text!r}")
     return value
 
 
@@ -73,27 +79,27 @@ def run(args: argparse.Namespace) -> int:
                 )
             row = next(t for t in list_tokens(db, person_id=args.person_id) if t.id == token_id)
             print(
-                f"token #{token_id} for {row.person_name} ({row.person_id}),"
-                f" valid until {_local(row.expires_at, config)}"
+                f"令牌 #{token_id}：{row.person_name}（{row.person_id}），"
+                f"有效期至 {_local(row.expires_at, config)}"
             )
-            print(f"login link: {_base_url(config)}/login?token={quote(token)}")
+            print(f"登录链接：{_base_url(config)}/login?token={quote(token)}")
             print(token)
         elif args.action == "list":
             rows = list_tokens(db, person_id=args.person)
-            print("id\tperson\tname\tstate\texpires\tlast_used\tlabel")
+            print("编号\t学号/工号\t姓名\t状态\t有效期至\t最近使用\t备注")
             for t in rows:
                 print(
-                    f"{t.id}\t{t.person_id}\t{t.person_name}\t{t.state(now)}\t"
+                    f"{t.id}\t{t.person_id}\t{t.person_name}\t{STATES[t.state(now)]}\t"
                     f"{_local(t.expires_at, config)}\t{_local(t.last_used_at, config)}\t{t.label}"
                 )
         elif args.person:
             with db.atomic():
                 count = revoke_person(db, args.person, now)
-            print(f"revoked {count} token(s) of {args.person}")
+            print(f"已吊销 {args.person} 的 {count} 个令牌")
         else:
             with db.atomic():
                 changed = revoke_token(db, args.token_id, now)
-            print(f"token #{args.token_id} " + ("revoked" if changed else "was already revoked"))
+            print(f"令牌 #{args.token_id} " + ("已吊销" if changed else "早已吊销"))
     finally:
         db.close()
     return 0

@@ -17,10 +17,13 @@ from aiohttp import web
 
 from bot.clock import Clock
 from bot.config import Config
+from bot.ops.endpoints import OpsView
+from bot.ops.endpoints import mount as mount_ops
 from bot.web.auth import (
     CLOCK_KEY,
     CONFIG_KEY,
     DB_KEY,
+    LOGIN_GUARD_KEY,
     SIM_SESSIONS_KEY,
     WAKE_KEY,
     auth_middleware,
@@ -32,6 +35,8 @@ from bot.web.broadcasts import broadcasts_page, remind_action, send_action
 from bot.web.common import PageError
 from bot.web.downloads import downloads_page, ledger_download
 from bot.web.groups import close_case_action, groups_page
+from bot.web.login_guard import LoginGuard
+from bot.web.quiz import quiz_page, start_action
 from bot.web.render import ENV_KEY, error_page, make_env
 from bot.web.sim import mount as mount_sim
 from bot.web.sim_bridge import SimBridge
@@ -93,12 +98,14 @@ def create_web_app(
     *,
     sim: SimBridge | None = None,
     wake: Callable[[], None] | None = None,
+    ops: OpsView | None = None,
 ) -> web.Application:
     """The dashboard, reading (and, for notices and cases, writing) the bot's database.
 
     `wake` is called after the dashboard queued messages (a notice, a reminder): pass the
     outbox senders' `wake` so they go out at once. `sim`, given when the sim adapter runs,
-    adds the chat simulator page (/sim); its local link is `sim_url(app, base)`.
+    adds the chat simulator page (/sim); its local link is `sim_url(app, base)`. `ops` adds
+    /healthz and /metrics (bot/ops/endpoints.py).
     """
     app = web.Application(middlewares=[page_middleware, auth_middleware])
     app[DB_KEY] = db
@@ -107,6 +114,7 @@ def create_web_app(
     app[WAKE_KEY] = wake or (lambda: None)
     app[ENV_KEY] = make_env()
     app[SIM_SESSIONS_KEY] = {}
+    app[LOGIN_GUARD_KEY] = LoginGuard()
     app.router.add_get("/", index)
     app.router.add_route("*", "/login", login)
     app.router.add_post("/logout", logout)
@@ -114,6 +122,8 @@ def create_web_app(
     app.router.add_get("/api/today", today_api)
     app.router.add_get("/trend", trend_page)
     app.router.add_get("/groups", groups_page)
+    app.router.add_get("/quiz", quiz_page)
+    app.router.add_post("/quiz", start_action)
     app.router.add_get("/downloads", downloads_page)
     app.router.add_get("/downloads/ledger.xlsx", ledger_download)
     app.router.add_get("/broadcasts", broadcasts_page)
@@ -122,5 +132,7 @@ def create_web_app(
     app.router.add_post("/groups/cases/{case_id}/close", close_case_action)
     if sim is not None:
         mount_sim(app, sim)
+    if ops is not None:
+        mount_ops(app, ops)
     app.router.add_static("/static/", STATIC_DIR, append_version=True, name="static")
     return app

@@ -2,7 +2,10 @@
 
 Every route needs a login except /login and /static. A browser trades its token once at
 `/login?token=...` for an HttpOnly, SameSite=Lax session cookie (Secure over https), then the
-token leaves the address bar. Every form carries the session's CSRF token; requests that
+token leaves the address bar. Opening that link only shows a confirm button: the session
+starts on its POST (with the login form's CSRF value), so another site cannot log a browser
+in as someone else with a link or an image. Failed logins are counted per address
+(bot/web/login_guard.py). Every form carries the session's CSRF token; requests that
 authenticate with `Authorization: Bearer` carry no cookie, so they need none.
 """
 
@@ -12,14 +15,18 @@ import hmac
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from ipaddress import ip_address
+from urllib.parse import urlsplit
 
 import sqlite_utils
 from aiohttp import web
 
 from bot.clock import Clock
 from bot.config import Config
+from bot.web.login_guard import LoginGuard
 from bot.web.render import LOGIN_KEY, error_page, render
+from storage.login_links import use_link
 from storage.tokens import (
     Login,
     check_session,
@@ -35,7 +42,8 @@ SESSION_COOKIE = "pingan_session"
 LOGIN_CSRF_COOKIE = "pingan_login_csrf"
 PUBLIC_PREFIXES = ("/static/",)
 # /sim/enter checks its own key (the link `pingan run` prints) and opens a session.
-PUBLIC_PATHS = frozenset({"/login", "/favicon.ico", "/sim/enter"})
+# /healthz and /metrics decide for themselves who may read them (bot/ops/endpoints.py).
+PUBLIC_PATHS = frozenset({"/login", "/favicon.ico", "/sim/enter", "/healthz", "/metrics"})
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 DB_KEY = web.AppKey("db", sqlite_utils.Database)
@@ -44,6 +52,7 @@ CLOCK_KEY = web.AppKey("clock", Clock)
 # Tells the outbox sender that the dashboard queued messages (a broadcast): deliver now.
 WAKE_KEY = web.AppKey("outbox_wake", Callable[[], None])
 AUTH_KIND_KEY = web.RequestKey("auth_kind", str)  # session | bearer | sim
+LOGIN_GUARD_KEY = web.AppKey("login_guard", LoginGuard)
 
 # Sessions opened by the simulator's local link: in memory only, gone with the process.
 SIM_SESSIONS_KEY = web.AppKey("sim_sessions", dict)
@@ -81,10 +90,19 @@ def set_session_cookie(response: web.StreamResponse, request: web.Request, value
 
 
 def safe_next(target: str | None) -> str:
-    """Only same-site paths: `next=//evil.example` must not become an open redirect."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return "/"
+    """Only same-site paths: `next=//evil.example` must not become an open redirect.
+
+    Browsers drop tabs and newlines from a Location and read a backslash as a slash, so
+    `/\t/evil.example` would become `//evil.example`: any such character refuses the target.
+    """
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    if "\\" in target or any(ch.isspace() or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in target):
+        return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return "/"
+    return target
 
 
 def _wants_html(request: web.Request) -> bool:
@@ -144,13 +162,26 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
 
 
 def login_page(
-    request: web.Request, *, status: int = 200, error: str = "", next_path: str = "/"
+    request: web.Request,
+    *,
+    status: int = 200,
+    error: str = "",
+    next_path: str = "/",
+    token: str = "",
+    link: str = "",
 ) -> web.Response:
+    """The paste-in form, or (with `token` or a /登录 `link`) just a confirm button."""
     form_token = request.cookies.get(LOGIN_CSRF_COOKIE) or secrets.token_urlsafe(24)
     response = render(
         request,
         "login.html",
-        {"error": error, "next_path": safe_next(next_path), "login_csrf": form_token},
+        {
+            "error": error,
+            "next_path": safe_next(next_path),
+            "login_csrf": form_token,
+            "token": token,
+            "link": link,
+        },
         status=status,
     )
     response.set_cookie(
@@ -164,11 +195,30 @@ def login_page(
     return response
 
 
+def _locked_out(request: web.Request, until: datetime) -> web.Response:
+    config = request.app[CONFIG_KEY]
+    return error_page(
+        request,
+        429,
+        "登录尝试过多 (429)",
+        f"这个地址的登录失败次数过多，请在 {until.astimezone(config.tz):%H:%M} 之后再试。",
+    )
+
+
 def _start_session(request: web.Request, token: str, next_path: str) -> web.StreamResponse:
     db, now = request.app[DB_KEY], request.app[CLOCK_KEY].now()
+    guard, address = request.app[LOGIN_GUARD_KEY], request.remote or "?"
+    until = guard.locked(address, now)
+    if until is not None:
+        log.warning("dashboard login refused from %s: locked out", address)
+        return _locked_out(request, until)
     with db.atomic():
         login = check_token(db, token, now)
         if login is None:
+            guard.failed(address, now)
+            until = guard.locked(address, now)
+            if until is not None:
+                return _locked_out(request, until)
             return login_page(
                 request,
                 status=401,
@@ -179,14 +229,46 @@ def _start_session(request: web.Request, token: str, next_path: str) -> web.Stre
         session_id, _ = open_session(
             db, login, now, max_days=request.app[CONFIG_KEY].web.session_days
         )
-    log.info("dashboard login: person %s (token #%s)", login.person_id, login.token_id)
+    guard.succeeded(address)
+    log.info("dashboard login: token #%s from %s", login.token_id, address)
     response = see_other(safe_next(next_path))
     set_session_cookie(response, request, session_id)
     return response
 
 
+def _start_session_from_link(request: web.Request, link: str) -> web.StreamResponse:
+    db, now = request.app[DB_KEY], request.app[CLOCK_KEY].now()
+    guard, address = request.app[LOGIN_GUARD_KEY], request.remote or "?"
+    until = guard.locked(address, now)
+    if until is not None:
+        log.warning("dashboard login refused from %s: locked out", address)
+        return _locked_out(request, until)
+    days = request.app[CONFIG_KEY].web.session_days
+    with db.atomic():
+        login = use_link(db, link, now, days)
+        if login is None:
+            guard.failed(address, now)
+            until = guard.locked(address, now)
+            if until is not None:
+                return _locked_out(request, until)
+            return login_page(
+                request,
+                status=401,
+                error="这个登录链接已用过、已过期或无效。请在私聊里重新发送 /登录 获取新链接。",
+            )
+        session_id, _ = open_session(db, login, now, max_days=days)
+    guard.succeeded(address)
+    log.info("dashboard login by link: token #%s from %s", login.token_id, address)
+    response = see_other("/")
+    set_session_cookie(response, request, session_id)
+    return response
+
+
 async def login(request: web.Request) -> web.StreamResponse:
-    """GET /login?token=... (the link `pingan token create` prints) or the paste-in form."""
+    """GET /login?token=... (the link `pingan token create` prints) or ?link=... (a /登录
+    link) asks to confirm; the paste-in form and the confirm button POST here, and only a
+    POST starts a session, so neither a forged link nor a chat app's link preview (which
+    would use up a one-time link) logs anyone in."""
     if request.method == "POST":
         form = await request.post()
         expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
@@ -195,13 +277,15 @@ async def login(request: web.Request) -> web.StreamResponse:
             return error_page(
                 request, 403, "表单已失效 (403)", "登录表单已过期，请刷新登录页后重试。"
             )
+        link = str(form.get("link", "")).strip()
+        if link:
+            return _start_session_from_link(request, link)
         token, next_path = str(form.get("token", "")).strip(), str(form.get("next", "/"))
         return _start_session(request, token, next_path)
     token = request.query.get("token", "").strip()
     next_path = request.query.get("next", "/")
-    if not token:
-        return login_page(request, next_path=next_path)
-    return _start_session(request, token, next_path)
+    link = request.query.get("link", "").strip()
+    return login_page(request, next_path=next_path, token=token, link=link)
 
 
 async def logout(request: web.Request) -> web.StreamResponse:

@@ -68,16 +68,30 @@ def today(request: web.Request) -> date:
     return request.app[CLOCK_KEY].now().astimezone(config.tz).date()
 
 
+FIRST_DAY = date(2000, 1, 1)  # no check-in data can be older than this
+DAYS_AHEAD = 366  # nor newer than a year from today
+
+
 def day_param(request: web.Request, name: str = "date", default: date | None = None) -> date:
+    """The date of `?name=`, within FIRST_DAY and a year ahead: pages step a day or a month
+    either side, and 0001-01-01 minus one day is an OverflowError, not a page."""
     raw = request.query.get(name, "")
     if not raw:
         return default or today(request)
     try:
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError as e:
         raise PageError(
             400, "日期有误 (400)", f"日期应写成 2020-02-10 这样，收到的是 {raw!r}。"
         ) from e
+    last = today(request) + timedelta(days=DAYS_AHEAD)
+    if not FIRST_DAY <= day <= last:
+        raise PageError(
+            400,
+            "日期有误 (400)",
+            f"日期应在 {FIRST_DAY.isoformat()} 到 {last.isoformat()} 之间，收到的是 {raw!r}。",
+        )
+    return day
 
 
 def day_range(start: date, end: date) -> list[str]:

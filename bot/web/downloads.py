@@ -1,8 +1,8 @@
 """Downloads: the ledger (台账) as an Excel workbook, for a node and a date range.
 
 The workbook is the one `pingan export` writes (storage/export.py), audited the same way
-with `via="dashboard"`. It holds health data, so only staff roles may take it, and only for
-nodes in their scope.
+with `via="dashboard"`. It holds every column of handlers/columns.py, so only a role that
+sees them all may take it, and only for nodes in its scope; a refusal is audited too.
 """
 
 from __future__ import annotations
@@ -14,12 +14,13 @@ from urllib.parse import quote
 
 from aiohttp import web
 
+from bot.web.audit_views import record_refused_export
 from bot.web.auth import CLOCK_KEY, DB_KEY
 from bot.web.common import PageError, day_param, day_range, forbidden, today, where
 from bot.web.render import LOGIN_KEY, render
-from storage.export import export_ledger
+from handlers.columns import may_export_ledger
+from storage.export import MAX_DAYS, export_ledger, too_many_days
 
-MAX_DAYS = 92  # one term at a time keeps a download quick and the loop responsive
 DEFAULT_DAYS = 7
 
 
@@ -37,21 +38,27 @@ async def downloads_page(request: web.Request) -> web.Response:
             "start": end - timedelta(days=DEFAULT_DAYS - 1),
             "end": end,
             "max_days": MAX_DAYS,
-            "staff": place.scope.staff,
+            "may_export": may_export_ledger(place.scope.role),
         },
     )
 
 
 async def ledger_download(request: web.Request) -> web.StreamResponse:
-    """GET /downloads/ledger.xlsx?node=&from=&to=: the workbook as an attachment."""
-    place = where(request)
-    if not place.scope.staff:
-        raise forbidden("台账含有健康信息，只有辅导员、值班人员和管理员可以下载。")
+    """GET /downloads/ledger.xlsx?node=&from=&to=: the workbook as an attachment; a refusal
+    for want of the role or the scope is audited with who asked and from where."""
+    try:
+        place = where(request)
+        if not may_export_ledger(place.scope.role):
+            raise forbidden("台账含有健康信息，只有辅导员、值班人员和管理员可以下载。")
+    except PageError as e:
+        if e.status == 403:
+            record_refused_export(request, e.detail)
+        raise
     start, end = day_param(request, "from"), day_param(request, "to")
     if end < start:
         raise PageError(400, "日期有误 (400)", "结束日期早于开始日期。")
-    if (end - start).days + 1 > MAX_DAYS:
-        raise PageError(400, "范围太大 (400)", f"一次最多导出 {MAX_DAYS} 天，请分段下载。")
+    if refusal := too_many_days((end - start).days + 1):
+        raise PageError(400, "范围太大 (400)", refusal)
     shown = [place.node] if place.node else place.scope.roots
     node_ids = {node.id for root in shown for node in place.tree.subtree(root)}
     label = place.node.path if place.node else "全部"

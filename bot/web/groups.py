@@ -1,7 +1,7 @@
 """The Key groups page: the day's ledger per tag (day N of the observation) and open cases.
 
 Counselors close a follow-up case here as with /结案 in chat: the same function, the same
-audit row. Health details and cases are for staff roles only.
+audit row. Tags, health details and cases follow handlers/columns.py: staff only.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from itertools import groupby
 import sqlite_utils
 from aiohttp import web
 
+from bot.web.audit_views import record_view
 from bot.web.auth import CLOCK_KEY, DB_KEY
 from bot.web.common import PageError, day_param, forbidden, today, where
 from bot.web.render import LOGIN_KEY, render
@@ -42,8 +43,10 @@ async def groups_page(request: web.Request) -> web.Response:
     db, tree = request.app[DB_KEY], place.tree
     shown = [place.node] if place.node else place.scope.roots
     class_ids = {c.id for n in shown for c in tree.classes_under(n)}
-    lines = observed_on(db, day.isoformat(), class_ids)
+    scope = place.scope
+    lines = observed_on(db, day.isoformat(), class_ids) if scope.shows("key_group") else []
     by_tag = [(tag, list(group)) for tag, group in groupby(lines, key=lambda o: o.tag)]
+    record_view(request, scope.cols, place.node.path if place.node else "", day.isoformat())
     return render(
         request,
         "groups.html",
@@ -54,8 +57,8 @@ async def groups_page(request: web.Request) -> web.Response:
             "day": day,
             "is_today": day == today(request),
             "by_tag": by_tag,
-            "cases": _open_cases(db, class_ids) if place.scope.staff else [],
-            "staff": place.scope.staff,
+            "cases": _open_cases(db, class_ids) if scope.shows("case") else [],
+            "cols": scope.cols,
         },
     )
 
@@ -63,7 +66,7 @@ async def groups_page(request: web.Request) -> web.Response:
 async def close_case_action(request: web.Request) -> web.StreamResponse:
     """POST /groups/cases/{id}/close: end a follow-up, with the counselor's note."""
     place = where(request)
-    if not place.scope.staff:
+    if not place.scope.shows("case"):
         raise forbidden("只有辅导员、值班人员和管理员可以结案。")
     db = request.app[DB_KEY]
     form = await request.post()

@@ -14,6 +14,7 @@ from datetime import datetime, tzinfo
 import sqlite_utils
 
 from bot.web.tree import Node, Tree
+from storage.report_flags import LATE, flags_between
 from storage.status import Counts
 
 
@@ -49,11 +50,24 @@ class StudentRow:
     isolation: str | None = None
     source: str = ""
     proxy: bool = False
-    posted_by: str = ""  # name of who posted a 代报
+    posted_by: str = ""  # who posted a 代报: a name, or the account of an unbound poster
+    phone: str | None = None  # roster 电话 and 家长电话: shown to staff only
+    parent_phone: str | None = None
+    flags: dict[str, str] = field(default_factory=dict)  # storage/report_flags.py
 
     @property
     def late(self) -> bool:
         return self.source == "补报"
+
+    @property
+    def overdue(self) -> str:
+        """迟报: when the report came after the window closed ('' when it did not)."""
+        return self.flags.get(LATE, "")
+
+    @property
+    def to_check(self) -> list[str]:
+        """What contradicts itself or the key group (health details: staff only)."""
+        return [detail for flag, detail in self.flags.items() if flag != LATE]
 
 
 def _hhmm(stamp: str | None, tz: tzinfo) -> str:
@@ -92,7 +106,9 @@ def student_rows(
                (SELECT reason FROM leaves WHERE person_id = p.id AND start_day <= ?
                   AND end_day >= ? ORDER BY id DESC LIMIT 1),
                r.created_at, r.updated_at, r.revision, r.temperature, r.abnormal, r.symptoms,
-               r.on_campus, r.province, r.isolation, r.source, r.proxy, poster.name
+               r.on_campus, r.province, r.isolation, r.source, r.proxy,
+               coalesce(poster.name, CASE WHEN r.proxy = 1 THEN r.posted_account END),
+               p.phone, p.parent_phone
         FROM people p
         LEFT JOIN nodes d ON d.id = p.dorm_id
         LEFT JOIN reports r ON r.person_id = p.id AND r.day = ?
@@ -102,10 +118,12 @@ def student_rows(
         """,
         [day, day, day, *class_ids],
     ).fetchall()
+    flags = flags_between(db, day, day, (r[0] for r in rows))
     out: list[StudentRow] = []
     for (
         pid, name, class_id, dorm, reported, leave, created, updated, revision,
         temperature, abnormal, symptoms, on_campus, province, isolation, source, proxy, poster,
+        phone, parent_phone,
     ) in rows:  # fmt: skip
         if only == "missing" and leave is not None:
             continue
@@ -129,6 +147,9 @@ def student_rows(
                 source=source or "",
                 proxy=bool(proxy),
                 posted_by=poster or "",
+                phone=phone,
+                parent_phone=parent_phone,
+                flags=flags.get((pid, day), {}),
             )
         )
     return out

@@ -12,6 +12,7 @@ import jinja2
 from aiohttp import web
 
 from bot.web.queries import percent
+from handlers.columns import BY_KEY, visible
 from storage.tokens import Login
 
 ENV_KEY = web.AppKey("jinja_env", jinja2.Environment)
@@ -45,6 +46,8 @@ def render(
         "csrf": login.csrf if login else "",
         "path": request.path,
         "sim_enabled": request.app.get(SIM_ENABLED_KEY, False),
+        "cols": visible(login.role if login else None),  # handlers/columns.py decides
+        "col_label": lambda key: BY_KEY[key].label,
         "query": request.query,
         "static": lambda name: str(request.app.router["static"].url_for(filename=name)),
     }

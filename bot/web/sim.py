@@ -59,7 +59,7 @@ def sim_url(app: web.Application, base: str) -> str:
     return f"{base.rstrip('/')}/sim/enter?key={app[SIM_KEY]}"
 
 
-def _check(request: web.Request) -> SimBridge:
+def _local_only(request: web.Request) -> SimBridge:
     if not is_local(request):
         raise forbidden(
             "模拟器只对本机开放。要从其他电脑访问，请在配置中设置 adapters.sim.web_remote: true。"
@@ -67,9 +67,19 @@ def _check(request: web.Request) -> SimBridge:
     return request.app[BRIDGE_KEY]
 
 
+def _check(request: web.Request) -> SimBridge:
+    """The page and its socket admit the same people: this machine, and an admin or the
+    simulator's own session (the socket carries the whole transcript and speaks as anyone)."""
+    bridge = _local_only(request)
+    login = request[LOGIN_KEY]
+    if login.token_id != 0 and login.role != SIM_PERSON.role:
+        raise forbidden("模拟器页面只对管理员和本机模拟会话开放。")
+    return bridge
+
+
 async def enter(request: web.Request) -> web.StreamResponse:
     """GET /sim/enter?key=...: the printed link; opens a local session, then the page."""
-    _check(request)
+    _local_only(request)
     if not hmac.compare_digest(request.query.get("key", ""), request.app[SIM_KEY]):
         raise forbidden("模拟器链接无效：请使用 pingan run 启动时打印的地址（每次启动都会更新）。")
     session_id = secrets.token_urlsafe(32)
@@ -111,9 +121,6 @@ def _chat_list(bridge: SimBridge) -> list[dict]:
 
 async def page(request: web.Request) -> web.Response:
     bridge = _check(request)
-    login = request[LOGIN_KEY]
-    if login.token_id != 0 and login.role != SIM_PERSON.role:
-        raise forbidden("模拟器页面只对管理员和本机模拟会话开放。")
     config = request.app[CONFIG_KEY]
     chats = _chat_list(bridge)
     return render(

@@ -4,13 +4,16 @@ Everything in the running bot (the scheduler, the outbox senders, the simulated 
 keeps working in real time; the page's clock button moves time forward to the next
 scheduled moment, in two steps so the order of events stays true:
 
-1. to one second before the moment: every simulated post planned before it is delivered
-   (the students' `sleep` is this clock's, so it wakes on a jump), and the jump waits until
-   each sleeper is asleep again, i.e. has handled everything due;
+1. through every wake-up planned before the moment, one at a time: the students' `sleep`
+   is this clock's, so each simulated post is delivered when the clock shows its planned
+   time, and the jump waits until each sleeper is asleep again (has handled what was due).
+   A report is therefore stored at the time the transcript shows for its message, not at
+   the moment the jump lands on. (Only the simulated students sleep on this clock; a task
+   polling on it every second would make a jump take one step per second jumped.)
 2. to the moment itself: listeners (the scheduler's `wakeup`) run the jobs due then, which
    therefore see every report "posted" before them.
 
-Time only goes forward, as on a real clock.
+Time only goes forward, as on a real clock, across restarts too (`resume_after`).
 """
 
 from __future__ import annotations
@@ -26,7 +29,8 @@ from zoneinfo import ZoneInfo
 log = logging.getLogger(__name__)
 
 SETTLE_TIMEOUT_S = 10.0  # a jump waits at most this long for the simulated students
-BEFORE = timedelta(seconds=1)
+SETTLE_POLL_S = 0.002  # a step of a jump waits for one post: short polls keep a jump quick
+RESUME_MARGIN = timedelta(seconds=1)
 
 
 class SimClock:
@@ -42,6 +46,13 @@ class SimClock:
 
     def now(self) -> datetime:
         return datetime.now(self.tz) + self._offset
+
+    def resume_after(self, latest: datetime) -> None:
+        """At start: when the database already holds times past the wall clock (an earlier
+        run jumped ahead), go on from just after them instead of going back in time."""
+        gain = latest + RESUME_MARGIN - self.now()
+        if gain > timedelta(0):
+            self._offset += gain
 
     def on_jump(self, listener: Callable[[], None]) -> None:
         """Called after each jump (pass the scheduler's `wakeup`)."""
@@ -87,14 +98,21 @@ class SimClock:
             busy = self._awake | due
             if not busy:
                 return
-            await asyncio.sleep(0.01)
+            await asyncio.sleep(SETTLE_POLL_S)
         log.warning("sim clock: %d task(s) still busy after a jump", len(busy))
+
+    def _next_wake(self, before: datetime) -> datetime | None:
+        """The earliest time a sleeper waits for that is later than now and before `before`."""
+        now = self.now()
+        targets = [t for task, t in self._sleeping.items() if now < t < before and not task.done()]
+        return min(targets, default=None)
 
     async def jump_to(self, when: datetime) -> None:
         if when <= self.now():
             return
-        if when - BEFORE > self.now():
-            self._shift_to(when - BEFORE)
+        await self._settle()
+        while (step := self._next_wake(before=when)) is not None:
+            self._shift_to(step)
             await self._settle()
         self._shift_to(when)
         for listener in self._listeners:

@@ -1,7 +1,7 @@
 """The Today page: completion per node with drill-down, who is missing, who is abnormal.
 
 A counselor opens it on a phone mid-morning: the numbers first, then the names to chase,
-then the abnormal reports with their details (health details only for staff roles).
+then the abnormal reports with their details (columns by role: handlers/columns.py).
 """
 
 from __future__ import annotations
@@ -11,9 +11,10 @@ from datetime import timedelta
 
 from aiohttp import web
 
+from bot.web.audit_views import record_view
 from bot.web.auth import CONFIG_KEY, DB_KEY
 from bot.web.common import day_param, today, where
-from bot.web.queries import node_counts, student_rows
+from bot.web.queries import StudentRow, node_counts, student_rows
 from bot.web.render import render
 from storage.status import Counts, unit_counts
 
@@ -44,11 +45,11 @@ def gather(request: web.Request) -> dict:
     class_names = {c.id: c.path.removeprefix(prefix) for c in classes}
     is_class = place.node is not None and place.node.kind == "class"
     students = student_rows(db, day_text, class_ids, config.tz) if is_class else []
-    # The names to act on first: missing, then abnormal (staff only: the order must not tell
-    # a class monitor who is unwell), then on leave, then the rest.
-    staff = place.scope.staff
+    # The names to act on first: missing, then abnormal (only for who sees health: the order
+    # must not tell a class monitor who is unwell), then on leave, then the rest.
+    health = place.scope.shows("health")
     students.sort(
-        key=lambda s: (s.status != "missing", staff and not s.abnormal, s.status != "leave")
+        key=lambda s: (s.status != "missing", health and not s.abnormal, s.status != "leave")
     )
     missing = (
         [s for s in students if s.status == "missing"]
@@ -59,11 +60,12 @@ def gather(request: web.Request) -> dict:
             else []
         )
     )
-    abnormal = (
-        [s for s in students if s.abnormal]
-        if is_class
-        else student_rows(db, day_text, class_ids, config.tz, only="abnormal")
-    )
+    if not health:
+        abnormal = []
+    elif is_class:
+        abnormal = [s for s in students if s.abnormal]
+    else:
+        abnormal = student_rows(db, day_text, class_ids, config.tz, only="abnormal")
     current = today(request)
     return {
         "title": "今日概况",
@@ -83,12 +85,19 @@ def gather(request: web.Request) -> dict:
         "missing_truncated": not is_class and total.missing > MISSING_NAMES_LIMIT,
         "abnormal": abnormal,
         "class_names": class_names,
-        "staff": staff,
+        "cols": place.scope.cols,
     }
 
 
+def _audit(request: web.Request, data: dict) -> None:
+    node = data["node"]
+    record_view(request, data["cols"], node.path if node else "", data["day"].isoformat())
+
+
 async def today_page(request: web.Request) -> web.Response:
-    return render(request, "today.html", gather(request))
+    data = gather(request)
+    _audit(request, data)
+    return render(request, "today.html", data)
 
 
 def _counts(c: Counts) -> dict:
@@ -102,23 +111,38 @@ def _counts(c: Counts) -> dict:
     }
 
 
+# Fields of an abnormal row in /api/today, by the column that decides whether they go out.
+API_FIELDS: dict[str, tuple[str, ...]] = {
+    "temperature": ("temperature",),
+    "health": ("symptoms",),
+    "on_campus": ("on_campus",),
+    "place": ("province", "isolation"),
+    "reported_at": ("reported_at",),
+    "marks": ("proxy", "late"),
+}
+
+
+def _shown(row: StudentRow, cols: frozenset[str]) -> dict:
+    return {f: getattr(row, f) for key, fs in API_FIELDS.items() if key in cols for f in fs}
+
+
 async def today_api(request: web.Request) -> web.Response:
     """GET /api/today?node=ID&date=D: the Today page as JSON, for scripts (Bearer token).
 
-    The same scope and the same privacy rule: health details only for staff roles.
+    The same scope and the same columns (handlers/columns.py) as the page.
     """
     data = gather(request)
+    _audit(request, data)
     nodes = data["place"].tree.nodes
     node = data["node"]
-    staff = data["staff"]
+    cols = data["cols"]
+    hide = {} if "abnormal_count" in cols else {"abnormal": None}
     out = {
         "date": data["day"].isoformat(),
         "node": {"id": node.id, "path": node.path, "kind": node.kind} if node else None,
-        "counts": _counts(data["total"]) | ({} if staff else {"abnormal": None}),
+        "counts": _counts(data["total"]) | hide,
         "children": [
-            {"id": c.id, "path": c.path, "kind": c.kind}
-            | _counts(n)
-            | ({} if staff else {"abnormal": None})
+            {"id": c.id, "path": c.path, "kind": c.kind} | _counts(n) | hide
             for c, n in data["rows"]
         ],
         "missing": [
@@ -127,21 +151,9 @@ async def today_api(request: web.Request) -> web.Response:
         ],
         "missing_truncated": data["missing_truncated"],
     }
-    if staff:
+    if "health" in cols:
         out["abnormal"] = [
-            {
-                "id": s.person_id,
-                "name": s.name,
-                "class": nodes[s.class_id].path,
-                "temperature": s.temperature,
-                "symptoms": s.symptoms,
-                "on_campus": s.on_campus,
-                "province": s.province,
-                "isolation": s.isolation,
-                "reported_at": s.reported_at,
-                "proxy": s.proxy,
-                "late": s.late,
-            }
+            {"id": s.person_id, "name": s.name, "class": nodes[s.class_id].path} | _shown(s, cols)
             for s in data["abnormal"]
         ]
     return web.json_response(out, dumps=lambda v: json.dumps(v, ensure_ascii=False))

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
-from handlers import permissions
+from handlers import columns, permissions
 from handlers.context import Person
 from storage.nodes import Node
 from storage.tokens import Login
@@ -65,15 +65,20 @@ class Tree:
 
 @dataclass(slots=True)
 class Scope:
-    """What one login may see: its top nodes and everything below them.
-
-    `staff` says whether it may see health details (temperature, symptoms); a class monitor
-    sees only who reported and who did not.
+    """What one login may see: its top nodes and everything below them, and which columns
+    about people (handlers/columns.py: a class monitor sees only who reported and who did not).
     """
 
     tree: Tree
     roots: list[Node]
-    staff: bool
+    role: str | None
+
+    @property
+    def cols(self) -> frozenset[str]:
+        return columns.visible(self.role)
+
+    def shows(self, key: str) -> bool:
+        return columns.shows(self.role, key)
 
     def allows(self, node: Node) -> bool:
         root_ids = {r.id for r in self.roots}
@@ -100,7 +105,7 @@ def scope_for(db: sqlite_utils.Database, login: Login | None, tree: Tree, day: s
     session, which sees everything (the data is simulated).
     """
     if login is None:
-        return Scope(tree, tree.roots(), staff=True)
+        return Scope(tree, tree.roots(), permissions.ADMIN)
     row = db.execute(
         "SELECT id, name, role, class_id, dorm_id FROM people WHERE id = ?", [login.person_id]
     ).fetchone()
@@ -114,8 +119,4 @@ def scope_for(db: sqlite_utils.Database, login: Login | None, tree: Tree, day: s
         and tree.nodes[i].kind != "dorm"
         and tree.nodes[i].parent_id not in allowed
     ]
-    return Scope(
-        tree,
-        sorted(roots, key=lambda n: n.path),
-        staff=person is not None and person.role in permissions.STAFF,
-    )
+    return Scope(tree, sorted(roots, key=lambda n: n.path), person.role if person else None)

@@ -83,6 +83,6 @@ async def trend_page(request: web.Request) -> web.Response:
             "days": list(zip(days, totals, strict=True))[::-1],
             "chart": chart,
             "rows": rows,
-            "staff": place.scope.staff,
+            "cols": place.scope.cols,
         },
     )

@@ -11,9 +11,11 @@ The diff works on entry keys (whitespace-normalised text without the number):
   (two students reposting the same base at once), so the line stays and the two branches
   merge by person.
 
-Each entry is credited to the roster person it names; when the writer is someone else the
-report is a 代报 with the writer recorded. A line naming nobody on the roster is kept as
-unmatched, visible to the counselor.
+Each entry is credited to the roster person it names; when the writer is anyone but that
+person's confirmed (or claimed, unconfirmed) account the line is a 代报: the writer is
+recorded, and it never replaces the student's own report (such a line stays in the chain's
+history, not active, and the counselor hears of it when it says otherwise). A line naming
+nobody on the roster is kept as unmatched, visible to the counselor.
 """
 
 from __future__ import annotations
@@ -24,8 +26,8 @@ from datetime import datetime
 
 import sqlite_utils
 
-from handlers.cases import after_report
-from handlers.chain.roster import Roster, account_person
+from handlers.cases import after_report, summarise
+from handlers.chain.roster import Roster, account_claim, account_person
 from handlers.chain.state import (
     ACTIVE,
     REPLACED,
@@ -42,18 +44,22 @@ from handlers.chain.state import (
 )
 from handlers.chain.withdraw import withdraw_chain_report
 from handlers.parse import Parser
-from storage.reports import upsert_report
+from handlers.proxy_reports import after_proxy, poster_label
+from storage.reports import Author, Upserted, upsert_report
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
 class Poster:
-    """Who posted the repost: their platform account and, when bound, their person."""
+    """Who posted the repost: their platform account and, when its binding is confirmed,
+    their person; `claimed_id` is the student an unconfirmed binding claims."""
 
     platform: str
     account_id: str
     person_id: str | None
+    claimed_id: str | None = None
+    display_name: str | None = None
 
     def wrote(self, line: Line) -> bool:
         """True when this poster may withdraw `line`: they added it, or it is their own."""
@@ -72,6 +78,7 @@ class ChainOutcome:
     kept: list[Line] = field(default_factory=list)  # missing, but not removed by their author
     renumbered: int = 0
     unmatched: list[Line] = field(default_factory=list)  # new lines naming nobody on the roster
+    refused: list[Line] = field(default_factory=list)  # 代报 lines that met the student's own
 
     @property
     def changed(self) -> bool:
@@ -91,27 +98,43 @@ class _Apply:
 
     def author_of(self, number: int, line_authors: dict[int, str]) -> tuple[str, str | None]:
         """The account that wrote entry `number` (as numbered in the list; the WeChat adapter
-        reads the numbers from solitaire_info) and its person; the poster when unknown."""
+        reads the numbers from solitaire_info) and its confirmed person; the poster when
+        unknown."""
         account = line_authors.get(number, self.poster.account_id)
         if account == self.poster.account_id:
             return account, self.poster.person_id
         return account, account_person(self.db, self.poster.platform, account)
+
+    def claim_of(self, account: str | None) -> str | None:
+        if account is None:
+            return None
+        if account == self.poster.account_id:
+            return self.poster.claimed_id
+        return account_claim(self.db, self.poster.platform, account)
+
+    def author_relation(self, line: Line) -> Author:
+        """What the line's writer is to the student it credits (see handlers/authorship.py)."""
+        if line.author_person is not None:
+            return "self" if line.author_person == line.person_id else "proxy"
+        claimed = self.claim_of(line.author_account)
+        return "unconfirmed" if claimed is not None and claimed == line.person_id else "proxy"
 
     def new_line(self, number: int, text: str, key: str, author: tuple[str, str | None]) -> Line:
         entry = self.parser.parse_entry(text)
         self.out.lines_parsed += 1
         self.state.lines_parsed += 1
         account, author_person = author
-        person_id = self.roster.person_for(entry.name, text, prefer=author_person)
-        if person_id is not None and self.hijacks(person_id, text, author_person):
+        me = author_person or self.claim_of(account)
+        person_id = self.roster.person_for(entry.name, text, prefer=me)
+        if person_id is not None and self.hijacks(person_id, text, me):
             entry.name, person_id = text.lstrip()[: len(entry.name or "")] or None, None
         if (
             person_id is None
             and entry.name is None
-            and author_person in self.roster.names
+            and me in self.roster.names
             and self.roster.name_in(text) is None
         ):
-            person_id = author_person  # a line naming nobody, written by a classmate: theirs
+            person_id = me  # a line naming nobody, written by a classmate: theirs
         digest = line_hash(key)
         name = self.roster.names.get(person_id) if person_id else entry.name
         person_key = person_id or (f"name:{entry.name}" if entry.name else f"line:{digest}")
@@ -155,8 +178,16 @@ class _Apply:
         return person_id in self.state.active
 
     def activate(self, line: Line) -> None:
-        """Make `line` its person's active line (replacing any other) and record the report."""
+        """Make `line` its person's active line (replacing any other) and record the report;
+        a 代报 line that met the student's own report stays aside (REPLACED) instead."""
         state = self.state
+        result = self.store(line)
+        if result is not None and result.outcome == "kept":
+            if line.status != REPLACED:
+                line.status = REPLACED
+                set_status(self.db, state, line, REPLACED, self.now)
+            self.out.refused.append(line)
+            return
         old_key = state.active.get(line.person_key)
         if old_key is not None and old_key != line.key:
             old = state.lines[old_key]
@@ -171,29 +202,53 @@ class _Apply:
             set_status(self.db, state, line, ACTIVE, self.now)
         state.active[line.person_key] = line.key
         state.active_keys.add(line.key)
-        if line.person_id is not None and line.entry.says_anything:
-            # A line that names the student and says nothing else (`6. 云海峰`, or a sign-up
-            # list of another kind) is no report: the student stays to be nagged for details.
-            # 代报 only when the writer is known to be someone else: an account not bound yet
-            # is most often the student's own (as in storage's free-text path).
-            proxy = line.author_person is not None and line.author_person != line.person_id
-            result = upsert_report(
-                self.db,
-                person_id=line.person_id,
-                day=state.day,
-                class_id=self.roster.classes.get(line.person_id),
-                entry=line.entry,
-                source="chain",
-                message_key=self.message_key,
-                posted_by=line.author_person if proxy else None,
-                proxy=proxy,
-                now=self.now,
+        # A fever or 隔离 in a 接龙 line alerts the counselor like any other report.
+        if result is not None and result.changed and (result.abnormal or line.entry.isolation):
+            assert line.person_id is not None
+            after_report(self.db, self.now, line.person_id, state.day, prefer=self.poster.platform)
+
+    def store(self, line: Line) -> Upserted | None:
+        """Upsert the report a line gives, with its writer; None when it gives none.
+
+        A line that names the student and says nothing else (`6. 云海峰`, or a sign-up list
+        of another kind) is no report: the student stays to be nagged for details.
+        """
+        if line.person_id is None or not line.entry.says_anything:
+            return None
+        author = self.author_relation(line)
+        proxy = author == "proxy"
+        account = f"{self.poster.platform}:{line.author_account}" if line.author_account else None
+        result = upsert_report(
+            self.db,
+            person_id=line.person_id,
+            day=self.state.day,
+            class_id=self.roster.classes.get(line.person_id),
+            entry=line.entry,
+            source="chain",
+            message_key=self.message_key,
+            posted_by=line.author_person if proxy else None,
+            proxy=proxy,
+            now=self.now,
+            author=author,
+            posted_account=account,
+        )
+        if author != "self":  # a 代报, or a claim nobody confirmed: made visible
+            shown = (
+                self.poster.display_name if line.author_account == self.poster.account_id else None
             )
-            # A fever or 隔离 in a 接龙 line alerts the counselor like any other report.
-            if result.outcome != "unchanged" and (result.abnormal or line.entry.isolation):
-                after_report(
-                    self.db, self.now, line.person_id, state.day, prefer=self.poster.platform
-                )
+            after_proxy(
+                self.db,
+                self.now,
+                person_id=line.person_id,
+                day=self.state.day,
+                said=line.entry.abnormal,
+                result=result,
+                poster=poster_label(self.db, line.author_person, account, shown),
+                summary=summarise(line.entry),
+                dedup=f"chain:{self.state.chat_id}:{line.hash}",
+                prefer=self.poster.platform,
+            )
+        return result
 
     def recredit_unmatched(self) -> None:
         """After a roster change, try again the active lines that named nobody (no re-parse:

@@ -18,6 +18,7 @@ from handlers.chain.reading import read_repost
 from handlers.chain.roster import Roster, node_roster
 from handlers.chain.state import DayChain, Snapshot, save_day
 from handlers.context import HandlerContext
+from handlers.flags import check_chain_lines
 from handlers.parse import Parser
 
 log = logging.getLogger(__name__)
@@ -64,6 +65,18 @@ def _prompt_unmatched(ctx: HandlerContext, outcome: ChainOutcome) -> None:
     )
 
 
+def _prompt_refused(ctx: HandlerContext, outcome: ChainOutcome) -> None:
+    """Tell the poster which of their 代报 lines met a classmate's own report and were not
+    taken (names only, no health data)."""
+    if not outcome.refused:
+        return
+    names = "、".join(dict.fromkeys(line.name or "" for line in outcome.refused[:5]))
+    ctx.reply(
+        f"{names}今天已由本人报告，接龙里别人代写的内容未采用；如有出入请联系辅导员。",
+        mentions=(ctx.message.sender_id,),
+    )
+
+
 def handle_chain(ctx: HandlerContext, parser: Parser) -> ChainOutcome | None:
     """Apply the message as a 接龙 repost; None when it is not one. `parser` reads new lines
     (the message path's own, built from the roster).
@@ -87,7 +100,14 @@ def handle_chain(ctx: HandlerContext, parser: Parser) -> ChainOutcome | None:
         return ChainOutcome()
     if not _is_chain(snapshot, state, roster):
         return None
-    poster = Poster(msg.platform, msg.sender_id, ctx.sender.id if ctx.sender else None)
+    poster = Poster(
+        msg.platform,
+        msg.sender_id,
+        ctx.sender.id if ctx.sender else None,
+        claimed_id=ctx.claimed.id if ctx.claimed else None,
+        display_name=msg.display_name,
+    )
+    now = ctx.clock.now()  # one instant: a report created by this repost carries it
     try:
         with ctx.db.atomic():  # a savepoint when the caller has a transaction open
             outcome = apply_repost(
@@ -98,10 +118,20 @@ def handle_chain(ctx: HandlerContext, parser: Parser) -> ChainOutcome | None:
                 snapshot,
                 poster,
                 message_key=msg.key,
-                now=ctx.clock.now(),
+                now=now,
                 line_authors=msg.line_authors,
             )
             _prompt_unmatched(ctx, outcome)
+            _prompt_refused(ctx, outcome)
+            check_chain_lines(
+                ctx.db,
+                ctx.config,
+                outcome.added + outcome.corrected,
+                day=day,
+                when=msg.time.astimezone(ctx.config.tz),
+                now=now,
+                prefer=msg.platform,
+            )
     except Exception:
         forget(ctx.db, msg.platform, msg.chat_id)
         raise

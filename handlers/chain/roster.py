@@ -84,8 +84,20 @@ def forget_rosters(db: sqlite_utils.Database) -> None:
 
 
 def account_person(db: sqlite_utils.Database, platform: str, account_id: str) -> str | None:
+    """The person an account's confirmed binding names (an unconfirmed one names nobody)."""
     row = db.execute(
-        "SELECT person_id FROM accounts WHERE platform = ? AND account_id = ?",
+        "SELECT person_id FROM accounts WHERE platform = ? AND account_id = ? AND confirmed = 1",
+        [platform, account_id],
+    ).fetchone()
+    return row[0] if row else None
+
+
+def account_claim(db: sqlite_utils.Database, platform: str, account_id: str) -> str | None:
+    """The student an account's unconfirmed binding claims: its lines for that student are
+    the student's own (unconfirmed) reports, not 代报."""
+    row = db.execute(
+        "SELECT a.person_id FROM accounts a JOIN people p ON p.id = a.person_id"
+        " WHERE a.platform = ? AND a.account_id = ? AND a.confirmed = 0 AND p.role = '学生'",
         [platform, account_id],
     ).fetchone()
     return row[0] if row else None

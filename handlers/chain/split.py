@@ -121,7 +121,18 @@ def split_lines(
     else:
         has_header, title, example = prior.has_header, prior.title, prior.example
         entries = list(prior.entries)
+    titles = [title] if title else []  # joined at the end, for the same reason as `tail`
     seen_first = prior is not None
+    # Continuation lines of the entry being read, joined when the next entry starts: adding
+    # each to the entry's text would copy it again per line (quadratic in a long entry).
+    tail: list[str] = []
+
+    def close_tail() -> None:
+        if tail:
+            last = entries[-1]
+            last.text = " ".join([last.text, *tail] if last.text else tail)
+            tail.clear()
+
     for index in range(start, base + len(lines)):
         line = lines[index - base].strip()
         if not line:
@@ -137,11 +148,12 @@ def split_lines(
         if entries:
             numbered = _numbered(line)
             if numbered is None:  # a continuation of the previous entry
-                last = entries[-1]
-                last.text = f"{last.text} {line}" if last.text else line
-            elif numbered[0] == 1 and len(entries) == 1 and entries[0].number == 1 and not title:
+                tail.append(line)
+                continue
+            close_tail()
+            if numbered[0] == 1 and len(entries) == 1 and entries[0].number == 1 and not titles:
                 # `1. 周年庆` then `1. 张三`: the first "entry" was the title
-                title = f"1. {entries[0].text}".strip()
+                titles = [f"1. {entries[0].text}".strip()]
                 entries = [ChainEntry(1, numbered[1], index)]
             else:
                 entries.append(ChainEntry(numbered[0], numbered[1], index))
@@ -154,10 +166,13 @@ def split_lines(
         elif numbered is not None and numbered[0] == 1:
             entries.append(ChainEntry(1, numbered[1], index))
         else:  # the title, however it starts (`3. 周年庆`, `11.28 平安报告`)
-            title = f"{title} {line}" if title else line
+            titles.append(line)
+    close_tail()
     if not entries and not has_header:
         return None
-    return ChainText(has_header=has_header, title=title, example=example, entries=entries)
+    return ChainText(
+        has_header=has_header, title=" ".join(titles), example=example, entries=entries
+    )
 
 
 def split_chain(text: str) -> ChainText | None:

@@ -26,6 +26,7 @@ class ChainView:
     missing: list[str] = field(default_factory=list)
     on_leave: list[str] = field(default_factory=list)
     reported: set[str] = field(default_factory=set)  # people in the chain with a report
+    proxied: set[str] = field(default_factory=set)  # of those, whose report is a 代报
 
     @property
     def unmatched(self) -> list[tuple[int, Line]]:
@@ -45,7 +46,7 @@ def build_view(
     view = ChainView(title=title, day=day, lines=lines)
     reported_in_chain = view.reported
     marks = ",".join("?" * len(STUDENT_ROLES))
-    for person_id, name, reported, on_leave in db.execute(
+    for person_id, name, reported, on_leave, proxied in db.execute(
         f"""
         WITH RECURSIVE under(id) AS (
             SELECT ? UNION SELECT nodes.id FROM nodes JOIN under ON nodes.parent_id = under.id
@@ -53,17 +54,21 @@ def build_view(
         SELECT p.id, p.name,
             EXISTS (SELECT 1 FROM reports r WHERE r.person_id = p.id AND r.day = ?),
             EXISTS (SELECT 1 FROM leaves l WHERE l.person_id = p.id
-                    AND l.start_day <= ? AND l.end_day >= ?)
+                    AND l.start_day <= ? AND l.end_day >= ?),
+            EXISTS (SELECT 1 FROM reports r WHERE r.person_id = p.id AND r.day = ?
+                    AND r.proxy = 1)
         FROM people p
         WHERE p.active = 1 AND p.role IN ({marks})
           AND (p.class_id IN under OR p.dorm_id IN under)
         ORDER BY p.id
         """,
-        [node_id, day, day, day, *STUDENT_ROLES],
+        [node_id, day, day, day, day, *STUDENT_ROLES],
     ):
         if person_id in in_chain:
             if reported:
                 reported_in_chain.add(person_id)
+            if proxied:
+                view.proxied.add(person_id)
             continue
         if reported:
             view.other_reported.append(name)
@@ -114,7 +119,9 @@ def render_for_counselor(view: ChainView, class_name: str) -> str:
             marks.append("未匹配名单")
         elif ln.person_id not in view.reported:
             marks.append("未写体温/状况，未计为已报")
-        elif ln.author_person and ln.author_person != ln.person_id:
+        elif ln.author_person != ln.person_id and (
+            ln.author_person is not None or ln.person_id in view.proxied
+        ):  # written by someone else, or by an account nobody confirmed as the student
             marks.append("代报")
         if ln.entry.abnormal:
             marks.append("异常")

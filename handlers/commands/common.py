@@ -7,8 +7,10 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from bot.errors import NodeLookupError
 from handlers.context import HandlerContext, Person
 from handlers.permissions import descendants, may_act_on, refuse, scope
+from storage.nodes import by_ending
 
 ISO = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
 MONTH_DAY = re.compile(r"^(\d{1,2})[-/.月](\d{1,2})[日号]?$")
@@ -62,21 +64,11 @@ class NodeRef:
 
 def find_node(ctx: HandlerContext, text: str) -> NodeRef:
     """A node by full path, or by a unique ending (计科1班, 2021级/计科1班)."""
-    text = text.strip().strip("/")
-    rows = ctx.db.execute(
-        "SELECT id, path, name, kind FROM nodes WHERE path = ? OR path LIKE ? ESCAPE '\\'"
-        " ORDER BY path",
-        [text, "%/" + re.sub(r"([%_\\])", r"\\\1", text)],
-    ).fetchall()
-    exact = [r for r in rows if r[1] == text]
-    if exact:
-        return NodeRef(*exact[0])
-    if not rows:
-        raise Unclear(f"找不到「{text}」，请写完整路径，例如 计算机学院/2021级/计科1班")
-    if len(rows) > 1:
-        options = "、".join(r[1] for r in rows[:5])
-        raise Unclear(f"「{text}」不止一个：{options}，请写完整路径")
-    return NodeRef(*rows[0])
+    try:
+        node = by_ending(ctx.db, text)
+    except NodeLookupError as e:
+        raise Unclear(str(e)) from e
+    return NodeRef(node.id, node.path, node.name, node.kind)
 
 
 def find_node_in(ctx: HandlerContext, text: str, mine: set[int], command: str) -> NodeRef | None:
@@ -159,6 +151,25 @@ def details_here(ctx: HandlerContext) -> bool:
     if chat is None or chat.purpose == "class":
         return False
     return chat.node_id in scope(ctx.db, ctx.sender, ctx.today.isoformat())
+
+
+def outside_own_group(ctx: HandlerContext) -> bool:
+    """Asked in a group that is not one of the asker's nodes (another class's group, an
+    unbound group): such a group must not hear the answer, not even counts or names."""
+    if ctx.message.chat_type != "group":
+        return False
+    chat = ctx.chat
+    return chat is None or chat.node_id not in scope(ctx.db, ctx.sender, ctx.today.isoformat())
+
+
+def reply_in_own_group(ctx: HandlerContext, text: str) -> None:
+    """Answer in the group only when it is one of the asker's nodes; otherwise privately,
+    with a note in the group that carries nothing of the answer."""
+    if outside_own_group(ctx):
+        ctx.reply(text, private=True)
+        ctx.reply("已私聊回复。", mentions=(ctx.message.sender_id,))
+    else:
+        ctx.reply(text)
 
 
 def reply_private_if_group(ctx: HandlerContext, text: str) -> None:

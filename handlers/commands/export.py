@@ -11,14 +11,14 @@ from __future__ import annotations
 from datetime import date
 
 from bot.messages import OutgoingMessage
+from handlers.columns import LEDGER_ROLES
 from handlers.commands.common import Unclear, md, parse_day, sender, top_nodes
 from handlers.commands.registry import command
 from handlers.context import HandlerContext
-from handlers.permissions import STAFF, scope
-from storage.export import export_ledger
+from handlers.permissions import scope
+from storage.export import export_ledger, too_many_days
 from storage.ledger import days_between
 
-MAX_DAYS = 62
 # The handler runs inside the message path: a workbook bigger than this (about 6 s of
 # openpyxl on one core) would hold up everyone's messages, so it goes to the CLI/dashboard.
 MAX_STUDENT_DAYS = 20_000
@@ -35,15 +35,15 @@ def _days(args: str, today: date) -> list[str]:
             days = days_between(parse_day(parts[0], today), parse_day(parts[1], today))
         except ValueError as e:
             raise Unclear(str(e)) from e
-        if len(days) > MAX_DAYS:
-            raise Unclear(f"一次最多导出 {MAX_DAYS} 天，请缩短日期范围。")
+        if refusal := too_many_days(len(days)):
+            raise Unclear(refusal)
         return days
     raise Unclear("用法：/导出 [日期] 或 /导出 起 止")
 
 
 @command(
     "导出",
-    roles=STAFF,
+    roles=LEDGER_ROLES,
     summary="导出负责范围的台账（Excel），私聊发送",
     example="/导出 2月10日 2月16日",
 )

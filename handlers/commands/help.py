@@ -20,13 +20,22 @@ def _rank(name: str) -> int:
 def help_command(ctx: HandlerContext, args: str) -> None:
     me = ctx.sender
     role = me.role if me else None
+    claiming = me is None and ctx.claimed is not None
     usable = [
         c
         for c in COMMANDS.values()
-        if allowed(c, role) and c.name != "帮助" and not (me and c.name == "绑定")
+        if (allowed(c, role) or (claiming and c.claimed))
+        and c.name != "帮助"
+        and not (me and c.name == "绑定")
     ]
     usable.sort(key=lambda c: _rank(c.name))
-    if me is None:
+    if claiming:
+        assert ctx.claimed is not None
+        head = (
+            f"这个账号绑定{ctx.claimed.name}还未确认：可以报平安和更正自己的报告，"
+            "班长或辅导员确认后才能用其他命令。"
+        )
+    elif me is None:
         head = "你还没有绑定身份，先发：/绑定 学号 姓名"
     else:
         head = f"{me.name}（{me.role}）可用的命令（不带 / 也可以）："

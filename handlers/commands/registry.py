@@ -28,6 +28,8 @@ class Command:
     summary: str
     example: str
     max_args: int = MAX_ARGS
+    # An account whose binding is not confirmed yet may use it, for its claimed student only.
+    claimed: bool = False
 
 
 COMMANDS: dict[str, Command] = {}
@@ -40,11 +42,14 @@ def command(
     summary: str,
     example: str,
     max_args: int = MAX_ARGS,
+    claimed: bool = False,
 ) -> Callable[[Handler], Handler]:
     def register(handler: Handler) -> Handler:
         if name in COMMANDS:
             raise ValueError(f"command {name} registered twice")
-        COMMANDS[name] = Command(name, handler, frozenset(roles), summary, example, max_args)
+        COMMANDS[name] = Command(
+            name, handler, frozenset(roles), summary, example, max_args, claimed
+        )
         return handler
 
     return register
@@ -82,7 +87,8 @@ def run(ctx: HandlerContext, cmd: Command, args: str) -> None:
     from handlers.permissions import ROLES, refuse  # imported late: permissions needs context
 
     role = ctx.sender.role if ctx.sender else None
-    if not allowed(cmd, role):
+    claiming = role is None and ctx.claimed is not None and cmd.claimed
+    if not claiming and not allowed(cmd, role):
         if role is None:
             refuse(ctx, cmd.name, "请先绑定身份：/绑定 学号 姓名")
         else:

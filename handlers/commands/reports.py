@@ -1,16 +1,21 @@
-"""/补报, /更正, /请假: reports recorded by a counselor, corrected by the student, and leave.
+"""/补报, /更正, /请假: reports recorded by a counselor, corrected by the student or by the
+counselor, and leave.
 
 /补报 and /更正 go through the same upsert as a check-in message (storage.reports), so the
 earlier version lands in report_history and a follow-up case opens when the content is
-abnormal. Replies that repeat health details are private when asked in a class group.
+abnormal. A /补报 is a 代报 like any other: it fills in a missing report but never replaces
+what the student reported; a counselor changes that with `/更正 学号 内容`. Replies that
+repeat health details are private when asked in a class group.
 """
 
 from __future__ import annotations
 
 import functools
 
-from handlers.cases import after_report, describe
+from handlers.authorship import Writer
+from handlers.cases import after_report, summarise
 from handlers.commands.common import (
+    STUDENT_ID,
     StudentRef,
     Unclear,
     find_student,
@@ -22,11 +27,12 @@ from handlers.commands.common import (
 )
 from handlers.commands.registry import command
 from handlers.context import HandlerContext, Person
+from handlers.flags import check_report
 from handlers.parse import Entry, Parser
-from handlers.permissions import STAFF
+from handlers.permissions import STAFF, refuse
+from handlers.proxy_reports import after_proxy, poster_label
 from storage.audit import record
-from storage.ledger import place
-from storage.reports import entry_fields, upsert_report
+from storage.reports import Author, Upserted, upsert_report
 
 EXAMPLE_CONTENT = "36.5 正常 在校"
 
@@ -49,10 +55,13 @@ def _store(
     entry: Entry,
     *,
     source: str,
-    by: str | None,
-) -> bool:
-    """Upsert the report a command wrote; follow an abnormal one up. True when it changed."""
+    author: Author,
+) -> Upserted:
+    """Upsert the report a command wrote, recording who wrote it; follow an abnormal one up
+    and make a 代报 visible."""
     now = ctx.clock.now()
+    writer = Writer.of(ctx)
+    proxy = author in ("proxy", "corrected")
     result = upsert_report(
         ctx.db,
         person_id=person.id,
@@ -61,27 +70,46 @@ def _store(
         entry=entry,
         source=source,
         message_key=ctx.message.key,
-        posted_by=by,
-        proxy=by is not None,
+        posted_by=writer.posted_by if proxy else None,
+        proxy=proxy,
         now=now,
+        author=author,
+        posted_account=writer.account_key,
     )
-    if result.outcome == "unchanged":
-        return False
-    after_report(ctx.db, now, person.id, day, prefer=ctx.message.platform)
-    return True
-
-
-def _summary(entry: Entry) -> str:
-    stored = entry_fields(entry)
-    verdict = {True: "异常", False: "正常", None: ""}[entry.abnormal]
-    parts = (describe({**stored, "abnormal": None}), verdict, place(stored))
-    return "，".join(p for p in parts if p) or "已记录"
+    if author in ("proxy", "unconfirmed"):  # made visible (a counselor's /更正 is not)
+        after_proxy(
+            ctx.db,
+            now,
+            person_id=person.id,
+            day=day,
+            said=entry.abnormal,
+            result=result,
+            poster=poster_label(ctx.db, writer.posted_by, writer.account_key),
+            summary=summarise(entry),
+            dedup=ctx.message.key,
+            prefer=ctx.message.platform,
+            writer=writer.posted_by,
+        )
+    if result.changed:
+        check_report(
+            ctx.db,
+            ctx.config,
+            person_id=person.id,
+            name=person.name,
+            day=day,
+            when=now,
+            now=now,
+            created=result.outcome == "created" and source != "补报",  # 补报 is marked as such
+            prefer=ctx.message.platform,
+        )
+        after_report(ctx.db, now, person.id, day, prefer=ctx.message.platform)
+    return result
 
 
 @command(
     "补报",
     roles=STAFF,
-    summary="替学生补报（可在学号后写日期，默认今天），标记为补报",
+    summary="替学生补报（可在学号后写日期，默认今天），标记为补报；不会覆盖本人的报告",
     example=f"/补报 2021002 {EXAMPLE_CONTENT}",
 )
 def late_report_command(ctx: HandlerContext, args: str) -> None:
@@ -104,21 +132,58 @@ def late_report_command(ctx: HandlerContext, args: str) -> None:
     if entry is None:
         ctx.reply(f"没看懂报告内容。{usage}")
         return
-    me = sender(ctx)
-    _store(ctx, student, day, entry, source="补报", by=me.id)
-    record(ctx.db, "late_report", me.id, ctx.clock.now(), person=student.id, day=day)
+    me = Writer.of(ctx)
+    result = _store(ctx, student, day, entry, source="补报", author="proxy")
+    if result.outcome == "kept":
+        ctx.reply(
+            f"{student.name}（{student.id}）{md(day)}已有本人的报告，补报未采用。"
+            f"如需修改请用 /更正 {student.id} 内容"
+        )
+        return
+    record(ctx.db, "late_report", me.posted_by, ctx.clock.now(), person=student.id, day=day)
     reply_private_if_group(
-        ctx, f"已为{student.name}（{student.id}）补报{md(day)}：{_summary(entry)}。"
+        ctx, f"已为{student.name}（{student.id}）补报{md(day)}：{summarise(entry)}。"
+    )
+
+
+def _correct_for(ctx: HandlerContext, student_id: str, content: str) -> None:
+    """A counselor's /更正 学号 内容: the one way to change what a student reported."""
+    student = find_student(ctx, student_id, "更正")
+    if student is None:
+        return
+    entry = _parse(content)
+    if entry is None:
+        ctx.reply(f"没看懂更正内容。用法：/更正 学号 内容，例如 /更正 2021002 {EXAMPLE_CONTENT}")
+        return
+    day = ctx.today.isoformat()
+    result = _store(ctx, student, day, entry, source="更正", author="corrected")
+    if not result.changed:
+        ctx.reply("内容和已有报告相同，无需更正。", private=ctx.message.chat_type == "group")
+        return
+    record(ctx.db, "correct_report", Writer.of(ctx).posted_by, ctx.clock.now(),
+           person=student.id, day=day)  # fmt: skip
+    reply_private_if_group(
+        ctx, f"已更正{student.name}（{student.id}）{md(day)}的报告：{summarise(entry)}。"
     )
 
 
 @command(
     "更正",
-    summary="更正自己今天的报告",
+    claimed=True,
+    summary="更正自己今天的报告；辅导员可写学号更正学生的报告",
     example="/更正 36.6 正常 在家",
 )
 def correct_command(ctx: HandlerContext, args: str) -> None:
-    me = sender(ctx)
+    first, _, rest = args.strip().partition(" ")
+    if ctx.sender is not None and ctx.sender.role in STAFF and STUDENT_ID.fullmatch(first):
+        _correct_for(ctx, first, rest)
+        return
+    names_someone = ctx.db.execute("SELECT 1 FROM people WHERE id = ?", [first]).fetchone()
+    if names_someone is not None:
+        refuse(ctx, "更正", "只能更正自己的报告；别人的报告请联系辅导员更正。")
+        return
+    me = ctx.sender or ctx.claimed  # an unconfirmed binding may still report for itself
+    assert me is not None, "registry lets only bound or claiming senders reach /更正"
     if me.class_id is None:
         ctx.reply("只有花名册里有班级的同学需要报告。")
         return
@@ -127,10 +192,18 @@ def correct_command(ctx: HandlerContext, args: str) -> None:
         ctx.reply(f"没看懂更正内容。用法：/更正 内容，例如 /更正 {EXAMPLE_CONTENT}")
         return
     day = ctx.today.isoformat()
-    if not _store(ctx, me, day, entry, source="更正", by=None):
+    author: Author = "self" if ctx.sender is not None else "unconfirmed"
+    result = _store(ctx, me, day, entry, source="更正", author=author)
+    if result.outcome == "kept":
+        ctx.reply(
+            "这个账号的绑定还没有确认，不能修改已由本人确认账号提交的报告。",
+            private=ctx.message.chat_type == "group",
+        )
+        return
+    if not result.changed:
         ctx.reply("内容和已有报告相同，无需更正。", private=ctx.message.chat_type == "group")
         return
-    reply_private_if_group(ctx, f"已更正你{md(day)}的报告：{_summary(entry)}。")
+    reply_private_if_group(ctx, f"已更正你{md(day)}的报告：{summarise(entry)}。")
 
 
 @command(

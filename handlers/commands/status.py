@@ -7,6 +7,7 @@ abnormal count and key groups, and /异常 always answers privately.
 
 from __future__ import annotations
 
+from handlers.columns import shows
 from handlers.commands.common import (
     NodeRef,
     Unclear,
@@ -14,7 +15,9 @@ from handlers.commands.common import (
     find_node,
     find_node_in,
     md,
+    outside_own_group,
     parse_day,
+    reply_in_own_group,
     reply_private_if_group,
     scope_here,
     sender,
@@ -74,19 +77,22 @@ def stats_command(ctx: HandlerContext, args: str) -> None:
         return
     mine = scope_here(ctx)
     tops = top_nodes(ctx, mine)
-    health = details_here(ctx) and sender(ctx).role in STAFF
+    role = sender(ctx).role
+    here = details_here(ctx) or outside_own_group(ctx)  # outside: answered privately
+    health = here and shows(role, "abnormal_count")
+    tags_shown = here and shows(role, "key_group")
     ds = day_status(ctx.db, day)
     lines = [f"{md(day)} 平安报告统计"]
     for top in tops:
         lines.append(f"{top.path}：{_counts(ds.counts(top.id), health)}")
         for node in _breakdown(ds, top, mine):
             lines.append(f"  {_label(ds, top, node)}：{_counts(ds.counts(node), health)}")
-        if health:
+        if tags_shown:
             tags = ds.node(top.id).key_groups
             if tags:
                 parts = [f"{t} {c.total}人（已报 {c.reported}）" for t, c in tags.items()]
                 lines.append("  重点群体：" + "，".join(parts))
-    ctx.reply("\n".join(lines))
+    reply_in_own_group(ctx, "\n".join(lines))
 
 
 @command(
@@ -122,7 +128,9 @@ def missing_command(ctx: HandlerContext, args: str) -> None:
             names = "、".join(s.name for s in status.missing[:MAX_NAMES])
             more = f" 等 {len(status.missing)} 人" if len(status.missing) > MAX_NAMES else ""
             lines.append(f"{name} 未报 {len(status.missing)} 人：{names}{more}{leave}")
-    ctx.reply(f"{md(day)} 未报名单\n" + "\n".join(lines) if lines else "你负责的范围内没有班级。")
+    reply_in_own_group(
+        ctx, f"{md(day)} 未报名单\n" + "\n".join(lines) if lines else "你负责的范围内没有班级。"
+    )
 
 
 def _abnormal_line(case: AbnormalCase, class_name: str) -> str:
@@ -137,6 +145,8 @@ def _abnormal_line(case: AbnormalCase, class_name: str) -> str:
         parts.append(case.province)
     if case.isolation:
         parts.append(ISOLATION_LABELS.get(case.isolation, case.isolation))
+    if case.proxy:
+        parts.append("（代报）")
     return f"{case.name}（{class_name}）" + " ".join(parts)
 
 

@@ -53,9 +53,19 @@ class EntryReading:
 
 
 def _blank(text: str, spans: list[tuple[int, int]]) -> str:
-    for start, end in spans:
-        text = f"{text[:start]}{' ' * (end - start)}{text[end:]}"
-    return text
+    """Spaces over the spans: one pass, linear in the text however many spans there are."""
+    if not spans:
+        return text
+    pieces, last = [], 0
+    for start, end in sorted(spans):
+        start = max(start, last)  # overlapping spans blank their union
+        if end <= start:
+            continue
+        pieces.append(text[last:start])
+        pieces.append(" " * (end - start))
+        last = end
+    pieces.append(text[last:])
+    return "".join(pieces)
 
 
 def _health_adjectives(text: str, tokens: list[Token]) -> list[Token]:

@@ -7,8 +7,9 @@ the course's reference scorer (shared/tools/score_parse.py), which gives the sam
 the same file (tests/test_parse_corpus.py checks it when shared/ is beside the checkout).
 
 `shipped_corpora()` lists what `pingan parse --eval` scores when given no file: every
-`*.jsonl` under tests/corpus/ of this checkout, and the shared dev corpus when it lies
-beside the checkout (../shared/corpus/dev.jsonl).
+`*.jsonl` under tests/corpus/ of this checkout that is a parse corpus (its lines carry an
+`expect` with `kind` and `entries`), and the shared dev corpus when it lies beside the
+checkout (../shared/corpus/dev.jsonl).
 """
 
 from __future__ import annotations
@@ -57,9 +58,22 @@ class Report:
         return self.pct(self.field_ok[name], self.entries)
 
 
+def is_parse_corpus(path: Path) -> bool:
+    """True when the file's first line is a labelled message of the parse contract
+    (tests/corpus/ holds other labelled corpora too, e.g. the care word list's)."""
+    try:
+        with path.open(encoding="utf-8") as f:
+            first = next((line for line in f if line.strip()), "")
+        expect = json.loads(first).get("expect")
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, AttributeError):
+        return False
+    return isinstance(expect, dict) and "kind" in expect and "entries" in expect
+
+
 def shipped_corpora() -> list[Path]:
-    """The labelled corpora of this checkout, by name, then the shared dev corpus if present."""
+    """The parse corpora of this checkout, by name, then the shared dev corpus if present."""
     found = sorted(CORPUS_DIR.glob("*.jsonl")) if CORPUS_DIR.is_dir() else []
+    found = [p for p in found if is_parse_corpus(p)]
     if SHARED_DEV.is_file():
         found.append(SHARED_DEV)
     return found

@@ -169,15 +169,22 @@ class RosterMatcher:
         self._sounds: dict[tuple[int, str], list[tuple[str, tuple[frozenset[str], ...]]]] | None
         self._sounds = None
         self._answers: dict[str, str | None] = {}
+        # Homophones and typos keep the length: nothing longer than the longest name can
+        # match, and a long word would cost a pass per character (quadratic).
+        self._longest = max(map(len, self.names), default=0)
 
     def __bool__(self) -> bool:
         return bool(self.names)
+
+    def warm(self) -> None:
+        """Build the homophone index now rather than at the first name not on the roster."""
+        self._homophones("\u4e00\u4e00")
 
     def match(self, written: str) -> str | None:
         """The one roster name `written` stands for, or None when none or several fit."""
         if written in self.names:
             return written
-        if len(written) < 2:
+        if len(written) < 2 or len(written) > self._longest:
             return None
         if written not in self._answers:
             if len(self._answers) >= self.CACHE_SIZE:

@@ -29,6 +29,10 @@ from handlers.parse.normalise import half_width, list_numbers, normalise, to_sim
 from handlers.parse.scanner import Vocabulary
 from handlers.parse.segment import Segmenter
 
+# Longer than any real check-in: such text is kept but never parsed, on any path (the router,
+# the chain differ's fallback, the "unreadable" prompt), so one huge message costs nothing.
+MAX_PARSE_CHARS = 20_000
+
 # unreadable_reason() answers, for the one friendly prompt per person per day.
 NO_TEMPERATURE = "no_temperature"
 NO_STATUS = "no_status"
@@ -58,15 +62,37 @@ CHECKIN_CUES = ("体温", "打卡", "平安", "报告", "正常", "在校", "在
 class Parser:
     """Reads check-in replies; `roster_names` are the names of the group's people."""
 
+    @staticmethod
+    def normalised_names(roster_names: Iterable[str]) -> tuple[str, ...]:
+        return tuple(n.strip() for n in roster_names if n and n.strip())
+
     def __init__(self, roster_names: Iterable[str] = ()) -> None:
-        names = [n.strip() for n in roster_names if n and n.strip()]
+        names = list(self.normalised_names(roster_names))
+        self.names: tuple[str, ...] = tuple(names)  # a twin parser is built from these
+        # Readings made ahead by a twin in a worker thread (handlers/prepare.py), looked up
+        # before reading: (text, in_chain) → EntryReading, text → ParseResult.
+        self.prepared_reads: dict[tuple[str, bool], EntryReading] = {}
+        self.prepared_parses: dict[str, ParseResult] = {}
         self.roster = RosterMatcher(names)
         self.vocabulary = Vocabulary(names)
         self.segmenter = Segmenter(names)
         self.reader = EntryReader(self.vocabulary, self.segmenter, self.roster)
 
+    def warm_up(self) -> None:
+        """Build now what is otherwise built on first use (the homophone index: half a
+        second for a school of 40,000), so a parser made in a worker arrives ready."""
+        self.roster.warm()
+        self.parse("张三 36.5 正常 在校")
+
+    def forget_prepared(self) -> None:
+        self.prepared_reads.clear()
+        self.prepared_parses.clear()
+
     def read(self, text: str, in_chain: bool = False) -> EntryReading:
         """One entry with the evidence behind it (see EntryReading)."""
+        ready = self.prepared_reads.get((text, in_chain))
+        if ready is not None:
+            return ready
         return self.reader.read(normalise(text), in_chain)
 
     def parse_entry(self, text: str, in_chain: bool = True) -> Entry:
@@ -74,8 +100,11 @@ class Parser:
         return self.read(text, in_chain).entry
 
     def parse(self, text: str) -> ParseResult:
-        if not isinstance(text, str) or not text.strip():
+        if not isinstance(text, str) or not text.strip() or len(text) > MAX_PARSE_CHARS:
             return ParseResult("other")
+        ready = self.prepared_parses.get(text)
+        if ready is not None:
+            return ready
         numbered = list_numbers(text)
         # every 接龙 has a header (#) or an entry numbered 1: most replies have neither
         chain = split_chain(numbered) if "1" in numbered or "#" in numbered else None
@@ -146,7 +175,11 @@ class Parser:
         - NO_STATUS: a person and a place but nothing about health or temperature
           (`张三 在校`);
         - UNKNOWN_NAME: a roster is set and the name written matches nobody on it.
+
+        Text too long to parse (MAX_PARSE_CHARS) is no attempt at a check-in: None, at once.
         """
+        if len(text) > MAX_PARSE_CHARS:
+            return None
         result = result if result is not None else self.parse(text)
         if result.kind == "chain":
             return None

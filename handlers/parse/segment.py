@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from collections.abc import Iterable
 from functools import cache, lru_cache
 from typing import Protocol
@@ -37,6 +38,10 @@ class Engine(Protocol):
 
 
 class _RJieba:
+    """rjieba's default instance. It is shared by the message path and the parse worker
+    (handlers/prepare.py), and refuses to add a word while another thread tags ("Already
+    borrowed"): every call takes `_lock`, for that one call only."""
+
     name = "rjieba"
 
     def __init__(self) -> None:
@@ -48,18 +53,25 @@ class _RJieba:
         self._tag = rjieba.tag
         self._has_word = rjieba.has_word
         self._add_word = rjieba.add_word
+        self._lock = threading.Lock()
 
     def tag(self, text: str) -> list[tuple[str, str]]:
-        return self._tag(text, True)
+        with self._lock:
+            return self._tag(text, True)
 
     def known(self, word: str) -> bool:
-        return self._has_word(word)
+        with self._lock:
+            return self._has_word(word)
 
     def add_word(self, word: str, tag: str) -> None:
-        self._add_word(word, USER_WORD_FREQ, tag)
+        with self._lock:
+            self._add_word(word, USER_WORD_FREQ, tag)
 
 
 class _Jieba:
+    """jieba's own tokenizer, locked like _RJieba: adding a word mid-tag would let a
+    thread read a half-updated dictionary."""
+
     name = "jieba"
 
     def __init__(self) -> None:
@@ -69,16 +81,20 @@ class _Jieba:
         jieba.setLogLevel(logging.WARNING)
         self._tokenizer = jieba.Tokenizer()
         self._tagger = jieba.posseg.POSTokenizer(self._tokenizer)
+        self._lock = threading.RLock()
 
     def tag(self, text: str) -> list[tuple[str, str]]:
-        return [(p.word, p.flag) for p in self._tagger.cut(text, HMM=True)]
+        with self._lock:
+            return [(p.word, p.flag) for p in self._tagger.cut(text, HMM=True)]
 
     def known(self, word: str) -> bool:
-        self._tokenizer.check_initialized()
-        return bool(self._tokenizer.FREQ.get(word))
+        with self._lock:
+            self._tokenizer.check_initialized()
+            return bool(self._tokenizer.FREQ.get(word))
 
     def add_word(self, word: str, tag: str) -> None:
-        self._tokenizer.add_word(word, USER_WORD_FREQ, tag)
+        with self._lock:
+            self._tokenizer.add_word(word, USER_WORD_FREQ, tag)
 
 
 @cache

@@ -11,7 +11,7 @@ import asyncio
 import base64
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +78,8 @@ class OneBotAccount:
         self.api_timeout_s = api_timeout_s
         self._slots = _Slots()
         self._connected = asyncio.Event()
+        self.last_seen: datetime | None = None  # when the last event came (UTC)
+        self.logged_in = True  # False while heartbeats say `online: false` (QQ logged out)
 
     # -- connections -----------------------------------------------------------------------
 
@@ -114,6 +116,10 @@ class OneBotAccount:
         if self._slots.events is conn:
             self._slots.events = None
 
+    def seen(self) -> None:
+        """An event arrived: the account is alive as of now."""
+        self.last_seen = datetime.now(UTC)
+
     def connections(self) -> list[Connection]:
         return list({id(c): c for c in (self._slots.api, self._slots.events) if c}.values())
 
@@ -134,9 +140,9 @@ class OneBotAccount:
     async def send(self, message: OutgoingMessage) -> str:
         """Send through send_group_msg / send_private_msg; the platform's message_id on `ok`."""
         if message.chat_type == "group":
-            action, params = "send_group_msg", {"group_id": _numeric(message.target)}
+            action, params = "send_group_msg", {"group_id": numeric_id(message.target)}
         else:
-            action, params = "send_private_msg", {"user_id": _numeric(message.target)}
+            action, params = "send_private_msg", {"user_id": numeric_id(message.target)}
         params["message"] = outgoing(message.text, message.mentions)
         if message.image_path:
             params["message"].append(_image_segment(message.image_path))
@@ -166,11 +172,11 @@ class OneBotAccount:
         name = Path(path).name
         if message.chat_type == "group":
             await self.call(
-                "upload_group_file", group_id=_numeric(message.target), file=path, name=name
+                "upload_group_file", group_id=numeric_id(message.target), file=path, name=name
             )
         else:
             await self.call(
-                "upload_private_file", user_id=_numeric(message.target), file=path, name=name
+                "upload_private_file", user_id=numeric_id(message.target), file=path, name=name
             )
 
     async def find_delivered(self, message: OutgoingMessage, since: datetime) -> list[str]:
@@ -186,7 +192,7 @@ class OneBotAccount:
             return []
         try:
             data = await self.call(
-                "get_group_msg_history", group_id=_numeric(message.target), count=HISTORY_COUNT
+                "get_group_msg_history", group_id=numeric_id(message.target), count=HISTORY_COUNT
             )
         except ApiNotAvailable as e:
             raise NotConnected(str(e)) from e
@@ -221,7 +227,7 @@ class OneBotAccount:
         return [str(g["group_id"]) for g in data if isinstance(g, dict) and "group_id" in g]
 
     async def get_group_member_list(self, group_id: str) -> list[GroupMember]:
-        data = await self.call("get_group_member_list", group_id=_numeric(group_id))
+        data = await self.call("get_group_member_list", group_id=numeric_id(group_id))
         if not isinstance(data, list):
             raise OneBotError(f"get_group_member_list {group_id}: data is not a list")
         members = []
@@ -243,6 +249,6 @@ def _image_segment(path: str) -> dict[str, Any]:
     return {"type": "image", "data": {"file": "base64://" + base64.b64encode(content).decode()}}
 
 
-def _numeric(target: str) -> int | str:
+def numeric_id(target: str) -> int | str:
     """OneBot ids are integers on the wire; keep anything non-numeric as given."""
     return int(target) if target.isdigit() else target

@@ -33,6 +33,7 @@ class ForwardClient:
         self.adapter = adapter
         self.session = session
         self.connection: Connection | None = None
+        self.accounts_seen: list[str] = []  # the QQ number behind the link, once learned
 
     async def run(self) -> None:
         """Connect, serve, and reconnect with exponential backoff, until cancelled."""
@@ -44,7 +45,10 @@ class ForwardClient:
             started = loop.time()
             try:
                 async with self.session.ws_connect(
-                    cfg.url or "", headers=headers, max_msg_size=cfg.max_frame_bytes
+                    cfg.url or "",
+                    headers=headers,
+                    max_msg_size=cfg.max_frame_bytes,
+                    heartbeat=cfg.ping_interval_s,
                 ) as ws:
                     await self._serve(ws)
             except aiohttp.WSServerHandshakeError as e:
@@ -76,6 +80,8 @@ class ForwardClient:
                 await self._learn_self_id(conn)
             if conn.self_id is not None:
                 self.adapter.attach(conn)
+                if conn.self_id not in self.accounts_seen:
+                    self.accounts_seen.append(conn.self_id)
             await reader
         finally:
             if not reader.done():

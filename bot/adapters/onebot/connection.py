@@ -35,6 +35,7 @@ EventSink = Callable[["Connection", Decoded], Awaitable[None]]
 # Echo numbers are unique per process, so a response can never be matched to a call made
 # on an earlier connection that happened to reuse the number.
 _ECHO = itertools.count(1)
+FRAMES_PER_YIELD = 32  # frames read before other tasks get a turn, under a flood
 
 
 class Connection:
@@ -97,8 +98,14 @@ class Connection:
         `on_event` is awaited in arrival order; while it waits (the core is far behind),
         reading pauses and TCP pushes back on the peer instead of messages being dropped.
         """
+        frames = 0
         try:
             while True:
+                frames += 1
+                if frames % FRAMES_PER_YIELD == 0:
+                    # A buffered frame is returned without a pause: under a flood this loop
+                    # would decode a thousand frames while the dashboard waits.
+                    await asyncio.sleep(0)
                 try:
                     msg = await self.ws.receive(timeout=self._silence_limit)
                 except TimeoutError:
@@ -116,8 +123,8 @@ class Connection:
                         await on_event(self, event)
                     except Exception:  # one odd event must not cost the connection
                         log.exception("%s: an event could not be handled", self.label)
-                elif msg.type == aiohttp.WSMsgType.ERROR:
-                    log.warning("%s: protocol error, closing: %s", self.label, msg.data)
+                elif msg.type == aiohttp.WSMsgType.ERROR:  # also: no pong to our ping in time
+                    log.warning("%s: connection failed, closing: %s", self.label, msg.data)
                     break
                 elif msg.type in (
                     aiohttp.WSMsgType.CLOSE,

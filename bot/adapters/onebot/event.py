@@ -1,9 +1,11 @@
 """OneBot v11 frames decoded once, at the edge, into typed objects.
 
-`decode(frame)` picks a model by `post_type` and `message_type`/`meta_event_type`, like
-adapter-onebot's `json_to_event`; a frame without `post_type` that carries `echo` is an
-action response. Unknown kinds (notices, requests, `message_sent`) decode to None and are
-ignored; a known kind that does not match its model raises `MalformedFrame`.
+`decode(frame)` picks a model by `post_type` and `message_type`/`meta_event_type`/
+`notice_type`, like adapter-onebot's `json_to_event`; a frame without `post_type` that
+carries `echo` is an action response. Kinds pingan does not use (requests, other notices, and
+`message_sent`, NapCat's report of the bot's own messages, which must never be read as input)
+decode to None and are ignored; a known kind that does not match its model raises
+`MalformedFrame`.
 """
 
 from __future__ import annotations
@@ -102,6 +104,53 @@ class HeartbeatMetaEvent(MetaEvent):
     interval: int = Field(default=0, ge=0, description="ms until the next heartbeat")
 
 
+class NoticeEvent(Event):
+    post_type: Literal["notice"]
+    notice_type: str
+
+
+class GroupRecallNotice(NoticeEvent):
+    """v11 `notice.group_recall`: `user_id` wrote the message, `operator_id` withdrew it."""
+
+    notice_type: Literal["group_recall"]
+    group_id: Id
+    user_id: Id
+    operator_id: Id
+    message_id: Id
+
+
+class GroupIncreaseNotice(NoticeEvent):
+    notice_type: Literal["group_increase"]
+    sub_type: str = ""  # approve | invite
+    group_id: Id
+    user_id: Id
+
+
+class GroupDecreaseNotice(NoticeEvent):
+    notice_type: Literal["group_decrease"]
+    sub_type: str = ""  # leave | kick | kick_me
+    group_id: Id
+    user_id: Id
+
+
+class GroupCardNotice(NoticeEvent):
+    """go-cqhttp's `notice.group_card` (群成员名片更新), which NapCat and Lagrange also send."""
+
+    notice_type: Literal["group_card"]
+    group_id: Id
+    user_id: Id
+    card_new: str = ""
+    card_old: str = ""
+
+    @field_validator("card_new", "card_old", mode="before")
+    @classmethod
+    def _none_as_empty(cls, value: object) -> object:
+        return "" if value is None else value
+
+
+MemberNotice = GroupIncreaseNotice | GroupDecreaseNotice | GroupCardNotice
+
+
 class ActionResponse(Frame):
     status: str  # ok | async | failed
     retcode: int = 0
@@ -111,13 +160,26 @@ class ActionResponse(Frame):
     wording: str = ""
 
 
-Decoded = GroupMessageEvent | PrivateMessageEvent | LifecycleMetaEvent | HeartbeatMetaEvent
+Decoded = (
+    GroupMessageEvent
+    | PrivateMessageEvent
+    | LifecycleMetaEvent
+    | HeartbeatMetaEvent
+    | GroupRecallNotice
+    | GroupIncreaseNotice
+    | GroupDecreaseNotice
+    | GroupCardNotice
+)
 
 _MODELS: dict[tuple[str, str], type[Event]] = {
     ("message", "group"): GroupMessageEvent,
     ("message", "private"): PrivateMessageEvent,
     ("meta_event", "lifecycle"): LifecycleMetaEvent,
     ("meta_event", "heartbeat"): HeartbeatMetaEvent,
+    ("notice", "group_recall"): GroupRecallNotice,
+    ("notice", "group_increase"): GroupIncreaseNotice,
+    ("notice", "group_decrease"): GroupDecreaseNotice,
+    ("notice", "group_card"): GroupCardNotice,
 }
 
 

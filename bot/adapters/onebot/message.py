@@ -89,6 +89,14 @@ def mentions(segments: list[Segment]) -> tuple[str, ...]:
     return tuple(seen)
 
 
+def quoted(segments: list[Segment]) -> str:
+    """The message id a `reply` segment quotes (`[CQ:reply,id=123]`), or ""."""
+    for s in segments:
+        if s.type == "reply" and s.data.get("id") not in (None, ""):
+            return str(s.data["id"])
+    return ""
+
+
 def outgoing(text: str, mention_ids: tuple[str, ...] = ()) -> list[dict[str, Any]]:
     """The segment array we send: each @ first (space-separated), then the text.
 

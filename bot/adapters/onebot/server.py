@@ -19,6 +19,7 @@ from aiohttp import web
 
 from bot.adapters.onebot.connection import Connection, Role
 from bot.config import OneBotConnection
+from bot.errors import ConfigError
 
 if TYPE_CHECKING:
     from bot.adapters.onebot.adapter import OneBotAdapter
@@ -53,9 +54,14 @@ class ReverseServer:
         self.config = config
         self.adapter = adapter
         self.port: int | None = None
+        self.accounts_seen: list[str] = []  # QQ numbers that connected here, first first
         self._runner: web.AppRunner | None = None
 
     async def start(self) -> None:
+        """Listen; refuse to when the link would be open to the network (config built in
+        code skips the config file's check, so it is made again here)."""
+        if problem := self.config.exposure_problem():
+            raise ConfigError(f"adapters.onebot: {problem}")
         app = web.Application()
         base = self.config.path.rstrip("/")
         for suffix, role in (("", None), ("/api", "API"), ("/event", "Event")):
@@ -79,7 +85,7 @@ class ReverseServer:
         self._runner = runner
         self.port = sock.getsockname()[1]
         if not self.config.access_token:
-            log.warning("OneBot reverse WS on port %s has no access_token", self.port)
+            log.warning("OneBot reverse WS on port %s: no access_token (loopback)", self.port)
         log.info("OneBot reverse WS listening on ws://%s:%s%s", self.config.host, self.port, base)
 
     async def stop(self) -> None:
@@ -100,7 +106,9 @@ class ReverseServer:
             role = path_role or _ROLES.get(header_role or "universal")
             if role is None:
                 raise web.HTTPBadRequest(text=f"unknown X-Client-Role {header_role!r}")
-            ws = web.WebSocketResponse(max_msg_size=self.config.max_frame_bytes)
+            ws = web.WebSocketResponse(
+                max_msg_size=self.config.max_frame_bytes, heartbeat=self.config.ping_interval_s
+            )
             await ws.prepare(request)
             conn = Connection(
                 ws,
@@ -110,6 +118,8 @@ class ReverseServer:
                 heartbeat_timeout_s=self.config.heartbeat_timeout_s,
             )
             self.adapter.attach(conn)
+            if self_id not in self.accounts_seen:
+                self.accounts_seen.append(self_id)
             log.info("%s connected", conn.label)
             try:
                 await conn.serve(self.adapter.on_event)

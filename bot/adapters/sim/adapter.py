@@ -22,6 +22,13 @@ Sleep = Callable[[float], Awaitable[None]]
 
 
 class SimAdapter:
+    """`platform`, `account`, `connected` and `last_seen` are what every adapter shows the
+    operator (bot/ops/accounts.py): the simulator is connected while it runs."""
+
+    platform = "sim"
+    account = "simulator"
+    last_seen = None
+
     def __init__(
         self,
         campus: SimCampus,
@@ -58,6 +65,10 @@ class SimAdapter:
                     log.exception("sim: the message sink failed on %s", message.key)
             day += timedelta(days=1)
             done += 1
+
+    @property
+    def connected(self) -> bool:
+        return self._task is not None and not self._task.done()
 
     def start(self) -> asyncio.Task[None]:
         self._task = asyncio.create_task(self.run(), name="sim adapter")

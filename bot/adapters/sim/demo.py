@@ -71,7 +71,7 @@ def load_school(db: sqlite_utils.Database, config: Config, now: datetime) -> Non
     if not config.roster:
         raise ValueError("the demo config needs `roster:` (the sample roster)")
     roster = config.resolve(config.roster)
-    import_roster(db, roster, now=now)
+    import_roster(db, roster, now=now, key_groups=config.key_groups)
     duty = roster.parent / "duty.csv"
     if duty.is_file():
         with db.atomic():

@@ -10,6 +10,9 @@ from bot.adapters.sim.transcript import BOT_NAME, PRIVATE, Line, Transcript
 from bot.clock import Clock
 from bot.messages import OutgoingMessage
 
+# How the transcript names the platform a private message went out on, as users say it.
+PLATFORM_LABELS = {"qq": "QQ", "wechat": "微信"}
+
 
 class SimTransport:
     """Implements bot.transport.Transport for platform `sim`.
@@ -47,7 +50,7 @@ class SimTransport:
         if message.chat_type == "group":
             chat, who = message.target, BOT_NAME
         else:  # every private chat in one block of the transcript, addressed by name
-            via = "" if self.platform == "sim" else f"（{self.platform}）"
+            via = f"（{PLATFORM_LABELS[self.platform]}）" if self.platform != "sim" else ""
             chat, who = PRIVATE, f"{BOT_NAME} → {self.name_of(message.target)}{via}"
         self.transcript.add(Line(self.clock.now(), chat, who, text, from_bot=True))
         return f"sim-{next(self._ids)}"

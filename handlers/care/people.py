@@ -1,0 +1,65 @@
+"""Who hears about a distressed student: their counselor, today's duty counselor and the duty
+psychologists; and how a student is told to reach their counselor."""
+
+from __future__ import annotations
+
+import sqlite_utils
+
+from bot.config import Config
+from handlers.notify import accounts_of
+from handlers.permissions import COUNSELOR, PSYCHOLOGIST, responsible_counselors
+from storage.duty import duty_for
+
+PLATFORM_NAMES = {"qq": "QQ", "wechat": "微信"}
+
+
+def psychologists(db: sqlite_utils.Database, config: Config) -> list[str]:
+    """The configured duty psychologists, else every active 心理老师 of the roster."""
+    if config.care.psychologists:
+        marks = ",".join("?" * len(config.care.psychologists))
+        rows = db.execute(
+            f"SELECT id FROM people WHERE id IN ({marks}) AND active = 1 ORDER BY id",
+            config.care.psychologists,
+        ).fetchall()
+    else:
+        rows = db.execute(
+            "SELECT id FROM people WHERE role = ? AND active = 1 ORDER BY id", [PSYCHOLOGIST]
+        ).fetchall()
+    return [r[0] for r in rows]
+
+
+def counselors_of(db: sqlite_utils.Database, class_id: int | None) -> list[str]:
+    """The class's 辅导员; unlike health alerts, never the admins in their place (a 心理 case
+    is for counselors and psychologists only)."""
+    if class_id is None:
+        return []
+    found = responsible_counselors(db, class_id)
+    if not found:
+        return []
+    marks = ",".join("?" * len(found))
+    rows = db.execute(
+        f"SELECT id FROM people WHERE id IN ({marks}) AND role = ? ORDER BY id",
+        [*found, COUNSELOR],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def to_page(db: sqlite_utils.Database, config: Config, class_id: int | None, day: str) -> list[str]:
+    """Everyone paged on words of self-harm, each once, the student's counselor first."""
+    duty = duty_for(db, day).counselor
+    people = [
+        *counselors_of(db, class_id),
+        *([duty.id] if duty else []),
+        *psychologists(db, config),
+    ]
+    return list(dict.fromkeys(people))
+
+
+def contact(db: sqlite_utils.Database, person_id: str, platform: str) -> str:
+    """陈老师（QQ 10001）: a name and, when there is one, an account the student can add."""
+    name = db.execute("SELECT name FROM people WHERE id = ?", [person_id]).fetchone()[0]
+    accounts = accounts_of(db, person_id)
+    found = next((a for a in accounts if a[0] == platform), accounts[0] if accounts else None)
+    if found is None:
+        return name
+    return f"{name}（{PLATFORM_NAMES.get(found[0], '账号')} {found[1]}）"

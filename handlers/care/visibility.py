@@ -1,0 +1,29 @@
+"""Who may read which 心理 case: the student's counselor, the duty counselor, the psychologists.
+
+Admins and the duty officer are deliberately not in the list: a 心理 case is between the
+student and the people trained and responsible for it.
+"""
+
+from __future__ import annotations
+
+import sqlite_utils
+
+from handlers.context import Person
+from handlers.permissions import COUNSELOR, DUTY_COUNSELOR, PSYCHOLOGIST, on_duty, scope
+from storage.care import CareCase, open_cases
+
+READERS: tuple[str, ...] = (COUNSELOR, DUTY_COUNSELOR, PSYCHOLOGIST)
+
+
+def visible_cases(db: sqlite_utils.Database, person: Person, day: str) -> list[CareCase]:
+    """Open 心理 cases `person` may read today: all for a psychologist and for the duty
+    counselor on a duty day, otherwise those of students in the classes they are
+    responsible for."""
+    if person.role not in READERS:
+        return []
+    found = open_cases(db)
+    duty_today = person.role == DUTY_COUNSELOR and on_duty(db, person.id, day)
+    if person.role == PSYCHOLOGIST or duty_today:
+        return found
+    nodes = scope(db, person, day)
+    return [case for case in found if case.class_id in nodes]
