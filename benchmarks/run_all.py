@@ -21,6 +21,7 @@ REPO = HERE.parent
 FULL = [
     [sys.executable, "-m", "bot", "bench", "ingest", "--messages", "20000"],
     [sys.executable, "-m", "bot", "bench", "parse"],
+    [sys.executable, str(HERE / "parse_worst.py")],
     [sys.executable, "-m", "bot", "bench", "chain", "--members", "200"],
     [sys.executable, "-m", "bot", "bench", "summary", "--students", "40000", "--groups", "1000"],
     [sys.executable, str(HERE / "burst.py")],
@@ -29,6 +30,7 @@ FULL = [
 ]
 QUICK = [
     [sys.executable, "-m", "bot", "bench", "ingest", "--messages", "2000"],
+    [sys.executable, str(HERE / "parse_worst.py")],
     [sys.executable, str(HERE / "burst.py"), "--seconds", "3", "--students", "1500",
      "--classes", "30"],
     [sys.executable, str(HERE / "crash.py"), "--students", "800", "--classes", "20",

@@ -12,6 +12,19 @@ from typing import Literal
 
 ChatType = Literal["group", "private"]
 
+#: How users call each platform, in every text they read.
+PLATFORM_NAMES = {"qq": "QQ", "wechat": "微信", "sim": "模拟", "webhook": "群机器人"}
+
+
+def platform_name(platform: str) -> str:
+    return PLATFORM_NAMES.get(platform, platform)
+
+
+def account_label(account_key: str) -> str:
+    """A stored `platform:account` as users read it: 「QQ 123456」, 「模拟 nick-1」."""
+    platform, _, account = account_key.partition(":")
+    return f"{platform_name(platform)} {account}" if account else account_key
+
 
 @dataclass(frozen=True, slots=True)
 class IncomingMessage:

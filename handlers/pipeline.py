@@ -116,10 +116,6 @@ class Pipeline:
         """Stop the parse worker (at shutdown)."""
         self.preparser.close()
 
-    def reload(self) -> None:
-        """After bind_groups or an import done elsewhere in this process."""
-        self.directory = Directory(self.db)
-
     def handle(self, message: IncomingMessage) -> Outcome:
         return self.handle_batch([message])[0]
 

@@ -16,6 +16,7 @@ from datetime import date, datetime
 
 import sqlite_utils
 
+from bot.messages import account_label
 from handlers.notify import accounts_of, send_private
 from handlers.permissions import responsible_counselors
 from storage.reports import Upserted
@@ -46,7 +47,7 @@ def poster_label(
             return row[0] if row[1] == "学生" else f"{row[0]}（{row[1]}）"
     if posted_account:
         shown = f"「{display_name}」" if display_name else ""
-        return f"未确认账号{shown}（{posted_account}）"
+        return f"未确认账号{shown}（{account_label(posted_account)}）"
     return "他人"
 
 

@@ -11,10 +11,9 @@ from datetime import datetime
 
 import sqlite_utils
 
+from bot.messages import platform_name
 from handlers.notify import send_private
 from handlers.permissions import ADMIN
-
-PLATFORM_NAMES = {"qq": "QQ", "wechat": "微信", "sim": "模拟"}
 
 
 def ask_admins_about_staff_claim(
@@ -30,7 +29,7 @@ def ask_admins_about_staff_claim(
     """`bound`: the claim was recorded (unconfirmed) and /确认绑定 can confirm it; otherwise
     the staff member already has an account there and only the roster can change that."""
     row = db.execute("SELECT name, role FROM people WHERE id = ?", [person_id]).fetchone()
-    where = PLATFORM_NAMES.get(platform, platform)
+    where = platform_name(platform)
     then = (
         f"核实确是本人后可回复 /确认绑定 {person_id} {account_id}"
         if bound

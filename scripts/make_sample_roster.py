@@ -1,10 +1,11 @@
-"""Regenerate examples/roster.csv, examples/roster.xlsx and examples/duty.csv.
+"""Regenerate the sample roster and duty roster (package data in bot/defaults/, linked from
+examples/) and examples/roster.xlsx.
 
 The sample is one college (计算机学院), two grades, two classes each, 30 students a class,
 with class monitors, dorm heads, grade counselors, duty staff, an admin and a few key-group
 tags. It is deterministic: rerunning gives byte-identical CSV files.
 
-    /work/venv/bin/python scripts/make_sample_roster.py
+    .venv/bin/python scripts/make_sample_roster.py
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ import random
 from datetime import date, timedelta
 from pathlib import Path
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLES = REPO / "examples"
+DEFAULTS = REPO / "bot" / "defaults"  # what `pingan demo` reads, installed or not
 COLLEGE = "计算机学院"
 GRADES = ("2021级", "2022级")
 CLASSES = ("计科1班", "计科2班")
@@ -215,11 +218,11 @@ def main() -> None:
     rng = random.Random(2020)
     rows = staff(rng) + students(rng)
     EXAMPLES.mkdir(exist_ok=True)
-    with open(EXAMPLES / "roster.csv", "w", encoding="utf-8", newline="") as f:
+    with open(DEFAULTS / "roster.csv", "w", encoding="utf-8", newline="") as f:
         writer = csv.DictWriter(f, HEADER, lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
-    with open(EXAMPLES / "duty.csv", "w", encoding="utf-8", newline="") as f:
+    with open(DEFAULTS / "duty.csv", "w", encoding="utf-8", newline="") as f:
         writer = csv.writer(f, lineterminator="\n")
         writer.writerow(["日期", "值班辅导员", "值班党员"])
         writer.writerows(duty_rows())
@@ -233,7 +236,7 @@ def main() -> None:
     for row in rows:
         sheet.append([row[h] for h in HEADER])
     book.save(EXAMPLES / "roster.xlsx")
-    print(f"wrote {len(rows)} people to {EXAMPLES}/roster.csv and roster.xlsx, duty.csv")
+    print(f"wrote {len(rows)} people to {DEFAULTS}/roster.csv and duty.csv, {EXAMPLES}/roster.xlsx")
 
 
 if __name__ == "__main__":

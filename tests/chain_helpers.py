@@ -14,9 +14,11 @@ from bot.messages import IncomingMessage
 from handlers.chain.engine import ChainOutcome
 from handlers.context import ChatBinding, HandlerContext, Person
 from handlers.pipeline import Pipeline
+from tests.school_factory import build_school, node_id
 
 NAMES = ["张三", "李四", "王五", "赵敏", "钱七", "孙悦", "周杰", "吴迪", "郑可馨", "王芳"]
 CHAT = "700001"
+CLASS = "计算机学院/2021级/计科1班"
 
 
 def student_id(index: int) -> str:
@@ -37,34 +39,17 @@ class ClassGroup:
         self.config = Config()
         self.names = list(names)
         self._ids = count(1)
-        stamp = clock.now().isoformat()
-        with db.atomic():
-            db.execute(
-                "INSERT INTO nodes (id, path, name, kind)"
-                " VALUES (1, '计算机学院', '计算机学院', 'college')"
-            )
-            db.execute(
-                "INSERT INTO nodes (id, path, name, kind, parent_id)"
-                " VALUES (2, '计算机学院/2021级', '2021级', 'grade', 1)"
-            )
-            db.execute(
-                "INSERT INTO nodes (id, path, name, kind, parent_id)"
-                " VALUES (3, '计算机学院/2021级/计科1班', '计科1班', 'class', 2)"
-            )
-            db.execute("INSERT INTO chats VALUES ('qq', ?, 3, 'class')", [CHAT])
-            for i, name in enumerate(self.names, start=1):
-                db.execute(
-                    "INSERT INTO people (id, name, role, class_id, updated_at)"
-                    " VALUES (?, ?, ?, 3, ?)",
-                    [student_id(i), name, "班长" if i == 1 else "学生", stamp],
-                )
-                db.execute(
-                    "INSERT INTO accounts"
-                    " (platform, account_id, person_id, display_name, created_at)"
-                    " VALUES ('qq', ?, ?, ?, ?)",
-                    [f"q{i}", student_id(i), name, stamp],
-                )
-        self.chat = ChatBinding("qq", CHAT, 3, "计算机学院/2021级/计科1班", "class")
+        build_school(
+            db,
+            people=[
+                {"pid": student_id(i), "name": name, "cls": CLASS, "qq": f"q{i}",
+                 "display_name": name, "role": "班长" if i == 1 else "学生"}
+                for i, name in enumerate(self.names, start=1)
+            ],
+            chats=[("qq", CHAT, CLASS, "class")],
+            stamp=clock.now().isoformat(),
+        )  # fmt: skip
+        self.chat = ChatBinding("qq", CHAT, node_id(db, CLASS), CLASS, "class")
         self.pipeline = Pipeline(db, self.config, clock)
         self.outcomes: list[ChainOutcome | None] = []
         real = handlers.router.handle_chain

@@ -14,7 +14,7 @@ from bot.config import Config
 from bot.web import create_web_app
 from storage.audit import record, redact_before, verify
 from storage.db import open_db
-from tests.f7_helpers import audit_rows
+from tests.commands_helpers import audit_rows
 from tests.web_helpers import DAY, log_in, seed_school, token_for
 
 

@@ -10,7 +10,7 @@ import zipfile
 import pytest
 
 from bot.cli import main
-from tests.f7_helpers import School
+from tests.commands_helpers import School
 from tests.roster_helpers import BASE, write_csv, write_xlsx
 
 

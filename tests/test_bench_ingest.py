@@ -15,5 +15,5 @@ def test_bench_ingest_prints_both_floors(capsys):
     assert result["floor"] == "jieba lcut + executemany"
     for floor, ratio in (("floor", "ratio"), ("engine_floor", "engine_ratio")):
         assert result[f"{floor}_seconds"] >= 0 and result[f"{floor}_per_second"] > 0
-        assert 0 < result[ratio] < 1  # a floor is faster than the whole path
+        assert result[ratio] > 0  # how close the path comes to its floor: docs/performance.md
     assert result["segmenter"] in ("rjieba", "jieba")

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from handlers.broadcast import remind_due
-from tests.f7_helpers import School, audit_rows, outbox
+from tests.commands_helpers import School, audit_rows, outbox
 
 
 @pytest.fixture

@@ -15,8 +15,8 @@ from handlers.care import Lexicon
 from handlers.care.evaluate import evaluate, read_corpus
 from handlers.pipeline import Pipeline
 from storage.retention import purge
+from tests.commands_helpers import STAMP, School, audit_rows
 from tests.conftest import REPO, TZ
-from tests.f7_helpers import STAMP, School, audit_rows
 
 CORPUS = REPO / "tests" / "corpus" / "care.jsonl"
 HOTLINE = "希望24热线 400-161-9995"

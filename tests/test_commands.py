@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from openpyxl import load_workbook
 
-from tests.f7_helpers import School, audit_rows, report
+from tests.commands_helpers import School, audit_rows
+from tests.school_factory import add_report as report
 
 
 @pytest.fixture

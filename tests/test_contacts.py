@@ -20,7 +20,7 @@ from tests.conftest import TZ
 from tests.schedules_helpers import config as schedules_config
 from tests.schedules_helpers import node_id as path_id
 from tests.schedules_helpers import opened, outbox, small_school
-from tests.web_helpers import DAY, seed_school, token_for
+from tests.web_helpers import DAY, log_in, seed_school, token_for
 
 NOW = datetime(2020, 2, 10, 8, 0, tzinfo=TZ)
 HEADER = "学号,姓名,学院,年级,班级,手机,家长电话\n"
@@ -57,7 +57,7 @@ def school(db):
 
 async def page_as(db, clock, person_id: str, node: int) -> str:
     async with TestClient(TestServer(create_web_app(db, Config(), clock))) as client:
-        await client.get(f"/login?token={token_for(db, person_id, clock.now())}")
+        await log_in(client, token_for(db, person_id, clock.now()))
         resp = await client.get(f"/today?node={node}&date={DAY}")
         assert resp.status == 200
         return await resp.text()

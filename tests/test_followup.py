@@ -14,8 +14,9 @@ from storage.export import export_ledger
 from storage.keygroups import observed_on
 from storage.ledger import days_between
 from storage.status import node_status
+from tests.commands_helpers import School, audit_rows, outbox
 from tests.conftest import TZ
-from tests.f7_helpers import School, audit_rows, node_id, outbox
+from tests.school_factory import node_id
 
 
 @pytest.fixture

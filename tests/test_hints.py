@@ -9,9 +9,11 @@ from datetime import datetime
 import pytest
 
 from schedules import Deps, nag
+from tests.commands_helpers import C21_1, School
 from tests.conftest import TZ
-from tests.f7_helpers import C21_1, School, node_id, report
 from tests.schedules_helpers import opened
+from tests.school_factory import add_report as report
+from tests.school_factory import node_id
 
 DAY = "2020-02-10"
 

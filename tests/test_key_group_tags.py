@@ -10,8 +10,9 @@ import pytest
 from bot.config import DEFAULT_TAGS, KeyGroups
 from storage.roster import RosterProblems, import_roster
 from storage.status import node_status
+from tests.commands_helpers import G21, School
 from tests.conftest import TZ
-from tests.f7_helpers import G21, School, node_id
+from tests.school_factory import node_id
 
 HEADER = "学号,姓名,学院,年级,班级,宿舍,角色,负责,微信,QQ,重点群体\n"
 NOW = datetime(2020, 2, 10, 8, 0, tzinfo=TZ)

@@ -64,7 +64,7 @@ def test_key_group_sheet_import_all_or_nothing(db, tmp_path, capsys):
     from openpyxl import Workbook
 
     from bot.cli import main
-    from tests.f7_helpers import seed
+    from tests.commands_helpers import seed
 
     seed(db)
     config = tmp_path / "config.yaml"

@@ -8,7 +8,8 @@ from openpyxl import load_workbook
 from bot.cli import main
 from storage.db import open_db
 from storage.keygroups import set_tag
-from tests.f7_helpers import audit_rows, report, seed
+from tests.commands_helpers import audit_rows, seed
+from tests.school_factory import add_report as report
 
 
 @pytest.fixture
@@ -132,7 +133,7 @@ def test_export_node_by_unique_ending_as_in_chat(school, capsys):
     assert main(["export", "--date", "2020-02-10", "--node", "2022级", "-o", str(out),
                  "--config", str(config)]) == 0  # fmt: skip
     assert "计算机学院/2022级" in capsys.readouterr().out
-    assert load_workbook(out).sheetnames == ["汇总", "2022级-计科1班", "异常跟踪"]
+    assert load_workbook(out).sheetnames == ["汇总", "2022级-计科1班", "未报异常联系", "异常跟踪"]
     db = open_db(dbpath)
     (row,) = audit_rows(db, "export")
     assert row["scope"] == "计算机学院/2022级"

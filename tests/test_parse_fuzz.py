@@ -1,13 +1,14 @@
-"""Property tests: any text returns a valid contract object, never raises, in bounded time."""
+"""Property tests: any text returns a valid contract object and never raises. How long the
+worst texts take is measured in benchmarks/parse_worst.py (a hang still fails here, through
+pytest-timeout)."""
 
 from __future__ import annotations
-
-import time
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from benchmarks.parse_worst import WORST_TEXTS
 from handlers.parse import CANONICAL_SYMPTOMS, Parser, ParseResult
 
 PARSER = Parser(["张三", "李四", "欧阳娜娜"])
@@ -109,30 +110,11 @@ def test_any_text_gives_a_valid_result(text):
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.sampled_from(PIECES), min_size=1, max_size=12).map("".join), st.integers(1, 9))
-def test_large_texts_finish_in_bounded_time(piece, seed):
+def test_large_texts_give_a_valid_result(piece, seed):
     text = (piece * (100_000 // max(len(piece), 1) + 1))[: 100_000 - seed]
-    start = time.perf_counter()
     assert_valid(PARSER.parse(text))
-    assert time.perf_counter() - start < 10
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "3" * 100_000,
-        "36." * 33_000,
-        "无" * 100_000,
-        "1. 张三 36.5\n" * 8_000,
-        "#接龙\n" + "".join(f"{i}. 李四 36.{i % 10} 正常 在校\n" for i in range(1, 5_000)),
-        "是否" + "发热" * 40_000 + "：否",
-        "[" * 50_000 + "]" * 50_000,
-        " " * 100_000,
-        "\x00\ud800" * 10,
-        "在公司王" * 25_000,
-        "李长春" * 33_000,
-    ],
-)
+@pytest.mark.parametrize("text", WORST_TEXTS.values(), ids=WORST_TEXTS.keys())
 def test_pathological_texts(text):
-    start = time.perf_counter()
     assert_valid(PARSER.parse(text))
-    assert time.perf_counter() - start < 10

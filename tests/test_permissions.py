@@ -6,7 +6,8 @@ import pytest
 
 from handlers.context import Person
 from handlers.permissions import may_act_on, responsible_counselors, scope
-from tests.f7_helpers import C21_1, C21_2, C22_1, DORM, G21, G22, School, node_id
+from tests.commands_helpers import C21_1, C21_2, C22_1, DORM, G21, G22, School
+from tests.school_factory import node_id
 
 DAY = "2020-02-10"
 

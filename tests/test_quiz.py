@@ -14,8 +14,8 @@ from bot.errors import RosterError
 from handlers.pipeline import Pipeline
 from storage.quiz import class_board, latest_round, question_at, student_scores
 from storage.quiz_bank import import_bank
+from tests.commands_helpers import School, audit_rows, seed
 from tests.conftest import REPO, TZ
-from tests.f7_helpers import School, audit_rows, seed
 
 BANK = REPO / "examples" / "quiz.csv"
 
@@ -234,7 +234,7 @@ def test_the_ledger_workbook_has_a_quiz_sheet_of_classes(school, tmp_path):
 
     from handlers.permissions import descendants
     from storage.export import export_ledger
-    from tests.f7_helpers import node_id
+    from tests.school_factory import node_id
 
     school.say("A001", "/答题 开始 1 21:00")
     school.say("2021002", question_at(school.db, 1, 1).answer)

@@ -31,6 +31,8 @@ async def test_an_admin_opens_a_round_and_reads_the_class_board(browser, db, clo
     try:
         token = token_for(db, "A01", clock.now())
         await browser.open(str(server.make_url(f"/login?token={token}")))
+        await browser.click("#confirm-login")
+        await browser.wait_text(".who button", "退出")  # logged in
         await browser.open(str(server.make_url("/quiz")))
         assert "还没有知识竞答" in await browser.text("main")
         await browser.type('input[name="questions"]', "3")

@@ -10,8 +10,8 @@ from handlers.pipeline import Pipeline
 from schedules import Deps, build_scheduler
 from storage.quiz import question_at
 from storage.quiz_bank import import_bank
+from tests.commands_helpers import School, outbox
 from tests.conftest import REPO, TZ
-from tests.f7_helpers import School, outbox
 
 
 def at(hhmm: str) -> datetime:

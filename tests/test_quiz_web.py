@@ -14,7 +14,7 @@ from bot.web import create_web_app
 from storage.quiz import open_round, record_answer
 from storage.quiz_bank import import_bank
 from tests.conftest import REPO
-from tests.web_helpers import seed_school, token_for
+from tests.web_helpers import log_in, seed_school, token_for
 
 
 def text_of(html: str) -> str:
@@ -39,7 +39,7 @@ async def page(db, clock, config: Config, path: str) -> tuple[int, str]:
     client = TestClient(TestServer(create_web_app(db, config, clock)))
     await client.start_server()
     try:
-        await client.get(f"/login?token={token_for(db, 'T01', clock.now())}", allow_redirects=False)
+        await log_in(client, token_for(db, "T01", clock.now()))
         resp = await client.get(path)
         return resp.status, await resp.text()
     finally:
@@ -77,7 +77,7 @@ async def test_an_admin_opens_a_round_from_the_dashboard(db, clock):
     await client.start_server()
     try:
         for who, status in (("T01", 403), ("A01", 303)):
-            await client.get(f"/login?token={token_for(db, who, clock.now())}")
+            await log_in(client, token_for(db, who, clock.now()))
             html = await (await client.get("/quiz")).text()
             shown = 'method="post" action="/quiz"' in html
             assert shown == (who == "A01")  # the form is shown to admins only

@@ -14,9 +14,11 @@ from schedules import Deps, summarize
 from storage.ledger import load
 from storage.ledger_xlsx import day_cells
 from storage.tokens import create_token
+from tests.commands_helpers import C21_1, G21, School
 from tests.conftest import TZ
-from tests.f7_helpers import C21_1, G21, School, node_id
 from tests.schedules_helpers import opened
+from tests.school_factory import node_id
+from tests.web_helpers import log_in
 
 DAY = "2020-02-10"
 
@@ -57,7 +59,7 @@ async def class_page(school: School, person_id: str) -> str:
     with school.db.atomic():
         token = create_token(school.db, person_id, school.clock.now())[1]
     async with TestClient(TestServer(create_web_app(school.db, school.config, school.clock))) as c:
-        await c.get(f"/login?token={token}", allow_redirects=False)
+        await log_in(c, token)
         resp = await c.get(f"/today?node={node_id(school.db, C21_1)}&date={DAY}")
         assert resp.status == 200
         return await resp.text()

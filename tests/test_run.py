@@ -100,9 +100,7 @@ async def test_run_takes_messages_sends_the_outbox_and_stops(tmp_path):
             db.close()
     finally:
         stop.set()
-        started = time.monotonic()
-        assert await asyncio.wait_for(bot, 10) == 0
-        assert time.monotonic() - started < 10
+        assert await asyncio.wait_for(bot, 10) == 0  # stops, and within 10 s
         await peer.close()
 
 
@@ -132,16 +130,13 @@ def test_sigterm_stops_within_10s_with_the_outbox_intact(tmp_path):
                 SystemClock().now(),
             )
         db.close()
-        started = time.monotonic()
         proc.send_signal(signal.SIGTERM)
-        code = proc.wait(timeout=10)
-        elapsed = time.monotonic() - started
+        code = proc.wait(timeout=10)  # TimeoutExpired fails the test
     finally:
         if proc.poll() is None:
             proc.kill()
     stderr = proc.stderr.read()
     assert code == 0, stderr
-    assert elapsed < 10
     assert "stopped cleanly" in stderr
     db = open_db(tmp_path / "pingan.db")
     queued = {r["text"]: r["status"] for r in db["outbox"].rows}  # the scheduler may add some
@@ -160,7 +155,7 @@ def _count(db, table: str) -> int:
     return db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
 
 
-async def test_a_component_that_fails_to_start_does_not_stop_the_others(db, clock):
+async def test_a_component_that_fails_to_start_does_not_stop_the_others(db, clock, caplog):
     from bot.app import App, Component
     from bot.config import Config
 
@@ -183,7 +178,7 @@ async def test_a_component_that_fails_to_start_does_not_stop_the_others(db, cloc
     ]
     await app.start()
     assert events == ["good started", "slow started"]
-    started = time.monotonic()
-    await app.stop(timeout=1.0)
-    assert time.monotonic() - started < 2.0  # a component that hangs is cut off
+    # the slow one hangs for an hour: stop returning at all means it was cut off
+    await asyncio.wait_for(app.stop(timeout=1.0), 30)
+    assert "slow to stop did not stop cleanly" in caplog.text
     assert "good stopped" in events and "broken stopped" not in events

@@ -87,6 +87,7 @@ def test_an_abnormal_proxy_is_marked_in_the_counselors_summary_only(db, tmp_path
     """Issue 12: staff see which abnormal reports someone else wrote; a class group sees
     neither the report nor the mark."""
     small_school(db)
+    opened(db)
     add_report(db, "s1", "2020-02-10", temperature=38.2, abnormal=True, symptoms=("发热",))
     with db.atomic():
         db.execute("UPDATE reports SET proxy = 1, author = 'proxy' WHERE person_id = 's1'")

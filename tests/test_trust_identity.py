@@ -22,8 +22,9 @@ from storage.bindings import (
 from storage.db import open_db
 from storage.migrations import MIGRATIONS, V_TRUST_REPORT_AUTHORS
 from storage.roster import import_roster
-from tests.f7_helpers import C21_1, School, audit_rows, last_outbox_id, outbox, report
+from tests.commands_helpers import C21_1, School, audit_rows, last_outbox_id, outbox
 from tests.roster_helpers import BASE, row, write_csv
+from tests.school_factory import add_report as report
 
 DAY = "2020-02-10"
 

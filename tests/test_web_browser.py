@@ -73,6 +73,7 @@ async def test_counselor_logs_in_and_reads_a_class(browser, server, db, clock, t
 
 async def test_a_class_monitor_sees_who_reported_and_nothing_more(browser, server, db, clock):
     token = token_for(db, "S101", clock.now())
+    await browser.resize(DESKTOP)  # the table itself, not the phone's cards
     await browser.open(str(server.make_url(f"/login?token={token}")))
     await browser.click("#confirm-login")
     assert await browser.wait_text("h1", "计科1班") == "计算机学院/2021级/计科1班"

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import re
 from collections.abc import AsyncIterator
 from datetime import datetime
@@ -33,6 +32,7 @@ from handlers.pipeline import Pipeline
 from schedules import Deps, build_scheduler
 from storage.startup import prepare
 from storage.tokens import create_token
+from tests.school_factory import add_leave, add_report, build_school, node_id
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -40,81 +40,54 @@ DAY = "2020-02-10"
 STAMP = "2020-02-10T08:00:00+08:00"
 
 
-def _node(db, path: str, kind: str, parent: int | None) -> int:
-    name = path.rsplit("/", 1)[-1]
-    return db.execute(
-        "INSERT INTO nodes (path, name, kind, parent_id) VALUES (?, ?, ?, ?)",
-        [path, name, kind, parent],
-    ).lastrowid
-
-
-def _person(db, pid: str, name: str, role: str = "学生", class_id: int | None = None) -> None:
-    db.execute(
-        "INSERT INTO people (id, name, role, class_id, updated_at) VALUES (?, ?, ?, ?, ?)",
-        [pid, name, role, class_id, STAMP],
-    )
-
-
-def _report(db, pid: str, class_id: int, at: str, **fields) -> None:
-    row = {
-        "person_id": pid, "day": DAY, "class_id": class_id, "temperature": 36.5,
-        "abnormal": 0, "symptoms": "[]", "on_campus": 1, "source": "free",
-        "created_at": at, "updated_at": at, **fields,
-    }  # fmt: skip
-    if isinstance(row["symptoms"], list):
-        row["symptoms"] = json.dumps(row["symptoms"], ensure_ascii=False)
-    cols = ", ".join(row)
-    db.execute(
-        f"INSERT INTO reports ({cols}) VALUES ({', '.join('?' * len(row))})", list(row.values())
-    )
+CS, G21 = "计算机学院", "计算机学院/2021级"
+C1, C2 = "计算机学院/2021级/计科1班", "计算机学院/2021级/计科2班"
+MATH, M21, M1 = "数学学院", "数学学院/2021级", "数学学院/2021级/数学1班"
 
 
 def seed_school(db: sqlite_utils.Database) -> dict[str, int]:
     """Build the school; return node ids by short name."""
+    c1 = [("S101", "张三"), ("S102", "李四"), ("S103", "王五"),
+          ("S104", "赵六"), ("S105", "孙七"), ("S106", "钱八")]  # fmt: skip
+    people = [
+        {"pid": pid, "name": name, "cls": C1, "role": "班长" if pid == "S101" else "学生"}
+        for pid, name in c1
+    ]
+    people[0]["responsible"] = (C1,)
+    people += [
+        {"pid": f"S20{i + 1}", "name": name, "cls": C2}
+        for i, name in enumerate(["周一", "吴二", "郑三", "冯四"])
+    ]
+    people += [
+        {"pid": f"M30{i + 1}", "name": name, "cls": M1}
+        for i, name in enumerate(["陈甲", "褚乙", "卫丙"])
+    ]
+    people += [
+        {"pid": "T01", "name": "王老师", "role": "辅导员", "responsible": (G21,)},
+        {"pid": "T02", "name": "刘老师", "role": "辅导员", "responsible": (M1,)},
+        {"pid": "A01", "name": "管理员甲", "role": "管理员"},
+    ]
     with db.atomic():
-        cs = _node(db, "计算机学院", "college", None)
-        g21 = _node(db, "计算机学院/2021级", "grade", cs)
-        c1 = _node(db, "计算机学院/2021级/计科1班", "class", g21)
-        c2 = _node(db, "计算机学院/2021级/计科2班", "class", g21)
-        math = _node(db, "数学学院", "college", None)
-        m21 = _node(db, "数学学院/2021级", "grade", math)
-        m1 = _node(db, "数学学院/2021级/数学1班", "class", m21)
-        for pid, name in [("S101", "张三"), ("S102", "李四"), ("S103", "王五"),
-                          ("S104", "赵六"), ("S105", "孙七"), ("S106", "钱八")]:  # fmt: skip
-            _person(db, pid, name, "班长" if pid == "S101" else "学生", c1)
-        for i, name in enumerate(["周一", "吴二", "郑三", "冯四"]):
-            _person(db, f"S20{i + 1}", name, class_id=c2)
-        for i, name in enumerate(["陈甲", "褚乙", "卫丙"]):
-            _person(db, f"M30{i + 1}", name, class_id=m1)
-        _person(db, "T01", "王老师", "辅导员")
-        _person(db, "T02", "刘老师", "辅导员")
-        _person(db, "A01", "管理员甲", "管理员")
-        db.execute("INSERT INTO responsibilities VALUES ('T01', ?)", [g21])
-        db.execute("INSERT INTO responsibilities VALUES ('T02', ?)", [m1])
-        db.execute("INSERT INTO responsibilities VALUES ('S101', ?)", [c1])
-        _report(db, "S101", c1, "2020-02-10T07:12:00+08:00")
-        _report(
+        build_school(db, nodes=[CS, G21, C1, C2, MATH, M21, M1], people=people, stamp=STAMP)
+        add_report(db, "S101", DAY, at="2020-02-10T07:12:00+08:00")
+        add_report(
             db,
             "S102",
-            c1,
-            "2020-02-10T07:30:00+08:00",
+            DAY,
+            at="2020-02-10T07:30:00+08:00",
             temperature=37.8,
-            abnormal=1,
+            abnormal=True,
             symptoms=["发热", "咳嗽"],
-            on_campus=0,
+            on_campus=False,
             province="湖北",
             isolation="home",
         )
-        _report(db, "S103", c1, "2020-02-10T08:05:00+08:00", proxy=1, posted_by="S101")
-        _report(db, "S106", c1, "2020-02-10T15:20:00+08:00", source="补报")
-        db.execute(
-            "INSERT INTO leaves (person_id, start_day, end_day, reason, created_at)"
-            " VALUES ('S105', '2020-02-09', '2020-02-12', '病假', ?)",
-            [STAMP],
-        )
+        add_report(db, "S103", DAY, at="2020-02-10T08:05:00+08:00", proxy=True, posted_by="S101")
+        add_report(db, "S106", DAY, at="2020-02-10T15:20:00+08:00", source="补报")
+        add_leave(db, "S105", "2020-02-09", "2020-02-12", "病假", stamp=STAMP)
         for i in range(4):
-            _report(db, f"S20{i + 1}", c2, f"2020-02-10T07:4{i}:00+08:00")
-        _report(db, "M301", m1, "2020-02-10T07:00:00+08:00")
+            add_report(db, f"S20{i + 1}", DAY, at=f"2020-02-10T07:4{i}:00+08:00")
+        add_report(db, "M301", DAY, at="2020-02-10T07:00:00+08:00")
         # Key groups: 李四 湖北籍 since the 5th (day 6 of 14), 赵六 留校 with no end; 陈甲 of
         # 数学学院 too. 李四 has an open follow-up case.
         for pid, tag, start, period in [("S102", "湖北籍", "2020-02-05", 14),
@@ -129,7 +102,8 @@ def seed_school(db: sqlite_utils.Database) -> dict[str, int]:
             " VALUES ('S102', ?, ?, '37.8℃ 发热', ?)",
             [DAY, "2020-02-10T07:30:00+08:00", DAY],
         )
-    return {"cs": cs, "g21": g21, "c1": c1, "c2": c2, "math": math, "m21": m21, "m1": m1}
+    paths = {"cs": CS, "g21": G21, "c1": C1, "c2": C2, "math": MATH, "m21": M21, "m1": M1}
+    return {short: node_id(db, path) for short, path in paths.items()}
 
 
 def token_for(db: sqlite_utils.Database, person_id: str, now: datetime) -> str:

@@ -13,7 +13,7 @@ from bot.config import load_config
 from storage.audit import verify
 from storage.db import open_db
 
-HELP = "the audit log: verify its hash chain"
+HELP = "审计日志：校验哈希链（verify），发现篡改时退出码为 1"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -17,7 +17,7 @@ from bot.errors import PinganError
 from handlers.care.evaluate import evaluate, format_report, read_corpus
 from handlers.care.reply import lexicon_for
 
-HELP = "the caring-reply lexicon: --eval scores a labelled corpus, --read tries text lines"
+HELP = "心理关怀词表：--eval 在标注语料上评分，--read 逐行试读文字"
 DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "tests" / "corpus" / "care.jsonl"
 
 

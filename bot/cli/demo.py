@@ -11,6 +11,7 @@ from pathlib import Path
 from bot.adapters.sim.demo import DemoResult, run_demo
 from bot.adapters.sim.transcript import PRIVATE
 from bot.config import load_config
+from bot.defaults import DEMO_CONFIG
 
 HELP = "用自带的示例名单模拟完整的一天（或 N 天）"
 # The message path's outcomes (handlers.pipeline.Outcome), as the footer names them.
@@ -22,7 +23,6 @@ OUTCOME_LABELS = {
     "duplicate": "重复消息",
     "error": "出错",
 }
-BUNDLED_CONFIG = Path(__file__).resolve().parents[2] / "config.yaml"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -32,7 +32,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--seed", type=int, default=None, help="模拟的随机种子（默认取配置）")
     parser.add_argument(
-        "--config", default=str(BUNDLED_CONFIG), help="配置文件（默认自带的 config.yaml）"
+        "--config", default=str(DEMO_CONFIG), help="配置文件（默认包内自带的示例配置）"
     )
 
 

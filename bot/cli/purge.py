@@ -17,7 +17,7 @@ from schedules.retention import dry_run, purge_now
 from storage.db import open_db
 from storage.retention import cutoff
 
-HELP = "the retention purge now, or what it would remove (--dry-run)"
+HELP = "立即执行保留期清理，或用 --dry-run 列出将删除的内容"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -12,7 +12,7 @@ from storage.db import open_db
 from storage.quiz import class_board, get_round, latest_round
 from storage.quiz_bank import import_bank
 
-HELP = "the epidemic-knowledge quiz: import a question bank, show a round's results"
+HELP = "防疫知识竞答：导入题库，查看一轮的结果"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

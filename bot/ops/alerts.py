@@ -24,19 +24,18 @@ import sqlite_utils
 
 from bot.clock import Clock
 from bot.config import Config
-from bot.messages import OutgoingMessage
+from bot.messages import OutgoingMessage, platform_name
 from bot.ops.accounts import AccountBoard, AccountState
 from storage.outbox import enqueue
 
 log = logging.getLogger(__name__)
 
 WEBHOOK = "webhook"
-PLATFORM_NAMES = {"qq": "QQ 账号", "wechat": "微信账号", "sim": "模拟器"}
 Key = tuple[str, str]
 
 
 def _name(state: AccountState) -> str:
-    return f"{PLATFORM_NAMES.get(state.platform, state.platform)} {state.account}"
+    return f"{platform_name(state.platform)}账号 {state.account}"
 
 
 def down_text(state: AccountState, since: datetime, now: datetime, tz) -> str:

@@ -6,11 +6,10 @@ from __future__ import annotations
 import sqlite_utils
 
 from bot.config import Config
+from bot.messages import platform_name
 from handlers.notify import accounts_of
 from handlers.permissions import COUNSELOR, PSYCHOLOGIST, responsible_counselors
 from storage.duty import duty_for
-
-PLATFORM_NAMES = {"qq": "QQ", "wechat": "微信"}
 
 
 def psychologists(db: sqlite_utils.Database, config: Config) -> list[str]:
@@ -62,4 +61,4 @@ def contact(db: sqlite_utils.Database, person_id: str, platform: str) -> str:
     found = next((a for a in accounts if a[0] == platform), accounts[0] if accounts else None)
     if found is None:
         return name
-    return f"{name}（{PLATFORM_NAMES.get(found[0], '账号')} {found[1]}）"
+    return f"{name}（{platform_name(found[0])} {found[1]}）"

@@ -5,7 +5,7 @@ node the chat is bound to (its class, or every class under a grade or college gr
 name maps are kept in memory per node (no Parser: the message path's one parser, built from
 the whole roster, reads every line) and reloaded when a roster import lands
 (the same generation check as handlers.resolve.Directory: one primary-key lookup per
-repost); `forget_rosters` drops them at once after a change made another way.
+repost).
 """
 
 from __future__ import annotations
@@ -77,10 +77,6 @@ def node_roster(db: sqlite_utils.Database, node_id: int) -> Roster:
         roster.classes[person_id] = class_id
     cached[node_id] = roster
     return roster
-
-
-def forget_rosters(db: sqlite_utils.Database) -> None:
-    _rosters.pop(db, None)
 
 
 def account_person(db: sqlite_utils.Database, platform: str, account_id: str) -> str | None:

@@ -9,7 +9,7 @@ by the roster's 微信/QQ columns or an admin's /确认绑定, never by /绑定.
 
 from __future__ import annotations
 
-from bot.messages import OutgoingMessage
+from bot.messages import OutgoingMessage, platform_name
 from handlers.commands.common import find_student, sender
 from handlers.commands.registry import ANYONE, command
 from handlers.context import HandlerContext
@@ -26,12 +26,11 @@ from handlers.permissions import (
 from storage.account_claims import Claim, confirm_claim, pending_claims
 from storage.audit import record
 
-PLATFORM_NAMES = {"qq": "QQ", "wechat": "微信", "sim": "模拟"}
 SOURCE_NAMES = {"member_list": "群名片/昵称匹配", "/绑定": "/绑定 申请"}
 
 
 def _claim_line(claim: Claim) -> str:
-    platform = PLATFORM_NAMES.get(claim.platform, claim.platform)
+    platform = platform_name(claim.platform)
     how = SOURCE_NAMES.get(claim.source, claim.source)
     return f"{platform}「{claim.display_name or '无昵称'}」账号 {claim.account_id}（{how}）"
 

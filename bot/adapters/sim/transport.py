@@ -8,10 +8,9 @@ from pathlib import Path
 
 from bot.adapters.sim.transcript import BOT_NAME, PRIVATE, Line, Transcript
 from bot.clock import Clock
-from bot.messages import OutgoingMessage
+from bot.messages import OutgoingMessage, platform_name
 
 # How the transcript names the platform a private message went out on, as users say it.
-PLATFORM_LABELS = {"qq": "QQ", "wechat": "微信"}
 
 
 class SimTransport:
@@ -50,7 +49,7 @@ class SimTransport:
         if message.chat_type == "group":
             chat, who = message.target, BOT_NAME
         else:  # every private chat in one block of the transcript, addressed by name
-            via = f"（{PLATFORM_LABELS[self.platform]}）" if self.platform != "sim" else ""
+            via = f"（{platform_name(self.platform)}）" if self.platform != "sim" else ""
             chat, who = PRIVATE, f"{BOT_NAME} → {self.name_of(message.target)}{via}"
         self.transcript.add(Line(self.clock.now(), chat, who, text, from_bot=True))
         return f"sim-{next(self._ids)}"

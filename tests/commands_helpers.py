@@ -18,7 +18,8 @@ from bot.clock import FakeClock
 from bot.config import Config
 from bot.messages import IncomingMessage
 from handlers.pipeline import Pipeline
-from storage.nodes import DORM_ROOT, dorm_path, ensure_dorm, ensure_path
+from storage.nodes import dorm_path
+from tests.school_factory import build_school
 
 COLLEGE = "计算机学院"
 G21 = "计算机学院/2021级"
@@ -55,85 +56,18 @@ CHATS = {
 STAMP = "2020-02-01T08:00:00+08:00"
 
 
-def node_id(db: sqlite_utils.Database, path: str) -> int:
-    return db.execute("SELECT id FROM nodes WHERE path = ?", [path]).fetchone()[0]
-
-
-def _ensure_node(db: sqlite_utils.Database, path: str) -> int:
-    """The node as a roster import builds it (storage/nodes.py), with its parents."""
-    if path.startswith(DORM_ROOT + "/"):
-        return ensure_dorm(db, path.removeprefix(DORM_ROOT + "/"))
-    return ensure_path(db, path.split("/"))
-
-
 def seed(db: sqlite_utils.Database, people=PEOPLE) -> None:
-    with db.atomic():
-        for sid, name, role, cls, dorm, duties in people:
-            class_id = _ensure_node(db, cls) if cls else None
-            dorm_id = _ensure_node(db, dorm) if dorm else None
-            db.execute(
-                "INSERT INTO people (id, name, role, class_id, dorm_id, updated_at)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                [sid, name, role, class_id, dorm_id, STAMP],
-            )
-            for path in duties:
-                db.execute(
-                    "INSERT INTO responsibilities VALUES (?, ?)", [sid, _ensure_node(db, path)]
-                )
-            db.execute(
-                "INSERT INTO accounts (platform, account_id, person_id, display_name, created_at)"
-                " VALUES ('sim', ?, ?, ?, ?)",
-                [f"u{sid}", sid, name, STAMP],
-            )
-        for path, (chat, purpose) in CHATS.items():
-            db.execute(
-                "INSERT INTO chats VALUES ('sim', ?, ?, ?)", [chat, _ensure_node(db, path), purpose]
-            )
-
-
-def report(
-    db: sqlite_utils.Database,
-    person_id: str,
-    day: str,
-    *,
-    temperature: float | None = 36.5,
-    abnormal: bool | None = False,
-    symptoms: list[str] | None = None,
-    on_campus: bool | None = True,
-    province: str | None = None,
-    isolation: str | None = None,
-    source: str = "free",
-    posted_by: str | None = None,
-    proxy: bool = False,
-) -> None:
-    """Insert one report row as the message path would have stored it."""
-    class_id = db.execute("SELECT class_id FROM people WHERE id = ?", [person_id]).fetchone()[0]
-    stamp = f"{day}T09:00:00+08:00"
-    with db.atomic():
-        db.execute(
-            """
-            INSERT OR REPLACE INTO reports (person_id, day, class_id, temperature, abnormal,
-                symptoms, on_campus, province, isolation, source, posted_by, proxy,
-                created_at, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """,
-            [
-                person_id,
-                day,
-                class_id,
-                temperature,
-                None if abnormal is None else int(abnormal),
-                json.dumps(symptoms or [], ensure_ascii=False),
-                None if on_campus is None else int(on_campus),
-                province,
-                isolation,
-                source,
-                posted_by,
-                int(proxy),
-                stamp,
-                stamp,
-            ],
-        )
+    """The school above, each person bound to the sim account u<学号>."""
+    build_school(
+        db,
+        people=[
+            {"pid": sid, "name": name, "role": role, "cls": cls, "dorm": dorm,
+             "responsible": duties, "sim": f"u{sid}", "display_name": name}
+            for sid, name, role, cls, dorm, duties in people
+        ],
+        chats=[("sim", chat, path, purpose) for path, (chat, purpose) in CHATS.items()],
+        stamp=STAMP,
+    )  # fmt: skip
 
 
 @dataclass
