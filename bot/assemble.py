@@ -176,7 +176,7 @@ def _wechaty(app: App) -> None:
     for n, connection in enumerate(connections):
         try:
             adapter = WechatyAdapter(connection, app.handle, tz=app.config.tz, on_login=logged_in)
-        except Exception:  # the SDK cannot load here (WechatyUnavailable on Python 3.13+)
+        except Exception:  # a bad account entry never stops the others
             log.exception("wechaty #%d cannot run; QQ and the rest go on", n + 1)
             continue
 

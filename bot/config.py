@@ -239,6 +239,12 @@ class WechatyConnection(Strict):
         description="where a token without endpoint is resolved to host and port",
     )
     rpc_timeout_s: float = Field(default=30.0, gt=0)
+    silence_limit_s: float = Field(
+        default=40.0,
+        gt=0,
+        description="no event (not even the Dong of a Ding) for this long: the link is "
+        "redialled; a Ding goes out every third of it",
+    )
 
     @field_validator("endpoint")
     @classmethod

@@ -79,7 +79,7 @@ def test_distress_in_a_private_message_gets_one_kind_private_reply(school):
     assert (reply.chat_type, reply.target) == ("private", "u2021002")
     assert reply.text.startswith("李四同学，这段时间辛苦了。")
     assert HOTLINE in reply.text and "北京心理危机研究与干预中心 010-82951332" in reply.text
-    assert "你的辅导员陈老师（账号 uT001）也随时愿意听你说。" in reply.text
+    assert "你的辅导员陈老师（模拟 uT001）也随时愿意听你说。" in reply.text
     assert school.say("2021002", "还是睡不着") == []  # one caring reply a day
     (row,) = audit_rows(school.db, "care_reply")
     assert row == {

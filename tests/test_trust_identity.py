@@ -125,7 +125,7 @@ def test_a_student_matched_by_card_reports_for_herself_only_until_confirmed(scho
     sent = say(school, "uzm", "38.2 咳嗽", "g211", name="计科1班-赵敏")
     # the counselor sees the report is not known to be hers, and that it turned abnormal
     (alert,) = [t for t in to(sent, "uT001") if t.startswith("【异常】")]
-    assert "（由未确认账号「计科1班-赵敏」（sim:uzm）报告）" in alert
+    assert "（由未确认账号「计科1班-赵敏」（模拟 uzm）报告）" in alert
     assert any("由「正常」改为「异常」" in t for t in to(sent, "uT001"))
     (refused,) = say(school, "uzm", "/不要提醒")  # a command for bound people: not yet
     assert refused.text == "请先绑定身份：/绑定 学号 姓名"
@@ -443,9 +443,8 @@ def test_of_two_unconfirmed_claimants_neither_overwrites_the_other(school):
         "这个账号的绑定还没有确认，不能修改今天已有的报告；请班长或辅导员确认绑定。"
     ]
     (note,) = to(sent, "uT001")
-    assert (
-        "未确认账号「赵敏-小号」（sim:ujoke）代报「正常」，与未确认账号的报告（异常）不一致" in note
-    )
+    expected = "未确认账号「赵敏-小号」（模拟 ujoke）代报「正常」，与未确认账号的报告（异常）"
+    assert expected in note
     # The same account may still correct itself.
     say(school, "uzm", "37.0 正常", "g211", name="赵敏")
     assert stored(db, "2021004")["abnormal"] == 0
@@ -459,7 +458,7 @@ def test_a_claimant_reporting_first_gets_the_student_asked_and_cannot_hide_a_fev
     sent = say(school, "uspy", "36.5 正常 在校", "g211", name="赵敏")
     assert stored(db, "2021004")["author"] == "unconfirmed"
     (ask,) = to(sent, "u2021004")
-    assert ask.startswith("【代报确认】未确认账号「赵敏」（sim:uspy）替你报了2月10日的平安")
+    assert ask.startswith("【代报确认】未确认账号「赵敏」（模拟 uspy）替你报了2月10日的平安")
     sent = say(school, "u2021004", "38.6 发烧", "g211")
     row = stored(db, "2021004")
     assert (row["abnormal"], row["author"], row["posted_account"]) == (1, "self", "sim:u2021004")

@@ -98,7 +98,7 @@ async def test_a_counselors_card_and_an_admins_id_give_nothing_over_qq(tmp_path)
             )
             await until(lambda: any("【代报未采用】" in t for t in private_to(ZHOU)), 10)
             note = next(t for t in private_to(ZHOU) if "【代报未采用】" in t)
-            assert f"未确认账号「周建国」（qq:{FAKE}）代报「正常」" in note
+            assert f"未确认账号「周建国」（QQ {FAKE}）代报「正常」" in note
             assert any("崔鹏飞今天已由本人报告，代报未采用" in t for t in group_texts())
             row = db.execute(
                 "SELECT temperature, abnormal, author FROM reports WHERE person_id = '2021210102'"

@@ -1,5 +1,6 @@
-"""The wechaty adapter end to end: the real python-wechaty SDK and its PuppetService client
-talking gRPC on loopback to a fake puppet service (tests/wechaty_helpers.py)."""
+"""The wechaty adapter end to end against a fake puppet service on loopback
+(tests/wechaty_helpers.py): the fault cases the official service cannot be made to show.
+The official service itself is in tests/test_wechaty_service.py."""
 
 from __future__ import annotations
 
@@ -10,8 +11,6 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-
-pytest.importorskip("wechaty_grpc", reason="the wechaty SDK runs on Python 3.11/3.12 only")
 
 from bot.adapters.wechaty import WechatyAdapter
 from bot.cli.run import serve
@@ -444,3 +443,31 @@ async def test_tls_refuses_a_service_with_an_unknown_certificate(tmp_path):
     finally:
         await adapter.stop()
         await service.close()
+
+
+async def test_a_deaf_stream_is_noticed_by_its_missing_dong_and_redialled(fake):
+    """The service answers every call but its stream carries nothing (what the official
+    service does when a stale stream's end handler drops the new one): no Dong comes back
+    for a Ding, so the adapter redials, and the new stream hears again."""
+    inbox = Inbox()
+    connection = WechatyConnection(
+        token=TOKEN, endpoint=f"127.0.0.1:{fake.port}", rpc_timeout_s=3, silence_limit_s=0.6
+    )
+    adapter = WechatyAdapter(connection, inbox, tz=TZ, reconnect_initial_s=0.05)
+    fake.login(BOT)
+    await adapter.start()
+    try:
+        assert await adapter.wait_ready(WAIT_S)
+        assert adapter.connected and adapter.last_seen is not None
+        await fake.wait_until(lambda: "Ding" in fake.calls)  # and Dongs keep it alive
+        await asyncio.sleep(1.0)  # longer than the limit: the Dongs count as life
+        assert adapter.connects == 1
+        heard_last = adapter.last_seen
+        fake.deafen()
+        await fake.wait_until(lambda: adapter.connects == 2 and adapter.connected)
+        assert adapter.last_seen > heard_last
+        fake.post("m-heard", talker="wxid_zs", room=ROOM, text="张三 36.5")
+        [msg] = await inbox.wait_for(1)
+        assert msg.message_id == "m-heard"
+    finally:
+        await adapter.stop()

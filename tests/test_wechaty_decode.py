@@ -1,14 +1,20 @@
-"""The wechaty adapter's pure parts: payload decoding, compat patches, discovery, config."""
+"""The wechaty adapter's pure parts: payload and event decoding, discovery, config, no SDK."""
 
 from __future__ import annotations
 
-import logging
+import base64
+import json
+import re
+import subprocess
 import sys
+import tomllib
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from aiohttp import web
+from wechaty_grpc.wechaty.puppet import EventType
 
 from bot.adapters.wechaty.decode import (
     mention_prefix,
@@ -17,9 +23,11 @@ from bot.adapters.wechaty.decode import (
     strip_self_mention,
 )
 from bot.adapters.wechaty.discovery import DiscoveryFailed, discover_endpoint, sni_from_token
+from bot.adapters.wechaty.puppet import PuppetEvent, decode_event, file_box_json
 from bot.config import WechatyConnection
 
 TZ = ZoneInfo("Asia/Shanghai")
+ROOT = Path(__file__).resolve().parents[1]
 
 # The shape of a real 接龙 appmsg (from a WeChat export): a sender prefix, an @ and an emoji
 # before the list (ranges count UTF-16 units), and multi-line entries.
@@ -147,6 +155,7 @@ async def test_discovery_resolves_a_token_to_an_endpoint(directory):
 def test_config_takes_tls_options_and_refuses_an_empty_token():
     conn = WechatyConnection(token="t", endpoint="gw:8788", tls=True, tls_ca_cert="ca.pem")
     assert conn.tls and conn.tls_ca_cert == "ca.pem" and conn.rpc_timeout_s == 30
+    assert conn.silence_limit_s == 40  # detected by 40 + 40/3 s: redialled within a minute
     with pytest.raises(ValueError):
         WechatyConnection(token="")
     assert WechatyConnection(token="t", endpoint="[::1]:8788").endpoint == "[::1]:8788"
@@ -155,16 +164,39 @@ def test_config_takes_tls_options_and_refuses_an_empty_token():
             WechatyConnection(token="t", endpoint=bad)
 
 
-@pytest.mark.skipif(sys.version_info >= (3, 13), reason="the SDK needs telnetlib")
-def test_compat_patches_and_quiet_sdk_loggers(tmp_path, monkeypatch):
-    from bot.adapters.wechaty.compat import load
+def test_the_adapter_runs_without_any_wechaty_sdk(tmp_path):
+    """Only the gRPC stubs are needed: importing the adapter loads no SDK module, and the
+    pyproject no longer asks for one (so WeChat runs on Python 3.13 too)."""
+    probe = (
+        "import sys, bot.adapters.wechaty, bot.adapters.wechaty.puppet\n"
+        "sdk = sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('wechaty', 'wechaty_puppet', 'wechaty_puppet_service'))\n"
+        "print(sdk)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, check=True
+    )
+    assert done.stdout.strip() == "[]"
+    dependencies = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    names = {re.split(r"[<>=;\s\[]", d, maxsplit=1)[0].lower() for d in dependencies}
+    assert "wechaty-grpc" in names
+    assert not names & {"wechaty", "wechaty-puppet", "wechaty-puppet-service", "pyee"}
 
-    sdk = load()
-    options = sdk.PuppetOptions()
-    assert hash(options) == hash(options)  # hashable, so WechatyOptions could be defined
-    import urllib3
 
-    assert urllib3.get_host("http://example.com:8080/x") == ("http", "example.com", 8080)
-    room_logger = logging.getLogger("Room")
-    assert room_logger.propagate and not room_logger.handlers
-    assert room_logger.getEffectiveLevel() >= logging.WARNING  # no message text at INFO
+def test_events_are_decoded_one_by_one():
+    assert decode_event(EventType.EVENT_TYPE_DONG, '{"data": "pingan-3"}') == PuppetEvent(
+        "dong", {"data": "pingan-3"}
+    )
+    assert decode_event(EventType.EVENT_TYPE_HEARTBEAT, "") == PuppetEvent("heartbeat", {})
+    assert decode_event(EventType.EVENT_TYPE_MESSAGE, "not json") is None
+    assert decode_event(EventType.EVENT_TYPE_MESSAGE, "[1, 2]") is None
+    assert decode_event(999, "{}") is None
+
+
+def test_a_file_goes_out_as_base64_file_box_json(tmp_path):
+    summary = tmp_path / "汇总.xlsx"
+    summary.write_bytes(b"PK\x03\x04 workbook")
+    box = json.loads(file_box_json(str(summary)))
+    # file-box >= 1.0 reads `type`, older services `boxType`: 1 is base64 in both
+    assert (box["type"], box["boxType"], box["name"]) == (1, 1, "汇总.xlsx")
+    assert base64.b64decode(box["base64"]) == b"PK\x03\x04 workbook"

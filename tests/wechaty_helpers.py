@@ -1,4 +1,4 @@
-"""A fake wechaty puppet service: the gRPC routes the python-wechaty client calls, on loopback.
+"""A fake wechaty puppet service: the gRPC routes the adapter calls, on loopback.
 
 It plays WeChat's side only (contacts, rooms, messages, the event stream), speaking the real
 wire format: grpclib serving wechaty_grpc's betterproto messages, token checked from the
@@ -72,6 +72,7 @@ class FakePuppetService:
         self.sent_files: list[pb.MessageSendFileRequest] = []
         self.refused = 0
         self.logged_in_as: str | None = None
+        self._deaf: set[asyncio.Queue[pb.EventResponse | None]] = set()
         self._streams: set[asyncio.Queue[pb.EventResponse | None]] = set()
         self._changed = asyncio.Condition()
         self._server: _Server | None = None
@@ -109,8 +110,12 @@ class FakePuppetService:
 
     def push_event(self, kind: int, payload: dict[str, Any]) -> None:
         event = pb.EventResponse(type=kind, payload=json.dumps(payload))
-        for queue in self._streams:
+        for queue in self._streams - self._deaf:
             queue.put_nowait(event)
+
+    def deafen(self) -> None:
+        """The open streams stay open but carry nothing more; RPCs and new streams work."""
+        self._deaf |= self._streams
 
     def login(self, wxid: str) -> None:
         self.logged_in_as = wxid
@@ -215,7 +220,15 @@ class FakePuppetService:
         queue: asyncio.Queue[pb.EventResponse | None] = asyncio.Queue()
         self._streams.add(queue)
         await self._notify()
-        if self.logged_in_as:  # as the real server: a new stream learns who is logged in
+        # as wechaty-puppet-service: a heartbeat says the stream is open, and a new stream
+        # learns who is logged in
+        queue.put_nowait(
+            pb.EventResponse(
+                type=pb.EventType.EVENT_TYPE_HEARTBEAT,
+                payload=json.dumps({"data": "Wechaty Puppet gRPC stream connect successfully"}),
+            )
+        )
+        if self.logged_in_as:
             queue.put_nowait(
                 pb.EventResponse(
                     type=pb.EventType.EVENT_TYPE_LOGIN,
@@ -234,7 +247,8 @@ class FakePuppetService:
     async def _stop(self, _: Any) -> pb.StopResponse:
         return pb.StopResponse()
 
-    async def _ding(self, _: Any) -> pb.DingResponse:
+    async def _ding(self, request: pb.DingRequest) -> pb.DingResponse:
+        self.push_event(pb.EventType.EVENT_TYPE_DONG, {"data": request.data})
         return pb.DingResponse()
 
     async def _version(self, _: Any) -> pb.VersionResponse:

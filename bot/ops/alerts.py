@@ -35,7 +35,8 @@ Key = tuple[str, str]
 
 
 def _name(state: AccountState) -> str:
-    return f"{platform_name(state.platform)}账号 {state.account}"
+    name = platform_name(state.platform)
+    return f"{name}{' ' if name.isascii() else ''}账号 {state.account}"
 
 
 def down_text(state: AccountState, since: datetime, now: datetime, tz) -> str:

@@ -7,27 +7,36 @@ Usage (what `pingan run` does for each `adapters.wechaty` entry):
     await adapter.wait_ready(30)   # optional: True once the service accepted us
     msg_id = await adapter.send(OutgoingMessage(...))   # the outbox's Transport
     members = await adapter.member_list(room_id)        # binding: bot/members.py
-    await adapter.stop()           # Stop RPC, then the channel is closed
+    await adapter.stop()           # Stop RPC (SHUTDOWN_STOP_S at most), then the channel closes
 
 `on_login(adapter)`, when given, is called at every login (the account is known and its
-rooms can be listed): `pingan run` binds the WeChat groups' members then.
+rooms can be listed): `pingan run` binds the WeChat groups' members then. `connected` and
+`last_seen` (wall-clock time of the last event from the service) tell a monitor how the link is.
 
 `handle` is the core's `Callable[[IncomingMessage], Awaitable[None]]`. Messages are handed to
 it one at a time, in arrival order, each with a timeout; an exception in it is logged and the
 next message goes on. A broken or absent service never raises out of `start()`: the adapter
 retries with exponential backoff (RECONNECT_INITIAL_S doubling up to RECONNECT_MAX_S).
+
+Each connection is opened in the order the official service needs (wechaty-puppet-service
+1.x keeps one event stream per puppet, and a stream it ends later may take the new one's
+place): Stop (awaited, ending any stream a previous connection left) → event stream (its
+first event seen) → Start. While connected, a Ding goes out every third of
+`silence_limit_s`; a link that brings no event at all (no Dong either) for `silence_limit_s`
+is deaf or dead, even if TCP says nothing, and is redialled.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import random
 import time
 from collections.abc import Awaitable, Callable
 from datetime import tzinfo
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
@@ -35,15 +44,12 @@ from grpclib import GRPCError
 from grpclib.const import Status
 
 from bot.config import WechatyConnection
-from bot.errors import DeliveryFailed
+from bot.errors import DeliveryFailed, DeliveryUncertain, NotConnected
 from bot.messages import IncomingMessage, OutgoingMessage
 
-from .compat import isolate_pools, load
 from .discovery import discover_endpoint, sni_from_token
+from .puppet import ChannelSettings, PuppetClient, PuppetEvent, split_endpoint
 from .session import PLATFORM, RETRYABLE, RoomMember, Session
-
-if TYPE_CHECKING:
-    from .puppet import PinganPuppetService, PuppetEvent
 
 log = logging.getLogger(__name__)
 
@@ -51,12 +57,22 @@ RECONNECT_INITIAL_S = 1.0
 RECONNECT_MAX_S = 60.0
 STABLE_SESSION_S = 30.0  # a session that lasted this long resets the backoff
 HANDLER_TIMEOUT_S = 60.0
-STOP_TIMEOUT_S = 5.0
+# pingan's whole shutdown has 8 s; senders take up to 3 first. The Stop RPC gets this much,
+# the tasks one more second, and the channel is closed whatever happened.
+SHUTDOWN_STOP_S = 2.0
+TASKS_STOP_S = 1.0
+# The official service answers its first event (a heartbeat) at once; community services
+# may send none, and after this long Start goes ahead anyway (as wechaty's own client does).
+FIRST_EVENT_WAIT_S = 5.0
 DECODE_ATTEMPTS = 3
 QRCODE_URL = "https://wechaty.js.org/qrcode/"
 
 MessageHandler = Callable[[IncomingMessage], Awaitable[None]]
 LoginHook = Callable[["WechatyAdapter"], None]
+
+
+class LinkSilent(ConnectionError):
+    """Nothing came from the service for longer than the silence limit."""
 
 
 class WechatyAdapter:
@@ -85,10 +101,12 @@ class WechatyAdapter:
         self.handler_timeout_s = handler_timeout_s
         self.on_login = on_login
         self.rpc_timeout_s = connection.rpc_timeout_s
+        self.silence_limit_s = connection.silence_limit_s
         self.self_id: str | None = None
         self.connects = 0  # how many times the service accepted us (1 + reconnects)
-        self._sdk = load()
-        self._puppet: PinganPuppetService | None = None
+        self.last_seen: float | None = None  # time.time() of the last event from the service
+        self._heard = time.monotonic()
+        self._client: PuppetClient | None = None
         self._session: Session | None = None
         self._ready = asyncio.Event()
         self._stopping = asyncio.Event()
@@ -104,9 +122,9 @@ class WechatyAdapter:
     async def send(self, message: OutgoingMessage) -> str:
         """Deliver one message; return the platform's id ("" when the service gives none).
 
-        Raises DeliveryFailed unless the service confirmed it (the RPC returned OK). A timeout
-        after the request left cannot tell "lost" from "sent": the outbox then retries, and
-        WeChat may show the message twice; that is the safer side for a reminder.
+        Raises NotConnected when nothing was written, DeliveryUncertain when the request left
+        but no answer came (timeout, link lost: the outbox retries, and WeChat may rarely show
+        it twice), DeliveryFailed when the service answered with an error.
         """
         if message.platform != PLATFORM:
             raise DeliveryFailed(f"not a WeChat message: platform {message.platform!r}")
@@ -114,8 +132,10 @@ class WechatyAdapter:
         try:
             async with asyncio.timeout(self.rpc_timeout_s):
                 return await session.send(message)
-        except Exception as e:  # grpclib/h2/OS errors and timeouts all mean "not confirmed"
+        except GRPCError as e:
             raise DeliveryFailed(f"WeChat send to {message.target}: {e!r}") from e
+        except Exception as e:  # grpclib/h2/OS errors and timeouts: may have gone out
+            raise DeliveryUncertain(f"WeChat send to {message.target}: {e!r}") from e
 
     async def member_list(self, room_id: str) -> list[RoomMember]:
         """Everyone in a room but the bot, with WeChat names and 群昵称."""
@@ -125,7 +145,7 @@ class WechatyAdapter:
 
     def _session_if_ready(self) -> Session:
         if self._session is None or not self._ready.is_set():
-            raise DeliveryFailed("WeChat: not connected to the puppet service")
+            raise NotConnected("WeChat: not connected to the puppet service")
         return self._session
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -151,21 +171,27 @@ class WechatyAdapter:
         return self._ready.is_set()
 
     async def stop(self) -> None:
-        """Stop the puppet session and every task, within STOP_TIMEOUT_S or so."""
+        """End the puppet session and every task within SHUTDOWN_STOP_S + TASKS_STOP_S.
+
+        A frozen service cannot hold shutdown up: the Stop RPC gets SHUTDOWN_STOP_S, and the
+        channel is closed in any case.
+        """
         self._stopping.set()
         self._ready.clear()
-        puppet, self._puppet, self._session = self._puppet, None, None
-        if puppet is not None and puppet._puppet_stub is not None:
-            try:
-                await asyncio.wait_for(puppet.puppet_stub.stop(), STOP_TIMEOUT_S)
-            except Exception as e:
-                log.info("wechaty: Stop RPC on shutdown failed: %r", e)
-        for task in self._tasks:
-            task.cancel()
-        if self._tasks:
-            await asyncio.wait(self._tasks, timeout=STOP_TIMEOUT_S)
-        if puppet is not None:
-            puppet.close_channel()
+        client, self._client, self._session = self._client, None, None
+        try:
+            if client is not None:
+                try:
+                    await asyncio.wait_for(client.stop(), SHUTDOWN_STOP_S)
+                except Exception as e:  # frozen, gone or refusing: we leave all the same
+                    log.info("wechaty: Stop on shutdown not confirmed: %r", e)
+            for task in self._tasks:
+                task.cancel()
+            if self._tasks:
+                await asyncio.wait(self._tasks, timeout=TASKS_STOP_S)
+        finally:
+            if client is not None:
+                client.close()
         log.info("wechaty adapter %s stopped", self.account or "(not logged in)")
 
     def _spawn(self, coro: Awaitable[Any], name: str) -> None:
@@ -193,7 +219,7 @@ class WechatyAdapter:
                 reason = repr(e)
             finally:
                 self._ready.clear()
-                self._drop_puppet()
+                self._drop_client()
             if self._stopping.is_set():
                 return
             if time.monotonic() - began >= self.stable_session_s:
@@ -206,48 +232,94 @@ class WechatyAdapter:
             delay = min(delay * 2, self.reconnect_max_s)
 
     async def _connect_once(self) -> None:
-        """One connection: open the event stream, Start, then read until the stream ends."""
-        from .puppet import ChannelSettings, PinganPuppetService, split_endpoint
-
+        """One connection: Stop, open the event stream, Start, then read until it ends."""
         c = self.connection
         endpoint = c.endpoint or await discover_endpoint(c.discovery_url, c.token)
         host, port = split_endpoint(endpoint)
-        settings = ChannelSettings(
-            host=host,
-            port=port,
-            token=c.token,
-            tls=c.tls,
-            tls_ca_cert=c.tls_ca_cert,
-            tls_server_name=c.tls_server_name or sni_from_token(c.token) or host,
+        client = PuppetClient(
+            ChannelSettings(
+                host=host,
+                port=port,
+                token=c.token,
+                tls=c.tls,
+                tls_ca_cert=c.tls_ca_cert,
+                tls_server_name=c.tls_server_name or sni_from_token(c.token) or host,
+            )
         )
-        puppet = PinganPuppetService(settings, self._on_event)
-        bot = self._sdk.Wechaty(
-            self._sdk.WechatyOptions(puppet=puppet, puppet_options=puppet.options)
-        )
-        await bot.init_puppet()
-        isolate_pools(bot)
-        puppet._init_puppet()
-        self._puppet, self._session = puppet, Session(self._sdk, puppet, bot)
-        reader = asyncio.ensure_future(puppet._listen_for_event())
-        try:
+        self._client, self._session = client, Session(client)
+        try:  # like wechaty's client: end the session (and event stream) a previous link left
             async with asyncio.timeout(self.rpc_timeout_s):
-                try:  # like the SDK: stop a session a previous run left behind
-                    await puppet.puppet_stub.stop()
-                except Exception as e:
-                    log.debug("wechaty: Stop before Start failed: %r", e)
-                await puppet.puppet_stub.start()
+                await client.stop()
+        except GRPCError as e:  # it answered: nothing to stop, or the puppet refused
+            if e.status is Status.UNAUTHENTICATED:
+                raise
+            log.debug("wechaty: Stop before Start failed: %r", e)
+        first_event = asyncio.Event()
+        self._heard = time.monotonic()
+        reader = asyncio.ensure_future(self._read(client, first_event))
+        watchdog: asyncio.Future[None] | None = None
+        try:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(_first(first_event, reader), FIRST_EVENT_WAIT_S)
+            if reader.done():
+                await reader  # the stream was refused or ended: raise why
+                return
+            async with asyncio.timeout(self.rpc_timeout_s):
+                await client.start()
             self.connects += 1
             self._ready.set()
             log.info("wechaty: connected to %s:%s", host, port)
-            await reader
+            watchdog = asyncio.ensure_future(self._watch(client))
+            done, _ = await asyncio.wait({reader, watchdog}, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                await task  # the reason the link ended, if it raised
         finally:
-            reader.cancel()  # no-op when it already ended; its outcome is read here either way
-            await asyncio.gather(reader, return_exceptions=True)
+            for task in (reader, watchdog):
+                if task is not None:
+                    task.cancel()  # no-op when it already ended; its outcome is read here
+                    await asyncio.gather(task, return_exceptions=True)
 
-    def _drop_puppet(self) -> None:
-        puppet, self._puppet, self._session = self._puppet, None, None
-        if puppet is not None:
-            puppet.close_channel()
+    async def _read(self, client: PuppetClient, first_event: asyncio.Event) -> None:
+        async for event in client.events():
+            self._heard = time.monotonic()
+            self.last_seen = time.time()
+            first_event.set()
+            await self._on_event(event)
+
+    async def _watch(self, client: PuppetClient) -> None:
+        """Ding every third of the silence limit; raise LinkSilent when nothing comes back.
+
+        Dings are not awaited one by one: on a dead link an unanswered one must not hold up
+        the count. Any event proves the stream hears; the Dong is the one we ask for.
+        """
+        interval = self.silence_limit_s / 3
+        dings: set[asyncio.Task[None]] = set()
+        try:
+            for sequence in itertools.count(1):
+                silent = time.monotonic() - self._heard
+                if silent > self.silence_limit_s:
+                    raise LinkSilent(f"no event from the service for {silent:.1f} s")
+                ding = asyncio.ensure_future(self._ding(client, f"pingan-{sequence}"))
+                dings.add(ding)
+                ding.add_done_callback(dings.discard)
+                await asyncio.sleep(interval)
+        finally:
+            for ding in dings:
+                ding.cancel()
+
+    async def _ding(self, client: PuppetClient, data: str) -> None:
+        try:
+            async with asyncio.timeout(self.silence_limit_s):
+                await client.ding(data)
+        except GRPCError as e:
+            log.debug("wechaty: Ding refused: %r", e)
+        except Exception as e:  # timeouts and a closed channel: the silence shows it
+            log.debug("wechaty: Ding not answered: %r", e)
+
+    def _drop_client(self) -> None:
+        client, self._client, self._session = self._client, None, None
+        if client is not None:
+            client.close()
 
     async def _on_event(self, event: PuppetEvent) -> None:
         p = event.payload
@@ -323,3 +395,12 @@ class WechatyAdapter:
         return await self._session.decode(
             message_id, self_id=self.self_id, tz=self.tz, account=self.account
         )
+
+
+async def _first(event: asyncio.Event, reader: asyncio.Future[None]) -> None:
+    """Until the stream's first event arrived, or the stream ended before any."""
+    waiter = asyncio.ensure_future(event.wait())
+    try:
+        await asyncio.wait({waiter, reader}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        waiter.cancel()

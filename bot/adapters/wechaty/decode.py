@@ -14,6 +14,9 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 
+# The message type a service sends is wechaty-puppet's `MessageType` (Text = 7, GroupNote =
+# 10), passed through unchanged, not the proto's own enum (where 6 is text).
+WIRE_TEXT = 7
 APPMSG_SOLITAIRE = "53"
 MAX_XML_CHARS = 1_000_000  # a real 接龙 of 500 lines is ~100 kB; refuse anything absurd
 AT_SEPARATOR = "\u2005"  # WeChat ends each @name with a four-per-em space

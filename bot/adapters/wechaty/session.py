@@ -1,8 +1,7 @@
 """What one live connection can do: decode a message, send one, list a room's members.
 
-A Session binds the SDK's accessory classes (Contact, Room) to one puppet; the adapter makes
-a new one on every (re)connect, so caches of names never outlive the connection they came
-from.
+The adapter makes a new Session on every (re)connect, so cached names never outlive the
+connection they came from.
 """
 
 from __future__ import annotations
@@ -11,15 +10,20 @@ import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import tzinfo
-from typing import Any
 
 from grpclib import GRPCError
 from grpclib.const import Status
 
 from bot.messages import IncomingMessage, OutgoingMessage
 
-from .compat import Sdk
-from .decode import mention_prefix, message_time, parse_solitaire, strip_self_mention
+from .decode import (
+    WIRE_TEXT,
+    mention_prefix,
+    message_time,
+    parse_solitaire,
+    strip_self_mention,
+)
+from .puppet import PuppetClient
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +45,8 @@ class RoomMember:
 
 
 class Session:
-    def __init__(self, sdk: Sdk, puppet: Any, bot: Any) -> None:
-        self.sdk, self.puppet, self.bot = sdk, puppet, bot
+    def __init__(self, client: PuppetClient) -> None:
+        self.client = client
         self._self_names: dict[str, list[str]] = {}
         self._rooms_seen: set[str] = set()
 
@@ -50,20 +54,17 @@ class Session:
 
     async def contact_name(self, wxid: str) -> str:
         """The WeChat name, or "" when the service has none (a stranger, a left member)."""
-        contact = self.bot.Contact.load(wxid)
         try:
-            await contact.ready()
+            return await self.client.contact_name(wxid)
         except GRPCError as e:
             if e.status in RETRYABLE:
                 raise
             log.debug("wechaty: no contact payload for %s: %r", wxid, e)
             return ""
-        return contact.name or ""
 
     async def alias_and_name(self, room_id: str, wxid: str) -> tuple[str, str]:
         """The 群昵称 and WeChat name of a room member (RoomMemberPayload, then Contact)."""
-        member = await self.puppet.room_member_payload(room_id, wxid)
-        alias, name = (member.room_alias or "").strip(), (member.name or "").strip()
+        alias, name = await self.client.room_member(room_id, wxid)
         if not name:
             name = await self.contact_name(wxid)
         return alias, name
@@ -91,7 +92,7 @@ class Session:
         self, message_id: str, *, self_id: str | None, tz: tzinfo, account: str
     ) -> IncomingMessage | None:
         """Fetch a message and its sender's names; None for our own or unsupported messages."""
-        payload = await self.puppet.message_payload(message_id)
+        payload = await self.client.message(message_id)
         sender = payload.from_id
         if not sender or sender == self_id:
             return None
@@ -100,7 +101,7 @@ class Session:
         solitaire = parse_solitaire(text)
         if solitaire is not None:
             text, line_authors = solitaire.text, solitaire.line_authors
-        elif int(payload.type) != int(self.sdk.MessageType.MESSAGE_TYPE_TEXT):
+        elif int(payload.type) != WIRE_TEXT:
             log.debug("wechaty: skipping message %s of type %s", message_id, payload.type)
             return None
         room_id = payload.room_id
@@ -131,10 +132,8 @@ class Session:
         if room_id in self._rooms_seen:
             return
         self._rooms_seen.add(room_id)
-        room = self.bot.Room.load(room_id)
         try:
-            await room.ready()
-            topic = room.payload.topic
+            topic = await self.client.room_topic(room_id)
         except Exception as e:  # the name is a courtesy; the message still goes on
             topic = f"name unavailable: {e!r}"
         log.info("wechaty: messages from room %s (%s)", room_id, topic)
@@ -144,11 +143,10 @@ class Session:
     async def send(self, message: OutgoingMessage) -> str:
         """Text (with @s in a room), then any image or file; the platform's id of the text.
 
-        This calls the puppet's MessageSendText itself rather than Room.say / Contact.say:
-        those fetch the sent message's payload afterwards and raise when that fails, which
-        would report a delivered message as failed and make the outbox send it twice. The @
-        text is written as WeChat writes it, with the member's 群昵称 (Room.say uses the
-        WeChat name).
+        Only MessageSendText's answer counts: fetching the sent message's payload afterwards
+        (as wechaty's Room.say does) could fail and report a delivered message as failed,
+        making the outbox send it twice. The @ text is written as WeChat writes it, with the
+        member's 群昵称 (Room.say uses the WeChat name).
         """
         target = message.target
         mention_ids = list(dict.fromkeys(message.mentions)) if message.chat_type == "group" else []
@@ -158,27 +156,23 @@ class Session:
             text = mention_prefix(names) + text
         msg_id = None
         if text:
-            msg_id = await self.puppet.message_send_text(
-                conversation_id=target, message=text, mention_ids=mention_ids or None
-            )
+            msg_id = await self.client.send_text(target, text, mention_ids)
         for path in (message.image_path, message.file_path):
             if path:
-                box = self.sdk.FileBox.from_file(path)
-                file_id = await self.puppet.message_send_file(target, box)
+                file_id = await self.client.send_file(target, path)
                 msg_id = msg_id or file_id
         return msg_id or ""
 
     # -- members ---------------------------------------------------------------------------
 
     async def member_list(self, room_id: str, self_id: str | None) -> list[RoomMember]:
-        """Everyone in a room but the bot, with names and 群昵称 (Room.member_list + alias)."""
-        room = self.bot.Room.load(room_id)
-        contacts = await room.member_list()
+        """Everyone in a room but the bot, with names and 群昵称 (member list + payloads)."""
+        wxids = await self.client.room_member_ids(room_id)
         gate = asyncio.Semaphore(MEMBER_LOOKUPS_IN_FLIGHT)
 
-        async def one(contact: Any) -> RoomMember:
+        async def one(wxid: str) -> RoomMember:
             async with gate:
-                alias = await room.alias(contact)
-            return RoomMember(contact.contact_id, contact.name or "", (alias or "").strip())
+                alias, name = await self.alias_and_name(room_id, wxid)
+            return RoomMember(wxid, name, alias)
 
-        return list(await asyncio.gather(*(one(c) for c in contacts if c.contact_id != self_id)))
+        return list(await asyncio.gather(*(one(w) for w in dict.fromkeys(wxids) if w != self_id)))
