@@ -134,15 +134,15 @@ def is_checkin(reading: EntryReading, text: str) -> bool:
     named = entry.name is not None
     if reading.bound is not None:
         text = THRESHOLD.sub(" ", text)
-    if NOTICE.search(text) or shows_sample(text):
+    if NOTICE.search(text):
         return False
     if not has_temperature and entry.abnormal is not True and REPORTED.search(text):
         return False  # `我们宿舍都报了`, `在校 已报`: about the report, not the report
     if REQUEST.search(text) or is_question(text):
-        return has_temperature and named
-    if has_temperature or reading.fields >= 2 or entry.symptoms:
-        return True
-    return named and reading.fields >= 1
+        return has_temperature and named and not shows_sample(text)
+    if has_temperature or reading.fields >= 2 or entry.symptoms or (named and reading.fields):
+        return not shows_sample(text)  # a notice's sample is nobody's report
+    return False
 
 
 # An acknowledgement signed on a 接龙 line (`1. 储雨 收到`): a list of them is a chain even

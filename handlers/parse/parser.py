@@ -121,7 +121,7 @@ class Parser:
                 return ParseResult("other")  # a numbered notice; one line falls through
         elif chain is not None:  # a header and a title, nobody has signed yet
             return ParseResult("chain" if carries_checkin(chain, []) else "other")
-        elif "\n" in text.strip():
+        elif "\n" in text:
             people = self._people(text)
             if people is not None:
                 return ParseResult("chain", people)
