@@ -32,9 +32,10 @@ REPO = Path(__file__).resolve().parent.parent
 PARSER = Parser()
 
 # Floors per corpus, exact-match % and every field %: our own cases and the shared dev
-# corpus are all right; the tuning corpus must stay at the goal. A corpus added
-# later (the blind half) is held to FLOOR until its own figure is written here.
-FLOORS = {"extra.jsonl": 100.0, "tune.jsonl": 98.0, "dev.jsonl": 100.0}
+# corpus are all right; the tuning corpus must stay at the goal, and so must the
+# blind half, measured once at 98.3% (docs/parser.md) and never tuned to. A corpus added
+# later is held to FLOOR until its own figure is written here.
+FLOORS = {"extra.jsonl": 100.0, "tune.jsonl": 98.0, "blind.jsonl": 98.0, "dev.jsonl": 100.0}
 FLOOR = 95.0
 
 
