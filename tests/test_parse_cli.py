@@ -11,7 +11,7 @@ import pytest
 from openpyxl import Workbook
 
 REPO = Path(__file__).resolve().parent.parent
-EXTRA = REPO / "tests" / "data" / "parse_extra.jsonl"
+EXTRA = REPO / "tests" / "corpus" / "extra.jsonl"
 
 
 def pingan(*args: str, stdin: str = "", timeout: float = 60) -> subprocess.CompletedProcess:
@@ -152,3 +152,18 @@ def test_bench_parse_prints_one_json_line():
     assert result["bench"] == "parse" and result["messages"] == 500
     assert result["per_second"] > 0 and result["cold_start_seconds"] > 0
     assert result["peak_rss_mb"] > 0
+
+
+def test_eval_without_a_file_scores_every_shipped_corpus():
+    done = pingan("parse", "--eval", "--misses", "0")
+    assert done.returncode == 0, done.stderr
+    heads = [line for line in done.stdout.splitlines() if line.startswith("== ")]
+    assert any(h.endswith("tests/corpus/tune.jsonl") for h in heads)
+    assert any(h.endswith("tests/corpus/extra.jsonl") for h in heads)
+    assert done.stdout.count("exact=") == len(heads)
+
+
+def test_eval_of_a_missing_file_is_one_clear_error(tmp_path):
+    done = pingan("parse", "--eval", str(tmp_path / "nope.jsonl"))
+    assert done.returncode != 0 and "无法读取" in done.stderr
+    assert "Traceback" not in done.stderr

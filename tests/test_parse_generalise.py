@@ -136,9 +136,11 @@ def test_a_negator_that_starts_its_own_clause_denies_nothing_before_it():
     assert answered.symptoms == [] and answered.abnormal is False
 
 
-def test_a_negator_covers_a_spaced_list_closed_by_deng():
+def test_a_negator_covers_a_spaced_list_to_the_clause_boundary():
     assert one("何帆 36.5 没有发热 咳嗽 乏力等症状").symptoms == []
-    assert one("何帆 36.5 无发热 咳嗽").symptoms == ["咳嗽"]  # not closed: not a list
+    # settled question 7: a space is no clause boundary, a comma is
+    assert one("何帆 36.5 无发热 咳嗽").symptoms == []
+    assert one("何帆 36.5 无发热，咳嗽").symptoms == ["咳嗽"]
 
 
 # -- small places -----------------------------------------------------------------------
@@ -199,3 +201,22 @@ def test_a_chain_of_filled_in_forms_is_one_entry_per_form():
 def test_one_persons_numbered_form_stays_one_checkin():
     entry = one("1.姓名：雷雨\n2.体温：36.7\n3.是否在校：是")
     assert (entry.name, entry.temperature, entry.on_campus) == ("雷雨", 36.7, True)
+
+
+# -- weather and leave: whole degrees beside weather words, 请假 is no request ------------
+
+
+@pytest.mark.parametrize("text", ["今天海口37度，好热", "明天降温到35度", "最高气温38度"])
+def test_weather_degrees_are_no_reading(text):
+    assert PARSER.parse(text).kind == "other"
+
+
+def test_a_decimal_reading_beside_weather_talk_is_read():
+    assert one("何帆 36.5 在家 今天好热").temperature == 36.5
+
+
+def test_asking_for_leave_is_no_request():
+    result = PARSER.parse("我发烧了，38.5，请假一天")
+    assert result.kind == "checkin"
+    assert (result.entries[0].temperature, result.entries[0].symptoms) == (38.5, ["发热"])
+    assert PARSER.parse("请假一天").kind == "other"

@@ -71,7 +71,7 @@ def test_name_shape(text, ok):
         ("#接龙\n平安报告\n1. 张伟 36.5", None),
         ("李娜 在校", NO_STATUS),
         ("王芳 3 6 . 5 在校 体温", NO_TEMPERATURE),
-        ("王芳 体温 408", NO_TEMPERATURE),
+        ("王芳 体温 512", NO_TEMPERATURE),
         ("赵六 36.5 正常", UNKNOWN_NAME),
     ],
 )

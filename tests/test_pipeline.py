@@ -278,7 +278,7 @@ async def test_pipeline_is_the_adapters_message_sink_and_wakes_the_outbox(db, co
 def test_an_unreadable_check_in_gets_one_private_prompt_a_day(pipeline, db):
     # A named reply whose temperature cannot be read: one private prompt, however often.
     pipeline.handle(msg(pipeline, "10001", "张三 体温 3 6 5 在校"))
-    pipeline.handle(msg(pipeline, "10001", "张三 体温 408"))
+    pipeline.handle(msg(pipeline, "10001", "张三 体温 512"))
     assert report(db, "1001")["temperature"] is None  # reported, the temperature unknown
     (prompt,) = outbox(db)
     assert prompt["chat_type"] == "private" and prompt["target"] == "10001"

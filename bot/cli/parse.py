@@ -1,11 +1,13 @@
-"""`pingan parse`: JSON Lines in, parsed check-ins out, exactly as parse-contract.md says.
+"""`pingan parse`: JSON Lines in, parsed check-ins out, exactly as docs/parse-contract.md says.
 
 Streams: one input line is read, parsed and written before the next is read, so memory stays
 flat on any input size. A bad line (not JSON, not an object, no `text`) is answered with
 `{"id": ..., "error": ...}` and the run goes on; the exit status is 0 when every line was read.
 
-`--eval CORPUS.jsonl` scores the parser on a labelled corpus instead (kind accuracy,
-exact-match accuracy, per-field accuracy and the misses), see docs/parser.md.
+`--eval [CORPUS.jsonl ...]` scores the parser on labelled corpora instead (kind accuracy,
+exact-match accuracy, per-field accuracy and the misses), by default on every corpus shipped
+in tests/corpus/ (and the shared dev corpus when it lies beside the checkout), see
+docs/parser.md.
 """
 
 from __future__ import annotations
@@ -13,15 +15,19 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import Any, TextIO
 
 from bot.cli.args import day
 from bot.errors import PinganError
 from handlers.parse import Parser
-from handlers.parse.evaluate import evaluate, format_report
+from handlers.parse.evaluate import evaluate, format_report, shipped_corpora
 from handlers.parse.roster_file import roster_names
 
-HELP = "解析报告：JSON Lines 进，解析结果出（parse-contract.md）；--eval 给语料打分"
+HELP = (
+    "解析报告：JSON Lines 进，解析结果出（docs/parse-contract.md）；"
+    "--eval 给标注语料打分（默认 tests/corpus/ 下全部）"
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -34,8 +40,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--eval",
+        nargs="*",
         metavar="CORPUS.jsonl",
-        help="给标注好的语料（contract 格式）打分并输出报告",
+        help=(
+            "给标注好的语料（docs/parse-contract.md 的语料格式）打分并输出报告；不给文件时，"
+            "评 tests/corpus/*.jsonl 全部，另有 ../shared/corpus/dev.jsonl 时一并评分"
+        ),
     )
     parser.add_argument(
         "--misses", type=int, default=50, metavar="N", help="配合 --eval：列出几条错例"
@@ -67,19 +77,26 @@ def stream(parser: Parser, lines: TextIO, out: TextIO) -> None:
         out.flush()
 
 
+def _evaluate(parser: Parser, corpora: list[Path], misses: int) -> int:
+    """One report per corpus, each headed by its path."""
+    if not corpora:
+        raise PinganError("没有找到标注语料（tests/corpus/*.jsonl）；请指定：--eval 文件")
+    for corpus in corpora:
+        try:
+            report = evaluate(parser, corpus)
+        except OSError as e:
+            raise PinganError(f"{corpus}: 无法读取（{e.strerror or e}）") from e
+        except UnicodeDecodeError as e:
+            raise PinganError(f"{corpus}: 不是 UTF-8 编码的 JSON Lines 语料（{e.reason}）") from e
+        sys.stdout.write(f"== {corpus}\n{format_report(report, misses=misses)}")
+        sys.stdout.flush()
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     parser = Parser(roster_names(args.roster) if args.roster else [])
-    if args.eval:
-        try:
-            report = evaluate(parser, args.eval)
-        except OSError as e:
-            raise PinganError(f"{args.eval}: 无法读取（{e.strerror or e}）") from e
-        except UnicodeDecodeError as e:
-            raise PinganError(
-                f"{args.eval}: 不是 UTF-8 编码的 JSON Lines 语料（{e.reason}）"
-            ) from e
-        sys.stdout.write(format_report(report, misses=args.misses))
-        return 0
+    if args.eval is not None:
+        return _evaluate(parser, [Path(p) for p in args.eval] or shipped_corpora(), args.misses)
     stdin = sys.stdin
     if hasattr(stdin, "reconfigure"):
         stdin.reconfigure(encoding="utf-8", errors="replace")

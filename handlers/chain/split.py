@@ -17,8 +17,10 @@ from dataclasses import dataclass, field
 HEADER = re.compile(r"^\s*[#＃]\s*(?:接龙|接龍|group\s*note\b)\s*", re.IGNORECASE)
 # `1.` `2、` `3 ` `(4)` `5）` `6:` `7，`; a number followed by a digit is a date, a time or a
 # decimal (11.28, 22:00, 36.5), not numbering.
+# A student id glued to the number (`1.2019031124 闫博`) is no decimal: 8–12 digits.
 NUMBERED = re.compile(
-    r"\s*(?:[(（]\s*(\d{1,4})\s*[)）]|(\d{1,4})(?:\s*[.、．:：)）,，]|\s)(?!\d))\s*"
+    r"\s*(?:[(（]\s*(\d{1,4})\s*[)）]|(\d{1,4})(?:\s*[.、．:：)）,，]|\s)(?!\d)"
+    r"|(\d{1,4})[.、．\s](?=\d{8,12}(?!\d)))\s*"
 )
 EXAMPLE = re.compile(r"^\s*(?:例|示例|格式|例如|举例|範例|范例)\s*[:：]?\s*")
 # In a flattened copy, an entry number stands at the start or after a space, a Han character
@@ -27,7 +29,8 @@ EXAMPLE = re.compile(r"^\s*(?:例|示例|格式|例如|举例|範例|范例)\s*[
 FLAT_NUMBER = re.compile(
     r"(?=[(（\d])"  # what every match starts with: a cheap test before the lookbehinds
     r"(?:(?<=[\s\u4e00-\u9fff）)】」。，,；;！!])|^)"
-    r"(?:[(（](\d{1,4})[)）]|(\d{1,4})\s*[.、．:：)）](?!\d)|(\d{1,4})\s+(?=[\u4e00-\u9fff]))"
+    r"(?:[(（](\d{1,4})[)）]|(\d{1,4})\s*[.、．:：)）](?!\d)|(\d{1,4})\s+(?=[\u4e00-\u9fff])"
+    r"|(\d{1,4})[.、．](?=\d{8,12}(?!\d)))"
 )
 # A cheap first look for the router: a header, or a list mark `1` at a line start or after a
 # space or a Han character (flattened copies). Over-inclusive on purpose: the chain handler
@@ -62,15 +65,15 @@ def _numbered(line: str) -> tuple[int, str] | None:
     m = NUMBERED.match(line)
     if m is None:
         return None
-    paren, plain = m.groups()
-    return int(paren or plain), line[m.end() :].strip()
+    paren, plain, before_id = m.groups()
+    return int(paren or plain or before_id), line[m.end() :].strip()
 
 
 def _unflatten(text: str) -> str:
     """Put each entry of a one-line copy on its own line, when the numbers run 1, 2, 3 …"""
     expected, cuts = 1, []
     for m in FLAT_NUMBER.finditer(text):
-        if int(m.group(1) or m.group(2) or m.group(3)) == expected:
+        if int(m.group(1) or m.group(2) or m.group(3) or m.group(4)) == expected:
             cuts.append(m.start())
             expected += 1
     if expected <= 2:  # fewer than two entries: not a flattened list

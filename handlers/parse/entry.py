@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from handlers.parse import lexicon
 from handlers.parse.contract import Entry
 from handlers.parse.leading import Evidence
 from handlers.parse.lexicon import BARE_UNWELL, LIST_JOINERS
@@ -19,7 +20,7 @@ from handlers.parse.names import RosterMatcher
 from handlers.parse.normalise import Normalised
 from handlers.parse.scanner import Cat, Token, Vocabulary, is_han
 from handlers.parse.segment import Segmenter
-from handlers.parse.temperature import highest, readings
+from handlers.parse.temperature import bound_of, current, highest, readings
 
 FEVER = 37.3
 # Labels that hold digits or Han text that is never a name: 12栋305, 3号楼512, A3-512,
@@ -35,6 +36,8 @@ DIGIT = re.compile(r"\d")  # every label holds one; most entries have none left 
 LIST_END = frozenset({"等", "等症状", "症状", "情况"})
 # Before a campus or home word, these make it a plan, not where the person is now.
 FUTURE = frozenset({"明天", "准备", "即将", "计划", "打算", "下周", "后天", "过几天", "将要"})
+# After an isolation word, these say it is over (`集中隔离结束`, `居家观察期满`).
+ENDED = ("结束", "期满", "已结束", "已解除", "解除", "完毕", "已满")
 TRAVEL_WORDS = frozenset({"去过", "到过", "途经", "接触", "接触过", "在"})
 
 
@@ -44,6 +47,8 @@ class EntryReading:
     name_span: tuple[int, int] | None = None  # in normalised text
     roster_miss: bool = False  # a name was written but the roster has no such person
     fields: int = 0  # how many of abnormal/on_campus/province/isolation were read
+    bound: str | None = None  # a threshold written instead of a reading (`37.3以下`)
+    simplified: str = ""  # the text, half-width and simplified (what the kind rules read)
     tokens: list[Token] = field(default_factory=list)
 
 
@@ -112,6 +117,29 @@ def _ends_answer(text: str, tokens: list[Token], k: int) -> bool:
     return k + 1 < len(tokens) and tokens[k + 1].start == end
 
 
+def _same_place(text: str, before: Token, after: Token) -> bool:
+    """`湖北武汉`, `广东 深圳`: a place written right after another is inside it."""
+    return text[before.end : after.start].strip(" ,，、/-") == ""
+
+
+def _where(text: str, places: list[tuple[int, Token]]) -> str | None:
+    """Of several places, where the person is now: the last one after 在 / 现在 / 到 /
+    回到 / 抵达 …; else the last one not marked as origin or route (从X, 来自X, 途经X,
+    X出发); else the last named."""
+    current, plain = [], []
+    for _, t in places:
+        before = text[max(0, t.start - 4) : t.start].rstrip(" :：,，")
+        after = text[t.end : t.end + 3].lstrip()
+        if before.endswith(lexicon.CURRENT_CUES):
+            current.append(t)
+        elif not before.endswith(lexicon.ORIGIN_CUES) and not after.startswith(
+            lexicon.ORIGIN_AFTER
+        ):
+            plain.append(t)
+    chosen = (current or plain or [t for _, t in places])[-1]
+    return chosen.word.value  # type: ignore[return-value]
+
+
 class EntryReader:
     def __init__(self, vocab: Vocabulary, segmenter: Segmenter, roster: RosterMatcher) -> None:
         self.vocab = vocab
@@ -120,13 +148,16 @@ class EntryReader:
     def read(self, norm: Normalised, in_chain: bool = False) -> EntryReading:
         """`in_chain`: a 接龙 line, where the first word is the person's all the more."""
         text = norm.text
-        temps = readings(text)
-        masked = _blank(text, [(r.start, r.end) for r in temps])
+        written = readings(text)
+        temps = current(written, text)
+        masked = _blank(text, [(r.start, r.end) for r in written])
         if DIGIT.search(masked):
             masked = LABELS.sub(lambda m: " " * len(m.group()), masked)
         tokens = _health_adjectives(masked, self.vocab.scan(masked))
         entry = Entry(temperature=highest(temps))
-        reading = EntryReading(entry=entry, tokens=tokens)
+        reading = EntryReading(
+            entry=entry, tokens=tokens, bound=bound_of(written), simplified=norm.simplified
+        )
         # the leading word names the person only in an entry that reports something and
         # does not open with its reading (`36.4 文昌 在家` names nobody)
         han = HAN.search(masked)
@@ -137,13 +168,17 @@ class EntryReader:
             reading=bool(temps) and not reading_first,
             fields=any(t.cat is not Cat.FILLER for t in tokens) and not reading_first,
         )
-        found = self.names.find(norm, masked, tokens, evidence)
+        found = None
+        if masked[:1].isascii() and (temps or tokens):
+            found = self.names.latin(norm, masked)  # `Tom 36.5`, `Anna Li 36.5 正常`
+        if found is None:
+            found = self.names.find(norm, masked, tokens, evidence)
         if found is not None:
             entry.name, reading.name_span, reading.roster_miss = found
         negated = self._symptoms(masked, tokens, entry)
-        self._status(masked, tokens, entry, negated)
+        self._status(masked, tokens, entry, negated, reading.bound)
         self._campus_and_isolation(masked, tokens, entry)
-        entry.province = self._province(tokens)
+        entry.province = self._province(masked, tokens)
         reading.fields = (
             (entry.abnormal is not None)
             + (entry.on_campus is not None)
@@ -218,7 +253,9 @@ class EntryReader:
             return False
         prev, gap = tokens[p], text[tokens[p].end : tokens[p + 1].start]
         if prev.cat is Cat.SYMPTOM and p == k - 1:
-            return negated[p] and gap in LIST_JOINERS
+            # one clause, one list: `没有发烧、咳嗽`, `无发热 咳嗽 乏力` (a space is no clause
+            # boundary; a comma or full stop is, and so is any other word)
+            return negated[p] and gap.strip() in LIST_JOINERS
         if prev.cat is not Cat.NEGATOR or prev.word.value == "after" or gap.strip():
             return False
         # `咳嗽：无 乏力：有`: a negator that answers a question does not reach across a space
@@ -228,8 +265,11 @@ class EntryReader:
     # -- health status ----------------------------------------------------------------
 
     @staticmethod
-    def _status(text: str, tokens: list[Token], entry: Entry, negated: list[bool]) -> None:
-        """abnormal from health words; `negated` marks denied symptoms and unwell words."""
+    def _status(
+        text: str, tokens: list[Token], entry: Entry, negated: list[bool], bound: str | None
+    ) -> None:
+        """abnormal from health words; `negated` marks denied symptoms and unwell words;
+        `bound` is a threshold written instead of a reading (`37.3以下` says normal)."""
         unwell = well = False
 
         def answered_no(k: int) -> bool:  # `不适：无`, `症状：无`
@@ -259,16 +299,19 @@ class EntryReader:
                 well = True
         denied = any(n and t.cat is Cat.SYMPTOM for n, t in zip(negated, tokens, strict=True))
         temp = entry.temperature
-        if (temp is not None and temp >= FEVER) or entry.symptoms or unwell:
+        high = (temp is not None and temp >= FEVER) or bound == "above"
+        if high or entry.symptoms or unwell:
             entry.abnormal = True
-        elif well or denied or temp is not None:
+        elif well or denied or temp is not None or bound == "below":
             entry.abnormal = False
 
     # -- whereabouts ------------------------------------------------------------------
 
     @staticmethod
-    def _province(tokens: list[Token]) -> str | None:
-        """The first place written, skipping denied ones (`无湖北旅居史`, `未去过武汉`)."""
+    def _province(text: str, tokens: list[Token]) -> str | None:
+        """The province where the person is (see `_where`), skipping denied places
+        (`无湖北旅居史`, `未去过武汉`)."""
+        places: list[tuple[int, Token]] = []
         for k, t in enumerate(tokens):
             if t.cat is not Cat.PLACE:
                 continue
@@ -277,8 +320,14 @@ class EntryReader:
                 p -= 1
             if p >= 0 and tokens[p].cat is Cat.NEGATOR and tokens[p].word.value != "after":
                 continue
-            return t.word.value  # type: ignore[return-value]
-        return None
+            if places and _same_place(text, places[-1][1], t):
+                continue  # `湖北武汉`, `香港 九龙`: one place, named from the top
+            places.append((k, t))
+        if not places:
+            return None
+        if len(places) == 1:
+            return places[0][1].word.value  # type: ignore[return-value]
+        return _where(text, places)
 
     @staticmethod
     def _campus_and_isolation(text: str, tokens: list[Token], entry: Entry) -> None:
@@ -294,6 +343,10 @@ class EntryReader:
                 before = tokens[k - 1] if k else None
                 if before is not None and before.cat is Cat.NEGATOR and before.end == t.start:
                     continue
+                if text[t.end : t.end + 3].lstrip().startswith(ENDED) or text[
+                    max(0, t.start - 3) : t.start
+                ].endswith(("解除", "结束", "解除了")):
+                    continue  # `集中隔离结束`, `已解除集中隔离`: ended, not isolating (Q8)
                 if t.word.value == "unspecified":
                     unspecified = "unspecified"
                 else:

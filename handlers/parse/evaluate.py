@@ -1,9 +1,15 @@
-"""Scoring the parser on a labelled corpus (the contract's corpus format).
+"""Scoring the parser on labelled corpora (docs/parse-contract.md, "Corpus format").
 
-The same rules as the dev corpus's own scorer (score_parse.py, kept with the corpus outside
-this repository): a message is right when its kind matches and every expected entry matches
-field by field (temperature within 0.05, symptoms as an ordered list); per-field accuracy is
-over expected entries.
+A message is right when its kind matches and every expected entry matches field by field
+(temperature within 0.05, symptoms as an ordered list); per-field accuracy is over expected
+entries, and `fields` is every field of every expected entry together. These are the rules of
+the course's reference scorer (shared/tools/score_parse.py), which gives the same figures on
+the same file (tests/test_parse_corpus.py checks it when shared/ is beside the checkout).
+
+`shipped_corpora()` lists what `pingan parse --eval` scores when given no file: every
+`*.jsonl` under tests/corpus/ of this checkout that is a parse corpus (its lines carry an
+`expect` with `kind` and `entries`), and the shared dev corpus when it lies beside the
+checkout (../shared/corpus/dev.jsonl).
 """
 
 from __future__ import annotations
@@ -15,6 +21,10 @@ from typing import Any
 
 from bot.errors import PinganError
 from handlers.parse.parser import Parser
+
+REPO = Path(__file__).resolve().parents[2]
+CORPUS_DIR = REPO / "tests" / "corpus"
+SHARED_DEV = REPO.parent / "shared" / "corpus" / "dev.jsonl"
 
 FIELDS = ("name", "temperature", "abnormal", "symptoms", "on_campus", "province", "isolation")
 
@@ -34,6 +44,39 @@ class Report:
 
     def pct(self, n: int, of: int) -> float:
         return 100.0 * n / of if of else 100.0
+
+    @property
+    def exact_pct(self) -> float:
+        return self.pct(self.exact, self.messages)
+
+    @property
+    def fields_pct(self) -> float:
+        """Every field of every expected entry together (score_parse.py's `fields=`)."""
+        return self.pct(sum(self.field_ok.values()), self.entries * len(FIELDS))
+
+    def field_pct(self, name: str) -> float:
+        return self.pct(self.field_ok[name], self.entries)
+
+
+def is_parse_corpus(path: Path) -> bool:
+    """True when the file's first line is a labelled message of the parse contract
+    (tests/corpus/ holds other labelled corpora too, e.g. the care word list's)."""
+    try:
+        with path.open(encoding="utf-8") as f:
+            first = next((line for line in f if line.strip()), "")
+        expect = json.loads(first).get("expect")
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, AttributeError):
+        return False
+    return isinstance(expect, dict) and "kind" in expect and "entries" in expect
+
+
+def shipped_corpora() -> list[Path]:
+    """The parse corpora of this checkout, by name, then the shared dev corpus if present."""
+    found = sorted(CORPUS_DIR.glob("*.jsonl")) if CORPUS_DIR.is_dir() else []
+    found = [p for p in found if is_parse_corpus(p)]
+    if SHARED_DEV.is_file():
+        found.append(SHARED_DEV)
+    return found
 
 
 def same(name: str, got: Any, want: Any) -> bool:
@@ -88,10 +131,11 @@ def format_report(report: Report, misses: int = 50) -> str:
     lines = [
         f"messages {report.messages}  entries {report.entries}",
         f"kind     {report.pct(report.kind_ok, report.messages):.1f}%",
-        f"exact    {report.pct(report.exact, report.messages):.1f}%",
+        f"exact    {report.exact_pct:.1f}%",
     ]
     for name in FIELDS:
-        lines.append(f"  {name:12s} {report.pct(report.field_ok[name], report.entries):.1f}%")
+        lines.append(f"  {name:12s} {report.field_pct(name):.1f}%")
+    lines.append(f"exact={report.exact_pct:.1f} fields={report.fields_pct:.1f}")
     lines.append(f"misses   {len(report.misses)}")
     for miss in report.misses[:misses]:
         lines.append("MISS " + json.dumps(miss, ensure_ascii=False))

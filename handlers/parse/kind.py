@@ -23,6 +23,7 @@ import re
 from handlers.chain.split import ChainText
 from handlers.parse.entry import EntryReading
 from handlers.parse.normalise import to_simplified
+from handlers.parse.scanner import Cat, is_han
 
 # A counselor addressing the group: never a student's own check-in.
 NOTICE = re.compile(
@@ -31,7 +32,7 @@ NOTICE = re.compile(
 # Words of notices and requests that a student's report may also hold (`以上信息属实`,
 # `收到通知`, `请老师查收`): other unless a named person's temperature is there too.
 REQUEST = re.compile(
-    r"请|注意|提醒|尽快|按时|要求|前完成|通知|公告|格式|务必|统计|超过|以上|以下|收集|抓紧|各位"
+    r"请(?!个?假)|注意|提醒|尽快|按时|要求|前完成|通知|公告|格式|务必|统计|超过|以上|以下|收集|抓紧|各位"
 )
 # Alternatives that each start with a literal, so the regex engine skips ahead to their
 # first characters; the A-not-A form (算不算, 要不要, 用不用) starts with any Han character,
@@ -39,7 +40,7 @@ REQUEST = re.compile(
 # text holds a 不.
 QUESTION_WORDS = re.compile(
     r"\?|？|吗|怎么|什么|要不要|是不是|能不能|可不可以|可以不|几点|哪|为什么|为啥|多少"
-    r"|咋|啥|请问|对吧|是吧|有没有|呢\W*$"
+    r"|咋|(?<!没)啥|请问|对吧|是吧|有没有|呢\W*$"
 )
 A_NOT_A = re.compile(r"([\u4e00-\u9fff])不\1")
 # Saying that one has reported (`我们宿舍都报了`, `已填`, `打过卡了`): with no temperature and
@@ -53,6 +54,73 @@ FORM_LABEL = re.compile(
 )
 
 
+# A threshold written in a report (`37.3以下`, `不超过37.3`): its 以下/超过 are no request.
+THRESHOLD = re.compile(
+    r"(?:低于|不超过?|没超过?|没有超过|未超过?|不高于|不到|不足|超过|高于|[<>])\s?\d{2}(?:\.\d)?\s?(?:℃|度|°C)?"
+    r"|\d{2}(?:\.\d)?\s?(?:℃|度|°C)?\s?(?:以下|以上|以内)"
+)
+
+
+# A notice that shows the format to use: its sample is never anyone's report.
+# Every alternative starts with a literal, so the regex engine skips ahead to it.
+SAMPLE = re.compile(
+    r"(?<![^\s,，。;；:：(（【])例(?:如)?\s*[:：]|示例|范例|格式如下|如下格式|参考格式|【通知】"
+    r"|按(?:照)?(?:以下|如下|下面|这个|此)?格式|[Ee]xample\s*[:：]"
+)
+# The characters every SAMPLE alternative starts with: one class scan says most replies
+# cannot hold one.
+SAMPLE_HINT = re.compile("[例示范格如参【按Ee]")
+
+
+def shows_sample(text: str) -> bool:
+    return SAMPLE_HINT.search(text) is not None and SAMPLE.search(text) is not None
+
+
+# A 接龙 about the check-in says so in its title or example (平安报告, 体温, 健康打卡).
+CHECKIN_TITLE = re.compile(
+    r"平安|体温(?!计|枪)|健康(?!码)|打卡|晨检|午检|晚检|测温|疫情|在校|返校|离校|行程|隔离|身体|防控"
+    r"|温度|症状"
+)
+# Health words that make a whole reply on their own (`正常`, `一切正常`, `身体健康`); not
+# the chatty ones (`没事`, `还好`, `没问题`), which answer anything.
+CHATTY_WELL = frozenset(
+    {"没事", "没问题", "还好", "挺好", "很好", "一切顺利", "精神不错", "都好", "不错", "还行"}
+)
+# What may stand beside the state word: who, when, an acknowledgement before it (Q13), a
+# closing particle (`正常哈`).
+STATE_FILLERS = frozenset(
+    {"我", "本人", "今天", "今日", "目前", "现在", "身体", "一切", "都", "也", "收到", "好的"}
+    | set("啊哈呀哦嗯的了呢吧")
+)
+
+
+def is_bare_state(reading: EntryReading, text: str) -> bool:
+    """`正常`, `一切正常`, `平安`, `体温正常`, `身体健康` as the whole reply: the sender's
+    check-in. `text` is the whole message, simplified."""
+    entry = reading.entry
+    if entry.name is not None or entry.abnormal is not False or reading.fields != 1:
+        return False
+    if any(ch.isdigit() or (ch.isalpha() and not is_han(ch)) for ch in text):
+        return False
+    tokens = reading.tokens
+    if not any(t.cat is Cat.WELL and t.text not in CHATTY_WELL for t in tokens):
+        return False
+    if not all(t.cat is Cat.WELL or t.text in STATE_FILLERS for t in tokens):
+        return False
+    covered = sum(t.end - t.start for t in tokens)
+    return covered == sum(1 for ch in text if is_han(ch)) and not is_question(text)
+
+
+def carries_checkin(chain: ChainText, readings: list[EntryReading]) -> bool:
+    """A 接龙 is about the check-in when its title or example says so, or a line reports."""
+    if CHECKIN_TITLE.search(to_simplified(f"{chain.title} {chain.example or ''}")):
+        return True
+    return any(
+        r.entry.temperature is not None or r.bound is not None or r.fields > 0 or r.entry.symptoms
+        for r in readings
+    )
+
+
 def is_question(text: str) -> bool:
     return QUESTION_WORDS.search(text) is not None or (
         "不" in text and A_NOT_A.search(text) is not None
@@ -62,17 +130,19 @@ def is_question(text: str) -> bool:
 def is_checkin(reading: EntryReading, text: str) -> bool:
     """`text` is the whole message, simplified (a traditional 請 is a 请)."""
     entry = reading.entry
-    has_temperature = entry.temperature is not None
+    has_temperature = entry.temperature is not None or reading.bound is not None
     named = entry.name is not None
+    if reading.bound is not None:
+        text = THRESHOLD.sub(" ", text)
     if NOTICE.search(text):
         return False
     if not has_temperature and entry.abnormal is not True and REPORTED.search(text):
         return False  # `我们宿舍都报了`, `在校 已报`: about the report, not the report
     if REQUEST.search(text) or is_question(text):
-        return has_temperature and named
-    if has_temperature or reading.fields >= 2 or entry.symptoms:
-        return True
-    return named and reading.fields >= 1
+        return has_temperature and named and not shows_sample(text)
+    if has_temperature or reading.fields >= 2 or entry.symptoms or (named and reading.fields):
+        return not shows_sample(text)  # a notice's sample is nobody's report
+    return False
 
 
 # An acknowledgement signed on a 接龙 line (`1. 储雨 收到`): a list of them is a chain even

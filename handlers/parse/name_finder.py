@@ -12,6 +12,8 @@ a residue glued to digits (`计科1801`) is a label, a name only when nothing el
 
 from __future__ import annotations
 
+import re
+
 from handlers.parse.leading import Evidence, lead_of, leads, name_shaped, unusual_name
 from handlers.parse.names import (
     COMPOUND_SURNAMES,
@@ -34,6 +36,58 @@ PREPOSITIONS = frozenset("于向从自")
 SEPARATORS = frozenset(" ,，、/")
 
 Found = tuple[str, tuple[int, int], bool]
+
+# An English or pinyin name leading the entry (`Tom`, `Anna Li`, `David Liu`, `jack`): 1–3
+# words of letters before the report, the second and third capitalised; not a brand's
+# inner capitals (`WiFi`, `iPad`).
+LATIN_NAME = re.compile(
+    r"^[\s:：,，、.]*((?:[A-Z][a-z]+|[a-z]{2,})(?:-[A-Za-z][a-z]+)?(?: [A-Z][a-z]*){0,2})"
+    r"(?=[\s,，:：、/(（]|[\u4e00-\u9fff]|$)"
+)
+# Words that lead a reply without naming anyone (compared in lower case).
+NOT_LATIN_NAMES = frozenset(
+    {
+        "all",
+        "am",
+        "dorm",
+        "em",
+        "emm",
+        "en",
+        "example",
+        "fine",
+        "fw",
+        "good",
+        "group",
+        "haha",
+        "hello",
+        "hh",
+        "hhh",
+        "hi",
+        "id",
+        "im",
+        "morning",
+        "my",
+        "name",
+        "no",
+        "normal",
+        "note",
+        "ok",
+        "pm",
+        "qq",
+        "re",
+        "report",
+        "room",
+        "sorry",
+        "temp",
+        "test",
+        "thank",
+        "thanks",
+        "the",
+        "today",
+        "update",
+        "yes",
+    }
+)
 
 
 class NameFinder:
@@ -84,6 +138,15 @@ class NameFinder:
         start, end, k = merged
         del tokens[k]
         return self._as_written(norm, masked[start:end]), (start, end), False
+
+    @staticmethod
+    def latin(norm: Normalised, masked: str) -> Found | None:
+        """An English or pinyin name leading the entry (`Tom 36.5`, `Anna Li 36.5 正常`)."""
+        found = LATIN_NAME.match(masked)
+        if found is None or found.group(1).split(" ")[0].lower() in NOT_LATIN_NAMES:
+            return None
+        start, end = found.span(1)
+        return norm.text[start:end], (start, end), False
 
     def _found(
         self,

@@ -83,7 +83,7 @@ SINGLE_SURNAMES = frozenset(
     "满闻位厉伊仝区郜海阚花权强帅屠豆朴盖练廉禹井祖漆巴丰支卿国狄平计索宣晋相初门云容"
     "敬来扈晁芮都普阙浦戈伏鹿薄邸雍辜羊阿乌母裘亓修邰赫杭况那宿鲜印逯隆茹诸战慕危玉银"
     "亢嵇公哈湛宾戎勾茅利於呼居揭干但尉冶斯元束檀衣信展阴昝智幸奉植衡富尧闭由"
-    "赖阎傅洪萧凤鄂汝郦钮蔚苌靖敏茆粘俸韶郗殳訾仉蓟牧巢蒯逄仰蹇郏暴钭"
+    "赖阎傅洪萧凤鄂汝郦钮蔚苌靖敏茆粘俸韶郗殳訾仉蓟牧巢蒯逄仰蹇郏暴钭代"
 ) - frozenset("有和就报休那")
 # Characters that never occur inside a written name but often next to one in a reply.
 NOT_IN_NAME = frozenset(

@@ -5,7 +5,9 @@
   only when the text has a traditional character at all, so plain replies pay nothing;
 - emoji, chat stickers written as `[捂脸]`, and other symbols to spaces;
 - a Chinese full stop between the digits of a temperature to a dot (`36。5` -> `36.5`);
-- Chinese-numeral temperatures to digits (`三十六度五` -> `36度5`, `三十六点五` -> `36.5`);
+- Chinese-numeral temperatures to digits (`三十六度五` -> `36度5`, `三十六点五` -> `36.5`,
+  `卅六度五` -> `36度5`), and `36点7` -> `36.7`, `36度半` -> `36.5`;
+- a degree word between a body part and its pain dropped (`嗓子有点疼` -> `嗓子疼`);
 - yes/no form answers to plain statements (`是否发热：否` -> `无发热`).
 
 Every step but the last two keeps the length, so a name found in the simplified text can
@@ -22,7 +24,7 @@ from importlib import resources
 
 _FULL_WIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
 _FULL_WIDTH.update({0x3000: 0x20, 0x00A0: 0x20, 0x200B: 0x20, 0x200D: 0x20, 0xFEFF: 0x20})
-KEEP = frozenset("℃°")  # temperature units: symbols, but they carry meaning
+KEEP = frozenset("℃°℉")  # temperature units: symbols, but they carry meaning
 QUOTES = {ord(q): 0x20 for q in "“”‘’「」『』\"'`"}  # quoting never changes the meaning
 # ① … ⑳ as list numbers `1.` … `20.`, for the chain splitter (not length-preserving).
 _CIRCLED = {0x2460 + i: f"{i + 1}." for i in range(20)}
@@ -64,9 +66,26 @@ CN_DIGITS = {
     "八": 8,
     "九": 9,
 }
-# 三十六点五 / 三十六度五 / 三十六度 / 三十七 (a tens digit 3 or 4, then an optional unit).
+# 三十六点五 / 三十六度五 / 三十六度 / 三十七 / 卅六度五 (a tens digit 3 or 4, or 卅 for
+# thirty, then an optional unit).
 CN_TEMPERATURE = re.compile(
-    r"([三四])十([一二三四五六七八九]?)(?:(点|度)([零〇一二三四五六七八九]))?(?![十百千万])"
+    r"([三四]十|卅)([一二三四五六七八九]?)(?:(点|度)([零〇一二三四五六七八九]))?"
+    r"(?![十百千万])"
+)
+# Spelled with digits: `36点7` -> `36.7`, `36度半` -> `36.5` (same length); not a clock
+# time (`7点40`, `12点36`: the hour is no reading).
+DIGIT_POINT = re.compile(r"(?<![\d.:：])(3[4-9]|4[0-2])点(\d)(?![\d分])")
+HALF_DEGREE = re.compile(r"(?<![\d.])(3[4-9]|4[0-2])度半")
+PAIN_HINT = re.compile("[疼痛适服堵塞炎晕]")
+# What any of the spelled forms above holds: one class scan for the rest.
+SPELLED_HINT = re.compile("[十卅点半疼痛适服堵塞炎晕]")
+# A degree word between a body part and its pain (`嗓子有点疼`, `喉咙有些痛`, `头有点疼`):
+# the degree is dropped (padded with spaces after the pain word, to keep the length) so
+# the symptom's own word is read.
+PAIN_DEGREE = re.compile(
+    r"(嗓子|喉咙|咽喉|咽部|头|脑袋|肚子|胃|肌肉|全身|浑身|身上|鼻子)"
+    r"(有点儿|有一点|有一点儿|有点|有些|一点|稍微|稍稍|略微|略|比较|很|特别|非常|还是|还|也)"
+    r"(疼痛|疼|痛|酸痛|酸疼|不舒服|不适|堵|塞|发炎|晕)"
 )
 # A Chinese full stop typed for the decimal point, only between digits that read as a body
 # temperature (`36。5`, `36。8℃`); `2班。3号` or `11。28` stay as they are.
@@ -148,13 +167,18 @@ def _is_symbol(ch: str) -> bool:
 
 
 def _cn_temperature(m: re.Match[str]) -> str:
-    tens = CN_DIGITS[m.group(1)] * 10 + (CN_DIGITS[m.group(2)] if m.group(2) else 0)
+    tens = 30 if m.group(1) == "卅" else CN_DIGITS[m.group(1)[0]] * 10
+    tens += CN_DIGITS[m.group(2)] if m.group(2) else 0
     unit, tenth = m.group(3), m.group(4)
     if unit is None:
         return f"{tens}"
     if unit == "点":
         return f"{tens}.{CN_DIGITS[tenth]}"
     return f"{tens}度{CN_DIGITS[tenth]}"
+
+
+def _pain(m: re.Match[str]) -> str:
+    return m.group(1) + m.group(3) + " " * len(m.group(2))
 
 
 def _form_no(m: re.Match[str]) -> str:
@@ -185,7 +209,16 @@ def normalise(text: str) -> Normalised:
     cleaned = cleaned.translate(_QUOTES if cleaned.isascii() else _QUOTES_AND_SYMBOLS)
     if "。" in cleaned:
         cleaned = FULL_STOP_DOT.sub(r"\1.", cleaned)
-    readable = CN_TEMPERATURE.sub(_cn_temperature, cleaned) if "十" in cleaned else cleaned
+    readable = cleaned
+    if SPELLED_HINT.search(cleaned) is not None:  # most replies have none of these
+        if "十" in cleaned or "卅" in cleaned:
+            readable = CN_TEMPERATURE.sub(_cn_temperature, readable)
+        if "点" in readable:
+            readable = DIGIT_POINT.sub(r"\1.\2", readable)
+        if "度半" in readable:
+            readable = HALF_DEGREE.sub(r"\1.5 ", readable)
+        if PAIN_HINT.search(readable) is not None:
+            readable = PAIN_DEGREE.sub(_pain, readable)
     if "是否" in readable:
         readable = FORM_QUESTION.sub(_form_no, readable)
         readable = FORM_YES.sub(lambda m: m.group(1), readable)

@@ -16,10 +16,13 @@ from handlers.parse.kind import (
     NOTICE,
     REPORTED,
     REQUEST,
+    carries_checkin,
+    is_bare_state,
     is_checkin,
     is_notice,
     is_one_person_form,
     is_question,
+    shows_sample,
 )
 from handlers.parse.names import RosterMatcher
 from handlers.parse.normalise import half_width, list_numbers, normalise, to_simplified
@@ -47,6 +50,10 @@ def prompt_text(reason: str) -> str:
     what = REASON_TEXT.get(reason, "没看懂这条报告")
     return f"你好，刚才的平安报告{what}～请按格式再发一次：{EXPECTED_FORM}"
 
+
+# Several people's lines without a header come from a dorm or a class, never thousands:
+# a longer text is read as one reply (and costs one reading, not one per line).
+MAX_PEOPLE_LINES = 200
 
 # Words that make a reply look like an attempt at a check-in.
 CHECKIN_CUES = ("体温", "打卡", "平安", "报告", "正常", "在校", "在家", "度", "℃", "温")
@@ -98,25 +105,64 @@ class Parser:
         ready = self.prepared_parses.get(text)
         if ready is not None:
             return ready
-        chain = split_chain(list_numbers(text))
+        numbered = list_numbers(text)
+        # every 接龙 has a header (#) or an entry numbered 1: most replies have neither
+        chain = split_chain(numbered) if "1" in numbered or "#" in numbered else None
         if chain is not None and chain.entries:
             if is_one_person_form(chain):
                 joined = " ".join(e.text for e in chain.entries)
                 return self._single(f"{chain.title} {joined}", joined)
             readings = [self.read(e.text, in_chain=True) for e in chain.entries]
             if not is_notice(chain, readings):
+                if not carries_checkin(chain, readings):
+                    return ParseResult("other")  # `#接龙 周五聚餐报名`: not about the check-in
                 return ParseResult("chain", [r.entry for r in readings])
             if len(chain.entries) >= 2 and "\n" in text.strip():
                 return ParseResult("other")  # a numbered notice; one line falls through
         elif chain is not None:  # a header and a title, nobody has signed yet
-            return ParseResult("other")
+            return ParseResult("chain" if carries_checkin(chain, []) else "other")
+        elif "\n" in text:
+            people = self._people(text)
+            if people is not None:
+                return ParseResult("chain", people)
         return self._single(text, text)
 
     def _single(self, text: str, body: str) -> ParseResult:
         reading = self.read(body)
-        if is_checkin(reading, to_simplified(text)):
+        simple = reading.simplified if text is body else to_simplified(text)
+        if is_checkin(reading, simple) or is_bare_state(reading, simple):
             return ParseResult("checkin", [reading.entry])
         return ParseResult("other")
+
+    def _people(self, text: str) -> list[Entry] | None:
+        """Several people's reports, one per line, without a 接龙 header or numbers (a
+        monitor reporting for a dorm): one entry per person line, or None.
+
+        Lines before the first person are the title; a line naming nobody after it
+        continues the entry above.
+        """
+        lines = [line.strip() for line in text.split("\n") if line.strip()]
+        if len(lines) > MAX_PEOPLE_LINES:
+            return None
+        simple = to_simplified(text)
+        if NOTICE.search(simple) or shows_sample(simple) or is_question(simple):
+            return None
+        groups: list[str] = []
+        for line in lines:
+            reading = self.read(line, in_chain=True)
+            entry = reading.entry
+            person = entry.name is not None and (
+                entry.temperature is not None or reading.fields > 0 or bool(entry.symptoms)
+            )
+            if person:
+                groups.append(line)
+            elif groups:
+                groups[-1] = f"{groups[-1]} {line}"
+        if len(groups) < 2:
+            return None
+        entries = [self.read(g, in_chain=True).entry for g in groups]
+        names = [e.name for e in entries]
+        return entries if len(set(names)) == len(names) else None
 
     def unreadable_reason(self, text: str, result: ParseResult | None = None) -> str | None:
         """Why a reply that looks like a check-in could not be read, or None.

@@ -60,6 +60,10 @@ class Vocabulary:
         words: dict[str, Word] = {}
         for place, province in gazetteer().items():
             words[place] = Word(Cat.PLACE, province)
+        for place, province in lexicon.EXTRA_PLACES.items():
+            words[place] = Word(Cat.PLACE, province)
+        for w in lexicon.FOREIGN_PLACES:
+            words[w] = Word(Cat.FILLER)
         for w in lexicon.FILLER:
             words[w] = Word(Cat.FILLER)
         for w in lexicon.NEGATION_GAP:
@@ -85,6 +89,10 @@ class Vocabulary:
             if len(name) >= 2:
                 words[name] = Word(Cat.NAME, name)
         self.words = words
+        self.abbreviations = {
+            ch: Word(Cat.PLACE, province)
+            for ch, province in lexicon.PROVINCE_ABBREVIATIONS.items()
+        }
         self.counties = counties()
         # first character -> the lengths of the words starting with it, longest first
         lengths: dict[str, set[int]] = {}
@@ -150,6 +158,21 @@ class Vocabulary:
                 return Token(i, i + length, text[i : i + length], joined, joined.cat)
         return None
 
+    def _abbreviation(self, text: str, i: int) -> Token | None:
+        """`鄂` in `在鄂`, `回湘了`, `现居沪`, `(鄂)`: a province's one-character name, read
+        only right after a place verb or alone in brackets, and standing alone (what
+        follows is no Han text, or a word of its own)."""
+        ch = text[i]
+        bracketed = 0 < i < len(text) - 1 and text[i - 1] in "(（[【" and text[i + 1] in ")）]】"
+        after_verb = any(text[max(0, i - len(v)) : i] == v for v in lexicon.PLACE_VERBS)
+        if not (bracketed or after_verb):
+            return None
+        nxt = i + 1
+        if nxt < len(text) and is_han(text[nxt]) and self.longest(text, nxt) is None:
+            return None
+        word = self.abbreviations[ch]
+        return Token(i, i + 1, ch, word, word.cat)
+
     def scan(self, text: str) -> list[Token]:
         """Known words of `text`, left to right, non-overlapping, longest first."""
         tokens: list[Token] = []
@@ -165,6 +188,12 @@ class Vocabulary:
                 if length <= n - i and text[i : i + length] in words:
                     w = text[i : i + length]
                     break
+            if w is None and ch in self.abbreviations:
+                abbreviation = self._abbreviation(text, i)
+                if abbreviation is not None:
+                    tokens.append(abbreviation)
+                    i += 1
+                    continue
             if w is None:
                 district = self._district_after_city(text, i, tokens)
                 if district is not None:
