@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -31,7 +32,7 @@ _CIRCLED = {0x2460 + i: f"{i + 1}." for i in range(20)}
 _IDENTITY = list(range(0x10000))
 
 
-def _bmp_table(mapping: dict[int, int | str]) -> list[int | str]:
+def _bmp_table(mapping: Mapping[int, int | str]) -> list[int | str]:
     """`mapping` as a str.translate table indexed by code point over the whole BMP.
 
     str.translate looks every character up in its table; in a dict most of them miss,

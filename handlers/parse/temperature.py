@@ -118,6 +118,8 @@ def _tenths(m: re.Match[str], last: str | None) -> int:
     if last == "n":
         n = m.group("n")
         return int(n[:2]) * 10 + int(n[2])
+    if last is None:  # every alternative of TEMPERATURE ends in a named group
+        raise ValueError(f"temperature match without a form: {m.group()!r}")
     return int(m.group(last)) * 10  # `37度` (g_int), `体温36` (w_int)
 
 
