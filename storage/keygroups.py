@@ -109,6 +109,27 @@ def end_tag(db: sqlite_utils.Database, person_id: str, tag: str, day: str) -> bo
     return cursor.rowcount == 1
 
 
+class _ObservedRow(NamedTuple):
+    """observed_on's SELECT, column by column (the report's columns are NULL: not reported)."""
+
+    day: str
+    person_id: str
+    name: str
+    class_path: str | None
+    tag: str
+    start_day: str
+    period_days: int
+    day_number: int
+    temperature: float | None
+    abnormal: int | None
+    symptoms: str | None
+    on_campus: int | None
+    province: str | None
+    isolation: str | None
+    source: str | None
+    on_leave: int
+
+
 def observed_on(
     db: sqlite_utils.Database, day: str, class_ids: set[int] | None = None
 ) -> list[Observed]:
@@ -154,27 +175,6 @@ def observed_on(
             )
         )
     return out
-
-
-class _ObservedRow(NamedTuple):
-    """observed_on's SELECT, column by column (the report's columns are NULL: not reported)."""
-
-    day: str
-    person_id: str
-    name: str
-    class_path: str | None
-    tag: str
-    start_day: str
-    period_days: int
-    day_number: int
-    temperature: float | None
-    abnormal: int | None
-    symptoms: str | None
-    on_campus: int | None
-    province: str | None
-    isolation: str | None
-    source: str | None
-    on_leave: int
 
 
 def unlisted_tags(db: sqlite_utils.Database, listed: list[str], day: str) -> dict[str, int]:
