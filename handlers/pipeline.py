@@ -34,7 +34,7 @@ from storage.raw_messages import record, set_kind
 
 log = logging.getLogger(__name__)
 
-Outcome = Literal["command", "chain", "checkin", "other", "duplicate", "error"]
+Outcome = Literal["command", "chain", "list", "checkin", "other", "duplicate", "error"]
 CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
 # What clean_text changes: a control character or a lone surrogate. Text without one (nearly
 # every message) is returned as it is, after one regex test.
