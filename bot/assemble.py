@@ -75,8 +75,8 @@ def build_app(config: Config, clock: Clock | None = None) -> App:
     app = App(config, db, clock)
     _checkpoints(app)
     # -- step 2: the message pipeline (handlers/pipeline.py) -------------------------------
-    pipeline = Pipeline(db, config, clock, on_queued=app.wake_senders)
-    app.metrics.instrument(pipeline)  # messages by outcome and their handling time
+    # app.metrics hears of every batch: messages by outcome, handling and parse time
+    pipeline = Pipeline(db, config, clock, on_queued=app.wake_senders, observer=app.metrics)
     app.pipeline = pipeline
     _parse_worker(app, pipeline)
     # -- step 3: chat adapters ------------------------------------------------------------

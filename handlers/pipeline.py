@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Callable, Sequence
-from typing import Literal
+from typing import Literal, Protocol
 
 import sqlite_utils
 
@@ -34,7 +35,7 @@ from storage.raw_messages import record, set_kind
 
 log = logging.getLogger(__name__)
 
-Outcome = Literal["command", "chain", "checkin", "other", "duplicate", "error"]
+Outcome = Literal["command", "chain", "list", "checkin", "other", "duplicate", "error"]
 CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
 # What clean_text changes: a control character or a lone surrogate. Text without one (nearly
 # every message) is returned as it is, after one regex test.
@@ -66,6 +67,16 @@ class _Broken(Exception):
         self.key = key
 
 
+class Observer(Protocol):
+    """What watches the message path from outside (bot/ops/metrics.py): told how long each
+    batch took to route and parse, and what became of its messages. Called once per batch
+    handed in, however the batch was replayed inside."""
+
+    def routed(self, count: int, seconds: float) -> None: ...
+
+    def handled(self, outcomes: Sequence[str], seconds: float) -> None: ...
+
+
 class Pipeline:
     """Holds the per-process caches (roster directory, parser); one per database."""
 
@@ -76,13 +87,16 @@ class Pipeline:
         clock: Clock,
         *,
         on_queued: Callable[[], None] | None = None,
+        observer: Observer | None = None,
     ) -> None:
         """`on_queued` is called after a batch's replies are committed to the outbox (the
-        app passes the outbox senders' `wake`, so a reply goes out without waiting a poll)."""
+        app passes the outbox senders' `wake`, so a reply goes out without waiting a poll);
+        `observer` hears of every batch (the app passes its metrics)."""
         self.db = db
         self.config = config
         self.clock = clock
         self.on_queued = on_queued
+        self.observer = observer
         self.directory = Directory(db)
         self.preparser = PreParser()
         self.care = lexicon_for(config) if config.care.enabled else None
@@ -128,6 +142,13 @@ class Pipeline:
         the batch is replayed with a savepoint per message, so only the broken message is
         lost to the error, exactly as if every message had had its savepoint all along.
         """
+        started = time.perf_counter()
+        outcomes = self._handle_batch(messages)
+        if self.observer is not None and messages:
+            self.observer.handled(outcomes, time.perf_counter() - started)
+        return outcomes
+
+    def _handle_batch(self, messages: Sequence[IncomingMessage]) -> list[Outcome]:
         conn = self.db.conn
         if conn.in_transaction:  # its confirmations would precede the caller's commit
             raise RuntimeError("the pipeline owns its transaction; call it outside one")
@@ -152,7 +173,7 @@ class Pipeline:
                 return ["error"]
             log.exception("a batch of %d could not be committed; one at a time", len(messages))
             forget_chain(self.db)
-            return [self.handle_batch([m])[0] for m in messages]
+            return [self._handle_batch([m])[0] for m in messages]
         if log.isEnabledFor(logging.INFO):
             for message, outcome in zip(messages, outcomes, strict=True):
                 if outcome != "duplicate":
@@ -216,6 +237,7 @@ class Pipeline:
         instead of being evicted by SQLite's pages after every message, which made the
         parser a third slower on the message path than on its own.
         """
+        started = time.perf_counter()
         parser = self.directory.parser
         plan: list[tuple[str, Routed | Exception]] = []
         for message in messages:
@@ -224,6 +246,8 @@ class Pipeline:
                 plan.append((text, route(text, parser)))
             except Exception as exc:
                 plan.append((text, exc))
+        if self.observer is not None and messages:
+            self.observer.routed(len(messages), time.perf_counter() - started)
         return plan
 
     def _handle(

@@ -28,7 +28,7 @@ from handlers.parse.parser import MAX_PARSE_CHARS
 from handlers.quoted import ack_by_reply
 from handlers.resolve import Directory
 
-Kind = Literal["command", "chain", "checkin", "other"]
+Kind = Literal["command", "chain", "list", "checkin", "other"]
 # A 接龙 of a few thousand students; the differ reads only its changed tail.
 MAX_CHAIN_CHARS = 400_000
 
@@ -56,19 +56,29 @@ def handle_chain_message(ctx: HandlerContext, routed: Routed, directory: Directo
         routed.kind = "other"
         return
     routed.parsed = directory.parser.parse(text)
-    if routed.parsed.kind == "chain":
-        if ctx.message.chat_type == "private":
-            handle_chain_entries(ctx, routed, directory)  # a whole list sent to the bot directly
-            return
-        if len(routed.parsed.entries) == 1:  # `1. 张三 36.5` alone is one check-in
-            routed.parsed = ParseResult("checkin", routed.parsed.entries)
-    routed.kind = "checkin" if routed.parsed.kind == "checkin" else "other"
+    if routed.parsed.kind == "chain" and len(routed.parsed.entries) == 1:
+        routed.parsed = ParseResult("checkin", routed.parsed.entries)  # `1. 张三 36.5` alone
+    routed.kind = kind_of(routed.parsed)
     HANDLERS[routed.kind](ctx, routed, directory)
+
+
+def kind_of(parsed: ParseResult) -> Kind:
+    """What the message path does with a parsed text: a list of people's reports that is no
+    接龙 of the group is stored line by line (handle_list)."""
+    return {"checkin": "checkin", "chain": "list"}.get(parsed.kind, "other")
+
+
+def handle_list(ctx: HandlerContext, routed: Routed, directory: Directory) -> None:
+    """Several people's reports in one message that no 接龙 of the group holds (a 宿舍长
+    reporting the dorm, a list sent to the bot privately): each named line is stored, as a
+    代报 wherever it is not the writer's own (handlers/checkin.py)."""
+    handle_chain_entries(ctx, routed, directory)
 
 
 HANDLERS: dict[str, Handler] = {
     "command": handle_command,
     "chain": handle_chain_message,
+    "list": handle_list,
     "checkin": handle_checkin,
     "other": handle_other,
 }
@@ -86,8 +96,7 @@ def route(text: str, parser: Parser) -> Routed:
     if len(stripped) > MAX_PARSE_CHARS:
         return Routed("other", text)
     parsed = parser.parse(stripped)
-    kind: Kind = "checkin" if parsed.kind == "checkin" else "other"
-    return Routed(kind, text, parsed=parsed)
+    return Routed(kind_of(parsed), text, parsed=parsed)
 
 
 def dispatch(ctx: HandlerContext, routed: Routed, directory: Directory) -> None:

@@ -18,6 +18,7 @@ HELP = "用自带的示例名单模拟完整的一天（或 N 天）"
 OUTCOME_LABELS = {
     "checkin": "报送",
     "chain": "接龙",
+    "list": "多人报送",
     "command": "命令",
     "other": "其他消息",
     "duplicate": "重复消息",

@@ -14,23 +14,18 @@ process (the tests) never collide.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
-from typing import Any
 
 import sqlite_utils
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from bot.messages import IncomingMessage
 from bot.ops.accounts import AccountBoard
 
 # A message is usually handled in well under 10 ms; a 接龙 repost or a batch under load more.
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
-
-Batch = Callable[[Sequence[IncomingMessage]], list[str]]
 
 
 class _Gauges(Collector):
@@ -136,45 +131,20 @@ class Metrics:
         )
         self.registry.register(_Gauges(db, board, now))
 
-    def instrument(self, pipeline: Any) -> None:
-        """Count what the pipeline decides and time it: the whole message path, and the
-        parse alone.
+    # -- the message path's observer (handlers.pipeline.Observer) ---------------------------
 
-        Every way into the pipeline (one message, a batch, the simulator page) ends in
-        `handle_batch`, and every batch is read (routed and parsed, before any write) by
-        `_route`; wrapping those two methods on this instance sees them all. A batch that is
-        replayed one message at a time is counted once, by its outermost call.
-        """
-        inner: Batch = pipeline.handle_batch
-        route: Callable[[Sequence[IncomingMessage]], list[Any]] = pipeline._route
-        depth = 0
+    def routed(self, count: int, seconds: float) -> None:
+        """A batch was routed and parsed, before any write: its time shared by its messages."""
+        share = seconds / count
+        for _ in range(count):
+            self.parsing.observe(share)
 
-        def handle_batch(messages: Sequence[IncomingMessage]) -> list[str]:
-            nonlocal depth
-            depth += 1
-            started = time.perf_counter()
-            try:
-                outcomes = inner(messages)
-            finally:
-                depth -= 1
-            if depth == 0 and messages:
-                share = (time.perf_counter() - started) / len(messages)
-                for outcome in outcomes:
-                    self.messages.labels(outcome).inc()
-                    self.handling.observe(share)
-            return outcomes
-
-        def timed_route(messages: Sequence[IncomingMessage]) -> list[Any]:
-            started = time.perf_counter()
-            plan = route(messages)
-            if messages:
-                share = (time.perf_counter() - started) / len(messages)
-                for _ in messages:
-                    self.parsing.observe(share)
-            return plan
-
-        pipeline.handle_batch = handle_batch
-        pipeline._route = timed_route
+    def handled(self, outcomes: Sequence[str], seconds: float) -> None:
+        """A batch was handled and committed: what became of each message, and its time."""
+        share = seconds / len(outcomes)
+        for outcome in outcomes:
+            self.messages.labels(outcome).inc()
+            self.handling.observe(share)
 
     def job_ran(self, job_id: str, failed: bool) -> None:
         self.job_runs.labels(job_id, "error" if failed else "ok").inc()

@@ -205,38 +205,15 @@ def _locked_out(request: web.Request, until: datetime) -> web.Response:
     )
 
 
-def _start_session(request: web.Request, token: str, next_path: str) -> web.StreamResponse:
-    db, now = request.app[DB_KEY], request.app[CLOCK_KEY].now()
-    guard, address = request.app[LOGIN_GUARD_KEY], request.remote or "?"
-    until = guard.locked(address, now)
-    if until is not None:
-        log.warning("dashboard login refused from %s: locked out", address)
-        return _locked_out(request, until)
-    with db.atomic():
-        login = check_token(db, token, now)
-        if login is None:
-            guard.failed(address, now)
-            until = guard.locked(address, now)
-            if until is not None:
-                return _locked_out(request, until)
-            return login_page(
-                request,
-                status=401,
-                error="登录令牌无效、已过期或已被撤销。请向管理员重新申请。",
-                next_path=next_path,
-            )
-        purge_sessions(db, now)  # ended sessions go when someone logs in; few and cheap
-        session_id, _ = open_session(
-            db, login, now, max_days=request.app[CONFIG_KEY].web.session_days
-        )
-    guard.succeeded(address)
-    log.info("dashboard login: token #%s from %s", login.token_id, address)
-    response = see_other(safe_next(next_path))
-    set_session_cookie(response, request, session_id)
-    return response
-
-
-def _start_session_from_link(request: web.Request, link: str) -> web.StreamResponse:
+def _start_session(
+    request: web.Request,
+    secret: str,
+    next_path: str,
+    *,
+    by_link: bool = False,
+) -> web.StreamResponse:
+    """Log in with a token, or (`by_link`) a one-time /登录 link: both count as failed logins
+    of the address when wrong, so neither can be guessed past the lock-out."""
     db, now = request.app[DB_KEY], request.app[CLOCK_KEY].now()
     guard, address = request.app[LOGIN_GUARD_KEY], request.remote or "?"
     until = guard.locked(address, now)
@@ -245,7 +222,7 @@ def _start_session_from_link(request: web.Request, link: str) -> web.StreamRespo
         return _locked_out(request, until)
     days = request.app[CONFIG_KEY].web.session_days
     with db.atomic():
-        login = use_link(db, link, now, days)
+        login = use_link(db, secret, now, days) if by_link else check_token(db, secret, now)
         if login is None:
             guard.failed(address, now)
             until = guard.locked(address, now)
@@ -254,12 +231,23 @@ def _start_session_from_link(request: web.Request, link: str) -> web.StreamRespo
             return login_page(
                 request,
                 status=401,
-                error="这个登录链接已用过、已过期或无效。请在私聊里重新发送 /登录 获取新链接。",
+                error=(
+                    "这个登录链接已用过、已过期或无效。请在私聊里重新发送 /登录 获取新链接。"
+                    if by_link
+                    else "登录令牌无效、已过期或已被撤销。请向管理员重新申请。"
+                ),
+                next_path=next_path,
             )
+        purge_sessions(db, now)  # ended sessions go when someone logs in; few and cheap
         session_id, _ = open_session(db, login, now, max_days=days)
     guard.succeeded(address)
-    log.info("dashboard login by link: token #%s from %s", login.token_id, address)
-    response = see_other("/")
+    log.info(
+        "dashboard login%s: token #%s from %s",
+        " by link" if by_link else "",
+        login.token_id,
+        address,
+    )
+    response = see_other(safe_next(next_path))
     set_session_cookie(response, request, session_id)
     return response
 
@@ -279,7 +267,7 @@ async def login(request: web.Request) -> web.StreamResponse:
             )
         link = str(form.get("link", "")).strip()
         if link:
-            return _start_session_from_link(request, link)
+            return _start_session(request, link, "/", by_link=True)
         token, next_path = str(form.get("token", "")).strip(), str(form.get("next", "/"))
         return _start_session(request, token, next_path)
     token = request.query.get("token", "").strip()
