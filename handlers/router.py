@@ -62,10 +62,13 @@ def handle_chain_message(ctx: HandlerContext, routed: Routed, directory: Directo
     HANDLERS[routed.kind](ctx, routed, directory)
 
 
+_KIND_OF_PARSE: dict[str, Kind] = {"checkin": "checkin", "chain": "list"}
+
+
 def kind_of(parsed: ParseResult) -> Kind:
     """What the message path does with a parsed text: a list of people's reports that is no
     接龙 of the group is stored line by line (handle_list)."""
-    return {"checkin": "checkin", "chain": "list"}.get(parsed.kind, "other")
+    return _KIND_OF_PARSE.get(parsed.kind, "other")
 
 
 def handle_list(ctx: HandlerContext, routed: Routed, directory: Directory) -> None:
