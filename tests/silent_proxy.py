@@ -56,12 +56,11 @@ class SilentProxy:
         self, pair: _Pair, src: asyncio.StreamReader, dst: asyncio.StreamWriter
     ) -> None:
         try:
-            while data := await src.read(65536):
-                if not pair.silenced:
-                    dst.write(data)
-                    await dst.drain()
-        except (ConnectionError, OSError):
-            pass
+            with contextlib.suppress(ConnectionError, OSError):  # a side went: end the relay
+                while data := await src.read(65536):
+                    if not pair.silenced:
+                        dst.write(data)
+                        await dst.drain()
         finally:
             for w in pair.writers:  # one side went: the other side sees the close
                 w.close()

@@ -9,23 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from handlers.parse import Parser
-
-PARSER = Parser()
-
-
-def entry(**fields):
-    base = {
-        "name": None,
-        "temperature": None,
-        "abnormal": None,
-        "symptoms": [],
-        "on_campus": None,
-        "province": None,
-        "isolation": None,
-    }
-    base.update(fields)
-    return base
+from tests.test_parse_contract import PARSER, entry
 
 
 def parsed(text):
