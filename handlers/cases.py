@@ -25,6 +25,8 @@ from storage import cases
 from storage.audit import record
 from storage.keygroups import end_expired
 from storage.ledger import ISOLATION_LABELS, place
+from storage.people import student_of
+from storage.prompts import first_today
 from storage.reports import entry_fields
 
 log = logging.getLogger(__name__)
@@ -61,22 +63,6 @@ def _report(db: sqlite_utils.Database, person_id: str, day: str) -> dict | None:
     return dict(zip([d[0] for d in cursor.description], row, strict=True)) if row else None
 
 
-def _once(db: sqlite_utils.Database, key: str, day: str, kind: str) -> bool:
-    cursor = db.execute(
-        "INSERT OR IGNORE INTO prompts (person_key, day, kind) VALUES (?, ?, ?)", [key, day, kind]
-    )
-    return cursor.rowcount == 1
-
-
-def _who(db: sqlite_utils.Database, person_id: str) -> tuple[str, int | None, str]:
-    row = db.execute(
-        "SELECT p.name, p.class_id, coalesce(n.name, '') FROM people p"
-        " LEFT JOIN nodes n ON n.id = p.class_id WHERE p.id = ?",
-        [person_id],
-    ).fetchone()
-    return row[0], row[1], row[2]
-
-
 def _md(day: str) -> str:
     d = date.fromisoformat(day)
     return f"{d.month}月{d.day}日"
@@ -94,9 +80,9 @@ def after_report(
         return None
     reason = describe(report)
     case, new = cases.open_or_extend(db, person_id, day, reason, now)
-    if not _once(db, person_id, day, "case_alert"):
+    if not first_today(db, person_id, day, "case_alert"):
         return case.id
-    name, class_id, class_name = _who(db, person_id)
+    name, class_id, class_name = student_of(db, person_id)
     head = "【异常】" if new else "【异常·持续】"
     proxy = ""
     if report["author"] == "corrected":
@@ -148,7 +134,7 @@ def morning(
     today = now.astimezone(config.tz).date().isoformat()
     run = MorningRun([], [], end_expired(db, today))
     for person_id, tag, ended in run.tags_ended:
-        name, class_id, class_name = _who(db, person_id)
+        name, class_id, class_name = student_of(db, person_id)
         last = _md((date.fromisoformat(ended) - timedelta(days=1)).isoformat())
         for counselor in responsible_counselors(db, class_id) if class_id else []:
             send_private(
@@ -166,7 +152,7 @@ def morning(
         if normal >= needed:
             close_case(db, now, case, "auto", f"连续{needed}天报告正常，自动结案")
             run.closed.append(case.person_id)
-            name, class_id, class_name = _who(db, case.person_id)
+            name, class_id, class_name = student_of(db, case.person_id)
             for counselor in responsible_counselors(db, class_id) if class_id else []:
                 send_private(
                     db,
@@ -177,9 +163,9 @@ def morning(
                     dedup_key=f"case-closed:{case.id}:{counselor}",
                 )
             continue
-        if case.opened_day >= today or not _once(db, case.person_id, today, "followup"):
+        if case.opened_day >= today or not first_today(db, case.person_id, today, "followup"):
             continue
-        name, _, _ = _who(db, case.person_id)
+        name, _, _ = student_of(db, case.person_id)
         yesterday = (date.fromisoformat(today) - timedelta(days=1)).isoformat()
         when = "昨天" if case.last_abnormal_day == yesterday else _md(case.last_abnormal_day)
         latest = _report(db, case.person_id, case.last_abnormal_day)

@@ -20,6 +20,7 @@ from handlers.flags import check_report
 from handlers.parse import Entry
 from handlers.proxy_reports import after_proxy, poster_label
 from handlers.resolve import Directory, Resolved, resolve_entry
+from storage.prompts import first_today
 from storage.reports import upsert_report
 
 if TYPE_CHECKING:
@@ -50,18 +51,10 @@ def accepts_checkins(ctx: HandlerContext) -> bool:
     return ctx.chat is not None and ctx.chat.purpose in CHECKIN_PURPOSES
 
 
-def _once(ctx: HandlerContext, key: str, day: str, kind: str) -> bool:
-    """True the first time (key, day, kind) is seen: a prompt goes out once a day at most."""
-    cursor = ctx.db.execute(
-        "INSERT OR IGNORE INTO prompts (person_key, day, kind) VALUES (?, ?, ?)", [key, day, kind]
-    )
-    return cursor.rowcount == 1
-
-
 def _explain(ctx: HandlerContext, resolved: Resolved, name: str | None, day: str) -> None:
     msg = ctx.message
     sender_key = f"{msg.platform}:{msg.sender_id}"
-    if not _once(ctx, sender_key, day, f"resolve:{resolved.problem}:{name or ''}"):
+    if not first_today(ctx.db, sender_key, day, f"resolve:{resolved.problem}:{name or ''}"):
         return
     where = ctx.chat.node_path.rsplit("/", 1)[-1] if ctx.chat else "花名册"
     if resolved.problem == "unknown_sender":
@@ -83,7 +76,7 @@ def _has_report(ctx: HandlerContext, person_id: str, day: str) -> bool:
 
 def _follow_up_abnormal(ctx: HandlerContext, person: Person, entry: Entry, day: str) -> None:
     """Privately (health data never goes to a group) to whoever posted the report."""
-    if not _once(ctx, person.id, day, "abnormal_ack"):
+    if not first_today(ctx.db, person.id, day, "abnormal_ack"):
         return
     details = []
     if entry.temperature is not None:
@@ -102,7 +95,7 @@ def _kept_aside(ctx: HandlerContext, person: Person, day: str, author: str) -> N
     """Tell the poster (once a day per student) that their report did not replace the one
     stored; no health data, so it may go where it was posted."""
     msg = ctx.message
-    if not _once(ctx, f"{msg.platform}:{msg.sender_id}", day, f"proxy_kept:{person.id}"):
+    if not first_today(ctx.db, f"{msg.platform}:{msg.sender_id}", day, f"proxy_kept:{person.id}"):
         return
     private = msg.chat_type == "private"
     text = (

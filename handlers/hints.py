@@ -24,6 +24,7 @@ from handlers.parse import Entry, Parser, prompt_text
 from handlers.parse.kind import REPORTED
 from handlers.parse.normalise import to_simplified
 from handlers.parse.parser import EXPECTED_FORM
+from storage.prompts import first_today
 
 #: What each requirement asks for, in the hint's words.
 ASKS = {
@@ -79,11 +80,7 @@ def stored_report(ctx: HandlerContext, person_id: str, day: str) -> dict | None:
 def _once(ctx: HandlerContext, day: str) -> bool:
     msg = ctx.message
     key = ctx.sender.id if ctx.sender else f"{msg.platform}:{msg.sender_id}"
-    cursor = ctx.db.execute(
-        "INSERT OR IGNORE INTO prompts (person_key, day, kind) VALUES (?, ?, 'unreadable')",
-        [key, day],
-    )
-    return cursor.rowcount == 1
+    return first_today(ctx.db, key, day, "unreadable")
 
 
 def send_hint(ctx: HandlerContext, day: str, text: str) -> None:

@@ -19,6 +19,8 @@ import sqlite_utils
 from bot.messages import account_label
 from handlers.notify import accounts_of, send_private
 from handlers.permissions import responsible_counselors
+from storage.people import student_of
+from storage.prompts import first_today
 from storage.reports import Upserted
 
 STORED = {"self": "本人报告", "corrected": "辅导员更正的报告", "unconfirmed": "未确认账号的报告"}
@@ -64,22 +66,6 @@ def report_poster(db: sqlite_utils.Database, report: dict) -> str:
     return poster_label(db, report.get("posted_by"), report.get("posted_account"), display)
 
 
-def _student(db: sqlite_utils.Database, person_id: str) -> tuple[str, int | None, str]:
-    row = db.execute(
-        "SELECT p.name, p.class_id, coalesce(n.name, '') FROM people p"
-        " LEFT JOIN nodes n ON n.id = p.class_id WHERE p.id = ?",
-        [person_id],
-    ).fetchone()
-    return row[0], row[1], row[2]
-
-
-def _once(db: sqlite_utils.Database, key: str, day: str, kind: str) -> bool:
-    cursor = db.execute(
-        "INSERT OR IGNORE INTO prompts (person_key, day, kind) VALUES (?, ?, ?)", [key, day, kind]
-    )
-    return cursor.rowcount == 1
-
-
 def after_proxy(
     db: sqlite_utils.Database,
     now: datetime,
@@ -97,7 +83,7 @@ def after_proxy(
     """Tell whom it concerns about one 代报 just handled (`said`: its health verdict;
     `dedup`: what makes it the same 代报 again, e.g. a 接龙 line reposted; `writer`: the
     writer's person, who is not told what they did themselves)."""
-    name, class_id, class_name = _student(db, person_id)
+    name, class_id, class_name = student_of(db, person_id)
     who = f"{class_name} {name}（{person_id}）{_md(day)}"
     note = None
     if result.outcome == "kept" and said is not None and said != result.before:
@@ -125,7 +111,7 @@ def after_proxy(
         result.changed
         and said is not None
         and accounts_of(db, person_id)
-        and _once(db, person_id, day, "proxy_confirm")
+        and first_today(db, person_id, day, "proxy_confirm")
     ):
         send_private(
             db,

@@ -19,6 +19,7 @@ from handlers.context import HandlerContext
 from handlers.notify import send_private
 from storage import care
 from storage.audit import record
+from storage.prompts import first_today
 
 if TYPE_CHECKING:
     from bot.config import Config
@@ -38,13 +39,6 @@ def lexicon_for(config: Config) -> Lexicon:
         self_harm=config.care.self_harm_words,
         everyday=config.care.everyday_words,
     )
-
-
-def _once(ctx: HandlerContext, key: str, day: str, kind: str) -> bool:
-    cursor = ctx.db.execute(
-        "INSERT OR IGNORE INTO prompts (person_key, day, kind) VALUES (?, ?, ?)", [key, day, kind]
-    )
-    return cursor.rowcount == 1
 
 
 def _hotlines(ctx: HandlerContext) -> str:
@@ -138,14 +132,14 @@ def notice_distress(ctx: HandlerContext, kind: str, text: str, lexicon: Lexicon)
         return
     day = ctx.today.isoformat()
     key = ctx.sender.id if ctx.sender else f"{msg.platform}:{msg.sender_id}"
-    if finding.level == "self_harm" and _once(ctx, key, day, "care_page"):
+    if finding.level == "self_harm" and first_today(ctx.db, key, day, "care_page"):
         _page(ctx, day)
     # One caring reply a day; words of self-harm get theirs even after a distress reply.
     reply_kind = "care_self_harm" if finding.level == "self_harm" else "care"
-    if not _once(ctx, key, day, reply_kind):
+    if not first_today(ctx.db, key, day, reply_kind):
         return
     if reply_kind == "care_self_harm":
-        _once(ctx, key, day, "care")  # and no gentler reply after it the same day
+        first_today(ctx.db, key, day, "care")  # and no gentler reply after it the same day
     counselors = people.counselors_of(ctx.db, ctx.sender.class_id) if ctx.sender else []
     counselor = people.contact(ctx.db, counselors[0], msg.platform) if counselors else None
     ctx.reply(_student_text(ctx, finding, counselor), private=True)
