@@ -17,13 +17,13 @@ from typing import Any
 
 import sqlite_utils
 
-from bot.clock import Clock
-from bot.config import Config
-from bot.messages import IncomingMessage
 from bot.ops import AccountBoard, Metrics
 from bot.outbox.routes import Routes
 from bot.outbox.sender import OutboxSender
 from bot.transport import Transport
+from core.clock import Clock
+from core.config import Config
+from core.messages import IncomingMessage
 
 log = logging.getLogger(__name__)
 

@@ -26,12 +26,12 @@ import logging
 from aiohttp import web
 
 from bot.app import App, Component
-from bot.clock import Clock, SystemClock
-from bot.config import Config
 from bot.member_events import apply_member_change
 from bot.members import bind_wechat_groups, learn_qq_account
-from bot.messages import MemberChange, Recall
 from bot.outbox.limits import RateLimiter
+from core.clock import Clock, SystemClock
+from core.config import Config
+from core.messages import MemberChange, Recall
 from handlers.pipeline import Pipeline
 from handlers.recall import withdraw
 from schedules import Deps, build_scheduler

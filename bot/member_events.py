@@ -11,9 +11,9 @@ import logging
 
 import sqlite_utils
 
-from bot.clock import Clock
-from bot.config import Config
-from bot.messages import MemberChange
+from core.clock import Clock
+from core.config import Config
+from core.messages import MemberChange
 from storage.bindings import Member
 from storage.member_changes import bind_student, resolve_reviews
 

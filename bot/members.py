@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from bot.adapters.onebot import OneBotAccount
     from bot.adapters.wechaty import WechatyAdapter
     from bot.app import App
-    from bot.config import GroupBinding
+    from core.config import GroupBinding
 
 log = logging.getLogger(__name__)
 

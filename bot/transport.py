@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from bot.messages import OutgoingMessage
+from core.messages import OutgoingMessage
 
 
 class Transport(Protocol):

@@ -13,8 +13,8 @@ from datetime import datetime, timedelta
 
 import sqlite_utils
 
-from bot.config import Config
-from bot.messages import OutgoingMessage
+from core.config import Config
+from core.messages import OutgoingMessage
 from handlers.ack import is_ack
 from handlers.context import HandlerContext
 from storage import broadcasts

@@ -16,9 +16,9 @@ from datetime import date, datetime, timedelta
 
 import sqlite_utils
 
-from bot.config import Config
+from core.config import Config
+from core.parse_contract import Entry
 from handlers.notify import send_private
-from handlers.parse import Entry
 from handlers.permissions import responsible_counselors
 from handlers.proxy_reports import report_poster
 from storage import cases

@@ -10,6 +10,7 @@ import logging
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from core.parse_contract import Entry
 from handlers import hints
 from handlers.authorship import Writer
 from handlers.broadcast import record_ack
@@ -17,7 +18,6 @@ from handlers.cases import after_report, summarise
 from handlers.commands.registry import run
 from handlers.context import HandlerContext, Person
 from handlers.flags import check_report
-from handlers.parse import Entry
 from handlers.proxy_reports import after_proxy, poster_label
 from handlers.resolve import Directory, Resolved, resolve_entry
 from storage.prompts import first_today

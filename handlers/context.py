@@ -11,9 +11,10 @@ from datetime import date
 
 import sqlite_utils
 
-from bot.clock import Clock
-from bot.config import Config
-from bot.messages import ChatType, IncomingMessage, OutgoingMessage
+from core.chat_binding import ChatBinding
+from core.clock import Clock
+from core.config import Config
+from core.messages import ChatType, IncomingMessage, OutgoingMessage
 from storage.outbox import enqueue
 
 
@@ -26,17 +27,6 @@ class Person:
     role: str
     class_id: int | None = None
     dorm_id: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class ChatBinding:
-    """The node a chat stands for, and what it is for (class, counselor, duty, admin)."""
-
-    platform: str
-    chat_id: str
-    node_id: int
-    node_path: str
-    purpose: str
 
 
 @dataclass(slots=True)

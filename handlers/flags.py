@@ -17,13 +17,13 @@ from datetime import datetime
 
 import sqlite_utils
 
-from bot.config import Config
+from core.checkin_times import times_for
+from core.config import Config
+from core.parse_contract import Entry
 from handlers.chain.state import Line
 from handlers.notify import send_private
-from handlers.parse import Entry
-from schedules.opened import opened_classes
-from schedules.plan import times_for
 from storage.keygroups import ACTIVE
+from storage.opened import opened_classes
 from storage.report_flags import (
     CONTRADICTION,
     LATE,

@@ -19,8 +19,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from core.parse_contract import Entry
 from handlers.context import HandlerContext
-from handlers.parse import Entry, Parser, prompt_text
+from handlers.parse import Parser, prompt_text
 from handlers.parse.kind import REPORTED
 from handlers.parse.normalise import to_simplified
 from handlers.parse.parser import EXPECTED_FORM

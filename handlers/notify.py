@@ -11,7 +11,7 @@ from datetime import datetime
 
 import sqlite_utils
 
-from bot.messages import OutgoingMessage
+from core.messages import OutgoingMessage
 from storage.outbox import enqueue
 
 log = logging.getLogger(__name__)

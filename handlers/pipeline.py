@@ -21,9 +21,9 @@ from typing import Literal, Protocol
 
 import sqlite_utils
 
-from bot.clock import Clock
-from bot.config import Config
-from bot.messages import IncomingMessage
+from core.clock import Clock
+from core.config import Config
+from core.messages import IncomingMessage
 from handlers.care import lexicon_for, notice_distress
 from handlers.chain.cache import forget as forget_chain
 from handlers.context import HandlerContext

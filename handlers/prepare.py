@@ -19,9 +19,9 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
+from core.parse_contract import ParseResult
 from handlers.chain.split import looks_like_chain, reply_part, split_chain
 from handlers.parse import Parser
-from handlers.parse.contract import ParseResult
 from handlers.parse.entry import EntryReading
 from handlers.parse.parser import MAX_PARSE_CHARS
 from handlers.router import MAX_CHAIN_CHARS  # longer texts are never read, only kept

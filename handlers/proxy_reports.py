@@ -16,7 +16,7 @@ from datetime import date, datetime
 
 import sqlite_utils
 
-from bot.messages import account_label
+from core.messages import account_label
 from handlers.notify import accounts_of, send_private
 from handlers.permissions import responsible_counselors
 from storage.people import student_of

@@ -19,7 +19,7 @@ from typing import Any
 
 import sqlite_utils
 
-from bot.messages import OutgoingMessage, Recall
+from core.messages import OutgoingMessage, Recall
 from storage.outbox import enqueue
 from storage.reports import FIELDS
 

@@ -17,7 +17,8 @@ from typing import Literal
 
 import sqlite_utils
 
-from handlers.context import ChatBinding, Person
+from core.chat_binding import ChatBinding
+from handlers.context import Person
 from handlers.parse import Parser
 from storage.chats import all_bindings
 from storage.roster_rows import STAFF_ROLES

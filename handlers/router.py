@@ -18,12 +18,13 @@ from dataclasses import dataclass
 from typing import Literal
 
 import handlers.commands  # noqa: F401  (command modules register themselves on import)
+from core.parse_contract import ParseResult
 from handlers.chain.handler import handle_chain
 from handlers.chain.split import looks_like_chain, reply_part
 from handlers.checkin import handle_chain_entries, handle_checkin, handle_command, handle_other
 from handlers.commands.registry import Command, find
 from handlers.context import HandlerContext
-from handlers.parse import Parser, ParseResult
+from handlers.parse import Parser
 from handlers.parse.parser import MAX_PARSE_CHARS
 from handlers.quoted import ack_by_reply
 from handlers.resolve import Directory

@@ -11,7 +11,7 @@ from datetime import datetime
 
 import sqlite_utils
 
-from bot.messages import platform_name
+from core.messages import platform_name
 from handlers.notify import send_private
 from handlers.permissions import ADMIN
 

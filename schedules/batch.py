@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from bot.messages import OutgoingMessage
+from core.messages import OutgoingMessage
 from schedules.deps import Deps
 from schedules.runs import claim, finish
 from storage.outbox import enqueue

@@ -19,11 +19,12 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from core.checkin_times import times_for
 from schedules.deps import Deps
-from schedules.opened import opened_classes
-from schedules.plan import WINDOW_JOBS, Slot, at, plan_day, times_for
+from schedules.plan import WINDOW_JOBS, Slot, at, plan_day
 from schedules.runs import claim, done, finish
 from schedules.slots import run_slots
+from storage.opened import opened_classes
 from storage.status import load_nodes
 
 log = logging.getLogger(__name__)

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import sqlite_utils
 
-from bot.clock import Clock
-from bot.config import Config
+from core.clock import Clock
+from core.config import Config
 
 
 @dataclass(slots=True)

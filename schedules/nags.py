@@ -15,13 +15,14 @@ import hashlib
 from collections import defaultdict
 from datetime import date
 
-from bot.messages import OutgoingMessage
+from core.checkin_times import times_for
+from core.messages import OutgoingMessage
 from handlers.chain.opening import open_day_chain
 from schedules import texts
 from schedules.batch import Run, run_batch
 from schedules.deps import Deps
 from schedules.opened import opened_only
-from schedules.plan import at, times_for
+from schedules.plan import at
 from schedules.recipients import Chat, Recipients, private_account
 from schedules.runs import dedup_key
 from storage.status import DayStatus, NodeStatus, Student, day_status

@@ -15,25 +15,10 @@ from datetime import datetime
 import sqlite_utils
 
 from schedules.batch import Run
+from storage.opened import opened_classes
 from storage.status import Node
 
-#: job_runs outcomes that record a window job as not having spoken to the class.
-NOT_RUN = ("missed", "superseded", "skipped")
-
 NEVER_OPENED = "skipped: window never opened (the bot was not running when it should open)"
-
-
-def opened_classes(db: sqlite_utils.Database, day: str) -> set[str]:
-    """Paths of the classes whose window opened on `day`."""
-    return {
-        key
-        for key, outcome in db.execute(
-            """SELECT node_key, outcome FROM job_runs
-               WHERE day = ? AND (job = 'opens' OR job = 'escalate' OR job LIKE 'nag%')""",
-            [day],
-        )
-        if outcome and not outcome.startswith(NOT_RUN)
-    }
 
 
 def has_opened(node: Node | None, opened: set[str]) -> bool:

@@ -5,9 +5,9 @@ the tests all agree on what should have happened when.
 
 - `is_checkin_day(config, day)`: `days: every_day` (an outbreak) or `weekdays`; `holidays`
   are off, `workdays` (调休 weekends) are on.
-- `times_for(config, path)`: the school's times with the per-node `overrides` applied, the
-  nearest ancestor's override winning field by field (a college may open earlier; one of its
-  classes may close later still).
+- `times_for(config, path)` (core/checkin_times.py, shared with the handlers): the school's
+  times with the per-node `overrides` applied, the nearest ancestor's override winning field
+  by field (a college may open earlier; one of its classes may close later still).
 - `plan_day(config, nodes, day)`: every `Slot` of the day. Class nodes get `opens`,
   `nag1`..`nagN`, `escalate` and `closes`; every class, grade and college (and the school,
   when there is a school node) gets a `summary`; `duty` (the private roll-up to the day's
@@ -20,7 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from bot.config import CheckinTimes, Config
+from core.checkin_times import times_for
+from core.config import Config
 from storage.status import Node
 
 #: Jobs that speak to a class while its window is open; caught up only inside the window.
@@ -62,24 +63,6 @@ def is_checkin_day(config: Config, day: date) -> bool:
     if day in c.workdays:
         return True
     return c.days == "every_day" or day.weekday() < 5
-
-
-def times_for(config: Config, path: str | None) -> CheckinTimes:
-    """Effective times of the node at `path`: school defaults, then overrides root → leaf."""
-    c = config.checkin
-    merged = CheckinTimes(
-        opens=c.opens, nags=list(c.nags), escalate=c.escalate, closes=c.closes, summary=c.summary
-    )
-    if not path:
-        return merged
-    parts = path.split("/")
-    for depth in range(1, len(parts) + 1):
-        override = c.overrides.get("/".join(parts[:depth]))
-        if override is None:
-            continue
-        for key, value in override.model_dump(exclude_none=True).items():
-            setattr(merged, key, value)
-    return merged
 
 
 def at(config: Config, day: date, hhmm: str) -> datetime:

@@ -10,7 +10,7 @@ from datetime import date, datetime
 
 import sqlite_utils
 
-from bot.config import Config
+from core.config import Config
 from handlers.quiz.start import NoQuestions, RoundOpen, start_round
 from handlers.quiz.texts import board_lines
 from schedules.deps import Deps

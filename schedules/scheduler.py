@@ -47,7 +47,7 @@ from apscheduler.schedulers.base import STATE_PAUSED, TIMEOUT_MAX
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 
-from bot.clock import Clock, SettableClock
+from core.clock import Clock, SettableClock
 from schedules.catchup import catch_up
 from schedules.deps import Deps
 from schedules.followups import (

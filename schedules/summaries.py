@@ -17,7 +17,7 @@ import logging
 import subprocess
 from datetime import date, timedelta
 
-from bot.messages import OutgoingMessage
+from core.messages import OutgoingMessage
 from handlers.chain.view import unmatched_lines
 from schedules import texts
 from schedules.batch import Run, run_batch

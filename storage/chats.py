@@ -6,9 +6,9 @@ import logging
 
 import sqlite_utils
 
-from bot.config import Config
-from bot.errors import ConfigError
-from handlers.context import ChatBinding
+from core.chat_binding import ChatBinding
+from core.config import Config
+from core.errors import ConfigError
 from storage.nodes import by_path
 
 log = logging.getLogger(__name__)

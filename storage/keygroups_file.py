@@ -11,8 +11,8 @@ from pathlib import Path
 
 import sqlite_utils
 
-from bot.config import KeyGroups
-from bot.errors import RosterError
+from core.config import KeyGroups
+from core.errors import RosterError
 from storage.keygroups import set_tag
 from storage.roster_file import read_rows, sheet_day
 from storage.roster_rows import split_list

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite_utils
 
-from bot.errors import PinganError
+from core.errors import PinganError
 
 
 class SchemaTooNew(PinganError):

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
-from bot.errors import NodeLookupError
+from core.errors import NodeLookupError
 from storage.db import inserted_id
 
 KINDS_BY_DEPTH = ("college", "grade", "class")

@@ -8,7 +8,7 @@ from datetime import datetime
 
 import sqlite_utils
 
-from bot.messages import OutgoingMessage
+from core.messages import OutgoingMessage
 
 
 def enqueue(db: sqlite_utils.Database, message: OutgoingMessage, now: datetime) -> int | None:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from bot.errors import RosterError
+from core.errors import RosterError
 from storage.roster_file import read_rows
 
 OPTIONS = ("A", "B", "C", "D")

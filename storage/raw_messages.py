@@ -6,7 +6,7 @@ from datetime import datetime
 
 import sqlite_utils
 
-from bot.messages import IncomingMessage
+from core.messages import IncomingMessage
 
 
 def record(

@@ -24,7 +24,7 @@ from typing import Any, Literal
 
 import sqlite_utils
 
-from handlers.parse import Entry
+from core.parse_contract import Entry
 
 FIELDS = ("temperature", "abnormal", "symptoms", "on_campus", "province", "isolation")
 # "kept": the stored report is more trusted than the new one and stays as it was.

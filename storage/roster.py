@@ -16,8 +16,8 @@ from pathlib import Path
 
 import sqlite_utils
 
-from bot.config import KeyGroups
-from bot.errors import RosterError
+from core.config import KeyGroups
+from core.errors import RosterError
 from storage.audit import record
 from storage.nodes import ensure_dorm, ensure_path
 from storage.roster_file import read_rows

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 
-from bot.errors import RosterError
+from core.errors import RosterError
 
 log = logging.getLogger(__name__)
 

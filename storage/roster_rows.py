@@ -8,7 +8,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from bot.config import DEFAULT_TAGS
+from core.config import DEFAULT_TAGS
 from storage.nodes import DORM_ROOT, dorm_path, split_path
 from storage.roster_file import RawRow
 

@@ -8,7 +8,7 @@ from datetime import datetime
 
 import sqlite_utils
 
-from bot.config import Config
+from core.config import Config
 from storage.chats import bind_groups
 from storage.keygroups import unlisted_tags
 from storage.roster import ImportResult, Progress, import_if_newer

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 import sqlite_utils
 
-from bot.errors import PinganError
+from core.errors import PinganError
 from storage.db import inserted_id
 from storage.roster_rows import STAFF_ROLES
 

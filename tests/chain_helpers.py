@@ -8,11 +8,12 @@ from itertools import count
 import sqlite_utils
 
 import handlers.router
-from bot.clock import FakeClock
-from bot.config import Config
-from bot.messages import IncomingMessage
+from core.chat_binding import ChatBinding
+from core.clock import FakeClock
+from core.config import Config
+from core.messages import IncomingMessage
 from handlers.chain.engine import ChainOutcome
-from handlers.context import ChatBinding, HandlerContext, Person
+from handlers.context import HandlerContext, Person
 from handlers.pipeline import Pipeline
 from tests.school_factory import build_school, node_id
 

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import sqlite_utils
 
-from bot.clock import FakeClock
-from bot.config import Config
-from bot.messages import IncomingMessage
+from core.clock import FakeClock
+from core.config import Config
+from core.messages import IncomingMessage
 from handlers.pipeline import Pipeline
 from storage.nodes import dorm_path
 from tests.school_factory import build_school

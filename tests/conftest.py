@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.clock import FakeClock
+from core.clock import FakeClock
 from storage.db import open_db
 
 REPO = Path(__file__).resolve().parent.parent

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import sqlite_utils
 
-from bot.config import Config
+from core.config import Config
 from schedules.opened import record_opened
 from tests.school_factory import (  # noqa: F401 (re-exported for the schedules tests)
     add_chat,

@@ -10,8 +10,8 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.cli import main
-from bot.config import Config
 from bot.web import create_web_app
+from core.config import Config
 from storage.audit import record, redact_before, verify
 from storage.db import open_db
 from tests.commands_helpers import audit_rows

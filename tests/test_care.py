@@ -10,7 +10,7 @@ from datetime import date, datetime
 
 import pytest
 
-from bot.config import Care, Config, Webhook
+from core.config import Care, Config, Webhook
 from handlers.care import Lexicon
 from handlers.care.evaluate import evaluate, read_corpus
 from handlers.pipeline import Pipeline

@@ -4,10 +4,11 @@ from datetime import date
 
 import pytest
 
+from core.chat_binding import ChatBinding
 from handlers.chain.command import chain_command
 from handlers.chain.opening import open_day_chain, opening_chain_text
 from handlers.commands.registry import find
-from handlers.context import ChatBinding, HandlerContext, Person
+from handlers.context import HandlerContext, Person
 from storage.outbox import enqueue
 from tests.chain_helpers import CHAT, ClassGroup, chain, student_id
 

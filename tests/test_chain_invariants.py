@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.clock import FakeClock
+from core.clock import FakeClock
 from storage.db import open_db
 from tests.chain_helpers import NAMES, ClassGroup, chain
 from tests.conftest import TZ

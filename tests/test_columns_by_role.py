@@ -14,8 +14,8 @@ import re
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.config import Config
 from bot.web import create_web_app
+from core.config import Config
 from handlers.columns import BY_KEY, COLUMNS, LEDGER_ROLES, may_export_ledger, visible
 from handlers.permissions import ADMIN, DORM_HEAD, DUTY_COUNSELOR, DUTY_OFFICER, ROLES, STAFF
 from tests.web_helpers import DAY, STAMP, log_in, seed_school, token_for

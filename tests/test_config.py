@@ -1,8 +1,8 @@
 import pytest
 
 from bot.cli import main
-from bot.config import load_config
-from bot.errors import ConfigError
+from core.config import load_config
+from core.errors import ConfigError
 from tests.conftest import REPO
 
 

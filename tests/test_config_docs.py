@@ -1,4 +1,4 @@
-"""docs/config.md keeps up with bot/config.py: every key a config file can set is in its
+"""docs/config.md keeps up with core/config.py: every key a config file can set is in its
 tables, with the model's default, and the tables name no key the models lack."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from bot.config import Config, load_config
+from core.config import Config, load_config
 from tests.conftest import REPO
 
 DOC = REPO / "docs" / "config.md"
@@ -59,14 +59,14 @@ def test_every_config_key_is_documented_with_its_default():
     keys = dict(config_keys())
     assert len(keys) > 60
     missing = sorted(set(keys) - set(docs))
-    assert not missing, f"keys of bot/config.py missing from docs/config.md: {missing}"
+    assert not missing, f"keys of core/config.py missing from docs/config.md: {missing}"
     wrong = {k: (docs[k], _shown(f)) for k, f in keys.items() if docs[k] != _shown(f)}
     assert not wrong, f"documented default differs from the model's (doc, model): {wrong}"
 
 
 def test_docs_name_no_key_the_models_lack():
     stale = sorted(set(documented()) - dict(config_keys()).keys())
-    assert not stale, f"docs/config.md documents keys bot/config.py does not have: {stale}"
+    assert not stale, f"docs/config.md documents keys core/config.py does not have: {stale}"
 
 
 def test_the_repository_config_shows_defaults_where_it_says_nothing_else():

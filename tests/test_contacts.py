@@ -9,9 +9,9 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from openpyxl import load_workbook
 
-from bot.clock import FakeClock
-from bot.config import Config
 from bot.web import create_web_app
+from core.clock import FakeClock
+from core.config import Config
 from schedules import Deps, summarize
 from storage.ledger import load
 from storage.ledger_xlsx import write_workbook

@@ -18,8 +18,8 @@ import pytest
 import yaml
 
 from bot.cli.run import serve
-from bot.config import load_config
-from bot.messages import OutgoingMessage
+from core.config import load_config
+from core.messages import OutgoingMessage
 from storage.db import open_db
 from storage.outbox import enqueue
 from tests.conftest import REPO, TZ

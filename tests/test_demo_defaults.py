@@ -2,8 +2,8 @@
 repository's config.yaml is the template users edit. These tests keep the two saying the same
 thing, and the repository's examples/ pointing at the one copy of each sample file."""
 
-from bot.config import load_config
 from bot.defaults import DEMO_CONFIG, SAMPLE_DUTY, SAMPLE_ROSTER
+from core.config import load_config
 from tests.conftest import REPO
 
 

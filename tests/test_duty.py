@@ -6,8 +6,8 @@ import openpyxl
 import pytest
 
 from bot.cli import main
-from bot.clock import FakeClock
-from bot.errors import RosterError
+from core.clock import FakeClock
+from core.errors import RosterError
 from schedules import Deps, duty_roll_up
 from storage.db import open_db
 from storage.duty import duty_for, import_duty

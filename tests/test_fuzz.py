@@ -22,9 +22,10 @@ from hypothesis import strategies as st
 
 from bot.adapters.onebot.event import MalformedFrame, MessageEvent, decode, parse_json
 from bot.adapters.onebot.message import escape, mentions, parse_cq, plain_text, to_segments
-from bot.clock import FakeClock
-from bot.errors import RosterError
-from handlers.parse import Parser, ParseResult
+from core.clock import FakeClock
+from core.errors import RosterError
+from core.parse_contract import ParseResult
+from handlers.parse import Parser
 from storage.db import open_db
 from storage.roster import import_roster
 from tests.chain_helpers import NAMES, ClassGroup

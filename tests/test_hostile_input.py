@@ -14,8 +14,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from bot.config import Config, GroupBinding
-from bot.messages import IncomingMessage
+from core.config import Config, GroupBinding
+from core.messages import IncomingMessage
 from handlers.chain.split import split_chain
 from handlers.parse import Parser
 from handlers.parse.entry import EntryReader, _blank

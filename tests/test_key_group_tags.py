@@ -7,7 +7,7 @@ from datetime import datetime
 
 import pytest
 
-from bot.config import DEFAULT_TAGS, KeyGroups
+from core.config import DEFAULT_TAGS, KeyGroups
 from storage.roster import RosterProblems, import_roster
 from storage.status import node_status
 from tests.commands_helpers import G21, School
@@ -87,7 +87,7 @@ def test_every_default_tag_works_in_the_roster_and_in_chat(db, clock, tmp_path, 
 
 
 def test_a_start_warns_about_tags_the_config_does_not_list(db, caplog):
-    from bot.config import Config
+    from core.config import Config
     from storage.startup import prepare
 
     db.execute("INSERT INTO people (id, name, role, updated_at) VALUES ('x', '甲', '学生', ?)",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.config import KeyGroups
+from core.config import KeyGroups
 from storage.keygroups import end_expired, observed_on, set_tag
 from storage.roster import import_roster
 from tests.conftest import TZ

@@ -13,7 +13,7 @@ from benchmarks.harness import TOKEN, free_port, onebot_config
 from benchmarks.peer import LoadPeer
 from bot.adapters.sim.school import build_school, checkin_text, write_config
 from bot.cli.run import serve
-from bot.config import load_config
+from core.config import load_config
 from tests.onebot_peer import until
 
 

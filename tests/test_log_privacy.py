@@ -11,7 +11,7 @@ import asyncio
 import logging
 
 from bot.adapters.sim.demo import run_demo
-from bot.config import Exports, load_config
+from core.config import Exports, load_config
 from storage.db import open_db
 from tests.conftest import REPO
 

@@ -12,8 +12,8 @@ import pytest
 
 from bot.adapters.onebot import OneBotAdapter
 from bot.cli import main
-from bot.config import OneBotConnection
-from bot.errors import ConfigError
+from core.config import OneBotConnection
+from core.errors import ConfigError
 from tests.onebot_peer import OneBotPeer, text, until
 
 OPEN_HOSTS = ["0.0.0.0", "::", "192.168.1.20", "bot.example.edu"]

@@ -16,9 +16,9 @@ from bot.adapters.onebot.adapter import to_incoming
 from bot.adapters.onebot.backfill import _decode_page
 from bot.adapters.onebot.event import decode
 from bot.cli.run import serve
-from bot.config import Config, OneBotConnection, load_config
 from bot.member_events import apply_member_change
-from bot.messages import IncomingMessage, MemberChange, Recall
+from core.config import Config, OneBotConnection, load_config
+from core.messages import IncomingMessage, MemberChange, Recall
 from handlers import broadcast
 from handlers.pipeline import Pipeline
 from handlers.recall import withdraw

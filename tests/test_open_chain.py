@@ -8,8 +8,8 @@ from datetime import timedelta
 
 import pytest
 
-from bot.clock import FakeClock
-from bot.messages import IncomingMessage
+from core.clock import FakeClock
+from core.messages import IncomingMessage
 from handlers.pipeline import Pipeline
 from schedules import Deps, build_scheduler
 from tests.schedules_helpers import (

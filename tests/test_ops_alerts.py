@@ -9,14 +9,14 @@ from datetime import timedelta
 import pytest
 
 from bot.adapters.onebot import OneBotAdapter
-from bot.config import Config, OneBotConnection
-from bot.errors import ConfigError
-from bot.messages import OutgoingMessage
 from bot.ops.accounts import AccountBoard
 from bot.ops.alerts import AccountWatch
 from bot.outbox.sender import OutboxSender
 from bot.webhooks import WebhookTransport
 from bot.webhooks.robots import pieces
+from core.config import Config, OneBotConnection
+from core.errors import ConfigError
+from core.messages import OutgoingMessage
 from schedules import Deps, build_scheduler
 from tests.onebot_peer import OneBotPeer, until
 from tests.schedules_helpers import GRADE, add_chat, add_report, at, outbox, small_school
@@ -227,7 +227,7 @@ def test_long_texts_are_split_at_line_ends_within_the_robot_limit():
 def test_webhook_groups_are_checked_at_load(tmp_path, groups, expected):
     import yaml
 
-    from bot.config import load_config
+    from core.config import load_config
 
     path = tmp_path / "config.yaml"
     webhooks = [{"name": "学工值班企微", "kind": "wecom", "url": "https://qyapi.weixin.qq.com/x"}]

@@ -12,9 +12,9 @@ import sqlite_utils
 import yaml
 
 from bot.cli.run import serve
-from bot.config import load_config
 from bot.ops.accounts import AccountState
 from bot.ops.health import check
+from core.config import load_config
 from storage.db import open_db
 from tests.conftest import REPO, TZ
 from tests.onebot_peer import OneBotPeer, text, until

@@ -9,11 +9,11 @@ from datetime import timedelta
 import pytest
 
 from bot.adapters.onebot import OneBotAdapter
-from bot.clock import FakeClock
-from bot.config import OneBotConnection, RateLimits
-from bot.messages import OutgoingMessage
 from bot.outbox.routes import Routes
 from bot.outbox.sender import OutboxSender
+from core.clock import FakeClock
+from core.config import OneBotConnection, RateLimits
+from core.messages import OutgoingMessage
 from storage import outbox as store
 from storage.db import open_db
 from tests.onebot_peer import OneBotPeer, until
@@ -289,7 +289,7 @@ async def test_only_its_own_account_rows(db, clock, qq):
 
 
 async def test_run_loop_delivers_when_woken_and_stops_cleanly(db, qq):
-    from bot.clock import SystemClock
+    from core.clock import SystemClock
 
     account, peer = qq
     clock = SystemClock()

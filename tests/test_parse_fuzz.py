@@ -9,7 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from benchmarks.parse_worst import WORST_TEXTS
-from handlers.parse import CANONICAL_SYMPTOMS, Parser, ParseResult
+from core.parse_contract import CANONICAL_SYMPTOMS, ParseResult
+from handlers.parse import Parser
 
 PARSER = Parser(["张三", "李四", "欧阳娜娜"])
 # Pieces of real replies, so generated text exercises the rules and not only the fast path.

@@ -11,8 +11,8 @@ import pytest
 
 import handlers.resolve
 import handlers.router
-from bot.config import Config, GroupBinding
-from bot.messages import IncomingMessage
+from core.config import Config, GroupBinding
+from core.messages import IncomingMessage
 from handlers.pipeline import Pipeline
 from storage.chats import bind_groups
 from storage.reports import history

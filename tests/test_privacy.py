@@ -17,9 +17,9 @@ from datetime import datetime, time, timedelta
 import pytest
 
 from bot.adapters.sim.demo import run_demo
-from bot.clock import FakeClock
-from bot.config import Exports, load_config
-from bot.messages import IncomingMessage
+from core.clock import FakeClock
+from core.config import Exports, load_config
+from core.messages import IncomingMessage
 from handlers.commands.registry import COMMANDS
 from handlers.pipeline import Pipeline
 from schedules import Deps, build_scheduler

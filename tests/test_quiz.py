@@ -9,8 +9,8 @@ from datetime import datetime
 
 import pytest
 
-from bot.config import Config, Quiz
-from bot.errors import RosterError
+from core.config import Config, Quiz
+from core.errors import RosterError
 from handlers.pipeline import Pipeline
 from storage.quiz import class_board, latest_round, question_at, student_scores
 from storage.quiz_bank import import_bank

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from aiohttp.test_utils import TestServer
 
-from bot.config import Config
 from bot.web import create_web_app
+from core.config import Config
 from storage.quiz import question_at, record_answer
 from storage.quiz_bank import import_bank
 from tests.browser_helpers import DESKTOP, Browser, needs_chromium, screenshot_dir

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.config import Config, Quiz
+from core.config import Config, Quiz
 from handlers.pipeline import Pipeline
 from schedules import Deps, build_scheduler
 from storage.quiz import question_at

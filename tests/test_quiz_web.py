@@ -9,8 +9,8 @@ from datetime import timedelta
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.config import Config, Quiz
 from bot.web import create_web_app
+from core.config import Config, Quiz
 from storage.quiz import open_round, record_answer
 from storage.quiz_bank import import_bank
 from tests.conftest import REPO

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 
-from bot.clock import FakeClock
+from core.clock import FakeClock
 from schedules import Deps, build_scheduler
 from storage.audit import record_export
 from tests.schedules_helpers import (

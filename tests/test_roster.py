@@ -8,8 +8,8 @@ from datetime import datetime
 import pytest
 
 from bot.cli import main
-from bot.config import Config, GroupBinding
-from bot.errors import ConfigError, RosterError
+from core.config import Config, GroupBinding
+from core.errors import ConfigError, RosterError
 from storage.chats import bind_groups
 from storage.roster import RosterProblems, import_if_newer, import_roster
 from tests.conftest import REPO, TZ

@@ -13,9 +13,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from bot.cli.run import serve
-from bot.clock import SystemClock
-from bot.config import load_config
-from bot.messages import OutgoingMessage
+from core.clock import SystemClock
+from core.config import load_config
+from core.messages import OutgoingMessage
 from storage.db import open_db
 from storage.outbox import enqueue
 from tests import run_helpers
@@ -157,7 +157,7 @@ def _count(db, table: str) -> int:
 
 async def test_a_component_that_fails_to_start_does_not_stop_the_others(db, clock, caplog):
     from bot.app import App, Component
-    from bot.config import Config
+    from core.config import Config
 
     events = []
 

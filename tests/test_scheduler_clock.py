@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime, timedelta
 
-from bot.clock import FakeClock
+from core.clock import FakeClock
 from schedules import Deps, build_scheduler
 from tests.schedules_helpers import TZ, at, config, outbox, small_school
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.clock import FakeClock
+from core.clock import FakeClock
 from schedules import Deps, build_scheduler
 from tests.schedules_helpers import (
     add_leave,

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.clock import FakeClock
-from schedules import Deps, build_scheduler, is_checkin_day, nag, plan_day, times_for
+from core.checkin_times import times_for
+from core.clock import FakeClock
+from schedules import Deps, build_scheduler, is_checkin_day, nag, plan_day
 from schedules.plan import trigger_times
 from storage.status import load_nodes
 from tests.schedules_helpers import (

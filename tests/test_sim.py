@@ -11,8 +11,8 @@ import pytest
 from bot.adapters.sim import SimCampus, SimTransport, Transcript
 from bot.adapters.sim.demo import run_demo
 from bot.cli import main
-from bot.config import load_config
-from bot.messages import OutgoingMessage
+from core.config import load_config
+from core.messages import OutgoingMessage
 from storage.db import open_db
 from tests.conftest import REPO, TZ
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from bot.cli import main
-from bot.clock import FakeClock
+from core.clock import FakeClock
 from schedules import Deps, summarize
 from storage.status import day_status, load_nodes, save_daily_counts
 from tests.schedules_helpers import CLASS1, add_report, at, config, opened, outbox, small_school

@@ -10,8 +10,8 @@ from datetime import timedelta
 
 import pytest
 
-from bot.config import Config
-from bot.messages import IncomingMessage
+from core.config import Config
+from core.messages import IncomingMessage
 from handlers.pipeline import Pipeline
 from storage.bindings import (
     Member,

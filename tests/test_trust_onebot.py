@@ -10,7 +10,7 @@ import socket
 from datetime import datetime
 
 from bot.cli.run import serve
-from bot.config import load_config
+from core.config import load_config
 from storage.db import open_db
 from tests.conftest import TZ
 from tests.onebot_peer import OneBotPeer, text, until

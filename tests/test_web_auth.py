@@ -9,9 +9,9 @@ from urllib.parse import unquote
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.config import Config
 from bot.web import create_web_app
 from bot.web.login_guard import LOCKOUT, MAX_FAILURES
+from core.config import Config
 from storage.tokens import check_token, create_token, list_tokens, revoke_token
 from tests.web_helpers import DAY, log_in, seed_school, token_for
 

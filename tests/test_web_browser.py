@@ -8,9 +8,9 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 from bot.adapters.sim.demo import run_demo
-from bot.clock import FakeClock
-from bot.config import Config, load_config
 from bot.web import create_web_app, sim_url
+from core.clock import FakeClock
+from core.config import Config, load_config
 from storage.db import open_db
 from tests.browser_helpers import (
     DESKTOP,

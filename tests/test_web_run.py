@@ -9,7 +9,7 @@ import re
 import aiohttp
 
 from bot.cli.run import serve
-from bot.config import Storage, Web, load_config
+from core.config import Storage, Web, load_config
 from tests.web_helpers import REPO
 
 WAIT_S = 20.0

@@ -8,8 +8,8 @@ import re
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.config import Config
 from bot.web import create_web_app
+from core.config import Config
 from tests.web_helpers import DAY, log_in, seed_school, token_for
 
 

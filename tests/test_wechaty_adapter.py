@@ -14,10 +14,10 @@ import pytest
 
 from bot.adapters.wechaty import WechatyAdapter
 from bot.cli.run import serve
-from bot.clock import SystemClock
-from bot.config import WechatyConnection, load_config
-from bot.errors import DeliveryFailed
-from bot.messages import IncomingMessage, OutgoingMessage
+from core.clock import SystemClock
+from core.config import WechatyConnection, load_config
+from core.errors import DeliveryFailed
+from core.messages import IncomingMessage, OutgoingMessage
 from storage.bindings import Member, bind_members
 from storage.db import open_db
 from tests.onebot_peer import until

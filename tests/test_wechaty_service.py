@@ -19,9 +19,9 @@ from pathlib import Path
 import pytest
 
 from bot.cli.run import serve
-from bot.clock import SystemClock
-from bot.config import load_config
-from bot.messages import OutgoingMessage
+from core.clock import SystemClock
+from core.config import load_config
+from core.messages import OutgoingMessage
 from storage.db import open_db
 from storage.outbox import enqueue
 from tests.conftest import REPO, TZ

@@ -23,11 +23,11 @@ from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED
 from bot.adapters.sim import SimCampus, SimTransport
 from bot.adapters.sim.adapter import SimAdapter
 from bot.assemble import SIM_PER_MINUTE
-from bot.config import Config, Storage, load_config
 from bot.outbox.limits import RateLimiter
 from bot.outbox.sender import OutboxSender
 from bot.web import SimBridge
 from bot.web.sim_clock import SimClock
+from core.config import Config, Storage, load_config
 from handlers.pipeline import Pipeline
 from schedules import Deps, build_scheduler
 from storage.startup import prepare

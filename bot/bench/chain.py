@@ -26,10 +26,11 @@ from zoneinfo import ZoneInfo
 
 import sqlite_utils
 
-from bot.clock import FakeClock
-from bot.config import Config
-from bot.messages import IncomingMessage
-from handlers.parse import Entry, Parser, ParseResult
+from core.clock import FakeClock
+from core.config import Config
+from core.messages import IncomingMessage
+from core.parse_contract import Entry, ParseResult
+from handlers.parse import Parser
 from handlers.pipeline import Pipeline
 from storage.db import open_db
 

@@ -41,9 +41,9 @@ from datetime import time as dtime
 from pathlib import Path
 
 from bot.adapters.sim.school import School, build_school, checkin_text, write_config
-from bot.clock import FakeClock
-from bot.config import Config, load_config
-from bot.messages import IncomingMessage
+from core.clock import FakeClock
+from core.config import Config, load_config
+from core.messages import IncomingMessage
 from handlers.parse.places import gazetteer
 from handlers.parse.segment import USER_WORD_FREQ, shared_engine
 from handlers.pipeline import MAX_BATCH, Pipeline

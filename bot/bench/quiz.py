@@ -28,9 +28,9 @@ from pathlib import Path
 import sqlite_utils
 
 from bot.adapters.sim.school import build_school, write_config
-from bot.clock import FakeClock
-from bot.config import load_config
-from bot.messages import IncomingMessage
+from core.clock import FakeClock
+from core.config import load_config
+from core.messages import IncomingMessage
 from handlers.pipeline import MAX_BATCH, Pipeline
 from handlers.quiz.start import start_round
 from schedules.quiz import day_board, summary_lines

@@ -24,8 +24,8 @@ from zoneinfo import ZoneInfo
 
 import sqlite_utils
 
-from bot.clock import FakeClock
-from bot.config import Config
+from core.clock import FakeClock
+from core.config import Config
 from schedules.deps import Deps
 from schedules.opened import record_opened
 from schedules.summaries import duty_roll_up, prerender_charts, summarize

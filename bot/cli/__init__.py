@@ -12,7 +12,7 @@ import sys
 
 from bot import logtime
 from bot.cli import zh
-from bot.errors import PinganError
+from core.errors import PinganError
 
 # Every command of interfaces.md, in the order users meet them.
 COMMANDS = (

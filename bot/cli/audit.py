@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 
 from bot.cli.args import add_config
-from bot.config import load_config
+from core.config import load_config
 from storage.audit import verify
 from storage.db import open_db
 

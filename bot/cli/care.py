@@ -12,8 +12,8 @@ import json
 import sys
 from pathlib import Path
 
-from bot.config import Config, load_config
-from bot.errors import PinganError
+from core.config import Config, load_config
+from core.errors import PinganError
 from handlers.care.evaluate import evaluate, format_report, read_corpus
 from handlers.care.reply import lexicon_for
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from bot.adapters.sim.demo import DemoResult, run_demo
 from bot.adapters.sim.transcript import PRIVATE
-from bot.config import load_config
 from bot.defaults import DEMO_CONFIG
+from core.config import load_config
 
 HELP = "用自带的示例名单模拟完整的一天（或 N 天）"
 # The message path's outcomes (handlers.pipeline.Outcome), as the footer names them.

@@ -10,8 +10,8 @@ import argparse
 from datetime import date, timedelta
 
 from bot.cli.args import add_config, day
-from bot.clock import SystemClock
-from bot.config import load_config
+from core.clock import SystemClock
+from core.config import load_config
 from storage.db import open_db
 from storage.duty import duty_for, import_duty
 

@@ -6,8 +6,8 @@ import argparse
 from datetime import datetime
 
 from bot.cli.args import add_config, day
-from bot.config import load_config
-from bot.errors import PinganError
+from core.config import load_config
+from core.errors import PinganError
 from handlers.permissions import descendants
 from storage.db import open_db
 from storage.export import export_ledger, too_many_days

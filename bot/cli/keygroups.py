@@ -10,8 +10,8 @@ from __future__ import annotations
 import argparse
 
 from bot.cli.args import add_config, day
-from bot.clock import SystemClock
-from bot.config import load_config
+from core.clock import SystemClock
+from core.config import load_config
 from storage.db import open_db
 from storage.keygroups import observed_on
 from storage.keygroups_file import import_tags

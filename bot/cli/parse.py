@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot.cli.args import day
-from bot.errors import PinganError
+from core.errors import PinganError
 from handlers.parse import Parser
 from handlers.parse.evaluate import evaluate, format_report, shipped_corpora
 from handlers.parse.roster_file import roster_names

@@ -10,8 +10,8 @@ import argparse
 from datetime import date
 
 from bot.cli.args import add_config, day
-from bot.clock import SystemClock
-from bot.config import load_config
+from core.clock import SystemClock
+from core.config import load_config
 from schedules.deps import Deps
 from schedules.retention import dry_run, purge_now
 from storage.db import open_db

@@ -6,8 +6,8 @@ from __future__ import annotations
 import argparse
 
 from bot.cli.args import add_config
-from bot.clock import SystemClock
-from bot.config import load_config
+from core.clock import SystemClock
+from core.config import load_config
 from storage.db import open_db
 from storage.quiz import class_board, get_round, latest_round
 from storage.quiz_bank import import_bank

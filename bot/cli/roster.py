@@ -6,9 +6,9 @@ import argparse
 import sys
 
 from bot.cli.args import add_config
-from bot.clock import SystemClock
-from bot.config import load_config
-from bot.errors import ConfigError, RosterError
+from core.clock import SystemClock
+from core.config import load_config
+from core.errors import ConfigError, RosterError
 from storage.chats import bind_groups
 from storage.db import open_db
 from storage.roster import PROGRESS_EVERY, import_roster

@@ -8,8 +8,8 @@ import logging
 import signal
 
 from bot import logtime
-from bot.clock import Clock
-from bot.config import Config, load_config
+from core.clock import Clock
+from core.config import Config, load_config
 
 HELP = "运行机器人：聊天适配器、发件箱、定时任务和网页看板，直到 SIGINT/SIGTERM"
 

@@ -11,8 +11,8 @@ from datetime import datetime
 from urllib.parse import quote
 
 from bot.cli.args import add_config
-from bot.clock import SystemClock
-from bot.config import Config, load_config
+from core.clock import SystemClock
+from core.config import Config, load_config
 from storage.db import open_db
 from storage.tokens import create_token, list_tokens, revoke_person, revoke_token
 

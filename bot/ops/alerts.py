@@ -22,10 +22,10 @@ from datetime import datetime, timedelta
 
 import sqlite_utils
 
-from bot.clock import Clock
-from bot.config import Config
-from bot.messages import OutgoingMessage, platform_name
 from bot.ops.accounts import AccountBoard, AccountState
+from core.clock import Clock
+from core.config import Config
+from core.messages import OutgoingMessage, platform_name
 from storage.outbox import enqueue
 
 log = logging.getLogger(__name__)

@@ -18,10 +18,10 @@ import sqlite_utils
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from bot.clock import Clock
 from bot.ops.accounts import AccountBoard
 from bot.ops.health import check
 from bot.ops.metrics import Metrics
+from core.clock import Clock
 
 PROXY_HEADERS = ("X-Forwarded-For", "Forwarded", "X-Real-IP")
 

@@ -29,13 +29,13 @@ from datetime import datetime, timedelta
 
 import sqlite_utils
 
-from bot.clock import Clock
-from bot.config import RateLimits
-from bot.errors import DeliveryFailed, DeliveryRejected, DeliveryUncertain, NotConnected
-from bot.messages import OutgoingMessage
 from bot.outbox.limits import WINDOW, RateLimiter
 from bot.outbox.routes import Routes
 from bot.transport import Transport
+from core.clock import Clock
+from core.config import RateLimits
+from core.errors import DeliveryFailed, DeliveryRejected, DeliveryUncertain, NotConnected
+from core.messages import OutgoingMessage
 from storage import outbox as store
 
 log = logging.getLogger(__name__)

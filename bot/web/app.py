@@ -15,8 +15,6 @@ from pathlib import Path
 import sqlite_utils
 from aiohttp import web
 
-from bot.clock import Clock
-from bot.config import Config
 from bot.ops.endpoints import OpsView
 from bot.ops.endpoints import mount as mount_ops
 from bot.web.auth import (
@@ -42,6 +40,8 @@ from bot.web.sim import mount as mount_sim
 from bot.web.sim_bridge import SimBridge
 from bot.web.today import today_api, today_page
 from bot.web.trend import trend_page
+from core.clock import Clock
+from core.config import Config
 
 log = logging.getLogger(__name__)
 

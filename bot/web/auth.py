@@ -22,10 +22,10 @@ from urllib.parse import urlsplit
 import sqlite_utils
 from aiohttp import web
 
-from bot.clock import Clock
-from bot.config import Config
 from bot.web.login_guard import LoginGuard
 from bot.web.render import LOGIN_KEY, error_page, render
+from core.clock import Clock
+from core.config import Config
 from storage.login_links import use_link
 from storage.tokens import (
     Login,

@@ -24,7 +24,6 @@ import weakref
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from bot.adapters.sim.transcript import BOT_NAME, PRIVATE, Line
-from bot.config import Config
 from bot.web.auth import (
     CONFIG_KEY,
     DB_KEY,
@@ -38,6 +37,7 @@ from bot.web.queries import node_counts
 from bot.web.render import LOGIN_KEY, SIM_ENABLED_KEY, render
 from bot.web.sim_bridge import ClockFixed, SimBridge, moments
 from bot.web.tree import Tree
+from core.config import Config
 from storage.status import unit_counts
 from storage.tokens import Login
 

@@ -17,9 +17,9 @@ from bot.adapters.sim import SimCampus, Transcript
 from bot.adapters.sim.campus import PLATFORM
 from bot.adapters.sim.students import Member, Post
 from bot.adapters.sim.transcript import BOT_NAME, PRIVATE, Line
-from bot.clock import Clock
-from bot.config import Config
-from bot.messages import IncomingMessage
+from core.clock import Clock
+from core.config import Config
+from core.messages import IncomingMessage
 from schedules.plan import trigger_times
 
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote_plus
 
-from bot.config import Webhook
+from core.config import Webhook
 
 # The longest text one request may carry, in UTF-8 bytes (WeCom's documented 2048 is the
 # tightest; DingTalk and Feishu take far more, kept below their limits).

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import aiohttp
 
-from bot.config import Webhook
-from bot.errors import DeliveryFailed, DeliveryRejected, DeliveryUncertain
-from bot.messages import OutgoingMessage
 from bot.webhooks.robots import WECOM_IMAGE_MAX, Request, build, pieces, refusal, wecom_image
+from core.config import Webhook
+from core.errors import DeliveryFailed, DeliveryRejected, DeliveryUncertain
+from core.messages import OutgoingMessage
 
 log = logging.getLogger(__name__)
 

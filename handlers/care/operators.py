@@ -13,8 +13,8 @@ from datetime import datetime
 
 import sqlite_utils
 
-from bot.config import Config
-from bot.messages import OutgoingMessage
+from core.config import Config
+from core.messages import OutgoingMessage
 from storage.outbox import enqueue
 
 #: The outbox platform of the group robots (bot/webhooks).

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import sqlite_utils
 
-from bot.config import Config
-from bot.messages import platform_name
+from core.config import Config
+from core.messages import platform_name
 from handlers.notify import accounts_of
 from handlers.permissions import COUNSELOR, PSYCHOLOGIST, responsible_counselors
 from storage.duty import duty_for

@@ -22,7 +22,7 @@ from storage.audit import record
 from storage.prompts import first_today
 
 if TYPE_CHECKING:
-    from bot.config import Config
+    from core.config import Config
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from datetime import date, datetime
 
 import sqlite_utils
 
-from bot.messages import OutgoingMessage
+from core.messages import OutgoingMessage
 from handlers.chain.cache import day_chain
 from handlers.chain.state import save_day
 

@@ -17,8 +17,8 @@ from datetime import datetime
 
 import sqlite_utils
 
+from core.parse_contract import Entry
 from handlers.chain.split import ChainText
-from handlers.parse import Entry
 
 ACTIVE, REPLACED, WITHDRAWN = "active", "replaced", "withdrawn"
 SNAPSHOTS_KEPT = 4  # recent reposts kept to find the unchanged prefix of the next one

@@ -9,7 +9,7 @@ by the roster's 微信/QQ columns or an admin's /确认绑定, never by /绑定.
 
 from __future__ import annotations
 
-from bot.messages import OutgoingMessage, platform_name
+from core.messages import OutgoingMessage, platform_name
 from handlers.commands.common import find_student, sender
 from handlers.commands.registry import ANYONE, command
 from handlers.context import HandlerContext

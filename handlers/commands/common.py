@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from bot.errors import NodeLookupError
+from core.errors import NodeLookupError
 from handlers.context import HandlerContext, Person
 from handlers.permissions import descendants, may_act_on, refuse, scope
 from storage.nodes import by_ending

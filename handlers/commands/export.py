@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.messages import OutgoingMessage
+from core.messages import OutgoingMessage
 from handlers.columns import LEDGER_ROLES
 from handlers.commands.common import Unclear, md, parse_day, sender, top_nodes
 from handlers.commands.registry import command

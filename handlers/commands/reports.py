@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 
+from core.parse_contract import Entry
 from handlers.authorship import Writer
 from handlers.cases import after_report, summarise
 from handlers.commands.common import (
@@ -28,7 +29,7 @@ from handlers.commands.common import (
 from handlers.commands.registry import command
 from handlers.context import HandlerContext, Person
 from handlers.flags import check_report
-from handlers.parse import Entry, Parser
+from handlers.parse import Parser
 from handlers.permissions import STAFF, refuse
 from handlers.proxy_reports import after_proxy, poster_label
 from storage.audit import record

@@ -1,6 +1,9 @@
-"""The check-in parser (parse-contract.md): free text to structured entries."""
+"""The check-in parser (parse-contract.md): free text to structured entries.
 
-from handlers.parse.contract import CANONICAL_SYMPTOMS, Entry, ParseResult
+Its result types (Entry, ParseResult) are in core/parse_contract.py, below storage, which
+stores them.
+"""
+
 from handlers.parse.parser import Parser, prompt_text
 
-__all__ = ["CANONICAL_SYMPTOMS", "Entry", "ParseResult", "Parser", "prompt_text"]
+__all__ = ["Parser", "prompt_text"]

@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from core.parse_contract import Entry
 from handlers.parse import lexicon
-from handlers.parse.contract import Entry
 from handlers.parse.leading import Evidence
 from handlers.parse.lexicon import BARE_UNWELL, LIST_JOINERS
 from handlers.parse.name_finder import NameFinder

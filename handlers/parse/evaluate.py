@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.errors import PinganError
+from core.errors import PinganError
 from handlers.parse.parser import Parser
 
 REPO = Path(__file__).resolve().parents[2]

@@ -9,7 +9,7 @@ as FILLER so that it never becomes a name.
 
 from __future__ import annotations
 
-from handlers.parse.contract import CANONICAL_SYMPTOMS
+from core.parse_contract import CANONICAL_SYMPTOMS
 
 # fmt: off
 # canonical -> the ways students write it. The contract's aliases come first; the rest are

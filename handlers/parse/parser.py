@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from core.parse_contract import Entry, ParseResult
 from handlers.chain.split import split_chain
-from handlers.parse.contract import Entry, ParseResult
 from handlers.parse.entry import EntryReader, EntryReading
 from handlers.parse.kind import (
     NOTICE,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.errors import RosterError
+from core.errors import RosterError
 from storage.roster_file import read_rows
 
 NAME_COLUMN = "姓名"

@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 
 import sqlite_utils
 
-from bot.config import Config
-from bot.messages import ChatType, OutgoingMessage
+from core.config import Config
+from core.messages import ChatType, OutgoingMessage
 from handlers.quiz.texts import announcement, question_text
 from storage import quiz
 from storage.audit import record

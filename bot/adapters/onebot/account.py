@@ -27,13 +27,13 @@ from bot.adapters.onebot.exception import (
     OneBotError,
 )
 from bot.adapters.onebot.message import mentions, outgoing, plain_text
-from bot.errors import (
+from core.errors import (
     DeliveryFailed,
     DeliveryRejected,
     DeliveryUncertain,
     NotConnected,
 )
-from bot.messages import OutgoingMessage
+from core.messages import OutgoingMessage
 
 log = logging.getLogger(__name__)
 

@@ -34,9 +34,9 @@ from bot.adapters.onebot.event import (
 from bot.adapters.onebot.exception import OneBotError
 from bot.adapters.onebot.message import mentions, plain_text, quoted
 from bot.adapters.onebot.server import ReverseServer
-from bot.config import OneBotConnection
-from bot.messages import IncomingMessage, MemberChange, MemberChangeKind, Recall
 from bot.ops.accounts import AccountState
+from core.config import OneBotConnection
+from core.messages import IncomingMessage, MemberChange, MemberChangeKind, Recall
 
 log = logging.getLogger(__name__)
 

@@ -26,7 +26,7 @@ import sqlite_utils
 from bot.adapters.onebot.account import OneBotAccount
 from bot.adapters.onebot.event import GroupMessageEvent, MalformedFrame, decode
 from bot.adapters.onebot.exception import ActionFailed, OneBotError
-from bot.messages import IncomingMessage
+from core.messages import IncomingMessage
 from storage.raw_messages import last_seen
 
 log = logging.getLogger(__name__)

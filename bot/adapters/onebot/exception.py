@@ -7,7 +7,7 @@ they are not standardised.
 
 from __future__ import annotations
 
-from bot.errors import PinganError
+from core.errors import PinganError
 
 RETCODE_MEANINGS: dict[int, str] = {
     1: "accepted for asynchronous processing, outcome unknown",

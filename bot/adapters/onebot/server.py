@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from bot.adapters.onebot.connection import Connection, Role
-from bot.config import OneBotConnection
-from bot.errors import ConfigError
+from core.config import OneBotConnection
+from core.errors import ConfigError
 
 if TYPE_CHECKING:
     from bot.adapters.onebot.adapter import OneBotAdapter

@@ -12,8 +12,8 @@ from datetime import timedelta
 from bot.adapters.sim.campus import SimCampus
 from bot.adapters.sim.transcript import Transcript
 from bot.adapters.sim.transport import SimTransport
-from bot.clock import Clock
-from bot.messages import IncomingMessage
+from core.clock import Clock
+from core.messages import IncomingMessage
 
 log = logging.getLogger(__name__)
 

@@ -18,8 +18,8 @@ import sqlite_utils
 
 from bot.adapters.sim.students import DayPlan, Member, Post
 from bot.adapters.sim.transcript import Line, Transcript
-from bot.config import Config
-from bot.messages import IncomingMessage
+from core.config import Config
+from core.messages import IncomingMessage
 from storage.chats import all_bindings
 
 log = logging.getLogger(__name__)

@@ -22,9 +22,9 @@ import sqlite_utils
 from bot.adapters.sim.campus import PLATFORM, SimCampus
 from bot.adapters.sim.transcript import Transcript
 from bot.adapters.sim.transport import SimTransport
-from bot.clock import FakeClock
-from bot.config import Config, Storage
 from bot.outbox.sender import OutboxSender
+from core.clock import FakeClock
+from core.config import Config, Storage
 from handlers.pipeline import Pipeline
 from schedules import Deps, build_scheduler
 from storage.chats import bind_groups

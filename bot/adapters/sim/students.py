@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from bot.config import CheckinTimes
+from core.config import CheckinTimes
 
 CITIES = ("湖北武汉", "河南郑州", "湖南长沙", "广东深圳", "四川成都", "山东济南", "江苏南京",
           "浙江杭州", "安徽合肥", "河北石家庄", "湖北黄冈", "江西南昌")  # fmt: skip

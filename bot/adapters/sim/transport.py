@@ -7,8 +7,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bot.adapters.sim.transcript import BOT_NAME, PRIVATE, Line, Transcript
-from bot.clock import Clock
-from bot.messages import OutgoingMessage, platform_name
+from core.clock import Clock
+from core.messages import OutgoingMessage, platform_name
 
 # How the transcript names the platform a private message went out on, as users say it.
 

@@ -43,9 +43,9 @@ from zoneinfo import ZoneInfo
 from grpclib import GRPCError
 from grpclib.const import Status
 
-from bot.config import WechatyConnection
-from bot.errors import DeliveryFailed, DeliveryUncertain, NotConnected
-from bot.messages import IncomingMessage, OutgoingMessage
+from core.config import WechatyConnection
+from core.errors import DeliveryFailed, DeliveryUncertain, NotConnected
+from core.messages import IncomingMessage, OutgoingMessage
 
 from .discovery import discover_endpoint, sni_from_token
 from .puppet import ChannelSettings, PuppetClient, PuppetEvent, split_endpoint

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import aiohttp
 
-from bot.errors import PinganError
+from core.errors import PinganError
 
 DISCOVERY_TIMEOUT_S = 10.0
 

@@ -14,7 +14,7 @@ from datetime import tzinfo
 from grpclib import GRPCError
 from grpclib.const import Status
 
-from bot.messages import IncomingMessage, OutgoingMessage
+from core.messages import IncomingMessage, OutgoingMessage
 
 from .decode import (
     WIRE_TEXT,

@@ -25,8 +25,8 @@ from pydantic import (
     model_validator,
 )
 
-from bot.config_messages import explain
-from bot.errors import ConfigError
+from core.config_messages import explain
+from core.errors import ConfigError
 
 HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 ENDPOINT = re.compile(
