@@ -17,17 +17,43 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-import handlers.commands  # noqa: F401  (command modules register themselves on import)
 from core.parse_contract import ParseResult
+from handlers.care import command as care_command
 from handlers.chain.handler import handle_chain
 from handlers.chain.split import looks_like_chain, reply_part
 from handlers.checkin import handle_chain_entries, handle_checkin, handle_command, handle_other
+from handlers.commands import (
+    account,
+    export,
+    followup,
+    login,
+    notices,
+    reports,
+    status,
+)
+from handlers.commands import help as help_command
 from handlers.commands.registry import Command, find
 from handlers.context import HandlerContext
 from handlers.parse import Parser
 from handlers.parse.parser import MAX_PARSE_CHARS
+from handlers.quiz import command as quiz_command
 from handlers.quoted import ack_by_reply
 from handlers.resolve import Directory
+
+# The command modules register themselves in handlers/commands/registry.py on import; the
+# dispatch table loads them all here, so no package __init__ reaches back into its importers.
+COMMAND_MODULES = (
+    account,
+    care_command,
+    export,
+    followup,
+    help_command,
+    login,
+    notices,
+    quiz_command,
+    reports,
+    status,
+)
 
 Kind = Literal["command", "chain", "list", "checkin", "other"]
 # A 接龙 of a few thousand students; the differ reads only its changed tail.

@@ -1,27 +1,6 @@
-"""Chat commands (/统计, /未报, /补报 …): importing this package registers every command."""
+"""Chat commands (/统计, /未报, /补报 …): each module registers its commands on import.
 
-from handlers.care import command as care
-from handlers.commands import (
-    account,
-    export,
-    followup,
-    help,
-    login,
-    notices,
-    reports,
-    status,
-)
-from handlers.quiz import command as quiz
-
-__all__ = [
-    "account",
-    "care",
-    "export",
-    "followup",
-    "help",
-    "login",
-    "notices",
-    "quiz",
-    "reports",
-    "status",
-]
+handlers/router.py imports every command module (these and the care and quiz commands);
+this __init__ imports nothing, so importing one command module, or the registry, never
+loads the others half-way through (an import cycle through the package).
+"""
