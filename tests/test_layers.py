@@ -159,11 +159,11 @@ def test_the_core_check_finds_a_planted_import(tmp_path):
             "ok.py": "import datetime\nfrom core.clock import Clock\nfrom . import ok\n",
             "bad.py": "def f():\n    from storage.db import open_db\n",
             "sub/__init__.py": "",
-            "sub/worse.py": "from ...bot import cli\nimport bot.messages\n",
+            "sub/worse.py": "from ...bot import cli\nimport bot.logtime\n",
         },
     )
     found = [line.split(" ", 1)[1] for line in project_imports(core)]
-    assert found == ["storage.db", "...bot", "bot.messages"]
+    assert found == ["storage.db", "...bot", "bot.logtime"]
 
 
 # -- every package imports alone; no __init__ cycles ---------------------------------------
