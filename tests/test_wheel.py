@@ -17,7 +17,16 @@ import pytest
 
 from tests.conftest import REPO
 
-SOURCES = ["pyproject.toml", "README.md", "LICENSE", "core", "bot", "handlers", "storage", "schedules"]
+SOURCES = [
+    "pyproject.toml",
+    "README.md",
+    "LICENSE",
+    "core",
+    "bot",
+    "handlers",
+    "storage",
+    "schedules",
+]
 
 
 def _run(*command, cwd: Path) -> subprocess.CompletedProcess:
