@@ -26,4 +26,3 @@ def times_for(config: Config, path: str | None) -> CheckinTimes:
         for key, value in override.model_dump(exclude_none=True).items():
             setattr(merged, key, value)
     return merged
-

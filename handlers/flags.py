@@ -3,7 +3,7 @@ group? Flags go to the counselor (summaries, dashboard, ledger); a contradiction
 one private question to the student, never a word in the group.
 
 - 迟报: first recorded after the class's window closed (`checkin.closes`, overrides too),
-  on a day the bot did open that window (schedules/opened.py);
+  on a day the bot did open that window (storage/opened.py);
 - contradiction: a normal temperature (below 37.3℃) reported together with 发热;
 - tag conflict: the student's key group says where they are and the report says otherwise:
   留校 but not on campus, 在琼 but in another province (the defaults of key_groups.tags;
