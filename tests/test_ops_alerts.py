@@ -9,7 +9,8 @@ from datetime import timedelta
 import pytest
 
 from bot.adapters.onebot import OneBotAdapter
-from bot.config import Config, OneBotConnection
+from bot.adapters.onebot.settings import OneBotConnection
+from bot.config import Config
 from bot.errors import ConfigError
 from bot.messages import OutgoingMessage
 from bot.ops.accounts import AccountBoard

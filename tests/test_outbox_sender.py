@@ -9,8 +9,9 @@ from datetime import timedelta
 import pytest
 
 from bot.adapters.onebot import OneBotAdapter
+from bot.adapters.onebot.settings import OneBotConnection
 from bot.clock import FakeClock
-from bot.config import OneBotConnection, RateLimits
+from bot.config import RateLimits
 from bot.messages import OutgoingMessage
 from bot.outbox.routes import Routes
 from bot.outbox.sender import OutboxSender

@@ -13,9 +13,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.adapters.wechaty import WechatyAdapter
+from bot.adapters.wechaty.settings import WechatyConnection
 from bot.cli.run import serve
 from bot.clock import SystemClock
-from bot.config import WechatyConnection, load_config
+from bot.config import load_config
 from bot.errors import DeliveryFailed
 from bot.messages import IncomingMessage, OutgoingMessage
 from storage.bindings import Member, bind_members
