@@ -39,7 +39,7 @@ from tests.wechaty_helpers import FakePuppetService, Room
 from tests.wechaty_peer import WechatyPeer, require_peer
 
 WAIT_S = 20.0
-CUI, CUI_QQ, CUI_WX = "崔鹏飞", "3000000102", "wxid_acnxx4azpzt28f"  # examples/roster.csv
+CUI, CUI_QQ, CUI_WX = "崔鹏飞", "2099200777", "wxid_acnxx4azpzt28f"  # examples/roster.csv
 TOKEN = "insecure_9d3c1a52-7e0b-4f55-9a1e-2b6f0c4d8e11"
 ROOM = "10696051737@chatroom"
 QQ_GROUP = "700001"
@@ -256,8 +256,8 @@ async def test_an_announced_account_is_connected_and_sends_with_confirmation(rig
     message = OutgoingMessage(
         platform=account.platform, chat_type="group", target=rig.group, text="今晚十点前请报平安"
     )
-    sent_id = await account.send(message)
-    assert sent_id != ""
+    sent_id = await account.send(message)  # returning at all is the platform's confirmation
+    assert isinstance(sent_id, str)  # the platform's id ("" where it gives none: WeChat)
     await until(lambda: "今晚十点前请报平安" in rig.seen_by_group(), timeout=WAIT_S)
 
 
@@ -389,16 +389,21 @@ async def test_a_platform_from_one_place_runs_end_to_end(parrot, tmp_path):
     try:
         (adapter,) = ParrotAdapter.built
         await until(lambda: ("parrot", "parrot-1") in app.senders, timeout=WAIT_S)
-        await adapter.say(CUI_QQ, "崔鹏飞 36.6 正常 在校")
+        await adapter.say(CUI_QQ, "崔鹏飞 38.2 发热 在家")
 
         def reports() -> list[tuple]:
-            return [tuple(r) for r in app.db.execute("SELECT person_id FROM reports")]
+            return [tuple(r) for r in app.db.execute("SELECT person_id, abnormal FROM reports")]
 
-        await until(lambda: reports() == [("2021210102",)], timeout=WAIT_S)
+        await until(lambda: reports() == [("2021210102", 1)], timeout=WAIT_S)
         app.wake_senders()
-        await until(lambda: adapter.account.sent != [], timeout=WAIT_S)
-        reply = adapter.account.sent[0]
-        assert reply.platform == "parrot" and reply.target == "parrot-class"
+
+        def to_cui() -> list[OutgoingMessage]:
+            return [m for m in adapter.account.sent if m.target == CUI_QQ]
+
+        await until(lambda: to_cui() != [], timeout=WAIT_S)  # the fever is followed up
+        assert all(m.platform == "parrot" and m.chat_type == "private" for m in to_cui())
+        group_text = "".join(m.text for m in adapter.account.sent if m.target == "parrot-class")
+        assert "38.2" not in group_text and "发热" not in group_text
         # the member list was learned through the protocol: 崔鹏飞 is bound on parrot
         bound = app.db.execute(
             "SELECT person_id FROM accounts WHERE platform = 'parrot' AND account_id = ?",
