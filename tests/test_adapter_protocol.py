@@ -16,7 +16,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from pydantic import BaseModel
@@ -328,7 +328,7 @@ class ParrotAccount:
 class ParrotAdapter:
     platform = "parrot"
     label = "parrot"
-    built: list[ParrotAdapter] = []
+    built: ClassVar[list[ParrotAdapter]] = []
 
     def __init__(self, context: AdapterContext) -> None:
         self.context = context
