@@ -6,12 +6,13 @@ Usage (what platform.py does for each `adapters.wechaty` entry):
     await adapter.start()          # returns at once; connects and reconnects in the background
     await adapter.wait_ready(30)   # optional: True once the service accepted us
     msg_id = await adapter.send(OutgoingMessage(...))   # the outbox's Transport
-    members = await adapter.member_list(room_id)        # binding: bot/members.py
+    members = await adapter.members(room_id)            # bot/members.py binds them
     await adapter.stop()           # Stop RPC (SHUTDOWN_STOP_S at most), then the channel closes
 
 `on_login(adapter)`, when given, is called at every login (the account is known and its
-rooms can be listed): `pingan run` binds the WeChat groups' members then. `connected` and
-`last_seen` (wall-clock time of the last event from the service) tell a monitor how the link is.
+rooms can be listed): WechatyAccounts (platform.py) announces the account to the core then.
+`connected` and `last_seen` (wall-clock time of the last event from the service) tell a
+monitor how the link is.
 
 `handle` is the core's `Callable[[IncomingMessage], Awaitable[None]]`. Messages are handed to
 it one at a time, in arrival order, each with a timeout; an exception in it is logged and the
