@@ -146,8 +146,8 @@ class Section(NamedTuple):
     check: Callable[[Adapters], str | None] | None = None
 
 
-# Platforms that need no adapter section: webhook robots are configured in ops.webhooks.
 _SECTIONS: dict[str, Section] = {}
+# Platforms that need no adapter section: webhook robots are configured in ops.webhooks.
 _BUILT_IN_PLATFORMS = frozenset({"webhook"})
 
 
@@ -175,8 +175,7 @@ def _rebuild() -> None:
             section.schema, Field(default_factory=section.default)
         )
     Adapters.model_rebuild(force=True)
-    GroupBinding.model_rebuild(force=True)
-    Config.model_rebuild(force=True)
+    Config.model_rebuild(force=True)  # it embeds the sections' schema
 
 
 class Adapters(Strict):
