@@ -432,3 +432,73 @@ def test_an_unknown_adapter_section_is_a_config_error(tmp_path):
         load_config(path)
 
     assert "adapters.parrot" in str(raised.value)
+
+
+# -- backfill over History: the same for every platform ---------------------------------------
+
+
+@dataclass
+class Archive:
+    """An account whose platform keeps (or keeps no) history, as the protocol answers it."""
+
+    messages: dict[str, list[IncomingMessage]]
+    keeps: bool = True
+    broken: set[str] = field(default_factory=set)
+    asked: list[tuple[str, datetime]] = field(default_factory=list)
+    platform: str = "parrot"
+    account: str = "parrot-1"
+
+    async def history(self, group: str, since: datetime) -> History:
+        self.asked.append((group, since))
+        if group in self.broken:
+            raise ConnectionError("link gone")
+        if not self.keeps:
+            return History.none_kept()
+        return History(tuple(m for m in self.messages.get(group, []) if m.time >= since))
+
+
+def said(group: str, n: int, when: datetime) -> IncomingMessage:
+    return IncomingMessage(
+        platform="parrot", chat_type="group", chat_id=group, sender_id=CUI_QQ,
+        display_name=CUI, text=f"第{n}条", message_id=f"{group}-{n}", time=when,
+    )  # fmt: skip
+
+
+async def test_backfill_asks_from_what_was_last_kept_one_batch_per_group(db):
+    from bot.backfill import MAX_AGE, backfill
+    from storage.raw_messages import record
+
+    now = datetime(2020, 2, 10, 12, 0, tzinfo=TZ)
+    kept = said("g1", 0, now - timedelta(hours=2))
+    with db.atomic():
+        record(db, kept, kept.text, now)
+    archive = Archive({
+        "g1": [said("g1", 1, now - timedelta(hours=1)), said("g1", 2, now - timedelta(minutes=5))],
+        "g3": [said("g3", 1, now - timedelta(hours=30))],
+    }, broken={"g2"})  # fmt: skip
+    batches: list[list[IncomingMessage]] = []
+
+    async def sink(batch: list[IncomingMessage]) -> None:
+        batches.append(batch)
+
+    total = await backfill(db, archive, ["g1", "g2", "g3"], sink, now)  # type: ignore[arg-type]
+
+    assert total == 3
+    assert [[m.text for m in b] for b in batches] == [["第1条", "第2条"], ["第1条"]]
+    assert dict(archive.asked) == {"g1": kept.time, "g2": now - MAX_AGE, "g3": now - MAX_AGE}
+
+
+async def test_backfill_stops_asking_a_platform_that_keeps_no_history(db):
+    from bot.backfill import backfill
+
+    archive = Archive({"g1": [said("g1", 1, datetime(2020, 2, 10, 11, 0, tzinfo=TZ))]}, False)
+    batches: list[list[IncomingMessage]] = []
+
+    async def sink(batch: list[IncomingMessage]) -> None:
+        batches.append(batch)
+
+    now = datetime(2020, 2, 10, 12, 0, tzinfo=TZ)
+    total = await backfill(db, archive, ["g1", "g2"], sink, now)  # type: ignore[arg-type]
+
+    assert total == 0 and batches == []
+    assert [group for group, _ in archive.asked] == ["g1"]
