@@ -13,6 +13,7 @@ import importlib.util
 from typing import Any
 
 from bot.adapters.base import AdapterContext
+from bot.messages import IncomingMessage
 from bot.ops.accounts import AccountState
 
 from .adapter import SimAdapter
@@ -37,7 +38,7 @@ class SimPlatform:
             for p in stand_in_for
         ]
 
-    async def _one(self, message: Any) -> None:
+    async def _one(self, message: IncomingMessage) -> None:  # a batch of one
         await self.context.on_batch([message])
 
     async def start(self) -> None:

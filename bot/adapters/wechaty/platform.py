@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.adapters.base import Account, AdapterContext
+from bot.messages import IncomingMessage
 from bot.ops.accounts import AccountState
 
 from .adapter import WechatyAdapter
@@ -40,7 +41,7 @@ class WechatyAccounts:
         self.adapters: list[WechatyAdapter] = []
         self._tasks: set[asyncio.Task[Any]] = set()
 
-        async def one_message(message):  # type: ignore[no-untyped-def]
+        async def one_message(message: IncomingMessage) -> None:  # a batch of one
             await context.on_batch([message])
 
         for n, connection in enumerate(connections):
