@@ -140,7 +140,10 @@ async def sim_rig(tmp_path: Path) -> AsyncIterator[Rig]:
 async def onebot_rig(tmp_path: Path) -> AsyncIterator[Rig]:
     port = free_port()
     peer = OneBotPeer(self_id=10000)
-    peer.members[int(QQ_GROUP)] = [{"user_id": int(CUI_QQ), "nickname": "c", "card": CUI}]
+    peer.members[int(QQ_GROUP)] = [  # QQ lists the bot's own account too
+        {"user_id": 10000, "nickname": "平安小助手", "card": ""},
+        {"user_id": int(CUI_QQ), "nickname": "c", "card": CUI},
+    ]
     group = {"platform": "qq", "chat": QQ_GROUP, "node": CLASS1, "purpose": "class"}
     link = {"mode": "reverse_ws", "host": "127.0.0.1", "port": port}
     config, db = prepared(tmp_path, [group], {"onebot": [link]}, SystemClock(TZ).now())
