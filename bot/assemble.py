@@ -3,10 +3,12 @@
     1. storage    open the database; import the roster if newer; bind the configured groups;
                   WAL checkpoints in their own thread (storage/checkpoint.py)
     2. pipeline   handlers.pipeline.Pipeline; its on_queued wakes the outbox senders
-    3. adapters   OneBot (QQ), wechaty (WeChat), sim; a sender per account as it connects,
-                  and the group member lists bound to the roster (QQ: at each connect and
-                  each join or card change; WeChat: at each login); QQ recalls withdraw
-                  the reports they made (handlers/recall.py)
+    3. adapters   every configured adapter the registry has (bot/adapters/registry.py:
+                  OneBot (QQ), wechaty (WeChat), sim...), each built by its package's
+                  factory from one context; a sender per account as the adapter announces
+                  it, then the group member lists bound to the roster (bot/members.py) and
+                  the messages missed while away (bot/backfill.py); recalls withdraw the
+                  reports they made (handlers/recall.py), member changes bind joiners
     4. scheduler  schedules.build_scheduler on the same clock; each run wakes the senders
     5. ops        the webhook robots' sender (ops.webhooks) and the account watch that tells
                   the admins when an account is down (bot/ops/alerts.py)
@@ -22,12 +24,16 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import logging
+from typing import Any
 
 from aiohttp import web
 
+from bot.adapters import registry
+from bot.adapters.base import Account, AdapterContext
 from bot.app import App, Component
+from bot.backfill import backfill
 from bot.member_events import apply_member_change
-from bot.members import bind_wechat_groups, learn_qq_account
+from bot.members import learn_account
 from bot.outbox.limits import RateLimiter
 from core.clock import Clock, SystemClock
 from core.config import Config
@@ -43,24 +49,20 @@ from storage.startup import prepare
 log = logging.getLogger(__name__)
 
 WEB_SHUTDOWN_S = 2.0
-WECHAT_READY_S = 60.0  # after a login, how long binding waits for the service to accept us
-SIM_PER_MINUTE = 100_000
+UNPACED_PER_MINUTE = 100_000  # simulated chats: no risk control to respect
 
 
 def _default_clock(config: Config) -> Clock:
-    """The wall clock; with the simulator and its page, one the page can move forward."""
-    if config.adapters.sim.enabled and config.web.enabled and _has_dashboard():
-        from bot.web.sim_clock import SimClock
-
-        return SimClock(config.tz)
+    """The wall clock, unless a configured adapter offers its own (the simulator's page
+    moves its clock forward)."""
+    for spec in registry.configured(config):
+        if spec.default_clock is not None and (clock := spec.default_clock(config)) is not None:
+            return clock
     return SystemClock(config.tz)
 
 
-def _has_dashboard() -> bool:
-    return importlib.util.find_spec("bot.web") is not None
-
-
 def build_app(config: Config, clock: Clock | None = None) -> App:
+    registry.discover()
     clock = clock or _default_clock(config)
     # -- step 1: storage ------------------------------------------------------------------
     db = open_db(config.db_path)
@@ -80,9 +82,7 @@ def build_app(config: Config, clock: Clock | None = None) -> App:
     app.pipeline = pipeline
     _parse_worker(app, pipeline)
     # -- step 3: chat adapters ------------------------------------------------------------
-    _onebot(app)
-    _wechaty(app)
-    bridge = _sim(app)
+    bridge = _adapters(app)
     if len(app.components) == 2:  # the checkpointer and the parse worker only
         log.warning("no chat adapter configured: only the scheduler and dashboard run")
     # -- step 4: the scheduler ------------------------------------------------------------
@@ -120,14 +120,29 @@ def _parse_worker(app: App, pipeline: Pipeline) -> None:
     app.components.append(Component("parse worker", start, stop))
 
 
-def _onebot(app: App) -> None:
-    if not app.config.adapters.onebot:
-        return
-    from bot.adapters.onebot import OneBotAdapter
+def _adapters(app: App) -> Any:
+    """Every configured adapter the registry has (bot/adapters/registry.py), built through its
+    factory with the same context; returns the first web page one offers (the simulator's)."""
+    page = None
+    for spec in registry.configured(app.config):
+        try:
+            adapter = spec.build(_context(app, spec))
+        except Exception:  # a broken adapter never stops the others
+            log.exception("adapter %s cannot run; the others go on", spec.name)
+            continue
+        app.board.add_source(adapter.states)
+        app.components.append(Component(adapter.label, adapter.start, adapter.stop))
+        page = page if page is not None else adapter.web_page()
+    return page
 
-    def ready(account) -> None:
-        app.add_transport(account)
-        app.spawn(_learn_and_backfill(app, account), f"qq {account.account} groups and members")
+
+def _context(app: App, spec: registry.AdapterSpec) -> AdapterContext:
+    def ready(account: Account) -> None:
+        sender = app.add_transport(account)
+        if not account.paced:
+            sender.limiter = RateLimiter(0, UNPACED_PER_MINUTE)
+        app.spawn(_learn_and_backfill(app, account),
+                  f"{account.platform} {account.account} groups and members")  # fmt: skip
 
     async def recalled(recall: Recall) -> None:
         if withdraw(app.db, recall, app.clock.now()):
@@ -136,117 +151,28 @@ def _onebot(app: App) -> None:
     async def member_changed(change: MemberChange) -> None:
         apply_member_change(app.db, app.config, app.clock, change)
 
-    adapter = OneBotAdapter(
-        app.config.adapters.onebot,
-        on_message=app.handle,
-        on_account=ready,
-        tz=app.config.tz,
+    return AdapterContext(
+        config=app.config,
+        settings=app.config.adapters.section(spec.name),
+        db=app.db,
+        clock=app.clock,
         on_batch=app.handle_many,
+        on_account=ready,
         on_recall=recalled,
         on_member=member_changed,
-    )
-    app.board.add_source(adapter.states)
-    app.components.append(Component("OneBot (QQ)", adapter.start, adapter.stop))
-
-
-async def _learn_and_backfill(app: App, account) -> None:
-    """Groups and members first (routing), then the messages missed while disconnected."""
-    from bot.adapters.onebot.backfill import backfill
-
-    await learn_qq_account(app, account)
-    groups = [g.chat for g in app.config.groups if g.platform == "qq"]
-    joined = app.routes.groups("qq", account.account)
-    if joined is not None:
-        groups = [g for g in groups if g in joined]
-    await backfill(app.db, account, groups, app.handle_many, app.clock.now(), app.config.tz)
-
-
-def _wechaty(app: App) -> None:
-    connections = app.config.adapters.wechaty
-    if not connections:
-        return
-    if importlib.util.find_spec("bot.adapters.wechaty") is None:
-        log.error("adapters.wechaty is configured but this build has no wechaty adapter")
-        return
-    from bot.adapters.wechaty import WechatyAdapter
-
-    def logged_in(adapter: WechatyAdapter) -> None:
-        app.spawn(_bind_after_login(app, adapter), f"wechat {adapter.account} members")
-
-    for n, connection in enumerate(connections):
-        try:
-            adapter = WechatyAdapter(connection, app.handle, tz=app.config.tz, on_login=logged_in)
-        except Exception:  # a bad account entry never stops the others
-            log.exception("wechaty #%d cannot run; QQ and the rest go on", n + 1)
-            continue
-
-        app.board.watch(adapter)
-
-        async def start(adapter=adapter) -> None:
-            await adapter.start()  # returns at once; connects in the background
-            app.spawn(_when_ready(app, adapter), "wechat account ready")
-
-        app.components.append(Component(f"wechaty #{n + 1}", start, adapter.stop))
-
-
-async def _when_ready(app: App, adapter) -> None:
-    while not await adapter.wait_ready(60):
-        log.info("WeChat: still waiting for the puppet service to accept us")
-    app.add_transport(adapter)
-
-
-async def _bind_after_login(app: App, adapter) -> None:
-    """A login event can come in before the service has accepted our Start: wait for it."""
-    if await adapter.wait_ready(WECHAT_READY_S):
-        await bind_wechat_groups(app, adapter)
-    else:
-        log.info(
-            "WeChat %s logged in but not ready; members bound at the next login", adapter.account
-        )
-
-
-def _sim(app: App):
-    """The simulated groups in real time (`adapters.sim.enabled`); returns the dashboard's
-    bridge to the chat simulator page when the dashboard is in this build."""
-    if not app.config.adapters.sim.enabled:
-        return None
-    from bot.adapters.sim.adapter import SimAdapter
-    from bot.adapters.sim.campus import SimCampus
-    from bot.adapters.sim.transport import SimTransport
-
-    campus = SimCampus(app.db, app.config, app.config.adapters.sim.seed)
-    # On the page's SimClock the students' waits end early when the page moves time on.
-    sleep = getattr(app.clock, "sleep", asyncio.sleep)
-    adapter = SimAdapter(campus, app.handle, app.clock, sleep=sleep)
-    transports = [adapter.transport]
-    # Staff are reached privately on QQ/WeChat; with no real account of that platform, the
-    # simulator stands in (as in the demo), so those messages show in its private chat.
-    real = {"qq": app.config.adapters.onebot, "wechat": app.config.adapters.wechaty}
-    for platform, accounts in real.items():
-        if not accounts:
-            transports.append(
-                SimTransport(adapter.transcript, app.clock, campus.name_of, platform=platform)
-            )
-    for transport in transports:
-        # Simulated chats have no risk control to respect: nothing waits behind a nag.
-        app.add_transport(transport).limiter = RateLimiter(0, SIM_PER_MINUTE)
-
-    async def start() -> None:
-        adapter.start()
-
-    app.board.watch(adapter)
-    app.components.append(Component("sim adapter", start, adapter.stop))
-    if importlib.util.find_spec("bot.web") is None:
-        return None
-    from bot.web import SimBridge
-
-    return SimBridge(
-        campus=campus,
-        transcript=adapter.transcript,
         handle=app.pipeline.handle if isinstance(app.pipeline, Pipeline) else app.handle,
-        clock=app.clock,
         wake=app.wake_senders,
     )
+
+
+async def _learn_and_backfill(app: App, account: Account) -> None:
+    """Groups and members first (routing), then the messages missed while disconnected."""
+    await learn_account(app, account)
+    groups = [g.chat for g in app.config.groups if g.platform == account.platform]
+    joined = app.routes.groups(account.platform, account.account)
+    if joined is not None:
+        groups = [g for g in groups if g in joined]
+    await backfill(app.db, account, groups, app.handle_many, app.clock.now())
 
 
 def _scheduler(app: App) -> None:

@@ -3,9 +3,9 @@ group messages go through an account that can post there, bot/outbox/routes.py),
 configured group's member list, to bind members to the roster (certain matches) or queue them
 for review (storage/bindings.py).
 
-Runs at every (re)connect of a QQ account and at every WeChat login, so students who joined a
-group since are picked up at the next restart or reconnect; `/绑定` covers the rest. Only
-counts are logged: member names are personal data.
+Runs whenever an adapter announces an account (a QQ (re)connect, a WeChat login), so
+students who joined a group since are picked up at the next restart or reconnect; `/绑定`
+covers the rest. Only counts are logged: member names are personal data.
 """
 
 from __future__ import annotations
@@ -17,59 +17,33 @@ from handlers.staff_claims import ask_admins_about_staff_claim
 from storage.bindings import Member, bind_members
 
 if TYPE_CHECKING:
-    from bot.adapters.onebot import OneBotAccount
-    from bot.adapters.wechaty import WechatyAdapter
+    from bot.adapters.base import Account
     from bot.app import App
     from core.config import GroupBinding
 
 log = logging.getLogger(__name__)
 
 
-async def learn_qq_account(app: App, account: OneBotAccount) -> None:
+async def learn_account(app: App, account: Account) -> None:
     """Which groups the account is in (for routing), then the member lists of the
-    configured groups among them."""
-    from bot.adapters.onebot.exception import OneBotError
-
-    joined: set[str] | None
-    try:
-        groups = set(await account.get_group_list())
-    except OneBotError as e:
-        log.info(
-            "QQ %s: get_group_list failed (%s); trying every configured group", account.account, e
-        )
-        joined = None
-    else:
-        joined = groups
-        app.routes.set("qq", account.account, groups)
+    configured groups of its platform among them. A list the platform cannot give now (not
+    in that group, the link went away) is logged and skipped; the next connect tries again."""
+    joined = await account.groups()
+    if joined is not None:
+        app.routes.set(account.platform, account.account, joined)
         app.wake_senders()
-        log.info("QQ %s is in %d groups", account.account, len(groups))
+        log.info("%s %s is in %d groups", account.platform, account.account, len(joined))
     for group in app.config.groups:
-        if group.platform != "qq" or (joined is not None and group.chat not in joined):
+        if group.platform != account.platform or (joined is not None and group.chat not in joined):
             continue
         try:
-            members = await account.get_group_member_list(group.chat)
-        except OneBotError as e:  # not in that group, or the action is unsupported
-            log.info(
-                "QQ %s: member list of group %s unavailable: %s", account.account, group.chat, e
-            )
+            members = await account.members(group.chat)
+        except Exception as e:  # platform errors, timeouts, NotConnected: all "not now"
+            log.info("%s %s: member list of group %s unavailable: %r",
+                     account.platform, account.account, group.chat, e)  # fmt: skip
             continue
-        listed = [Member(m.user_id, (m.card, m.nickname)) for m in members]
-        _bind(app, "qq", group, [m for m in listed if m.account_id != account.account])
-
-
-async def bind_wechat_groups(app: App, adapter: WechatyAdapter) -> None:
-    """After a WeChat login: the member list of each configured WeChat group, bound to the
-    roster. A room the account is not in, or a service that went away, is logged and
-    skipped; the next login tries again."""
-    for group in app.config.groups:
-        if group.platform != "wechat":
-            continue
-        try:
-            members = await adapter.member_list(group.chat)
-        except Exception as e:  # grpclib, timeouts, DeliveryFailed: all "not now"
-            log.info("WeChat room %s: member list unavailable: %r", group.chat, e)
-            continue
-        _bind(app, "wechat", group, [Member(m.wxid, (m.room_alias, m.name)) for m in members])
+        if members:
+            _bind(app, account.platform, group, members)
 
 
 def _bind(app: App, platform: str, group: GroupBinding, members: list[Member]) -> None:

@@ -15,7 +15,10 @@ class Transport(Protocol):
     the outbox marks a message sent only after `send` returned.
     """
 
-    platform: str
-    account: str
+    @property
+    def platform(self) -> str: ...
+
+    @property
+    def account(self) -> str: ...
 
     async def send(self, message: OutgoingMessage) -> str: ...

@@ -6,11 +6,11 @@ expected, so an admin can fix it without reading a traceback.
 
 from __future__ import annotations
 
-import ipaddress
 import re
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -24,16 +24,12 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic.fields import FieldInfo
 
 from core.config_messages import explain
 from core.errors import ConfigError
 
 HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
-ENDPOINT = re.compile(
-    r"^(?:[A-Za-z0-9][A-Za-z0-9.\-]*|\[[0-9A-Fa-f:.]+\]):"
-    r"(?:[1-9]\d{0,3}|[1-5]\d{4}|6[0-4]\d{3}|65[0-4]\d{2}|655[0-2]\d|6553[0-5])$"
-)
-
 
 TIME_EXPECTED = '时间应写成带引号的 "HH:MM"（00:00–23:59）'
 
@@ -101,7 +97,7 @@ class Storage(Strict):
 
 
 class GroupBinding(Strict):
-    platform: Literal["qq", "wechat", "sim", "webhook"]
+    platform: str = Field(description="a declared platform (qq, wechat, sim...) or webhook")
     chat: str
     node: str
     purpose: Literal["class", "counselor", "duty", "admin"]
@@ -110,6 +106,14 @@ class GroupBinding(Strict):
     @classmethod
     def _chat_as_text(cls, value: object) -> object:
         return str(value) if isinstance(value, int) else value
+
+    @field_validator("platform")
+    @classmethod
+    def _known_platform(cls, value: str) -> str:
+        known = platforms()
+        if value not in known:
+            raise ValueError(f"未知平台 {value!r}，可用：{', '.join(sorted(known))}")
+        return value
 
     @field_validator("node")
     @classmethod
@@ -127,146 +131,65 @@ class GroupBinding(Strict):
         return self
 
 
-class SimAdapter(Strict):
-    enabled: bool = False
-    seed: int = 2020
-    web_remote: bool = Field(
-        default=False, description="serve the /sim page to other machines, not only loopback"
-    )
-    with_real_accounts: bool = Field(
-        default=False, description="allow the simulator beside real QQ/WeChat accounts"
-    )
+class Section(NamedTuple):
+    """One `adapters.<key>` section, declared by the adapter package that reads it
+    (bot/adapters/registry.py), so this module names no chat platform.
+
+    `schema` is the section's type (a model, or a list of them); `default` its value when the
+    file has none; `check` sees all sections once each is valid and says what is wrong
+    between them (or None)."""
+
+    key: str
+    platform: str
+    schema: Any
+    default: Callable[[], Any]
+    check: Callable[[Adapters], str | None] | None = None
 
 
-def is_loopback(host: str) -> bool:
-    """127.0.0.0/8, ::1 and localhost; a name or any other address is reachable from outside."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+_SECTIONS: dict[str, Section] = {}
+# Platforms that need no adapter section: webhook robots are configured in ops.webhooks.
+_BUILT_IN_PLATFORMS = frozenset({"webhook"})
 
 
-class OneBotConnection(Strict):
-    """One OneBot v11 link: a reverse WebSocket server (the implementation connects to us)
-    or a forward WebSocket client (we connect to the implementation).
+def declare_section(section: Section) -> None:
+    """Make `adapters.<key>` a valid, typed section and its platform a valid group platform."""
+    _SECTIONS[section.key] = section
+    _rebuild()
 
-    A reverse server accepts several accounts at once (each says who it is in X-Self-ID).
-    `access_token` empty means no authentication: only sensible on 127.0.0.1.
-    """
 
-    mode: Literal["reverse_ws", "forward_ws"]
-    host: str = "127.0.0.1"
-    port: int = Field(default=8080, ge=0, le=65535, description="0: any free port (tests)")
-    path: str = Field(default="/onebot/v11/ws", description="also serves PATH/api, PATH/event")
-    url: str | None = Field(default=None, description="forward_ws: ws://host:port of the peer")
-    access_token: str = ""
-    self_id: str | None = Field(default=None, description="forward_ws: expected QQ number")
-    heartbeat_timeout_s: float = Field(
-        default=60.0,
-        gt=0,
-        description="after the first heartbeat, silence this long (or 2 intervals) = dead",
-    )
-    ping_interval_s: float = Field(
-        default=20.0,
-        gt=0,
-        description="WebSocket ping after this long without a frame; no pong within half = dead",
-    )
-    api_timeout_s: float = Field(default=30.0, gt=0)
-    max_frame_bytes: int = Field(
-        default=8 * 1024 * 1024, ge=1024, description="larger frames close the connection"
-    )
-    reconnect_initial_s: float = Field(default=1.0, gt=0)
-    reconnect_max_s: float = Field(default=60.0, gt=0)
+def withdraw_section(key: str) -> None:
+    """Undo declare_section (a test's own platform, once the test is over)."""
+    _SECTIONS.pop(key, None)
+    Adapters.model_fields.pop(key, None)
+    _rebuild()
 
-    @field_validator("path")
-    @classmethod
-    def _path(cls, value: str) -> str:
-        if not value.startswith("/"):
-            raise ValueError(f"URL 路径应以 / 开头，收到 {value!r}")
-        return value.rstrip("/") or "/"
 
-    @field_validator("self_id", mode="before")
-    @classmethod
-    def _self_id_as_text(cls, value: object) -> object:
-        return str(value) if isinstance(value, int) else value
+def platforms() -> frozenset[str]:
+    """What `groups[].platform` may say: the declared sections' platforms and webhook."""
+    return _BUILT_IN_PLATFORMS | {s.platform for s in _SECTIONS.values()}
 
-    @model_validator(mode="after")
-    def _forward_needs_url(self) -> OneBotConnection:
-        if self.mode == "forward_ws" and not self.url:
-            raise ValueError("forward_ws 需要 url，例如 ws://127.0.0.1:3001")
-        return self
 
-    @model_validator(mode="after")
-    def _open_only_on_loopback(self) -> OneBotConnection:
-        if problem := self.exposure_problem():
-            raise ValueError(problem)
-        return self
-
-    def exposure_problem(self) -> str | None:
-        """Why this link may not start: a reverse server anyone on the network can reach
-        with no access_token would let them post as any student and read every reply."""
-        if self.mode != "reverse_ws" or self.access_token or is_loopback(self.host):
-            return None
-        return (
-            f"reverse_ws listens on {self.host}, which is not a loopback address, with an"
-            " empty access_token: anyone on the network could connect as QQ. Set access_token"
-            " (the same in the OneBot implementation), or listen on 127.0.0.1"
+def _rebuild() -> None:
+    for section in _SECTIONS.values():
+        Adapters.model_fields[section.key] = FieldInfo.from_annotated_attribute(
+            section.schema, Field(default_factory=section.default)
         )
-
-
-class WechatyConnection(Strict):
-    """One WeChat account behind a wechaty puppet service (docs/wechat.md)."""
-
-    token: str = Field(min_length=1, description="the puppet service token")
-    endpoint: str | None = Field(
-        default=None, description="host:port of the service; unset: discovered from the token"
-    )
-    account: str | None = Field(
-        default=None, description="stable name of this account in the outbox; default: its wxid"
-    )
-    tls: bool = Field(
-        default=False, description="TLS to the service (gateways >= 0.30 without NO_TLS)"
-    )
-    tls_ca_cert: str | None = Field(default=None, description="CA file for tls; unset: system CAs")
-    tls_server_name: str | None = Field(
-        default=None,
-        description="TLS name (SNI) to check; unset: the token's prefix before its last '_'",
-    )
-    discovery_url: str = Field(
-        default="https://api.chatie.io/v0/hosties/{token}",
-        description="where a token without endpoint is resolved to host and port",
-    )
-    rpc_timeout_s: float = Field(default=30.0, gt=0)
-    silence_limit_s: float = Field(
-        default=40.0,
-        gt=0,
-        description="no event (not even the Dong of a Ding) for this long: the link is "
-        "redialled; a Ding goes out every third of it",
-    )
-
-    @field_validator("endpoint")
-    @classmethod
-    def _host_port(cls, value: str | None) -> str | None:
-        if value is not None and not ENDPOINT.match(value.strip()):
-            raise ValueError(f"应写成 主机:端口，例如 127.0.0.1:8788，收到 {value!r}")
-        return value
+    Adapters.model_rebuild(force=True)
+    Config.model_rebuild(force=True)  # it embeds the sections' schema
 
 
 class Adapters(Strict):
-    sim: SimAdapter = SimAdapter()
-    onebot: list[OneBotConnection] = []
-    wechaty: list[WechatyConnection] = []
+    """`adapters:`, one section per chat platform; the fields are the declared sections."""
+
+    def section(self, key: str) -> Any:
+        """A declared section by its key (each adapter package reads its own, typed)."""
+        return getattr(self, key)
 
     @model_validator(mode="after")
-    def _sim_alone(self) -> Adapters:
-        """Simulated students must not report into a real deployment by accident."""
-        if self.sim.enabled and (self.onebot or self.wechaty) and not self.sim.with_real_accounts:
-            raise ValueError(
-                "sim.enabled 与真实的 QQ/微信账号同时开启：请关闭模拟器，"
-                "或确实需要时设置 sim.with_real_accounts: true"
-            )
+    def _sections_agree(self) -> Adapters:
+        for section in _SECTIONS.values():
+            if section.check is not None and (problem := section.check(self)):
+                raise ValueError(problem)
         return self
 
 
@@ -413,7 +336,7 @@ class Config(Strict):
     roster: str | None = None
     checkin: Checkin = Checkin()
     groups: list[GroupBinding] = []
-    adapters: Adapters = Adapters()
+    adapters: Adapters = Field(default_factory=Adapters)
     outbox: RateLimits = RateLimits()
     web: Web = Web()
     privacy: Privacy = Privacy()

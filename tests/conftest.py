@@ -8,8 +8,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.adapters.registry import discover
 from core.clock import FakeClock
 from storage.db import open_db
+
+discover()  # the adapter packages declare their config sections and platforms
 
 REPO = Path(__file__).resolve().parent.parent
 TZ = ZoneInfo("Asia/Shanghai")

@@ -17,7 +17,7 @@ from bot.adapters.onebot.adapter import to_incoming
 from bot.adapters.onebot.event import MalformedFrame, MessageEvent, decode, parse_json
 from bot.adapters.onebot.exception import ActionFailed
 from bot.adapters.onebot.message import escape, parse_cq, unescape
-from core.config import OneBotConnection
+from bot.adapters.onebot.settings import OneBotConnection
 from core.messages import IncomingMessage, OutgoingMessage
 from tests.onebot_peer import OneBotPeer, at, text, until
 

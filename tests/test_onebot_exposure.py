@@ -11,8 +11,8 @@ import asyncio
 import pytest
 
 from bot.adapters.onebot import OneBotAdapter
+from bot.adapters.onebot.settings import OneBotConnection
 from bot.cli import main
-from core.config import OneBotConnection
 from core.errors import ConfigError
 from tests.onebot_peer import OneBotPeer, text, until
 

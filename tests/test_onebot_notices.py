@@ -15,9 +15,10 @@ from bot.adapters.onebot import OneBotAdapter
 from bot.adapters.onebot.adapter import to_incoming
 from bot.adapters.onebot.backfill import _decode_page
 from bot.adapters.onebot.event import decode
+from bot.adapters.onebot.settings import OneBotConnection
 from bot.cli.run import serve
 from bot.member_events import apply_member_change
-from core.config import Config, OneBotConnection, load_config
+from core.config import Config, load_config
 from core.messages import IncomingMessage, MemberChange, Recall
 from handlers import broadcast
 from handlers.pipeline import Pipeline

@@ -9,12 +9,13 @@ from datetime import timedelta
 import pytest
 
 from bot.adapters.onebot import OneBotAdapter
+from bot.adapters.onebot.settings import OneBotConnection
 from bot.ops.accounts import AccountBoard
 from bot.ops.alerts import AccountWatch
 from bot.outbox.sender import OutboxSender
 from bot.webhooks import WebhookTransport
 from bot.webhooks.robots import pieces
-from core.config import Config, OneBotConnection
+from core.config import Config
 from core.errors import ConfigError
 from core.messages import OutgoingMessage
 from schedules import Deps, build_scheduler

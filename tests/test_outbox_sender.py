@@ -9,10 +9,11 @@ from datetime import timedelta
 import pytest
 
 from bot.adapters.onebot import OneBotAdapter
+from bot.adapters.onebot.settings import OneBotConnection
 from bot.outbox.routes import Routes
 from bot.outbox.sender import OutboxSender
 from core.clock import FakeClock
-from core.config import OneBotConnection, RateLimits
+from core.config import RateLimits
 from core.messages import OutgoingMessage
 from storage import outbox as store
 from storage.db import open_db

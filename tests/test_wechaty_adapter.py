@@ -13,9 +13,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.adapters.wechaty import WechatyAdapter
+from bot.adapters.wechaty.settings import WechatyConnection
 from bot.cli.run import serve
 from core.clock import SystemClock
-from core.config import WechatyConnection, load_config
+from core.config import load_config
 from core.errors import DeliveryFailed
 from core.messages import IncomingMessage, OutgoingMessage
 from storage.bindings import Member, bind_members

@@ -24,7 +24,7 @@ from bot.adapters.wechaty.decode import (
 )
 from bot.adapters.wechaty.discovery import DiscoveryFailed, discover_endpoint, sni_from_token
 from bot.adapters.wechaty.puppet import PuppetEvent, decode_event, file_box_json
-from core.config import WechatyConnection
+from bot.adapters.wechaty.settings import WechatyConnection
 
 TZ = ZoneInfo("Asia/Shanghai")
 ROOT = Path(__file__).resolve().parents[1]

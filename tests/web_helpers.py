@@ -22,7 +22,7 @@ from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED
 
 from bot.adapters.sim import SimCampus, SimTransport
 from bot.adapters.sim.adapter import SimAdapter
-from bot.assemble import SIM_PER_MINUTE
+from bot.assemble import UNPACED_PER_MINUTE
 from bot.outbox.limits import RateLimiter
 from bot.outbox.sender import OutboxSender
 from bot.web import SimBridge
@@ -151,7 +151,7 @@ async def sim_stack(
     for platform in ("sim", "qq", "wechat"):
         transport = SimTransport(adapter.transcript, clock, campus.name_of, platform=platform)
         sender = OutboxSender(db, transport, config.outbox, clock, unassigned=True)
-        sender.limiter = RateLimiter(0, SIM_PER_MINUTE)
+        sender.limiter = RateLimiter(0, UNPACED_PER_MINUTE)
         senders.append(sender)
     scheduler = build_scheduler(Deps(db, config, clock))
     scheduler.add_listener(lambda _event: wake(), EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)

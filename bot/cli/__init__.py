@@ -50,6 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logtime.configure(args.verbose)
+    from bot.adapters.registry import discover
+
+    discover()  # every adapter package declares its config section before one is read
     try:
         return args.handler(args)
     except PinganError as e:

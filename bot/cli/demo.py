@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from bot.adapters.sim.demo import DemoResult, run_demo
+from bot.adapters.sim.settings import sim_settings
 from bot.adapters.sim.transcript import PRIVATE
 from bot.defaults import DEMO_CONFIG
 from core.config import load_config
@@ -62,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
         print("pingan demo: --days 至少为 1", file=sys.stderr)
         return 2
     config = load_config(args.config)
-    seed = config.adapters.sim.seed if args.seed is None else args.seed
+    seed = sim_settings(config).seed if args.seed is None else args.seed
     started = time.monotonic()
     result = asyncio.run(run_demo(config, Path(args.db), days=args.days, seed=seed))
     print(render(result))

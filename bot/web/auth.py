@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 import sqlite_utils
 from aiohttp import web
 
+from bot.adapters.sim.settings import sim_settings
 from bot.web.login_guard import LoginGuard
 from bot.web.render import LOGIN_KEY, error_page, render
 from core.clock import Clock
@@ -62,7 +63,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 def is_local(request: web.Request) -> bool:
     """The simulator is for this machine: loopback clients, unless configured otherwise."""
-    if request.app[CONFIG_KEY].adapters.sim.web_remote:
+    if sim_settings(request.app[CONFIG_KEY]).web_remote:
         return True
     try:
         return ip_address(request.remote or "").is_loopback

@@ -1,7 +1,8 @@
 """What the /sim page needs from the running simulator, and when its clock button goes.
 
-`SimBridge` is built by the app assembly (bot/assemble.py) from the pieces it already runs;
-`moments` lists the day's scheduled times as the scheduler has them (plan.trigger_times).
+`SimBridge` is built by the simulator adapter (bot/adapters/sim/platform.py, its `web_page`)
+from the pieces it runs; `moments` lists the day's scheduled times as the scheduler has them
+(plan.trigger_times).
 """
 
 from __future__ import annotations

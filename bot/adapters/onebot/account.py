@@ -11,12 +11,14 @@ import asyncio
 import base64
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
+from bot.adapters.base import History
 from bot.adapters.onebot.connection import Connection
 from bot.adapters.onebot.event import GroupMessageEvent, Id
 from bot.adapters.onebot.exception import (
@@ -34,8 +36,11 @@ from core.errors import (
     NotConnected,
 )
 from core.messages import OutgoingMessage
+from storage.bindings import Member
 
 log = logging.getLogger(__name__)
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 PLATFORM = "qq"
 HISTORY_COUNT = 30  # recent group messages searched for an unconfirmed send
@@ -73,9 +78,12 @@ class OneBotAccount:
 
     platform = PLATFORM
 
-    def __init__(self, self_id: str, *, api_timeout_s: float = 30.0) -> None:
+    paced = True  # real QQ: the outbox keeps it under the risk-control limits
+
+    def __init__(self, self_id: str, *, api_timeout_s: float = 30.0, tz: tzinfo = SHANGHAI) -> None:
         self.account = self_id
         self.api_timeout_s = api_timeout_s
+        self.tz = tz  # of the times in backfilled messages
         self._slots = _Slots()
         self._connected = asyncio.Event()
         self.last_seen: datetime | None = None  # when the last event came (UTC)
@@ -238,6 +246,33 @@ class OneBotAccount:
             except ValidationError:
                 log.warning("group %s: skipping a member row without user_id", group_id)
         return members
+
+    # -- bot.adapters.base.Account ---------------------------------------------------------
+
+    async def groups(self) -> set[str] | None:
+        try:
+            return set(await self.get_group_list())
+        except OneBotError as e:
+            log.info("QQ %s: get_group_list failed (%s); trying every group", self.account, e)
+            return None
+
+    async def members(self, group: str) -> list[Member]:
+        listed = await self.get_group_member_list(group)
+        return [
+            Member(m.user_id, (m.card, m.nickname)) for m in listed if m.user_id != self.account
+        ]
+
+    async def history(self, group: str, since: datetime) -> History:
+        """`get_group_msg_history` paged back to `since` (bot/adapters/onebot/backfill.py);
+        an implementation without it (1404) keeps none."""
+        from bot.adapters.onebot.backfill import fetch_since  # it imports this module
+
+        try:
+            return History(tuple(await fetch_since(self, group, since, self.tz)))
+        except ActionFailed as e:
+            if e.retcode == 1404:  # the spec's "no such action"
+                return History.none_kept()
+            raise
 
 
 def _image_segment(path: str) -> dict[str, Any]:

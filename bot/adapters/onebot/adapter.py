@@ -34,8 +34,8 @@ from bot.adapters.onebot.event import (
 from bot.adapters.onebot.exception import OneBotError
 from bot.adapters.onebot.message import mentions, plain_text, quoted
 from bot.adapters.onebot.server import ReverseServer
+from bot.adapters.onebot.settings import OneBotConnection
 from bot.ops.accounts import AccountState
-from core.config import OneBotConnection
 from core.messages import IncomingMessage, MemberChange, MemberChangeKind, Recall
 
 log = logging.getLogger(__name__)
@@ -84,7 +84,10 @@ def to_recall(event: GroupRecallNotice, tz: tzinfo) -> Recall:
 
 
 class OneBotAdapter:
+    """Implements bot.adapters.base.Adapter for every configured OneBot link."""
+
     platform = PLATFORM
+    label = "OneBot (QQ)"
 
     def __init__(
         self,
@@ -163,6 +166,12 @@ class OneBotAdapter:
                 out.append(AccountState(PLATFORM, self_id, up, seen))
         return out
 
+    def connected_accounts(self) -> list[OneBotAccount]:
+        return [a for a in self.accounts.values() if a.connected]
+
+    def web_page(self) -> None:
+        return None
+
     async def stop(self) -> None:
         """Close every link, let the core finish the messages already received, stop."""
         for client in self.clients:
@@ -191,7 +200,7 @@ class OneBotAdapter:
         account = self.accounts.get(self_id)
         if account is None:
             timeout = self._api_timeouts.get(self_id, self._default_api_timeout)
-            account = OneBotAccount(self_id, api_timeout_s=timeout)
+            account = OneBotAccount(self_id, api_timeout_s=timeout, tz=self.tz)
             self.accounts[self_id] = account
         return account
 

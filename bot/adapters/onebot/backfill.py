@@ -6,35 +6,27 @@ absent: the newest) and `count` (NapCat; go-cqhttp returns about 20), response
 `data.messages`, a list of ordinary message events oldest first, each with `message_seq`
 (go-cqhttp: `message_id` only, which then doubles as the seq).
 
-When an account (re)connects, each bound group it is in is paged backwards from its newest
-message until the page reaches what the bot last saw in that group (the newest `sent_at` in
-raw_messages) or `MAX_AGE` ago; the messages since are handed to the core oldest first, in
-one batch per group. The core's dedup by (platform, message_id) makes a message fetched
-twice, or one that also arrived live, count once. An implementation without the action
-answers 1404 (or "failed"), and backfill stops quietly for that account.
+`fetch_since` pages a group backwards from its newest message until the page reaches `since`
+(bot/backfill.py asks for what was missed since the bot last saw the group); it is
+OneBotAccount.history. An implementation without the action answers 1404, which the account
+reports as History.none_kept().
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Iterable
-from datetime import datetime, timedelta, tzinfo
+from collections.abc import Iterable
+from datetime import datetime, tzinfo
 from typing import Any
-
-import sqlite_utils
 
 from bot.adapters.onebot.account import OneBotAccount
 from bot.adapters.onebot.event import GroupMessageEvent, MalformedFrame, decode
-from bot.adapters.onebot.exception import ActionFailed, OneBotError
 from core.messages import IncomingMessage
-from storage.raw_messages import last_seen
 
 log = logging.getLogger(__name__)
 
-BatchSink = Callable[[list[IncomingMessage]], Awaitable[None]]
 PAGE = 50  # messages asked for per call (go-cqhttp ignores it and gives ~20)
 MAX_PAGES = 40  # per group and reconnect: 2,000 messages, a class group's busiest day
-MAX_AGE = timedelta(hours=36)  # never reach back further than this (yesterday's reports)
 
 
 def _seq(raw: dict[str, Any]) -> int | None:
@@ -106,36 +98,3 @@ async def fetch_since(
 
 def _int_or_zero(value: str) -> int:
     return int(value) if value.isdigit() else 0
-
-
-async def backfill(
-    db: sqlite_utils.Database,
-    account: OneBotAccount,
-    groups: Iterable[str],
-    sink: BatchSink,
-    now: datetime,
-    tz: tzinfo,
-) -> int:
-    """Hand every missed message of `groups` to `sink`; return how many were fetched."""
-    total = 0
-    floor = now - MAX_AGE
-    for group in groups:
-        seen = last_seen(db, "qq", group)
-        since = max(datetime.fromisoformat(seen), floor) if seen else floor
-        try:
-            messages = await fetch_since(account, group, since, tz)
-        except ActionFailed as e:
-            if e.retcode == 1404:  # the spec's "no such action"
-                log.info("QQ %s: no message history (%s); backfill skipped", account.account, e)
-                return total
-            log.warning("QQ %s: history of group %s unavailable: %s", account.account, group, e)
-            continue
-        except OneBotError as e:
-            log.warning("QQ %s: backfill stopped: %s", account.account, e)
-            return total
-        if messages:
-            log.info("QQ %s: group %s: %d messages since %s", account.account, group,
-                     len(messages), since.isoformat(timespec="seconds"))  # fmt: skip
-            await sink(messages)
-            total += len(messages)
-    return total

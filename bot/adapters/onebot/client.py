@@ -14,7 +14,7 @@ import aiohttp
 
 from bot.adapters.onebot.connection import Connection
 from bot.adapters.onebot.exception import OneBotError
-from core.config import OneBotConnection
+from bot.adapters.onebot.settings import OneBotConnection
 
 if TYPE_CHECKING:
     from bot.adapters.onebot.adapter import OneBotAdapter

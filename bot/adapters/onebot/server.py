@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from bot.adapters.onebot.connection import Connection, Role
-from core.config import OneBotConnection
+from bot.adapters.onebot.settings import OneBotConnection
 from core.errors import ConfigError
 
 if TYPE_CHECKING:

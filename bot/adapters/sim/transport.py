@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
+from bot.adapters.base import History
 from bot.adapters.sim.transcript import BOT_NAME, PRIVATE, Line, Transcript
 from core.clock import Clock
 from core.messages import OutgoingMessage, platform_name
+from storage.bindings import Member
 
 # How the transcript names the platform a private message went out on, as users say it.
 
 
 class SimTransport:
-    """Implements bot.transport.Transport for platform `sim`.
+    """Implements bot.adapters.base.Account (and the outbox's Transport) for platform `sim`.
 
     Mentions are account ids; the transcript shows them as `@姓名` (through `name_of`), the
     way a chat client renders them, so a reader can check who was nagged. The demo also
@@ -36,6 +39,19 @@ class SimTransport:
         self.account = account
         self.sent: list[OutgoingMessage] = []
         self._ids = itertools.count(1)
+
+    paced = False  # simulated chats have no risk control: nothing waits behind a nag
+
+    async def groups(self) -> set[str] | None:
+        return None  # every simulated group takes the bot's messages
+
+    async def members(self, group: str) -> list[Member]:
+        """None to learn: the campus binds the simulated members as it builds the groups."""
+        return []
+
+    async def history(self, group: str, since: datetime) -> History:
+        """Posts planned while the bot was down never happened (bot/adapters/sim/adapter.py)."""
+        return History.none_kept()
 
     async def send(self, message: OutgoingMessage) -> str:
         self.sent.append(message)

@@ -1,17 +1,18 @@
 """One WeChat account through a wechaty puppet service: connect, decode, send.
 
-Usage (what `pingan run` does for each `adapters.wechaty` entry):
+Usage (what platform.py does for each `adapters.wechaty` entry):
 
     adapter = WechatyAdapter(config.adapters.wechaty[0], handle, tz=config.tz)
     await adapter.start()          # returns at once; connects and reconnects in the background
     await adapter.wait_ready(30)   # optional: True once the service accepted us
     msg_id = await adapter.send(OutgoingMessage(...))   # the outbox's Transport
-    members = await adapter.member_list(room_id)        # binding: bot/members.py
+    members = await adapter.members(room_id)            # bot/members.py binds them
     await adapter.stop()           # Stop RPC (SHUTDOWN_STOP_S at most), then the channel closes
 
 `on_login(adapter)`, when given, is called at every login (the account is known and its
-rooms can be listed): `pingan run` binds the WeChat groups' members then. `connected` and
-`last_seen` (wall-clock time of the last event from the service) tell a monitor how the link is.
+rooms can be listed): WechatyAccounts (platform.py) announces the account to the core then.
+`connected` and `last_seen` (wall-clock time of the last event from the service) tell a
+monitor how the link is.
 
 `handle` is the core's `Callable[[IncomingMessage], Awaitable[None]]`. Messages are handed to
 it one at a time, in arrival order, each with a timeout; an exception in it is logged and the
@@ -35,7 +36,7 @@ import logging
 import random
 import time
 from collections.abc import Awaitable, Callable
-from datetime import tzinfo
+from datetime import datetime, tzinfo
 from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
@@ -43,13 +44,15 @@ from zoneinfo import ZoneInfo
 from grpclib import GRPCError
 from grpclib.const import Status
 
-from core.config import WechatyConnection
+from bot.adapters.base import History
 from core.errors import DeliveryFailed, DeliveryUncertain, NotConnected
 from core.messages import IncomingMessage, OutgoingMessage
+from storage.bindings import Member
 
 from .discovery import discover_endpoint, sni_from_token
 from .puppet import ChannelSettings, PuppetClient, PuppetEvent, split_endpoint
 from .session import PLATFORM, RETRYABLE, RoomMember, Session
+from .settings import WechatyConnection
 
 log = logging.getLogger(__name__)
 
@@ -76,9 +79,11 @@ class LinkSilent(ConnectionError):
 
 
 class WechatyAdapter:
-    """Implements bot.transport.Transport for one WeChat account."""
+    """One WeChat account: bot.adapters.base.Account (and the outbox's Transport); the
+    `adapters.wechaty` list as a whole is a WechatyAccounts (platform.py)."""
 
     platform = PLATFORM
+    paced = True  # real WeChat: the outbox keeps it under the risk-control limits
 
     def __init__(
         self,
@@ -142,6 +147,19 @@ class WechatyAdapter:
         session = self._session_if_ready()
         async with asyncio.timeout(self.rpc_timeout_s * 4):
             return await session.member_list(room_id, self.self_id)
+
+    # -- bot.adapters.base.Account ---------------------------------------------------------
+
+    async def groups(self) -> set[str] | None:
+        """Not asked: the puppet lists rooms without saying which still take our messages."""
+        return None
+
+    async def members(self, group: str) -> list[Member]:
+        return [Member(m.wxid, (m.room_alias, m.name)) for m in await self.member_list(group)]
+
+    async def history(self, group: str, since: datetime) -> History:
+        """A puppet service replays no past messages: nothing to backfill from."""
+        return History.none_kept()
 
     def _session_if_ready(self) -> Session:
         if self._session is None or not self._ready.is_set():
