@@ -262,8 +262,9 @@ async def send(run: Run, rate: float, kill_after: int | None, kill) -> None:
 
 async def watch_takeover(run: Run, killed: BotProcess, leases: set[str], at: float) -> dict:
     """Seconds from the kill until the killed process's accounts were all leased by the
-    others, then all connected again."""
+    others, then all connected again (a new forward connection to each account's peer)."""
     victims = [a for a in run.accounts if a.lease in leases]
+    before = {a.self_id: a.peer.accepted for a in victims}
     out: dict[str, float | None] = {"takeover_leased_s": None, "takeover_connected_s": None}
     deadline = at + 120
     while time.monotonic() < deadline and None in out.values():
@@ -272,14 +273,17 @@ async def watch_takeover(run: Run, killed: BotProcess, leases: set[str], at: flo
             if all(a.lease in holders and f":{killed.pid}:" not in holders[a.lease]
                    for a in victims):  # fmt: skip
                 out["takeover_leased_s"] = round(time.monotonic() - at, 2)
-        if out["takeover_connected_s"] is None and all(a.peer.connected for a in victims):
+        if out["takeover_connected_s"] is None and all(
+            a.peer.accepted > before[a.self_id] and a.peer.connected for a in victims
+        ):
             out["takeover_connected_s"] = round(time.monotonic() - at, 2)
         await asyncio.sleep(0.05)
     return out
 
 
-def books(store: Store, message_ids: list[str]) -> dict[str, Any]:
-    """What the database holds for the sent messages, read independently of the bot."""
+def books(store: Store, message_ids: list[str], day: str) -> dict[str, Any]:
+    """What the database holds for the sent messages and `day`'s jobs, read independently
+    of the bot. (Jobs of the days before the first start are recorded as skipped.)"""
     keys = {f"qq:{m}" for m in message_ids}
     stored = {k for (k,) in store.rows("SELECT message_key FROM reports") if k in keys}
     (raw,) = store.rows("SELECT count(*) FROM raw_messages WHERE platform = 'qq'")[0]
@@ -291,7 +295,9 @@ def books(store: Store, message_ids: list[str]) -> dict[str, Any]:
     (history,) = store.rows("SELECT count(*) FROM report_history")[0]
     (reports,) = store.rows("SELECT count(*) FROM reports")[0]
     (people,) = store.rows("SELECT count(DISTINCT person_id || day) FROM reports")[0]
-    jobs = store.rows("SELECT job, count(*), count(finished_at) FROM job_runs GROUP BY job")
+    jobs = store.rows(
+        f"SELECT job, count(*), count(finished_at) FROM job_runs WHERE day = '{day}' GROUP BY job"
+    )
     outbox = dict(store.rows("SELECT status, count(*) FROM outbox GROUP BY status"))
     return {
         "lost": len(keys - stored),
@@ -317,6 +323,7 @@ async def one_run(root: Path, store: Store, args: argparse.Namespace, kill: bool
     count = int(args.rate * args.seconds)
     run = await prepare(root, store, args.students, args.classes, count)
     classes = len(run.school.groups)
+    day = run.nag_at.date().isoformat()
     result: dict[str, Any] = {
         "bench": "cluster",
         "run": "kill" if kill else "steady",
@@ -362,12 +369,15 @@ async def one_run(root: Path, store: Store, args: argparse.Namespace, kill: bool
         # the nag fires at its minute in every process; one of them runs it
         while datetime.now(TZ) < run.nag_at + timedelta(seconds=2):
             await asyncio.sleep(0.5)
-        await until(lambda: len(store.rows("SELECT 1 FROM job_runs WHERE job = 'nag1'")) >= classes,
-                    60, "the nag ran")  # fmt: skip
+        nags = f"SELECT 1 FROM job_runs WHERE job = 'nag1' AND day = '{day}'"
+        await until(lambda: len(store.rows(nags)) >= classes, 60, "the nag ran")
         await until(lambda: not store.rows("SELECT 1 FROM outbox WHERE status = 'pending'"), 60,
                     "the outbox drained")  # fmt: skip
         confirmed = run.confirmed()
         latencies = [confirmed[m] - t for m, t in run.sent.items() if m in confirmed]
+        share = ACCOUNTS // PROCESSES  # the killed process's accounts: the first `share`
+        others = [confirmed[str(mid)] - run.sent[str(mid)]
+                  for (a, *_, mid) in run.messages if a >= share]  # fmt: skip
         done_s = max(confirmed[m] for m in run.sent) - min(run.sent.values())
         result.update(
             {
@@ -376,6 +386,11 @@ async def one_run(root: Path, store: Store, args: argparse.Namespace, kill: bool
                 "p50_ms": round(percentile(latencies, 50) * 1000, 1),
                 "p99_ms": round(percentile(latencies, 99) * 1000, 1),
                 "max_ms": round(max(latencies) * 1000, 1),
+                **(
+                    {"p99_ms_other_accounts": round(percentile(others, 99) * 1000, 1)}
+                    if kill
+                    else {}
+                ),
                 "per_process": [len(b.confirmed) for b in run.bots],
                 "peak_rss_mb": [
                     round(b.peak_rss_mb(), 1) for b in run.bots if b.proc and b.proc.poll() is None
@@ -388,7 +403,7 @@ async def one_run(root: Path, store: Store, args: argparse.Namespace, kill: bool
                 statuses.append(bot.stop())
         for account in run.accounts:
             await account.peer.close()
-    result.update(books(store, list(run.sent)))
+    result.update(books(store, list(run.sent), day))
     result["expected_job_runs"] = {"opens": classes, "nag1": classes}
     result["delivered"] = sum(len(a.peer.delivered) for a in run.accounts)
     result["delivered_twice"] = delivered_twice(run)

@@ -1,6 +1,7 @@
 """The QQ side of the load runs: the spec-written OneBot v11 test peer (tests/onebot_peer.py)
 plus what a NapCat-like implementation also offers: `get_group_msg_history` over the
-messages it has seen in each group, and reconnecting to a restarted bot.
+messages it has seen in each group, and reconnecting to a restarted bot; `accepted` counts
+the forward connections the bot opened (a takeover opens new ones).
 
 History follows NapCat: `message_seq` absent gives the newest `count` messages, present gives
 the `count` messages up to and including that seq; each page is oldest first.
@@ -14,6 +15,7 @@ from collections import defaultdict
 from typing import Any
 
 import aiohttp
+from aiohttp import web
 
 from tests.onebot_peer import OneBotPeer, _ok, text
 
@@ -25,7 +27,12 @@ class LoadPeer(OneBotPeer):
         super().__post_init__()
         self.history: dict[int, list[dict[str, Any]]] = defaultdict(list)
         self.history_calls = 0
+        self.accepted = 0  # forward WebSocket connections the bot opened, ever
         self._seq = 0
+
+    async def _accept(self, request: web.Request) -> web.StreamResponse:
+        self.accepted += 1
+        return await super()._accept(request)
 
     def checkin(self, group: int, user: int, words: str, name: str, message_id: int):
         """A group message as QQ would push it now, also kept in the group's history."""
