@@ -7,11 +7,11 @@ OneBot on loopback; then the same with one process killed (SIGKILL) in the middl
 
 Each of the twelve accounts is a OneBot v11 peer (benchmarks/peer.py) serving forward
 WebSocket on loopback with its share of the class groups (group i belongs to account
-i mod 12); the processes connect to the accounts whose lease they hold (docs/scale.md). The
-processes get their four accounts each by starting one after the other: process 1 lists
-accounts 1–4, process 2 lists 1–8, process 3 all twelve, so when process 1 dies the other
-two take its accounts over. Leases are short for the benchmark (`lease_s` 3, `renew_s` 1;
-the defaults are 30 and 10): a takeover then takes seconds instead of half a minute.
+i mod 12); the processes connect to the accounts whose lease they hold (docs/scale.md). Every
+process lists all twelve and names four in `cluster.prefer`, so each drives its four and
+covers the others: when process 1 dies, the other two take its accounts over. Leases are
+short for the benchmark (`lease_s` 3, `renew_s` 1; the defaults are 30 and 10): a takeover
+then takes seconds instead of half a minute.
 
 The check-in window opened a minute before the run (every process's scheduler catches
 "opens" up, one of them wins each class) and a nag falls at the next whole minute at least
@@ -189,11 +189,16 @@ async def prepare(root: Path, store: Store, students: int, classes: int, count: 
         accounts.append(Account(SELF_ID_BASE + a, peer, await peer.serve(), set(mine)))
     extra, nag_at = schedule(datetime.now(TZ))
     run = Run(root, school, store, accounts, nag_at)
-    share = ACCOUNTS // PROCESSES
+    listed = [a.entry() for a in accounts]
     for p in range(PROCESSES):
-        listed = [a.entry() for a in accounts[: share * (p + 1)]]
+        cluster = {**extra["cluster"], "prefer": [a.lease for a in mine(accounts, p)]}
         config = write_config(
-            root / f"p{p + 1}.yaml", school, store.path, listed, storage=store.config(), **extra
+            root / f"p{p + 1}.yaml",
+            school,
+            store.path,
+            listed,
+            storage=store.config(),
+            **{**extra, "cluster": cluster},
         )
         run.bots.append(BotProcess(config, root / f"p{p + 1}.log"))
     rng = random.Random(2020)
@@ -221,12 +226,18 @@ def held_by(run: Run, bot: BotProcess) -> set[str]:
     return {a for a, h in run.store.holders().items() if f":{bot.pid}:" in h}
 
 
-async def start_cluster(run: Run) -> None:
-    """Start the processes one after the other, each once the previous holds its share."""
+def mine(accounts: list[Account], p: int) -> list[Account]:
+    """Process p's share: four accounts in a row."""
     share = ACCOUNTS // PROCESSES
-    for p, bot in enumerate(run.bots):
+    return accounts[share * p : share * (p + 1)]
+
+
+async def start_cluster(run: Run) -> None:
+    """Start the processes together; wait until each holds its share and all are connected."""
+    for bot in run.bots:
         bot.start()
-        want = {a.lease for a in run.accounts[share * p : share * (p + 1)]}
+    for p, bot in enumerate(run.bots):
+        want = {a.lease for a in mine(run.accounts, p)}
         await until(lambda b=bot, w=want: w <= held_by(run, b), 180, f"process {p + 1} leases")
     await until(lambda: all(a.peer.connected for a in run.accounts), 60, "every account connected")
     await asyncio.sleep(1.0)  # the connect-time calls (groups, members, backfill) settle
