@@ -4,6 +4,7 @@ OneBot on loopback; then the same with one process killed (SIGKILL) in the middl
     python benchmarks/cluster.py                   # throwaway PostgreSQL, 600 msg/s for 20 s
     python benchmarks/cluster.py --store sqlite    # the three processes on one SQLite file
     python benchmarks/cluster.py --seconds 4 --students 2400 --classes 96   # a quick look
+    python benchmarks/cluster.py --pg-set synchronous_commit=off   # a PostgreSQL setting
 
 Each of the twelve accounts is a OneBot v11 peer (benchmarks/peer.py) serving forward
 WebSocket on loopback with its share of the class groups (group i belongs to account
@@ -366,6 +367,11 @@ async def one_run(root: Path, store: Store, args: argparse.Namespace, kill: bool
         started = time.perf_counter()
         await send(run, args.rate, int(count * args.kill_at) if kill else None, kill_victim)
         result["send_seconds"] = round(time.perf_counter() - started, 2)
+        if store.url is not None:  # what the processes hold open on the server
+            (result["pg_connections"],) = store.rows(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                " AND pid != pg_backend_pid()"
+            )[0]
         if kill:
             result["confirmed_before_kill"] = len(victim.confirmed)
         await until(lambda: run.sent.keys() <= run.confirmed().keys(), 60 + count / 100,
@@ -444,6 +450,8 @@ async def main_async(args: argparse.Namespace, server: PgServer | None) -> int:
             root.mkdir(parents=True, exist_ok=True)
             store = Store(root, server, f"cluster_{n}")
             result = await one_run(root, store, args, kill)
+            if server is not None:
+                result["pg_settings"] = server.settings
         print(json.dumps(result, ensure_ascii=False), flush=True)
         failed += not ok(result)
     return 1 if failed else 0
@@ -458,6 +466,13 @@ def main() -> int:
     parser.add_argument("--classes", type=int, default=300)
     parser.add_argument("--kill-at", type=float, default=0.5, help="fraction sent before kill")
     parser.add_argument("--keep", type=Path, help="keep the runs' files (configs, logs) here")
+    parser.add_argument(
+        "--pg-set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a PostgreSQL setting for the throwaway server (repeatable)",
+    )
     args = parser.parse_args()
     server = None
     if args.store == "postgresql":
@@ -465,7 +480,8 @@ def main() -> int:
         if bindir is None:
             print(NO_POSTGRES, file=sys.stderr)
             return 2
-        server = PgServer(bindir).start()
+        settings = dict(item.split("=", 1) for item in args.pg_set)
+        server = PgServer(bindir, settings).start()
     try:
         return asyncio.run(main_async(args, server))
     finally:
