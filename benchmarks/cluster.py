@@ -185,14 +185,14 @@ async def prepare(root: Path, store: Store, students: int, classes: int, count: 
     order = sorted(members)
     accounts = []
     for a in range(ACCOUNTS):
-        mine = {g: members[g] for i, g in enumerate(order) if i % ACCOUNTS == a}
-        peer = LoadPeer(self_id=SELF_ID_BASE + a, access_token=TOKEN, members=mine)
-        accounts.append(Account(SELF_ID_BASE + a, peer, await peer.serve(), set(mine)))
+        its = {g: members[g] for i, g in enumerate(order) if i % ACCOUNTS == a}
+        peer = LoadPeer(self_id=SELF_ID_BASE + a, access_token=TOKEN, members=its)
+        accounts.append(Account(SELF_ID_BASE + a, peer, await peer.serve(), set(its)))
     extra, nag_at = schedule(datetime.now(TZ))
     run = Run(root, school, store, accounts, nag_at)
     listed = [a.entry() for a in accounts]
     for p in range(PROCESSES):
-        cluster = {**extra["cluster"], "prefer": [a.lease for a in mine(accounts, p)]}
+        cluster = {**extra["cluster"], "prefer": [a.lease for a in share_of(accounts, p)]}
         config = write_config(
             root / f"p{p + 1}.yaml",
             school,
@@ -227,7 +227,7 @@ def held_by(run: Run, bot: BotProcess) -> set[str]:
     return {a for a, h in run.store.holders().items() if f":{bot.pid}:" in h}
 
 
-def mine(accounts: list[Account], p: int) -> list[Account]:
+def share_of(accounts: list[Account], p: int) -> list[Account]:
     """Process p's share: four accounts in a row."""
     share = ACCOUNTS // PROCESSES
     return accounts[share * p : share * (p + 1)]
@@ -238,7 +238,7 @@ async def start_cluster(run: Run) -> None:
     for bot in run.bots:
         bot.start()
     for p, bot in enumerate(run.bots):
-        want = {a.lease for a in mine(run.accounts, p)}
+        want = {a.lease for a in share_of(run.accounts, p)}
         await until(lambda b=bot, w=want: w <= held_by(run, b), 180, f"process {p + 1} leases")
     await until(lambda: all(a.peer.connected for a in run.accounts), 60, "every account connected")
     await asyncio.sleep(1.0)  # the connect-time calls (groups, members, backfill) settle
