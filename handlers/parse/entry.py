@@ -176,7 +176,11 @@ class EntryReader:
         # does not open with its reading (`36.4 文昌 在家` names nobody)
         han = HAN.search(masked)
         first_han = han.start() if han else len(masked)
-        reading_first = any(r.start < first_han for r in temps)
+        reading_first = False
+        for r in temps:  # a loop: most entries have one reading, a generator costs more
+            if r.start < first_han:
+                reading_first = True
+                break
         evidence = Evidence(
             in_chain=in_chain,
             reading=bool(temps) and not reading_first,
