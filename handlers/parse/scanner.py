@@ -10,7 +10,6 @@ longer word that starts inside it (`薛博湖北省` is 薛博 + 湖北省, not 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum
@@ -52,10 +51,6 @@ class Token:
     # `word.cat`, copied onto the token: the entry rules read it many times per token, and
     # an attribute costs less than a property
     cat: Cat = field(repr=False, compare=False)
-
-
-# The next Han character: the scan skips digits, Latin and spaces with one search.
-HAN = re.compile("[\u4e00-\u9fff]")
 
 
 def is_han(ch: str) -> bool:
@@ -108,14 +103,6 @@ class Vocabulary:
         for w in words:
             lengths.setdefault(w[0], set()).add(len(w))
         self.lengths = {ch: sorted(ls, reverse=True) for ch, ls in lengths.items()}
-        # the first two characters -> the lengths (2 or more) of the words starting with
-        # them, longest first: the scan tries only lengths that can match there (a first
-        # character alone starts words of up to a dozen lengths in the gazetteer)
-        by_prefix: dict[str, set[int]] = {}
-        for w in words:
-            if len(w) >= 2:
-                by_prefix.setdefault(w[:2], set()).add(len(w))
-        self.prefix_lengths = {p: sorted(ls, reverse=True) for p, ls in by_prefix.items()}
         negators = sorted(lexicon.NEGATORS, key=len, reverse=True)
         # symptom aliases that start with a negative word, and how long that word is
         self.negative_prefix = {
@@ -127,10 +114,10 @@ class Vocabulary:
     def longest(self, text: str, i: int) -> str | None:
         words = self.words
         n = len(text) - i
-        for length in self.prefix_lengths.get(text[i : i + 2], ()):
+        for length in self.lengths.get(text[i], ()):
             if length <= n and text[i : i + length] in words:
                 return text[i : i + length]
-        return text[i] if text[i] in words else None
+        return None
 
     def _overlapped(self, text: str, i: int, county: str) -> bool:
         """True when a longer non-county word starts inside `county` and runs past it."""
@@ -194,23 +181,17 @@ class Vocabulary:
         """Known words of `text`, left to right, non-overlapping, longest first."""
         tokens: list[Token] = []
         i, n = 0, len(text)
-        words, prefix_lengths, counties = self.words, self.prefix_lengths, self.counties
-        next_han = HAN.search
+        words, lengths, counties = self.words, self.lengths, self.counties
         while i < n:
             ch = text[i]
             if not "\u4e00" <= ch <= "\u9fff":
-                found = next_han(text, i + 1)
-                if found is None:
-                    break
-                i = found.start()
-                ch = text[i]
+                i += 1
+                continue
             w = None
-            for length in prefix_lengths.get(text[i : i + 2], ()):  # `longest`, inline
+            for length in lengths.get(ch, ()):  # `longest`, inline: this loop is the hot one
                 if length <= n - i and text[i : i + length] in words:
                     w = text[i : i + length]
                     break
-            if w is None and ch in words:
-                w = ch
             if w is None:
                 if ch in self.abbreviations:
                     abbreviation = self._abbreviation(text, i)
