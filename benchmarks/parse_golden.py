@@ -7,11 +7,12 @@
 The texts: every message of tests/corpus/*.jsonl and of ../shared/corpus/dev.jsonl when it
 lies beside the checkout or `PINGAN_DEV_CORPUS` names it (or of `--corpus FILE ...`), read
 with no roster and with the senders as the roster, and each of their lines read alone as a
-接龙 line and as a reply; the 55,000 replies `pingan bench parse` reads (seed 1: warm-up and timed ones); and `--random`
-texts recombined from fragments of those (spliced characters, 接龙 headers, numbered lines),
-seeded. Per text one JSON line: the parse result and the "could not read" reason, or the
-entry, its field count and the simplified text. Run it with the same arguments in both
-checkouts; the file depends on nothing else (no clock, no hash order).
+接龙 line and as a reply; the 55,000 replies `pingan bench parse` reads (seed 1: warm-up
+and timed ones); and `--random` texts recombined from fragments of those (spliced
+characters, 接龙 headers, numbered lines), seeded. Per text one JSON line: the parse result
+and the "could not read" reason, or the entry, its field count and the simplified text. Run
+it with the same arguments in both checkouts; the file depends on nothing else (no clock,
+no hash order).
 """
 
 from __future__ import annotations
