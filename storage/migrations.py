@@ -513,6 +513,21 @@ V_QUIZ = """
         CREATE INDEX quiz_answers_class ON quiz_answers(round_id, class_id);
 """
 
+# Several processes on one database (docs/run.md, "Several processes"): who holds which chat
+# account until when, and which process is sending an outbox row. Times are UTC ISO strings
+# written by the processes' own clocks, so they compare as text.
+V_CLUSTER_LEASES = """
+        CREATE TABLE account_leases (            -- one row per chat account of the cluster
+            account TEXT PRIMARY KEY,            -- platform:account id, e.g. qq:10001
+            holder TEXT NOT NULL,                -- host:pid:random of the holding process
+            acquired_at TEXT NOT NULL,
+            renewed_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL             -- after it, any process may take over
+        );
+        ALTER TABLE outbox ADD COLUMN claimed_by TEXT;     -- the process sending the row
+        ALTER TABLE outbox ADD COLUMN claimed_until TEXT;  -- its claim lapses after this
+"""
+
 MIGRATIONS: list[str] = [
     V1_CORE,
     V2_JOB_OUTCOME,
@@ -530,6 +545,7 @@ MIGRATIONS: list[str] = [
     V_TRUST_AUDIT_CHAIN,
     V_CARE_CASES,
     V_QUIZ,
+    V_CLUSTER_LEASES,
 ]
 
 
