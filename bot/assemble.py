@@ -13,6 +13,10 @@
     6. web        bot.web.create_web_app on web.host:web.port, when web.enabled, with
                   /healthz and /metrics (bot/ops/endpoints.py)
 
+With `cluster.enabled` (several processes on one database, docs/run.md) the chat accounts
+and the webhook robots are not started with the rest: bot/ownership.py connects each one
+while this process holds its lease, and every outbox row is claimed before it is sent.
+
 Parts that live on other branches (wechaty, the dashboard) are imported when present; a
 config that asks for a part this build lacks is reported at start, never silently ignored.
 """
@@ -22,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import logging
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
@@ -31,13 +36,17 @@ from bot.config import Config
 from bot.member_events import apply_member_change
 from bot.members import bind_wechat_groups, learn_qq_account
 from bot.messages import MemberChange, Recall
+from bot.ops.accounts import AccountState
 from bot.outbox.limits import RateLimiter
+from bot.ownership import Owned, Ownership
 from handlers.pipeline import Pipeline
 from handlers.recall import withdraw
 from schedules import Deps, build_scheduler
 from storage.checkpoint import Checkpointer
 from storage.db import open_db
 from storage.latest import latest_activity
+from storage.leases import new_holder
+from storage.outbox_claims import OutboxClaims
 from storage.startup import prepare
 
 log = logging.getLogger(__name__)
@@ -74,21 +83,22 @@ def build_app(config: Config, clock: Clock | None = None) -> App:
         raise
     app = App(config, db, clock)
     _checkpoints(app)
+    ownership = _cluster(app)
     # -- step 2: the message pipeline (handlers/pipeline.py) -------------------------------
     # app.metrics hears of every batch: messages by outcome, handling and parse time
     pipeline = Pipeline(db, config, clock, on_queued=app.wake_senders, observer=app.metrics)
     app.pipeline = pipeline
     _parse_worker(app, pipeline)
     # -- step 3: chat adapters ------------------------------------------------------------
-    _onebot(app)
-    _wechaty(app)
+    _onebot(app, ownership)
+    _wechaty(app, ownership)
     bridge = _sim(app)
-    if len(app.components) == 2:  # the checkpointer and the parse worker only
+    if not (app.config.adapters.onebot or app.config.adapters.wechaty or bridge):
         log.warning("no chat adapter configured: only the scheduler and dashboard run")
     # -- step 4: the scheduler ------------------------------------------------------------
     _scheduler(app)
     # -- step 5: operations: webhook robots, account-down alerts ---------------------------
-    _ops(app)
+    _ops(app, ownership)
     # -- step 6: the web dashboard --------------------------------------------------------
     _web(app, bridge)
     return app
@@ -120,7 +130,61 @@ def _parse_worker(app: App, pipeline: Pipeline) -> None:
     app.components.append(Component("parse worker", start, stop))
 
 
-def _onebot(app: App) -> None:
+def _cluster(app: App) -> Ownership | None:
+    """Several processes: this one's name in the leases, row claims, and the lease loop."""
+    settings = app.config.cluster
+    if not settings.enabled:
+        return None
+    holder = new_holder()
+    app.claims = OutboxClaims(holder, settings.lease_s)
+    ownership = Ownership(app.db, app.clock, settings, holder)
+    loop: asyncio.Task | None = None
+
+    async def start() -> None:
+        nonlocal loop
+        log.info("cluster: this process is %s", holder)
+        loop = app.spawn(ownership.run(), "cluster leases")
+
+    async def stop() -> None:
+        if loop is not None:
+            loop.cancel()
+            await asyncio.gather(loop, return_exceptions=True)
+        await ownership.close()
+
+    app.components.append(Component("cluster leases", start, stop))
+    return ownership
+
+
+def _leased(
+    app: App,
+    ownership: Ownership,
+    platform: str,
+    account: str,
+    connect: Callable[[], Awaitable[object]],
+    disconnect: Callable[[object], Awaitable[None]],
+    states: Callable[[object], list[AccountState]],
+) -> None:
+    """One account driven while this process holds its lease: `connect` builds and starts a
+    fresh adapter each time the lease is gained; losing it stops the sender, then the
+    adapter. Only a held account is on the board: a standby reports nothing as down."""
+    current: object | None = None
+
+    async def gained() -> None:
+        nonlocal current
+        current = await connect()
+
+    async def lost() -> None:
+        nonlocal current
+        adapter, current = current, None
+        await app.drop_transport(platform, account)
+        if adapter is not None:
+            await disconnect(adapter)
+
+    app.board.add_source(lambda: states(current) if current is not None else [])
+    ownership.add(Owned(f"{platform}:{account}", gained, lost))
+
+
+def _onebot(app: App, ownership: Ownership | None) -> None:
     if not app.config.adapters.onebot:
         return
     from bot.adapters.onebot import OneBotAdapter
@@ -136,17 +200,38 @@ def _onebot(app: App) -> None:
     async def member_changed(change: MemberChange) -> None:
         apply_member_change(app.db, app.config, app.clock, change)
 
-    adapter = OneBotAdapter(
-        app.config.adapters.onebot,
-        on_message=app.handle,
-        on_account=ready,
-        tz=app.config.tz,
-        on_batch=app.handle_many,
-        on_recall=recalled,
-        on_member=member_changed,
-    )
-    app.board.add_source(adapter.states)
-    app.components.append(Component("OneBot (QQ)", adapter.start, adapter.stop))
+    def make(links) -> OneBotAdapter:
+        return OneBotAdapter(
+            links,
+            on_message=app.handle,
+            on_account=ready,
+            tz=app.config.tz,
+            on_batch=app.handle_many,
+            on_recall=recalled,
+            on_member=member_changed,
+        )
+
+    if ownership is None:
+        adapter = make(app.config.adapters.onebot)
+        app.board.add_source(adapter.states)
+        app.components.append(Component("OneBot (QQ)", adapter.start, adapter.stop))
+        return
+    for link in app.config.adapters.onebot:  # one adapter per account, each on its lease
+
+        async def connect(link=link) -> OneBotAdapter:
+            adapter = make([link])
+            await adapter.start()
+            return adapter
+
+        _leased(
+            app,
+            ownership,
+            "qq",
+            str(link.self_id),
+            connect,
+            lambda adapter: adapter.stop(),  # type: ignore[attr-defined]
+            lambda adapter: adapter.states(),  # type: ignore[attr-defined]
+        )
 
 
 async def _learn_and_backfill(app: App, account) -> None:
@@ -161,7 +246,7 @@ async def _learn_and_backfill(app: App, account) -> None:
     await backfill(app.db, account, groups, app.handle_many, app.clock.now(), app.config.tz)
 
 
-def _wechaty(app: App) -> None:
+def _wechaty(app: App, ownership: Ownership | None) -> None:
     connections = app.config.adapters.wechaty
     if not connections:
         return
@@ -173,6 +258,10 @@ def _wechaty(app: App) -> None:
     def logged_in(adapter: WechatyAdapter) -> None:
         app.spawn(_bind_after_login(app, adapter), f"wechat {adapter.account} members")
 
+    if ownership is not None:
+        for connection in connections:
+            _leased_wechat(app, ownership, connection, logged_in)
+        return
     for n, connection in enumerate(connections):
         try:
             adapter = WechatyAdapter(connection, app.handle, tz=app.config.tz, on_login=logged_in)
@@ -187,6 +276,28 @@ def _wechaty(app: App) -> None:
             app.spawn(_when_ready(app, adapter), "wechat account ready")
 
         app.components.append(Component(f"wechaty #{n + 1}", start, adapter.stop))
+
+
+def _leased_wechat(app: App, ownership: Ownership, connection, logged_in) -> None:
+    """A WeChat account on its lease: a fresh adapter (and its ready-watch) per gain."""
+    from bot.adapters.wechaty import WechatyAdapter
+
+    async def connect() -> tuple[WechatyAdapter, asyncio.Task]:
+        adapter = WechatyAdapter(connection, app.handle, tz=app.config.tz, on_login=logged_in)
+        await adapter.start()
+        return adapter, app.spawn(_when_ready(app, adapter), "wechat account ready")
+
+    async def disconnect(running) -> None:
+        adapter, ready = running
+        ready.cancel()
+        await adapter.stop()
+
+    def states(running) -> list[AccountState]:
+        adapter = running[0]
+        last_seen = getattr(adapter, "last_seen", None)
+        return [AccountState("wechat", adapter.account or "", bool(adapter.connected), last_seen)]
+
+    _leased(app, ownership, "wechat", connection.account, connect, disconnect, states)
 
 
 async def _when_ready(app: App, adapter) -> None:
@@ -272,13 +383,15 @@ def _scheduler(app: App) -> None:
     app.components.append(Component("scheduler", start, stop))
 
 
-def _ops(app: App) -> None:
+def _ops(app: App, ownership: Ownership | None) -> None:
     from bot.ops.alerts import AccountWatch
 
     async def nothing() -> None:
         return None
 
-    if app.config.ops.webhooks:
+    if app.config.ops.webhooks and ownership is not None:
+        _leased_robots(app, ownership)
+    elif app.config.ops.webhooks:
         from bot.webhooks import WebhookTransport
 
         robots = WebhookTransport(app.config.ops.webhooks)
@@ -290,6 +403,22 @@ def _ops(app: App) -> None:
         app.spawn(watch.run(), "account watch")
 
     app.components.append(Component("account watch", start, nothing))
+
+
+def _leased_robots(app: App, ownership: Ownership) -> None:
+    """The webhook robots send from one process at a time too: they share the lease
+    `webhook:` (their outbox rows have no account)."""
+    from bot.webhooks import WebhookTransport
+
+    async def connect() -> WebhookTransport:
+        robots = WebhookTransport(app.config.ops.webhooks)
+        app.add_transport(robots)
+        return robots
+
+    async def disconnect(robots) -> None:
+        await robots.close()
+
+    _leased(app, ownership, "webhook", "", connect, disconnect, lambda _robots: [])
 
 
 def _base_url(settings, runner: web.AppRunner) -> str:

@@ -407,6 +407,27 @@ class Quiz(Strict):
         return None if value is None else _check_hhmm(value)
 
 
+class Cluster(Strict):
+    """Several `pingan run` processes on one database (docs/run.md, "Several processes")."""
+
+    enabled: bool = False
+    lease_s: float = Field(
+        default=30.0, gt=0, description="a chat account's lease lasts this long unrenewed"
+    )
+    renew_s: float = Field(
+        default=10.0, gt=0, description="how often leases are renewed or taken over"
+    )
+
+    @model_validator(mode="after")
+    def _renew_well_within_lease(self) -> Cluster:
+        if self.renew_s * 2 > self.lease_s:
+            raise ValueError(
+                f"renew_s ({self.renew_s}) 应不超过 lease_s ({self.lease_s}) 的一半，"
+                "否则一次迟到的续约就会让账号被别的进程接管"
+            )
+        return self
+
+
 class Config(Strict):
     timezone: str = "Asia/Shanghai"
     storage: Storage = Storage()
@@ -424,6 +445,7 @@ class Config(Strict):
     ops: Ops = Ops()
     care: Care = Care()
     quiz: Quiz = Quiz()
+    cluster: Cluster = Cluster()
 
     base_dir: Path = Field(default=Path("."), exclude=True)
     _source: Path = PrivateAttr(default=Path("config.yaml"))
@@ -443,6 +465,21 @@ class Config(Strict):
         for group in self.groups:
             if group.platform == "webhook" and group.chat not in names:
                 raise ValueError(f"groups: webhook {group.chat!r} is not in ops.webhooks")
+        return self
+
+    @model_validator(mode="after")
+    def _cluster_accounts_named(self) -> Config:
+        """A lease is taken on a named account before its adapter starts: each must say who."""
+        if not self.cluster.enabled:
+            return self
+        if self.adapters.sim.enabled:
+            raise ValueError("cluster.enabled: 模拟器 (adapters.sim) 不能在多进程模式下运行")
+        for n, link in enumerate(self.adapters.onebot):
+            if not link.self_id:
+                raise ValueError(f"cluster.enabled: adapters.onebot[{n}] 需要 self_id（QQ 号）")
+        for n, wechat in enumerate(self.adapters.wechaty):
+            if not wechat.account:
+                raise ValueError(f"cluster.enabled: adapters.wechaty[{n}] 需要 account")
         return self
 
     @property

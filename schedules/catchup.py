@@ -25,6 +25,7 @@ from schedules.plan import WINDOW_JOBS, Slot, at, plan_day, times_for
 from schedules.runs import claim, done, finish
 from schedules.slots import run_slots
 from storage.status import load_nodes
+from storage.txn import immediate
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +78,7 @@ def catch_up(deps: Deps) -> list[Slot]:
     run, skip = due_catch_up(deps)
     now = deps.clock.now()
     if skip:
-        with deps.db.atomic():
+        with immediate(deps.db):
             for slot, reason in skip:
                 if claim(deps.db, slot.job, slot.node_key, slot.day, now):
                     finish(deps.db, slot.job, slot.node_key, slot.day, now, outcome=reason)
