@@ -27,7 +27,6 @@ import sqlite_utils
 from bot.clock import Clock
 from bot.config import Cluster
 from storage import leases
-from storage.txn import immediate
 
 log = logging.getLogger(__name__)
 
@@ -74,8 +73,7 @@ class Ownership:
         for owned in self.accounts:
             now = self.clock.now()
             try:
-                with immediate(self.db):
-                    got = leases.hold(self.db, owned.lease, self.holder, now, self.settings.lease_s)
+                got = leases.hold(self.db, owned.lease, self.holder, now, self.settings.lease_s)
             except sqlite3.OperationalError as e:  # locked too long, disk trouble: try again
                 log.warning("lease on %s not renewed: %s", owned.lease, e)
                 until = self._valid_until.get(owned.lease)
@@ -106,8 +104,7 @@ class Ownership:
             if owned.lease in self._running:
                 await self._disconnect(owned)
                 try:
-                    with immediate(self.db):
-                        leases.release(self.db, owned.lease, self.holder)
+                    leases.release(self.db, owned.lease, self.holder)
                 except sqlite3.Error as e:
                     log.warning(
                         "lease on %s not released (it expires by itself): %s", owned.lease, e

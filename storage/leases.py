@@ -20,6 +20,8 @@ from datetime import UTC, datetime, timedelta
 
 import sqlite_utils
 
+from storage.txn import immediate
+
 
 @dataclass(frozen=True, slots=True)
 class Lease:
@@ -47,11 +49,13 @@ def hold(
     """Acquire or renew the lease on `account` for `lease_s` seconds from `now`.
 
     True when `holder` holds it afterwards: it was free, expired, or already ours. False
-    when another process holds an unexpired lease (nothing is changed then).
+    when another process holds an unexpired lease (nothing is changed then). Commits
+    (or joins the caller's transaction).
     """
     at, until = stamp(now), stamp(now + timedelta(seconds=lease_s))
-    cursor = db.execute(
-        """
+    with immediate(db):
+        cursor = db.execute(
+            """
         INSERT INTO account_leases (account, holder, acquired_at, renewed_at, expires_at)
         VALUES (?, ?, ?, ?, ?)
         ON CONFLICT (account) DO UPDATE SET
@@ -63,16 +67,17 @@ def hold(
         WHERE account_leases.holder = excluded.holder
            OR account_leases.expires_at <= excluded.renewed_at
         """,
-        [account, holder, at, at, until],
-    )
+            [account, holder, at, at, until],
+        )
     return cursor.rowcount == 1
 
 
 def release(db: sqlite_utils.Database, account: str, holder: str) -> bool:
     """Give the lease up (a clean stop): a standby can take over at once, not after expiry."""
-    cursor = db.execute(
-        "DELETE FROM account_leases WHERE account = ? AND holder = ?", [account, holder]
-    )
+    with immediate(db):
+        cursor = db.execute(
+            "DELETE FROM account_leases WHERE account = ? AND holder = ?", [account, holder]
+        )
     return cursor.rowcount == 1
 
 
