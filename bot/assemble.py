@@ -24,6 +24,7 @@ config that asks for a part this build lacks is reported at start, never silentl
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib.util
 import logging
 from collections.abc import Awaitable, Callable
@@ -48,6 +49,7 @@ from storage.latest import latest_activity
 from storage.leases import new_holder
 from storage.outbox_claims import OutboxClaims
 from storage.startup import prepare
+from storage.txn import immediate
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +79,9 @@ def build_app(config: Config, clock: Clock | None = None) -> App:
     if resume_after is not None and (latest := latest_activity(db)) is not None:
         resume_after(latest)  # the simulator's clock never starts behind what it stored
     try:
-        prepare(db, config, clock.now())
+        # Processes of a cluster starting together import the roster once, one at a time.
+        with immediate(db) if config.cluster.enabled else contextlib.nullcontext():
+            prepare(db, config, clock.now())
     except Exception:
         db.close()
         raise

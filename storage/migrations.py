@@ -556,11 +556,22 @@ def migrate(db: sqlite_utils.Database) -> int:
         raise SchemaTooNew(
             f"database schema version {current} is newer than this pingan ({len(MIGRATIONS)})"
         )
-    for version, script in enumerate(MIGRATIONS[current:], start=current + 1):
+    while current < len(MIGRATIONS):
+        version = current + 1
+        script = MIGRATIONS[current]
         try:
-            db.conn.executescript(f"BEGIN;\n{script}\nPRAGMA user_version={version};\nCOMMIT;")
+            db.conn.executescript(
+                f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version={version};\nCOMMIT;"
+            )
         except Exception:
             if db.conn.in_transaction:
                 db.conn.rollback()
-            raise
+            # Several processes starting on one file (docs/run.md, "Several processes"):
+            # another one applied this migration first, and ours failed on its tables.
+            moved = db.execute("PRAGMA user_version").fetchone()[0]
+            if moved <= current:
+                raise
+            current = moved
+            continue
+        current = version
     return len(MIGRATIONS)

@@ -98,8 +98,7 @@ def test_two_threads_run_each_job_once(tmp_path):
     ready = threading.Barrier(2)
     errors: list[list[str]] = []
     threads = [
-        threading.Thread(target=lambda: errors.append(run_day(str(path), ready)))
-        for _ in range(2)
+        threading.Thread(target=lambda: errors.append(run_day(str(path), ready))) for _ in range(2)
     ]
     for thread in threads:
         thread.start()
