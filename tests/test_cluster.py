@@ -285,3 +285,27 @@ async def test_a_process_that_lost_the_lease_sends_nothing_for_the_account(db, o
     finally:
         await peer.close()
         await adapter.stop()
+
+
+def test_processes_opening_a_new_file_together_migrate_it_once(tmp_path):
+    """Several processes started at once on a file nobody created yet."""
+    path = tmp_path / "new" / "pingan.db"
+    start = threading.Barrier(4)
+    failures: list[BaseException] = []
+
+    def open_it() -> None:
+        start.wait()
+        try:
+            open_db(path).close()
+        except BaseException as e:  # the test reports any failure
+            failures.append(e)
+
+    threads = [threading.Thread(target=open_it) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    db = open_db(path)
+    assert db["account_leases"].exists()
+    db.close()

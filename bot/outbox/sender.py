@@ -293,6 +293,11 @@ class OutboxSender:
                 await self._pause(step.wait)
 
     def start(self) -> asyncio.Task[None]:
+        """Start the loop, once: an account that connects while the app is still starting
+        is started by `add_transport` and must not get a second loop from `App.start`
+        (two loops of one sender would both attempt the same rows)."""
+        if self._task is not None and not self._task.done():
+            return self._task
         self._task = asyncio.create_task(self.run(), name=f"outbox {self.name}")
         return self._task
 
