@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -74,7 +73,7 @@ class Ownership:
             now = self.clock.now()
             try:
                 got = leases.hold(self.db, owned.lease, self.holder, now, self.settings.lease_s)
-            except sqlite3.OperationalError as e:  # locked too long, disk trouble: try again
+            except Exception as e:  # locked too long, disk or network trouble: try again
                 log.warning("lease on %s not renewed: %s", owned.lease, e)
                 until = self._valid_until.get(owned.lease)
                 got = until is not None and now < until  # ours until it would have expired
@@ -105,7 +104,7 @@ class Ownership:
                 await self._disconnect(owned)
                 try:
                     leases.release(self.db, owned.lease, self.holder)
-                except sqlite3.Error as e:
+                except Exception as e:  # any backend's error: never stop the shutdown
                     log.warning(
                         "lease on %s not released (it expires by itself): %s", owned.lease, e
                     )
