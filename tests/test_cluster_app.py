@@ -97,3 +97,56 @@ async def test_one_app_drives_the_accounts_the_other_takes_over_on_a_clean_stop(
 
 def texts(peer: OneBotPeer) -> list[str]:
     return [d.text.strip() for d in peer.delivered]
+
+
+async def test_a_wechat_account_moves_to_the_standby_on_a_clean_stop(tmp_path):
+    """The same with a WeChat account behind the official puppet service (tests/wechaty-peer);
+    skipped where that peer is not installed (`npm ci` in tests/wechaty-peer)."""
+    from tests.test_wechaty_service import BOT, ROOM, TOKEN, make_peer
+    from tests.wechaty_peer import require_peer
+
+    require_peer()
+    port = run_helpers.free_port()
+    peer = make_peer(tmp_path, port)
+    await peer.start()
+    path = run_helpers.write_config(
+        tmp_path,
+        groups=[],
+        adapters={
+            "wechaty": [
+                {
+                    "token": TOKEN,
+                    "endpoint": f"127.0.0.1:{port}",
+                    "account": BOT,
+                    "rpc_timeout_s": 5,
+                }
+            ]
+        },
+    )
+    text = path.read_text(encoding="utf-8")
+    text += "cluster: {enabled: true, lease_s: 1.0, renew_s: 0.2}\n"
+    path.write_text(text + "outbox: {poll_s: 0.1}\n", encoding="utf-8")
+    config = load_config(path)
+    first = build_app(config)
+    second: App | None = None
+    try:
+        await first.start()
+        await until(lambda: held_by(first) == [f"wechat:{BOT}"], timeout=20)
+        second = build_app(config)
+        await second.start()
+        queue(first, "wechat", ROOM, "微信第一条")
+        await until(lambda: "微信第一条" in peer.said_to(ROOM), timeout=20)
+        assert second.board.states() == []
+
+        await first.stop()
+        await until(lambda: held_by(second) == [f"wechat:{BOT}"], timeout=10)
+        queue(second, "wechat", ROOM, "微信第二条")
+        await until(lambda: "微信第二条" in peer.said_to(ROOM), timeout=20)
+        assert peer.said_to(ROOM) == ["微信第一条", "微信第二条"]
+    finally:
+        await first.stop()
+        first.db.close()
+        if second is not None:
+            await second.stop()
+            second.db.close()
+        await peer.close()
