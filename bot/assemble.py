@@ -27,27 +27,25 @@ import asyncio
 import contextlib
 import importlib.util
 import logging
-from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
 from bot.app import App, Component
 from bot.clock import Clock, SystemClock
+from bot.cluster import lease_account, lease_robots, start_cluster
 from bot.config import Config
 from bot.member_events import apply_member_change
 from bot.members import bind_wechat_groups, learn_qq_account
 from bot.messages import MemberChange, Recall
 from bot.ops.accounts import AccountState
 from bot.outbox.limits import RateLimiter
-from bot.ownership import Owned, Ownership
+from bot.ownership import Ownership
 from handlers.pipeline import Pipeline
 from handlers.recall import withdraw
 from schedules import Deps, build_scheduler
 from storage.checkpoint import Checkpointer
 from storage.db import open_db
 from storage.latest import latest_activity
-from storage.leases import new_holder
-from storage.outbox_claims import OutboxClaims
 from storage.startup import prepare
 from storage.txn import immediate
 
@@ -87,7 +85,7 @@ def build_app(config: Config, clock: Clock | None = None) -> App:
         raise
     app = App(config, db, clock)
     _checkpoints(app)
-    ownership = _cluster(app)
+    ownership = start_cluster(app)
     # -- step 2: the message pipeline (handlers/pipeline.py) -------------------------------
     # app.metrics hears of every batch: messages by outcome, handling and parse time
     pipeline = Pipeline(db, config, clock, on_queued=app.wake_senders, observer=app.metrics)
@@ -134,60 +132,6 @@ def _parse_worker(app: App, pipeline: Pipeline) -> None:
     app.components.append(Component("parse worker", start, stop))
 
 
-def _cluster(app: App) -> Ownership | None:
-    """Several processes: this one's name in the leases, row claims, and the lease loop."""
-    settings = app.config.cluster
-    if not settings.enabled:
-        return None
-    holder = new_holder()
-    app.claims = OutboxClaims(holder, settings.lease_s)
-    ownership = Ownership(app.db, app.clock, settings, holder)
-    loop: asyncio.Task | None = None
-
-    async def start() -> None:
-        nonlocal loop
-        log.info("cluster: this process is %s", holder)
-        loop = app.spawn(ownership.run(), "cluster leases")
-
-    async def stop() -> None:
-        if loop is not None:
-            loop.cancel()
-            await asyncio.gather(loop, return_exceptions=True)
-        await ownership.close()
-
-    app.components.append(Component("cluster leases", start, stop))
-    return ownership
-
-
-def _leased(
-    app: App,
-    ownership: Ownership,
-    platform: str,
-    account: str,
-    connect: Callable[[], Awaitable[object]],
-    disconnect: Callable[[object], Awaitable[None]],
-    states: Callable[[object], list[AccountState]],
-) -> None:
-    """One account driven while this process holds its lease: `connect` builds and starts a
-    fresh adapter each time the lease is gained; losing it stops the sender, then the
-    adapter. Only a held account is on the board: a standby reports nothing as down."""
-    current: object | None = None
-
-    async def gained() -> None:
-        nonlocal current
-        current = await connect()
-
-    async def lost() -> None:
-        nonlocal current
-        adapter, current = current, None
-        await app.drop_transport(platform, account)
-        if adapter is not None:
-            await disconnect(adapter)
-
-    app.board.add_source(lambda: states(current) if current is not None else [])
-    ownership.add(Owned(f"{platform}:{account}", gained, lost))
-
-
 def _onebot(app: App, ownership: Ownership | None) -> None:
     if not app.config.adapters.onebot:
         return
@@ -227,7 +171,7 @@ def _onebot(app: App, ownership: Ownership | None) -> None:
             await adapter.start()
             return adapter
 
-        _leased(
+        lease_account(
             app,
             ownership,
             "qq",
@@ -301,7 +245,7 @@ def _leased_wechat(app: App, ownership: Ownership, connection, logged_in) -> Non
         last_seen = getattr(adapter, "last_seen", None)
         return [AccountState("wechat", adapter.account or "", bool(adapter.connected), last_seen)]
 
-    _leased(app, ownership, "wechat", connection.account, connect, disconnect, states)
+    lease_account(app, ownership, "wechat", connection.account, connect, disconnect, states)
 
 
 async def _when_ready(app: App, adapter) -> None:
@@ -394,7 +338,7 @@ def _ops(app: App, ownership: Ownership | None) -> None:
         return None
 
     if app.config.ops.webhooks and ownership is not None:
-        _leased_robots(app, ownership)
+        lease_robots(app, ownership)
     elif app.config.ops.webhooks:
         from bot.webhooks import WebhookTransport
 
@@ -407,22 +351,6 @@ def _ops(app: App, ownership: Ownership | None) -> None:
         app.spawn(watch.run(), "account watch")
 
     app.components.append(Component("account watch", start, nothing))
-
-
-def _leased_robots(app: App, ownership: Ownership) -> None:
-    """The webhook robots send from one process at a time too: they share the lease
-    `webhook:` (their outbox rows have no account)."""
-    from bot.webhooks import WebhookTransport
-
-    async def connect() -> WebhookTransport:
-        robots = WebhookTransport(app.config.ops.webhooks)
-        app.add_transport(robots)
-        return robots
-
-    async def disconnect(robots) -> None:
-        await robots.close()
-
-    _leased(app, ownership, "webhook", "", connect, disconnect, lambda _robots: [])
 
 
 def _base_url(settings, runner: web.AppRunner) -> str:
