@@ -155,6 +155,26 @@ async def test_a_clean_stop_hands_over_at_once(db, other, clock):
     assert second.events == ["connect"]
 
 
+async def test_a_locked_database_keeps_the_account_only_until_the_lease_would_expire(
+    db, other, clock
+):
+    """Renewal fails (another process holds the write lock too long): the account stays
+    connected while its last lease lasts, and is disconnected once it would have expired."""
+    owner, account = ownership(db, clock, "owner")
+    await owner.tick()
+    db.execute("PRAGMA busy_timeout=0")  # fail at once instead of after 5 s
+    other.conn.execute("BEGIN IMMEDIATE")  # the other process's long write
+    try:
+        clock.advance(timedelta(seconds=20))
+        await owner.tick()
+        assert account.events == ["connect"] and owner.held == [LEASE]
+        clock.advance(timedelta(seconds=10))  # 30 s since the last renewal
+        await owner.tick()
+        assert account.events == ["connect", "disconnect"] and owner.held == []
+    finally:
+        other.conn.execute("ROLLBACK")
+
+
 def test_cluster_config_needs_named_accounts(tmp_path):
     path = tmp_path / "config.yaml"
     path.write_text(
