@@ -137,13 +137,17 @@ class Section(NamedTuple):
 
     `schema` is the section's type (a model, or a list of them); `default` its value when the
     file has none; `check` sees all sections once each is valid and says what is wrong
-    between them (or None)."""
+    between them (or None). `configured` says whether a section asks for its adapter to run;
+    `accounts` splits it into one part per named account for a cluster, raising ValueError
+    for an entry that names none (None: the adapter cannot run in a cluster)."""
 
     key: str
     platform: str
     schema: Any
     default: Callable[[], Any]
     check: Callable[[Adapters], str | None] | None = None
+    configured: Callable[[Any], bool] = bool
+    accounts: Callable[[Any], list[tuple[str, Any]]] | None = None
 
 
 _SECTIONS: dict[str, Section] = {}
@@ -330,6 +334,27 @@ class Quiz(Strict):
         return None if value is None else _check_hhmm(value)
 
 
+class Cluster(Strict):
+    """Several `pingan run` processes on one database (docs/run.md, "Several processes")."""
+
+    enabled: bool = False
+    lease_s: float = Field(
+        default=30.0, gt=0, description="a chat account's lease lasts this long unrenewed"
+    )
+    renew_s: float = Field(
+        default=10.0, gt=0, description="how often leases are renewed or taken over"
+    )
+
+    @model_validator(mode="after")
+    def _renew_well_within_lease(self) -> Cluster:
+        if self.renew_s * 2 > self.lease_s:
+            raise ValueError(
+                f"renew_s ({self.renew_s}) 应不超过 lease_s ({self.lease_s}) 的一半，"
+                "否则一次迟到的续约就会让账号被别的进程接管"
+            )
+        return self
+
+
 class Config(Strict):
     timezone: str = "Asia/Shanghai"
     storage: Storage = Storage()
@@ -347,6 +372,7 @@ class Config(Strict):
     ops: Ops = Ops()
     care: Care = Care()
     quiz: Quiz = Quiz()
+    cluster: Cluster = Cluster()
 
     base_dir: Path = Field(default=Path("."), exclude=True)
     _source: Path = PrivateAttr(default=Path("config.yaml"))
@@ -366,6 +392,27 @@ class Config(Strict):
         for group in self.groups:
             if group.platform == "webhook" and group.chat not in names:
                 raise ValueError(f"groups: webhook {group.chat!r} is not in ops.webhooks")
+        return self
+
+    @model_validator(mode="after")
+    def _cluster_accounts_named(self) -> Config:
+        """A lease is taken on a named account before its adapter starts: each configured
+        section must split into named accounts (its package says how, Section.accounts)."""
+        if not self.cluster.enabled:
+            return self
+        for section in _SECTIONS.values():
+            value = self.adapters.section(section.key)
+            if not section.configured(value):
+                continue
+            if section.accounts is None:
+                raise ValueError(
+                    f"cluster.enabled: adapters.{section.key} 不能在多进程模式下运行"
+                    "（它的账号不能分别租用）"
+                )
+            try:
+                section.accounts(value)
+            except ValueError as e:
+                raise ValueError(f"cluster.enabled: {e}") from e
         return self
 
     @property

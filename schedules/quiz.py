@@ -17,6 +17,7 @@ from schedules.deps import Deps
 from schedules.plan import is_checkin_day
 from schedules.runs import claim, finish
 from storage.quiz import ClassResult, Round, class_board, latest_round
+from storage.txn import immediate
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,7 @@ def open_daily_round(deps: Deps) -> Round | None:
     if not is_checkin_day(deps.config, today):
         return None
     day = today.isoformat()
-    with deps.db.atomic():
+    with immediate(deps.db):
         if not claim(deps.db, QUIZ_JOB, "school", day, now):
             return None
         try:

@@ -9,6 +9,7 @@ from datetime import datetime
 import sqlite_utils
 
 from core.messages import OutgoingMessage
+from storage.outbox_claims import FREE, OutboxClaims
 
 
 def enqueue(db: sqlite_utils.Database, message: OutgoingMessage, now: datetime) -> int | None:
@@ -75,33 +76,58 @@ def due(
     unassigned: bool = False,
     skip_targets: list[str] | tuple[str, ...] = (),
     limit: int = 200,
+    claims: OutboxClaims | None = None,
 ) -> list[dict]:
     """Pending rows for this account due by `now`, oldest first (plus account '' rows when
     this sender is the platform's default). `skip_targets` are chats that must wait (rate
-    limit): leaving them out means a busy group never holds back the others."""
+    limit): leaving them out means a busy group never holds back the others. With `claims`
+    (several processes), rows another live process has claimed are left out."""
     skip = f"AND target NOT IN ({_marks(skip_targets)})" if skip_targets else ""
+    free = f"AND {FREE}" if claims is not None else ""
     rows = db.execute(
         f"""
         SELECT * FROM outbox
         WHERE status = 'pending' AND platform = ? AND next_attempt_at <= ?
-          AND (account = ? OR (? AND account = '')) {skip}
+          AND (account = ? OR (? AND account = '')) {skip} {free}
         ORDER BY next_attempt_at, id LIMIT ?
         """,
-        [platform, now.isoformat(), account, int(unassigned), *skip_targets, limit],
+        [
+            platform,
+            now.isoformat(),
+            account,
+            int(unassigned),
+            *skip_targets,
+            *(claims.free(now) if claims is not None else []),
+            limit,
+        ],
     )
     columns = [c[0] for c in rows.description]
     return [_decoded(dict(zip(columns, row, strict=True))) for row in rows.fetchall()]
 
 
 def next_due_at(
-    db: sqlite_utils.Database, platform: str, account: str, *, unassigned: bool = False
+    db: sqlite_utils.Database,
+    platform: str,
+    account: str,
+    *,
+    unassigned: bool = False,
+    claims: OutboxClaims | None = None,
+    now: datetime | None = None,
 ) -> datetime | None:
+    """When the next pending row is due; with `claims`, rows another live process has
+    claimed at `now` do not count (they are its to send)."""
+    free, params = "", []
+    if claims is not None:
+        if now is None:
+            raise ValueError("next_due_at with claims needs now")
+        free, params = f"AND {FREE}", claims.free(now)
     row = db.execute(
-        """
+        f"""
         SELECT min(next_attempt_at) FROM outbox
         WHERE status = 'pending' AND platform = ? AND (account = ? OR (? AND account = ''))
+          {free}
         """,
-        [platform, account, int(unassigned)],
+        [platform, account, int(unassigned), *params],
     ).fetchone()
     return datetime.fromisoformat(row[0]) if row and row[0] else None
 
