@@ -70,7 +70,7 @@ def record_opened(
     """Record the classes' windows as opened at `when` without announcing anything: a day
     the bot did open, for a benchmark of the night's work or a test of one job."""
     db.conn.executemany(
-        """INSERT OR IGNORE INTO job_runs (job, node_key, day, started_at, finished_at, outcome)
-           VALUES ('opens', ?, ?, ?, ?, 'done')""",
+        """INSERT INTO job_runs (job, node_key, day, started_at, finished_at, outcome)
+           VALUES ('opens', ?, ?, ?, ?, 'done') ON CONFLICT DO NOTHING""",
         [(path, day, when.isoformat(), when.isoformat()) for path in class_paths],
     )

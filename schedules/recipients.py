@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
+from storage.dialect import json_pairs
 from storage.status import Account, Node, Student
 
 COUNSELOR_ROLE = "辅导员"
@@ -30,7 +31,7 @@ def _people(db: sqlite_utils.Database, where: str, args: list) -> list[tuple[Stu
     rows = db.execute(
         f"""
         SELECT p.id, p.name, p.class_id, p.private_nags, k.key,
-               (SELECT json_group_array(json_array(a.platform, a.account_id))
+               (SELECT {json_pairs(db, "a.platform", "a.account_id")}
                 FROM accounts a WHERE a.person_id = p.id AND a.confirmed = 1)
         FROM people p JOIN ({where}) k ON k.person_id = p.id
         WHERE p.active = 1

@@ -22,6 +22,7 @@ from datetime import datetime
 import sqlite_utils
 
 from storage.db import inserted_id
+from storage.dialect import json_true
 
 GENESIS = ""  # the prev_hash of the first row
 #: What the retention purge keeps of an old row's detail: counts, dates and scopes, never a
@@ -89,9 +90,10 @@ def redacted(detail: str) -> str:
 def redact_before(db: sqlite_utils.Database, stamp: str) -> int:
     """Purge the free text of rows older than `stamp` (an ISO time); returns rows changed."""
     seal(db)
+    redacted = json_true(db, "json_extract(detail, '$.redacted')")
     rows = db.execute(
         "SELECT id, detail FROM audit_log WHERE julianday(at) < julianday(?)"
-        " AND (NOT json_valid(detail) OR json_extract(detail, '$.redacted') IS NOT 1)",
+        f" AND (NOT json_valid(detail) OR NOT {redacted})",
         [stamp],
     ).fetchall()
     for row_id, detail in rows:

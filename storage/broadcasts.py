@@ -80,7 +80,7 @@ def add_target(
     outbox_id: int | None,
 ) -> None:
     db.execute(
-        "INSERT OR IGNORE INTO broadcast_targets VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO broadcast_targets VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
         [broadcast_id, platform, chat_id, node_id, outbox_id],
     )
 
@@ -128,7 +128,7 @@ def record_ack(
 ) -> bool:
     """Mark `person_id` as having acknowledged; False when they already had."""
     cursor = db.execute(
-        "INSERT OR IGNORE INTO acks VALUES (?, ?, ?, ?)",
+        "INSERT INTO acks VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
         [broadcast_id, person_id, now.isoformat(), message_key],
     )
     return cursor.rowcount == 1

@@ -43,4 +43,18 @@ PG_FUNCTIONS = """
 def json_true(db: Database, expr: str) -> str:
     """SQL: the JSON value `expr` (a json_extract) is true. SQLite reads true as 1; the
     PostgreSQL json_extract above gives the text 'true'."""
-    return f"({expr} = 'true')" if is_postgres(db) else f"({expr} IS 1)"
+    return f"({expr} IS NOT DISTINCT FROM 'true')" if is_postgres(db) else f"({expr} IS 1)"
+
+
+def driving_join(db: Database) -> str:
+    """An inner join whose left side drives: SQLite's CROSS JOIN … ON fixes the join order
+    (its planner picks badly on these); PostgreSQL's planner needs no hint and has no such
+    syntax."""
+    return "JOIN" if is_postgres(db) else "CROSS JOIN"
+
+
+def json_pairs(db: Database, first: str, second: str) -> str:
+    """SQL aggregate: the JSON text of a list of [first, second] pairs, '[]' for no rows."""
+    if is_postgres(db):
+        return f"coalesce(json_agg(json_build_array({first}, {second}))::text, '[]')"
+    return f"json_group_array(json_array({first}, {second}))"

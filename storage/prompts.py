@@ -12,6 +12,7 @@ import sqlite_utils
 def first_today(db: sqlite_utils.Database, key: str, day: str, kind: str) -> bool:
     """True the first time (key, day, kind) is claimed, False every time after."""
     cursor = db.execute(
-        "INSERT OR IGNORE INTO prompts (person_key, day, kind) VALUES (?, ?, ?)", [key, day, kind]
+        "INSERT INTO prompts (person_key, day, kind) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+        [key, day, kind],
     )
     return cursor.rowcount == 1

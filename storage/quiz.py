@@ -147,8 +147,8 @@ def record_answer(
 ) -> bool:
     """Store one answer; False when the student already answered that question."""
     cursor = db.execute(
-        "INSERT OR IGNORE INTO quiz_answers (round_id, person_id, position, class_id, choice,"
-        " correct, answered_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO quiz_answers (round_id, person_id, position, class_id, choice,"
+        " correct, answered_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
         [round_id, person_id, position, class_id, choice, int(correct), now.isoformat()],
     )
     return cursor.rowcount == 1

@@ -25,8 +25,8 @@ LABELS = {LATE: "迟报", CONTRADICTION: "待核实", TAG_CONFLICT: "与重点�
 
 def mark_late(db: sqlite_utils.Database, person_id: str, day: str, detail: str, now: datetime):
     db.execute(
-        "INSERT OR IGNORE INTO report_flags (person_id, day, flag, detail, created_at)"
-        " VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO report_flags (person_id, day, flag, detail, created_at)"
+        " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
         [person_id, day, LATE, detail, now.isoformat()],
     )
 

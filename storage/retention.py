@@ -18,6 +18,7 @@ from datetime import date, datetime, time, tzinfo
 import sqlite_utils
 
 from storage.audit import redact_before
+from storage.dialect import json_true
 from storage.status import day_status, save_daily_counts
 
 #: (table, WHERE clause on :day / :stamp) of what the purge deletes, in this order.
@@ -79,9 +80,10 @@ def would_purge(db: sqlite_utils.Database, keep_from: date, tz: tzinfo) -> dict[
         table: db.execute(f"SELECT count(*) FROM {table} WHERE {where}", args).fetchone()[0]
         for table, where in _present(db)
     }
+    redacted = json_true(db, "json_extract(detail, '$.redacted')")
     out["audit_log_redacted"] = db.execute(
         "SELECT count(*) FROM audit_log WHERE julianday(at) < julianday(:stamp)"
-        " AND (NOT json_valid(detail) OR json_extract(detail, '$.redacted') IS NOT 1)",
+        f" AND (NOT json_valid(detail) OR NOT {redacted})",
         args,
     ).fetchone()[0]
     return out

@@ -223,8 +223,8 @@ def _responsibilities(db: sqlite_utils.Database, row: RosterRow) -> None:
     db.execute("DELETE FROM responsibilities WHERE person_id = ?", [row.person_id])
     for path in row.responsible:
         db.execute(
-            "INSERT OR IGNORE INTO responsibilities (person_id, node_id) "
-            "SELECT ?, id FROM nodes WHERE path = ?",
+            "INSERT INTO responsibilities (person_id, node_id) "
+            "SELECT ?, id FROM nodes WHERE path = ? ON CONFLICT DO NOTHING",
             [row.person_id, path],
         )
 
@@ -285,7 +285,8 @@ def _tags(db: sqlite_utils.Database, row: RosterRow, today: str, key_groups: Key
         if tag not in row.tags and source == "roster":
             db.execute(
                 "UPDATE tags SET source = 'roster:dropped',"
-                " ended_day = min(coalesce(ended_day, ?), ?) WHERE person_id = ? AND tag = ?",
+                " ended_day = CASE WHEN ended_day < ? THEN ended_day ELSE ? END"
+                " WHERE person_id = ? AND tag = ?",
                 [today, today, row.person_id, tag],
             )
 

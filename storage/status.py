@@ -27,6 +27,7 @@ from datetime import date, timedelta
 
 import sqlite_utils
 
+from storage.dialect import driving_join
 from storage.keygroups import ACTIVE as KEY_GROUP_ACTIVE
 from storage.nodes import Node
 from storage.status_types import (
@@ -80,6 +81,7 @@ def unit_counts(db: sqlite_utils.Database, day: str, unit: str = "class_id") -> 
     if unit not in ("class_id", "dorm_id"):
         raise ValueError(unit)
     args = {"day": day}
+    join = driving_join(db)
     out: dict[int, Counts] = {}
     for key, students in db.execute(
         f"SELECT p.{unit}, COUNT(*) FROM people p WHERE {_STUDENTS} AND p.{unit} IS NOT NULL"
@@ -87,8 +89,8 @@ def unit_counts(db: sqlite_utils.Database, day: str, unit: str = "class_id") -> 
     ):
         out[key] = Counts(expected=students)
     for key, reports, abnormal in db.execute(
-        f"""SELECT p.{unit}, COUNT(*), SUM(r.abnormal = 1)
-            FROM reports r CROSS JOIN people p ON p.id = r.person_id
+        f"""SELECT p.{unit}, COUNT(*), COUNT(*) FILTER (WHERE r.abnormal = 1)
+            FROM reports r {join} people p ON p.id = r.person_id
             WHERE r.day = :day AND {_STUDENTS} AND p.{unit} IS NOT NULL
             GROUP BY p.{unit}""",
         args,
@@ -96,7 +98,7 @@ def unit_counts(db: sqlite_utils.Database, day: str, unit: str = "class_id") -> 
         out[key].reported, out[key].abnormal = reports, abnormal or 0
     for key, on_leave, reported in db.execute(
         f"""SELECT p.{unit}, COUNT(*), COUNT(r.person_id)
-            FROM ({_LEAVE}) l CROSS JOIN people p ON p.id = l.person_id
+            FROM ({_LEAVE}) l {join} people p ON p.id = l.person_id
             LEFT JOIN reports r ON r.person_id = p.id AND r.day = :day
             WHERE {_STUDENTS} AND p.{unit} IS NOT NULL
             GROUP BY p.{unit}""",
@@ -136,13 +138,17 @@ class DayStatus:
 
     def _load_lists(self, db: sqlite_utils.Database) -> None:
         args = {"day": self.day}
+        join = driving_join(db)
         self._leave: dict[int, list[LeaveCase]] = defaultdict(list)
         for pid, name, class_id, dorm_id, reason, end_day in db.execute(
             f"""
-            SELECT p.id, p.name, p.class_id, p.dorm_id, l.reason, MAX(l.end_day)
-            FROM leaves l CROSS JOIN people p ON p.id = l.person_id
-            WHERE l.start_day <= :day AND l.end_day >= :day AND {_STUDENTS}
-            GROUP BY p.id ORDER BY p.class_id, p.id
+            SELECT p.id, p.name, p.class_id, p.dorm_id, l.reason, l.end_day
+            FROM (SELECT person_id, reason, end_day, ROW_NUMBER() OVER (
+                      PARTITION BY person_id ORDER BY end_day DESC, id DESC) AS nth
+                  FROM leaves WHERE start_day <= :day AND end_day >= :day) l
+            {join} people p ON p.id = l.person_id
+            WHERE l.nth = 1 AND {_STUDENTS}
+            ORDER BY p.class_id, p.id
             """,
             args,
         ):
@@ -159,7 +165,7 @@ class DayStatus:
             f"""
             SELECT p.id, p.name, p.class_id, p.dorm_id, r.temperature, r.symptoms,
                    r.on_campus, r.province, r.isolation, r.proxy
-            FROM reports r CROSS JOIN people p ON p.id = r.person_id
+            FROM reports r {join} people p ON p.id = r.person_id
             WHERE r.day = :day AND r.abnormal = 1 AND {_STUDENTS}
             ORDER BY p.class_id, p.id
             """,
@@ -176,7 +182,7 @@ class DayStatus:
         for unit, tag, total, reported, abnormal in db.execute(
             f"""
             SELECT p.class_id, t.tag, COUNT(*), COUNT(r.person_id),
-                   SUM(COALESCE(r.abnormal, 0) = 1)
+                   COUNT(*) FILTER (WHERE r.abnormal = 1)
             FROM tags t JOIN people p ON p.id = t.person_id
             LEFT JOIN reports r ON r.person_id = p.id AND r.day = :day
             WHERE {KEY_GROUP_ACTIVE} AND {_STUDENTS}
@@ -194,14 +200,14 @@ class DayStatus:
         for pid, name, class_id, dorm_id, nags, accounts in self._db.execute(
             f"""
             SELECT p.id, p.name, p.class_id, p.dorm_id, p.private_nags,
-                   (SELECT group_concat(a.platform || char(9) || a.account_id, char(10))
+                   (SELECT group_concat(a.platform || :tab || a.account_id, :newline)
                     FROM accounts a WHERE a.person_id = p.id AND a.confirmed = 1)
             FROM people p
             WHERE {_STUDENTS}
               AND NOT EXISTS (SELECT 1 FROM reports r WHERE r.person_id = p.id AND r.day = :day)
             ORDER BY p.class_id, p.id
             """,
-            {"day": self.day},
+            {"day": self.day, "tab": "\t", "newline": "\n"},
         ):
             if pid in self._on_leave:
                 continue

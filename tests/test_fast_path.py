@@ -7,10 +7,14 @@ from __future__ import annotations
 
 import logging
 
+import pytest
+
 import handlers.checkin
 import handlers.pipeline
 import handlers.router
 from tests.chain_helpers import NAMES, ClassGroup, student_id
+
+pytestmark = pytest.mark.both_stores  # storage on SQLite and on PostgreSQL
 
 
 def _statements(db) -> list[str]:

@@ -8,9 +8,13 @@ import logging
 import sqlite3
 import time
 
+import pytest
+
 import handlers.checkin
 from storage.checkpoint import Checkpointer
 from tests.chain_helpers import NAMES, ClassGroup, student_id
+
+pytestmark = pytest.mark.both_stores  # storage on SQLite and on PostgreSQL
 
 
 def _reader(db):
