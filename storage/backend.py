@@ -15,7 +15,7 @@ from the context as SQLite does, instead of refusing an untyped `?`.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any, Protocol
@@ -184,6 +184,11 @@ class PgConnection:
 
     def __init__(self, conn: psycopg.Connection[Any]) -> None:
         self.raw = conn
+        self._trace: Callable[[str], object] | None = None
+
+    def set_trace_callback(self, trace: Callable[[str], object] | None) -> None:
+        """Call `trace` with each statement's text, as sqlite3.Connection's does."""
+        self._trace = trace
 
     @property
     def in_transaction(self) -> bool:
@@ -192,6 +197,8 @@ class PgConnection:
     def execute(self, sql: str, parameters: Any = None) -> PgCursor:
         if sql.strip().upper() in ("BEGIN IMMEDIATE", "BEGIN EXCLUSIVE"):
             sql = "BEGIN"  # SQLite's write-lock hint: PostgreSQL locks rows as it writes
+        if self._trace is not None:
+            self._trace(sql)
         cursor = self.raw.cursor()
         if parameters is None:
             cursor.execute(sql)
@@ -200,6 +207,8 @@ class PgConnection:
         return PgCursor(cursor, self.raw)
 
     def executemany(self, sql: str, parameters: Iterable[Any]) -> PgCursor:
+        if self._trace is not None:
+            self._trace(sql)
         cursor = self.raw.cursor()
         cursor.executemany(pg_sql(sql), [_params(p) for p in parameters])
         return PgCursor(cursor, self.raw)
@@ -290,6 +299,7 @@ class PostgresDatabase:
     """The sqlite-utils calls pingan makes, on one psycopg 3 connection (see module doc)."""
 
     def __init__(self, url: str) -> None:
+        self.url = url
         raw = psycopg.connect(url, autocommit=True, cursor_factory=psycopg.ClientCursor)
         raw.adapters.register_dumper(bool, _IntBoolDumper)
         raw.adapters.register_loader("numeric", _NumberLoader)

@@ -112,7 +112,8 @@ def expected_people(db: sqlite_utils.Database, node_path: str) -> dict[str, set[
             SELECT id FROM nodes WHERE path = ? OR path LIKE ? ESCAPE '\\'
         )
         SELECT p.id, p.name FROM people p
-        WHERE p.active = 1 AND (p.class_id IN scope OR p.dorm_id IN scope)
+        WHERE p.active = 1 AND (p.class_id IN (SELECT id FROM scope)
+            OR p.dorm_id IN (SELECT id FROM scope))
         UNION
         SELECT p.id, p.name FROM people p
         JOIN responsibilities r ON r.person_id = p.id JOIN nodes n ON r.node_id = n.id

@@ -25,7 +25,8 @@ def students_by_name(db: sqlite_utils.Database, node_path: str) -> dict[str, set
         """
         WITH scope(id) AS (SELECT id FROM nodes WHERE path = ? OR path LIKE ? ESCAPE '\\')
         SELECT p.id, p.name FROM people p
-        WHERE p.active = 1 AND (p.class_id IN scope OR p.dorm_id IN scope)
+        WHERE p.active = 1 AND (p.class_id IN (SELECT id FROM scope)
+            OR p.dorm_id IN (SELECT id FROM scope))
           AND NOT EXISTS (SELECT 1 FROM responsibilities r WHERE r.person_id = p.id)
         """,
         [node_path, escaped + "/%"],

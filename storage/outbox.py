@@ -84,7 +84,7 @@ def due(
         f"""
         SELECT * FROM outbox
         WHERE status = 'pending' AND platform = ? AND next_attempt_at <= ?
-          AND (account = ? OR (? AND account = '')) {skip}
+          AND (account = ? OR (? = 1 AND account = '')) {skip}
         ORDER BY next_attempt_at, id LIMIT ?
         """,
         [platform, now.isoformat(), account, int(unassigned), *skip_targets, limit],
@@ -99,7 +99,7 @@ def next_due_at(
     row = db.execute(
         """
         SELECT min(next_attempt_at) FROM outbox
-        WHERE status = 'pending' AND platform = ? AND (account = ? OR (? AND account = ''))
+        WHERE status = 'pending' AND platform = ? AND (account = ? OR (? = 1 AND account = ''))
         """,
         [platform, account, int(unassigned)],
     ).fetchone()

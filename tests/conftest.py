@@ -23,10 +23,15 @@ def pytest_configure(config):
         "markers",
         "both_stores: the `db` fixture runs the test on SQLite and on PostgreSQL",
     )
+    config.addinivalue_line(
+        "markers",
+        "sqlite_only(reason): in a both_stores module, a test of SQLite's own machinery",
+    )
 
 
 def pytest_generate_tests(metafunc):
-    if "db" in metafunc.fixturenames and metafunc.definition.get_closest_marker("both_stores"):
+    marked = metafunc.definition.get_closest_marker
+    if "db" in metafunc.fixturenames and marked("both_stores") and not marked("sqlite_only"):
         metafunc.parametrize("store", ["sqlite", "postgresql"], indirect=True)
 
 

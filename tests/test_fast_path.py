@@ -144,5 +144,5 @@ def test_a_message_whose_reading_fails_fails_alone(db, clock, monkeypatch):
 
 
 def _reporter_of(db) -> str | None:
-    row = db.execute("SELECT person_id FROM reports ORDER BY rowid DESC LIMIT 1").fetchone()
+    row = db.execute("SELECT person_id FROM reports ORDER BY created_at DESC LIMIT 1").fetchone()
     return row[0] if row else None

@@ -67,7 +67,8 @@ def node_roster(db: sqlite_utils.Database, node_id: int) -> Roster:
             SELECT ? UNION SELECT nodes.id FROM nodes JOIN under ON nodes.parent_id = under.id
         )
         SELECT id, name, class_id FROM people
-        WHERE active = 1 AND (class_id IN under OR dorm_id IN under)
+        WHERE active = 1 AND (class_id IN (SELECT id FROM under)
+            OR dorm_id IN (SELECT id FROM under))
         """,
         [node_id],
     ).fetchall()

@@ -59,7 +59,7 @@ def build_view(
                     AND r.proxy = 1)
         FROM people p
         WHERE p.active = 1 AND p.role IN ({marks})
-          AND (p.class_id IN under OR p.dorm_id IN under)
+          AND (p.class_id IN (SELECT id FROM under) OR p.dorm_id IN (SELECT id FROM under))
         ORDER BY p.id
         """,
         [node_id, day, day, day, day, *STUDENT_ROLES],
@@ -150,7 +150,8 @@ def unmatched_lines(db: sqlite_utils.Database, node_id: int, day: str) -> list[d
                l.author_person, l.message_key
         FROM chain_lines l
         JOIN chats c ON c.platform = l.platform AND c.chat_id = l.chat_id
-        WHERE l.day = ? AND l.status = 'active' AND l.person_id IS NULL AND c.node_id IN under
+        WHERE l.day = ? AND l.status = 'active' AND l.person_id IS NULL
+          AND c.node_id IN (SELECT id FROM under)
         ORDER BY c.node_id, l.platform, l.chat_id, l.seq
         """,
         [node_id, day],
