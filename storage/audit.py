@@ -90,10 +90,10 @@ def redacted(detail: str) -> str:
 def redact_before(db: sqlite_utils.Database, stamp: str) -> int:
     """Purge the free text of rows older than `stamp` (an ISO time); returns rows changed."""
     seal(db)
-    redacted = json_true(db, "json_extract(detail, '$.redacted')")
+    already = json_true(db, "json_extract(detail, '$.redacted')")
     rows = db.execute(
         "SELECT id, detail FROM audit_log WHERE julianday(at) < julianday(?)"
-        f" AND (NOT json_valid(detail) OR NOT {redacted})",
+        f" AND (NOT json_valid(detail) OR NOT {already})",
         [stamp],
     ).fetchall()
     for row_id, detail in rows:

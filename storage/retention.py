@@ -80,10 +80,10 @@ def would_purge(db: sqlite_utils.Database, keep_from: date, tz: tzinfo) -> dict[
         table: db.execute(f"SELECT count(*) FROM {table} WHERE {where}", args).fetchone()[0]
         for table, where in _present(db)
     }
-    redacted = json_true(db, "json_extract(detail, '$.redacted')")
+    already = json_true(db, "json_extract(detail, '$.redacted')")
     out["audit_log_redacted"] = db.execute(
         "SELECT count(*) FROM audit_log WHERE julianday(at) < julianday(:stamp)"
-        f" AND (NOT json_valid(detail) OR NOT {redacted})",
+        f" AND (NOT json_valid(detail) OR NOT {already})",
         args,
     ).fetchone()[0]
     return out
