@@ -9,11 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-import sqlite_utils
-
 from bot.clock import Clock
 from bot.config import Config
 from bot.messages import ChatType, IncomingMessage, OutgoingMessage
+from storage.backend import Database
 from storage.outbox import enqueue
 
 
@@ -41,7 +40,7 @@ class ChatBinding:
 
 @dataclass(slots=True)
 class HandlerContext:
-    db: sqlite_utils.Database
+    db: Database
     config: Config
     clock: Clock
     message: IncomingMessage

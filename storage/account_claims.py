@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import sqlite_utils
+from storage.backend import Database
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,7 +23,7 @@ class Claim:
     created_at: str
 
 
-def pending_claims(db: sqlite_utils.Database, person_id: str) -> list[Claim]:
+def pending_claims(db: Database, person_id: str) -> list[Claim]:
     """The accounts waiting to be confirmed as `person_id`, oldest first."""
     rows = db.execute(
         "SELECT platform, account_id, coalesce(display_name, ''), source, created_at"
@@ -35,7 +35,7 @@ def pending_claims(db: sqlite_utils.Database, person_id: str) -> list[Claim]:
 
 
 def confirm_claim(
-    db: sqlite_utils.Database, person_id: str, account: str
+    db: Database, person_id: str, account: str
 ) -> tuple[Claim, list[Claim]] | None:
     """Confirm the claim of `account` (an account id, or platform:account id) on the person;
     reject the other claims on the same platform. Returns (confirmed, rejected), or None

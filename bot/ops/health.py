@@ -11,9 +11,8 @@ import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime
 
-import sqlite_utils
-
 from bot.ops.accounts import AccountState
+from storage.backend import Database
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,7 +24,7 @@ class Health:
         return not self.problems
 
 
-def store_problem(db: sqlite_utils.Database, now: datetime) -> str | None:
+def store_problem(db: Database, now: datetime) -> str | None:
     """None when a commit to the store succeeds; otherwise the reason, in a few words."""
     conn = db.conn
     if conn.in_transaction:  # a message batch is being written right now: it is writable
@@ -45,7 +44,7 @@ def store_problem(db: sqlite_utils.Database, now: datetime) -> str | None:
     return None
 
 
-def check(db: sqlite_utils.Database, accounts: list[AccountState], now: datetime) -> Health:
+def check(db: Database, accounts: list[AccountState], now: datetime) -> Health:
     problems = []
     problem = store_problem(db, now)
     if problem is not None:

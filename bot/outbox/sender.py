@@ -27,8 +27,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import sqlite_utils
-
 from bot.clock import Clock
 from bot.config import RateLimits
 from bot.errors import DeliveryFailed, DeliveryRejected, DeliveryUncertain, NotConnected
@@ -37,6 +35,7 @@ from bot.outbox.limits import WINDOW, RateLimiter
 from bot.outbox.routes import Routes
 from bot.transport import Transport
 from storage import outbox as store
+from storage.backend import Database
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +58,7 @@ class OutboxSender:
 
     def __init__(
         self,
-        db: sqlite_utils.Database,
+        db: Database,
         transport: Transport,
         limits: RateLimits,
         clock: Clock,

@@ -6,13 +6,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-import sqlite_utils
-
 from bot.config import Config
 from bot.messages import ChatType, OutgoingMessage
 from handlers.quiz.texts import announcement, question_text
 from storage import quiz
 from storage.audit import record
+from storage.backend import Database
 from storage.outbox import enqueue
 
 
@@ -29,7 +28,7 @@ class RoundOpen(ValueError):
 
 
 def start_round(
-    db: sqlite_utils.Database,
+    db: Database,
     config: Config,
     now: datetime,
     *,
@@ -75,7 +74,7 @@ def start_round(
 
 
 def _queue(
-    db: sqlite_utils.Database,
+    db: Database,
     now: datetime,
     platform: str,
     chat_type: ChatType,
