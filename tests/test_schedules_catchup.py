@@ -11,7 +11,6 @@ from tests.schedules_helpers import add_report, at, config, group, last_id, outb
 
 pytestmark = pytest.mark.both_stores  # storage on SQLite and on PostgreSQL
 
-
 DAY = "2020-02-10"
 
 

@@ -20,7 +20,6 @@ from tests.schedules_helpers import (
 
 pytestmark = pytest.mark.both_stores  # storage on SQLite and on PostgreSQL
 
-
 DAY = "2020-02-10"
 
 
