@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from storage.backend import Database
+from storage.dialect import write_order
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,7 +29,7 @@ def pending_claims(db: Database, person_id: str) -> list[Claim]:
     rows = db.execute(
         "SELECT platform, account_id, coalesce(display_name, ''), source, created_at"
         " FROM accounts WHERE person_id = ? AND confirmed = 0"
-        " ORDER BY created_at, rowid",
+        f" ORDER BY created_at, {write_order(db)}",
         [person_id],
     ).fetchall()
     return [Claim(*r) for r in rows]

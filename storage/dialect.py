@@ -58,3 +58,10 @@ def json_pairs(db: Database, first: str, second: str) -> str:
     if is_postgres(db):
         return f"coalesce(json_agg(json_build_array({first}, {second}))::text, '[]')"
     return f"json_group_array(json_array({first}, {second}))"
+
+
+def write_order(db: Database) -> str:
+    """SQL: a column ordering a table's rows by when they were written, for tables without an
+    id (ties of equal timestamps). SQLite's rowid; PostgreSQL's xmin, the writing
+    transaction's id (each write here is its own transaction, in order)."""
+    return "xmin::text::bigint" if is_postgres(db) else "rowid"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from bot.adapters.sim.students import DayPlan, Member, Post
 from bot.adapters.sim.transcript import Line, Transcript
@@ -73,9 +73,9 @@ class SimCampus:
             if has_account:
                 self.db.execute(
                     "INSERT INTO accounts (platform, account_id, person_id, display_name, "
-                    "source, created_at) VALUES (?, ?, ?, ?, 'member_list', datetime('now')) "
+                    "source, created_at) VALUES (?, ?, ?, ?, 'member_list', ?) "
                     "ON CONFLICT(platform, account_id) DO NOTHING",
-                    [PLATFORM, account, pid, name],
+                    [PLATFORM, account, pid, name, _utc_now()],
                 )
             members.append(Member(pid, name, role, dorm_id, account, bool(has_account)))
         return members
@@ -125,3 +125,8 @@ class SimCampus:
 
 
 _PURPOSE = {"class": " 班级群", "counselor": " 辅导员群", "duty": " 值班群", "admin": " 管理群"}
+
+
+def _utc_now() -> str:
+    """SQLite's datetime('now') text, made here so the statement runs on PostgreSQL too."""
+    return datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")
