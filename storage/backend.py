@@ -78,6 +78,17 @@ def is_postgres(db: object) -> bool:
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
+_EMPTY_IN = re.compile(r"\b(NOT\s+)?IN\s*\(\s*\)", re.IGNORECASE)
+
+
+def empty_in(sql: str) -> str:
+    """`x IN ()` / `x NOT IN ()` (a list built from no values) as PostgreSQL can read it,
+    with SQLite's meaning: false / true, whatever x, even NULL (`= ANY` of an empty array)."""
+    return _EMPTY_IN.sub(
+        lambda m: "<> ALL('{}')" if m.group(1) else "= ANY('{}')", sql
+    )
+
+
 def pg_sql(sql: str) -> str:
     """`sql` with sqlite3 placeholders (`?`, `:name`) as psycopg's (`%s`, `%(name)s`).
 
@@ -200,6 +211,7 @@ class PgConnection:
         if self._trace is not None:
             self._trace(sql)
         cursor = self.raw.cursor()
+        sql = empty_in(sql)
         if parameters is None:
             cursor.execute(sql)
         else:
@@ -210,7 +222,7 @@ class PgConnection:
         if self._trace is not None:
             self._trace(sql)
         cursor = self.raw.cursor()
-        cursor.executemany(pg_sql(sql), [_params(p) for p in parameters])
+        cursor.executemany(pg_sql(empty_in(sql)), [_params(p) for p in parameters])
         return PgCursor(cursor, self.raw)
 
     def commit(self) -> None:

@@ -205,7 +205,8 @@ def student_scores(db: Database, round_id: int) -> list[tuple[str, str, int, int
         for r in db.execute(
             "SELECT a.person_id, p.name, count(*), sum(a.correct) FROM quiz_answers a"
             " JOIN people p ON p.id = a.person_id WHERE a.round_id = ?"
-            " GROUP BY a.person_id ORDER BY sum(a.correct) DESC, max(a.answered_at), a.person_id",
+            " GROUP BY a.person_id, p.name"
+            " ORDER BY sum(a.correct) DESC, max(a.answered_at), a.person_id",
             [round_id],
         )
     ]
@@ -228,7 +229,7 @@ def class_board(db: Database, round_id: int) -> list[ClassResult]:
                coalesce(avg(sc.score), 0.0)
         FROM sizes s JOIN nodes n ON n.id = s.class_id
         LEFT JOIN scores sc ON sc.class_id = s.class_id
-        GROUP BY s.class_id
+        GROUP BY s.class_id, n.name, s.students
         """,
         [*STUDENT_ROLES, round_id],
     ).fetchall()

@@ -89,6 +89,16 @@ def test_ids_transactions_and_savepoints_behave_alike(db):
 
 
 @both_stores
+def test_an_empty_in_list_means_what_sqlite_says(db):
+    """`IN ()` from a list built of no values: nothing is in it, everything is not in it."""
+    db.execute("INSERT INTO nodes (path, name, kind) VALUES ('a', 'A', 'school')")
+    count = "SELECT count(*) FROM nodes WHERE {}"
+    assert db.execute(count.format("id IN ()")).fetchone()[0] == 0
+    assert db.execute(count.format("path || ':' || name NOT IN ( )")).fetchone()[0] == 1
+    assert db.execute(count.format("NULL NOT IN () AND ? = 1"), [1]).fetchone()[0] == 1
+
+
+@both_stores
 def test_a_flag_given_as_a_bool_is_stored_as_the_integer_sqlite_keeps(db):
     db.execute(
         "INSERT INTO people (id, name, active, updated_at) VALUES ('p1', '张三', ?, 'x')", [False]
