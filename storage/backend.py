@@ -15,6 +15,7 @@ from the context as SQLite does, instead of refusing an untyped `?`.
 from __future__ import annotations
 
 import re
+import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
@@ -73,6 +74,10 @@ class Database(Protocol):
 
 def is_postgres(db: object) -> bool:
     return isinstance(db, PostgresDatabase)
+
+
+#: What a failed statement raises, on either store (a disk full, a lost server...).
+STORE_ERRORS: tuple[type[Exception], ...] = (sqlite3.Error, psycopg.Error)
 
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -203,7 +208,11 @@ class PgConnection:
 
     @property
     def in_transaction(self) -> bool:
-        return self.raw.info.transaction_status != TransactionStatus.IDLE
+        return self.raw.info.transaction_status in (
+            TransactionStatus.ACTIVE,
+            TransactionStatus.INTRANS,
+            TransactionStatus.INERROR,
+        )
 
     def execute(self, sql: str, parameters: Any = None) -> PgCursor:
         if sql.strip().upper() in ("BEGIN IMMEDIATE", "BEGIN EXCLUSIVE"):
@@ -244,16 +253,17 @@ def _params(parameters: Any) -> Sequence[Any] | Mapping[str, Any]:
 
 
 class PgTable:
-    """The sqlite-utils table helpers pingan's tests and fixtures use, on PostgreSQL."""
+    """The sqlite-utils table helpers pingan's tests and fixtures use, on PostgreSQL: plain
+    inserts and updates by primary key (none of sqlite-utils' alter/replace options)."""
 
     def __init__(self, db: PostgresDatabase, name: str) -> None:
         self.db = db
         self.name = name
 
-    def insert(self, record: Mapping[str, Any], **_: Any) -> PgTable:
+    def insert(self, record: Mapping[str, Any]) -> PgTable:
         return self.insert_all([record])
 
-    def insert_all(self, records: Iterable[Mapping[str, Any]], **_: Any) -> PgTable:
+    def insert_all(self, records: Iterable[Mapping[str, Any]]) -> PgTable:
         rows = list(records)
         if rows:
             cols = list(rows[0])
@@ -264,7 +274,7 @@ class PgTable:
             self.db.conn.executemany(sql, [[r[c] for c in cols] for r in rows])
         return self
 
-    def update(self, pk: Any, updates: Mapping[str, Any], **_: Any) -> PgTable:
+    def update(self, pk: Any, updates: Mapping[str, Any]) -> PgTable:
         (key,) = self.pks
         sets = ", ".join(f"{c} = ?" for c in updates)
         self.db.execute(f"UPDATE {self.name} SET {sets} WHERE {key} = ?", [*updates.values(), pk])

@@ -6,10 +6,13 @@ these pin the parts of the PostgreSQL layer those tests only reach indirectly.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from bot.config import load_config
 from bot.errors import ConfigError
+from bot.ops.health import store_problem
 from storage.backend import PostgresDatabase, is_postgres, pg_sql
 from storage.db import inserted_id, open_db, open_store
 from storage.migrations import MIGRATIONS, SchemaTooNew
@@ -104,6 +107,23 @@ def test_a_flag_given_as_a_bool_is_stored_as_the_integer_sqlite_keeps(db):
         "INSERT INTO people (id, name, active, updated_at) VALUES ('p1', '张三', ?, 'x')", [False]
     )
     assert db.execute("SELECT active FROM people WHERE id = 'p1'").fetchone()[0] == 0
+
+
+NOW = datetime(2020, 2, 10, 7, 0, tzinfo=UTC)
+
+
+@both_stores
+def test_the_health_probe_commits_on_either_store(db):
+    assert store_problem(db, NOW) is None
+    assert db.execute("SELECT at FROM health_probe").fetchone()[0] == NOW.isoformat()
+
+
+def test_a_lost_postgres_connection_is_an_unwritable_store_not_a_busy_one(pg_cluster):
+    url = pg_cluster.fresh_database()
+    db = open_store(url)
+    db.close()  # as after the server went away: no transaction is running on it
+    assert (store_problem(db, NOW) or "").startswith("store not writable: ")
+    pg_cluster.drop(url)
 
 
 def test_postgres_migrations_run_once_and_a_newer_schema_is_refused(pg_cluster):

@@ -7,12 +7,11 @@ mount, permissions changed, disk full), and only a commit shows it. The probe is
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.ops.accounts import AccountState
-from storage.backend import Database
+from storage.backend import STORE_ERRORS, Database
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +36,7 @@ def store_problem(db: Database, now: datetime) -> str | None:
             [now.isoformat()],
         )
         conn.execute("COMMIT")
-    except sqlite3.Error as e:
+    except STORE_ERRORS as e:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
         return f"store not writable: {e}"
