@@ -51,10 +51,10 @@ class Cluster:
         self.port = _free_port()
         self._names = itertools.count(1)
 
-    def _run(self, *args: str) -> None:
+    def _run(self, *args: str, check: bool = True) -> None:
         subprocess.run(
             [str(self.bindir / args[0]), *args[1:]],
-            check=True,
+            check=check,
             capture_output=True,
             user=self.user,
             group=self.user,
@@ -94,6 +94,9 @@ class Cluster:
 
     def stop(self) -> None:
         try:
-            self._run("pg_ctl", "-D", str(self.dir / "data"), "-m", "immediate", "stop")
+            # not checked: after a failed start there may be no server to stop
+            self._run(
+                "pg_ctl", "-D", str(self.dir / "data"), "-m", "immediate", "stop", check=False
+            )
         finally:
             shutil.rmtree(self.dir, ignore_errors=True)
