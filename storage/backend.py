@@ -253,17 +253,21 @@ def _params(parameters: Any) -> Sequence[Any] | Mapping[str, Any]:
 
 
 class PgTable:
-    """The sqlite-utils table helpers pingan's tests and fixtures use, on PostgreSQL: plain
-    inserts and updates by primary key (none of sqlite-utils' alter/replace options)."""
+    """The sqlite-utils table helpers pingan's tests and fixtures use, on PostgreSQL: inserts
+    (replacing by primary key on request) and updates by primary key; none of sqlite-utils'
+    other options (alter, pk=, ignore), which would otherwise be silently dropped."""
 
     def __init__(self, db: PostgresDatabase, name: str) -> None:
         self.db = db
         self.name = name
 
-    def insert(self, record: Mapping[str, Any]) -> PgTable:
-        return self.insert_all([record])
+    def insert(self, record: Mapping[str, Any], *, replace: bool = False) -> PgTable:
+        return self.insert_all([record], replace=replace)
 
-    def insert_all(self, records: Iterable[Mapping[str, Any]]) -> PgTable:
+    def insert_all(
+        self, records: Iterable[Mapping[str, Any]], *, replace: bool = False
+    ) -> PgTable:
+        """Insert the rows; `replace`: a row whose primary key exists overwrites it."""
         rows = list(records)
         if rows:
             cols = list(rows[0])
@@ -271,6 +275,9 @@ class PgTable:
                 f"INSERT INTO {self.name} ({', '.join(cols)}) "
                 f"VALUES ({', '.join('?' for _ in cols)})"
             )
+            if replace:
+                sets = ", ".join(f"{c} = excluded.{c}" for c in cols)
+                sql += f" ON CONFLICT ({', '.join(self.pks)}) DO UPDATE SET {sets}"
             self.db.conn.executemany(sql, [[r[c] for c in cols] for r in rows])
         return self
 
