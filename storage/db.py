@@ -3,7 +3,7 @@
 SQLite: WAL lets the dashboard read while the bot writes; `synchronous=NORMAL` in WAL mode is
 durable against a process crash (kill -9) and loses at most the last commits on power loss.
 PostgreSQL (`storage.url: postgresql://…`, docs/postgres.md): the same schema and queries
-through storage/backend.py, for a deployment that already runs one.
+through storage/backend_pg.py, for a deployment that already runs one.
 """
 
 from __future__ import annotations
@@ -12,9 +12,8 @@ from pathlib import Path
 
 import sqlite_utils
 
-from storage.backend import Cursor, Database, PostgresDatabase
+from storage.backend import Cursor, Database
 from storage.migrations import migrate
-from storage.migrations_pg import migrate_pg
 
 
 def open_db(path: str | Path | None = None, *, memory: bool = False) -> sqlite_utils.Database:
@@ -36,6 +35,10 @@ def open_store(url: str) -> Database:
     """Open and migrate the store `url` names: `sqlite:///path` or `postgresql://…`
     (checked by bot/config.py's StorageConfig)."""
     if url.startswith(("postgresql://", "postgres://")):
+        # imported here: psycopg loads only for a PostgreSQL store (storage/backend.py)
+        from storage.backend_pg import PostgresDatabase
+        from storage.migrations_pg import migrate_pg
+
         db = PostgresDatabase(url)
         migrate_pg(db)
         return db

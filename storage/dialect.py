@@ -15,7 +15,7 @@ from __future__ import annotations
 from storage.backend import Database, is_postgres
 
 #: SQLite's functions the queries use, with SQLite's meaning, for PostgreSQL. Sessions run
-#: in UTC (storage/backend.py), as SQLite's date functions do.
+#: in UTC (storage/backend_pg.py), as SQLite's date functions do.
 PG_FUNCTIONS = """
         CREATE FUNCTION julianday(stamp text) RETURNS double precision
             LANGUAGE sql IMMUTABLE STRICT

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 
 from storage import migrations as m
-from storage.backend import PostgresDatabase
+from storage.backend_pg import PostgresDatabase
 from storage.dialect import PG_FUNCTIONS
 
 _ROWID = re.compile(r"\b(\w+) INTEGER PRIMARY KEY(?=\s*,)")

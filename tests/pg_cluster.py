@@ -20,7 +20,7 @@ from pathlib import Path
 
 import psycopg
 
-from storage.backend import PostgresDatabase
+from storage.backend_pg import PostgresDatabase
 from storage.migrations_pg import migrate_pg
 
 TEMPLATE = "pingan_template"

@@ -12,7 +12,7 @@ from bot.cli import main
 from bot.config import Config
 from bot.web import create_web_app
 from storage.audit import record, redact_before, verify
-from storage.backend import STORE_ERRORS, is_postgres
+from storage.backend import is_postgres, store_errors
 from storage.db import open_db
 from tests.commands_helpers import audit_rows
 from tests.web_helpers import DAY, log_in, seed_school, token_for
@@ -57,11 +57,11 @@ def test_an_untouched_log_verifies(logged, tmp_path, capsys):
 
 
 def test_the_database_refuses_to_delete_or_change_a_row(logged):
-    with pytest.raises(STORE_ERRORS, match="append-only"):
+    with pytest.raises(store_errors(), match="append-only"):
         logged.execute("DELETE FROM audit_log WHERE id = 3")
-    with pytest.raises(STORE_ERRORS, match="sealed"):
+    with pytest.raises(store_errors(), match="sealed"):
         logged.execute("UPDATE audit_log SET actor = 'A01' WHERE id = 3")
-    with pytest.raises(STORE_ERRORS, match="sealed"):
+    with pytest.raises(store_errors(), match="sealed"):
         logged.execute("UPDATE audit_log SET detail = '{}' WHERE id = 3")
     assert verify(logged).ok
 

@@ -11,7 +11,8 @@ import time
 import pytest
 
 import handlers.checkin
-from storage.backend import PostgresDatabase, is_postgres
+from storage.backend import is_postgres
+from storage.backend_pg import PostgresDatabase
 from storage.checkpoint import Checkpointer
 from tests.chain_helpers import NAMES, ClassGroup, student_id
 

@@ -6,6 +6,8 @@ these pin the parts of the PostgreSQL layer those tests only reach indirectly.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import UTC, datetime
 
 import pytest
@@ -13,10 +15,12 @@ import pytest
 from bot.config import load_config
 from bot.errors import ConfigError
 from bot.ops.health import store_problem
-from storage.backend import PostgresDatabase, is_postgres, pg_sql
+from storage.backend import is_postgres
+from storage.backend_pg import PostgresDatabase, pg_sql
 from storage.db import inserted_id, open_db, open_store
 from storage.migrations import MIGRATIONS, SchemaTooNew
 from storage.migrations_pg import migrate_pg
+from tests.conftest import REPO
 
 both_stores = pytest.mark.both_stores
 
@@ -151,6 +155,17 @@ def test_the_audit_log_stays_append_only_on_postgres(pg_cluster):
     db.execute("UPDATE audit_log SET detail = '{\"redacted\": true}'")  # free text may go
     db.close()
     pg_cluster.drop(url)
+
+
+def test_a_sqlite_deployment_never_loads_psycopg(tmp_path):
+    """psycopg costs a tenth of a second to import: only a PostgreSQL store loads it."""
+    code = (
+        "import sys, bot.assemble, bot.cli, storage.db;"
+        f"storage.db.open_store('sqlite:///{tmp_path / 'x.db'}');"
+        "print('psycopg' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
+    assert out.stdout.strip() == "False", out.stderr
 
 
 def _config(tmp_path, storage: str):

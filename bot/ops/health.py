@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.ops.accounts import AccountState
-from storage.backend import STORE_ERRORS, Database
+from storage.backend import Database, store_errors
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +36,7 @@ def store_problem(db: Database, now: datetime) -> str | None:
             [now.isoformat()],
         )
         conn.execute("COMMIT")
-    except STORE_ERRORS as e:
+    except store_errors() as e:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
         return f"store not writable: {e}"
