@@ -15,6 +15,8 @@ from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
+import sqlite_utils
+
 from bot.clock import Clock
 from bot.config import Config
 from bot.messages import IncomingMessage
@@ -22,7 +24,6 @@ from bot.ops import AccountBoard, Metrics
 from bot.outbox.routes import Routes
 from bot.outbox.sender import OutboxSender
 from bot.transport import Transport
-from storage.backend import Database
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,7 @@ async def _no_pipeline(message: IncomingMessage) -> None:
 
 
 class App:
-    def __init__(self, config: Config, db: Database, clock: Clock) -> None:
+    def __init__(self, config: Config, db: sqlite_utils.Database, clock: Clock) -> None:
         self.config = config
         self.db = db
         self.clock = clock

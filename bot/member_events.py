@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import logging
 
+import sqlite_utils
+
 from bot.clock import Clock
 from bot.config import Config
 from bot.messages import MemberChange
-from storage.backend import Database
 from storage.bindings import Member
 from storage.member_changes import bind_student, resolve_reviews
 
@@ -20,7 +21,7 @@ log = logging.getLogger(__name__)
 
 
 def apply_member_change(
-    db: Database, config: Config, clock: Clock, change: MemberChange
+    db: sqlite_utils.Database, config: Config, clock: Clock, change: MemberChange
 ) -> str | None:
     """Apply one change in its own transaction; the person bound, if any."""
     group = next(

@@ -9,10 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+import sqlite_utils
+
 from bot.clock import Clock
 from bot.config import Config
 from bot.messages import ChatType, IncomingMessage, OutgoingMessage
-from storage.backend import Database
 from storage.outbox import enqueue
 
 
@@ -40,7 +41,7 @@ class ChatBinding:
 
 @dataclass(slots=True)
 class HandlerContext:
-    db: Database
+    db: sqlite_utils.Database
     config: Config
     clock: Clock
     message: IncomingMessage

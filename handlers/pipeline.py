@@ -19,6 +19,8 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Literal, Protocol
 
+import sqlite_utils
+
 from bot.clock import Clock
 from bot.config import Config
 from bot.messages import IncomingMessage
@@ -29,7 +31,6 @@ from handlers.prepare import PreParser
 from handlers.quiz import take_answer
 from handlers.resolve import Directory
 from handlers.router import Routed, dispatch, route
-from storage.backend import Database
 from storage.raw_messages import record, set_kind
 
 log = logging.getLogger(__name__)
@@ -81,7 +82,7 @@ class Pipeline:
 
     def __init__(
         self,
-        db: Database,
+        db: sqlite_utils.Database,
         config: Config,
         clock: Clock,
         *,

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+import sqlite_utils
+
 from bot.messages import account_label
 from handlers.notify import accounts_of, send_private
 from handlers.permissions import responsible_counselors
-from storage.backend import Database
 from storage.people import student_of
 from storage.prompts import first_today
 from storage.reports import Upserted
@@ -35,7 +36,7 @@ def _md(day: str) -> str:
 
 
 def poster_label(
-    db: Database,
+    db: sqlite_utils.Database,
     posted_by: str | None,
     posted_account: str | None,
     display_name: str | None = None,
@@ -52,7 +53,7 @@ def poster_label(
     return "他人"
 
 
-def report_poster(db: Database, report: dict) -> str:
+def report_poster(db: sqlite_utils.Database, report: dict) -> str:
     """The writer of a stored report, with the nickname of the message it came from."""
     display = None
     platform, _, message_id = (report.get("message_key") or "").partition(":")
@@ -66,7 +67,7 @@ def report_poster(db: Database, report: dict) -> str:
 
 
 def after_proxy(
-    db: Database,
+    db: sqlite_utils.Database,
     now: datetime,
     *,
     person_id: str,

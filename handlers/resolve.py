@@ -15,9 +15,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Literal
 
+import sqlite_utils
+
 from handlers.context import ChatBinding, Person
 from handlers.parse import Parser
-from storage.backend import Database
 from storage.chats import all_bindings
 from storage.roster_rows import STAFF_ROLES
 
@@ -36,7 +37,7 @@ class Resolved:
 
 
 class Directory:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: sqlite_utils.Database) -> None:
         self.db = db
         self._generation: int | None = None
         self._accounts_version: int | None = None

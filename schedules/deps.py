@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+import sqlite_utils
+
 from bot.clock import Clock
 from bot.config import Config
-from storage.backend import Database
 
 
 @dataclass(slots=True)
@@ -18,7 +19,7 @@ class Deps:
     `chart_dir` is where summary charts are written (default: `charts/` beside the database).
     """
 
-    db: Database
+    db: sqlite_utils.Database
     config: Config
     clock: Clock
     chart_dir: Path | None = None

@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
+import sqlite_utils
+
 from schedules.batch import Run
-from storage.backend import Database
 from storage.status import Node
 
 #: job_runs outcomes that record a window job as not having spoken to the class.
@@ -22,7 +23,7 @@ NOT_RUN = ("missed", "superseded", "skipped")
 NEVER_OPENED = "skipped: window never opened (the bot was not running when it should open)"
 
 
-def opened_classes(db: Database, day: str) -> set[str]:
+def opened_classes(db: sqlite_utils.Database, day: str) -> set[str]:
     """Paths of the classes whose window opened on `day`."""
     return {
         key
@@ -46,7 +47,7 @@ def has_opened(node: Node | None, opened: set[str]) -> bool:
     return any(path.startswith(prefix) for path in opened)
 
 
-def day_opened(db: Database, day: str) -> bool:
+def day_opened(db: sqlite_utils.Database, day: str) -> bool:
     """Whether any class's window opened on `day` (a day worth comparing against)."""
     return bool(opened_classes(db, day))
 
@@ -64,7 +65,7 @@ def opened_only(run: Run) -> list[Node]:
 
 
 def record_opened(
-    db: Database, day: str, class_paths: Iterable[str], when: datetime
+    db: sqlite_utils.Database, day: str, class_paths: Iterable[str], when: datetime
 ) -> None:
     """Record the classes' windows as opened at `when` without announcing anything: a day
     the bot did open, for a benchmark of the night's work or a test of one job."""

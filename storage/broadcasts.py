@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from storage.backend import Database
+import sqlite_utils
+
 from storage.db import inserted_id
 
 
@@ -44,7 +45,7 @@ COLUMNS = (
 
 
 def create(
-    db: Database,
+    db: sqlite_utils.Database,
     *,
     author_id: str | None,
     scope_node_id: int | None,
@@ -71,7 +72,7 @@ def create(
 
 
 def add_target(
-    db: Database,
+    db: sqlite_utils.Database,
     broadcast_id: int,
     platform: str,
     chat_id: str,
@@ -84,12 +85,12 @@ def add_target(
     )
 
 
-def get(db: Database, broadcast_id: int) -> Broadcast | None:
+def get(db: sqlite_utils.Database, broadcast_id: int) -> Broadcast | None:
     row = db.execute(f"SELECT {COLUMNS} FROM broadcasts WHERE id = ?", [broadcast_id]).fetchone()
     return Broadcast(*row) if row else None
 
 
-def latest_for_nodes(db: Database, node_ids: set[int]) -> Broadcast | None:
+def latest_for_nodes(db: sqlite_utils.Database, node_ids: set[int]) -> Broadcast | None:
     """The newest broadcast that reached any class among `node_ids`."""
     ids = sorted(node_ids)
     if not ids:
@@ -107,7 +108,7 @@ def latest_for_nodes(db: Database, node_ids: set[int]) -> Broadcast | None:
 
 
 def open_in_chat(
-    db: Database, platform: str, chat_id: str, now: datetime
+    db: sqlite_utils.Database, platform: str, chat_id: str, now: datetime
 ) -> list[int]:
     """Broadcasts sent to this chat whose acknowledgement window is still open."""
     stamp = now.isoformat()
@@ -123,7 +124,7 @@ def open_in_chat(
 
 
 def record_ack(
-    db: Database, broadcast_id: int, person_id: str, now: datetime, message_key: str
+    db: sqlite_utils.Database, broadcast_id: int, person_id: str, now: datetime, message_key: str
 ) -> bool:
     """Mark `person_id` as having acknowledged; False when they already had."""
     cursor = db.execute(
@@ -134,7 +135,7 @@ def record_ack(
 
 
 def targets(
-    db: Database, broadcast_id: int, node_ids: set[int] | None = None
+    db: sqlite_utils.Database, broadcast_id: int, node_ids: set[int] | None = None
 ) -> list[Target]:
     """Each class chat the notice went to (within `node_ids`, when given), with who in that
     class has not acknowledged. Two queries whatever the number of chats."""
@@ -171,7 +172,7 @@ def targets(
     ]
 
 
-def due_reminders(db: Database, now: datetime) -> list[Broadcast]:
+def due_reminders(db: sqlite_utils.Database, now: datetime) -> list[Broadcast]:
     """Broadcasts whose one reminder is due and whose window is still open."""
     stamp = now.isoformat()
     rows = db.execute(
@@ -186,13 +187,13 @@ def due_reminders(db: Database, now: datetime) -> list[Broadcast]:
     return [Broadcast(*r) for r in rows]
 
 
-def mark_reminded(db: Database, broadcast_id: int, now: datetime) -> None:
+def mark_reminded(db: sqlite_utils.Database, broadcast_id: int, now: datetime) -> None:
     db.execute(
         "UPDATE broadcasts SET reminded_at = ? WHERE id = ?", [now.isoformat(), broadcast_id]
     )
 
 
-def accounts_on(db: Database, platform: str, person_ids: list[str]) -> dict[str, str]:
+def accounts_on(db: sqlite_utils.Database, platform: str, person_ids: list[str]) -> dict[str, str]:
     """One confirmed chat account per person on `platform`, for @-mentions."""
     if not person_ids:
         return {}

@@ -6,7 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from storage.backend import Database
+import sqlite_utils
+
 from storage.db import inserted_id
 
 
@@ -19,7 +20,7 @@ class OpenCase:
     last_abnormal_day: str
 
 
-def open_case(db: Database, person_id: str) -> OpenCase | None:
+def open_case(db: sqlite_utils.Database, person_id: str) -> OpenCase | None:
     row = db.execute(
         "SELECT id, person_id, opened_day, reason, last_abnormal_day FROM cases"
         " WHERE person_id = ? AND status = 'open'",
@@ -29,7 +30,7 @@ def open_case(db: Database, person_id: str) -> OpenCase | None:
 
 
 def open_or_extend(
-    db: Database, person_id: str, day: str, reason: str, now: datetime
+    db: sqlite_utils.Database, person_id: str, day: str, reason: str, now: datetime
 ) -> tuple[OpenCase, bool]:
     """Open a case, or move an open one's last abnormal day forward; True when new."""
     case = open_case(db, person_id)
@@ -45,7 +46,7 @@ def open_or_extend(
     return case, False
 
 
-def close(db: Database, case_id: int, by: str, note: str, now: datetime) -> None:
+def close(db: sqlite_utils.Database, case_id: int, by: str, note: str, now: datetime) -> None:
     db.execute(
         "UPDATE cases SET status = 'closed', closed_at = ?, closed_by = ?, close_note = ?"
         " WHERE id = ? AND status = 'open'",
@@ -53,7 +54,7 @@ def close(db: Database, case_id: int, by: str, note: str, now: datetime) -> None
     )
 
 
-def all_open(db: Database) -> list[OpenCase]:
+def all_open(db: sqlite_utils.Database) -> list[OpenCase]:
     rows = db.execute(
         "SELECT id, person_id, opened_day, reason, last_abnormal_day FROM cases"
         " WHERE status = 'open' ORDER BY id"
@@ -62,7 +63,7 @@ def all_open(db: Database) -> list[OpenCase]:
 
 
 def normal_days_since(
-    db: Database,
+    db: sqlite_utils.Database,
     person_id: str,
     after: str,
     until: str,

@@ -11,7 +11,8 @@ import json
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from storage.backend import Database
+import sqlite_utils
+
 from storage.keygroups import Observed, observed_on
 from storage.nodes import Node
 from storage.quiz import QuizClassRow, quiz_rows
@@ -104,7 +105,7 @@ def _marks(ids: list[int]) -> str:
     return ",".join("?" * len(ids)) or "NULL"
 
 
-def load(db: Database, days: list[str], node_ids: set[int]) -> Ledger:
+def load(db: sqlite_utils.Database, days: list[str], node_ids: set[int]) -> Ledger:
     """Everything the workbook shows for the nodes in `node_ids` (already scope-expanded)."""
     ids = sorted(node_ids)
     nodes = [

@@ -13,11 +13,12 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 
-from storage.backend import Database
+import sqlite_utils
+
 from storage.bindings import Member, candidates
 
 
-def students_by_name(db: Database, node_path: str) -> dict[str, set[str]]:
+def students_by_name(db: sqlite_utils.Database, node_path: str) -> dict[str, set[str]]:
     """Name or id → ids of the active students of the node and the nodes below it."""
     escaped = node_path.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     rows = db.execute(
@@ -38,7 +39,7 @@ def students_by_name(db: Database, node_path: str) -> dict[str, set[str]]:
 
 
 def bind_student(
-    db: Database,
+    db: sqlite_utils.Database,
     platform: str,
     chat_id: str,
     node_path: str,
@@ -70,7 +71,7 @@ def bind_student(
 
 
 def resolve_reviews(
-    db: Database, platform: str, chat_id: str, account_id: str, now: datetime
+    db: sqlite_utils.Database, platform: str, chat_id: str, account_id: str, now: datetime
 ) -> int:
     """Close the open reviews of this member in this chat (bound, or gone)."""
     stamp = now.isoformat()

@@ -6,10 +6,10 @@ replayed batch or a repeated reply harmless, the same way dedup keys protect the
 
 from __future__ import annotations
 
-from storage.backend import Database
+import sqlite_utils
 
 
-def first_today(db: Database, key: str, day: str, kind: str) -> bool:
+def first_today(db: sqlite_utils.Database, key: str, day: str, kind: str) -> bool:
     """True the first time (key, day, kind) is claimed, False every time after."""
     cursor = db.execute(
         "INSERT INTO prompts (person_key, day, kind) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",

@@ -10,7 +10,8 @@ import random
 from dataclasses import dataclass
 from datetime import datetime
 
-from storage.backend import Database
+import sqlite_utils
+
 from storage.db import inserted_id
 from storage.roster_rows import STUDENT_ROLES  # who takes part in the quiz (staff do not)
 
@@ -61,12 +62,12 @@ def _question(row: tuple) -> Question:
     return Question(qid, question, (a, b, c, d), answer, explanation, category)
 
 
-def active_questions(db: Database) -> int:
+def active_questions(db: sqlite_utils.Database) -> int:
     return db.execute("SELECT count(*) FROM quiz_questions WHERE active = 1").fetchone()[0]
 
 
 def open_round(
-    db: Database,
+    db: sqlite_utils.Database,
     now: datetime,
     deadline: datetime,
     size: int,
@@ -90,7 +91,7 @@ def open_round(
     return Round(round_id, now.isoformat(), deadline.isoformat(), delivery, size)
 
 
-def _round(db: Database, where: str, args: list) -> Round | None:
+def _round(db: sqlite_utils.Database, where: str, args: list) -> Round | None:
     row = db.execute(
         "SELECT r.id, r.opened_at, r.deadline, r.delivery,"
         " (SELECT count(*) FROM quiz_round_questions q WHERE q.round_id = r.id)"
@@ -100,22 +101,22 @@ def _round(db: Database, where: str, args: list) -> Round | None:
     return Round(*row) if row else None
 
 
-def latest_round(db: Database) -> Round | None:
+def latest_round(db: sqlite_utils.Database) -> Round | None:
     return _round(db, "", [])
 
 
-def get_round(db: Database, round_id: int) -> Round | None:
+def get_round(db: sqlite_utils.Database, round_id: int) -> Round | None:
     return _round(db, "WHERE r.id = ?", [round_id])
 
 
-def close_round(db: Database, round_id: int, now: datetime) -> None:
+def close_round(db: sqlite_utils.Database, round_id: int, now: datetime) -> None:
     db.execute(
         "UPDATE quiz_rounds SET deadline = min(deadline, ?) WHERE id = ?",
         [now.isoformat(), round_id],
     )
 
 
-def question_at(db: Database, round_id: int, position: int) -> Question | None:
+def question_at(db: sqlite_utils.Database, round_id: int, position: int) -> Question | None:
     row = db.execute(
         _QUESTION + " JOIN quiz_round_questions r ON r.question_id = q.id"
         " WHERE r.round_id = ? AND r.position = ?",
@@ -124,7 +125,7 @@ def question_at(db: Database, round_id: int, position: int) -> Question | None:
     return _question(row) if row else None
 
 
-def answered(db: Database, round_id: int, person_id: str) -> tuple[int, int]:
+def answered(db: sqlite_utils.Database, round_id: int, person_id: str) -> tuple[int, int]:
     """(questions answered, answered right) by the student in the round."""
     row = db.execute(
         "SELECT count(*), coalesce(sum(correct), 0) FROM quiz_answers"
@@ -135,7 +136,7 @@ def answered(db: Database, round_id: int, person_id: str) -> tuple[int, int]:
 
 
 def record_answer(
-    db: Database,
+    db: sqlite_utils.Database,
     round_id: int,
     person_id: str,
     class_id: int | None,
@@ -167,7 +168,7 @@ class QuizClassRow:
 
 
 def quiz_rows(
-    db: Database, first_day: str, last_day: str, class_ids: list[int]
+    db: sqlite_utils.Database, first_day: str, last_day: str, class_ids: list[int]
 ) -> list[QuizClassRow]:
     """Each round opened from `first_day` to `last_day` (by its opening time's date), per
     class among `class_ids`, in round then path order."""
@@ -198,7 +199,7 @@ def quiz_rows(
     return rows
 
 
-def student_scores(db: Database, round_id: int) -> list[tuple[str, str, int, int]]:
+def student_scores(db: sqlite_utils.Database, round_id: int) -> list[tuple[str, str, int, int]]:
     """(学号, 姓名, answered, right) of every student who took part, best first."""
     return [
         tuple(r)
@@ -212,7 +213,7 @@ def student_scores(db: Database, round_id: int) -> list[tuple[str, str, int, int
     ]
 
 
-def class_board(db: Database, round_id: int) -> list[ClassResult]:
+def class_board(db: sqlite_utils.Database, round_id: int) -> list[ClassResult]:
     """Every class with students: its size, how many took part and their average score,
     ranked by average score, then participation. A class where nobody took part is last."""
     marks = ",".join("?" * len(STUDENT_ROLES))

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, tzinfo
 
+import sqlite_utils
+
 from storage.audit import redact_before
-from storage.backend import Database
 from storage.dialect import json_true
 from storage.status import day_status, save_daily_counts
 
@@ -63,7 +64,7 @@ def _args(keep_from: date, tz: tzinfo) -> dict[str, str]:
     }
 
 
-def _present(db: Database) -> list[tuple[str, str]]:
+def _present(db: sqlite_utils.Database) -> list[tuple[str, str]]:
     tables = set(db.table_names())
     return [
         (table, where)
@@ -72,7 +73,7 @@ def _present(db: Database) -> list[tuple[str, str]]:
     ]
 
 
-def would_purge(db: Database, keep_from: date, tz: tzinfo) -> dict[str, int]:
+def would_purge(db: sqlite_utils.Database, keep_from: date, tz: tzinfo) -> dict[str, int]:
     """What `purge` would remove, counted without changing anything (`pingan purge --dry-run`)."""
     args = _args(keep_from, tz)
     out = {
@@ -88,7 +89,7 @@ def would_purge(db: Database, keep_from: date, tz: tzinfo) -> dict[str, int]:
     return out
 
 
-def purge(db: Database, keep_from: date, tz: tzinfo) -> dict[str, int]:
+def purge(db: sqlite_utils.Database, keep_from: date, tz: tzinfo) -> dict[str, int]:
     """Delete what is older than `keep_from` (a local day); return rows removed per table.
 
     Does not commit: the caller owns the transaction, so the snapshot and the deletes are

@@ -14,10 +14,11 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 
+import sqlite_utils
+
 from bot.config import KeyGroups
 from bot.errors import RosterError
 from storage.audit import record
-from storage.backend import Database
 from storage.nodes import ensure_dorm, ensure_path
 from storage.roster_file import read_rows
 from storage.roster_rows import RosterRow, check_rows, normalise_header
@@ -65,7 +66,7 @@ class ImportResult:
 
 
 def load_rows(
-    db: Database, path: str | Path, key_groups: KeyGroups | None = None
+    db: sqlite_utils.Database, path: str | Path, key_groups: KeyGroups | None = None
 ) -> list[RosterRow]:
     """Read and validate a roster file; raise RosterError listing every bad row."""
     header, raw = read_rows(path)
@@ -82,7 +83,7 @@ def load_rows(
 
 
 def import_roster(
-    db: Database,
+    db: sqlite_utils.Database,
     path: str | Path,
     *,
     now: datetime,
@@ -109,7 +110,7 @@ def import_roster(
 
 
 def _apply(
-    db: Database,
+    db: sqlite_utils.Database,
     rows: list[RosterRow],
     now: datetime,
     progress: Progress | None,
@@ -195,7 +196,7 @@ def _apply(
     )
 
 
-def _fingerprints(db: Database) -> dict[str, tuple]:
+def _fingerprints(db: sqlite_utils.Database) -> dict[str, tuple]:
     """Per person, everything an import writes (row, roster accounts, responsibilities,
     roster tags), to tell "updated" from "the same again"."""
     prints: dict[str, list] = {
@@ -218,7 +219,7 @@ def _fingerprints(db: Database) -> dict[str, tuple]:
             in prints.items()}  # fmt: skip
 
 
-def _responsibilities(db: Database, row: RosterRow) -> None:
+def _responsibilities(db: sqlite_utils.Database, row: RosterRow) -> None:
     db.execute("DELETE FROM responsibilities WHERE person_id = ?", [row.person_id])
     for path in row.responsible:
         db.execute(
@@ -228,7 +229,7 @@ def _responsibilities(db: Database, row: RosterRow) -> None:
         )
 
 
-def _accounts(db: Database, row: RosterRow, stamp: str) -> None:
+def _accounts(db: sqlite_utils.Database, row: RosterRow, stamp: str) -> None:
     """The file is the truth for roster-sourced bindings; /绑定 ones are left alone unless the
     file gives the same account to someone."""
     keep = set(row.accounts)
@@ -254,7 +255,7 @@ def _accounts(db: Database, row: RosterRow, stamp: str) -> None:
         )
 
 
-def _tags(db: Database, row: RosterRow, today: str, key_groups: KeyGroups) -> None:
+def _tags(db: sqlite_utils.Database, row: RosterRow, today: str, key_groups: KeyGroups) -> None:
     """A tag new in the file starts today, for its configured observation period; one
     dropped from the file ends today (marked `roster:dropped`, so listing it again starts a
     new observation); one still listed is left alone: it keeps its start day, and an
@@ -290,7 +291,7 @@ def _tags(db: Database, row: RosterRow, today: str, key_groups: KeyGroups) -> No
             )
 
 
-def last_import_mtime(db: Database, path: Path) -> float | None:
+def last_import_mtime(db: sqlite_utils.Database, path: Path) -> float | None:
     row = db.execute(
         "SELECT max(file_mtime) FROM imports WHERE kind = 'roster' AND file = ?",
         [str(path.resolve())],
@@ -299,7 +300,7 @@ def last_import_mtime(db: Database, path: Path) -> float | None:
 
 
 def import_if_newer(
-    db: Database,
+    db: sqlite_utils.Database,
     path: Path,
     *,
     now: datetime,

@@ -25,7 +25,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from storage.backend import Database
+import sqlite_utils
+
 from storage.dialect import driving_join
 from storage.keygroups import ACTIVE as KEY_GROUP_ACTIVE
 from storage.nodes import Node
@@ -59,7 +60,7 @@ __all__ = [
 ]
 
 
-def load_nodes(db: Database) -> dict[int, Node]:
+def load_nodes(db: sqlite_utils.Database) -> dict[int, Node]:
     return {
         row[0]: Node(*row)
         for row in db.execute("SELECT id, path, name, kind, parent_id FROM nodes ORDER BY path")
@@ -70,7 +71,7 @@ _LEAVE = "SELECT DISTINCT person_id FROM leaves WHERE start_day <= :day AND end_
 _STUDENTS = "p.active = 1 AND p.class_id IS NOT NULL"
 
 
-def unit_counts(db: Database, day: str, unit: str = "class_id") -> dict[int, Counts]:
+def unit_counts(db: sqlite_utils.Database, day: str, unit: str = "class_id") -> dict[int, Counts]:
     """Counts per class (unit='class_id') or per dorm (unit='dorm_id').
 
     Three GROUP BYs, each driven by its smallest side (CROSS JOIN fixes SQLite's join
@@ -117,7 +118,7 @@ class DayStatus:
     roll-up and `node(node_id)` gathers the lists of the node's subtree.
     """
 
-    def __init__(self, db: Database, day: str, previous_day: str | None) -> None:
+    def __init__(self, db: sqlite_utils.Database, day: str, previous_day: str | None) -> None:
         self.day = day
         self.nodes = load_nodes(db)
         self.children: dict[int, list[int]] = defaultdict(list)
@@ -135,7 +136,7 @@ class DayStatus:
         self._missing: dict[int, list[Student]] | None = None  # loaded on first use
         self._load_lists(db)
 
-    def _load_lists(self, db: Database) -> None:
+    def _load_lists(self, db: sqlite_utils.Database) -> None:
         args = {"day": self.day}
         join = driving_join(db)
         self._leave: dict[int, list[LeaveCase]] = defaultdict(list)
@@ -285,13 +286,13 @@ class DayStatus:
         return total
 
 
-def day_status(db: Database, day: str, previous_day: str | None = None) -> DayStatus:
+def day_status(db: sqlite_utils.Database, day: str, previous_day: str | None = None) -> DayStatus:
     """Status of every node on `day`; `previous_day` (e.g. the last check-in day) for change."""
     return DayStatus(db, day, previous_day)
 
 
 def node_status(
-    db: Database, node_id: int, day: str, previous_day: str | None = None
+    db: sqlite_utils.Database, node_id: int, day: str, previous_day: str | None = None
 ) -> NodeStatus:
     """Status of one node on `day`; the previous day defaults to the calendar day before."""
     if previous_day is None:
@@ -299,7 +300,7 @@ def node_status(
     return day_status(db, day, previous_day).node(node_id)
 
 
-def save_daily_counts(db: Database, status: DayStatus) -> int:
+def save_daily_counts(db: sqlite_utils.Database, status: DayStatus) -> int:
     """Snapshot every node's counts for the day into daily_counts (what the purge keeps)."""
     rows = [
         (status.day, nid, c.expected, c.reported, c.abnormal, c.on_leave)
@@ -325,7 +326,7 @@ class History:
     rates: dict[int, list[float | None]] = field(default_factory=dict)
 
 
-def history(db: Database, node_ids: list[int], days: list[str]) -> History:
+def history(db: sqlite_utils.Database, node_ids: list[int], days: list[str]) -> History:
     """Completion 实报/应报 of each node on each day; None where no snapshot exists."""
     out = History(days, {nid: [None] * len(days) for nid in node_ids})
     if not node_ids or not days:

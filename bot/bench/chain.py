@@ -24,12 +24,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import sqlite_utils
+
 from bot.clock import FakeClock
 from bot.config import Config
 from bot.messages import IncomingMessage
 from handlers.parse import Entry, Parser, ParseResult
 from handlers.pipeline import Pipeline
-from storage.backend import Database
 from storage.db import open_db
 
 HELP = "N 人的班级填一条接龙，每次回复都重复整个名单"
@@ -63,7 +64,7 @@ def names(count: int) -> list[str]:
     return out[:count]
 
 
-def build_class(db: Database, members: list[str], now: datetime) -> None:
+def build_class(db: sqlite_utils.Database, members: list[str], now: datetime) -> None:
     stamp = now.isoformat()
     with db.atomic():
         db.execute(

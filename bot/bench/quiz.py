@@ -25,6 +25,8 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import sqlite_utils
+
 from bot.adapters.sim.school import build_school, write_config
 from bot.clock import FakeClock
 from bot.config import load_config
@@ -32,7 +34,6 @@ from bot.messages import IncomingMessage
 from handlers.pipeline import MAX_BATCH, Pipeline
 from handlers.quiz.start import start_round
 from schedules.quiz import day_board, summary_lines
-from storage.backend import Database
 from storage.db import open_db
 from storage.quiz import Round, class_board, question_at
 from storage.quiz_bank import import_bank
@@ -53,7 +54,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=2020)
 
 
-def _answer_key(db: Database, round_: Round) -> list[str]:
+def _answer_key(db: sqlite_utils.Database, round_: Round) -> list[str]:
     """The right answer of each of the round's questions, in order."""
     key = []
     for n in range(1, round_.size + 1):

@@ -20,11 +20,12 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+import sqlite_utils
+
 from bot.clock import Clock
 from bot.config import Config
 from bot.messages import OutgoingMessage, platform_name
 from bot.ops.accounts import AccountBoard, AccountState
-from storage.backend import Database
 from storage.outbox import enqueue
 
 log = logging.getLogger(__name__)
@@ -56,7 +57,7 @@ def back_text(state: AccountState, since: datetime, now: datetime) -> str:
 class AccountWatch:
     def __init__(
         self,
-        db: Database,
+        db: sqlite_utils.Database,
         config: Config,
         clock: Clock,
         board: AccountBoard,

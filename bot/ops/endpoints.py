@@ -14,6 +14,7 @@ import hmac
 import ipaddress
 from dataclasses import dataclass
 
+import sqlite_utils
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
 
@@ -21,7 +22,6 @@ from bot.clock import Clock
 from bot.ops.accounts import AccountBoard
 from bot.ops.health import check
 from bot.ops.metrics import Metrics
-from storage.backend import Database
 
 PROXY_HEADERS = ("X-Forwarded-For", "Forwarded", "X-Real-IP")
 
@@ -30,7 +30,7 @@ PROXY_HEADERS = ("X-Forwarded-For", "Forwarded", "X-Real-IP")
 class OpsView:
     """What the two endpoints read; built by bot/assemble.py."""
 
-    db: Database
+    db: sqlite_utils.Database
     clock: Clock
     board: AccountBoard
     metrics: Metrics

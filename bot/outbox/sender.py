@@ -27,6 +27,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import sqlite_utils
+
 from bot.clock import Clock
 from bot.config import RateLimits
 from bot.errors import DeliveryFailed, DeliveryRejected, DeliveryUncertain, NotConnected
@@ -35,7 +37,6 @@ from bot.outbox.limits import WINDOW, RateLimiter
 from bot.outbox.routes import Routes
 from bot.transport import Transport
 from storage import outbox as store
-from storage.backend import Database
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +59,7 @@ class OutboxSender:
 
     def __init__(
         self,
-        db: Database,
+        db: sqlite_utils.Database,
         transport: Transport,
         limits: RateLimits,
         clock: Clock,

@@ -12,6 +12,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+import sqlite_utils
 from aiohttp import web
 
 from bot.clock import Clock
@@ -41,7 +42,6 @@ from bot.web.sim import mount as mount_sim
 from bot.web.sim_bridge import SimBridge
 from bot.web.today import today_api, today_page
 from bot.web.trend import trend_page
-from storage.backend import Database
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +92,7 @@ async def index(request: web.Request) -> web.StreamResponse:
 
 
 def create_web_app(
-    db: Database,
+    db: sqlite_utils.Database,
     config: Config,
     clock: Clock,
     *,

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import sqlite_utils
+
 from bot.config import Config
 from bot.messages import OutgoingMessage
-from storage.backend import Database
 from storage.outbox import enqueue
 
 #: The outbox platform of the group robots (bot/webhooks).
@@ -21,7 +22,7 @@ WEBHOOK = "webhook"
 
 
 def alert_operators(
-    db: Database, config: Config, now: datetime, text: str, *, dedup: str
+    db: sqlite_utils.Database, config: Config, now: datetime, text: str, *, dedup: str
 ) -> int:
     """Queue the alert to every alert robot; return how many were queued (0: none set, or
     this alert was queued before)."""

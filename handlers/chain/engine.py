@@ -24,6 +24,8 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import sqlite_utils
+
 from handlers.cases import after_report, summarise
 from handlers.chain.roster import Roster, account_claim, account_person
 from handlers.chain.state import (
@@ -43,7 +45,6 @@ from handlers.chain.state import (
 from handlers.chain.withdraw import withdraw_chain_report
 from handlers.parse import Parser
 from handlers.proxy_reports import after_proxy, poster_label
-from storage.backend import Database
 from storage.reports import Author, Upserted, upsert_report
 
 log = logging.getLogger(__name__)
@@ -86,7 +87,7 @@ class ChainOutcome:
 
 @dataclass(slots=True)
 class _Apply:
-    db: Database
+    db: sqlite_utils.Database
     state: DayChain
     roster: Roster
     parser: Parser
@@ -278,7 +279,7 @@ class _Apply:
 
 
 def apply_repost(
-    db: Database,
+    db: sqlite_utils.Database,
     state: DayChain,
     roster: Roster,
     parser: Parser,

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import sqlite_utils
+
 from handlers.chain.cache import day_chain
 from handlers.chain.state import Line
-from storage.backend import Database
 
 STUDENT_ROLES = ("学生", "班长", "宿舍长")
 
@@ -33,7 +34,7 @@ class ChainView:
 
 
 def build_view(
-    db: Database, platform: str | None, chat_id: str | None, node_id: int, day: str
+    db: sqlite_utils.Database, platform: str | None, chat_id: str | None, node_id: int, day: str
 ) -> ChainView:
     """The chat's chain for the day (if any) against the node's students."""
     lines: list[Line] = []
@@ -138,7 +139,7 @@ def render_for_counselor(view: ChainView, class_name: str) -> str:
     return "\n".join(out)
 
 
-def unmatched_lines(db: Database, node_id: int, day: str) -> list[dict]:
+def unmatched_lines(db: sqlite_utils.Database, node_id: int, day: str) -> list[dict]:
     """Active chain lines of the day, in the node's class groups, that credit nobody."""
     rows = db.execute(
         """

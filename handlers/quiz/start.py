@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import sqlite_utils
+
 from bot.config import Config
 from bot.messages import ChatType, OutgoingMessage
 from handlers.quiz.texts import announcement, question_text
 from storage import quiz
 from storage.audit import record
-from storage.backend import Database
 from storage.outbox import enqueue
 
 
@@ -28,7 +29,7 @@ class RoundOpen(ValueError):
 
 
 def start_round(
-    db: Database,
+    db: sqlite_utils.Database,
     config: Config,
     now: datetime,
     *,
@@ -77,7 +78,7 @@ def start_round(
 
 
 def _queue(
-    db: Database,
+    db: sqlite_utils.Database,
     now: datetime,
     platform: str,
     chat_type: ChatType,

@@ -21,11 +21,12 @@ from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
+import sqlite_utils
+
 from bot.adapters.onebot.account import OneBotAccount
 from bot.adapters.onebot.event import GroupMessageEvent, MalformedFrame, decode
 from bot.adapters.onebot.exception import ActionFailed, OneBotError
 from bot.messages import IncomingMessage
-from storage.backend import Database
 from storage.raw_messages import last_seen
 
 log = logging.getLogger(__name__)
@@ -108,7 +109,7 @@ def _int_or_zero(value: str) -> int:
 
 
 async def backfill(
-    db: Database,
+    db: sqlite_utils.Database,
     account: OneBotAccount,
     groups: Iterable[str],
     sink: BatchSink,

@@ -14,11 +14,12 @@ import random
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 
+import sqlite_utils
+
 from bot.adapters.sim.students import DayPlan, Member, Post
 from bot.adapters.sim.transcript import Line, Transcript
 from bot.config import Config
 from bot.messages import IncomingMessage
-from storage.backend import Database
 from storage.chats import all_bindings
 
 log = logging.getLogger(__name__)
@@ -27,7 +28,7 @@ PLATFORM = "sim"
 
 
 class SimCampus:
-    def __init__(self, db: Database, config: Config, seed: int) -> None:
+    def __init__(self, db: sqlite_utils.Database, config: Config, seed: int) -> None:
         self.db, self.config, self.seed = db, config, seed
         self.tz = config.tz
         bindings = [b for b in all_bindings(db) if b.platform == PLATFORM]

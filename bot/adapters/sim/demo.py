@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
+import sqlite_utils
+
 from bot.adapters.sim.campus import PLATFORM, SimCampus
 from bot.adapters.sim.transcript import Transcript
 from bot.adapters.sim.transport import SimTransport
@@ -25,7 +27,6 @@ from bot.config import Config, Storage
 from bot.outbox.sender import OutboxSender
 from handlers.pipeline import Pipeline
 from schedules import Deps, build_scheduler
-from storage.backend import Database
 from storage.chats import bind_groups
 from storage.db import open_db
 from storage.duty import import_duty
@@ -58,14 +59,14 @@ class DemoResult:
     counts: dict[str, list[DayCounts]] = field(default_factory=dict)
 
 
-def fresh_db(path: Path) -> Database:
+def fresh_db(path: Path) -> sqlite_utils.Database:
     """The demo always starts from an empty file, so a seed replays the same days."""
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     return open_db(path)
 
 
-def load_school(db: Database, config: Config, now: datetime) -> None:
+def load_school(db: sqlite_utils.Database, config: Config, now: datetime) -> None:
     """The sample roster, the duty roster beside it, and the config's chats."""
     if not config.roster:
         raise ValueError("the demo config needs `roster:` (the sample roster)")
@@ -78,7 +79,7 @@ def load_school(db: Database, config: Config, now: datetime) -> None:
     bind_groups(db, config)
 
 
-def sql_counts(db: Database, day: str) -> list[DayCounts]:
+def sql_counts(db: sqlite_utils.Database, day: str) -> list[DayCounts]:
     """Counts per bound counselor/duty node straight from the tables (no shared code with the
     summaries), so the demo can show they agree."""
     out = []
