@@ -15,8 +15,6 @@ from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
-import sqlite_utils
-
 from bot.ops import AccountBoard, Metrics
 from bot.outbox.routes import Routes
 from bot.outbox.sender import OutboxSender
@@ -24,6 +22,7 @@ from bot.transport import Transport
 from core.clock import Clock
 from core.config import Config
 from core.messages import IncomingMessage
+from storage.backend import Database
 from storage.outbox_claims import OutboxClaims
 
 log = logging.getLogger(__name__)
@@ -49,7 +48,7 @@ async def _no_pipeline(message: IncomingMessage) -> None:
 
 
 class App:
-    def __init__(self, config: Config, db: sqlite_utils.Database, clock: Clock) -> None:
+    def __init__(self, config: Config, db: Database, clock: Clock) -> None:
         self.config = config
         self.db = db
         self.clock = clock

@@ -50,8 +50,9 @@ from core.messages import MemberChange, Recall
 from handlers.pipeline import Pipeline
 from handlers.recall import withdraw
 from schedules import Deps, build_scheduler
+from storage.backend import is_postgres
 from storage.checkpoint import Checkpointer
-from storage.db import open_db
+from storage.db import open_store
 from storage.latest import latest_activity
 from storage.startup import prepare
 from storage.txn import immediate
@@ -75,7 +76,7 @@ def build_app(config: Config, clock: Clock | None = None) -> App:
     registry.discover()
     clock = clock or _default_clock(config)
     # -- step 1: storage ------------------------------------------------------------------
-    db = open_db(config.db_path)
+    db = open_store(config.store_url)
     resume_after = getattr(clock, "resume_after", None)
     if resume_after is not None and (latest := latest_activity(db)) is not None:
         resume_after(latest)  # the simulator's clock never starts behind what it stored
@@ -108,7 +109,10 @@ def build_app(config: Config, clock: Clock | None = None) -> App:
 
 
 def _checkpoints(app: App) -> None:
-    """First to start, last to stop: the final checkpoint runs after everything wrote."""
+    """First to start, last to stop: the final checkpoint runs after everything wrote.
+    SQLite's WAL only: PostgreSQL checkpoints itself."""
+    if is_postgres(app.db):
+        return
     checkpointer = Checkpointer(app.config.db_path)
     checkpointer.take_over(app.db)
 

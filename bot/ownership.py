@@ -21,11 +21,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import sqlite_utils
-
 from core.clock import Clock
 from core.config import Cluster
 from storage import leases
+from storage.backend import Database
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +43,7 @@ class Owned:
 class Ownership:
     def __init__(
         self,
-        db: sqlite_utils.Database,
+        db: Database,
         clock: Clock,
         settings: Cluster,
         holder: str,

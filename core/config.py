@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal, NamedTuple
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -93,7 +94,34 @@ class Checkin(CheckinTimes):
 
 
 class Storage(Strict):
+    """Where reports are kept. `path`: a SQLite file (relative to this file). `url`:
+    `sqlite:///path` or `postgresql://user@host:port/dbname` (docs/postgres.md); set one."""
+
     path: str = "pingan.db"
+    url: str | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _known_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if value.startswith("sqlite:///") and len(value) > len("sqlite:///"):
+            return value
+        if value.startswith(("postgresql://", "postgres://")):
+            try:
+                urlsplit(value).port  # noqa: B018 - raises on a port that is not a number
+            except ValueError as e:
+                raise ValueError(f"not a valid PostgreSQL URL ({e})") from None
+            return value
+        raise ValueError(
+            "expected sqlite:///path/to/pingan.db or postgresql://user@host:port/dbname"
+        )
+
+    @model_validator(mode="after")
+    def _one_place(self) -> Storage:
+        if self.url is not None and "path" in self.model_fields_set:
+            raise ValueError("set storage.url or storage.path, not both")
+        return self
 
 
 class GroupBinding(Strict):
@@ -426,7 +454,20 @@ class Config(Strict):
 
     @property
     def db_path(self) -> Path:
+        """The SQLite file (storage.path, or the file of a sqlite:/// storage.url); with
+        PostgreSQL, the charts and other files still go next to where it would be."""
+        url = self.storage.url
+        if url is not None and url.startswith("sqlite:///"):
+            return self.resolve(url.removeprefix("sqlite:///"))
         return self.resolve(self.storage.path)
+
+    @property
+    def store_url(self) -> str:
+        """The store storage/db.open_store opens: storage.url, or sqlite:/// of db_path."""
+        url = self.storage.url
+        if url is not None and not url.startswith("sqlite:///"):
+            return url
+        return f"sqlite:///{self.db_path}"
 
     @property
     def source(self) -> Path:

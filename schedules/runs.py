@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import sqlite_utils
+from storage.backend import Database
 
 
-def claim(db: sqlite_utils.Database, job: str, node_key: str, day: str, now: datetime) -> bool:
+def claim(db: Database, job: str, node_key: str, day: str, now: datetime) -> bool:
     """Record that (job, node_key, day) runs now; False when it already ran (or is running)."""
     cursor = db.execute(
         """INSERT INTO job_runs (job, node_key, day, started_at) VALUES (?, ?, ?, ?)
@@ -24,7 +24,7 @@ def claim(db: sqlite_utils.Database, job: str, node_key: str, day: str, now: dat
 
 
 def finish(
-    db: sqlite_utils.Database,
+    db: Database,
     job: str,
     node_key: str,
     day: str,
@@ -40,7 +40,7 @@ def finish(
     )
 
 
-def done(db: sqlite_utils.Database, day: str) -> set[tuple[str, str]]:
+def done(db: Database, day: str) -> set[tuple[str, str]]:
     """(job, node_key) pairs already recorded for `day`."""
     return {
         (job, key)

@@ -18,8 +18,7 @@ import socket
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-import sqlite_utils
-
+from storage.backend import Database
 from storage.txn import immediate
 
 
@@ -44,7 +43,7 @@ def stamp(when: datetime) -> str:
 
 
 def hold(
-    db: sqlite_utils.Database, account: str, holder: str, now: datetime, lease_s: float
+    db: Database, account: str, holder: str, now: datetime, lease_s: float
 ) -> bool:
     """Acquire or renew the lease on `account` for `lease_s` seconds from `now`.
 
@@ -72,7 +71,7 @@ def hold(
     return cursor.rowcount == 1
 
 
-def release(db: sqlite_utils.Database, account: str, holder: str) -> bool:
+def release(db: Database, account: str, holder: str) -> bool:
     """Give the lease up (a clean stop): a standby can take over at once, not after expiry."""
     with immediate(db):
         cursor = db.execute(
@@ -81,7 +80,7 @@ def release(db: sqlite_utils.Database, account: str, holder: str) -> bool:
     return cursor.rowcount == 1
 
 
-def holds(db: sqlite_utils.Database, account: str, holder: str, now: datetime) -> bool:
+def holds(db: Database, account: str, holder: str, now: datetime) -> bool:
     """`holder` holds an unexpired lease on `account` at `now`."""
     row = db.execute(
         "SELECT 1 FROM account_leases WHERE account = ? AND holder = ? AND expires_at > ?",
@@ -90,7 +89,7 @@ def holds(db: sqlite_utils.Database, account: str, holder: str, now: datetime) -
     return row is not None
 
 
-def leases(db: sqlite_utils.Database) -> list[Lease]:
+def leases(db: Database) -> list[Lease]:
     """Every lease, expired or not, by account."""
     rows = db.execute(
         "SELECT account, holder, acquired_at, expires_at FROM account_leases ORDER BY account"

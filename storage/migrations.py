@@ -7,9 +7,8 @@ MIGRATIONS; never edit one that has shipped.
 
 from __future__ import annotations
 
-import sqlite_utils
-
 from core.errors import PinganError
+from storage.backend import Database
 
 
 class SchemaTooNew(PinganError):
@@ -549,7 +548,7 @@ MIGRATIONS: list[str] = [
 ]
 
 
-def migrate(db: sqlite_utils.Database) -> int:
+def migrate(db: Database) -> int:
     """Bring the schema to the latest version; return the version reached."""
     current = db.execute("PRAGMA user_version").fetchone()[0]
     if current > len(MIGRATIONS):

@@ -6,13 +6,12 @@ import json
 from collections.abc import Sequence
 from datetime import datetime
 
-import sqlite_utils
-
 from core.messages import OutgoingMessage
+from storage.backend import Database
 from storage.outbox_claims import FREE, OutboxClaims
 
 
-def enqueue(db: sqlite_utils.Database, message: OutgoingMessage, now: datetime) -> int | None:
+def enqueue(db: Database, message: OutgoingMessage, now: datetime) -> int | None:
     """Store a message to send; return its id, or None when its dedup_key was already queued.
 
     The dedup key is what makes a re-run job (after a crash or restart) harmless.
@@ -57,7 +56,7 @@ def maybe_delivered(row: dict) -> bool:
     return error.startswith(UNCONFIRMED) or error.startswith(UNCERTAIN)
 
 
-def platform_id_used(db: sqlite_utils.Database, platform: str, platform_message_id: str) -> bool:
+def platform_id_used(db: Database, platform: str, platform_message_id: str) -> bool:
     return (
         db.execute(
             "SELECT 1 FROM outbox WHERE platform = ? AND platform_message_id = ? LIMIT 1",
@@ -68,7 +67,7 @@ def platform_id_used(db: sqlite_utils.Database, platform: str, platform_message_
 
 
 def due(
-    db: sqlite_utils.Database,
+    db: Database,
     platform: str,
     account: str,
     now: datetime,
@@ -88,7 +87,7 @@ def due(
         f"""
         SELECT * FROM outbox
         WHERE status = 'pending' AND platform = ? AND next_attempt_at <= ?
-          AND (account = ? OR (? AND account = '')) {skip} {free}
+          AND (account = ? OR (? = 1 AND account = '')) {skip} {free}
         ORDER BY next_attempt_at, id LIMIT ?
         """,
         [
@@ -106,7 +105,7 @@ def due(
 
 
 def next_due_at(
-    db: sqlite_utils.Database,
+    db: Database,
     platform: str,
     account: str,
     *,
@@ -124,7 +123,7 @@ def next_due_at(
     row = db.execute(
         f"""
         SELECT min(next_attempt_at) FROM outbox
-        WHERE status = 'pending' AND platform = ? AND (account = ? OR (? AND account = ''))
+        WHERE status = 'pending' AND platform = ? AND (account = ? OR (? = 1 AND account = ''))
           {free}
         """,
         [platform, account, int(unassigned), *params],
@@ -141,7 +140,7 @@ def _marks(values: Sequence[object]) -> str:
     return ",".join("?" * len(values))
 
 
-def begin_attempt(db: sqlite_utils.Database, ids: list[int], now: datetime) -> None:
+def begin_attempt(db: Database, ids: list[int], now: datetime) -> None:
     """Recorded (and committed by the caller) before the request is written."""
     db.execute(
         f"UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE id IN ({_marks(ids)})",
@@ -149,7 +148,7 @@ def begin_attempt(db: sqlite_utils.Database, ids: list[int], now: datetime) -> N
     )
 
 
-def undo_attempt(db: sqlite_utils.Database, ids: list[int], reason: str) -> None:
+def undo_attempt(db: Database, ids: list[int], reason: str) -> None:
     """Nothing was written (not connected): the attempt does not count."""
     db.execute(
         f"UPDATE outbox SET attempts = max(attempts - 1, 0), last_error = ? "
@@ -159,7 +158,7 @@ def undo_attempt(db: sqlite_utils.Database, ids: list[int], reason: str) -> None
 
 
 def mark_sent(
-    db: sqlite_utils.Database,
+    db: Database,
     ids: list[int],
     platform_message_id: str,
     now: datetime,
@@ -174,7 +173,7 @@ def mark_sent(
 
 
 def mark_retry(
-    db: sqlite_utils.Database, ids: list[int], error: str, next_attempt_at: datetime
+    db: Database, ids: list[int], error: str, next_attempt_at: datetime
 ) -> None:
     db.execute(
         f"UPDATE outbox SET last_error = ?, next_attempt_at = ? WHERE id IN ({_marks(ids)})",
@@ -182,14 +181,14 @@ def mark_retry(
     )
 
 
-def mark_failed(db: sqlite_utils.Database, ids: list[int], error: str) -> None:
+def mark_failed(db: Database, ids: list[int], error: str) -> None:
     db.execute(
         f"UPDATE outbox SET status = 'failed', last_error = ? WHERE id IN ({_marks(ids)})",
         [error, *ids],
     )
 
 
-def split_mentions(db: sqlite_utils.Database, row: dict, chunk: int) -> None:
+def split_mentions(db: Database, row: dict, chunk: int) -> None:
     """Cut a row with more than `chunk` @-mentions into rows of at most `chunk` each.
 
     The first chunk stays in the row; each further one becomes a new pending row with the
@@ -222,7 +221,7 @@ def split_mentions(db: sqlite_utils.Database, row: dict, chunk: int) -> None:
 
 
 def recent_sends(
-    db: sqlite_utils.Database, platform: str, account: str, since: datetime
+    db: Database, platform: str, account: str, since: datetime
 ) -> list[tuple[str, datetime]]:
     """(target, sent_at) of this account's sends since `since`: the rate budget already
     spent, so a restart does not grant a fresh minute."""
@@ -234,7 +233,7 @@ def recent_sends(
     return [(target, datetime.fromisoformat(at)) for target, at in rows]
 
 
-def unconfirmed(db: sqlite_utils.Database, platform: str) -> list[dict]:
+def unconfirmed(db: Database, platform: str) -> list[dict]:
     rows = db.execute(
         "SELECT id, account, target FROM outbox WHERE status = 'pending' AND platform = ? "
         "AND last_error LIKE ?",

@@ -16,8 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import sqlite_utils
-
+from storage.backend import Database
 from storage.leases import holds, stamp
 from storage.txn import immediate
 
@@ -40,7 +39,7 @@ class OutboxClaims:
         """The parameters of FREE for this process at `now`."""
         return [self.holder, stamp(now)]
 
-    def take(self, db: sqlite_utils.Database, lease: str, ids: list[int], now: datetime) -> bool:
+    def take(self, db: Database, lease: str, ids: list[int], now: datetime) -> bool:
         """Claim every row of `ids` for this process, or none of them.
 
         False when this process no longer holds the lease `lease` (platform:account) or when
@@ -64,7 +63,7 @@ class OutboxClaims:
         return True
 
 
-def claimed(db: sqlite_utils.Database, holder: str) -> list[int]:
+def claimed(db: Database, holder: str) -> list[int]:
     """Ids of the pending rows `holder` has claimed (for tests and the operator)."""
     rows = db.execute(
         "SELECT id FROM outbox WHERE status = 'pending' AND claimed_by = ? ORDER BY id", [holder]

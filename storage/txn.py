@@ -16,11 +16,11 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import sqlite_utils
+from storage.backend import Database
 
 
 @contextmanager
-def immediate(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+def immediate(db: Database) -> Iterator[Database]:
     """`with immediate(db):` like `with db.atomic():`, holding the write lock from the start.
 
     Inside a transaction already open it is a savepoint (the outer one decides the mode).

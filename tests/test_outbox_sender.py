@@ -19,6 +19,8 @@ from storage import outbox as store
 from storage.db import open_db
 from tests.onebot_peer import OneBotPeer, until
 
+pytestmark = pytest.mark.both_stores  # storage on SQLite and on PostgreSQL
+
 
 async def _noop(_message) -> None:
     return None

@@ -31,8 +31,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import sqlite_utils
-
 from bot.outbox.limits import WINDOW, RateLimiter
 from bot.outbox.routes import Routes
 from bot.transport import Transport
@@ -41,6 +39,7 @@ from core.config import RateLimits
 from core.errors import DeliveryFailed, DeliveryRejected, DeliveryUncertain, NotConnected
 from core.messages import OutgoingMessage
 from storage import outbox as store
+from storage.backend import Database
 from storage.outbox_claims import OutboxClaims
 
 log = logging.getLogger(__name__)
@@ -64,7 +63,7 @@ class OutboxSender:
 
     def __init__(
         self,
-        db: sqlite_utils.Database,
+        db: Database,
         transport: Transport,
         limits: RateLimits,
         clock: Clock,
