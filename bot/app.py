@@ -15,8 +15,6 @@ from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
-import sqlite_utils
-
 from bot.ops import AccountBoard, Metrics
 from bot.outbox.routes import Routes
 from bot.outbox.sender import OutboxSender
@@ -24,6 +22,8 @@ from bot.transport import Transport
 from core.clock import Clock
 from core.config import Config
 from core.messages import IncomingMessage
+from storage.backend import Database
+from storage.outbox_claims import OutboxClaims
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ async def _no_pipeline(message: IncomingMessage) -> None:
 
 
 class App:
-    def __init__(self, config: Config, db: sqlite_utils.Database, clock: Clock) -> None:
+    def __init__(self, config: Config, db: Database, clock: Clock) -> None:
         self.config = config
         self.db = db
         self.clock = clock
@@ -59,6 +59,7 @@ class App:
         self.board = AccountBoard()  # each adapter's accounts, connected or not (bot/ops)
         self.metrics = Metrics(db, self.board, clock.now)
         self._default_for: set[str] = set()  # platforms whose account-less rows have a sender
+        self.claims: OutboxClaims | None = None  # set when several processes share the db
         self._started: list[Component] = []
         self._tasks: set[asyncio.Task[Any]] = set()
         self._running = False
@@ -108,11 +109,27 @@ class App:
             self.clock,
             unassigned=unassigned,
             routes=self.routes,
+            claims=self.claims,
         )
         self.senders[key] = sender
         if self._running:
             self._track(sender.start())
         return sender
+
+    async def drop_transport(self, platform: str, account: str) -> None:
+        """An account is no longer ours (cluster: its lease is lost or given up): stop its
+        sender; the platform's account-less rows go to another of its senders, if any."""
+        sender = self.senders.pop((platform, account), None)
+        if sender is None:
+            return
+        await sender.stop(SENDER_GRACE_S)
+        if sender.unassigned:
+            self._default_for.discard(platform)
+            for (other_platform, _), other in self.senders.items():
+                if other_platform == platform:
+                    other.unassigned = True
+                    self._default_for.add(platform)
+                    break
 
     def spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
         """A background task that is cancelled on stop and whose crash is logged."""

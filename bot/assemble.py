@@ -17,13 +17,20 @@
 
 Parts that live on other branches (wechaty, the dashboard) are imported when present; a
 config that asks for a part this build lacks is reported at start, never silently ignored.
+
+With `cluster.enabled` (several processes on one database, docs/run.md) the chat accounts
+and the webhook robots are not started with the rest: each configured adapter is split into
+one adapter per account (the registry's `accounts`), and bot/cluster.py connects each one
+while this process holds its lease; every outbox row is claimed before it is sent.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib.util
 import logging
+from functools import partial
 from typing import Any
 
 from aiohttp import web
@@ -32,19 +39,23 @@ from bot.adapters import registry
 from bot.adapters.base import Account, AdapterContext
 from bot.app import App, Component
 from bot.backfill import backfill
+from bot.cluster import lease_account, lease_robots, start_cluster
 from bot.member_events import apply_member_change
 from bot.members import learn_account
 from bot.outbox.limits import RateLimiter
+from bot.ownership import Ownership
 from core.clock import Clock, SystemClock
 from core.config import Config
 from core.messages import MemberChange, Recall
 from handlers.pipeline import Pipeline
 from handlers.recall import withdraw
 from schedules import Deps, build_scheduler
+from storage.backend import is_postgres
 from storage.checkpoint import Checkpointer
-from storage.db import open_db
+from storage.db import open_store
 from storage.latest import latest_activity
 from storage.startup import prepare
+from storage.txn import immediate
 
 log = logging.getLogger(__name__)
 
@@ -65,37 +76,43 @@ def build_app(config: Config, clock: Clock | None = None) -> App:
     registry.discover()
     clock = clock or _default_clock(config)
     # -- step 1: storage ------------------------------------------------------------------
-    db = open_db(config.db_path)
+    db = open_store(config.store_url)
     resume_after = getattr(clock, "resume_after", None)
     if resume_after is not None and (latest := latest_activity(db)) is not None:
         resume_after(latest)  # the simulator's clock never starts behind what it stored
     try:
-        prepare(db, config, clock.now())
+        # Processes of a cluster starting together import the roster once, one at a time.
+        with immediate(db) if config.cluster.enabled else contextlib.nullcontext():
+            prepare(db, config, clock.now())
     except Exception:
         db.close()
         raise
     app = App(config, db, clock)
     _checkpoints(app)
+    ownership = start_cluster(app)
     # -- step 2: the message pipeline (handlers/pipeline.py) -------------------------------
     # app.metrics hears of every batch: messages by outcome, handling and parse time
     pipeline = Pipeline(db, config, clock, on_queued=app.wake_senders, observer=app.metrics)
     app.pipeline = pipeline
     _parse_worker(app, pipeline)
     # -- step 3: chat adapters ------------------------------------------------------------
-    bridge = _adapters(app)
-    if len(app.components) == 2:  # the checkpointer and the parse worker only
+    bridge = _adapters(app, ownership)
+    if not registry.configured(config):
         log.warning("no chat adapter configured: only the scheduler and dashboard run")
     # -- step 4: the scheduler ------------------------------------------------------------
     _scheduler(app)
     # -- step 5: operations: webhook robots, account-down alerts ---------------------------
-    _ops(app)
+    _ops(app, ownership)
     # -- step 6: the web dashboard --------------------------------------------------------
     _web(app, bridge)
     return app
 
 
 def _checkpoints(app: App) -> None:
-    """First to start, last to stop: the final checkpoint runs after everything wrote."""
+    """First to start, last to stop: the final checkpoint runs after everything wrote.
+    SQLite's WAL only: PostgreSQL checkpoints itself."""
+    if is_postgres(app.db):
+        return
     checkpointer = Checkpointer(app.config.db_path)
     checkpointer.take_over(app.db)
 
@@ -120,13 +137,17 @@ def _parse_worker(app: App, pipeline: Pipeline) -> None:
     app.components.append(Component("parse worker", start, stop))
 
 
-def _adapters(app: App) -> Any:
+def _adapters(app: App, ownership: Ownership | None) -> Any:
     """Every configured adapter the registry has (bot/adapters/registry.py), built through its
-    factory with the same context; returns the first web page one offers (the simulator's)."""
+    factory with the same context; returns the first web page one offers (the simulator's).
+    In a cluster each is split into one adapter per account, each started on its lease."""
     page = None
     for spec in registry.configured(app.config):
+        if ownership is not None:
+            _leased(app, ownership, spec)
+            continue
         try:
-            adapter = spec.build(_context(app, spec))
+            adapter = spec.build(_context(app, app.config.adapters.section(spec.name)))
         except Exception:  # a broken adapter never stops the others
             log.exception("adapter %s cannot run; the others go on", spec.name)
             continue
@@ -136,7 +157,20 @@ def _adapters(app: App) -> Any:
     return page
 
 
-def _context(app: App, spec: registry.AdapterSpec) -> AdapterContext:
+def _leased(app: App, ownership: Ownership, spec: registry.AdapterSpec) -> None:
+    """One adapter per account of the section (config validation made sure every entry says
+    which account it is, and refused adapters that cannot be split), built afresh each time
+    this process gains the account's lease."""
+    assert spec.accounts is not None  # core/config.py refuses such a section in a cluster
+    for account, settings in spec.accounts(app.config.adapters.section(spec.name)):
+        context = _context(app, settings)
+        lease_account(app, ownership, spec.platform, account, partial(spec.build, context))
+
+
+def _context(app: App, settings: Any) -> AdapterContext:
+    """The context a factory builds from; `settings` is the adapter's section (in a cluster,
+    the one account's part of it)."""
+
     def ready(account: Account) -> None:
         sender = app.add_transport(account)
         if not account.paced:
@@ -153,7 +187,7 @@ def _context(app: App, spec: registry.AdapterSpec) -> AdapterContext:
 
     return AdapterContext(
         config=app.config,
-        settings=app.config.adapters.section(spec.name),
+        settings=settings,
         db=app.db,
         clock=app.clock,
         on_batch=app.handle_many,
@@ -198,13 +232,15 @@ def _scheduler(app: App) -> None:
     app.components.append(Component("scheduler", start, stop))
 
 
-def _ops(app: App) -> None:
+def _ops(app: App, ownership: Ownership | None) -> None:
     from bot.ops.alerts import AccountWatch
 
     async def nothing() -> None:
         return None
 
-    if app.config.ops.webhooks:
+    if app.config.ops.webhooks and ownership is not None:
+        lease_robots(app, ownership)
+    elif app.config.ops.webhooks:
         from bot.webhooks import WebhookTransport
 
         robots = WebhookTransport(app.config.ops.webhooks)

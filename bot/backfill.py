@@ -15,9 +15,8 @@ import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-import sqlite_utils
-
 from bot.adapters.base import Account, BatchSink
+from storage.backend import Database
 from storage.raw_messages import last_seen
 
 log = logging.getLogger(__name__)
@@ -26,7 +25,7 @@ MAX_AGE = timedelta(hours=36)  # never reach back further than this (yesterday's
 
 
 async def backfill(
-    db: sqlite_utils.Database,
+    db: Database,
     account: Account,
     groups: Iterable[str],
     sink: BatchSink,

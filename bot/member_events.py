@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import logging
 
-import sqlite_utils
-
 from core.clock import Clock
 from core.config import Config
 from core.messages import MemberChange
+from storage.backend import Database
 from storage.bindings import Member
 from storage.member_changes import bind_student, resolve_reviews
 
@@ -21,7 +20,7 @@ log = logging.getLogger(__name__)
 
 
 def apply_member_change(
-    db: sqlite_utils.Database, config: Config, clock: Clock, change: MemberChange
+    db: Database, config: Config, clock: Clock, change: MemberChange
 ) -> str | None:
     """Apply one change in its own transaction; the person bound, if any."""
     group = next(

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal, NamedTuple
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -93,7 +94,34 @@ class Checkin(CheckinTimes):
 
 
 class Storage(Strict):
+    """Where reports are kept. `path`: a SQLite file (relative to this file). `url`:
+    `sqlite:///path` or `postgresql://user@host:port/dbname` (docs/postgres.md); set one."""
+
     path: str = "pingan.db"
+    url: str | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _known_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if value.startswith("sqlite:///") and len(value) > len("sqlite:///"):
+            return value
+        if value.startswith(("postgresql://", "postgres://")):
+            try:
+                urlsplit(value).port  # noqa: B018 - raises on a port that is not a number
+            except ValueError as e:
+                raise ValueError(f"not a valid PostgreSQL URL ({e})") from None
+            return value
+        raise ValueError(
+            "expected sqlite:///path/to/pingan.db or postgresql://user@host:port/dbname"
+        )
+
+    @model_validator(mode="after")
+    def _one_place(self) -> Storage:
+        if self.url is not None and "path" in self.model_fields_set:
+            raise ValueError("set storage.url or storage.path, not both")
+        return self
 
 
 class GroupBinding(Strict):
@@ -137,13 +165,17 @@ class Section(NamedTuple):
 
     `schema` is the section's type (a model, or a list of them); `default` its value when the
     file has none; `check` sees all sections once each is valid and says what is wrong
-    between them (or None)."""
+    between them (or None). `configured` says whether a section asks for its adapter to run;
+    `accounts` splits it into one part per named account for a cluster, raising ValueError
+    for an entry that names none (None: the adapter cannot run in a cluster)."""
 
     key: str
     platform: str
     schema: Any
     default: Callable[[], Any]
     check: Callable[[Adapters], str | None] | None = None
+    configured: Callable[[Any], bool] = bool
+    accounts: Callable[[Any], list[tuple[str, Any]]] | None = None
 
 
 _SECTIONS: dict[str, Section] = {}
@@ -330,6 +362,27 @@ class Quiz(Strict):
         return None if value is None else _check_hhmm(value)
 
 
+class Cluster(Strict):
+    """Several `pingan run` processes on one database (docs/run.md, "Several processes")."""
+
+    enabled: bool = False
+    lease_s: float = Field(
+        default=30.0, gt=0, description="a chat account's lease lasts this long unrenewed"
+    )
+    renew_s: float = Field(
+        default=10.0, gt=0, description="how often leases are renewed or taken over"
+    )
+
+    @model_validator(mode="after")
+    def _renew_well_within_lease(self) -> Cluster:
+        if self.renew_s * 2 > self.lease_s:
+            raise ValueError(
+                f"renew_s ({self.renew_s}) 应不超过 lease_s ({self.lease_s}) 的一半，"
+                "否则一次迟到的续约就会让账号被别的进程接管"
+            )
+        return self
+
+
 class Config(Strict):
     timezone: str = "Asia/Shanghai"
     storage: Storage = Storage()
@@ -347,6 +400,7 @@ class Config(Strict):
     ops: Ops = Ops()
     care: Care = Care()
     quiz: Quiz = Quiz()
+    cluster: Cluster = Cluster()
 
     base_dir: Path = Field(default=Path("."), exclude=True)
     _source: Path = PrivateAttr(default=Path("config.yaml"))
@@ -368,6 +422,27 @@ class Config(Strict):
                 raise ValueError(f"groups: webhook {group.chat!r} is not in ops.webhooks")
         return self
 
+    @model_validator(mode="after")
+    def _cluster_accounts_named(self) -> Config:
+        """A lease is taken on a named account before its adapter starts: each configured
+        section must split into named accounts (its package says how, Section.accounts)."""
+        if not self.cluster.enabled:
+            return self
+        for section in _SECTIONS.values():
+            value = self.adapters.section(section.key)
+            if not section.configured(value):
+                continue
+            if section.accounts is None:
+                raise ValueError(
+                    f"cluster.enabled: adapters.{section.key} 不能在多进程模式下运行"
+                    "（它的账号不能分别租用）"
+                )
+            try:
+                section.accounts(value)
+            except ValueError as e:
+                raise ValueError(f"cluster.enabled: {e}") from e
+        return self
+
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
@@ -379,7 +454,20 @@ class Config(Strict):
 
     @property
     def db_path(self) -> Path:
+        """The SQLite file (storage.path, or the file of a sqlite:/// storage.url); with
+        PostgreSQL, the charts and other files still go next to where it would be."""
+        url = self.storage.url
+        if url is not None and url.startswith("sqlite:///"):
+            return self.resolve(url.removeprefix("sqlite:///"))
         return self.resolve(self.storage.path)
+
+    @property
+    def store_url(self) -> str:
+        """The store storage/db.open_store opens: storage.url, or sqlite:/// of db_path."""
+        url = self.storage.url
+        if url is not None and not url.startswith("sqlite:///"):
+            return url
+        return f"sqlite:///{self.db_path}"
 
     @property
     def source(self) -> Path:

@@ -11,13 +11,12 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import sqlite_utils
-
 from core.config import Config
 from core.messages import OutgoingMessage
 from handlers.ack import is_ack
 from handlers.context import HandlerContext
 from storage import broadcasts
+from storage.backend import Database
 from storage.outbox import enqueue
 
 log = logging.getLogger(__name__)
@@ -32,7 +31,7 @@ class Sent:
     audience: int
 
 
-def class_chats(db: sqlite_utils.Database, node_ids: set[int]) -> list[tuple[str, str, int]]:
+def class_chats(db: Database, node_ids: set[int]) -> list[tuple[str, str, int]]:
     """(platform, chat id, node id) of the class chats bound to any of `node_ids`."""
     ids = sorted(node_ids)
     if not ids:
@@ -53,7 +52,7 @@ def notice_text(broadcast_id: int, text: str) -> str:
 
 
 def send(
-    db: sqlite_utils.Database,
+    db: Database,
     config: Config,
     now: datetime,
     *,
@@ -123,7 +122,7 @@ def record_ack(ctx: HandlerContext) -> bool:
     return recorded
 
 
-def remind_due(db: sqlite_utils.Database, config: Config, now: datetime) -> int:
+def remind_due(db: Database, config: Config, now: datetime) -> int:
     """Post the one reminder of every broadcast whose time has come; returns messages queued.
 
     Each class chat gets one message @-mentioning its members who have not acknowledged

@@ -14,8 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-import sqlite_utils
-
 from core.config import Config
 from core.parse_contract import Entry
 from handlers.notify import send_private
@@ -23,6 +21,7 @@ from handlers.permissions import responsible_counselors
 from handlers.proxy_reports import report_poster
 from storage import cases
 from storage.audit import record
+from storage.backend import Database
 from storage.keygroups import end_expired
 from storage.ledger import ISOLATION_LABELS, place
 from storage.people import student_of
@@ -57,7 +56,7 @@ def summarise(entry: Entry) -> str:
     return "，".join(p for p in parts if p) or "已记录"
 
 
-def _report(db: sqlite_utils.Database, person_id: str, day: str) -> dict | None:
+def _report(db: Database, person_id: str, day: str) -> dict | None:
     cursor = db.execute("SELECT * FROM reports WHERE person_id = ? AND day = ?", [person_id, day])
     row = cursor.fetchone()
     return dict(zip([d[0] for d in cursor.description], row, strict=True)) if row else None
@@ -69,7 +68,7 @@ def _md(day: str) -> str:
 
 
 def after_report(
-    db: sqlite_utils.Database, now: datetime, person_id: str, day: str, prefer: str | None = None
+    db: Database, now: datetime, person_id: str, day: str, prefer: str | None = None
 ) -> int | None:
     """Open or extend a case when the stored report is abnormal or says 隔离; alert once a day.
 
@@ -113,14 +112,14 @@ class MorningRun:
 
 
 def close_case(
-    db: sqlite_utils.Database, now: datetime, case: cases.OpenCase, by: str, note: str
+    db: Database, now: datetime, case: cases.OpenCase, by: str, note: str
 ) -> None:
     cases.close(db, case.id, by, note, now)
     record(db, "case_closed", by, now, case=case.id, person=case.person_id, note=note)
 
 
 def morning(
-    db: sqlite_utils.Database,
+    db: Database,
     config: Config,
     now: datetime,
     is_checkin_day: Callable[[date], bool] = lambda _day: True,

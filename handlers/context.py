@@ -9,12 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-import sqlite_utils
-
 from core.chat_binding import ChatBinding
 from core.clock import Clock
 from core.config import Config
 from core.messages import ChatType, IncomingMessage, OutgoingMessage
+from storage.backend import Database
 from storage.outbox import enqueue
 
 
@@ -31,7 +30,7 @@ class Person:
 
 @dataclass(slots=True)
 class HandlerContext:
-    db: sqlite_utils.Database
+    db: Database
     config: Config
     clock: Clock
     message: IncomingMessage

@@ -15,13 +15,12 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-import sqlite_utils
-
 from core.checkin_times import times_for
 from core.config import Config
 from core.parse_contract import Entry
 from handlers.chain.state import Line
 from handlers.notify import send_private
+from storage.backend import Database
 from storage.keygroups import ACTIVE
 from storage.opened import opened_classes
 from storage.report_flags import (
@@ -91,7 +90,7 @@ def _question(name: str, flag: str, detail: str) -> str:
     )
 
 
-def _class_path(db: sqlite_utils.Database, person_id: str) -> str | None:
+def _class_path(db: Database, person_id: str) -> str | None:
     row = db.conn.execute(
         "SELECT n.path FROM people p JOIN nodes n ON n.id = p.class_id WHERE p.id = ?",
         [person_id],
@@ -100,7 +99,7 @@ def _class_path(db: sqlite_utils.Database, person_id: str) -> str | None:
 
 
 def _maybe_late(
-    db: sqlite_utils.Database,
+    db: Database,
     config: Config,
     person_id: str,
     day: str,
@@ -123,7 +122,7 @@ def _maybe_late(
         mark_late(db, person_id, day, detail, now)
 
 
-def _tags(db: sqlite_utils.Database, person_id: str, day: str) -> list[str]:
+def _tags(db: Database, person_id: str, day: str) -> list[str]:
     return [
         tag
         for (tag,) in db.conn.execute(
@@ -134,7 +133,7 @@ def _tags(db: sqlite_utils.Database, person_id: str, day: str) -> list[str]:
 
 
 def check_report(
-    db: sqlite_utils.Database,
+    db: Database,
     config: Config,
     *,
     person_id: str,
@@ -202,7 +201,7 @@ def check_report(
 
 
 def check_chain_lines(
-    db: sqlite_utils.Database,
+    db: Database,
     config: Config,
     lines: list[Line],
     *,

@@ -9,15 +9,14 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-import sqlite_utils
-
 from core.messages import OutgoingMessage
+from storage.backend import Database
 from storage.outbox import enqueue
 
 log = logging.getLogger(__name__)
 
 
-def accounts_of(db: sqlite_utils.Database, person_id: str) -> list[tuple[str, str]]:
+def accounts_of(db: Database, person_id: str) -> list[tuple[str, str]]:
     """(platform, account id) of a person's confirmed accounts, in a stable order."""
     rows = db.execute(
         "SELECT platform, account_id FROM accounts WHERE person_id = ? AND confirmed = 1"
@@ -28,7 +27,7 @@ def accounts_of(db: sqlite_utils.Database, person_id: str) -> list[tuple[str, st
 
 
 def send_private(
-    db: sqlite_utils.Database,
+    db: Database,
     now: datetime,
     person_id: str,
     text: str,

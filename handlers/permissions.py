@@ -11,10 +11,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
-import sqlite_utils
-
 from handlers.context import HandlerContext, Person
 from storage.audit import record
+from storage.backend import Database
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +43,7 @@ CADRES: tuple[str, ...] = (MONITOR, DORM_HEAD)
 DUTY: tuple[str, ...] = (DUTY_COUNSELOR, DUTY_OFFICER)
 
 
-def descendants(db: sqlite_utils.Database, roots: Iterable[int]) -> set[int]:
+def descendants(db: Database, roots: Iterable[int]) -> set[int]:
     """The given nodes and every node below them."""
     roots = list(roots)
     if not roots:
@@ -63,7 +62,7 @@ def descendants(db: sqlite_utils.Database, roots: Iterable[int]) -> set[int]:
     return {r[0] for r in rows}
 
 
-def ancestors(db: sqlite_utils.Database, node_id: int) -> list[int]:
+def ancestors(db: Database, node_id: int) -> list[int]:
     """The node itself, then its parent, up to the top: nearest first."""
     rows = db.execute(
         """
@@ -79,7 +78,7 @@ def ancestors(db: sqlite_utils.Database, node_id: int) -> list[int]:
     return [r[0] for r in rows]
 
 
-def on_duty(db: sqlite_utils.Database, person_id: str, day: str) -> bool:
+def on_duty(db: Database, person_id: str, day: str) -> bool:
     row = db.execute(
         "SELECT 1 FROM duty_roster WHERE day = ? AND ? IN (counselor_id, officer_id)",
         [day, person_id],
@@ -87,7 +86,7 @@ def on_duty(db: sqlite_utils.Database, person_id: str, day: str) -> bool:
     return row is not None
 
 
-def scope(db: sqlite_utils.Database, person: Person | None, day: str) -> set[int]:
+def scope(db: Database, person: Person | None, day: str) -> set[int]:
     """Node ids `person` may act on today.
 
     管理员: every node. 辅导员: the 负责 nodes and below. 值班辅导员/值班党员: their 负责 nodes,
@@ -111,7 +110,7 @@ def scope(db: sqlite_utils.Database, person: Person | None, day: str) -> set[int
     return descendants(db, roots)
 
 
-def may_act_on(db: sqlite_utils.Database, person: Person | None, target_id: str, day: str) -> bool:
+def may_act_on(db: Database, person: Person | None, target_id: str, day: str) -> bool:
     """True when the target's class or dorm is in `person`'s scope (staff and cadres).
 
     Acting on oneself goes through the commands that take no 学号 (/更正), so a student's
@@ -126,7 +125,7 @@ def may_act_on(db: sqlite_utils.Database, person: Person | None, target_id: str,
     return row[0] in nodes or (row[1] is not None and row[1] in nodes)
 
 
-def responsible_counselors(db: sqlite_utils.Database, class_id: int) -> list[str]:
+def responsible_counselors(db: Database, class_id: int) -> list[str]:
     """The 辅导员 nearest above a class (the class itself first, then grade, college).
 
     When no counselor is responsible anywhere above, the admins are, so an alert never falls

@@ -19,8 +19,6 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Literal, Protocol
 
-import sqlite_utils
-
 from core.clock import Clock
 from core.config import Config
 from core.messages import IncomingMessage
@@ -31,6 +29,7 @@ from handlers.prepare import PreParser
 from handlers.quiz import take_answer
 from handlers.resolve import Directory
 from handlers.router import Routed, dispatch, route
+from storage.backend import Database
 from storage.raw_messages import record, set_kind
 
 log = logging.getLogger(__name__)
@@ -82,7 +81,7 @@ class Pipeline:
 
     def __init__(
         self,
-        db: sqlite_utils.Database,
+        db: Database,
         config: Config,
         clock: Clock,
         *,

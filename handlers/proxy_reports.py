@@ -14,11 +14,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-import sqlite_utils
-
 from core.messages import account_label
 from handlers.notify import accounts_of, send_private
 from handlers.permissions import responsible_counselors
+from storage.backend import Database
 from storage.people import student_of
 from storage.prompts import first_today
 from storage.reports import Upserted
@@ -36,7 +35,7 @@ def _md(day: str) -> str:
 
 
 def poster_label(
-    db: sqlite_utils.Database,
+    db: Database,
     posted_by: str | None,
     posted_account: str | None,
     display_name: str | None = None,
@@ -53,7 +52,7 @@ def poster_label(
     return "他人"
 
 
-def report_poster(db: sqlite_utils.Database, report: dict) -> str:
+def report_poster(db: Database, report: dict) -> str:
     """The writer of a stored report, with the nickname of the message it came from."""
     display = None
     platform, _, message_id = (report.get("message_key") or "").partition(":")
@@ -67,7 +66,7 @@ def report_poster(db: sqlite_utils.Database, report: dict) -> str:
 
 
 def after_proxy(
-    db: sqlite_utils.Database,
+    db: Database,
     now: datetime,
     *,
     person_id: str,

@@ -17,9 +17,8 @@ import logging
 from datetime import datetime
 from typing import Any
 
-import sqlite_utils
-
 from core.messages import OutgoingMessage, Recall
+from storage.backend import Database
 from storage.outbox import enqueue
 from storage.reports import FIELDS
 
@@ -29,7 +28,7 @@ RECALLED = "recalled"  # raw_messages.kind of a withdrawn message
 RESTORED = ("source", "message_key", "posted_by", "proxy", *FIELDS)
 
 
-def _recalled_keys(db: sqlite_utils.Database, keys: set[str]) -> set[str]:
+def _recalled_keys(db: Database, keys: set[str]) -> set[str]:
     if not keys:
         return set()
     rows = db.execute(
@@ -40,7 +39,7 @@ def _recalled_keys(db: sqlite_utils.Database, keys: set[str]) -> set[str]:
     return {r[0] for r in rows}
 
 
-def _previous(db: sqlite_utils.Database, person_id: str, day: str) -> dict[str, Any] | None:
+def _previous(db: Database, person_id: str, day: str) -> dict[str, Any] | None:
     """The newest earlier version whose message still stands."""
     versions = [
         json.loads(f)
@@ -54,7 +53,7 @@ def _previous(db: sqlite_utils.Database, person_id: str, day: str) -> dict[str, 
     return next((v for v in versions if v.get("message_key") not in gone), None)
 
 
-def _withdraw_one(db: sqlite_utils.Database, row: dict[str, Any], now: datetime) -> bool:
+def _withdraw_one(db: Database, row: dict[str, Any], now: datetime) -> bool:
     """Put the report back one version; True when an earlier version now stands."""
     person, day = row["person_id"], row["day"]
     stamp = now.isoformat()
@@ -90,7 +89,7 @@ def _notice(name: str, day: str, earlier: bool, own: bool) -> str:
     )
 
 
-def withdraw(db: sqlite_utils.Database, recall: Recall, now: datetime) -> int:
+def withdraw(db: Database, recall: Recall, now: datetime) -> int:
     """Apply one recall in its own transaction; return the messages queued (0 or more)."""
     queued = 0
     with db.atomic():

@@ -15,11 +15,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Literal
 
-import sqlite_utils
-
 from core.chat_binding import ChatBinding
 from handlers.context import Person
 from handlers.parse import Parser
+from storage.backend import Database
 from storage.chats import all_bindings
 from storage.roster_rows import STAFF_ROLES
 
@@ -38,7 +37,7 @@ class Resolved:
 
 
 class Directory:
-    def __init__(self, db: sqlite_utils.Database) -> None:
+    def __init__(self, db: Database) -> None:
         self.db = db
         self._generation: int | None = None
         self._accounts_version: int | None = None

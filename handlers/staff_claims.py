@@ -9,15 +9,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import sqlite_utils
-
 from core.messages import platform_name
 from handlers.notify import send_private
 from handlers.permissions import ADMIN
+from storage.backend import Database
 
 
 def ask_admins_about_staff_claim(
-    db: sqlite_utils.Database,
+    db: Database,
     now: datetime,
     platform: str,
     chat_id: str,

@@ -16,6 +16,7 @@ from schedules.deps import Deps
 from schedules.runs import claim_many, finish_many
 from storage.outbox import enqueue_many
 from storage.status import Node, load_nodes
+from storage.txn import immediate
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +50,7 @@ def run_batch(
     messages queued (a message already queued under the same dedup key counts as 0).
     """
     db, now = deps.db, deps.clock.now()
-    with db.atomic():
+    with immediate(db):
         nodes = load_nodes(db)
         wanted: dict[str, int | None] = {}  # node key → node id, in the given order
         for nid in node_ids:

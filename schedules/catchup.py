@@ -26,6 +26,7 @@ from schedules.runs import claim, done, finish
 from schedules.slots import run_slots
 from storage.opened import opened_classes
 from storage.status import load_nodes
+from storage.txn import immediate
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +79,7 @@ def catch_up(deps: Deps) -> list[Slot]:
     run, skip = due_catch_up(deps)
     now = deps.clock.now()
     if skip:
-        with deps.db.atomic():
+        with immediate(deps.db):
             for slot, reason in skip:
                 if claim(deps.db, slot.job, slot.node_key, slot.day, now):
                     finish(deps.db, slot.job, slot.node_key, slot.day, now, outcome=reason)

@@ -6,10 +6,9 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-import sqlite_utils
-
 from core.clock import Clock
 from core.config import Config
+from storage.backend import Database
 
 
 @dataclass(slots=True)
@@ -19,7 +18,7 @@ class Deps:
     `chart_dir` is where summary charts are written (default: `charts/` beside the database).
     """
 
-    db: sqlite_utils.Database
+    db: Database
     config: Config
     clock: Clock
     chart_dir: Path | None = None

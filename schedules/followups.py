@@ -16,6 +16,7 @@ from handlers.cases import morning
 from schedules.deps import Deps
 from schedules.plan import is_checkin_day
 from schedules.runs import claim, finish
+from storage.txn import immediate
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +36,7 @@ def run_morning_followups(deps: Deps) -> None:
     if not is_checkin_day(deps.config, today):
         return  # no questions on days off; what ended meanwhile is recorded next time
     day = today.isoformat()
-    with deps.db.atomic():
+    with immediate(deps.db):
         if not claim(deps.db, FOLLOWUP_JOB, "school", day, now):
             return
         run = morning(deps.db, deps.config, now, partial(is_checkin_day, deps.config))
@@ -53,7 +54,7 @@ def run_morning_followups(deps: Deps) -> None:
 
 
 async def broadcast_reminders(deps: Deps) -> None:
-    with deps.db.atomic():
+    with immediate(deps.db):
         queued = remind_due(deps.db, deps.config, deps.clock.now())
     if queued:
         log.info("broadcast reminders: %d message(s) queued", queued)

@@ -12,9 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-import sqlite_utils
-
 from schedules.batch import Run
+from storage.backend import Database
 from storage.opened import opened_classes
 from storage.status import Node
 
@@ -32,7 +31,7 @@ def has_opened(node: Node | None, opened: set[str]) -> bool:
     return any(path.startswith(prefix) for path in opened)
 
 
-def day_opened(db: sqlite_utils.Database, day: str) -> bool:
+def day_opened(db: Database, day: str) -> bool:
     """Whether any class's window opened on `day` (a day worth comparing against)."""
     return bool(opened_classes(db, day))
 
@@ -50,12 +49,12 @@ def opened_only(run: Run) -> list[Node]:
 
 
 def record_opened(
-    db: sqlite_utils.Database, day: str, class_paths: Iterable[str], when: datetime
+    db: Database, day: str, class_paths: Iterable[str], when: datetime
 ) -> None:
     """Record the classes' windows as opened at `when` without announcing anything: a day
     the bot did open, for a benchmark of the night's work or a test of one job."""
     db.conn.executemany(
-        """INSERT OR IGNORE INTO job_runs (job, node_key, day, started_at, finished_at, outcome)
-           VALUES ('opens', ?, ?, ?, ?, 'done')""",
+        """INSERT INTO job_runs (job, node_key, day, started_at, finished_at, outcome)
+           VALUES ('opens', ?, ?, ?, ?, 'done') ON CONFLICT DO NOTHING""",
         [(path, day, when.isoformat(), when.isoformat()) for path in class_paths],
     )

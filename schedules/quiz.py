@@ -8,15 +8,15 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 
-import sqlite_utils
-
 from core.config import Config
 from handlers.quiz.start import NoQuestions, RoundOpen, start_round
 from handlers.quiz.texts import board_lines
 from schedules.deps import Deps
 from schedules.plan import is_checkin_day
 from schedules.runs import claim, finish
+from storage.backend import Database
 from storage.quiz import ClassResult, Round, class_board, latest_round
+from storage.txn import immediate
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ def open_daily_round(deps: Deps) -> Round | None:
     if not is_checkin_day(deps.config, today):
         return None
     day = today.isoformat()
-    with deps.db.atomic():
+    with immediate(deps.db):
         if not claim(deps.db, QUIZ_JOB, "school", day, now):
             return None
         try:
@@ -48,7 +48,7 @@ def open_daily_round(deps: Deps) -> Round | None:
     return round_
 
 
-def round_of_day(db: sqlite_utils.Database, config: Config, day: str) -> Round | None:
+def round_of_day(db: Database, config: Config, day: str) -> Round | None:
     """The latest round opened on the local day `day`, if any."""
     found = latest_round(db)
     if found is None:
@@ -65,7 +65,7 @@ class DayBoard:
     classes: list[ClassResult]
 
 
-def day_board(db: sqlite_utils.Database, config: Config, day: str) -> DayBoard:
+def day_board(db: Database, config: Config, day: str) -> DayBoard:
     found = round_of_day(db, config, day)
     return DayBoard(found, class_board(db, found.id) if found else [])
 

@@ -9,8 +9,8 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass
 
-import sqlite_utils
-
+from storage.backend import Database
+from storage.dialect import json_pairs
 from storage.status import Account, Node, Student
 
 COUNSELOR_ROLE = "辅导员"
@@ -25,12 +25,12 @@ class Chat:
     purpose: str
 
 
-def _people(db: sqlite_utils.Database, where: str, args: list) -> list[tuple[Student, int]]:
+def _people(db: Database, where: str, args: list) -> list[tuple[Student, int]]:
     """(person, key) rows with their confirmed accounts; key is the column `where` selects."""
     rows = db.execute(
         f"""
         SELECT p.id, p.name, p.class_id, p.private_nags, k.key,
-               (SELECT json_group_array(json_array(a.platform, a.account_id))
+               (SELECT {json_pairs(db, "a.platform", "a.account_id")}
                 FROM accounts a WHERE a.person_id = p.id AND a.confirmed = 1)
         FROM people p JOIN ({where}) k ON k.person_id = p.id
         WHERE p.active = 1
@@ -48,7 +48,7 @@ def _people(db: sqlite_utils.Database, where: str, args: list) -> list[tuple[Stu
 class Recipients:
     """Chats by node and purpose, monitors by class, counselors by node they are 负责 for."""
 
-    def __init__(self, db: sqlite_utils.Database, nodes: dict[int, Node]) -> None:
+    def __init__(self, db: Database, nodes: dict[int, Node]) -> None:
         self.nodes = nodes
         self.chats: dict[tuple[int, str], list[Chat]] = defaultdict(list)
         for platform, chat_id, node_id, purpose in db.execute(
@@ -107,7 +107,7 @@ def private_account(person: Student, prefer: str | None = None) -> Account | Non
     return person.accounts[0] if person.accounts else None
 
 
-def contacts(db: sqlite_utils.Database, person_ids: list[str]) -> dict[str, Student]:
+def contacts(db: Database, person_ids: list[str]) -> dict[str, Student]:
     """People by id with their confirmed accounts (e.g. the day's duty pair)."""
     if not person_ids:
         return {}

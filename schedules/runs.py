@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-import sqlite_utils
+from storage.backend import Database
 
 # Rows a statement: psycopg parses a statement of up to 4 KB once and caches it, a longer one
 # every time (which cost more than the round trips it saves), so the statements stay short.
@@ -20,7 +20,7 @@ CLAIMS = 200
 KEYS = 800
 
 
-def claim(db: sqlite_utils.Database, job: str, node_key: str, day: str, now: datetime) -> bool:
+def claim(db: Database, job: str, node_key: str, day: str, now: datetime) -> bool:
     """Record that (job, node_key, day) runs now; False when it already ran (or is running)."""
     cursor = db.execute(
         """INSERT INTO job_runs (job, node_key, day, started_at) VALUES (?, ?, ?, ?)
@@ -31,7 +31,7 @@ def claim(db: sqlite_utils.Database, job: str, node_key: str, day: str, now: dat
 
 
 def finish(
-    db: sqlite_utils.Database,
+    db: Database,
     job: str,
     node_key: str,
     day: str,
@@ -48,7 +48,7 @@ def finish(
 
 
 def claim_many(
-    db: sqlite_utils.Database, job: str, node_keys: Sequence[str], day: str, now: datetime
+    db: Database, job: str, node_keys: Sequence[str], day: str, now: datetime
 ) -> set[str]:
     """`claim` for many nodes in a few statements; the keys this call recorded.
 
@@ -70,7 +70,7 @@ def claim_many(
 
 
 def finish_many(
-    db: sqlite_utils.Database,
+    db: Database,
     job: str,
     day: str,
     now: datetime,
@@ -91,7 +91,7 @@ def finish_many(
             )
 
 
-def done(db: sqlite_utils.Database, day: str) -> set[tuple[str, str]]:
+def done(db: Database, day: str) -> set[tuple[str, str]]:
     """(job, node_key) pairs already recorded for `day`."""
     return {
         (job, key)

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import sqlite_utils
+from storage.backend import Database
+from storage.dialect import write_order
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,19 +24,19 @@ class Claim:
     created_at: str
 
 
-def pending_claims(db: sqlite_utils.Database, person_id: str) -> list[Claim]:
+def pending_claims(db: Database, person_id: str) -> list[Claim]:
     """The accounts waiting to be confirmed as `person_id`, oldest first."""
     rows = db.execute(
         "SELECT platform, account_id, coalesce(display_name, ''), source, created_at"
         " FROM accounts WHERE person_id = ? AND confirmed = 0"
-        " ORDER BY created_at, rowid",
+        f" ORDER BY created_at, {write_order(db)}",
         [person_id],
     ).fetchall()
     return [Claim(*r) for r in rows]
 
 
 def confirm_claim(
-    db: sqlite_utils.Database, person_id: str, account: str
+    db: Database, person_id: str, account: str
 ) -> tuple[Claim, list[Claim]] | None:
     """Confirm the claim of `account` (an account id, or platform:account id) on the person;
     reject the other claims on the same platform. Returns (confirmed, rejected), or None

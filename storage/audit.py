@@ -19,9 +19,9 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
-import sqlite_utils
-
+from storage.backend import Database
 from storage.db import inserted_id
+from storage.dialect import json_true
 
 GENESIS = ""  # the prev_hash of the first row
 #: What the retention purge keeps of an old row's detail: counts, dates and scopes, never a
@@ -41,7 +41,7 @@ def row_hash(prev: str, row_id: int, at: str, actor: str | None, action: str, de
 
 
 def record(
-    db: sqlite_utils.Database, action: str, actor: str | None, now: datetime, **detail
+    db: Database, action: str, actor: str | None, now: datetime, **detail
 ) -> int:
     """Append one audit row and seal it; `detail` is stored as JSON (keys sorted, Chinese
     kept). The insert comes first, so the write lock is held while the chain is read."""
@@ -53,7 +53,7 @@ def record(
     return inserted_id(cursor)
 
 
-def seal(db: sqlite_utils.Database) -> int:
+def seal(db: Database) -> int:
     """Chain every row not sealed yet (a new one, or rows from before the chain), in order."""
     pending = db.execute(
         "SELECT id, at, actor, action, detail FROM audit_log WHERE hash IS NULL ORDER BY id"
@@ -86,12 +86,13 @@ def redacted(detail: str) -> str:
     return json.dumps({**kept, "redacted": True}, ensure_ascii=False, sort_keys=True)
 
 
-def redact_before(db: sqlite_utils.Database, stamp: str) -> int:
+def redact_before(db: Database, stamp: str) -> int:
     """Purge the free text of rows older than `stamp` (an ISO time); returns rows changed."""
     seal(db)
+    already = json_true(db, "json_extract(detail, '$.redacted')")
     rows = db.execute(
         "SELECT id, detail FROM audit_log WHERE julianday(at) < julianday(?)"
-        " AND (NOT json_valid(detail) OR json_extract(detail, '$.redacted') IS NOT 1)",
+        f" AND (NOT json_valid(detail) OR NOT {already})",
         [stamp],
     ).fetchall()
     for row_id, detail in rows:
@@ -111,7 +112,7 @@ class Verdict:
         return not self.problems
 
 
-def verify(db: sqlite_utils.Database) -> Verdict:
+def verify(db: Database) -> Verdict:
     """Walk the chain from the first row; every broken link or changed detail is a problem."""
     out = Verdict()
     prev = GENESIS
@@ -146,7 +147,7 @@ def _is_redacted(detail: str) -> bool:
 
 
 def record_export(
-    db: sqlite_utils.Database,
+    db: Database,
     *,
     actor: str | None,
     via: str,

@@ -33,7 +33,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-import sqlite_utils
+from storage.backend import Database
 
 _SEPARATORS = re.compile(
     r"[\s\-_—–~·•|/\\()（）\[\]【】<>《》{}「」,，、.。:：;；+＋*#@!！?？\"'“”‘’]+"
@@ -55,7 +55,7 @@ class Member:
 STUDENT_ROLE = "学生"
 
 
-def confirmed_staff_person(db: sqlite_utils.Database, platform: str, account_id: str) -> str | None:
+def confirmed_staff_person(db: Database, platform: str, account_id: str) -> str | None:
     """The staff member (any role above 学生) this account is a confirmed binding of, or None.
 
     The one test for anything that serves staff (commands, alerts, a dashboard login): a
@@ -71,7 +71,7 @@ def confirmed_staff_person(db: sqlite_utils.Database, platform: str, account_id:
     return row[0] if row else None
 
 
-def is_confirmed_staff_account(db: sqlite_utils.Database, platform: str, account_id: str) -> bool:
+def is_confirmed_staff_account(db: Database, platform: str, account_id: str) -> bool:
     """True when the account is a confirmed binding of a staff member (see above)."""
     return confirmed_staff_person(db, platform, account_id) is not None
 
@@ -97,7 +97,7 @@ def name_tokens(name: str) -> set[str]:
     return {whole, *(t for t in _SEPARATORS.split(whole) if t)}
 
 
-def expected_people(db: sqlite_utils.Database, node_path: str) -> dict[str, set[str]]:
+def expected_people(db: Database, node_path: str) -> dict[str, set[str]]:
     """Name or id → person ids of who belongs in a group bound to `node_path`.
 
     The students of that node and of every node below it (a grade group holds all its
@@ -112,7 +112,8 @@ def expected_people(db: sqlite_utils.Database, node_path: str) -> dict[str, set[
             SELECT id FROM nodes WHERE path = ? OR path LIKE ? ESCAPE '\\'
         )
         SELECT p.id, p.name FROM people p
-        WHERE p.active = 1 AND (p.class_id IN scope OR p.dorm_id IN scope)
+        WHERE p.active = 1 AND (p.class_id IN (SELECT id FROM scope)
+            OR p.dorm_id IN (SELECT id FROM scope))
         UNION
         SELECT p.id, p.name FROM people p
         JOIN responsibilities r ON r.person_id = p.id JOIN nodes n ON r.node_id = n.id
@@ -150,7 +151,7 @@ def candidates(member: Member, by_key: dict[str, set[str]]) -> set[str]:
 
 
 def bind_members(
-    db: sqlite_utils.Database,
+    db: Database,
     platform: str,
     chat_id: str,
     node_path: str,
@@ -229,7 +230,7 @@ def bind_members(
 
 
 def _queue_review(
-    db: sqlite_utils.Database,
+    db: Database,
     platform: str,
     chat_id: str,
     member: Member,

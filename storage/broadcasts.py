@@ -10,8 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-import sqlite_utils
-
+from storage.backend import Database
 from storage.db import inserted_id
 
 
@@ -45,7 +44,7 @@ COLUMNS = (
 
 
 def create(
-    db: sqlite_utils.Database,
+    db: Database,
     *,
     author_id: str | None,
     scope_node_id: int | None,
@@ -72,7 +71,7 @@ def create(
 
 
 def add_target(
-    db: sqlite_utils.Database,
+    db: Database,
     broadcast_id: int,
     platform: str,
     chat_id: str,
@@ -80,17 +79,17 @@ def add_target(
     outbox_id: int | None,
 ) -> None:
     db.execute(
-        "INSERT OR IGNORE INTO broadcast_targets VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO broadcast_targets VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
         [broadcast_id, platform, chat_id, node_id, outbox_id],
     )
 
 
-def get(db: sqlite_utils.Database, broadcast_id: int) -> Broadcast | None:
+def get(db: Database, broadcast_id: int) -> Broadcast | None:
     row = db.execute(f"SELECT {COLUMNS} FROM broadcasts WHERE id = ?", [broadcast_id]).fetchone()
     return Broadcast(*row) if row else None
 
 
-def latest_for_nodes(db: sqlite_utils.Database, node_ids: set[int]) -> Broadcast | None:
+def latest_for_nodes(db: Database, node_ids: set[int]) -> Broadcast | None:
     """The newest broadcast that reached any class among `node_ids`."""
     ids = sorted(node_ids)
     if not ids:
@@ -108,7 +107,7 @@ def latest_for_nodes(db: sqlite_utils.Database, node_ids: set[int]) -> Broadcast
 
 
 def open_in_chat(
-    db: sqlite_utils.Database, platform: str, chat_id: str, now: datetime
+    db: Database, platform: str, chat_id: str, now: datetime
 ) -> list[int]:
     """Broadcasts sent to this chat whose acknowledgement window is still open."""
     stamp = now.isoformat()
@@ -124,18 +123,18 @@ def open_in_chat(
 
 
 def record_ack(
-    db: sqlite_utils.Database, broadcast_id: int, person_id: str, now: datetime, message_key: str
+    db: Database, broadcast_id: int, person_id: str, now: datetime, message_key: str
 ) -> bool:
     """Mark `person_id` as having acknowledged; False when they already had."""
     cursor = db.execute(
-        "INSERT OR IGNORE INTO acks VALUES (?, ?, ?, ?)",
+        "INSERT INTO acks VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
         [broadcast_id, person_id, now.isoformat(), message_key],
     )
     return cursor.rowcount == 1
 
 
 def targets(
-    db: sqlite_utils.Database, broadcast_id: int, node_ids: set[int] | None = None
+    db: Database, broadcast_id: int, node_ids: set[int] | None = None
 ) -> list[Target]:
     """Each class chat the notice went to (within `node_ids`, when given), with who in that
     class has not acknowledged. Two queries whatever the number of chats."""
@@ -172,7 +171,7 @@ def targets(
     ]
 
 
-def due_reminders(db: sqlite_utils.Database, now: datetime) -> list[Broadcast]:
+def due_reminders(db: Database, now: datetime) -> list[Broadcast]:
     """Broadcasts whose one reminder is due and whose window is still open."""
     stamp = now.isoformat()
     rows = db.execute(
@@ -187,13 +186,13 @@ def due_reminders(db: sqlite_utils.Database, now: datetime) -> list[Broadcast]:
     return [Broadcast(*r) for r in rows]
 
 
-def mark_reminded(db: sqlite_utils.Database, broadcast_id: int, now: datetime) -> None:
+def mark_reminded(db: Database, broadcast_id: int, now: datetime) -> None:
     db.execute(
         "UPDATE broadcasts SET reminded_at = ? WHERE id = ?", [now.isoformat(), broadcast_id]
     )
 
 
-def accounts_on(db: sqlite_utils.Database, platform: str, person_ids: list[str]) -> dict[str, str]:
+def accounts_on(db: Database, platform: str, person_ids: list[str]) -> dict[str, str]:
     """One confirmed chat account per person on `platform`, for @-mentions."""
     if not person_ids:
         return {}

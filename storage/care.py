@@ -10,8 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-import sqlite_utils
-
+from storage.backend import Database
 from storage.db import inserted_id
 
 
@@ -33,7 +32,7 @@ _SELECT = """
 
 
 def open_or_extend(
-    db: sqlite_utils.Database, person_id: str, day: str, now: datetime
+    db: Database, person_id: str, day: str, now: datetime
 ) -> tuple[int, bool]:
     """The student's open 心理 case id (opened now when there is none); True when new."""
     row = db.execute(
@@ -50,12 +49,12 @@ def open_or_extend(
     return inserted_id(cursor), True
 
 
-def open_cases(db: sqlite_utils.Database) -> list[CareCase]:
+def open_cases(db: Database) -> list[CareCase]:
     rows = db.execute(_SELECT + " WHERE c.status = 'open' ORDER BY c.id").fetchall()
     return [CareCase(*r) for r in rows]
 
 
-def close(db: sqlite_utils.Database, case_id: int, by: str, note: str, now: datetime) -> bool:
+def close(db: Database, case_id: int, by: str, note: str, now: datetime) -> bool:
     cursor = db.execute(
         "UPDATE care_cases SET status = 'closed', closed_at = ?, closed_by = ?, close_note = ?"
         " WHERE id = ? AND status = 'open'",

@@ -6,8 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-import sqlite_utils
-
+from storage.backend import Database
 from storage.db import inserted_id
 
 
@@ -20,7 +19,7 @@ class OpenCase:
     last_abnormal_day: str
 
 
-def open_case(db: sqlite_utils.Database, person_id: str) -> OpenCase | None:
+def open_case(db: Database, person_id: str) -> OpenCase | None:
     row = db.execute(
         "SELECT id, person_id, opened_day, reason, last_abnormal_day FROM cases"
         " WHERE person_id = ? AND status = 'open'",
@@ -30,7 +29,7 @@ def open_case(db: sqlite_utils.Database, person_id: str) -> OpenCase | None:
 
 
 def open_or_extend(
-    db: sqlite_utils.Database, person_id: str, day: str, reason: str, now: datetime
+    db: Database, person_id: str, day: str, reason: str, now: datetime
 ) -> tuple[OpenCase, bool]:
     """Open a case, or move an open one's last abnormal day forward; True when new."""
     case = open_case(db, person_id)
@@ -46,7 +45,7 @@ def open_or_extend(
     return case, False
 
 
-def close(db: sqlite_utils.Database, case_id: int, by: str, note: str, now: datetime) -> None:
+def close(db: Database, case_id: int, by: str, note: str, now: datetime) -> None:
     db.execute(
         "UPDATE cases SET status = 'closed', closed_at = ?, closed_by = ?, close_note = ?"
         " WHERE id = ? AND status = 'open'",
@@ -54,7 +53,7 @@ def close(db: sqlite_utils.Database, case_id: int, by: str, note: str, now: date
     )
 
 
-def all_open(db: sqlite_utils.Database) -> list[OpenCase]:
+def all_open(db: Database) -> list[OpenCase]:
     rows = db.execute(
         "SELECT id, person_id, opened_day, reason, last_abnormal_day FROM cases"
         " WHERE status = 'open' ORDER BY id"
@@ -63,7 +62,7 @@ def all_open(db: sqlite_utils.Database) -> list[OpenCase]:
 
 
 def normal_days_since(
-    db: sqlite_utils.Database,
+    db: Database,
     person_id: str,
     after: str,
     until: str,

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import logging
 
-import sqlite_utils
-
 from core.chat_binding import ChatBinding
 from core.config import Config
 from core.errors import ConfigError
+from storage.backend import Database
 from storage.nodes import by_path
 
 log = logging.getLogger(__name__)
 
 
-def bind_groups(db: sqlite_utils.Database, config: Config) -> int:
+def bind_groups(db: Database, config: Config) -> int:
     """Make the chats table equal the config's `groups`; return how many are bound.
 
     Every node path must already exist (imported from the roster): a typo in config.yaml is
@@ -44,7 +43,7 @@ def bind_groups(db: sqlite_utils.Database, config: Config) -> int:
     return len(rows)
 
 
-def all_bindings(db: sqlite_utils.Database) -> list[ChatBinding]:
+def all_bindings(db: Database) -> list[ChatBinding]:
     rows = db.execute(
         "SELECT c.platform, c.chat_id, c.node_id, n.path, c.purpose "
         "FROM chats c JOIN nodes n ON n.id = c.node_id ORDER BY c.platform, c.chat_id"
@@ -52,7 +51,7 @@ def all_bindings(db: sqlite_utils.Database) -> list[ChatBinding]:
     return [ChatBinding(*r) for r in rows]
 
 
-def binding(db: sqlite_utils.Database, platform: str, chat_id: str) -> ChatBinding | None:
+def binding(db: Database, platform: str, chat_id: str) -> ChatBinding | None:
     row = db.execute(
         "SELECT c.platform, c.chat_id, c.node_id, n.path, c.purpose "
         "FROM chats c JOIN nodes n ON n.id = c.node_id WHERE c.platform = ? AND c.chat_id = ?",

@@ -16,7 +16,7 @@ import sqlite3
 import threading
 from pathlib import Path
 
-import sqlite_utils
+from storage.backend import Database
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ class Checkpointer:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def take_over(self, db: sqlite_utils.Database) -> None:
+    def take_over(self, db: Database) -> None:
         """Make `db` (the bot's writing connection) leave checkpoints to this thread."""
         db.execute(f"PRAGMA wal_autocheckpoint={SAFETY_NET_PAGES}")
 

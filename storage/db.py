@@ -1,21 +1,23 @@
-"""One SQLite file, opened once and passed down.
+"""The store, opened once and passed down: a SQLite file, or a PostgreSQL database.
 
-WAL lets the dashboard read while the bot writes; `synchronous=NORMAL` in WAL mode is
+SQLite: WAL lets the dashboard read while the bot writes; `synchronous=NORMAL` in WAL mode is
 durable against a process crash (kill -9) and loses at most the last commits on power loss.
+PostgreSQL (`storage.url: postgresql://…`, docs/postgres.md): the same schema and queries
+through storage/backend_pg.py, for a deployment that already runs one.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import sqlite_utils
 
+from storage.backend import Cursor, Database
 from storage.migrations import migrate
 
 
 def open_db(path: str | Path | None = None, *, memory: bool = False) -> sqlite_utils.Database:
-    """Open (creating if needed) and migrate the database at `path`."""
+    """Open (creating if needed) and migrate the SQLite database at `path`."""
     if memory or path is None:
         db = sqlite_utils.Database(memory=True)
     else:
@@ -29,8 +31,30 @@ def open_db(path: str | Path | None = None, *, memory: bool = False) -> sqlite_u
     return db
 
 
-def inserted_id(cursor: sqlite3.Cursor) -> int:
-    """The rowid an INSERT through `cursor` just wrote. sqlite3 types `lastrowid` as optional
+def open_store(url: str) -> Database:
+    """Open and migrate the store `url` names: `sqlite:///path` or `postgresql://…`
+    (checked by core/config.py's StorageConfig)."""
+    if url.startswith(("postgresql://", "postgres://")):
+        # imported here: psycopg loads only for a PostgreSQL store (storage/backend.py)
+        from storage.backend_pg import PostgresDatabase
+        from storage.migrations_pg import migrate_pg
+
+        db = PostgresDatabase(url)
+        migrate_pg(db)
+        return db
+    return open_db(sqlite_path(url))
+
+
+def sqlite_path(url: str) -> str:
+    """The file of a `sqlite:///path` URL: `sqlite:///data/x.db` is relative,
+    `sqlite:////srv/x.db` absolute (SQLAlchemy's reading)."""
+    if not url.startswith("sqlite:///"):
+        raise ValueError(f"not a sqlite:/// URL: {url}")
+    return url.removeprefix("sqlite:///")
+
+
+def inserted_id(cursor: Cursor) -> int:
+    """The id an INSERT through `cursor` just wrote. sqlite3 types `lastrowid` as optional
     (None on a cursor that never inserted), so the callers that need an id say so here."""
     rowid = cursor.lastrowid
     if rowid is None:

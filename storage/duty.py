@@ -13,9 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-import sqlite_utils
-
 from core.errors import RosterError
+from storage.backend import Database
 from storage.roster_file import read_rows, sheet_day
 
 DATE_COLUMN = "日期"
@@ -40,7 +39,7 @@ def _column(header: list[str], names: tuple[str, ...]) -> str | None:
     return next((name for name in names if name in header), None)
 
 
-def read_duty_sheet(db: sqlite_utils.Database, path: str | Path) -> list[tuple[str, str, str]]:
+def read_duty_sheet(db: Database, path: str | Path) -> list[tuple[str, str, str]]:
     """Validate the sheet against the roster; return (day, counselor id, officer id) rows."""
     header, rows = read_rows(path)
     date_col = _column(header, (DATE_COLUMN,))
@@ -83,7 +82,7 @@ def read_duty_sheet(db: sqlite_utils.Database, path: str | Path) -> list[tuple[s
     return out
 
 
-def import_duty(db: sqlite_utils.Database, path: str | Path, now: datetime) -> int:
+def import_duty(db: Database, path: str | Path, now: datetime) -> int:
     """Validate and store the sheet (replacing the days it names); return the rows stored.
 
     Does not commit: the caller wraps it in `with db.atomic():` so it is all-or-nothing.
@@ -103,7 +102,7 @@ def import_duty(db: sqlite_utils.Database, path: str | Path, now: datetime) -> i
     return len(rows)
 
 
-def duty_for(db: sqlite_utils.Database, day: str) -> Duty:
+def duty_for(db: Database, day: str) -> Duty:
     """The day's 值班辅导员 and 值班党员 (either None when the roster does not name them)."""
     row = db.execute(
         """SELECT c.id, c.name, o.id, o.name FROM duty_roster d

@@ -5,9 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-import sqlite_utils
-
 from storage.audit import record_export
+from storage.backend import Database
 from storage.ledger import load
 
 # The one limit of every export (chat /导出, the dashboard's download, `pingan export`): a term
@@ -23,7 +22,7 @@ def too_many_days(days: int) -> str | None:
 
 
 def export_ledger(
-    db: sqlite_utils.Database,
+    db: Database,
     *,
     node_ids: set[int],
     days: list[str],

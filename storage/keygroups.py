@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import NamedTuple
 
-import sqlite_utils
+from storage.backend import Database
 
 # SQL condition: tag row `t` is under observation on day :day.
 ACTIVE = """
@@ -56,7 +56,7 @@ class Observed:
 
 
 def set_tag(
-    db: sqlite_utils.Database,
+    db: Database,
     person_id: str,
     tag: str,
     start_day: str,
@@ -75,7 +75,7 @@ def set_tag(
     )
 
 
-def end_expired(db: sqlite_utils.Database, day: str) -> list[tuple[str, str, str]]:
+def end_expired(db: Database, day: str) -> list[tuple[str, str, str]]:
     """Record the automatic end of every observation whose period is over by `day`.
 
     `ended_day` is the first day no longer under observation (start + period), the reading
@@ -99,7 +99,7 @@ def end_expired(db: sqlite_utils.Database, day: str) -> list[tuple[str, str, str
     return [(r[0], r[1], r[2]) for r in rows]
 
 
-def end_tag(db: sqlite_utils.Database, person_id: str, tag: str, day: str) -> bool:
+def end_tag(db: Database, person_id: str, tag: str, day: str) -> bool:
     """End an observation by hand: not observed from `day` on. False when none was running."""
     cursor = db.execute(
         "UPDATE tags SET ended_day = ? WHERE person_id = ? AND tag = ?"
@@ -131,7 +131,7 @@ class _ObservedRow(NamedTuple):
 
 
 def observed_on(
-    db: sqlite_utils.Database, day: str, class_ids: set[int] | None = None
+    db: Database, day: str, class_ids: set[int] | None = None
 ) -> list[Observed]:
     """Every tagged student under observation on `day` (within the classes given, or all),
     with that day's report: the daily key-group ledger line."""
@@ -177,7 +177,7 @@ def observed_on(
     return out
 
 
-def unlisted_tags(db: sqlite_utils.Database, listed: list[str], day: str) -> dict[str, int]:
+def unlisted_tags(db: Database, listed: list[str], day: str) -> dict[str, int]:
     """Tags under observation on `day` that config key_groups.tags does not list (set before
     the roster import checked them), with how many students carry each: /重点 cannot
     name them, so the admin is told at start."""

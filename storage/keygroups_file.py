@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import sqlite_utils
-
 from core.config import KeyGroups
 from core.errors import RosterError
+from storage.backend import Database
 from storage.keygroups import set_tag
 from storage.roster_file import read_rows, sheet_day
 from storage.roster_rows import split_list
@@ -21,7 +20,7 @@ REQUIRED = ("学号", "标签")
 
 
 def import_tags(
-    db: sqlite_utils.Database, path: str | Path, key_groups: KeyGroups, today: str
+    db: Database, path: str | Path, key_groups: KeyGroups, today: str
 ) -> int:
     """Tag every row's student (restarting an existing tag's observation); returns the
     number of tags set. Raises RosterError listing every bad row; then nothing is written.

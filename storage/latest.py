@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import sqlite_utils
+from storage.backend import Database
 
 # Timestamps the bot writes with its clock, in the configured zone (so max() as text is the
 # latest). Read once at start, and only when the simulator's clock is in use.
@@ -18,7 +18,7 @@ STAMPS = (
 )
 
 
-def latest_activity(db: sqlite_utils.Database) -> datetime | None:
+def latest_activity(db: Database) -> datetime | None:
     """The latest stored report, message, job run or queued reply; None on a fresh database."""
     found: list[datetime] = []
     for sql in STAMPS:

@@ -11,8 +11,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-import sqlite_utils
-
+from storage.backend import Database
 from storage.keygroups import Observed, observed_on
 from storage.nodes import Node
 from storage.quiz import QuizClassRow, quiz_rows
@@ -105,7 +104,7 @@ def _marks(ids: list[int]) -> str:
     return ",".join("?" * len(ids)) or "NULL"
 
 
-def load(db: sqlite_utils.Database, days: list[str], node_ids: set[int]) -> Ledger:
+def load(db: Database, days: list[str], node_ids: set[int]) -> Ledger:
     """Everything the workbook shows for the nodes in `node_ids` (already scope-expanded)."""
     ids = sorted(node_ids)
     nodes = [

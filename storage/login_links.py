@@ -13,8 +13,7 @@ import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
 
-import sqlite_utils
-
+from storage.backend import Database
 from storage.bindings import confirmed_staff_person
 from storage.roster_rows import STAFF_ROLES
 from storage.tokens import Login, check_token, create_token
@@ -31,7 +30,7 @@ def _utc(when: datetime) -> str:
 
 
 def confirmed_staff_account(
-    db: sqlite_utils.Database, platform: str, account_id: str
+    db: Database, platform: str, account_id: str
 ) -> tuple[str, str] | None:
     """(person id, name) when the account is a confirmed staff binding (storage/bindings.py:
     the roster or an admin vouched for it) of someone whose role may log in; None otherwise."""
@@ -43,7 +42,7 @@ def confirmed_staff_account(
 
 
 def create_link(
-    db: sqlite_utils.Database, person_id: str, platform: str, now: datetime, minutes: int
+    db: Database, person_id: str, platform: str, now: datetime, minutes: int
 ) -> str:
     """A new link secret for the person (inside the caller's transaction)."""
     secret = LINK_PREFIX + secrets.token_urlsafe(32)
@@ -61,7 +60,7 @@ def create_link(
     return secret
 
 
-def use_link(db: sqlite_utils.Database, secret: str, now: datetime, days: int) -> Login | None:
+def use_link(db: Database, secret: str, now: datetime, days: int) -> Login | None:
     """Spend the link once: the login of a fresh token valid `days` days, or None when the
     link is unknown, used, expired, or its person is no longer active staff."""
     row = db.execute(

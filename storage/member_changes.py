@@ -13,19 +13,19 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 
-import sqlite_utils
-
+from storage.backend import Database
 from storage.bindings import Member, candidates
 
 
-def students_by_name(db: sqlite_utils.Database, node_path: str) -> dict[str, set[str]]:
+def students_by_name(db: Database, node_path: str) -> dict[str, set[str]]:
     """Name or id → ids of the active students of the node and the nodes below it."""
     escaped = node_path.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     rows = db.execute(
         """
         WITH scope(id) AS (SELECT id FROM nodes WHERE path = ? OR path LIKE ? ESCAPE '\\')
         SELECT p.id, p.name FROM people p
-        WHERE p.active = 1 AND (p.class_id IN scope OR p.dorm_id IN scope)
+        WHERE p.active = 1 AND (p.class_id IN (SELECT id FROM scope)
+            OR p.dorm_id IN (SELECT id FROM scope))
           AND NOT EXISTS (SELECT 1 FROM responsibilities r WHERE r.person_id = p.id)
         """,
         [node_path, escaped + "/%"],
@@ -38,7 +38,7 @@ def students_by_name(db: sqlite_utils.Database, node_path: str) -> dict[str, set
 
 
 def bind_student(
-    db: sqlite_utils.Database,
+    db: Database,
     platform: str,
     chat_id: str,
     node_path: str,
@@ -70,7 +70,7 @@ def bind_student(
 
 
 def resolve_reviews(
-    db: sqlite_utils.Database, platform: str, chat_id: str, account_id: str, now: datetime
+    db: Database, platform: str, chat_id: str, account_id: str, now: datetime
 ) -> int:
     """Close the open reviews of this member in this chat (bound, or gone)."""
     stamp = now.isoformat()

@@ -7,9 +7,8 @@ MIGRATIONS; never edit one that has shipped.
 
 from __future__ import annotations
 
-import sqlite_utils
-
 from core.errors import PinganError
+from storage.backend import Database
 
 
 class SchemaTooNew(PinganError):
@@ -513,6 +512,21 @@ V_QUIZ = """
         CREATE INDEX quiz_answers_class ON quiz_answers(round_id, class_id);
 """
 
+# Several processes on one database (docs/run.md, "Several processes"): who holds which chat
+# account until when, and which process is sending an outbox row. Times are UTC ISO strings
+# written by the processes' own clocks, so they compare as text.
+V_CLUSTER_LEASES = """
+        CREATE TABLE account_leases (            -- one row per chat account of the cluster
+            account TEXT PRIMARY KEY,            -- platform:account id, e.g. qq:10001
+            holder TEXT NOT NULL,                -- host:pid:random of the holding process
+            acquired_at TEXT NOT NULL,
+            renewed_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL             -- after it, any process may take over
+        );
+        ALTER TABLE outbox ADD COLUMN claimed_by TEXT;     -- the process sending the row
+        ALTER TABLE outbox ADD COLUMN claimed_until TEXT;  -- its claim lapses after this
+"""
+
 MIGRATIONS: list[str] = [
     V1_CORE,
     V2_JOB_OUTCOME,
@@ -530,21 +544,33 @@ MIGRATIONS: list[str] = [
     V_TRUST_AUDIT_CHAIN,
     V_CARE_CASES,
     V_QUIZ,
+    V_CLUSTER_LEASES,
 ]
 
 
-def migrate(db: sqlite_utils.Database) -> int:
+def migrate(db: Database) -> int:
     """Bring the schema to the latest version; return the version reached."""
     current = db.execute("PRAGMA user_version").fetchone()[0]
     if current > len(MIGRATIONS):
         raise SchemaTooNew(
             f"database schema version {current} is newer than this pingan ({len(MIGRATIONS)})"
         )
-    for version, script in enumerate(MIGRATIONS[current:], start=current + 1):
+    while current < len(MIGRATIONS):
+        version = current + 1
+        script = MIGRATIONS[current]
         try:
-            db.conn.executescript(f"BEGIN;\n{script}\nPRAGMA user_version={version};\nCOMMIT;")
+            db.conn.executescript(
+                f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version={version};\nCOMMIT;"
+            )
         except Exception:
             if db.conn.in_transaction:
                 db.conn.rollback()
-            raise
+            # Several processes starting on one file (docs/run.md, "Several processes"):
+            # another one applied this migration first, and ours failed on its tables.
+            moved = db.execute("PRAGMA user_version").fetchone()[0]
+            if moved <= current:
+                raise
+            current = moved
+            continue
+        current = version
     return len(MIGRATIONS)

@@ -10,9 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import sqlite_utils
-
 from core.errors import NodeLookupError
+from storage.backend import Database
 from storage.db import inserted_id
 
 KINDS_BY_DEPTH = ("college", "grade", "class")
@@ -58,7 +57,7 @@ def dorm_path(dorm: str) -> str:
     return f"{DORM_ROOT}/{dorm.strip()}"
 
 
-def ensure_path(db: sqlite_utils.Database, parts: list[str]) -> int:
+def ensure_path(db: Database, parts: list[str]) -> int:
     """Create the college/grade/class chain as needed; return the id of the last node."""
     parent_id: int | None = None
     for depth, name in enumerate(parts):
@@ -68,12 +67,12 @@ def ensure_path(db: sqlite_utils.Database, parts: list[str]) -> int:
     return parent_id
 
 
-def ensure_dorm(db: sqlite_utils.Database, dorm: str) -> int:
+def ensure_dorm(db: Database, dorm: str) -> int:
     return _ensure(db, dorm_path(dorm), dorm.strip(), "dorm", None)
 
 
 def _ensure(
-    db: sqlite_utils.Database, path: str, name: str, kind: str, parent_id: int | None
+    db: Database, path: str, name: str, kind: str, parent_id: int | None
 ) -> int:
     row = db.execute("SELECT id FROM nodes WHERE path = ?", [path]).fetchone()
     if row:
@@ -85,7 +84,7 @@ def _ensure(
     return inserted_id(cursor)
 
 
-def by_path(db: sqlite_utils.Database, path: str) -> Node | None:
+def by_path(db: Database, path: str) -> Node | None:
     parts = split_path(path) if not path.startswith(DORM_ROOT + "/") else [path]
     if parts is None:
         return None
@@ -95,7 +94,7 @@ def by_path(db: sqlite_utils.Database, path: str) -> Node | None:
     return Node(*row) if row else None
 
 
-def by_ending(db: sqlite_utils.Database, text: str) -> Node:
+def by_ending(db: Database, text: str) -> Node:
     """A node by full path, or by a unique ending (计科1班, 2021级/计科1班).
 
     The chat commands and the CLI's --node read names this way, so a counselor can type the

@@ -7,13 +7,13 @@ schedules/opened.py says what an unopened window means for the jobs.
 
 from __future__ import annotations
 
-import sqlite_utils
+from storage.backend import Database
 
 #: job_runs outcomes that record a window job as not having spoken to the class.
 NOT_RUN = ("missed", "superseded", "skipped")
 
 
-def opened_classes(db: sqlite_utils.Database, day: str) -> set[str]:
+def opened_classes(db: Database, day: str) -> set[str]:
     """Paths of the classes whose window opened on `day`."""
     return {
         key

@@ -6,12 +6,12 @@ import json
 from collections.abc import Sequence
 from datetime import datetime
 
-import sqlite_utils
-
 from core.messages import OutgoingMessage
+from storage.backend import Database
+from storage.outbox_claims import FREE, OutboxClaims
 
 
-def enqueue(db: sqlite_utils.Database, message: OutgoingMessage, now: datetime) -> int | None:
+def enqueue(db: Database, message: OutgoingMessage, now: datetime) -> int | None:
     """Store a message to send; return its id, or None when its dedup_key was already queued.
 
     The dedup key is what makes a re-run job (after a crash or restart) harmless.
@@ -22,9 +22,7 @@ def enqueue(db: sqlite_utils.Database, message: OutgoingMessage, now: datetime) 
     return cursor.lastrowid if cursor.rowcount else None
 
 
-def enqueue_many(
-    db: sqlite_utils.Database, messages: Sequence[OutgoingMessage], now: datetime
-) -> list[bool]:
+def enqueue_many(db: Database, messages: Sequence[OutgoingMessage], now: datetime) -> list[bool]:
     """`enqueue` for many messages in a few statements (a scheduled run over a large school
     queues tens of thousands): whether each was queued. False: its dedup key was queued
     before, or earlier in `messages`."""
@@ -82,7 +80,7 @@ def maybe_delivered(row: dict) -> bool:
     return error.startswith(UNCONFIRMED) or error.startswith(UNCERTAIN)
 
 
-def platform_id_used(db: sqlite_utils.Database, platform: str, platform_message_id: str) -> bool:
+def platform_id_used(db: Database, platform: str, platform_message_id: str) -> bool:
     return (
         db.execute(
             "SELECT 1 FROM outbox WHERE platform = ? AND platform_message_id = ? LIMIT 1",
@@ -93,7 +91,7 @@ def platform_id_used(db: sqlite_utils.Database, platform: str, platform_message_
 
 
 def due(
-    db: sqlite_utils.Database,
+    db: Database,
     platform: str,
     account: str,
     now: datetime,
@@ -101,33 +99,58 @@ def due(
     unassigned: bool = False,
     skip_targets: list[str] | tuple[str, ...] = (),
     limit: int = 200,
+    claims: OutboxClaims | None = None,
 ) -> list[dict]:
     """Pending rows for this account due by `now`, oldest first (plus account '' rows when
     this sender is the platform's default). `skip_targets` are chats that must wait (rate
-    limit): leaving them out means a busy group never holds back the others."""
+    limit): leaving them out means a busy group never holds back the others. With `claims`
+    (several processes), rows another live process has claimed are left out."""
     skip = f"AND target NOT IN ({_marks(skip_targets)})" if skip_targets else ""
+    free = f"AND {FREE}" if claims is not None else ""
     rows = db.execute(
         f"""
         SELECT * FROM outbox
         WHERE status = 'pending' AND platform = ? AND next_attempt_at <= ?
-          AND (account = ? OR (? AND account = '')) {skip}
+          AND (account = ? OR (? = 1 AND account = '')) {skip} {free}
         ORDER BY next_attempt_at, id LIMIT ?
         """,
-        [platform, now.isoformat(), account, int(unassigned), *skip_targets, limit],
+        [
+            platform,
+            now.isoformat(),
+            account,
+            int(unassigned),
+            *skip_targets,
+            *(claims.free(now) if claims is not None else []),
+            limit,
+        ],
     )
     columns = [c[0] for c in rows.description]
     return [_decoded(dict(zip(columns, row, strict=True))) for row in rows.fetchall()]
 
 
 def next_due_at(
-    db: sqlite_utils.Database, platform: str, account: str, *, unassigned: bool = False
+    db: Database,
+    platform: str,
+    account: str,
+    *,
+    unassigned: bool = False,
+    claims: OutboxClaims | None = None,
+    now: datetime | None = None,
 ) -> datetime | None:
+    """When the next pending row is due; with `claims`, rows another live process has
+    claimed at `now` do not count (they are its to send)."""
+    free, params = "", []
+    if claims is not None:
+        if now is None:
+            raise ValueError("next_due_at with claims needs now")
+        free, params = f"AND {FREE}", claims.free(now)
     row = db.execute(
-        """
+        f"""
         SELECT min(next_attempt_at) FROM outbox
-        WHERE status = 'pending' AND platform = ? AND (account = ? OR (? AND account = ''))
+        WHERE status = 'pending' AND platform = ? AND (account = ? OR (? = 1 AND account = ''))
+          {free}
         """,
-        [platform, account, int(unassigned)],
+        [platform, account, int(unassigned), *params],
     ).fetchone()
     return datetime.fromisoformat(row[0]) if row and row[0] else None
 
@@ -141,7 +164,7 @@ def _marks(values: Sequence[object]) -> str:
     return ",".join("?" * len(values))
 
 
-def begin_attempt(db: sqlite_utils.Database, ids: list[int], now: datetime) -> None:
+def begin_attempt(db: Database, ids: list[int], now: datetime) -> None:
     """Recorded (and committed by the caller) before the request is written."""
     db.execute(
         f"UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE id IN ({_marks(ids)})",
@@ -149,7 +172,7 @@ def begin_attempt(db: sqlite_utils.Database, ids: list[int], now: datetime) -> N
     )
 
 
-def undo_attempt(db: sqlite_utils.Database, ids: list[int], reason: str) -> None:
+def undo_attempt(db: Database, ids: list[int], reason: str) -> None:
     """Nothing was written (not connected): the attempt does not count."""
     db.execute(
         f"UPDATE outbox SET attempts = max(attempts - 1, 0), last_error = ? "
@@ -159,7 +182,7 @@ def undo_attempt(db: sqlite_utils.Database, ids: list[int], reason: str) -> None
 
 
 def mark_sent(
-    db: sqlite_utils.Database,
+    db: Database,
     ids: list[int],
     platform_message_id: str,
     now: datetime,
@@ -173,23 +196,21 @@ def mark_sent(
     )
 
 
-def mark_retry(
-    db: sqlite_utils.Database, ids: list[int], error: str, next_attempt_at: datetime
-) -> None:
+def mark_retry(db: Database, ids: list[int], error: str, next_attempt_at: datetime) -> None:
     db.execute(
         f"UPDATE outbox SET last_error = ?, next_attempt_at = ? WHERE id IN ({_marks(ids)})",
         [error, next_attempt_at.isoformat(), *ids],
     )
 
 
-def mark_failed(db: sqlite_utils.Database, ids: list[int], error: str) -> None:
+def mark_failed(db: Database, ids: list[int], error: str) -> None:
     db.execute(
         f"UPDATE outbox SET status = 'failed', last_error = ? WHERE id IN ({_marks(ids)})",
         [error, *ids],
     )
 
 
-def split_mentions(db: sqlite_utils.Database, row: dict, chunk: int) -> None:
+def split_mentions(db: Database, row: dict, chunk: int) -> None:
     """Cut a row with more than `chunk` @-mentions into rows of at most `chunk` each.
 
     The first chunk stays in the row; each further one becomes a new pending row with the
@@ -222,7 +243,7 @@ def split_mentions(db: sqlite_utils.Database, row: dict, chunk: int) -> None:
 
 
 def recent_sends(
-    db: sqlite_utils.Database, platform: str, account: str, since: datetime
+    db: Database, platform: str, account: str, since: datetime
 ) -> list[tuple[str, datetime]]:
     """(target, sent_at) of this account's sends since `since`: the rate budget already
     spent, so a restart does not grant a fresh minute."""
@@ -234,7 +255,7 @@ def recent_sends(
     return [(target, datetime.fromisoformat(at)) for target, at in rows]
 
 
-def unconfirmed(db: sqlite_utils.Database, platform: str) -> list[dict]:
+def unconfirmed(db: Database, platform: str) -> list[dict]:
     rows = db.execute(
         "SELECT id, account, target FROM outbox WHERE status = 'pending' AND platform = ? "
         "AND last_error LIKE ?",

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import sqlite_utils
+from storage.backend import Database
 
 
-def student_of(db: sqlite_utils.Database, person_id: str) -> tuple[str, int | None, str]:
+def student_of(db: Database, person_id: str) -> tuple[str, int | None, str]:
     """(name, class id, class name) of a person; the class name is '' for staff."""
     row = db.execute(
         "SELECT p.name, p.class_id, coalesce(n.name, '') FROM people p"

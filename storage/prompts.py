@@ -6,12 +6,13 @@ replayed batch or a repeated reply harmless, the same way dedup keys protect the
 
 from __future__ import annotations
 
-import sqlite_utils
+from storage.backend import Database
 
 
-def first_today(db: sqlite_utils.Database, key: str, day: str, kind: str) -> bool:
+def first_today(db: Database, key: str, day: str, kind: str) -> bool:
     """True the first time (key, day, kind) is claimed, False every time after."""
     cursor = db.execute(
-        "INSERT OR IGNORE INTO prompts (person_key, day, kind) VALUES (?, ?, ?)", [key, day, kind]
+        "INSERT INTO prompts (person_key, day, kind) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+        [key, day, kind],
     )
     return cursor.rowcount == 1

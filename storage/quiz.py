@@ -10,8 +10,7 @@ import random
 from dataclasses import dataclass
 from datetime import datetime
 
-import sqlite_utils
-
+from storage.backend import Database
 from storage.db import inserted_id
 from storage.roster_rows import STUDENT_ROLES  # who takes part in the quiz (staff do not)
 
@@ -62,12 +61,12 @@ def _question(row: tuple) -> Question:
     return Question(qid, question, (a, b, c, d), answer, explanation, category)
 
 
-def active_questions(db: sqlite_utils.Database) -> int:
+def active_questions(db: Database) -> int:
     return db.execute("SELECT count(*) FROM quiz_questions WHERE active = 1").fetchone()[0]
 
 
 def open_round(
-    db: sqlite_utils.Database,
+    db: Database,
     now: datetime,
     deadline: datetime,
     size: int,
@@ -91,7 +90,7 @@ def open_round(
     return Round(round_id, now.isoformat(), deadline.isoformat(), delivery, size)
 
 
-def _round(db: sqlite_utils.Database, where: str, args: list) -> Round | None:
+def _round(db: Database, where: str, args: list) -> Round | None:
     row = db.execute(
         "SELECT r.id, r.opened_at, r.deadline, r.delivery,"
         " (SELECT count(*) FROM quiz_round_questions q WHERE q.round_id = r.id)"
@@ -101,22 +100,22 @@ def _round(db: sqlite_utils.Database, where: str, args: list) -> Round | None:
     return Round(*row) if row else None
 
 
-def latest_round(db: sqlite_utils.Database) -> Round | None:
+def latest_round(db: Database) -> Round | None:
     return _round(db, "", [])
 
 
-def get_round(db: sqlite_utils.Database, round_id: int) -> Round | None:
+def get_round(db: Database, round_id: int) -> Round | None:
     return _round(db, "WHERE r.id = ?", [round_id])
 
 
-def close_round(db: sqlite_utils.Database, round_id: int, now: datetime) -> None:
+def close_round(db: Database, round_id: int, now: datetime) -> None:
     db.execute(
         "UPDATE quiz_rounds SET deadline = min(deadline, ?) WHERE id = ?",
         [now.isoformat(), round_id],
     )
 
 
-def question_at(db: sqlite_utils.Database, round_id: int, position: int) -> Question | None:
+def question_at(db: Database, round_id: int, position: int) -> Question | None:
     row = db.execute(
         _QUESTION + " JOIN quiz_round_questions r ON r.question_id = q.id"
         " WHERE r.round_id = ? AND r.position = ?",
@@ -125,7 +124,7 @@ def question_at(db: sqlite_utils.Database, round_id: int, position: int) -> Ques
     return _question(row) if row else None
 
 
-def answered(db: sqlite_utils.Database, round_id: int, person_id: str) -> tuple[int, int]:
+def answered(db: Database, round_id: int, person_id: str) -> tuple[int, int]:
     """(questions answered, answered right) by the student in the round."""
     row = db.execute(
         "SELECT count(*), coalesce(sum(correct), 0) FROM quiz_answers"
@@ -136,7 +135,7 @@ def answered(db: sqlite_utils.Database, round_id: int, person_id: str) -> tuple[
 
 
 def record_answer(
-    db: sqlite_utils.Database,
+    db: Database,
     round_id: int,
     person_id: str,
     class_id: int | None,
@@ -147,8 +146,8 @@ def record_answer(
 ) -> bool:
     """Store one answer; False when the student already answered that question."""
     cursor = db.execute(
-        "INSERT OR IGNORE INTO quiz_answers (round_id, person_id, position, class_id, choice,"
-        " correct, answered_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO quiz_answers (round_id, person_id, position, class_id, choice,"
+        " correct, answered_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
         [round_id, person_id, position, class_id, choice, int(correct), now.isoformat()],
     )
     return cursor.rowcount == 1
@@ -168,7 +167,7 @@ class QuizClassRow:
 
 
 def quiz_rows(
-    db: sqlite_utils.Database, first_day: str, last_day: str, class_ids: list[int]
+    db: Database, first_day: str, last_day: str, class_ids: list[int]
 ) -> list[QuizClassRow]:
     """Each round opened from `first_day` to `last_day` (by its opening time's date), per
     class among `class_ids`, in round then path order."""
@@ -199,20 +198,21 @@ def quiz_rows(
     return rows
 
 
-def student_scores(db: sqlite_utils.Database, round_id: int) -> list[tuple[str, str, int, int]]:
+def student_scores(db: Database, round_id: int) -> list[tuple[str, str, int, int]]:
     """(学号, 姓名, answered, right) of every student who took part, best first."""
     return [
         tuple(r)
         for r in db.execute(
             "SELECT a.person_id, p.name, count(*), sum(a.correct) FROM quiz_answers a"
             " JOIN people p ON p.id = a.person_id WHERE a.round_id = ?"
-            " GROUP BY a.person_id ORDER BY sum(a.correct) DESC, max(a.answered_at), a.person_id",
+            " GROUP BY a.person_id, p.name"
+            " ORDER BY sum(a.correct) DESC, max(a.answered_at), a.person_id",
             [round_id],
         )
     ]
 
 
-def class_board(db: sqlite_utils.Database, round_id: int) -> list[ClassResult]:
+def class_board(db: Database, round_id: int) -> list[ClassResult]:
     """Every class with students: its size, how many took part and their average score,
     ranked by average score, then participation. A class where nobody took part is last."""
     marks = ",".join("?" * len(STUDENT_ROLES))
@@ -229,7 +229,7 @@ def class_board(db: sqlite_utils.Database, round_id: int) -> list[ClassResult]:
                coalesce(avg(sc.score), 0.0)
         FROM sizes s JOIN nodes n ON n.id = s.class_id
         LEFT JOIN scores sc ON sc.class_id = s.class_id
-        GROUP BY s.class_id
+        GROUP BY s.class_id, n.name, s.students
         """,
         [*STUDENT_ROLES, round_id],
     ).fetchall()

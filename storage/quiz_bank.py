@@ -13,9 +13,8 @@ from datetime import datetime
 from itertools import pairwise
 from pathlib import Path
 
-import sqlite_utils
-
 from core.errors import RosterError
+from storage.backend import Database
 from storage.roster_file import read_rows
 
 OPTIONS = ("A", "B", "C", "D")
@@ -97,7 +96,7 @@ def check_bank(path: str | Path) -> list[BankRow]:
     return rows
 
 
-def import_bank(db: sqlite_utils.Database, path: str | Path, now: datetime) -> int:
+def import_bank(db: Database, path: str | Path, now: datetime) -> int:
     """Check the whole file, then replace the active bank in one transaction; the count."""
     rows = check_bank(path)
     with db.atomic():

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import sqlite_utils
-
 from core.messages import IncomingMessage
+from storage.backend import Database
 
 
 def record(
-    db: sqlite_utils.Database,
+    db: Database,
     message: IncomingMessage,
     text: str,
     now: datetime,
@@ -45,14 +44,14 @@ def record(
     return cursor.rowcount == 1
 
 
-def set_kind(db: sqlite_utils.Database, message: IncomingMessage, kind: str) -> None:
+def set_kind(db: Database, message: IncomingMessage, kind: str) -> None:
     db.execute(
         "UPDATE raw_messages SET kind = ? WHERE platform = ? AND message_id = ?",
         [kind, message.platform, message.message_id],
     )
 
 
-def last_seen(db: sqlite_utils.Database, platform: str, chat_id: str) -> str | None:
+def last_seen(db: Database, platform: str, chat_id: str) -> str | None:
     """When the newest message kept from this chat was written (ISO), or None; what backfill
     after downtime starts from (the raw_messages_chat_time index answers it)."""
     row = db.execute(

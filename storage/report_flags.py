@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-import sqlite_utils
+from storage.backend import Database
 
 LATE = "late"
 CONTRADICTION = "contradiction"
@@ -23,16 +23,16 @@ CONTENT_FLAGS = (CONTRADICTION, TAG_CONFLICT)
 LABELS = {LATE: "迟报", CONTRADICTION: "待核实", TAG_CONFLICT: "与重点群体不符"}
 
 
-def mark_late(db: sqlite_utils.Database, person_id: str, day: str, detail: str, now: datetime):
+def mark_late(db: Database, person_id: str, day: str, detail: str, now: datetime):
     db.execute(
-        "INSERT OR IGNORE INTO report_flags (person_id, day, flag, detail, created_at)"
-        " VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO report_flags (person_id, day, flag, detail, created_at)"
+        " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
         [person_id, day, LATE, detail, now.isoformat()],
     )
 
 
 def replace_content_flags(
-    db: sqlite_utils.Database, person_id: str, day: str, flags: dict[str, str], now: datetime
+    db: Database, person_id: str, day: str, flags: dict[str, str], now: datetime
 ) -> list[str]:
     """Set the report's content flags to `flags`; return the flags that are new."""
     marks = ",".join("?" * len(CONTENT_FLAGS))
@@ -57,7 +57,7 @@ def replace_content_flags(
 
 
 def flags_between(
-    db: sqlite_utils.Database, first: str, last: str, person_ids: Iterable[str] | None = None
+    db: Database, first: str, last: str, person_ids: Iterable[str] | None = None
 ) -> dict[tuple[str, str], dict[str, str]]:
     """(person id, day) → {flag: detail} for the days first..last (ISO, inclusive)."""
     out: dict[tuple[str, str], dict[str, str]] = {}
@@ -73,7 +73,7 @@ def flags_between(
 
 
 def flags_on(
-    db: sqlite_utils.Database, day: str, class_ids: Iterable[int]
+    db: Database, day: str, class_ids: Iterable[int]
 ) -> list[tuple[str, int, str, str]]:
     """(name, class id, flag, detail) of the day's flagged reports in the classes, by class
     and name: the lines a counselor's summary lists."""

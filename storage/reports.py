@@ -22,9 +22,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-import sqlite_utils
-
 from core.parse_contract import Entry
+from storage.backend import Database
 
 FIELDS = ("temperature", "abnormal", "symptoms", "on_campus", "province", "isolation")
 # "kept": the stored report is more trusted than the new one and stays as it was.
@@ -87,7 +86,7 @@ def _outranked(author: str, posted_account: str | None, old: dict[str, Any]) -> 
 
 
 def upsert_report(
-    db: sqlite_utils.Database,
+    db: Database,
     *,
     person_id: str,
     day: str,
@@ -165,7 +164,7 @@ def upsert_report(
     return Upserted("updated", revision, abnormal, before, old["author"])
 
 
-def history(db: sqlite_utils.Database, person_id: str, day: str) -> list[dict[str, Any]]:
+def history(db: Database, person_id: str, day: str) -> list[dict[str, Any]]:
     """Earlier versions of a report, oldest first."""
     rows = db.execute(
         "SELECT revision, fields, replaced_at FROM report_history "

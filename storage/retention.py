@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, tzinfo
 
-import sqlite_utils
-
 from storage.audit import redact_before
+from storage.backend import Database
+from storage.dialect import json_true
 from storage.status import day_status, save_daily_counts
 
 #: (table, WHERE clause on :day / :stamp) of what the purge deletes, in this order.
@@ -63,7 +63,7 @@ def _args(keep_from: date, tz: tzinfo) -> dict[str, str]:
     }
 
 
-def _present(db: sqlite_utils.Database) -> list[tuple[str, str]]:
+def _present(db: Database) -> list[tuple[str, str]]:
     tables = set(db.table_names())
     return [
         (table, where)
@@ -72,22 +72,23 @@ def _present(db: sqlite_utils.Database) -> list[tuple[str, str]]:
     ]
 
 
-def would_purge(db: sqlite_utils.Database, keep_from: date, tz: tzinfo) -> dict[str, int]:
+def would_purge(db: Database, keep_from: date, tz: tzinfo) -> dict[str, int]:
     """What `purge` would remove, counted without changing anything (`pingan purge --dry-run`)."""
     args = _args(keep_from, tz)
     out = {
         table: db.execute(f"SELECT count(*) FROM {table} WHERE {where}", args).fetchone()[0]
         for table, where in _present(db)
     }
+    already = json_true(db, "json_extract(detail, '$.redacted')")
     out["audit_log_redacted"] = db.execute(
         "SELECT count(*) FROM audit_log WHERE julianday(at) < julianday(:stamp)"
-        " AND (NOT json_valid(detail) OR json_extract(detail, '$.redacted') IS NOT 1)",
+        f" AND (NOT json_valid(detail) OR NOT {already})",
         args,
     ).fetchone()[0]
     return out
 
 
-def purge(db: sqlite_utils.Database, keep_from: date, tz: tzinfo) -> dict[str, int]:
+def purge(db: Database, keep_from: date, tz: tzinfo) -> dict[str, int]:
     """Delete what is older than `keep_from` (a local day); return rows removed per table.
 
     Does not commit: the caller owns the transaction, so the snapshot and the deletes are

@@ -14,11 +14,10 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 
-import sqlite_utils
-
 from core.config import KeyGroups
 from core.errors import RosterError
 from storage.audit import record
+from storage.backend import Database
 from storage.nodes import ensure_dorm, ensure_path
 from storage.roster_file import read_rows
 from storage.roster_rows import RosterRow, check_rows, normalise_header
@@ -66,7 +65,7 @@ class ImportResult:
 
 
 def load_rows(
-    db: sqlite_utils.Database, path: str | Path, key_groups: KeyGroups | None = None
+    db: Database, path: str | Path, key_groups: KeyGroups | None = None
 ) -> list[RosterRow]:
     """Read and validate a roster file; raise RosterError listing every bad row."""
     header, raw = read_rows(path)
@@ -83,7 +82,7 @@ def load_rows(
 
 
 def import_roster(
-    db: sqlite_utils.Database,
+    db: Database,
     path: str | Path,
     *,
     now: datetime,
@@ -110,7 +109,7 @@ def import_roster(
 
 
 def _apply(
-    db: sqlite_utils.Database,
+    db: Database,
     rows: list[RosterRow],
     now: datetime,
     progress: Progress | None,
@@ -196,7 +195,7 @@ def _apply(
     )
 
 
-def _fingerprints(db: sqlite_utils.Database) -> dict[str, tuple]:
+def _fingerprints(db: Database) -> dict[str, tuple]:
     """Per person, everything an import writes (row, roster accounts, responsibilities,
     roster tags), to tell "updated" from "the same again"."""
     prints: dict[str, list] = {
@@ -219,17 +218,17 @@ def _fingerprints(db: sqlite_utils.Database) -> dict[str, tuple]:
             in prints.items()}  # fmt: skip
 
 
-def _responsibilities(db: sqlite_utils.Database, row: RosterRow) -> None:
+def _responsibilities(db: Database, row: RosterRow) -> None:
     db.execute("DELETE FROM responsibilities WHERE person_id = ?", [row.person_id])
     for path in row.responsible:
         db.execute(
-            "INSERT OR IGNORE INTO responsibilities (person_id, node_id) "
-            "SELECT ?, id FROM nodes WHERE path = ?",
+            "INSERT INTO responsibilities (person_id, node_id) "
+            "SELECT ?, id FROM nodes WHERE path = ? ON CONFLICT DO NOTHING",
             [row.person_id, path],
         )
 
 
-def _accounts(db: sqlite_utils.Database, row: RosterRow, stamp: str) -> None:
+def _accounts(db: Database, row: RosterRow, stamp: str) -> None:
     """The file is the truth for roster-sourced bindings; /绑定 ones are left alone unless the
     file gives the same account to someone."""
     keep = set(row.accounts)
@@ -255,7 +254,7 @@ def _accounts(db: sqlite_utils.Database, row: RosterRow, stamp: str) -> None:
         )
 
 
-def _tags(db: sqlite_utils.Database, row: RosterRow, today: str, key_groups: KeyGroups) -> None:
+def _tags(db: Database, row: RosterRow, today: str, key_groups: KeyGroups) -> None:
     """A tag new in the file starts today, for its configured observation period; one
     dropped from the file ends today (marked `roster:dropped`, so listing it again starts a
     new observation); one still listed is left alone: it keeps its start day, and an
@@ -285,12 +284,13 @@ def _tags(db: sqlite_utils.Database, row: RosterRow, today: str, key_groups: Key
         if tag not in row.tags and source == "roster":
             db.execute(
                 "UPDATE tags SET source = 'roster:dropped',"
-                " ended_day = min(coalesce(ended_day, ?), ?) WHERE person_id = ? AND tag = ?",
+                " ended_day = CASE WHEN ended_day < ? THEN ended_day ELSE ? END"
+                " WHERE person_id = ? AND tag = ?",
                 [today, today, row.person_id, tag],
             )
 
 
-def last_import_mtime(db: sqlite_utils.Database, path: Path) -> float | None:
+def last_import_mtime(db: Database, path: Path) -> float | None:
     row = db.execute(
         "SELECT max(file_mtime) FROM imports WHERE kind = 'roster' AND file = ?",
         [str(path.resolve())],
@@ -299,7 +299,7 @@ def last_import_mtime(db: sqlite_utils.Database, path: Path) -> float | None:
 
 
 def import_if_newer(
-    db: sqlite_utils.Database,
+    db: Database,
     path: Path,
     *,
     now: datetime,

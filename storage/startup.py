@@ -6,9 +6,8 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-import sqlite_utils
-
 from core.config import Config
+from storage.backend import Database
 from storage.chats import bind_groups
 from storage.keygroups import unlisted_tags
 from storage.roster import ImportResult, Progress, import_if_newer
@@ -17,7 +16,7 @@ log = logging.getLogger(__name__)
 
 
 def prepare(
-    db: sqlite_utils.Database, config: Config, now: datetime, progress: Progress | None = None
+    db: Database, config: Config, now: datetime, progress: Progress | None = None
 ) -> ImportResult | None:
     """Import `roster:` if newer than its last import, then bind `groups:`.
 

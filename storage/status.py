@@ -25,8 +25,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-import sqlite_utils
-
+from storage.backend import Database
+from storage.dialect import driving_join
 from storage.keygroups import ACTIVE as KEY_GROUP_ACTIVE
 from storage.nodes import Node
 from storage.status_types import (
@@ -59,7 +59,7 @@ __all__ = [
 ]
 
 
-def load_nodes(db: sqlite_utils.Database) -> dict[int, Node]:
+def load_nodes(db: Database) -> dict[int, Node]:
     return {
         row[0]: Node(*row)
         for row in db.execute("SELECT id, path, name, kind, parent_id FROM nodes ORDER BY path")
@@ -70,7 +70,7 @@ _LEAVE = "SELECT DISTINCT person_id FROM leaves WHERE start_day <= :day AND end_
 _STUDENTS = "p.active = 1 AND p.class_id IS NOT NULL"
 
 
-def unit_counts(db: sqlite_utils.Database, day: str, unit: str = "class_id") -> dict[int, Counts]:
+def unit_counts(db: Database, day: str, unit: str = "class_id") -> dict[int, Counts]:
     """Counts per class (unit='class_id') or per dorm (unit='dorm_id').
 
     Three GROUP BYs, each driven by its smallest side (CROSS JOIN fixes SQLite's join
@@ -80,6 +80,7 @@ def unit_counts(db: sqlite_utils.Database, day: str, unit: str = "class_id") -> 
     if unit not in ("class_id", "dorm_id"):
         raise ValueError(unit)
     args = {"day": day}
+    join = driving_join(db)
     out: dict[int, Counts] = {}
     for key, students in db.execute(
         f"SELECT p.{unit}, COUNT(*) FROM people p WHERE {_STUDENTS} AND p.{unit} IS NOT NULL"
@@ -87,8 +88,8 @@ def unit_counts(db: sqlite_utils.Database, day: str, unit: str = "class_id") -> 
     ):
         out[key] = Counts(expected=students)
     for key, reports, abnormal in db.execute(
-        f"""SELECT p.{unit}, COUNT(*), SUM(r.abnormal = 1)
-            FROM reports r CROSS JOIN people p ON p.id = r.person_id
+        f"""SELECT p.{unit}, COUNT(*), COUNT(*) FILTER (WHERE r.abnormal = 1)
+            FROM reports r {join} people p ON p.id = r.person_id
             WHERE r.day = :day AND {_STUDENTS} AND p.{unit} IS NOT NULL
             GROUP BY p.{unit}""",
         args,
@@ -96,7 +97,7 @@ def unit_counts(db: sqlite_utils.Database, day: str, unit: str = "class_id") -> 
         out[key].reported, out[key].abnormal = reports, abnormal or 0
     for key, on_leave, reported in db.execute(
         f"""SELECT p.{unit}, COUNT(*), COUNT(r.person_id)
-            FROM ({_LEAVE}) l CROSS JOIN people p ON p.id = l.person_id
+            FROM ({_LEAVE}) l {join} people p ON p.id = l.person_id
             LEFT JOIN reports r ON r.person_id = p.id AND r.day = :day
             WHERE {_STUDENTS} AND p.{unit} IS NOT NULL
             GROUP BY p.{unit}""",
@@ -116,7 +117,7 @@ class DayStatus:
     roll-up and `node(node_id)` gathers the lists of the node's subtree.
     """
 
-    def __init__(self, db: sqlite_utils.Database, day: str, previous_day: str | None) -> None:
+    def __init__(self, db: Database, day: str, previous_day: str | None) -> None:
         self.day = day
         self.nodes = load_nodes(db)
         self.children: dict[int, list[int]] = defaultdict(list)
@@ -134,15 +135,19 @@ class DayStatus:
         self._missing: dict[int, list[Student]] | None = None  # loaded on first use
         self._load_lists(db)
 
-    def _load_lists(self, db: sqlite_utils.Database) -> None:
+    def _load_lists(self, db: Database) -> None:
         args = {"day": self.day}
+        join = driving_join(db)
         self._leave: dict[int, list[LeaveCase]] = defaultdict(list)
         for pid, name, class_id, dorm_id, reason, end_day in db.execute(
             f"""
-            SELECT p.id, p.name, p.class_id, p.dorm_id, l.reason, MAX(l.end_day)
-            FROM leaves l CROSS JOIN people p ON p.id = l.person_id
-            WHERE l.start_day <= :day AND l.end_day >= :day AND {_STUDENTS}
-            GROUP BY p.id ORDER BY p.class_id, p.id
+            SELECT p.id, p.name, p.class_id, p.dorm_id, l.reason, l.end_day
+            FROM (SELECT person_id, reason, end_day, ROW_NUMBER() OVER (
+                      PARTITION BY person_id ORDER BY end_day DESC, id DESC) AS nth
+                  FROM leaves WHERE start_day <= :day AND end_day >= :day) l
+            {join} people p ON p.id = l.person_id
+            WHERE l.nth = 1 AND {_STUDENTS}
+            ORDER BY p.class_id, p.id
             """,
             args,
         ):
@@ -159,7 +164,7 @@ class DayStatus:
             f"""
             SELECT p.id, p.name, p.class_id, p.dorm_id, r.temperature, r.symptoms,
                    r.on_campus, r.province, r.isolation, r.proxy
-            FROM reports r CROSS JOIN people p ON p.id = r.person_id
+            FROM reports r {join} people p ON p.id = r.person_id
             WHERE r.day = :day AND r.abnormal = 1 AND {_STUDENTS}
             ORDER BY p.class_id, p.id
             """,
@@ -176,7 +181,7 @@ class DayStatus:
         for unit, tag, total, reported, abnormal in db.execute(
             f"""
             SELECT p.class_id, t.tag, COUNT(*), COUNT(r.person_id),
-                   SUM(COALESCE(r.abnormal, 0) = 1)
+                   COUNT(*) FILTER (WHERE r.abnormal = 1)
             FROM tags t JOIN people p ON p.id = t.person_id
             LEFT JOIN reports r ON r.person_id = p.id AND r.day = :day
             WHERE {KEY_GROUP_ACTIVE} AND {_STUDENTS}
@@ -194,14 +199,14 @@ class DayStatus:
         for pid, name, class_id, dorm_id, nags, accounts in self._db.execute(
             f"""
             SELECT p.id, p.name, p.class_id, p.dorm_id, p.private_nags,
-                   (SELECT group_concat(a.platform || char(9) || a.account_id, char(10))
+                   (SELECT group_concat(a.platform || :tab || a.account_id, :newline)
                     FROM accounts a WHERE a.person_id = p.id AND a.confirmed = 1)
             FROM people p
             WHERE {_STUDENTS}
               AND NOT EXISTS (SELECT 1 FROM reports r WHERE r.person_id = p.id AND r.day = :day)
             ORDER BY p.class_id, p.id
             """,
-            {"day": self.day},
+            {"day": self.day, "tab": "\t", "newline": "\n"},
         ):
             if pid in self._on_leave:
                 continue
@@ -280,13 +285,13 @@ class DayStatus:
         return total
 
 
-def day_status(db: sqlite_utils.Database, day: str, previous_day: str | None = None) -> DayStatus:
+def day_status(db: Database, day: str, previous_day: str | None = None) -> DayStatus:
     """Status of every node on `day`; `previous_day` (e.g. the last check-in day) for change."""
     return DayStatus(db, day, previous_day)
 
 
 def node_status(
-    db: sqlite_utils.Database, node_id: int, day: str, previous_day: str | None = None
+    db: Database, node_id: int, day: str, previous_day: str | None = None
 ) -> NodeStatus:
     """Status of one node on `day`; the previous day defaults to the calendar day before."""
     if previous_day is None:
@@ -294,7 +299,7 @@ def node_status(
     return day_status(db, day, previous_day).node(node_id)
 
 
-def save_daily_counts(db: sqlite_utils.Database, status: DayStatus) -> int:
+def save_daily_counts(db: Database, status: DayStatus) -> int:
     """Snapshot every node's counts for the day into daily_counts (what the purge keeps);
     return how many rows changed. Only those are written: the duty roll-up right after the
     summaries finds every row current, and a large school's tens of thousands of nodes are
@@ -338,7 +343,7 @@ class History:
     rates: dict[int, list[float | None]] = field(default_factory=dict)
 
 
-def history(db: sqlite_utils.Database, node_ids: list[int], days: list[str]) -> History:
+def history(db: Database, node_ids: list[int], days: list[str]) -> History:
     """Completion 实报/应报 of each node on each day; None where no snapshot exists."""
     out = History(days, {nid: [None] * len(days) for nid in node_ids})
     if not node_ids or not days:

@@ -13,9 +13,8 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-import sqlite_utils
-
 from core.errors import PinganError
+from storage.backend import Database
 from storage.db import inserted_id
 from storage.roster_rows import STAFF_ROLES
 
@@ -68,7 +67,7 @@ def _hash(secret: str) -> str:
 
 
 def create_token(
-    db: sqlite_utils.Database, person_id: str, now: datetime, *, days: int = 30, label: str = ""
+    db: Database, person_id: str, now: datetime, *, days: int = 30, label: str = ""
 ) -> tuple[int, str]:
     """Store a new token for a person; return (token id, the token itself, shown once)."""
     if days < 1:
@@ -90,7 +89,7 @@ def create_token(
     return inserted_id(cursor), token
 
 
-def revoke_token(db: sqlite_utils.Database, token_id: int, now: datetime) -> bool:
+def revoke_token(db: Database, token_id: int, now: datetime) -> bool:
     """Revoke a token and drop its sessions; False when it was already revoked."""
     if not db.execute("SELECT 1 FROM web_tokens WHERE id = ?", [token_id]).fetchone():
         raise TokenError(f"没有编号为 {token_id} 的令牌")
@@ -102,7 +101,7 @@ def revoke_token(db: sqlite_utils.Database, token_id: int, now: datetime) -> boo
     return cursor.rowcount > 0
 
 
-def revoke_person(db: sqlite_utils.Database, person_id: str, now: datetime) -> int:
+def revoke_person(db: Database, person_id: str, now: datetime) -> int:
     """Revoke every live token of a person (someone who left); return how many."""
     ids = [
         r[0]
@@ -115,7 +114,7 @@ def revoke_person(db: sqlite_utils.Database, person_id: str, now: datetime) -> i
     return len(ids)
 
 
-def list_tokens(db: sqlite_utils.Database, *, person_id: str | None = None) -> list[TokenRow]:
+def list_tokens(db: Database, *, person_id: str | None = None) -> list[TokenRow]:
     sql = (
         "SELECT t.id, t.person_id, COALESCE(p.name, ''), t.label, t.created_at, t.expires_at,"
         " t.revoked_at, t.last_used_at FROM web_tokens t LEFT JOIN people p ON p.id = t.person_id"
@@ -131,7 +130,7 @@ _LOGIN_COLUMNS = "t.id, t.person_id, p.name, p.role, t.expires_at"
 _LIVE = "t.revoked_at IS NULL AND t.expires_at > ? AND p.active = 1"
 
 
-def check_token(db: sqlite_utils.Database, token: str, now: datetime) -> Login | None:
+def check_token(db: Database, token: str, now: datetime) -> Login | None:
     """The login a token stands for, or None when unknown, revoked, expired or its person left.
 
     Records the last use, so `pingan token list` shows which tokens are still in use.
@@ -148,7 +147,7 @@ def check_token(db: sqlite_utils.Database, token: str, now: datetime) -> Login |
 
 
 def open_session(
-    db: sqlite_utils.Database, login: Login, now: datetime, *, max_days: int = 7
+    db: Database, login: Login, now: datetime, *, max_days: int = 7
 ) -> tuple[str, Login]:
     """Start a browser session for a checked token; return (cookie value, the session login).
 
@@ -168,7 +167,7 @@ def open_session(
     return session_id, session
 
 
-def check_session(db: sqlite_utils.Database, session_id: str, now: datetime) -> Login | None:
+def check_session(db: Database, session_id: str, now: datetime) -> Login | None:
     """The login behind a session cookie, or None when it ended (logout, revoke, expiry)."""
     row = db.execute(
         f"SELECT {_LOGIN_COLUMNS}, s.csrf, s.expires_at FROM web_sessions s"
@@ -182,10 +181,10 @@ def check_session(db: sqlite_utils.Database, session_id: str, now: datetime) -> 
     return Login(token_id, person_id, name, role, session_expiry, csrf)
 
 
-def close_session(db: sqlite_utils.Database, session_id: str) -> None:
+def close_session(db: Database, session_id: str) -> None:
     db.execute("DELETE FROM web_sessions WHERE id_hash = ?", [_hash(session_id)])
 
 
-def purge_sessions(db: sqlite_utils.Database, now: datetime) -> int:
+def purge_sessions(db: Database, now: datetime) -> int:
     """Drop ended sessions; the retention job may call this daily."""
     return db.execute("DELETE FROM web_sessions WHERE expires_at <= ?", [_utc(now)]).rowcount

@@ -1,7 +1,9 @@
-"""Shared fixtures: a fresh SQLite file per test and a controllable clock."""
+"""Shared fixtures: a fresh store per test (a SQLite file; also a PostgreSQL database for the
+tests marked `both_stores`) and a controllable clock."""
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -10,7 +12,8 @@ import pytest
 
 from bot.adapters.registry import discover
 from core.clock import FakeClock
-from storage.db import open_db
+from storage.db import open_db, open_store
+from tests.pg_cluster import Cluster, binaries
 
 discover()  # the adapter packages declare their config sections and platforms
 
@@ -18,8 +21,57 @@ REPO = Path(__file__).resolve().parent.parent
 TZ = ZoneInfo("Asia/Shanghai")
 
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "both_stores: the `db` fixture runs the test on SQLite and on PostgreSQL",
+    )
+    config.addinivalue_line(
+        "markers",
+        "sqlite_only(reason): in a both_stores module, a test of SQLite's own machinery",
+    )
+
+
+def pytest_generate_tests(metafunc):
+    marked = metafunc.definition.get_closest_marker
+    if "db" in metafunc.fixturenames and marked("both_stores") and not marked("sqlite_only"):
+        metafunc.parametrize("store", ["sqlite", "postgresql"], indirect=True)
+
+
 @pytest.fixture
-def db(tmp_path):
+def store(request):
+    """Which store the `db` fixture opens: "sqlite" unless the test is `both_stores`."""
+    return getattr(request, "param", "sqlite")
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """A throwaway PostgreSQL cluster (tests/pg_cluster.py). Without PostgreSQL installed
+    the PostgreSQL variants skip, unless PINGAN_REQUIRE_POSTGRES=1 (.ci/run) fails them."""
+    bindir = binaries()
+    if bindir is None:
+        message = "PostgreSQL is not installed (Debian: apt-get install postgresql)"
+        if os.environ.get("PINGAN_REQUIRE_POSTGRES") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    cluster = Cluster(bindir)
+    try:
+        cluster.start()
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture
+def db(request, tmp_path, store):
+    if store == "postgresql":
+        cluster = request.getfixturevalue("pg_cluster")
+        url = cluster.fresh_database()
+        database = open_store(url)
+        yield database
+        database.close()
+        cluster.drop(url)
+        return
     database = open_db(tmp_path / "pingan.db")
     yield database
     database.close()

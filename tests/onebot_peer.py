@@ -41,6 +41,9 @@ class Delivered:
         return [str(s["data"]["qq"]) for s in self.message if s["type"] == "at"]
 
 
+_HANG: dict[str, Any] = {}  # an answer that is never sent
+
+
 @dataclass
 class OneBotPeer:
     self_id: int = 10000
@@ -52,6 +55,7 @@ class OneBotPeer:
     actions: list[dict[str, Any]] = field(default_factory=list)
     swallow_and_close: bool = False
     deliver_and_close: bool = False
+    deliver_and_hang: bool = False  # post the next send, never answer it (a crash mid-send)
     history: bool = True  # get_group_msg_history (the go-cqhttp extension NapCat implements)
     fail_next: int | None = None
 
@@ -117,6 +121,8 @@ class OneBotPeer:
             request = json.loads(msg.data)
             self.actions.append(request)
             reply = self._execute(request)
+            if reply is _HANG:
+                continue
             if reply is None:  # swallowed: the connection goes before any answer
                 await ws.close()
                 break
@@ -139,6 +145,9 @@ class OneBotPeer:
             self.delivered.append(
                 Delivered(action, int(target), params["message"], message_id, self.now())
             )
+            if self.deliver_and_hang:
+                self.deliver_and_hang = False
+                return _HANG
             if self.deliver_and_close:  # QQ posted it; the answer is lost with the link
                 self.deliver_and_close = False
                 return None

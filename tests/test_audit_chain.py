@@ -3,7 +3,6 @@ data and refused exports with who and from where."""
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import timedelta
 
 import pytest
@@ -13,9 +12,12 @@ from bot.cli import main
 from bot.web import create_web_app
 from core.config import Config
 from storage.audit import record, redact_before, verify
+from storage.backend import is_postgres, store_errors
 from storage.db import open_db
 from tests.commands_helpers import audit_rows
 from tests.web_helpers import DAY, log_in, seed_school, token_for
+
+pytestmark = pytest.mark.both_stores  # the guards are SQLite or PostgreSQL triggers
 
 
 @pytest.fixture
@@ -30,15 +32,20 @@ def logged(db, clock):
 
 
 def _drop_guards(db) -> None:
-    """What someone with the file and sqlite3 could do: remove the triggers first."""
-    db.execute("DROP TRIGGER audit_log_no_delete")
-    db.execute("DROP TRIGGER audit_log_sealed")
+    """What someone with the file and sqlite3 (or the database owner) could do: remove the
+    triggers first."""
+    on = " ON audit_log" if is_postgres(db) else ""
+    db.execute(f"DROP TRIGGER audit_log_no_delete{on}")
+    db.execute(f"DROP TRIGGER audit_log_sealed{on}")
 
 
 def verify_cli(tmp_path, db, capsys) -> tuple[int, str]:
-    path = db.execute("PRAGMA database_list").fetchone()[2]
+    if is_postgres(db):
+        storage = f"url: '{db.url}'"
+    else:
+        storage = f"path: {db.execute('PRAGMA database_list').fetchone()[2]}"
     config = tmp_path / "config.yaml"
-    config.write_text(f"storage:\n  path: {path}\n", encoding="utf-8")
+    config.write_text(f"storage:\n  {storage}\n", encoding="utf-8")
     code = main(["audit", "verify", "--config", str(config)])
     return code, capsys.readouterr().out
 
@@ -50,11 +57,11 @@ def test_an_untouched_log_verifies(logged, tmp_path, capsys):
 
 
 def test_the_database_refuses_to_delete_or_change_a_row(logged):
-    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+    with pytest.raises(store_errors(), match="append-only"):
         logged.execute("DELETE FROM audit_log WHERE id = 3")
-    with pytest.raises(sqlite3.IntegrityError, match="sealed"):
+    with pytest.raises(store_errors(), match="sealed"):
         logged.execute("UPDATE audit_log SET actor = 'A01' WHERE id = 3")
-    with pytest.raises(sqlite3.IntegrityError, match="sealed"):
+    with pytest.raises(store_errors(), match="sealed"):
         logged.execute("UPDATE audit_log SET detail = '{}' WHERE id = 3")
     assert verify(logged).ok
 

@@ -4,10 +4,13 @@ school claims, queues and finishes tens of thousands of nodes)."""
 
 from __future__ import annotations
 
+import pytest
+
 from core.messages import OutgoingMessage
 from schedules.runs import claim, claim_many, finish_many
 from storage.outbox import enqueue, enqueue_many
 
+pytestmark = pytest.mark.both_stores
 DAY = "2020-02-10"
 
 

@@ -22,6 +22,8 @@ from tests.schedules_helpers import node_id as path_id
 from tests.schedules_helpers import opened, outbox, small_school
 from tests.web_helpers import DAY, log_in, seed_school, token_for
 
+pytestmark = pytest.mark.both_stores  # storage on SQLite and on PostgreSQL
+
 NOW = datetime(2020, 2, 10, 8, 0, tzinfo=TZ)
 HEADER = "学号,姓名,学院,年级,班级,手机,家长电话\n"
 

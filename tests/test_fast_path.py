@@ -7,10 +7,14 @@ from __future__ import annotations
 
 import logging
 
+import pytest
+
 import handlers.checkin
 import handlers.pipeline
 import handlers.router
 from tests.chain_helpers import NAMES, ClassGroup, student_id
+
+pytestmark = pytest.mark.both_stores  # storage on SQLite and on PostgreSQL
 
 
 def _statements(db) -> list[str]:
@@ -140,5 +144,5 @@ def test_a_message_whose_reading_fails_fails_alone(db, clock, monkeypatch):
 
 
 def _reporter_of(db) -> str | None:
-    row = db.execute("SELECT person_id FROM reports ORDER BY rowid DESC LIMIT 1").fetchone()
+    row = db.execute("SELECT person_id FROM reports ORDER BY created_at DESC LIMIT 1").fetchone()
     return row[0] if row else None

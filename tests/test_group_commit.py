@@ -8,13 +8,21 @@ import logging
 import sqlite3
 import time
 
+import pytest
+
 import handlers.checkin
+from storage.backend import is_postgres
+from storage.backend_pg import PostgresDatabase
 from storage.checkpoint import Checkpointer
 from tests.chain_helpers import NAMES, ClassGroup, student_id
 
+pytestmark = pytest.mark.both_stores  # storage on SQLite and on PostgreSQL
+
 
 def _reader(db):
-    """A second connection, as the dashboard or another process sees the file."""
+    """A second connection, as the dashboard or another process sees the store."""
+    if is_postgres(db):
+        return PostgresDatabase(db.url)
     path = db.execute("PRAGMA database_list").fetchone()[2]
     return sqlite3.connect(f"file:{path}?mode=ro", uri=True)
 
@@ -86,6 +94,7 @@ def test_one_commit_per_batch(db, clock, monkeypatch):
     assert commits == ["COMMIT"]
 
 
+@pytest.mark.sqlite_only(reason="SQLite's write-ahead log")
 def test_checkpoints_leave_the_writer_alone_and_empty_the_wal_at_stop(db, tmp_path):
     """While it runs, the thread copies the log into the database file (which grows: the
     writer's own checkpoint is turned down to a safety net far above these writes); at stop
@@ -124,7 +133,11 @@ def test_a_batch_whose_commit_fails_is_retried_one_message_at_a_time(db, clock, 
     def dangling_for_li_si(db, **kw):
         result = real(db, **kw)
         if kw["person_id"] == student_id(2):
-            db.execute("PRAGMA defer_foreign_keys = ON")
+            db.execute(
+                "SET CONSTRAINTS ALL DEFERRED"
+                if is_postgres(db)
+                else "PRAGMA defer_foreign_keys = ON"
+            )
             db.execute("UPDATE reports SET class_id = 999 WHERE person_id = ?", [student_id(2)])
         return result
 

@@ -14,6 +14,8 @@ from tests.commands_helpers import G21, School
 from tests.conftest import TZ
 from tests.school_factory import node_id
 
+pytestmark = pytest.mark.both_stores  # storage on SQLite and on PostgreSQL
+
 HEADER = "学号,姓名,学院,年级,班级,宿舍,角色,负责,微信,QQ,重点群体\n"
 NOW = datetime(2020, 2, 10, 8, 0, tzinfo=TZ)
 
@@ -33,8 +35,9 @@ def roster(tmp_path, tags: str):
 def rebind_counselor(db) -> None:
     """The roster file has no sim account column: bind 陈老师's sim account again."""
     db.execute(
-        "INSERT OR IGNORE INTO accounts (platform, account_id, person_id, display_name,"
-        " confirmed, source, created_at) VALUES ('sim', 'uT001', 'T001', '陈老师', 1, 'admin', ?)",
+        "INSERT INTO accounts (platform, account_id, person_id, display_name,"
+        " confirmed, source, created_at) VALUES ('sim', 'uT001', 'T001', '陈老师', 1, 'admin', ?)"
+        " ON CONFLICT DO NOTHING",
         [NOW.isoformat()],
     )
 

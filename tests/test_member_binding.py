@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from storage.bindings import Member, bind_members, name_tokens
 from storage.nodes import by_path, dorm_path, ensure_dorm, ensure_path
+
+pytestmark = pytest.mark.both_stores  # storage on SQLite and on PostgreSQL
 
 CLASS = "计算机学院/2021级/计科1班"
 DORM = dorm_path("12栋305")

@@ -19,6 +19,8 @@ from storage import outbox as store
 from storage.db import open_db
 from tests.onebot_peer import OneBotPeer, until
 
+pytestmark = pytest.mark.both_stores  # storage on SQLite and on PostgreSQL
+
 
 async def _noop(_message) -> None:
     return None
@@ -348,3 +350,18 @@ async def test_account_less_group_messages_go_through_an_account_in_that_group(d
         await first.close()
         await second.close()
         await adapter.stop()
+
+
+async def test_a_sender_started_twice_runs_one_loop(db, clock, qq):
+    """An account that connects while the app is starting is started by add_transport and
+    again by App.start: two loops would attempt the same row twice."""
+    account, peer = qq
+    sender = OutboxSender(db, account, RateLimits(), clock, unassigned=True)
+    first = sender.start()
+    assert sender.start() is first
+    queue(db, clock, text="只发一次")
+    sender.wake()
+    await until(lambda: rows(db)[1]["status"] == "sent")
+    await sender.stop()
+    assert [d.text for d in peer.delivered] == ["只发一次"]
+    assert rows(db)[1]["attempts"] == 1

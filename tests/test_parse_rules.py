@@ -297,3 +297,19 @@ def test_flattened_chain_with_bare_numbers():
 def test_single_line_with_small_numbers_stays_one_checkin():
     got = PARSER.parse("张三 1 班 36.5 正常 2 楼 在校")
     assert got.kind == "checkin" and got.entries[0].name == "张三"
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("王伟 在家 正常 没啥事", "checkin"),  # 没啥 asks nothing
+        ("王伟 在家 正常 干啥", "other"),  # 啥 asks
+        ("啥时候截止", "other"),
+        ("王伟 在家 正常 都报了", "other"),  # about the report, not the report
+        ("王伟 在家 已经报了", "other"),
+        ("王伟 在家 正常 打过卡", "other"),
+        ("王伟 在家 正常", "checkin"),
+    ],
+)
+def test_question_and_reported_words(text, kind):
+    assert PARSER.parse(text).kind == kind

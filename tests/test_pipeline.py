@@ -20,6 +20,8 @@ from storage.roster import import_roster
 from tests.conftest import TZ
 from tests.roster_helpers import BASE, row, write_csv
 
+pytestmark = pytest.mark.both_stores  # storage on SQLite and on PostgreSQL
+
 CLASS1, CLASS2, COUNSELORS = "700001", "700002", "700900"
 EXTRA = [
     row("1005,李娜,计算机学院,2021级,计科1班,5栋202,,,,10005,"),

@@ -17,6 +17,8 @@ from storage.quiz_bank import import_bank
 from tests.commands_helpers import School, audit_rows, seed
 from tests.conftest import REPO, TZ
 
+pytestmark = pytest.mark.both_stores  # storage on SQLite and on PostgreSQL
+
 BANK = REPO / "examples" / "quiz.csv"
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import logging
 
+import pytest
+
 from core.clock import FakeClock
 from schedules import Deps, build_scheduler
 from storage.audit import record_export
@@ -19,10 +21,12 @@ from tests.schedules_helpers import (
     small_school,
 )
 
+pytestmark = pytest.mark.both_stores  # storage on SQLite and on PostgreSQL
+
 TODAY = "2020-04-10"  # with 60 days of retention, 2020-02-10 is the first day kept
 
 
-def count(db, table, where="1", args=()):
+def count(db, table, where="TRUE", args=()):
     return db.execute(f"SELECT COUNT(*) FROM {table} WHERE {where}", list(args)).fetchone()[0]
 
 

@@ -15,6 +15,8 @@ from storage.roster import RosterProblems, import_if_newer, import_roster
 from tests.conftest import REPO, TZ
 from tests.roster_helpers import BASE, HEADER, row, write_csv, write_xlsx
 
+pytestmark = pytest.mark.both_stores  # storage on SQLite and on PostgreSQL
+
 NOW = datetime(2020, 2, 10, 8, 0, tzinfo=TZ)
 
 

@@ -5,9 +5,13 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime, timedelta
 
+import pytest
+
 from core.clock import FakeClock
 from schedules import Deps, build_scheduler
 from tests.schedules_helpers import TZ, at, config, outbox, small_school
+
+pytestmark = pytest.mark.both_stores  # storage on SQLite and on PostgreSQL
 
 
 class OffsetClock:

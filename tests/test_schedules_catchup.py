@@ -9,6 +9,8 @@ from schedules import Deps, build_scheduler
 from schedules.opened import NEVER_OPENED
 from tests.schedules_helpers import add_report, at, config, group, last_id, outbox, small_school
 
+pytestmark = pytest.mark.both_stores  # storage on SQLite and on PostgreSQL
+
 DAY = "2020-02-10"
 
 

@@ -18,6 +18,8 @@ from tests.schedules_helpers import (
     small_school,
 )
 
+pytestmark = pytest.mark.both_stores  # storage on SQLite and on PostgreSQL
+
 DAY = "2020-02-10"
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from core.checkin_times import times_for
 from core.clock import FakeClock
 from schedules import Deps, build_scheduler, is_checkin_day, nag, plan_day
@@ -19,6 +21,8 @@ from tests.schedules_helpers import (
     outbox,
     small_school,
 )
+
+pytestmark = pytest.mark.both_stores  # storage on SQLite and on PostgreSQL
 
 
 def test_days_off_weekdays_holidays_and_workdays():

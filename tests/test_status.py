@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from storage.status import day_status, node_status
 from tests.schedules_helpers import (
     CLASS1,
@@ -14,6 +16,8 @@ from tests.schedules_helpers import (
     node_id,
     small_school,
 )
+
+pytestmark = pytest.mark.both_stores  # storage on SQLite and on PostgreSQL
 
 DAY, YESTERDAY = "2020-02-10", "2020-02-09"
 

@@ -16,12 +16,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-import sqlite_utils
-
 from bot.ops.accounts import AccountState
 from core.clock import Clock
 from core.config import Config
 from core.messages import IncomingMessage, MemberChange, OutgoingMessage, Recall
+from storage.backend import Database
 from storage.bindings import Member
 
 BatchSink = Callable[[list[IncomingMessage]], Awaitable[None]]
@@ -98,7 +97,7 @@ class AdapterContext:
 
     config: Config
     settings: Any  # this adapter's `adapters.<name>` section, as its package declared it
-    db: sqlite_utils.Database
+    db: Database
     clock: Clock
     on_batch: BatchSink
     on_account: AccountSink

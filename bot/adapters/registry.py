@@ -33,6 +33,12 @@ class AdapterSpec:
     whether a section asks for the adapter to run. `check` sees every section (a conflict
     between them, or None). `default_clock`, when given, may offer the clock `pingan run`
     runs on when this adapter is configured (the simulator's page can move time on).
+
+    `accounts`, for a cluster (several processes on one database, docs/run.md), splits the
+    section into one section per account, each with the account's name: `build` on such a
+    part makes an adapter of that one account, which a process runs while it holds the lease
+    `platform:account` (bot/cluster.py). It raises ValueError naming an entry that does not
+    say which account it is. An adapter without it (the simulator) cannot run in a cluster.
     """
 
     name: str
@@ -43,6 +49,7 @@ class AdapterSpec:
     build: Callable[[AdapterContext], Adapter]
     check: Callable[[Adapters], str | None] | None = None
     default_clock: Callable[[Config], Clock | None] | None = None
+    accounts: Callable[[Any], list[tuple[str, Any]]] | None = None
 
 
 _specs: dict[str, AdapterSpec] = {}
@@ -51,7 +58,17 @@ _specs: dict[str, AdapterSpec] = {}
 def register(spec: AdapterSpec) -> None:
     """Add (or replace) a platform; its section is validated from now on."""
     _specs[spec.name] = spec
-    declare_section(Section(spec.name, spec.platform, spec.settings, spec.default, spec.check))
+    declare_section(
+        Section(
+            spec.name,
+            spec.platform,
+            spec.settings,
+            spec.default,
+            spec.check,
+            configured=spec.configured,
+            accounts=spec.accounts,
+        )
+    )
 
 
 def unregister(name: str) -> None:

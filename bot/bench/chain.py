@@ -24,14 +24,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import sqlite_utils
-
 from core.clock import FakeClock
 from core.config import Config
 from core.messages import IncomingMessage
 from core.parse_contract import Entry, ParseResult
 from handlers.parse import Parser
 from handlers.pipeline import Pipeline
+from storage.backend import Database
 from storage.db import open_db
 
 HELP = "N 人的班级填一条接龙，每次回复都重复整个名单"
@@ -65,7 +64,7 @@ def names(count: int) -> list[str]:
     return out[:count]
 
 
-def build_class(db: sqlite_utils.Database, members: list[str], now: datetime) -> None:
+def build_class(db: Database, members: list[str], now: datetime) -> None:
     stamp = now.isoformat()
     with db.atomic():
         db.execute(

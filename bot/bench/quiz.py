@@ -25,8 +25,6 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import sqlite_utils
-
 from bot.adapters.sim.school import build_school, write_config
 from core.clock import FakeClock
 from core.config import load_config
@@ -34,6 +32,7 @@ from core.messages import IncomingMessage
 from handlers.pipeline import MAX_BATCH, Pipeline
 from handlers.quiz.start import start_round
 from schedules.quiz import day_board, summary_lines
+from storage.backend import Database
 from storage.db import open_db
 from storage.quiz import Round, class_board, question_at
 from storage.quiz_bank import import_bank
@@ -54,7 +53,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=2020)
 
 
-def _answer_key(db: sqlite_utils.Database, round_: Round) -> list[str]:
+def _answer_key(db: Database, round_: Round) -> list[str]:
     """The right answer of each of the round's questions, in order."""
     key = []
     for n in range(1, round_.size + 1):

@@ -22,13 +22,12 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import sqlite_utils
-
 from core.clock import FakeClock
 from core.config import Config
 from schedules.deps import Deps
 from schedules.opened import record_opened
 from schedules.summaries import duty_roll_up, prerender_charts, summarize
+from storage.backend import Database
 from storage.db import open_db
 
 HELP = "给生成的学校每个节点做每晚汇总的耗时"
@@ -45,7 +44,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--charts", action="store_true", help="同时计时汇总图表")
 
 
-def build_school(db: sqlite_utils.Database, students: int, groups: int, seed: int) -> list[int]:
+def build_school(db: Database, students: int, groups: int, seed: int) -> list[int]:
     """Insert the generated school; return every node id (classes first)."""
     rng = random.Random(seed)
     nodes: list[tuple[int, str, str, str, int | None]] = []  # id, path, name, kind, parent
@@ -124,7 +123,7 @@ def build_school(db: sqlite_utils.Database, students: int, groups: int, seed: in
     return classes + grade_ids + college_ids
 
 
-def _reset(db: sqlite_utils.Database, opened_at: datetime) -> None:
+def _reset(db: Database, opened_at: datetime) -> None:
     """Forget the night's runs so the same summaries can be timed again; the morning's
     windows stay opened (a day that never opened is not summarised)."""
     with db.atomic():

@@ -11,7 +11,7 @@ import argparse
 from bot.cli.args import add_config
 from core.config import load_config
 from storage.audit import verify
-from storage.db import open_db
+from storage.db import open_store
 
 HELP = "审计日志：校验哈希链（verify），发现篡改时退出码为 1"
 
@@ -26,7 +26,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
-    db = open_db(config.db_path)
+    db = open_store(config.store_url)
     try:
         verdict = verify(db)
     finally:

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from bot.cli.args import add_config, day
 from core.clock import SystemClock
 from core.config import load_config
-from storage.db import open_db
+from storage.db import open_store
 from storage.duty import duty_for, import_duty
 
 HELP = "导入或查看值班表（日期、值班辅导员 学号、值班党员 学号）"
@@ -42,7 +42,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
-    db = open_db(config.db_path)
+    db = open_store(config.store_url)
     try:
         clock = SystemClock(config.tz)
         if args.action == "import":

@@ -9,7 +9,7 @@ from bot.cli.args import add_config, day
 from core.config import load_config
 from core.errors import PinganError
 from handlers.permissions import descendants
-from storage.db import open_db
+from storage.db import open_store
 from storage.export import export_ledger, too_many_days
 from storage.ledger import days_between
 from storage.nodes import by_ending
@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
         raise PinganError(str(e)) from e
     if refusal := too_many_days(len(days)):
         raise PinganError(refusal)
-    db = open_db(config.db_path)
+    db = open_store(config.store_url)
     try:
         node = by_ending(db, args.node) if args.node else None
         if node:

@@ -12,7 +12,7 @@ import argparse
 from bot.cli.args import add_config, day
 from core.clock import SystemClock
 from core.config import load_config
-from storage.db import open_db
+from storage.db import open_store
 from storage.keygroups import observed_on
 from storage.keygroups_file import import_tags
 
@@ -31,7 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
-    db = open_db(config.db_path)
+    db = open_store(config.store_url)
     try:
         today = SystemClock(config.tz).now().date().isoformat()
         if args.action == "import":

@@ -14,7 +14,7 @@ from core.clock import SystemClock
 from core.config import load_config
 from schedules.deps import Deps
 from schedules.retention import dry_run, purge_now
-from storage.db import open_db
+from storage.db import open_store
 from storage.retention import cutoff
 
 HELP = "立即执行保留期清理，或用 --dry-run 列出将删除的内容"
@@ -31,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
     clock = SystemClock(config.tz)
     today = date.fromisoformat(args.date) if args.date else clock.now().date()
     keep_from = cutoff(today, config.privacy.retention_days)
-    db = open_db(config.db_path)
+    db = open_store(config.store_url)
     try:
         deps = Deps(db, config, clock)
         if args.dry_run:

@@ -8,7 +8,7 @@ import argparse
 from bot.cli.args import add_config
 from core.clock import SystemClock
 from core.config import load_config
-from storage.db import open_db
+from storage.db import open_store
 from storage.quiz import class_board, get_round, latest_round
 from storage.quiz_bank import import_bank
 
@@ -36,7 +36,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
-    db = open_db(config.db_path)
+    db = open_store(config.store_url)
     try:
         if args.quiz == "import":
             count = import_bank(db, args.file, SystemClock(config.tz).now())

@@ -10,7 +10,7 @@ from core.clock import SystemClock
 from core.config import load_config
 from core.errors import ConfigError, RosterError
 from storage.chats import bind_groups
-from storage.db import open_db
+from storage.db import open_store
 from storage.roster import PROGRESS_EVERY, import_roster
 
 HELP = "从 .csv 或 .xlsx 导入花名册（要么全部导入，要么都不导入；错误标明行号）"
@@ -38,7 +38,7 @@ def _progress(done: int, total: int) -> None:
 
 def run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
-    db = open_db(config.db_path)
+    db = open_store(config.store_url)
     try:
         now = SystemClock(config.tz).now()
         try:

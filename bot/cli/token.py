@@ -13,7 +13,7 @@ from urllib.parse import quote
 from bot.cli.args import add_config
 from core.clock import SystemClock
 from core.config import Config, load_config
-from storage.db import open_db
+from storage.db import open_store
 from storage.tokens import create_token, list_tokens, revoke_person, revoke_token
 
 HELP = "看板登录令牌：生成、列出、吊销"
@@ -69,7 +69,7 @@ def _local(stamp: str | None, config: Config) -> str:
 def run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     clock = SystemClock(config.tz)
-    db = open_db(config.db_path)
+    db = open_store(config.store_url)
     try:
         now = clock.now()
         if args.action == "create":

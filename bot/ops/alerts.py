@@ -20,12 +20,11 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-import sqlite_utils
-
 from bot.ops.accounts import AccountBoard, AccountState
 from core.clock import Clock
 from core.config import Config
 from core.messages import OutgoingMessage, platform_name
+from storage.backend import Database
 from storage.outbox import enqueue
 
 log = logging.getLogger(__name__)
@@ -57,7 +56,7 @@ def back_text(state: AccountState, since: datetime, now: datetime) -> str:
 class AccountWatch:
     def __init__(
         self,
-        db: sqlite_utils.Database,
+        db: Database,
         config: Config,
         clock: Clock,
         board: AccountBoard,

@@ -14,7 +14,6 @@ import hmac
 import ipaddress
 from dataclasses import dataclass
 
-import sqlite_utils
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
 
@@ -22,6 +21,7 @@ from bot.ops.accounts import AccountBoard
 from bot.ops.health import check
 from bot.ops.metrics import Metrics
 from core.clock import Clock
+from storage.backend import Database
 
 PROXY_HEADERS = ("X-Forwarded-For", "Forwarded", "X-Real-IP")
 
@@ -30,7 +30,7 @@ PROXY_HEADERS = ("X-Forwarded-For", "Forwarded", "X-Real-IP")
 class OpsView:
     """What the two endpoints read; built by bot/assemble.py."""
 
-    db: sqlite_utils.Database
+    db: Database
     clock: Clock
     board: AccountBoard
     metrics: Metrics

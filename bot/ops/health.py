@@ -7,13 +7,11 @@ mount, permissions changed, disk full), and only a commit shows it. The probe is
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime
 
-import sqlite_utils
-
 from bot.ops.accounts import AccountState
+from storage.backend import Database, store_errors
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,7 +23,7 @@ class Health:
         return not self.problems
 
 
-def store_problem(db: sqlite_utils.Database, now: datetime) -> str | None:
+def store_problem(db: Database, now: datetime) -> str | None:
     """None when a commit to the store succeeds; otherwise the reason, in a few words."""
     conn = db.conn
     if conn.in_transaction:  # a message batch is being written right now: it is writable
@@ -38,14 +36,14 @@ def store_problem(db: sqlite_utils.Database, now: datetime) -> str | None:
             [now.isoformat()],
         )
         conn.execute("COMMIT")
-    except sqlite3.Error as e:
+    except store_errors() as e:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
         return f"store not writable: {e}"
     return None
 
 
-def check(db: sqlite_utils.Database, accounts: list[AccountState], now: datetime) -> Health:
+def check(db: Database, accounts: list[AccountState], now: datetime) -> Health:
     problems = []
     problem = store_problem(db, now)
     if problem is not None:

@@ -17,12 +17,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 
-import sqlite_utils
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from bot.ops.accounts import AccountBoard
+from storage.backend import Database
 
 # A message is usually handled in well under 10 ms; a 接龙 repost or a batch under load more.
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
@@ -32,7 +32,7 @@ class _Gauges(Collector):
     """Read at scrape time: the outbox, the job runs and the accounts."""
 
     def __init__(
-        self, db: sqlite_utils.Database, board: AccountBoard, now: Callable[[], datetime]
+        self, db: Database, board: AccountBoard, now: Callable[[], datetime]
     ) -> None:
         self.db, self.board, self.now = db, board, now
 
@@ -101,7 +101,7 @@ class _Gauges(Collector):
 
 class Metrics:
     def __init__(
-        self, db: sqlite_utils.Database, board: AccountBoard, now: Callable[[], datetime]
+        self, db: Database, board: AccountBoard, now: Callable[[], datetime]
     ) -> None:
         self.registry = CollectorRegistry()
         self.messages = Counter(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-import sqlite_utils
+from storage.backend import Database
 
 
 class Routes:
@@ -31,7 +31,7 @@ class Routes:
                 return account
         return None
 
-    def assign(self, db: sqlite_utils.Database, platform: str) -> int:
+    def assign(self, db: Database, platform: str) -> int:
         """Give account-less pending group rows to an account in that group; return how many."""
         if not any(p == platform for p, _ in self._groups):
             return 0

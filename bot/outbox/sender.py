@@ -16,6 +16,10 @@ an unconfirmed message, would silently lose nags and notices, which is worse for
 check-in; OneBot v11 has no idempotency key, so exactly-once cannot be promised. Every such
 retry is logged at WARNING. A request that was never written (not connected) does not count
 as an attempt.
+
+With several processes on one database (`claims`, docs/run.md "Several processes") each row
+is claimed by the sending process before step 1 (storage/outbox_claims.py), and only while
+it holds its account's lease: no row is attempted by two processes.
 """
 
 from __future__ import annotations
@@ -27,8 +31,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import sqlite_utils
-
 from bot.outbox.limits import WINDOW, RateLimiter
 from bot.outbox.routes import Routes
 from bot.transport import Transport
@@ -37,6 +39,8 @@ from core.config import RateLimits
 from core.errors import DeliveryFailed, DeliveryRejected, DeliveryUncertain, NotConnected
 from core.messages import OutgoingMessage
 from storage import outbox as store
+from storage.backend import Database
+from storage.outbox_claims import OutboxClaims
 
 log = logging.getLogger(__name__)
 
@@ -55,11 +59,11 @@ class Step:
 class OutboxSender:
     """One per account. `unassigned=True` also takes rows queued with account '' (the
     platform's default sender); `routes` first hands account-less group rows to an account
-    that is in the group."""
+    that is in the group; `claims` (several processes) makes it claim each row first."""
 
     def __init__(
         self,
-        db: sqlite_utils.Database,
+        db: Database,
         transport: Transport,
         limits: RateLimits,
         clock: Clock,
@@ -67,6 +71,7 @@ class OutboxSender:
         unassigned: bool = False,
         routes: Routes | None = None,
         sleep: Sleep = asyncio.sleep,
+        claims: OutboxClaims | None = None,
     ) -> None:
         self.db = db
         self.transport = transport
@@ -74,6 +79,7 @@ class OutboxSender:
         self.clock = clock
         self.unassigned = unassigned
         self.routes = routes
+        self.claims = claims
         self._sleep = sleep
         self._wake = asyncio.Event()
         self._stopping = False
@@ -109,11 +115,23 @@ class OutboxSender:
             self.routes.assign(self.db, platform)
         waiting = self.limiter.waiting_targets(now)
         rows = store.due(
-            self.db, platform, account, now, unassigned=self.unassigned, skip_targets=list(waiting)
+            self.db,
+            platform,
+            account,
+            now,
+            unassigned=self.unassigned,
+            skip_targets=list(waiting),
+            claims=self.claims,
         )
         if not rows:
             if waiting and store.due(
-                self.db, platform, account, now, unassigned=self.unassigned, limit=1
+                self.db,
+                platform,
+                account,
+                now,
+                unassigned=self.unassigned,
+                limit=1,
+                claims=self.claims,
             ):
                 return Step(wait=min(waiting.values()))  # only rate-limited chats have work
             return Step(idle=True)
@@ -127,6 +145,12 @@ class OutboxSender:
             return Step()
         batch, mentions = self._batch(row, rows)
         ids = [r["id"] for r in batch]
+        if self.claims is not None and not self.claims.take(
+            self.db, f"{platform}:{account}", ids, now
+        ):
+            # Our lease lapsed, or another process claimed a row first: look again later.
+            log.info("outbox %s: not claimed by this process; left to its holder", ids)
+            return Step(wait=self.limits.poll_s)
         message = OutgoingMessage(
             platform=row["platform"],
             chat_type=row["chat_type"],
@@ -268,6 +292,11 @@ class OutboxSender:
                 await self._pause(step.wait)
 
     def start(self) -> asyncio.Task[None]:
+        """Start the loop, once: an account that connects while the app is still starting
+        is started by `add_transport` and must not get a second loop from `App.start`
+        (two loops of one sender would both attempt the same rows)."""
+        if self._task is not None and not self._task.done():
+            return self._task
         self._task = asyncio.create_task(self.run(), name=f"outbox {self.name}")
         return self._task
 
@@ -290,7 +319,12 @@ class OutboxSender:
     async def _idle(self) -> None:
         wait = self.limits.poll_s
         nxt = store.next_due_at(
-            self.db, self.transport.platform, self.transport.account, unassigned=self.unassigned
+            self.db,
+            self.transport.platform,
+            self.transport.account,
+            unassigned=self.unassigned,
+            claims=self.claims,
+            now=self.clock.now(),
         )
         if nxt is not None:
             wait = min(wait, max((nxt - self.clock.now()).total_seconds(), 0.01))

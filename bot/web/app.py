@@ -12,7 +12,6 @@ import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-import sqlite_utils
 from aiohttp import web
 
 from bot.ops.endpoints import OpsView
@@ -42,6 +41,7 @@ from bot.web.today import today_api, today_page
 from bot.web.trend import trend_page
 from core.clock import Clock
 from core.config import Config
+from storage.backend import Database
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +92,7 @@ async def index(request: web.Request) -> web.StreamResponse:
 
 
 def create_web_app(
-    db: sqlite_utils.Database,
+    db: Database,
     config: Config,
     clock: Clock,
     *,

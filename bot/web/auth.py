@@ -19,7 +19,6 @@ from datetime import datetime
 from ipaddress import ip_address
 from urllib.parse import urlsplit
 
-import sqlite_utils
 from aiohttp import web
 
 from bot.adapters.sim.settings import sim_settings
@@ -27,6 +26,7 @@ from bot.web.login_guard import LoginGuard
 from bot.web.render import LOGIN_KEY, error_page, render
 from core.clock import Clock
 from core.config import Config
+from storage.backend import Database
 from storage.login_links import use_link
 from storage.tokens import (
     Login,
@@ -47,7 +47,7 @@ PUBLIC_PREFIXES = ("/static/",)
 PUBLIC_PATHS = frozenset({"/login", "/favicon.ico", "/sim/enter", "/healthz", "/metrics"})
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
-DB_KEY = web.AppKey("db", sqlite_utils.Database)
+DB_KEY = web.AppKey("db", Database)
 CONFIG_KEY = web.AppKey("config", Config)
 CLOCK_KEY = web.AppKey("clock", Clock)
 # Tells the outbox sender that the dashboard queued messages (a broadcast): deliver now.

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import sqlite_utils
 from aiohttp import web
 
 from bot.web.auth import CLOCK_KEY, CONFIG_KEY, DB_KEY, WAKE_KEY
@@ -19,6 +18,7 @@ from handlers import broadcast
 from handlers.permissions import ADMIN, COUNSELOR, DUTY_COUNSELOR, DUTY_OFFICER
 from storage import broadcasts
 from storage.audit import record
+from storage.backend import Database
 
 BROADCASTERS = (COUNSELOR, DUTY_COUNSELOR, DUTY_OFFICER, ADMIN)
 RECENT = 20
@@ -34,7 +34,7 @@ def _may_send(request: web.Request) -> bool:
     return login.token_id == 0 or login.role in BROADCASTERS
 
 
-def _recent(db: sqlite_utils.Database, mine: set[int]) -> list[broadcasts.Broadcast]:
+def _recent(db: Database, mine: set[int]) -> list[broadcasts.Broadcast]:
     ids = sorted(mine)
     rows = db.execute(
         f"SELECT DISTINCT broadcast_id FROM broadcast_targets WHERE node_id IN"

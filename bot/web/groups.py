@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from itertools import groupby
 
-import sqlite_utils
 from aiohttp import web
 
 from bot.web.audit_views import record_view
@@ -17,12 +16,13 @@ from bot.web.common import PageError, day_param, forbidden, today, where
 from bot.web.render import LOGIN_KEY, render
 from handlers.cases import close_case
 from storage import cases
+from storage.backend import Database
 from storage.keygroups import observed_on
 
 MAX_NOTE = 200
 
 
-def _open_cases(db: sqlite_utils.Database, class_ids: set[int]) -> list[dict]:
+def _open_cases(db: Database, class_ids: set[int]) -> list[dict]:
     """Open cases of students in the given classes, oldest first, with name and class."""
     out = []
     for case in cases.all_open(db):

@@ -11,9 +11,8 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 
-import sqlite_utils
-
 from bot.web.tree import Node, Tree
+from storage.backend import Database
 from storage.report_flags import LATE, flags_between
 from storage.status import Counts
 
@@ -81,7 +80,7 @@ def _flag(value: int | None) -> bool | None:
 
 
 def student_rows(
-    db: sqlite_utils.Database,
+    db: Database,
     day: str,
     class_ids: list[int],
     tz: tzinfo,

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import sqlite_utils
-
 from handlers import columns, permissions
 from handlers.context import Person
+from storage.backend import Database
 from storage.nodes import Node
 from storage.tokens import Login
 
@@ -27,7 +26,7 @@ class Tree:
                 self._children.setdefault(node.parent_id, []).append(node)
 
     @classmethod
-    def load(cls, db: sqlite_utils.Database) -> Tree:
+    def load(cls, db: Database) -> Tree:
         return cls(db.execute("SELECT id, path, name, kind, parent_id FROM nodes").fetchall())
 
     def roots(self) -> list[Node]:
@@ -97,7 +96,7 @@ class Scope:
         return {c.id for r in self.roots for c in self.tree.classes_under(r)}
 
 
-def scope_for(db: sqlite_utils.Database, login: Login | None, tree: Tree, day: str) -> Scope:
+def scope_for(db: Database, login: Login | None, tree: Tree, day: str) -> Scope:
     """The login's scope as handlers/permissions.py decides it for chat commands.
 
     An admin, or duty staff on their duty day, sees the whole school; a counselor the nodes of

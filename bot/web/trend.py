@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import sqlite_utils
 from aiohttp import web
 
 from bot.web.auth import DB_KEY
@@ -13,6 +12,7 @@ from bot.web.common import day_param, day_range, where
 from bot.web.queries import node_counts, percent
 from bot.web.render import render
 from bot.web.tree import Node, Tree
+from storage.backend import Database
 from storage.status import Counts, unit_counts
 
 SPANS = (14, 30)
@@ -25,7 +25,7 @@ def _total(tree: Tree, nodes: list[Node], per_class: dict[int, Counts]) -> Count
     return total
 
 
-def _counts_of_day(db: sqlite_utils.Database, day: str) -> dict[int, Counts]:
+def _counts_of_day(db: Database, day: str) -> dict[int, Counts]:
     """Counts per class: live from the reports, or from the daily_counts snapshot once the
     retention purge removed them; nothing for a day before the bot had any report."""
     snapshot = {

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import sqlite_utils
-
 from core.config import Config
 from core.messages import OutgoingMessage
+from storage.backend import Database
 from storage.outbox import enqueue
 
 #: The outbox platform of the group robots (bot/webhooks).
@@ -22,7 +21,7 @@ WEBHOOK = "webhook"
 
 
 def alert_operators(
-    db: sqlite_utils.Database, config: Config, now: datetime, text: str, *, dedup: str
+    db: Database, config: Config, now: datetime, text: str, *, dedup: str
 ) -> int:
     """Queue the alert to every alert robot; return how many were queued (0: none set, or
     this alert was queued before)."""

@@ -3,16 +3,15 @@ psychologists; and how a student is told to reach their counselor."""
 
 from __future__ import annotations
 
-import sqlite_utils
-
 from core.config import Config
 from core.messages import platform_name
 from handlers.notify import accounts_of
 from handlers.permissions import COUNSELOR, PSYCHOLOGIST, responsible_counselors
+from storage.backend import Database
 from storage.duty import duty_for
 
 
-def psychologists(db: sqlite_utils.Database, config: Config) -> list[str]:
+def psychologists(db: Database, config: Config) -> list[str]:
     """The configured duty psychologists, else every active 心理老师 of the roster."""
     if config.care.psychologists:
         marks = ",".join("?" * len(config.care.psychologists))
@@ -27,7 +26,7 @@ def psychologists(db: sqlite_utils.Database, config: Config) -> list[str]:
     return [r[0] for r in rows]
 
 
-def counselors_of(db: sqlite_utils.Database, class_id: int | None) -> list[str]:
+def counselors_of(db: Database, class_id: int | None) -> list[str]:
     """The class's 辅导员; unlike health alerts, never the admins in their place (a 心理 case
     is for counselors and psychologists only)."""
     if class_id is None:
@@ -43,7 +42,7 @@ def counselors_of(db: sqlite_utils.Database, class_id: int | None) -> list[str]:
     return [r[0] for r in rows]
 
 
-def to_page(db: sqlite_utils.Database, config: Config, class_id: int | None, day: str) -> list[str]:
+def to_page(db: Database, config: Config, class_id: int | None, day: str) -> list[str]:
     """Everyone paged on words of self-harm, each once, the student's counselor first."""
     duty = duty_for(db, day).counselor
     people = [
@@ -54,7 +53,7 @@ def to_page(db: sqlite_utils.Database, config: Config, class_id: int | None, day
     return list(dict.fromkeys(people))
 
 
-def contact(db: sqlite_utils.Database, person_id: str, platform: str) -> str:
+def contact(db: Database, person_id: str, platform: str) -> str:
     """陈老师（QQ 10001）: a name and, when there is one, an account the student can add."""
     name = db.execute("SELECT name FROM people WHERE id = ?", [person_id]).fetchone()[0]
     accounts = accounts_of(db, person_id)

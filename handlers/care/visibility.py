@@ -6,16 +6,15 @@ student and the people trained and responsible for it.
 
 from __future__ import annotations
 
-import sqlite_utils
-
 from handlers.context import Person
 from handlers.permissions import COUNSELOR, DUTY_COUNSELOR, PSYCHOLOGIST, on_duty, scope
+from storage.backend import Database
 from storage.care import CareCase, open_cases
 
 READERS: tuple[str, ...] = (COUNSELOR, DUTY_COUNSELOR, PSYCHOLOGIST)
 
 
-def visible_cases(db: sqlite_utils.Database, person: Person, day: str) -> list[CareCase]:
+def visible_cases(db: Database, person: Person, day: str) -> list[CareCase]:
     """Open 心理 cases `person` may read today: all for a psychologist and for the duty
     counselor on a duty day, otherwise those of students in the classes they are
     responsible for."""

@@ -13,17 +13,16 @@ from __future__ import annotations
 import weakref
 from collections import OrderedDict
 
-import sqlite_utils
-
 from handlers.chain.state import DayChain, load_day
+from storage.backend import Database
 
 MAX_CHATS = 4096
 
-_chains: weakref.WeakKeyDictionary[sqlite_utils.Database, OrderedDict[tuple[str, str], DayChain]]
+_chains: weakref.WeakKeyDictionary[Database, OrderedDict[tuple[str, str], DayChain]]
 _chains = weakref.WeakKeyDictionary()
 
 
-def day_chain(db: sqlite_utils.Database, platform: str, chat_id: str, day: str) -> DayChain:
+def day_chain(db: Database, platform: str, chat_id: str, day: str) -> DayChain:
     """The chat's chain for `day`, from memory, or loaded from SQLite on first use."""
     chats = _chains.setdefault(db, OrderedDict())
     key = (platform, chat_id)
@@ -40,7 +39,7 @@ def day_chain(db: sqlite_utils.Database, platform: str, chat_id: str, day: str) 
 
 
 def forget(
-    db: sqlite_utils.Database, platform: str | None = None, chat_id: str | None = None
+    db: Database, platform: str | None = None, chat_id: str | None = None
 ) -> None:
     """Drop the cached chain of one chat (or all chats): the next repost reloads it."""
     chats = _chains.get(db)

@@ -8,16 +8,15 @@ unmatched lines marked: details go only to the people responsible for that class
 
 from __future__ import annotations
 
-import sqlite_utils
-
 from handlers.chain.view import build_view, render_for_counselor, render_for_group
 from handlers.commands.registry import command
 from handlers.context import HandlerContext
+from storage.backend import Database
 
 STAFF_ROLES = frozenset({"辅导员", "值班辅导员", "值班党员", "管理员"})
 
 
-def _ancestors(db: sqlite_utils.Database, node_id: int) -> set[int]:
+def _ancestors(db: Database, node_id: int) -> set[int]:
     rows = db.execute(
         """
         WITH RECURSIVE up(id, parent_id) AS (

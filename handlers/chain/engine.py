@@ -24,8 +24,6 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
-import sqlite_utils
-
 from handlers.cases import after_report, summarise
 from handlers.chain.roster import Roster, account_claim, account_person
 from handlers.chain.state import (
@@ -45,6 +43,7 @@ from handlers.chain.state import (
 from handlers.chain.withdraw import withdraw_chain_report
 from handlers.parse import Parser
 from handlers.proxy_reports import after_proxy, poster_label
+from storage.backend import Database
 from storage.reports import Author, Upserted, upsert_report
 
 log = logging.getLogger(__name__)
@@ -87,7 +86,7 @@ class ChainOutcome:
 
 @dataclass(slots=True)
 class _Apply:
-    db: sqlite_utils.Database
+    db: Database
     state: DayChain
     roster: Roster
     parser: Parser
@@ -279,7 +278,7 @@ class _Apply:
 
 
 def apply_repost(
-    db: sqlite_utils.Database,
+    db: Database,
     state: DayChain,
     roster: Roster,
     parser: Parser,

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-import sqlite_utils
-
 from core.messages import OutgoingMessage
 from handlers.chain.cache import day_chain
 from handlers.chain.state import save_day
+from storage.backend import Database
 
 EXAMPLE = "姓名 体温 状况 在校/在家"
 
@@ -32,7 +31,7 @@ def opening_chain_text(class_name: str, day: date | str) -> str:
 
 
 def open_day_chain(
-    db: sqlite_utils.Database,
+    db: Database,
     *,
     platform: str,
     chat_id: str,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import weakref
 from dataclasses import dataclass, field
 
-import sqlite_utils
+from storage.backend import Database
 
 
 @dataclass(slots=True)
@@ -49,11 +49,11 @@ class Roster:
         return None
 
 
-_rosters: weakref.WeakKeyDictionary[sqlite_utils.Database, dict[int, Roster]]
+_rosters: weakref.WeakKeyDictionary[Database, dict[int, Roster]]
 _rosters = weakref.WeakKeyDictionary()
 
 
-def node_roster(db: sqlite_utils.Database, node_id: int) -> Roster:
+def node_roster(db: Database, node_id: int) -> Roster:
     """The active people of `node_id` and every node under it, from memory when fresh."""
     cached = _rosters.setdefault(db, {})
     roster = cached.get(node_id)
@@ -67,7 +67,8 @@ def node_roster(db: sqlite_utils.Database, node_id: int) -> Roster:
             SELECT ? UNION SELECT nodes.id FROM nodes JOIN under ON nodes.parent_id = under.id
         )
         SELECT id, name, class_id FROM people
-        WHERE active = 1 AND (class_id IN under OR dorm_id IN under)
+        WHERE active = 1 AND (class_id IN (SELECT id FROM under)
+            OR dorm_id IN (SELECT id FROM under))
         """,
         [node_id],
     ).fetchall()
@@ -79,7 +80,7 @@ def node_roster(db: sqlite_utils.Database, node_id: int) -> Roster:
     return roster
 
 
-def account_person(db: sqlite_utils.Database, platform: str, account_id: str) -> str | None:
+def account_person(db: Database, platform: str, account_id: str) -> str | None:
     """The person an account's confirmed binding names (an unconfirmed one names nobody)."""
     row = db.execute(
         "SELECT person_id FROM accounts WHERE platform = ? AND account_id = ? AND confirmed = 1",
@@ -88,7 +89,7 @@ def account_person(db: sqlite_utils.Database, platform: str, account_id: str) ->
     return row[0] if row else None
 
 
-def account_claim(db: sqlite_utils.Database, platform: str, account_id: str) -> str | None:
+def account_claim(db: Database, platform: str, account_id: str) -> str | None:
     """The student an account's unconfirmed binding claims: its lines for that student are
     the student's own (unconfirmed) reports, not 代报."""
     row = db.execute(

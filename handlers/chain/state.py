@@ -15,10 +15,9 @@ from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
 
-import sqlite_utils
-
 from core.parse_contract import Entry
 from handlers.chain.split import ChainText
+from storage.backend import Database
 
 ACTIVE, REPLACED, WITHDRAWN = "active", "replaced", "withdrawn"
 SNAPSHOTS_KEPT = 4  # recent reposts kept to find the unchanged prefix of the next one
@@ -99,7 +98,7 @@ def _entry_from_json(data: dict) -> Entry:
     )
 
 
-def load_day(db: sqlite_utils.Database, platform: str, chat_id: str, day: str) -> DayChain:
+def load_day(db: Database, platform: str, chat_id: str, day: str) -> DayChain:
     """Read one chat-day's chain from SQLite (empty when nothing was seen yet)."""
     chain = DayChain(platform, chat_id, day)
     row = db.execute(
@@ -141,7 +140,7 @@ def load_day(db: sqlite_utils.Database, platform: str, chat_id: str, day: str) -
     return chain
 
 
-def insert_line(db: sqlite_utils.Database, chain: DayChain, line: Line, now: datetime) -> None:
+def insert_line(db: Database, chain: DayChain, line: Line, now: datetime) -> None:
     stamp = now.isoformat()
     db.execute(
         """
@@ -173,7 +172,7 @@ def insert_line(db: sqlite_utils.Database, chain: DayChain, line: Line, now: dat
 
 
 def set_status(
-    db: sqlite_utils.Database, chain: DayChain, line: Line, status: str, now: datetime
+    db: Database, chain: DayChain, line: Line, status: str, now: datetime
 ) -> None:
     db.execute(
         "UPDATE chain_lines SET status = ?, updated_at = ?"
@@ -182,7 +181,7 @@ def set_status(
     )
 
 
-def set_credit(db: sqlite_utils.Database, chain: DayChain, line: Line, now: datetime) -> None:
+def set_credit(db: Database, chain: DayChain, line: Line, now: datetime) -> None:
     """Store who a line credits, after a roster change matched a line that named nobody."""
     db.execute(
         "UPDATE chain_lines SET person_id = ?, person_key = ?, name = ?, updated_at = ?"
@@ -200,7 +199,7 @@ def set_credit(db: sqlite_utils.Database, chain: DayChain, line: Line, now: date
     )
 
 
-def save_day(db: sqlite_utils.Database, chain: DayChain, now: datetime) -> None:
+def save_day(db: Database, chain: DayChain, now: datetime) -> None:
     """Upsert the chat-day row: title, example, counters."""
     db.execute(
         """

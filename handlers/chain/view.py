@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import sqlite_utils
-
 from handlers.chain.cache import day_chain
 from handlers.chain.state import Line
+from storage.backend import Database
 
 STUDENT_ROLES = ("学生", "班长", "宿舍长")
 
@@ -34,7 +33,7 @@ class ChainView:
 
 
 def build_view(
-    db: sqlite_utils.Database, platform: str | None, chat_id: str | None, node_id: int, day: str
+    db: Database, platform: str | None, chat_id: str | None, node_id: int, day: str
 ) -> ChainView:
     """The chat's chain for the day (if any) against the node's students."""
     lines: list[Line] = []
@@ -59,7 +58,7 @@ def build_view(
                     AND r.proxy = 1)
         FROM people p
         WHERE p.active = 1 AND p.role IN ({marks})
-          AND (p.class_id IN under OR p.dorm_id IN under)
+          AND (p.class_id IN (SELECT id FROM under) OR p.dorm_id IN (SELECT id FROM under))
         ORDER BY p.id
         """,
         [node_id, day, day, day, day, *STUDENT_ROLES],
@@ -139,7 +138,7 @@ def render_for_counselor(view: ChainView, class_name: str) -> str:
     return "\n".join(out)
 
 
-def unmatched_by_node(db: sqlite_utils.Database, day: str) -> dict[int, list[dict]]:
+def unmatched_by_node(db: Database, day: str) -> dict[int, list[dict]]:
     """Active chain lines of the day that credit nobody, by the node their group is bound to
     (a class), each group's in order. One query for the whole school: the summaries gather
     each node's from its subtree instead of asking once per node."""

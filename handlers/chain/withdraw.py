@@ -10,11 +10,11 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-import sqlite_utils
+from storage.backend import Database
 
 
 def withdraw_chain_report(
-    db: sqlite_utils.Database, person_id: str, day: str, now: datetime
+    db: Database, person_id: str, day: str, now: datetime
 ) -> bool:
     """Remove the person's report for `day` when it came from a chain; True when removed."""
     cursor = db.execute("SELECT * FROM reports WHERE person_id = ? AND day = ?", [person_id, day])

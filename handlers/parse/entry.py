@@ -56,6 +56,9 @@ def _blank(text: str, spans: list[tuple[int, int]]) -> str:
     """Spaces over the spans: one pass, linear in the text however many spans there are."""
     if not spans:
         return text
+    if len(spans) == 1:  # the common case: one reading
+        start, end = spans[0]
+        return f"{text[:start]}{' ' * (end - start)}{text[end:]}"
     pieces, last = [], 0
     for start, end in sorted(spans):
         start = max(start, last)  # overlapping spans blank their union
@@ -79,6 +82,13 @@ def _health_adjectives(text: str, tokens: list[Token]) -> list[Token]:
             continue
         kept.append(t)
     return kept
+
+
+def _denies(tokens: list[Token], negated: list[bool]) -> bool:
+    """A symptom is denied (`无发热`)."""
+    return True in negated and any(
+        n and t.cat is Cat.SYMPTOM for n, t in zip(negated, tokens, strict=True)
+    )
 
 
 def _spaced_list(text: str, tokens: list[Token], negated: list[bool]) -> None:
@@ -153,7 +163,11 @@ class EntryReader:
         masked = _blank(text, [(r.start, r.end) for r in written])
         if DIGIT.search(masked):
             masked = LABELS.sub(lambda m: " " * len(m.group()), masked)
-        tokens = _health_adjectives(masked, self.vocab.scan(masked))
+        tokens = self.vocab.scan(masked)
+        if "不好" in masked or "不太好" in masked:  # a bare adjective (BARE_UNWELL) is there
+            tokens = _health_adjectives(masked, tokens)
+        # which categories the tokens hold: the field rules below skip what is absent
+        cats = {t.cat for t in tokens}
         entry = Entry(temperature=highest(temps))
         reading = EntryReading(
             entry=entry, tokens=tokens, bound=bound_of(written), simplified=norm.simplified
@@ -162,11 +176,15 @@ class EntryReader:
         # does not open with its reading (`36.4 文昌 在家` names nobody)
         han = HAN.search(masked)
         first_han = han.start() if han else len(masked)
-        reading_first = any(r.start < first_han for r in temps)
+        reading_first = False
+        for r in temps:  # a loop: most entries have one reading, a generator costs more
+            if r.start < first_han:
+                reading_first = True
+                break
         evidence = Evidence(
             in_chain=in_chain,
             reading=bool(temps) and not reading_first,
-            fields=any(t.cat is not Cat.FILLER for t in tokens) and not reading_first,
+            fields=len(cats) > (Cat.FILLER in cats) and not reading_first,
         )
         found = None
         if masked[:1].isascii() and (temps or tokens):
@@ -175,10 +193,15 @@ class EntryReader:
             found = self.names.find(norm, masked, tokens, evidence)
         if found is not None:
             entry.name, reading.name_span, reading.roster_miss = found
-        negated = self._symptoms(masked, tokens, entry)
+        if Cat.SYMPTOM in cats:
+            negated = self._symptoms(masked, tokens, entry)
+        else:
+            negated = [False] * len(tokens)
         self._status(masked, tokens, entry, negated, reading.bound)
-        self._campus_and_isolation(masked, tokens, entry)
-        entry.province = self._province(masked, tokens)
+        if Cat.CAMPUS in cats or Cat.ISOLATION in cats:
+            self._campus_and_isolation(masked, tokens, entry)
+        if Cat.PLACE in cats:
+            entry.province = self._province(masked, tokens)
         reading.fields = (
             (entry.abnormal is not None)
             + (entry.on_campus is not None)
@@ -192,9 +215,6 @@ class EntryReader:
     def _symptoms(self, text: str, tokens: list[Token], entry: Entry) -> list[bool]:
         """Fill entry.symptoms; return, per token, whether it is a denied symptom."""
         negated = [False] * len(tokens)
-        if not any(t.cat is Cat.SYMPTOM for t in tokens):
-            entry.symptoms = []
-            return negated
         for k, t in enumerate(tokens):
             if t.cat is not Cat.SYMPTOM:
                 continue
@@ -297,12 +317,11 @@ class EntryReader:
                     unwell = True
             elif t.cat is Cat.WELL or (t.text in LIST_END and answered_no(k)):  # `症状：无`
                 well = True
-        denied = any(n and t.cat is Cat.SYMPTOM for n, t in zip(negated, tokens, strict=True))
         temp = entry.temperature
         high = (temp is not None and temp >= FEVER) or bound == "above"
         if high or entry.symptoms or unwell:
             entry.abnormal = True
-        elif well or denied or temp is not None or bound == "below":
+        elif well or temp is not None or bound == "below" or _denies(tokens, negated):
             entry.abnormal = False
 
     # -- whereabouts ------------------------------------------------------------------

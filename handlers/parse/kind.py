@@ -35,18 +35,22 @@ REQUEST = re.compile(
     r"请(?!个?假)|注意|提醒|尽快|按时|要求|前完成|通知|公告|格式|务必|统计|超过|以上|以下|收集|抓紧|各位"
 )
 # Alternatives that each start with a literal, so the regex engine skips ahead to their
-# first characters; the A-not-A form (算不算, 要不要, 用不用) starts with any Han character,
+# first characters (啥 not after 没 is tested behind the 啥, which keeps it a literal
+# start); the A-not-A form (算不算, 要不要, 用不用) starts with any Han character,
 # which would make it try every position, so it is a second pattern, tried only when the
 # text holds a 不.
 QUESTION_WORDS = re.compile(
     r"\?|？|吗|怎么|什么|要不要|是不是|能不能|可不可以|可以不|几点|哪|为什么|为啥|多少"
-    r"|咋|(?<!没)啥|请问|对吧|是吧|有没有|呢\W*$"
+    r"|咋|啥(?<!没啥)|请问|对吧|是吧|有没有|呢\W*$"
 )
 A_NOT_A = re.compile(r"([\u4e00-\u9fff])不\1")
 # Saying that one has reported (`我们宿舍都报了`, `已填`, `打过卡了`): with no temperature and
 # nothing unwell, a statement about the report, not a report.
+# The leading lookahead names every alternative's first character, so the regex engine
+# skips ahead to them instead of trying each alternative at each position.
 REPORTED = re.compile(
-    r"(?:已经?|都|也)(?:上报|报|填|打卡|接龙)|(?:报|填|打卡|接龙)(?:过|完|好)?了|打过卡|报过|填过"
+    r"(?=[已都也报填打接])"
+    r"(?:(?:已经?|都|也)(?:上报|报|填|打卡|接龙)|(?:报|填|打卡|接龙)(?:过|完|好)?了|打过卡|报过|填过)"
 )
 FORM_LABEL = re.compile(
     r"^\s*(?:姓名|名字|学号|班级|专业|学院|年级|体温|今日体温|温度|是否|目前|所在|现居|当前|健康|"

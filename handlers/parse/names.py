@@ -133,7 +133,12 @@ def _readings_table() -> dict[int, frozenset[str]]:
         table = {int(k): v for k, v in json.loads(path.read_text(encoding="utf-8")).items()}
     else:  # a pypinyin without the JSON file: the same table, the heavy way
         from pypinyin.pinyin_dict import pinyin_dict as table
-    return {code: frozenset(map(_toneless, value.split(","))) for code, value in table.items()}
+    # most characters share their readings with others (`yì` alone: a few hundred), so each
+    # distinct readings string is made toneless once
+    sets: dict[str, frozenset[str]] = {}
+    for value in set(table.values()):
+        sets[value] = frozenset(map(_toneless, value.split(",")))
+    return {code: sets[value] for code, value in table.items()}
 
 
 def _toneless(syllable: str) -> str:

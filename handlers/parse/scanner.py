@@ -31,6 +31,10 @@ class Cat(Enum):
     NAME = "name"
     FILLER = "filler"
 
+    # Members are singletons: the identity hash (C) is exact, and far cheaper than Enum's
+    # own __hash__ (Python), which every set of categories and membership test would call.
+    __hash__ = object.__hash__
+
 
 @dataclass(slots=True, frozen=True)
 class Word:
@@ -177,7 +181,7 @@ class Vocabulary:
         """Known words of `text`, left to right, non-overlapping, longest first."""
         tokens: list[Token] = []
         i, n = 0, len(text)
-        words, lengths = self.words, self.lengths
+        words, lengths, counties = self.words, self.lengths, self.counties
         while i < n:
             ch = text[i]
             if not "\u4e00" <= ch <= "\u9fff":
@@ -188,35 +192,38 @@ class Vocabulary:
                 if length <= n - i and text[i : i + length] in words:
                     w = text[i : i + length]
                     break
-            if w is None and ch in self.abbreviations:
-                abbreviation = self._abbreviation(text, i)
-                if abbreviation is not None:
-                    tokens.append(abbreviation)
-                    i += 1
-                    continue
             if w is None:
+                if ch in self.abbreviations:
+                    abbreviation = self._abbreviation(text, i)
+                    if abbreviation is not None:
+                        tokens.append(abbreviation)
+                        i += 1
+                        continue
                 district = self._district_after_city(text, i, tokens)
                 if district is not None:
                     tokens.append(district)
                 i = district.end if district is not None else i + 1
                 continue
-            if words[w].cat is Cat.FILLER:
+            word = words[w]
+            if word.cat is Cat.FILLER:
                 w = self._yield_filler(text, i, w)
                 if w is None:
                     i += 1
                     continue
-            if w in self.counties and i and text[i - 1 : i + 1] in COMPOUND_SURNAMES:
-                i += 1  # `欧阳明月`: the surname 欧阳, not 欧 + the district 阳明
-                continue
-            if w in self.counties and self._overlapped(text, i, w):
-                i += 1  # `薛博湖北省`: 湖北省 is read, not the county 博湖
-                continue
+                word = words[w]
+            if w in counties:
+                if i and text[i - 1 : i + 1] in COMPOUND_SURNAMES:
+                    i += 1  # `欧阳明月`: the surname 欧阳, not 欧 + the district 阳明
+                    continue
+                if self._overlapped(text, i, w):
+                    i += 1  # `薛博湖北省`: 湖北省 is read, not the county 博湖
+                    continue
             prefix = self.negative_prefix.get(w)
             if prefix:
                 rest = self.longest(text, i + prefix)
                 if rest is not None and prefix + len(rest) > len(w):
                     w = text[i : i + prefix]
-            word = words[w]
+                    word = words[w]
             tokens.append(Token(i, i + len(w), w, word, word.cat))
             i += len(w)
         return tokens

@@ -6,13 +6,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-import sqlite_utils
-
 from core.config import Config
 from core.messages import ChatType, OutgoingMessage
 from handlers.quiz.texts import announcement, question_text
 from storage import quiz
 from storage.audit import record
+from storage.backend import Database
 from storage.outbox import enqueue
 
 
@@ -29,7 +28,7 @@ class RoundOpen(ValueError):
 
 
 def start_round(
-    db: sqlite_utils.Database,
+    db: Database,
     config: Config,
     now: datetime,
     *,
@@ -63,9 +62,12 @@ def start_round(
         text = question_text(round_, 1, first)
         marks = ",".join("?" * len(quiz.STUDENT_ROLES))
         for platform, account in db.execute(
-            f"""SELECT a.platform, min(a.account_id) FROM accounts a JOIN people p
-                ON p.id = a.person_id WHERE a.confirmed = 1 AND p.active = 1
-                AND p.role IN ({marks}) GROUP BY a.person_id ORDER BY a.person_id""",
+            f"""SELECT platform, account_id FROM (
+                    SELECT a.platform, a.account_id, a.person_id, ROW_NUMBER() OVER (
+                        PARTITION BY a.person_id ORDER BY a.account_id) AS nth
+                    FROM accounts a JOIN people p ON p.id = a.person_id
+                    WHERE a.confirmed = 1 AND p.active = 1 AND p.role IN ({marks})
+                ) first_account WHERE nth = 1 ORDER BY person_id""",
             quiz.STUDENT_ROLES,
         ).fetchall():
             key = f"quiz:{round_.id}:1:{platform}:{account}"
@@ -75,7 +77,7 @@ def start_round(
 
 
 def _queue(
-    db: sqlite_utils.Database,
+    db: Database,
     now: datetime,
     platform: str,
     chat_type: ChatType,

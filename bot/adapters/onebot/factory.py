@@ -8,6 +8,16 @@ from bot.adapters.onebot.settings import OneBotConnection
 from bot.adapters.registry import AdapterSpec, register
 
 
+def accounts(links: list[OneBotConnection]) -> list[tuple[str, list[OneBotConnection]]]:
+    """In a cluster, one adapter per link, leased on the QQ number the link names."""
+    split = []
+    for n, link in enumerate(links):
+        if not link.self_id:
+            raise ValueError(f"adapters.onebot[{n}] 需要 self_id（QQ 号）")
+        split.append((link.self_id, [link]))
+    return split
+
+
 def build(context: AdapterContext) -> OneBotAdapter:
     return OneBotAdapter(
         context.settings,
@@ -28,5 +38,6 @@ register(
         default=list,
         configured=bool,
         build=build,
+        accounts=accounts,
     )
 )

@@ -12,14 +12,13 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Iterator
-from datetime import date, datetime
-
-import sqlite_utils
+from datetime import UTC, date, datetime
 
 from bot.adapters.sim.students import DayPlan, Member, Post
 from bot.adapters.sim.transcript import Line, Transcript
 from core.config import Config
 from core.messages import IncomingMessage
+from storage.backend import Database
 from storage.chats import all_bindings
 
 log = logging.getLogger(__name__)
@@ -28,7 +27,7 @@ PLATFORM = "sim"
 
 
 class SimCampus:
-    def __init__(self, db: sqlite_utils.Database, config: Config, seed: int) -> None:
+    def __init__(self, db: Database, config: Config, seed: int) -> None:
         self.db, self.config, self.seed = db, config, seed
         self.tz = config.tz
         bindings = [b for b in all_bindings(db) if b.platform == PLATFORM]
@@ -74,9 +73,9 @@ class SimCampus:
             if has_account:
                 self.db.execute(
                     "INSERT INTO accounts (platform, account_id, person_id, display_name, "
-                    "source, created_at) VALUES (?, ?, ?, ?, 'member_list', datetime('now')) "
+                    "source, created_at) VALUES (?, ?, ?, ?, 'member_list', ?) "
                     "ON CONFLICT(platform, account_id) DO NOTHING",
-                    [PLATFORM, account, pid, name],
+                    [PLATFORM, account, pid, name, _utc_now()],
                 )
             members.append(Member(pid, name, role, dorm_id, account, bool(has_account)))
         return members
@@ -126,3 +125,8 @@ class SimCampus:
 
 
 _PURPOSE = {"class": " 班级群", "counselor": " 辅导员群", "duty": " 值班群", "admin": " 管理群"}
+
+
+def _utc_now() -> str:
+    """SQLite's datetime('now') text, made here so the statement runs on PostgreSQL too."""
+    return datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")

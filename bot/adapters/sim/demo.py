@@ -17,8 +17,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
-import sqlite_utils
-
 from bot.adapters.sim.campus import PLATFORM, SimCampus
 from bot.adapters.sim.transcript import Transcript
 from bot.adapters.sim.transport import SimTransport
@@ -27,6 +25,7 @@ from core.clock import FakeClock
 from core.config import Config, Storage
 from handlers.pipeline import Pipeline
 from schedules import Deps, build_scheduler
+from storage.backend import Database
 from storage.chats import bind_groups
 from storage.db import open_db
 from storage.duty import import_duty
@@ -59,14 +58,14 @@ class DemoResult:
     counts: dict[str, list[DayCounts]] = field(default_factory=dict)
 
 
-def fresh_db(path: Path) -> sqlite_utils.Database:
+def fresh_db(path: Path) -> Database:
     """The demo always starts from an empty file, so a seed replays the same days."""
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     return open_db(path)
 
 
-def load_school(db: sqlite_utils.Database, config: Config, now: datetime) -> None:
+def load_school(db: Database, config: Config, now: datetime) -> None:
     """The sample roster, the duty roster beside it, and the config's chats."""
     if not config.roster:
         raise ValueError("the demo config needs `roster:` (the sample roster)")
@@ -79,7 +78,7 @@ def load_school(db: sqlite_utils.Database, config: Config, now: datetime) -> Non
     bind_groups(db, config)
 
 
-def sql_counts(db: sqlite_utils.Database, day: str) -> list[DayCounts]:
+def sql_counts(db: Database, day: str) -> list[DayCounts]:
     """Counts per bound counselor/duty node straight from the tables (no shared code with the
     summaries), so the demo can show they agree."""
     out = []

@@ -10,6 +10,18 @@ from .platform import WechatyAccounts
 from .settings import WechatyConnection
 
 
+def accounts(
+    connections: list[WechatyConnection],
+) -> list[tuple[str, list[WechatyConnection]]]:
+    """In a cluster, one adapter per entry, leased on the account name it gives."""
+    split = []
+    for n, connection in enumerate(connections):
+        if not connection.account:
+            raise ValueError(f"adapters.wechaty[{n}] 需要 account")
+        split.append((connection.account, [connection]))
+    return split
+
+
 def build(context: AdapterContext) -> WechatyAccounts:
     return WechatyAccounts(context.settings, context)
 
@@ -22,5 +34,6 @@ register(
         default=list,
         configured=bool,
         build=build,
+        accounts=accounts,
     )
 )

@@ -1,0 +1,332 @@
+"""Several processes on one database: account leases, the lease loop and outbox claims.
+
+Each "process" here is its own connection to the same SQLite file (what two `pingan run`
+processes have), with its own holder name; time is a FakeClock so expiry is exact.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from datetime import timedelta
+
+import pytest
+
+from bot.adapters.onebot import OneBotAdapter
+from bot.adapters.onebot.settings import OneBotConnection
+from bot.outbox.sender import OutboxSender
+from bot.ownership import Owned, Ownership
+from core.config import Cluster, RateLimits, load_config
+from core.errors import ConfigError
+from core.messages import OutgoingMessage
+from storage import leases
+from storage import outbox as store
+from storage.db import open_db
+from storage.outbox_claims import OutboxClaims, claimed
+from tests.onebot_peer import OneBotPeer, until
+
+LEASE = "qq:10000"
+
+
+@pytest.fixture
+def other(tmp_path, db):
+    """A second connection to the same file: the other process."""
+    database = open_db(tmp_path / "pingan.db")
+    yield database
+    database.close()
+
+
+# -- leases ----------------------------------------------------------------------------------
+
+
+def test_a_held_lease_is_not_taken_until_it_expires(db, other, clock):
+    assert leases.hold(db, LEASE, "a", clock.now(), 30)
+    assert not leases.hold(other, LEASE, "b", clock.now(), 30)
+    clock.advance(timedelta(seconds=29))
+    assert not leases.hold(other, LEASE, "b", clock.now(), 30)
+    clock.advance(timedelta(seconds=1))  # a stopped renewing 30 s ago: expired
+    assert leases.hold(other, LEASE, "b", clock.now(), 30)
+    assert not leases.hold(db, LEASE, "a", clock.now(), 30)  # a woke up: too late
+    assert not leases.holds(db, LEASE, "a", clock.now())
+    assert [(lease.account, lease.holder) for lease in leases.leases(db)] == [(LEASE, "b")]
+
+
+def test_renewing_keeps_the_lease_and_its_start(db, other, clock):
+    start = clock.now()
+    assert leases.hold(db, LEASE, "a", start, 30)
+    for _ in range(10):  # renewed every 20 s for 200 s: never free for b
+        clock.advance(timedelta(seconds=20))
+        assert leases.hold(db, LEASE, "a", clock.now(), 30)
+        assert not leases.hold(other, LEASE, "b", clock.now(), 30)
+    (lease,) = leases.leases(other)
+    assert lease.acquired_at == start
+    assert lease.expires_at == clock.now() + timedelta(seconds=30)
+
+
+def test_a_released_lease_is_free_at_once_and_only_the_holder_releases(db, other, clock):
+    assert leases.hold(db, LEASE, "a", clock.now(), 30)
+    assert not leases.release(other, LEASE, "b")
+    assert leases.release(db, LEASE, "a")
+    assert leases.hold(other, LEASE, "b", clock.now(), 30)
+
+
+def test_racing_processes_take_a_free_lease_once(tmp_path, db, clock):
+    """Eight connections in eight threads grab the same free account at the same instant."""
+    won: list[str] = []
+    start = threading.Barrier(8)
+
+    def grab(n: int) -> None:
+        mine = open_db(tmp_path / "pingan.db")
+        try:
+            start.wait()
+            if leases.hold(mine, LEASE, f"p{n}", clock.now(), 30):
+                won.append(f"p{n}")
+        finally:
+            mine.close()
+
+    threads = [threading.Thread(target=grab, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(won) == 1
+    assert [lease.holder for lease in leases.leases(db)] == won
+
+
+def test_lease_times_must_be_aware(db, clock):
+    with pytest.raises(ValueError, match="timezone-aware"):
+        leases.hold(db, LEASE, "a", clock.now().replace(tzinfo=None), 30)
+
+
+# -- the lease loop (bot/ownership.py) -------------------------------------------------------
+
+
+class Account:
+    """What the loop drives: records connects and disconnects."""
+
+    def __init__(self) -> None:
+        self.events: list[str] = []
+
+    def owned(self) -> Owned:
+        async def connect() -> None:
+            self.events.append("connect")
+
+        async def disconnect() -> None:
+            self.events.append("disconnect")
+
+        return Owned(LEASE, connect, disconnect)
+
+
+def ownership(db, clock, holder: str) -> tuple[Ownership, Account]:
+    loop = Ownership(db, clock, Cluster(enabled=True), holder)
+    account = Account()
+    loop.add(account.owned())
+    return loop, account
+
+
+async def test_the_standby_takes_over_within_lease_plus_renew_after_the_owner_dies(
+    db, other, clock
+):
+    owner, first = ownership(db, clock, "owner")
+    standby, second = ownership(other, clock, "standby")
+    await owner.tick()
+    await standby.tick()
+    assert first.events == ["connect"] and second.events == []
+    died = clock.now()
+    # the owner dies; the standby keeps looking every renew_s (10 s)
+    while not second.events:
+        clock.advance(timedelta(seconds=10))
+        await standby.tick()
+    assert second.events == ["connect"] and standby.held == [LEASE]
+    waited = clock.now() - died
+    assert timedelta(seconds=30) <= waited <= timedelta(seconds=40)  # lease_s + renew_s
+    await owner.tick()  # the owner was only paused, and comes back: it lets go
+    assert first.events == ["connect", "disconnect"] and owner.held == []
+    await owner.tick()  # and does not take it back while the standby renews
+    assert first.events == ["connect", "disconnect"]
+
+
+async def test_a_clean_stop_hands_over_at_once(db, other, clock):
+    owner, first = ownership(db, clock, "owner")
+    standby, second = ownership(other, clock, "standby")
+    await owner.tick()
+    await owner.close()
+    assert first.events == ["connect", "disconnect"]
+    await standby.tick()  # no waiting for expiry
+    assert second.events == ["connect"]
+
+
+async def test_a_locked_database_keeps_the_account_only_until_the_lease_would_expire(
+    db, other, clock
+):
+    """Renewal fails (another process holds the write lock too long): the account stays
+    connected while its last lease lasts, and is disconnected once it would have expired."""
+    owner, account = ownership(db, clock, "owner")
+    await owner.tick()
+    db.execute("PRAGMA busy_timeout=0")  # fail at once instead of after 5 s
+    other.conn.execute("BEGIN IMMEDIATE")  # the other process's long write
+    try:
+        clock.advance(timedelta(seconds=20))
+        await owner.tick()
+        assert account.events == ["connect"] and owner.held == [LEASE]
+        clock.advance(timedelta(seconds=10))  # 30 s since the last renewal
+        await owner.tick()
+        assert account.events == ["connect", "disconnect"] and owner.held == []
+    finally:
+        other.conn.execute("ROLLBACK")
+
+
+def test_cluster_config_needs_named_accounts(tmp_path):
+    path = tmp_path / "config.yaml"
+    path.write_text(
+        "cluster: {enabled: true}\n"
+        "adapters: {onebot: [{mode: forward_ws, url: 'ws://127.0.0.1:3001'}]}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError, match=r"adapters.onebot\[0\] 需要 self_id"):
+        load_config(path)
+    path.write_text("cluster: {enabled: true, lease_s: 10, renew_s: 6}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="renew_s"):
+        load_config(path)
+
+
+# -- outbox claims ---------------------------------------------------------------------------
+
+
+def queue(db, clock, text: str, account: str = "") -> int:
+    with db.atomic():
+        row = store.enqueue(
+            db,
+            OutgoingMessage(
+                platform="qq", chat_type="group", target="700001", text=text, account=account
+            ),
+            clock.now(),
+        )
+    assert row is not None
+    return row
+
+
+def test_a_row_is_claimed_by_one_process_until_its_claim_lapses(db, other, clock):
+    a, b = OutboxClaims("a", 30), OutboxClaims("b", 30)
+    leases.hold(db, LEASE, "a", clock.now(), 30)
+    leases.hold(other, "qq:10001", "b", clock.now(), 30)
+    first, second = queue(db, clock, "一"), queue(db, clock, "二")
+    assert a.take(db, LEASE, [first], clock.now())
+    assert not b.take(other, "qq:10001", [second, first], clock.now())  # all or none
+    assert claimed(other, "b") == [] and claimed(db, "a") == [first]
+    assert [r["id"] for r in store.due(other, "qq", "10001", clock.now(), unassigned=True,
+                                       claims=b)] == [second]  # fmt: skip
+    assert b.take(other, "qq:10001", [second], clock.now())
+    clock.advance(timedelta(seconds=30))  # a died holding `first`: its claim lapses
+    leases.hold(other, "qq:10001", "b", clock.now(), 30)
+    assert b.take(other, "qq:10001", [first], clock.now())
+
+
+def test_no_claim_without_the_accounts_lease(db, other, clock):
+    a, b = OutboxClaims("a", 30), OutboxClaims("b", 30)
+    row = queue(db, clock, "只给10000", account="10000")
+    assert not a.take(db, LEASE, [row], clock.now())  # never held
+    leases.hold(db, LEASE, "a", clock.now(), 30)
+    clock.advance(timedelta(seconds=31))
+    leases.hold(other, LEASE, "b", clock.now(), 30)  # expired and taken over
+    assert not a.take(db, LEASE, [row], clock.now())
+    assert b.take(other, LEASE, [row], clock.now())
+
+
+async def _account(peer: OneBotPeer) -> tuple[OneBotAdapter, object]:
+    adapter = OneBotAdapter([OneBotConnection(mode="reverse_ws", port=0)], on_message=_noop)
+    await adapter.start()
+    await peer.connect(f"ws://127.0.0.1:{adapter.servers[0].port}/onebot/v11/ws")
+    me = str(peer.self_id)
+    await until(lambda: me in adapter.accounts and adapter.accounts[me].connected)
+    return adapter, adapter.accounts[me]
+
+
+async def _noop(_message) -> None:
+    return None
+
+
+async def test_two_processes_draining_the_shared_outbox_send_each_row_once(db, other, clock):
+    """Both processes are their platform's default sender: the account-less rows (the
+    scheduler's) are shared out between them, none goes out twice."""
+    peers = [OneBotPeer(self_id=10000, now=clock.now), OneBotPeer(self_id=10001, now=clock.now)]
+    adapters = []
+    senders = []
+    for peer, database, holder in zip(peers, (db, other), ("a", "b"), strict=True):
+        adapter, account = await _account(peer)
+        adapters.append(adapter)
+        leases.hold(database, f"qq:{peer.self_id}", holder, clock.now(), 3600)
+        senders.append(
+            OutboxSender(
+                database,
+                account,  # type: ignore[arg-type]
+                RateLimits(per_group_interval_s=0, per_account_per_minute=10_000),
+                clock,
+                unassigned=True,
+                claims=OutboxClaims(holder, 3600),
+            )
+        )
+    texts = [f"第{n}条" for n in range(40)]
+    for text in texts:
+        queue(db, clock, text)
+    try:
+        sent = await asyncio.gather(*(s.drain() for s in senders))
+    finally:
+        for peer in peers:
+            await peer.close()
+        for adapter in adapters:
+            await adapter.stop()
+    delivered = [d.text for peer in peers for d in peer.delivered]
+    assert sorted(delivered) == sorted(texts)  # each once, across both accounts
+    assert sum(sent) == 40
+    assert {r["status"] for r in db["outbox"].rows} == {"sent"}
+
+
+async def test_a_process_that_lost_the_lease_sends_nothing_for_the_account(db, other, clock):
+    peer = OneBotPeer(self_id=10000, now=clock.now)
+    adapter, account = await _account(peer)
+    try:
+        leases.hold(db, LEASE, "a", clock.now(), 30)
+        sender = OutboxSender(
+            db,
+            account,
+            RateLimits(),
+            clock,
+            claims=OutboxClaims("a", 30),  # type: ignore[arg-type]
+        )
+        queue(db, clock, "先发", account="10000")
+        assert await sender.drain() == 1
+        clock.advance(timedelta(seconds=31))  # a stalled past its lease; b took over
+        assert leases.hold(other, LEASE, "b", clock.now(), 30)
+        row = queue(db, clock, "后发", account="10000")
+        step = await sender.step()
+        assert step.sent == 0 and step.wait > 0
+        assert [d.text for d in peer.delivered] == ["先发"]
+        assert db["outbox"].get(row)["status"] == "pending"  # b's to send
+    finally:
+        await peer.close()
+        await adapter.stop()
+
+
+def test_processes_opening_a_new_file_together_migrate_it_once(tmp_path):
+    """Several processes started at once on a file nobody created yet."""
+    path = tmp_path / "new" / "pingan.db"
+    start = threading.Barrier(4)
+    failures: list[BaseException] = []
+
+    def open_it() -> None:
+        start.wait()
+        try:
+            open_db(path).close()
+        except BaseException as e:  # the test reports any failure
+            failures.append(e)
+
+    threads = [threading.Thread(target=open_it) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    db = open_db(path)
+    assert db["account_leases"].exists()
+    db.close()

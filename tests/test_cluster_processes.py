@@ -1,0 +1,135 @@
+"""Two real `python -m bot run` processes with the same config on one SQLite file.
+
+The first to start takes the QQ account's lease and connects (forward WebSocket to a
+spec-written OneBot peer that plays QQ); the second waits as a standby. The owner is killed
+with SIGKILL; the standby must take the account over, connect, and send what was pending,
+and nothing may be sent twice. The lease is shortened (lease_s 3, renew_s 1) so the test is
+quick; the measured failover time is printed (`pytest -s`), with only a generous bound.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+from core.clock import SystemClock
+from core.messages import OutgoingMessage
+from storage.db import open_db
+from storage.outbox import enqueue
+from tests import run_helpers
+from tests.conftest import REPO
+from tests.onebot_peer import OneBotPeer, until
+
+LEASE_S, RENEW_S = 3.0, 1.0
+
+
+def write_config(tmp_path: Path, peer_port: int) -> Path:
+    path = run_helpers.write_config(
+        tmp_path,
+        groups=[],
+        adapters={
+            "onebot": [
+                {"mode": "forward_ws", "url": f"ws://127.0.0.1:{peer_port}/", "self_id": "10000"}
+            ]
+        },
+    )
+    text = path.read_text(encoding="utf-8")
+    text += f"cluster: {{enabled: true, lease_s: {LEASE_S}, renew_s: {RENEW_S}}}\n"
+    text += "outbox: {per_group_interval_s: 0, per_account_per_minute: 1000, poll_s: 0.2}\n"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def start(tmp_path: Path, config: Path, name: str) -> tuple[subprocess.Popen, Path]:
+    log = tmp_path / f"{name}.log"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "run", "--config", str(config)],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        stdout=subprocess.DEVNULL,
+        stderr=log.open("w", encoding="utf-8"),
+    )
+    return process, log
+
+
+def holder(db) -> str | None:
+    row = db.execute("SELECT holder FROM account_leases WHERE account = 'qq:10000'").fetchone()
+    return row[0] if row else None
+
+
+def queue(db, text: str, account: str = "10000") -> None:
+    with db.atomic():
+        enqueue(
+            db,
+            OutgoingMessage(
+                platform="qq", chat_type="group", target="700001", text=text, account=account
+            ),
+            SystemClock().now(),
+        )
+
+
+async def test_the_standby_takes_over_a_killed_owner_and_sends_what_was_pending(tmp_path):
+    peer = OneBotPeer(self_id=10000)
+    config = write_config(tmp_path, await peer.serve())
+    owner, _ = start(tmp_path, config, "owner")
+    standby = None
+    db = None
+    try:
+        await until(lambda: (tmp_path / "pingan.db").exists(), timeout=60)
+        db = open_db(tmp_path / "pingan.db")
+        await until(lambda: f":{owner.pid}:" in (holder(db) or ""), timeout=60)
+        standby, standby_log = start(tmp_path, config, "standby")
+        await until(lambda: "cluster: this process is" in standby_log.read_text("utf-8"), 60)
+        queue(db, "交接前")
+        await until(lambda: "交接前" in texts(peer), timeout=30)
+        assert f":{owner.pid}:" in (holder(db) or "")  # the standby did not take it
+        peer.deliver_and_hang = True  # QQ posts the next message, the answer never comes
+        queue(db, "崩溃时在途")
+        await until(lambda: "崩溃时在途" in texts(peer), timeout=30)
+
+        owner.send_signal(signal.SIGKILL)  # killed before it could mark that one sent
+        killed = time.monotonic()
+        owner.wait(10)
+        queue(db, "交接后一")
+        queue(db, "交接后二")
+        queue(db, "无账号的消息", account="")  # the scheduler's kind: any default sender
+        await until(lambda: {"交接后一", "交接后二", "无账号的消息"} <= set(texts(peer)), 60)
+        failover = time.monotonic() - killed
+        print(f"\nfailover after SIGKILL: {failover:.1f} s (lease_s {LEASE_S}, renew_s {RENEW_S})")
+        assert failover < 60
+        assert f":{standby.pid}:" in (holder(db) or "")
+        # The one in flight at the kill: the standby found it in the group's history
+        await until(lambda: status(db, "崩溃时在途") == "sent", timeout=30)
+        ours = Counter(t for t in texts(peer) if t.startswith(("交接", "无账号", "崩溃")))
+        assert ours == {
+            "交接前": 1,
+            "崩溃时在途": 1,  # not sent again
+            "交接后一": 1,
+            "交接后二": 1,
+            "无账号的消息": 1,
+        }
+
+        standby.send_signal(signal.SIGTERM)
+        assert standby.wait(15) == 0
+        assert holder(db) is None  # released on a clean stop: the next one starts at once
+    finally:
+        for process in (owner, standby):
+            if process is not None and process.poll() is None:
+                process.kill()
+                process.wait(10)
+        if db is not None:
+            db.close()
+        await peer.close()
+
+
+def status(db, text: str) -> str:
+    return db.execute("SELECT status FROM outbox WHERE text = ?", [text]).fetchone()[0]
+
+
+def texts(peer: OneBotPeer) -> list[str]:
+    return [d.text.strip() for d in peer.delivered]
