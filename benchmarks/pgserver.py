@@ -1,16 +1,15 @@
 """A throwaway PostgreSQL server for the benchmarks that run on PostgreSQL.
 
-The installed PostgreSQL (Debian's `postgresql` package, or initdb on PATH): initdb into a
-temporary directory, postgres on a free loopback port, `pg_ctl stop` at the end. Unlike the
-tests' cluster (tests/pg_cluster.py, durability off for speed) it keeps PostgreSQL's durable
-defaults (fsync, synchronous_commit, full_page_writes), so the figures are those a real
-server on the same disk would give; `settings` adds the ones docs/scale.md recommends.
+The installed PostgreSQL (found as tests/pg_cluster.py finds it): initdb into a temporary
+directory, postgres on a free loopback port, `pg_ctl stop` at the end. Unlike the tests'
+cluster (durability off for speed) it keeps PostgreSQL's durable defaults (fsync,
+synchronous_commit, full_page_writes), so the figures are those a real server on the same
+disk would give, with the settings docs/scale.md recommends.
 initdb refuses to run as root, so as root the server belongs to the `postgres` system user.
 """
 
 from __future__ import annotations
 
-import glob
 import os
 import shutil
 import socket
@@ -18,24 +17,20 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from tests.pg_cluster import binaries
+
+__all__ = ["SETTINGS", "PgServer", "binaries"]
+
 # What docs/scale.md suggests for a pingan cluster, sized for a small machine.
 SETTINGS = {
     "max_connections": "100",
     "shared_buffers": "256MB",
-    "work_mem": "16MB",
+    "work_mem": "64MB",
     "maintenance_work_mem": "256MB",
     "effective_cache_size": "1GB",
+    "jit": "off",
     "synchronous_commit": "on",
 }
-
-
-def binaries() -> Path | None:
-    """The directory of initdb / pg_ctl: on PATH, or Debian's /usr/lib/postgresql/N/bin."""
-    found = shutil.which("initdb")
-    if found:
-        return Path(found).parent
-    dirs = sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda d: int(d.split("/")[-2]))
-    return Path(dirs[-1]) if dirs and Path(dirs[-1], "initdb").exists() else None
 
 
 class PgServer:
