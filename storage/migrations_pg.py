@@ -7,10 +7,11 @@ numbers rows itself; PostgreSQL needs to be told), `REAL` becomes double precisi
 foreign key becomes DEFERRABLE (still checked per statement, but a transaction may defer it
 with SET CONSTRAINTS, as SQLite's PRAGMA defer_foreign_keys does).
 Triggers are the one thing written twice: SQLite's are statement lists, PostgreSQL's call a
-function, so those migrations have a PostgreSQL text in OVERRIDES. The accounts version
-bump is per statement there, not per row: a row trigger updating the one version row makes
-every insert leave a dead row version behind, so a roster import of N accounts in one
-transaction cost O(N²) (40,000 took 18 s; a million would take hours). A new migration with a
+function, so those migrations have a PostgreSQL text in OVERRIDES. The accounts version is
+bumped once per transaction there (a transaction-local flag), not once per row: every update
+of the one version row leaves a row version behind that the next must step over until the
+transaction ends, so a roster import of N accounts in one transaction cost O(N²) (40,000
+took 18 s; a million would take hours). A new migration with a
 trigger must add one here too (tests/test_migrations.py runs every migration on both).
 
 The version lives in `pingan_schema` (PostgreSQL has no `user_version`).
@@ -35,19 +36,13 @@ V8_ACCOUNTS_VERSION = """
         INSERT INTO accounts_version (id, version) VALUES (1, 0);
         CREATE FUNCTION accounts_version_bump() RETURNS trigger LANGUAGE plpgsql AS $$
             BEGIN
-            IF EXISTS (SELECT 1 FROM changed) THEN
+            IF current_setting('pingan.accounts_bumped', true) IS DISTINCT FROM 'yes' THEN
                 UPDATE accounts_version SET version = version + 1 WHERE id = 1;
+                PERFORM set_config('pingan.accounts_bumped', 'yes', true);
             END IF;
             RETURN NULL; END $$;
-        CREATE TRIGGER accounts_version_insert AFTER INSERT ON accounts
-            REFERENCING NEW TABLE AS changed
-            FOR EACH STATEMENT EXECUTE FUNCTION accounts_version_bump();
-        CREATE TRIGGER accounts_version_update AFTER UPDATE ON accounts
-            REFERENCING NEW TABLE AS changed
-            FOR EACH STATEMENT EXECUTE FUNCTION accounts_version_bump();
-        CREATE TRIGGER accounts_version_delete AFTER DELETE ON accounts
-            REFERENCING OLD TABLE AS changed
-            FOR EACH STATEMENT EXECUTE FUNCTION accounts_version_bump();
+        CREATE TRIGGER accounts_version_change AFTER INSERT OR UPDATE OR DELETE ON accounts
+            FOR EACH ROW EXECUTE FUNCTION accounts_version_bump();
 """
 
 V_TRUST_AUDIT_CHAIN = """
