@@ -91,19 +91,31 @@ def pg_script(script: str) -> str:
     return script.replace(") WITHOUT ROWID;", ");")
 
 
+MIGRATION_LOCK = 7_020_210  # the advisory lock migrations hold (any number only pingan uses)
+
+
 def migrate_pg(db: PostgresDatabase) -> int:
     """Bring a PostgreSQL schema to the latest version; return the version reached. Each
-    migration and its version bump are one transaction (PostgreSQL's DDL is transactional)."""
-    db.execute("CREATE TABLE IF NOT EXISTS pingan_schema (version INTEGER NOT NULL)")
-    row = db.execute("SELECT version FROM pingan_schema").fetchone()
-    current = 0 if row is None else row[0]
-    if current > len(m.MIGRATIONS):
-        raise m.SchemaTooNew(
-            f"database schema version {current} is newer than this pingan ({len(m.MIGRATIONS)})"
-        )
-    for version, script in enumerate(m.MIGRATIONS[current:], start=current + 1):
-        with db.atomic():
-            db.execute(pg_script(script))
-            db.execute("DELETE FROM pingan_schema")
-            db.execute("INSERT INTO pingan_schema (version) VALUES (?)", [version])
+    migration and its version bump are one transaction (PostgreSQL's DDL is transactional).
+
+    Processes of a cluster starting together on a new database migrate one at a time (a
+    session advisory lock): concurrent CREATE TABLEs of the same names fail on PostgreSQL's
+    catalog ("duplicate key ... pg_type"); the later ones find the schema current."""
+    db.execute("SELECT pg_advisory_lock(?)", [MIGRATION_LOCK])
+    try:
+        db.execute("CREATE TABLE IF NOT EXISTS pingan_schema (version INTEGER NOT NULL)")
+        row = db.execute("SELECT version FROM pingan_schema").fetchone()
+        current = 0 if row is None else row[0]
+        if current > len(m.MIGRATIONS):
+            raise m.SchemaTooNew(
+                f"database schema version {current} is newer than this pingan"
+                f" ({len(m.MIGRATIONS)})"
+            )
+        for version, script in enumerate(m.MIGRATIONS[current:], start=current + 1):
+            with db.atomic():
+                db.execute(pg_script(script))
+                db.execute("DELETE FROM pingan_schema")
+                db.execute("INSERT INTO pingan_schema (version) VALUES (?)", [version])
+    finally:
+        db.execute("SELECT pg_advisory_unlock(?)", [MIGRATION_LOCK])
     return len(m.MIGRATIONS)

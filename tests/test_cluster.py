@@ -395,3 +395,32 @@ def test_processes_opening_a_new_file_together_migrate_it_once(tmp_path):
     db = open_db(path)
     assert db["account_leases"].exists()
     db.close()
+
+
+def test_processes_opening_a_new_postgresql_database_together_migrate_it_once(pg_cluster):
+    """The same on PostgreSQL: an empty database (createdb), four processes at once."""
+    from storage.db import open_store
+
+    url = pg_cluster.url("cluster_new")
+    with pg_cluster.admin() as conn:
+        conn.execute("CREATE DATABASE cluster_new")
+    start = threading.Barrier(4)
+    failures: list[BaseException] = []
+
+    def open_it() -> None:
+        start.wait()
+        try:
+            open_store(url).close()
+        except BaseException as e:  # the test reports any failure
+            failures.append(e)
+
+    threads = [threading.Thread(target=open_it) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    db = open_store(url)
+    assert "account_leases" in db.table_names()
+    db.close()
+    pg_cluster.drop(url)
