@@ -8,6 +8,8 @@ read-then-write code (a job's job_runs rows, a lease, an outbox row) queue behin
 and each sees what the previous one committed. On a backend without SQLite's locking (the
 PostgreSQL wrapper) the row claims are single `INSERT … ON CONFLICT` / `UPDATE … WHERE`
 statements that are atomic by themselves, so a plain transaction is enough there.
+`exclusive` is for the work that is not one statement (the start-up roster import of
+processes starting together): on PostgreSQL it also waits for a transaction advisory lock.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from storage.backend import Database
+from storage.backend import Database, is_postgres
+
+EXCLUSIVE_LOCK = 7_020_211  # the advisory lock of `exclusive` (any number only pingan uses)
 
 
 @contextmanager
@@ -38,3 +42,14 @@ def immediate(db: Database) -> Iterator[Database]:
             conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
+
+
+@contextmanager
+def exclusive(db: Database) -> Iterator[Database]:
+    """`immediate`, and one at a time across processes on PostgreSQL too (held until the
+    transaction ends): two processes importing the roster at once both inserted the same
+    nodes there ("duplicate key value violates unique constraint nodes_path_key")."""
+    with immediate(db):
+        if is_postgres(db):
+            db.execute("SELECT pg_advisory_xact_lock(?)", [EXCLUSIVE_LOCK])
+        yield db

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -422,5 +422,42 @@ def test_processes_opening_a_new_postgresql_database_together_migrate_it_once(pg
     assert failures == []
     db = open_store(url)
     assert "account_leases" in db.table_names()
+    db.close()
+    pg_cluster.drop(url)
+
+
+def test_processes_starting_together_on_postgresql_import_the_roster_once(pg_cluster):
+    """The start-up import (storage/startup.py) of four processes at once on one new
+    PostgreSQL database, as `pingan run` does it in a cluster (storage/txn.exclusive)."""
+    from core.config import Config
+    from storage.db import open_store
+    from storage.startup import prepare
+    from storage.txn import exclusive
+    from tests.conftest import REPO
+
+    url = pg_cluster.fresh_database()
+    config = Config.model_validate({"roster": str(REPO / "examples" / "roster.csv")})
+    start = threading.Barrier(4)
+    failures: list[BaseException] = []
+
+    def start_up() -> None:
+        db = open_store(url)
+        start.wait()
+        try:
+            with exclusive(db):
+                prepare(db, config, datetime(2020, 2, 10, 7, 0, tzinfo=UTC))
+        except BaseException as e:  # the test reports any failure
+            failures.append(e)
+        finally:
+            db.close()
+
+    threads = [threading.Thread(target=start_up) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    db = open_store(url)
+    assert db.execute("SELECT count(*) FROM imports WHERE kind = 'roster'").fetchone()[0] == 1
     db.close()
     pg_cluster.drop(url)
