@@ -1,6 +1,7 @@
 """The QQ side of the load runs: the spec-written OneBot v11 test peer (tests/onebot_peer.py)
 plus what a NapCat-like implementation also offers: `get_group_msg_history` over the
-messages it has seen in each group, and reconnecting to a restarted bot; `accepted` counts
+messages it has seen in each group (the bot's own posts included, which is how a bot that
+lost an answer finds that QQ did post it), and reconnecting to a restarted bot; `accepted` counts
 the forward connections the bot opened (a takeover opens new ones).
 
 History follows NapCat: `message_seq` absent gives the newest `count` messages, present gives
@@ -45,7 +46,15 @@ class LoadPeer(OneBotPeer):
 
     def _execute(self, request: dict[str, Any]) -> dict[str, Any] | None:
         if request["action"] != "get_group_msg_history":
-            return super()._execute(request)
+            before = len(self.delivered)
+            reply = super()._execute(request)
+            for posted in self.delivered[before:]:  # QQ's history shows the bot's posts too
+                if posted.action == "send_group_msg":
+                    event = self._as_event(posted)
+                    self._seq += 1
+                    event["message_seq"] = self._seq
+                    self.history[posted.target].append(event)
+            return reply
         self.history_calls += 1
         params, echo = request.get("params", {}), request.get("echo")
         rows = self.history.get(int(params["group_id"]), [])
