@@ -513,6 +513,24 @@ V_QUIZ = """
         CREATE INDEX quiz_answers_class ON quiz_answers(round_id, class_id);
 """
 
+# Many schools in one database (issue 18, docs/schools.md): a `schools` table, and every node
+# and person belongs to one. Existing data goes to school 1, the default school, whose name
+# the config's `school:` sets at start (storage/schools.py). Columns rather than a new root
+# node, so paths, trees and summaries of a single-school deployment stay as they were.
+# `people_school` makes the provincial counts (one GROUP BY over 1,000,000 students) an
+# index-only scan.
+V_SCHOOLS = """
+        CREATE TABLE schools (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE
+        );
+        INSERT INTO schools (id, name) VALUES (1, '本校');
+        ALTER TABLE nodes ADD COLUMN school_id INTEGER NOT NULL DEFAULT 1;
+        ALTER TABLE people ADD COLUMN school_id INTEGER NOT NULL DEFAULT 1;
+        CREATE INDEX nodes_school ON nodes(school_id);
+        CREATE INDEX people_school ON people(school_id, active, class_id);
+"""
+
 MIGRATIONS: list[str] = [
     V1_CORE,
     V2_JOB_OUTCOME,
@@ -530,6 +548,7 @@ MIGRATIONS: list[str] = [
     V_TRUST_AUDIT_CHAIN,
     V_CARE_CASES,
     V_QUIZ,
+    V_SCHOOLS,
 ]
 
 

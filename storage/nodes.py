@@ -2,7 +2,8 @@
 
 A node's path is its key: `计算机学院/2021级/计科1班`. Dormitories live beside the teaching
 tree under `宿舍/<room>` (kind `dorm`, no parent), so a class and a dorm never share a path.
-Colleges are roots: there is no school node, an admin is responsible for everything.
+Colleges are roots: the school is a column (`school_id`, storage/schools.py), and another
+school's paths start with its name, so an admin is responsible for everything of their school.
 """
 
 from __future__ import annotations
@@ -58,29 +59,41 @@ def dorm_path(dorm: str) -> str:
     return f"{DORM_ROOT}/{dorm.strip()}"
 
 
-def ensure_path(db: sqlite_utils.Database, parts: list[str]) -> int:
-    """Create the college/grade/class chain as needed; return the id of the last node."""
+def ensure_path(
+    db: sqlite_utils.Database, parts: list[str], school_id: int = 1, prefix: str = ""
+) -> int:
+    """Create the college/grade/class chain as needed; return the id of the last node.
+
+    `prefix` is the school's path prefix (storage/schools.path_prefix): empty for school 1.
+    """
     parent_id: int | None = None
     for depth, name in enumerate(parts):
-        path = "/".join(parts[: depth + 1])
-        parent_id = _ensure(db, path, name, KINDS_BY_DEPTH[depth], parent_id)
+        path = prefix + "/".join(parts[: depth + 1])
+        parent_id = _ensure(db, path, name, KINDS_BY_DEPTH[depth], parent_id, school_id)
     assert parent_id is not None
     return parent_id
 
 
-def ensure_dorm(db: sqlite_utils.Database, dorm: str) -> int:
-    return _ensure(db, dorm_path(dorm), dorm.strip(), "dorm", None)
+def ensure_dorm(
+    db: sqlite_utils.Database, dorm: str, school_id: int = 1, prefix: str = ""
+) -> int:
+    return _ensure(db, prefix + dorm_path(dorm), dorm.strip(), "dorm", None, school_id)
 
 
 def _ensure(
-    db: sqlite_utils.Database, path: str, name: str, kind: str, parent_id: int | None
+    db: sqlite_utils.Database,
+    path: str,
+    name: str,
+    kind: str,
+    parent_id: int | None,
+    school_id: int,
 ) -> int:
     row = db.execute("SELECT id FROM nodes WHERE path = ?", [path]).fetchone()
     if row:
         return row[0]
     cursor = db.execute(
-        "INSERT INTO nodes (path, name, kind, parent_id) VALUES (?, ?, ?, ?)",
-        [path, name, kind, parent_id],
+        "INSERT INTO nodes (path, name, kind, parent_id, school_id) VALUES (?, ?, ?, ?, ?)",
+        [path, name, kind, parent_id, school_id],
     )
     return inserted_id(cursor)
 
