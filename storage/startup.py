@@ -11,6 +11,7 @@ import sqlite_utils
 from core.config import Config
 from storage.chats import bind_groups
 from storage.keygroups import unlisted_tags
+from storage import schools
 from storage.roster import ImportResult, Progress, import_if_newer
 
 log = logging.getLogger(__name__)
@@ -25,6 +26,7 @@ def prepare(
     not in the roster); both carry a message an admin can act on.
     """
     result = None
+    schools.set_default_name(db, config.school)
     if config.roster:
         result = import_if_newer(
             db,

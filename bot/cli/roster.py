@@ -10,6 +10,7 @@ from core.clock import SystemClock
 from core.config import load_config
 from core.errors import ConfigError, RosterError
 from storage.chats import bind_groups
+from storage import schools
 from storage.db import open_db
 from storage.roster import PROGRESS_EVERY, import_roster
 
@@ -41,6 +42,7 @@ def run(args: argparse.Namespace) -> int:
     db = open_db(config.db_path)
     try:
         now = SystemClock(config.tz).now()
+        schools.set_default_name(db, config.school)
         try:
             result = import_roster(
                 db, args.file, now=now, progress=_progress, key_groups=config.key_groups
