@@ -74,9 +74,7 @@ def ensure_path(
     return parent_id
 
 
-def ensure_dorm(
-    db: sqlite_utils.Database, dorm: str, school_id: int = 1, prefix: str = ""
-) -> int:
+def ensure_dorm(db: sqlite_utils.Database, dorm: str, school_id: int = 1, prefix: str = "") -> int:
     return _ensure(db, prefix + dorm_path(dorm), dorm.strip(), "dorm", None, school_id)
 
 

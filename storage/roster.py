@@ -18,11 +18,11 @@ import sqlite_utils
 
 from core.config import KeyGroups
 from core.errors import RosterError
+from storage import schools
 from storage.audit import record
 from storage.nodes import ensure_dorm, ensure_path
 from storage.roster_file import read_rows
 from storage.roster_rows import RosterRow, check_rows, normalise_header
-from storage import schools
 
 log = logging.getLogger(__name__)
 

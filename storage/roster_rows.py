@@ -23,8 +23,8 @@ CARE_ROLES = ("心理老师",)
 PROVINCE_ROLES = ("省级",)
 ROLES = STUDENT_ROLES + STAFF_ROLES + CARE_ROLES + PROVINCE_ROLES
 COLUMNS = (
-    "学号", "姓名", "学校", "学院", "年级", "班级", "宿舍", "角色", "负责", "微信", "QQ", "重点群体",
-    "电话", "家长电话",
+    "学号", "姓名", "学校", "学院", "年级", "班级", "宿舍", "角色", "负责", "微信", "QQ",
+    "重点群体", "电话", "家长电话",
 )  # fmt: skip
 ALIASES = {
     "工号": "学号", "qq": "QQ", "QQ号": "QQ", "微信号": "微信", "wxid": "微信",

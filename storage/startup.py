@@ -9,9 +9,9 @@ from datetime import datetime
 import sqlite_utils
 
 from core.config import Config
+from storage import schools
 from storage.chats import bind_groups
 from storage.keygroups import unlisted_tags
-from storage import schools
 from storage.roster import ImportResult, Progress, import_if_newer
 
 log = logging.getLogger(__name__)

@@ -9,8 +9,8 @@ from bot.cli.args import add_config
 from core.clock import SystemClock
 from core.config import load_config
 from core.errors import ConfigError, RosterError
-from storage.chats import bind_groups
 from storage import schools
+from storage.chats import bind_groups
 from storage.db import open_db
 from storage.roster import PROGRESS_EVERY, import_roster
 
