@@ -13,6 +13,7 @@ from collections.abc import Iterable
 
 import sqlite_utils
 
+from handlers.commands.registry import PROVINCE_ROLE
 from handlers.context import HandlerContext, Person
 from storage.audit import record
 
@@ -26,7 +27,7 @@ DUTY_COUNSELOR = "值班辅导员"
 DUTY_OFFICER = "值班党员"
 ADMIN = "管理员"
 PSYCHOLOGIST = "心理老师"
-PROVINCE = "省级"
+PROVINCE = PROVINCE_ROLE  # counts per school only: handlers/commands/registry.py
 
 ROLES: tuple[str, ...] = (
     STUDENT,
