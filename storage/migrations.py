@@ -517,8 +517,8 @@ V_QUIZ = """
 # and person belongs to one. Existing data goes to school 1, the default school, whose name
 # the config's `school:` sets at start (storage/schools.py). Columns rather than a new root
 # node, so paths, trees and summaries of a single-school deployment stay as they were.
-# `people_school` makes the provincial counts (one GROUP BY over 1,000,000 students) an
-# index-only scan.
+# The provincial counts (storage/schools.py) join a day's reports to people over 1,000,000
+# students: both sides from covering indexes, walked in 学号 order (bot/bench/province.py).
 V_SCHOOLS = """
         CREATE TABLE schools (
             id INTEGER PRIMARY KEY,
@@ -528,7 +528,8 @@ V_SCHOOLS = """
         ALTER TABLE nodes ADD COLUMN school_id INTEGER NOT NULL DEFAULT 1;
         ALTER TABLE people ADD COLUMN school_id INTEGER NOT NULL DEFAULT 1;
         CREATE INDEX nodes_school ON nodes(school_id);
-        CREATE INDEX people_school ON people(school_id, active, class_id);
+        CREATE INDEX people_id_school ON people(id, school_id, active, class_id);
+        CREATE INDEX reports_day_person ON reports(day, person_id, abnormal);
 """
 
 MIGRATIONS: list[str] = [

@@ -76,8 +76,9 @@ def province_counts(db: sqlite_utils.Database, day: str) -> list[SchoolCounts]:
     """应报/实报/未报/异常 per school on `day`, counted as storage/status.py counts a class.
 
     Three grouped queries, each keyed by `people.school_id` only (never a person column in
-    the result): students per school (an index-only scan of people_school), the day's
-    reports per school, and leaves per school to take off both sides.
+    the result): students per school, the day's reports per school (reports_day_person
+    joined to people_id_school, both covering, in 学号 order), and leaves per school to take
+    off both sides.
     """
     students = dict(
         db.execute(
