@@ -106,18 +106,23 @@ def by_path(db: sqlite_utils.Database, path: str) -> Node | None:
     return Node(*row) if row else None
 
 
-def by_ending(db: sqlite_utils.Database, text: str) -> Node:
+def by_ending(db: sqlite_utils.Database, text: str, school_id: int | None = None) -> Node:
     """A node by full path, or by a unique ending (计科1班, 2021级/计科1班).
 
     The chat commands and the CLI's --node read names this way, so a counselor can type the
     same short name in both. No match or several raise NodeLookupError naming the candidates.
+    `school_id` keeps the search to one school, so a chat user never learns (not even from
+    an ambiguity) which classes another school has.
     """
     name = text.strip().replace("／", "/").strip("/")
     escaped = re.sub(r"([%_\\])", r"\\\1", name)
+    where, args = "", [name, "%/" + escaped]
+    if school_id is not None:
+        where, args = " AND school_id = ?", [*args, school_id]
     rows = db.execute(
         "SELECT id, path, name, kind, parent_id FROM nodes"
-        " WHERE path = ? OR path LIKE ? ESCAPE '\\' ORDER BY path",
-        [name, "%/" + escaped],
+        f" WHERE (path = ? OR path LIKE ? ESCAPE '\\'){where} ORDER BY path",
+        args,
     ).fetchall()
     exact = [row for row in rows if row[1] == name]
     if exact:

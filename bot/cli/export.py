@@ -12,6 +12,7 @@ from core.config import load_config
 from core.errors import PinganError
 from handlers.context import Person
 from handlers.permissions import PROVINCE, descendants, scope
+from storage import schools
 from storage.db import open_db
 from storage.export import export_ledger, too_many_days
 from storage.ledger import days_between
@@ -72,7 +73,8 @@ def run(args: argparse.Namespace) -> int:
         raise PinganError(refusal)
     db = open_db(config.db_path)
     try:
-        node = by_ending(db, args.node) if args.node else None
+        school = schools.school_of(db, args.as_staff) if args.as_staff else None
+        node = by_ending(db, args.node, school) if args.node else None
         if node:
             nodes = descendants(db, [node.id])
         else:
