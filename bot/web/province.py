@@ -40,7 +40,7 @@ def _counts(request: web.Request) -> tuple[str, list[dict[str, object]]]:
 
 async def province_page(request: web.Request) -> web.Response:
     day, rows = _counts(request)
-    return render(request, "province.html", {"day": day, "rows": rows})
+    return render(request, "province.html", {"title": "全省", "day": day, "rows": rows})
 
 
 async def province_api(request: web.Request) -> web.Response:
