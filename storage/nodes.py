@@ -116,9 +116,10 @@ def by_ending(db: sqlite_utils.Database, text: str, school_id: int | None = None
     """
     name = text.strip().replace("／", "/").strip("/")
     escaped = re.sub(r"([%_\\])", r"\\\1", name)
-    where, args = "", [name, "%/" + escaped]
+    where, args = "", list[str | int]([name, "%/" + escaped])
     if school_id is not None:
-        where, args = " AND school_id = ?", [*args, school_id]
+        where = " AND school_id = ?"
+        args.append(school_id)
     rows = db.execute(
         "SELECT id, path, name, kind, parent_id FROM nodes"
         f" WHERE (path = ? OR path LIKE ? ESCAPE '\\'){where} ORDER BY path",

@@ -106,3 +106,21 @@ def test_the_duty_roll_up_covers_the_duty_persons_school(province):
     assert "李四海" not in theirs
     assert "应报 3，实报 2" in ours and "李四海" in ours
     assert "文学院" not in ours and "赵六合" not in ours
+
+
+def test_a_psychologist_reads_and_is_paged_for_their_own_school_only(province):
+    from handlers.care.people import to_page
+    from handlers.care.visibility import visible_cases
+    from handlers.context import Person
+    from storage.care import open_or_extend
+
+    db, now = province.db, province.clock.now()
+    open_or_extend(db, "1001", DAY, now)
+    open_or_extend(db, "2001", DAY, now)
+    theirs = Person("BP1", "乙心理", "心理老师")
+    assert [c.person_id for c in visible_cases(db, theirs, DAY)] == ["2001"]
+    ours = Person("AP1", "甲心理", "心理老师")
+    assert [c.person_id for c in visible_cases(db, ours, DAY)] == ["1001"]
+    class_2001 = db.execute("SELECT class_id FROM people WHERE id = '2001'").fetchone()[0]
+    paged = to_page(db, province.config, class_2001, DAY)
+    assert "BP1" in paged and "AP1" not in paged
