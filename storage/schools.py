@@ -15,6 +15,8 @@ from dataclasses import asdict, dataclass
 
 import sqlite_utils
 
+from core.errors import ConfigError
+
 DEFAULT_SCHOOL_ID = 1
 
 
@@ -36,7 +38,18 @@ class SchoolCounts:
 
 
 def set_default_name(db: sqlite_utils.Database, name: str) -> None:
-    """Name school 1 after the config's `school:` (called at start and before imports)."""
+    """Name school 1 after the config's `school:` (called at start and before imports).
+
+    Raises ConfigError when another school of the database already has that name.
+    """
+    taken = db.execute(
+        "SELECT 1 FROM schools WHERE name = ? AND id != ?", [name, DEFAULT_SCHOOL_ID]
+    ).fetchone()
+    if taken:
+        raise ConfigError(
+            f"school: {name!r} 已是数据库里另一所学校的名字；默认学校（花名册不填 学校 的行）"
+            "须用别的名字"
+        )
     db.execute(
         "UPDATE schools SET name = ? WHERE id = ? AND name != ?", [name, DEFAULT_SCHOOL_ID, name]
     )

@@ -97,3 +97,10 @@ def test_nightly_roll_ups_go_up_the_hierarchy_without_names(province):
     assert sent["20001"] == f"{DAY} {DEFAULT}平安报告: 应报 3, 实报 2, 未报 1, 异常 1"
     assert sent["30001"] == f"{DAY} {OTHER}平安报告: 应报 2, 实报 1, 未报 1, 异常 1"
     assert all(name_free(text) for text in sent.values())
+
+
+def test_the_bench_prints_its_counts(capsys):
+    assert main(["bench", "province", "--students", "2000", "--schools", "4", "--repeat", "1"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["bench"] == "province" and result["schools"] == 4
+    assert 0 < result["reported"] <= result["expected"] <= 2000

@@ -79,3 +79,13 @@ def test_the_config_names_the_default_school(db, clock, tmp_path):
     import_roster(db, write_csv(tmp_path / "s.csv", same, header=HEADER), now=clock.now())
     assert db.execute("SELECT school_id FROM people WHERE id = '9001'").fetchone()[0] == 1
     assert db.execute("SELECT count(*) FROM schools").fetchone()[0] == 1
+
+
+def test_the_default_school_cannot_take_another_schools_name(db, clock, tmp_path):
+    from core.errors import ConfigError
+    from tests.schools_helpers import import_two_schools
+
+    import_two_schools(db, tmp_path, clock.now())
+    with pytest.raises(ConfigError, match="已是数据库里另一所学校的名字"):
+        schools.set_default_name(db, OTHER)
+    assert schools.default_name(db) == DEFAULT
