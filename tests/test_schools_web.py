@@ -69,7 +69,7 @@ async def test_the_province_page_shows_counts_per_school_and_no_names(browser, s
 
 async def test_a_school_admin_sees_only_their_school(browser, server, db):
     await log_in(browser, server, db, "B01")
-    await browser.wait_text("h1", "")
+    await browser.wait_text("header .who span", "乙管理")  # logged in, on the landing page
     body = await browser.text("body")
     assert "计算机学院" in body and "文学院" in body and "王五岳" not in body
     ours = node(db, "计算机学院/2021级/计科1班")  # 平安大学's class of the same name
