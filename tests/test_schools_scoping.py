@@ -124,3 +124,10 @@ def test_a_psychologist_reads_and_is_paged_for_their_own_school_only(province):
     class_2001 = db.execute("SELECT class_id FROM people WHERE id = '2001'").fetchone()[0]
     paged = to_page(db, province.config, class_2001, DAY)
     assert "BP1" in paged and "AP1" not in paged
+
+
+def test_an_admin_confirms_staff_accounts_of_their_own_school_only(province):
+    (other,) = province.say("30001", "/确认绑定 AT1 99999")  # 乙管理 on 平安大学's 甲老师
+    assert other.text == "学号 AT1 的账号只能由管理员确认。"
+    (own,) = province.say("20001", "/确认绑定 AT1 99999")  # 甲管理, same school
+    assert own.text.startswith("甲老师（AT1）没有")
