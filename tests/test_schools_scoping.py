@@ -131,3 +131,10 @@ def test_an_admin_confirms_staff_accounts_of_their_own_school_only(province):
     assert other.text == "学号 AT1 的账号只能由管理员确认。"
     (own,) = province.say("20001", "/确认绑定 AT1 99999")  # 甲管理, same school
     assert own.text.startswith("甲老师（AT1）没有")
+
+
+def test_an_admins_jielong_detail_is_of_their_own_schools_class(province):
+    (theirs,) = province.say("30001", "/接龙 计科1班")
+    (ours,) = province.say("20001", "/接龙 计科1班")
+    assert "孙七星" in theirs.text and not any(n in theirs.text for n in OURS)
+    assert "王五岳" in ours.text and not any(n in ours.text for n in THEIRS)
