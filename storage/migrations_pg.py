@@ -83,6 +83,25 @@ def pg_script(script: str) -> str:
     return script.replace(") WITHOUT ROWID;", ");")
 
 
+#: After each migration: every identity column's sequence continues after the column's
+#: largest value. SQLite's INTEGER PRIMARY KEY picks max(id)+1 by itself; PostgreSQL's
+#: identity does not see rows a migration inserted with explicit ids (schools row 1), so the
+#: next insert would take id 1 again.
+SYNC_IDENTITIES = """
+DO $$
+DECLARE r record;
+BEGIN
+    FOR r IN SELECT table_name, column_name FROM information_schema.columns
+             WHERE table_schema = current_schema() AND is_identity = 'YES' LOOP
+        EXECUTE format(
+            'SELECT setval(pg_get_serial_sequence(%L, %L), '
+            'COALESCE((SELECT max(%I) FROM %I), 0) + 1, false)',
+            r.table_name, r.column_name, r.column_name, r.table_name);
+    END LOOP;
+END $$
+"""
+
+
 def migrate_pg(db: PostgresDatabase) -> int:
     """Bring a PostgreSQL schema to the latest version; return the version reached. Each
     migration and its version bump are one transaction (PostgreSQL's DDL is transactional)."""
@@ -96,6 +115,7 @@ def migrate_pg(db: PostgresDatabase) -> int:
     for version, script in enumerate(m.MIGRATIONS[current:], start=current + 1):
         with db.atomic():
             db.execute(pg_script(script))
+            db.execute(SYNC_IDENTITIES)
             db.execute("DELETE FROM pingan_schema")
             db.execute("INSERT INTO pingan_schema (version) VALUES (?)", [version])
     return len(m.MIGRATIONS)

@@ -17,6 +17,8 @@ from schedules.province import province_roll_up
 from storage.schools import province_counts
 from tests.schools_helpers import DAY, DEFAULT, NAMES, OTHER, Province
 
+pytestmark = pytest.mark.both_stores
+
 TZ = ZoneInfo("Asia/Shanghai")
 SECRETS = ["38.2", "37.9", "发热", "咳嗽"]  # the two abnormal reports' details
 EXPECTED = [
@@ -68,6 +70,7 @@ def test_help_offers_the_province_command_only(province):
     assert admin.text.startswith("/全省 仅限省级使用")
 
 
+@pytest.mark.sqlite_only("the CLI opens the store its config file names: this test's SQLite file")
 def test_cli_summary_as_text_and_json(province, tmp_path, capsys):
     config = tmp_path / "config.yaml"
     config.write_text(f"school: {DEFAULT}\nstorage:\n  path: {tmp_path / 'pingan.db'}\n", "utf-8")

@@ -11,6 +11,8 @@ from storage.roster import import_roster
 from tests.roster_helpers import BASE, row, write_csv
 from tests.schools_helpers import DEFAULT, HEADER, OTHER, ROWS, import_two_schools
 
+pytestmark = pytest.mark.both_stores
+
 
 def school_of_person(db, pid):
     return db.execute(

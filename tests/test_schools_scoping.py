@@ -15,6 +15,8 @@ from schedules import Deps, duty_roll_up
 from schedules.opened import record_opened
 from tests.schools_helpers import DAY, DEFAULT, OTHER, Province
 
+pytestmark = pytest.mark.both_stores
+
 TZ = ZoneInfo("Asia/Shanghai")
 OURS = ["张三丰", "李四海", "王五岳"]  # 平安大学's students
 THEIRS = ["赵六合", "孙七星", "周八方"]  # 师范大学's
@@ -64,6 +66,7 @@ def workbook_text(path) -> str:
     )
 
 
+@pytest.mark.sqlite_only("the CLI opens the store its config file names: this test's SQLite file")
 def test_cli_export_as_a_school_admin_holds_their_school_only(province, tmp_path, capsys):
     config = config_file(tmp_path, tmp_path / "pingan.db")
     out = tmp_path / "b.xlsx"
@@ -76,6 +79,7 @@ def test_cli_export_as_a_school_admin_holds_their_school_only(province, tmp_path
     assert all(n in workbook_text(whole) for n in ["张三丰", "赵六合"])  # no --as: everything
 
 
+@pytest.mark.sqlite_only("the CLI opens the store its config file names: this test's SQLite file")
 def test_cli_export_as_refuses_another_schools_node_and_the_province(province, tmp_path, capsys):
     config = config_file(tmp_path, tmp_path / "pingan.db")
     out = tmp_path / "x.xlsx"
