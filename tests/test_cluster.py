@@ -23,9 +23,11 @@ from core.messages import OutgoingMessage
 from storage import leases
 from storage import outbox as store
 from storage.db import open_db, open_store
+from storage.startup import prepare
 from storage.migrations import MIGRATIONS
 from storage.outbox_claims import OutboxClaims, claimed
-from storage.txn import CLAIMS
+from storage.txn import CLAIMS, immediate
+from tests import run_helpers
 from tests.onebot_peer import OneBotPeer, until
 
 pytestmark = pytest.mark.both_stores
@@ -442,3 +444,39 @@ def test_racing_processes_take_an_expired_lease_once(db_url, db, clock):
         thread.join()
     assert len(set(won)) == 1 and len(won) == 5
     assert [lease.holder for lease in leases.leases(db)] == won[:1]
+
+
+def test_processes_starting_together_import_the_roster_once(tmp_path, db_url, db, clock):
+    """bot/assemble.py imports the roster at start inside `immediate` when in a cluster:
+    four processes starting at once on a new store read "not imported yet" one at a time,
+    so one imports and the others find it done (on PostgreSQL that is the advisory lock:
+    without it, each would read before the first committed and import again)."""
+    config = load_config(run_helpers.write_config(tmp_path, groups=[], adapters={}))
+    imported: list[bool] = []
+    failures: list[BaseException] = []
+    start = threading.Barrier(4)
+
+    def start_up() -> None:
+        mine = open_store(db_url)
+        try:
+            start.wait()
+            with immediate(mine):
+                imported.append(prepare(mine, config, clock.now()) is not None)
+        except BaseException as e:  # the test reports any failure
+            failures.append(e)
+        finally:
+            mine.close()
+
+    threads = [threading.Thread(target=start_up) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert sorted(imported) == [False, False, False, True]
+    alone = open_db(tmp_path / "alone.db")
+    prepare(alone, config, clock.now())
+    for table in ("people", "nodes", "imports"):
+        count = f"SELECT count(*) FROM {table}"
+        assert db.execute(count).fetchone() == alone.execute(count).fetchone()
+    alone.close()
