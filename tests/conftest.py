@@ -41,7 +41,7 @@ def pytest_generate_tests(metafunc):
 
 @pytest.fixture
 def store(request):
-    """Which store the `db` fixture opens: "sqlite" unless the test is `both_stores`."""
+    """Which store `db_url` names: "sqlite" unless the test is `both_stores`."""
     return getattr(request, "param", "sqlite")
 
 
