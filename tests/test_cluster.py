@@ -23,9 +23,9 @@ from core.messages import OutgoingMessage
 from storage import leases
 from storage import outbox as store
 from storage.db import open_db, open_store
-from storage.startup import prepare
 from storage.migrations import MIGRATIONS
 from storage.outbox_claims import OutboxClaims, claimed
+from storage.startup import prepare
 from storage.txn import CLAIMS, immediate
 from tests import run_helpers
 from tests.onebot_peer import OneBotPeer, until
