@@ -101,21 +101,35 @@ BEGIN
 END $$
 """
 
+#: The advisory lock key of the migrations (storage/txn.py's CLAIMS is another).
+MIGRATIONS_LOCK = 0x70696E67616E01
+
 
 def migrate_pg(db: PostgresDatabase) -> int:
-    """Bring a PostgreSQL schema to the latest version; return the version reached. Each
-    migration and its version bump are one transaction (PostgreSQL's DDL is transactional)."""
-    db.execute("CREATE TABLE IF NOT EXISTS pingan_schema (version INTEGER NOT NULL)")
-    row = db.execute("SELECT version FROM pingan_schema").fetchone()
-    current = 0 if row is None else row[0]
-    if current > len(m.MIGRATIONS):
-        raise m.SchemaTooNew(
-            f"database schema version {current} is newer than this pingan ({len(m.MIGRATIONS)})"
-        )
-    for version, script in enumerate(m.MIGRATIONS[current:], start=current + 1):
+    """Bring a PostgreSQL schema to the latest version; return the version reached.
+
+    Each migration and its version bump are one transaction (PostgreSQL's DDL is
+    transactional), which first takes the advisory lock MIGRATIONS_LOCK and reads the version
+    again: processes started together on a fresh database queue there, and each migration
+    is applied by one of them (a bare CREATE TABLE IF NOT EXISTS is no guard: two at once
+    can both fail on the catalog's unique index). No lock timeout: a first migration of a
+    big schema may take a while, and the others are right to wait for it.
+    """
+    while True:
         with db.atomic():
-            db.execute(pg_script(script))
+            db.execute("SET LOCAL lock_timeout = 0")
+            db.execute("SELECT pg_advisory_xact_lock(?)", [MIGRATIONS_LOCK])
+            db.execute("CREATE TABLE IF NOT EXISTS pingan_schema (version INTEGER NOT NULL)")
+            row = db.execute("SELECT version FROM pingan_schema").fetchone()
+            current = 0 if row is None else row[0]
+            if current > len(m.MIGRATIONS):
+                raise m.SchemaTooNew(
+                    f"database schema version {current} is newer than this pingan"
+                    f" ({len(m.MIGRATIONS)})"
+                )
+            if current == len(m.MIGRATIONS):
+                return current
+            db.execute(pg_script(m.MIGRATIONS[current]))
             db.execute(SYNC_IDENTITIES)
             db.execute("DELETE FROM pingan_schema")
-            db.execute("INSERT INTO pingan_schema (version) VALUES (?)", [version])
-    return len(m.MIGRATIONS)
+            db.execute("INSERT INTO pingan_schema (version) VALUES (?)", [current + 1])
