@@ -399,6 +399,9 @@ class Cluster(Strict):
 
 class Config(Strict):
     timezone: str = "Asia/Shanghai"
+    school: str = Field(
+        default="本校", min_length=1, description="the default school's name (docs/schools.md)"
+    )
     storage: Storage = Storage()
     roster: str | None = None
     checkin: Checkin = Checkin()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
+from handlers.commands.registry import PROVINCE_ROLE
 from handlers.context import HandlerContext, Person
 from storage.audit import record
 from storage.backend import Database
@@ -25,6 +26,7 @@ DUTY_COUNSELOR = "值班辅导员"
 DUTY_OFFICER = "值班党员"
 ADMIN = "管理员"
 PSYCHOLOGIST = "心理老师"
+PROVINCE = PROVINCE_ROLE  # counts per school only: handlers/commands/registry.py
 
 ROLES: tuple[str, ...] = (
     STUDENT,
@@ -35,6 +37,7 @@ ROLES: tuple[str, ...] = (
     DUTY_OFFICER,
     ADMIN,
     PSYCHOLOGIST,
+    PROVINCE,
 )
 # Roles that may see health details and act for others within their nodes.
 STAFF: tuple[str, ...] = (COUNSELOR, DUTY_COUNSELOR, DUTY_OFFICER, ADMIN)
@@ -78,6 +81,16 @@ def ancestors(db: Database, node_id: int) -> list[int]:
     return [r[0] for r in rows]
 
 
+def school_nodes(db: Database, person_id: str) -> set[int]:
+    """Every node of the person's school (the default school for someone not in the roster)."""
+    rows = db.execute(
+        "SELECT id FROM nodes WHERE school_id ="
+        " COALESCE((SELECT school_id FROM people WHERE id = ?), 1)",
+        [person_id],
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
 def on_duty(db: Database, person_id: str, day: str) -> bool:
     row = db.execute(
         "SELECT 1 FROM duty_roster WHERE day = ? AND ? IN (counselor_id, officer_id)",
@@ -89,14 +102,15 @@ def on_duty(db: Database, person_id: str, day: str) -> bool:
 def scope(db: Database, person: Person | None, day: str) -> set[int]:
     """Node ids `person` may act on today.
 
-    管理员: every node. 辅导员: the 负责 nodes and below. 值班辅导员/值班党员: their 负责 nodes,
-    and the whole school on the days the duty roster names them. 班长: their class; 宿舍长:
-    their dorm (plus any 负责 nodes either has). 学生: none.
+    管理员: every node of their school. 辅导员: the 负责 nodes and below. 值班辅导员/值班党员:
+    their 负责 nodes, and their whole school on the days the duty roster names them. 班长:
+    their class; 宿舍长: their dorm (plus any 负责 nodes either has). 学生 and 省级: none (the
+    provincial view reads counts per school only, storage/schools.py).
     """
-    if person is None or person.role == STUDENT:
+    if person is None or person.role in (STUDENT, PROVINCE):
         return set()
     if person.role == ADMIN or (person.role in DUTY and on_duty(db, person.id, day)):
-        return {r[0] for r in db.execute("SELECT id FROM nodes").fetchall()}
+        return school_nodes(db, person.id)
     roots = [
         r[0]
         for r in db.execute(
@@ -128,8 +142,8 @@ def may_act_on(db: Database, person: Person | None, target_id: str, day: str) ->
 def responsible_counselors(db: Database, class_id: int) -> list[str]:
     """The 辅导员 nearest above a class (the class itself first, then grade, college).
 
-    When no counselor is responsible anywhere above, the admins are, so an alert never falls
-    on the floor.
+    When no counselor is responsible anywhere above, the admins of the class's school are, so
+    an alert never falls on the floor.
     """
     for node_id in ancestors(db, class_id):
         rows = db.execute(
@@ -142,7 +156,9 @@ def responsible_counselors(db: Database, class_id: int) -> list[str]:
         if rows:
             return [r[0] for r in rows]
     rows = db.execute(
-        "SELECT id FROM people WHERE role = ? AND active = 1 ORDER BY id", [ADMIN]
+        "SELECT id FROM people WHERE role = ? AND active = 1"
+        " AND school_id = (SELECT school_id FROM nodes WHERE id = ?) ORDER BY id",
+        [ADMIN, class_id],
     ).fetchall()
     return [r[0] for r in rows]
 

@@ -28,6 +28,7 @@ from handlers.commands import (
     followup,
     login,
     notices,
+    province,
     reports,
     status,
 )
@@ -50,6 +51,7 @@ COMMAND_MODULES = (
     help_command,
     login,
     notices,
+    province,
     quiz_command,
     reports,
     status,

@@ -39,8 +39,10 @@ def ask_admins_about_staff_claim(
         f"{row[1]} {row[0]}（{person_id}）相同。工作人员账号只按花名册绑定，"
         f"这个账号目前没有任何权限。{then}"
     )
-    for (admin,) in db.execute(
-        "SELECT id FROM people WHERE role = ? AND active = 1 ORDER BY id", [ADMIN]
+    for (admin,) in db.execute(  # the admins of the staff member's own school
+        "SELECT id FROM people WHERE role = ? AND active = 1"
+        " AND school_id = (SELECT school_id FROM people WHERE id = ?) ORDER BY id",
+        [ADMIN, person_id],
     ).fetchall():
         send_private(
             db, now, admin, text, prefer=platform,

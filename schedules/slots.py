@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from schedules.deps import Deps
 from schedules.nags import close_window, escalate, nag, open_window
 from schedules.plan import Slot, plan_day
+from schedules.province import province_roll_up
 from schedules.retention import retention_purge
 from schedules.summaries import duty_roll_up, prerender_charts, summarize
 from storage.status import load_nodes
@@ -39,7 +40,7 @@ def run_slots(deps: Deps, slots: Iterable[Slot]) -> int:
         elif job == "summary":
             queued += summarize(deps, day, ids)
         elif job == "duty":
-            queued += duty_roll_up(deps, day)
+            queued += duty_roll_up(deps, day) + province_roll_up(deps, day)
         elif job == "purge":
             queued += retention_purge(deps, day)
         else:

@@ -31,6 +31,7 @@ from schedules.recipients import Chat, Recipients, contacts, private_account
 from schedules.runs import dedup_key, done
 from storage.duty import duty_for
 from storage.report_flags import LATE, flags_on
+from storage.schools import DEFAULT_SCHOOL_ID, school_of
 from storage.status import (
     Counts,
     DayStatus,
@@ -251,9 +252,14 @@ def summarize(deps: Deps, day: str, node_ids: list[int]) -> int:
 SCHOOL = Node(0, "全校", "全校", "school", None)
 
 
-def school_status(status: DayStatus) -> tuple[NodeStatus, list[tuple[str, Counts]]]:
-    """The whole school without the missing list: the single root, or every root merged."""
-    roots = status.roots()
+def school_status(
+    status: DayStatus, roots: list[int] | None = None
+) -> tuple[NodeStatus, list[tuple[str, Counts]]]:
+    """The whole school without the missing list: the single root, or every root merged.
+
+    `roots` are one school's roots when the database holds several (docs/schools.md).
+    """
+    roots = status.roots() if roots is None else roots
     if len(roots) == 1:
         return status.node(roots[0], missing=False), _children(status, roots[0])
     parts = [status.node(r, missing=False) for r in roots]
@@ -296,17 +302,23 @@ def duty_roll_up(deps: Deps, day: str) -> int:
             run.outcomes["*"] = "no duty roster for the day"
             return
         status = _status(deps, day)
-        school, children = school_status(status)
-        labels = {}
-        for root in status.roots():
-            labels.update(_class_labels(status, root))
-        text = texts.summary("全校", school, children=children, where=labels, list_missing=False)
-        quiz = day_board(deps.db, deps.config, day)
-        text = "\n".join([text, *quiz_lines(quiz, list(labels))])
-        image = _chart(run, status, "school", "全校", status.roots())
+        node_school = dict(deps.db.execute("SELECT id, school_id FROM nodes").fetchall())
         found = contacts(deps.db, [p.id for p in people])
         sent = []
-        for person in people:
+        for person in people:  # each sees their own school only (docs/schools.md)
+            school_id = school_of(deps.db, person.id) or DEFAULT_SCHOOL_ID
+            roots = [r for r in status.roots() if node_school.get(r) == school_id]
+            school, children = school_status(status, roots)
+            labels = {}
+            for root in roots:
+                labels.update(_class_labels(status, root))
+            text = texts.summary(
+                "全校", school, children=children, where=labels, list_missing=False
+            )
+            quiz = day_board(deps.db, deps.config, day)
+            text = "\n".join([text, *quiz_lines(quiz, list(labels))])
+            chart = "school" if school_id == DEFAULT_SCHOOL_ID else f"school-{school_id}"
+            image = _chart(run, status, chart, "全校", roots)
             contact = found.get(person.id)
             account = private_account(contact) if contact else None
             if account is None:

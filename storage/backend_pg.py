@@ -280,6 +280,9 @@ class PostgresDatabase:
         raw.adapters.register_dumper(bool, _IntBoolDumper)
         raw.adapters.register_loader("numeric", _NumberLoader)
         raw.execute("SET TIME ZONE 'UTC'")  # julianday() and date() in SQLite are UTC too
+        # a statement waiting for another process's lock gives up after 5 s, as SQLite's
+        # busy_timeout in storage/db.py (storage/txn.py's claims wait there)
+        raw.execute("SET lock_timeout = '5s'")
         self.conn = PgConnection(raw)
 
     def execute(self, sql: str, parameters: Any = None) -> PgCursor:

@@ -15,6 +15,8 @@ the lock first makes it wait its turn instead. One process alone sees no differe
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -54,12 +56,26 @@ def open_db(path: str | Path | None = None, *, memory: bool = False) -> sqlite_u
     else:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         db = SQLiteDatabase(str(path))
-        db.execute("PRAGMA journal_mode=WAL")
+        _wal(db)
     db.execute("PRAGMA synchronous=NORMAL")
     db.execute("PRAGMA foreign_keys=ON")
     db.execute("PRAGMA busy_timeout=5000")
     migrate(db)
     return db
+
+
+def _wal(db: sqlite_utils.Database) -> None:
+    """Switch the file to WAL. Processes opening a new file together (docs/run.md, "Several
+    processes") race for this switch, and SQLite answers "database is locked" at once
+    instead of calling the busy handler: wait and try again, for up to the busy timeout."""
+    for attempt in range(50):
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e) or attempt == 49:
+                raise
+            time.sleep(0.1)
 
 
 def open_store(url: str) -> Database:

@@ -527,6 +527,25 @@ V_CLUSTER_LEASES = """
         ALTER TABLE outbox ADD COLUMN claimed_until TEXT;  -- its claim lapses after this
 """
 
+# Many schools in one database (issue 18, docs/schools.md): a `schools` table, and every node
+# and person belongs to one. Existing data goes to school 1, the default school, whose name
+# the config's `school:` sets at start (storage/schools.py). Columns rather than a new root
+# node, so paths, trees and summaries of a single-school deployment stay as they were.
+# The provincial counts (storage/schools.py) join a day's reports to people over 1,000,000
+# students: both sides from covering indexes, walked in 学号 order (bot/bench/province.py).
+V_SCHOOLS = """
+        CREATE TABLE schools (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE
+        );
+        INSERT INTO schools (id, name) VALUES (1, '本校');
+        ALTER TABLE nodes ADD COLUMN school_id INTEGER NOT NULL DEFAULT 1;
+        ALTER TABLE people ADD COLUMN school_id INTEGER NOT NULL DEFAULT 1;
+        CREATE INDEX nodes_school ON nodes(school_id);
+        CREATE INDEX people_id_school ON people(id, school_id, active, class_id);
+        CREATE INDEX reports_day_person ON reports(day, person_id, abnormal);
+"""
+
 MIGRATIONS: list[str] = [
     V1_CORE,
     V2_JOB_OUTCOME,
@@ -545,6 +564,7 @@ MIGRATIONS: list[str] = [
     V_CARE_CASES,
     V_QUIZ,
     V_CLUSTER_LEASES,
+    V_SCHOOLS,
 ]
 
 

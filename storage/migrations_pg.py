@@ -91,31 +91,53 @@ def pg_script(script: str) -> str:
     return script.replace(") WITHOUT ROWID;", ");")
 
 
-MIGRATION_LOCK = 7_020_210  # the advisory lock migrations hold (any number only pingan uses)
+#: After each migration: every identity column's sequence continues after the column's
+#: largest value. SQLite's INTEGER PRIMARY KEY picks max(id)+1 by itself; PostgreSQL's
+#: identity does not see rows a migration inserted with explicit ids (schools row 1), so the
+#: next insert would take id 1 again.
+SYNC_IDENTITIES = """
+DO $$
+DECLARE r record;
+BEGIN
+    FOR r IN SELECT table_name, column_name FROM information_schema.columns
+             WHERE table_schema = current_schema() AND is_identity = 'YES' LOOP
+        EXECUTE format(
+            'SELECT setval(pg_get_serial_sequence(%L, %L), '
+            'COALESCE((SELECT max(%I) FROM %I), 0) + 1, false)',
+            r.table_name, r.column_name, r.column_name, r.table_name);
+    END LOOP;
+END $$
+"""
+
+#: The advisory lock key of the migrations (storage/txn.py's CLAIMS is another).
+MIGRATIONS_LOCK = 0x70696E67616E01
 
 
 def migrate_pg(db: PostgresDatabase) -> int:
-    """Bring a PostgreSQL schema to the latest version; return the version reached. Each
-    migration and its version bump are one transaction (PostgreSQL's DDL is transactional).
+    """Bring a PostgreSQL schema to the latest version; return the version reached.
 
-    Processes of a cluster starting together on a new database migrate one at a time (a
-    session advisory lock): concurrent CREATE TABLEs of the same names fail on PostgreSQL's
-    catalog ("duplicate key ... pg_type"); the later ones find the schema current."""
-    db.execute("SELECT pg_advisory_lock(?)", [MIGRATION_LOCK])
-    try:
-        db.execute("CREATE TABLE IF NOT EXISTS pingan_schema (version INTEGER NOT NULL)")
-        row = db.execute("SELECT version FROM pingan_schema").fetchone()
-        current = 0 if row is None else row[0]
-        if current > len(m.MIGRATIONS):
-            raise m.SchemaTooNew(
-                f"database schema version {current} is newer than this pingan"
-                f" ({len(m.MIGRATIONS)})"
-            )
-        for version, script in enumerate(m.MIGRATIONS[current:], start=current + 1):
-            with db.atomic():
-                db.execute(pg_script(script))
-                db.execute("DELETE FROM pingan_schema")
-                db.execute("INSERT INTO pingan_schema (version) VALUES (?)", [version])
-    finally:
-        db.execute("SELECT pg_advisory_unlock(?)", [MIGRATION_LOCK])
-    return len(m.MIGRATIONS)
+    Each migration and its version bump are one transaction (PostgreSQL's DDL is
+    transactional), which first takes the advisory lock MIGRATIONS_LOCK and reads the version
+    again: processes started together on a fresh database queue there, and each migration
+    is applied by one of them (a bare CREATE TABLE IF NOT EXISTS is no guard: two at once
+    can both fail on the catalog's unique index). No lock timeout: a first migration of a
+    big schema may take a while, and the others are right to wait for it.
+    """
+    while True:
+        with db.atomic():
+            db.execute("SET LOCAL lock_timeout = 0")
+            db.execute("SELECT pg_advisory_xact_lock(?)", [MIGRATIONS_LOCK])
+            db.execute("CREATE TABLE IF NOT EXISTS pingan_schema (version INTEGER NOT NULL)")
+            row = db.execute("SELECT version FROM pingan_schema").fetchone()
+            current = 0 if row is None else row[0]
+            if current > len(m.MIGRATIONS):
+                raise m.SchemaTooNew(
+                    f"database schema version {current} is newer than this pingan"
+                    f" ({len(m.MIGRATIONS)})"
+                )
+            if current == len(m.MIGRATIONS):
+                return current
+            db.execute(pg_script(m.MIGRATIONS[current]))
+            db.execute(SYNC_IDENTITIES)
+            db.execute("DELETE FROM pingan_schema")
+            db.execute("INSERT INTO pingan_schema (version) VALUES (?)", [current + 1])

@@ -2,7 +2,8 @@
 
 A node's path is its key: `计算机学院/2021级/计科1班`. Dormitories live beside the teaching
 tree under `宿舍/<room>` (kind `dorm`, no parent), so a class and a dorm never share a path.
-Colleges are roots: there is no school node, an admin is responsible for everything.
+Colleges are roots: the school is a column (`school_id`, storage/schools.py), and another
+school's paths start with its name, so an admin is responsible for everything of their school.
 """
 
 from __future__ import annotations
@@ -57,29 +58,39 @@ def dorm_path(dorm: str) -> str:
     return f"{DORM_ROOT}/{dorm.strip()}"
 
 
-def ensure_path(db: Database, parts: list[str]) -> int:
-    """Create the college/grade/class chain as needed; return the id of the last node."""
+def ensure_path(
+    db: Database, parts: list[str], school_id: int = 1, prefix: str = ""
+) -> int:
+    """Create the college/grade/class chain as needed; return the id of the last node.
+
+    `prefix` is the school's path prefix (storage/schools.path_prefix): empty for school 1.
+    """
     parent_id: int | None = None
     for depth, name in enumerate(parts):
-        path = "/".join(parts[: depth + 1])
-        parent_id = _ensure(db, path, name, KINDS_BY_DEPTH[depth], parent_id)
+        path = prefix + "/".join(parts[: depth + 1])
+        parent_id = _ensure(db, path, name, KINDS_BY_DEPTH[depth], parent_id, school_id)
     assert parent_id is not None
     return parent_id
 
 
-def ensure_dorm(db: Database, dorm: str) -> int:
-    return _ensure(db, dorm_path(dorm), dorm.strip(), "dorm", None)
+def ensure_dorm(db: Database, dorm: str, school_id: int = 1, prefix: str = "") -> int:
+    return _ensure(db, prefix + dorm_path(dorm), dorm.strip(), "dorm", None, school_id)
 
 
 def _ensure(
-    db: Database, path: str, name: str, kind: str, parent_id: int | None
+    db: Database,
+    path: str,
+    name: str,
+    kind: str,
+    parent_id: int | None,
+    school_id: int,
 ) -> int:
     row = db.execute("SELECT id FROM nodes WHERE path = ?", [path]).fetchone()
     if row:
         return row[0]
     cursor = db.execute(
-        "INSERT INTO nodes (path, name, kind, parent_id) VALUES (?, ?, ?, ?)",
-        [path, name, kind, parent_id],
+        "INSERT INTO nodes (path, name, kind, parent_id, school_id) VALUES (?, ?, ?, ?, ?)",
+        [path, name, kind, parent_id, school_id],
     )
     return inserted_id(cursor)
 
@@ -94,18 +105,24 @@ def by_path(db: Database, path: str) -> Node | None:
     return Node(*row) if row else None
 
 
-def by_ending(db: Database, text: str) -> Node:
+def by_ending(db: Database, text: str, school_id: int | None = None) -> Node:
     """A node by full path, or by a unique ending (计科1班, 2021级/计科1班).
 
     The chat commands and the CLI's --node read names this way, so a counselor can type the
     same short name in both. No match or several raise NodeLookupError naming the candidates.
+    `school_id` keeps the search to one school, so a chat user never learns (not even from
+    an ambiguity) which classes another school has.
     """
     name = text.strip().replace("／", "/").strip("/")
     escaped = re.sub(r"([%_\\])", r"\\\1", name)
+    where, args = "", list[str | int]([name, "%/" + escaped])
+    if school_id is not None:
+        where = " AND school_id = ?"
+        args.append(school_id)
     rows = db.execute(
         "SELECT id, path, name, kind, parent_id FROM nodes"
-        " WHERE path = ? OR path LIKE ? ESCAPE '\\' ORDER BY path",
-        [name, "%/" + escaped],
+        f" WHERE (path = ? OR path LIKE ? ESCAPE '\\'){where} ORDER BY path",
+        args,
     ).fetchall()
     exact = [row for row in rows if row[1] == name]
     if exact:

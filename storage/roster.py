@@ -16,6 +16,7 @@ from pathlib import Path
 
 from core.config import KeyGroups
 from core.errors import RosterError
+from storage import schools
 from storage.audit import record
 from storage.backend import Database
 from storage.nodes import ensure_dorm, ensure_path
@@ -73,7 +74,9 @@ def load_rows(
     if problems:
         raise RosterProblems(path, problems)
     existing = {r[0] for r in db.execute("SELECT path FROM nodes").fetchall()}
-    checked = check_rows(raw, mapping, existing, (key_groups or KeyGroups()).tags)
+    checked = check_rows(
+        raw, mapping, existing, (key_groups or KeyGroups()).tags, schools.default_name(db)
+    )
     if checked.problems:
         raise RosterProblems(path, checked.problems)
     if not checked.rows:
@@ -117,8 +120,10 @@ def _apply(
 ) -> ImportResult:
     stamp, today = now.isoformat(), now.date().isoformat()
     before = {
-        r[0]: (r[1], r[2]) for r in db.execute("SELECT id, class_id, active FROM people").fetchall()
+        r[0]: (r[1], r[2], r[3])
+        for r in db.execute("SELECT id, class_id, active, school_id FROM people").fetchall()
     }
+    school_ids = {name: schools.ensure(db, name) for name in {row.school for row in rows}}
     prints_before = _fingerprints(db)
     nodes_before = db.execute("SELECT count(*) FROM nodes").fetchone()[0]
     class_ids: dict[tuple[str, ...], int] = {}
@@ -127,17 +132,18 @@ def _apply(
     total = len(rows)
 
     for done, row in enumerate(rows, start=1):
+        school_id, prefix = school_ids[row.school], schools.path_prefix(row.school)
         class_id = None
         if row.class_path is not None:
-            key = tuple(row.class_path)
+            key = (prefix, *row.class_path)
             if key not in class_ids:
-                class_ids[key] = ensure_path(db, row.class_path)
+                class_ids[key] = ensure_path(db, row.class_path, school_id, prefix)
             class_id = class_ids[key]
         dorm_id = None
         if row.dorm is not None:
-            if row.dorm not in dorm_ids:
-                dorm_ids[row.dorm] = ensure_dorm(db, row.dorm)
-            dorm_id = dorm_ids[row.dorm]
+            if prefix + row.dorm not in dorm_ids:
+                dorm_ids[prefix + row.dorm] = ensure_dorm(db, row.dorm, school_id, prefix)
+            dorm_id = dorm_ids[prefix + row.dorm]
 
         previous = before.get(row.person_id)
         if previous is None:
@@ -149,12 +155,12 @@ def _apply(
         db.execute(
             """
             INSERT INTO people (id, name, role, class_id, dorm_id, active, updated_at, phone,
-                parent_phone)
-            VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?)
+                parent_phone, school_id)
+            VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?)
             ON CONFLICT(id) DO UPDATE SET name = excluded.name, role = excluded.role,
                 class_id = excluded.class_id, dorm_id = excluded.dorm_id, active = 1,
                 updated_at = excluded.updated_at, phone = excluded.phone,
-                parent_phone = excluded.parent_phone
+                parent_phone = excluded.parent_phone, school_id = excluded.school_id
             """,
             [
                 row.person_id,
@@ -165,6 +171,7 @@ def _apply(
                 stamp,
                 row.phone,
                 row.parent_phone,
+                school_id,
             ],
         )
         _accounts(db, row, stamp)
@@ -175,7 +182,13 @@ def _apply(
     for row in rows:  # after every row's nodes exist: staff rows often come first
         _responsibilities(db, row)
     in_file = {r.person_id for r in rows}
-    gone = [pid for pid, (_, active) in before.items() if active and pid not in in_file]
+    # A file speaks for the schools it names: one school's roster leaves the others alone.
+    named = set(school_ids.values())
+    gone = [
+        pid
+        for pid, (_, active, school_id) in before.items()
+        if active and pid not in in_file and school_id in named
+    ]
     db.conn.executemany(
         "UPDATE people SET active = 0, updated_at = ? WHERE id = ?", [(stamp, p) for p in gone]
     )
@@ -201,7 +214,7 @@ def _fingerprints(db: Database) -> dict[str, tuple]:
     prints: dict[str, list] = {
         pid: [fields, set(), set(), set()]
         for pid, *fields in db.execute(
-            "SELECT id, name, role, class_id, dorm_id, active FROM people"
+            "SELECT id, name, role, class_id, dorm_id, active, school_id FROM people"
         ).fetchall()
     }
     parts = (

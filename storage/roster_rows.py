@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from core.config import DEFAULT_TAGS
 from storage.nodes import DORM_ROOT, dorm_path, split_path
 from storage.roster_file import RawRow
+from storage.schools import path_prefix
 
 log = logging.getLogger(__name__)
 
@@ -18,10 +19,12 @@ STUDENT_ROLES = ("学生", "班长", "宿舍长")
 STAFF_ROLES = ("辅导员", "值班辅导员", "值班党员", "管理员")
 # 心理老师: paged on words of self-harm and reads 心理 cases, never anyone's health report.
 CARE_ROLES = ("心理老师",)
-ROLES = STUDENT_ROLES + STAFF_ROLES + CARE_ROLES
+# 省级: the provincial view, counts per school and never a name (docs/schools.md).
+PROVINCE_ROLES = ("省级",)
+ROLES = STUDENT_ROLES + STAFF_ROLES + CARE_ROLES + PROVINCE_ROLES
 COLUMNS = (
-    "学号", "姓名", "学院", "年级", "班级", "宿舍", "角色", "负责", "微信", "QQ", "重点群体",
-    "电话", "家长电话",
+    "学号", "姓名", "学校", "学院", "年级", "班级", "宿舍", "角色", "负责", "微信", "QQ",
+    "重点群体", "电话", "家长电话",
 )  # fmt: skip
 ALIASES = {
     "工号": "学号", "qq": "QQ", "QQ号": "QQ", "微信号": "微信", "wxid": "微信",
@@ -53,6 +56,7 @@ class RosterRow:
     tags: list[str]
     phone: str | None = None
     parent_phone: str | None = None
+    school: str | None = None  # None: the default school (config `school:`)
 
 
 @dataclass(slots=True)
@@ -85,11 +89,14 @@ def check_rows(
     mapping: dict[str, str],
     existing_paths: set[str],
     known_tags: Sequence[str] = DEFAULT_TAGS,
+    default_school: str = "",
 ) -> Checked:
     """Turn raw rows into RosterRows; collect every problem with its row number.
 
     `known_tags` is config `key_groups.tags`: a 重点群体 tag outside it is a row error, so
-    the roster, /重点, the summaries and the dashboard all speak of the same groups."""
+    the roster, /重点, the summaries and the dashboard all speak of the same groups.
+    `default_school` is the default school's name: a 学校 cell naming it, or an empty one,
+    is that school; its paths carry no prefix (storage/schools.py)."""
     out = Checked()
     first_row_of: dict[str, int] = {}
     account_rows: dict[tuple[str, str], int] = {}
@@ -116,6 +123,13 @@ def check_rows(
         if not name:
             problems.append("缺少姓名")
 
+        school = values.get("学校", "") or None
+        if school == default_school:
+            school = None
+        if school is not None and BAD_NAME_PART.search(school):
+            problems.append(f"学校 {school!r} 里不能有 '/'")
+        prefix = path_prefix(school)
+
         role = values.get("角色", "") or "学生"
         if role not in ROLES:
             problems.append(f"角色 {role!r} 不认识（可用: {'、'.join(ROLES)}）")
@@ -133,27 +147,27 @@ def check_rows(
             else:
                 class_path = parts
                 for depth in range(1, 4):
-                    known_paths.add("/".join(parts[:depth]))
+                    known_paths.add(prefix + "/".join(parts[:depth]))
 
         dorm = values.get("宿舍", "") or None
         if dorm is not None:
             if BAD_NAME_PART.search(dorm):
                 problems.append(f"宿舍 {dorm!r} 里不能有 '/'")
             else:
-                known_paths.add(dorm_path(dorm))
+                known_paths.add(prefix + dorm_path(dorm))
 
         responsible = []
         for path in split_list(values.get("负责", "")):
             if path.startswith(DORM_ROOT + "/"):
-                responsible.append(path)
-                pending_responsible.append((n, path))
+                responsible.append(prefix + path)
+                pending_responsible.append((n, prefix + path))
                 continue
             parts_r = split_path(path)
             if parts_r is None:
                 problems.append(f"负责路径 {path!r} 格式不对（应为 学院/年级/班级 之一级或多级）")
             else:
-                responsible.append("/".join(parts_r))
-                pending_responsible.append((n, "/".join(parts_r)))
+                responsible.append(prefix + "/".join(parts_r))
+                pending_responsible.append((n, prefix + "/".join(parts_r)))
         if role == "辅导员" and not values.get("负责"):
             problems.append("辅导员需要填写负责（如 计算机学院/2021级）")
 
@@ -204,6 +218,7 @@ def check_rows(
                 tags=tags,
                 phone=phones["电话"],
                 parent_phone=phones["家长电话"],
+                school=school,
             )
         )
 

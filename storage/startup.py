@@ -7,6 +7,7 @@ import logging
 from datetime import datetime
 
 from core.config import Config
+from storage import schools
 from storage.backend import Database
 from storage.chats import bind_groups
 from storage.keygroups import unlisted_tags
@@ -24,6 +25,7 @@ def prepare(
     not in the roster); both carry a message an admin can act on.
     """
     result = None
+    schools.set_default_name(db, config.school)
     if config.roster:
         result = import_if_newer(
             db,

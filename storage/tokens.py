@@ -16,12 +16,13 @@ from datetime import UTC, datetime, timedelta
 from core.errors import PinganError
 from storage.backend import Database
 from storage.db import inserted_id
-from storage.roster_rows import STAFF_ROLES
+from storage.roster_rows import PROVINCE_ROLES, STAFF_ROLES
 
 TOKEN_PREFIX = "pa_"
 #: Who may have a dashboard login: staff, and the class cadres who see their class's
-#: missing list (never health details). A plain student has nothing to see there.
-DASHBOARD_ROLES = (*STAFF_ROLES, "班长", "宿舍长")
+#: missing list (never health details), and 省级, who sees /province only (docs/schools.md).
+#: A plain student has nothing to see there.
+DASHBOARD_ROLES = (*STAFF_ROLES, "班长", "宿舍长", *PROVINCE_ROLES)
 
 
 class TokenError(PinganError, LookupError):

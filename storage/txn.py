@@ -4,12 +4,19 @@
 (WAL), a deferred transaction that reads and then writes fails with "database is locked" the
 moment another process committed in between (the busy timeout cannot help: its snapshot is
 stale). `BEGIN IMMEDIATE` takes the write lock before the first read, so claims made by
-read-then-write code (a job's job_runs rows, a lease, an outbox row) queue behind each other
-and each sees what the previous one committed. On a backend without SQLite's locking (the
-PostgreSQL wrapper) the row claims are single `INSERT … ON CONFLICT` / `UPDATE … WHERE`
-statements that are atomic by themselves, so a plain transaction is enough there.
-`exclusive` is for the work that is not one statement (the start-up roster import of
-processes starting together): on PostgreSQL it also waits for a transaction advisory lock.
+read-then-write code (a job's job_runs rows, a lease, an outbox row, the roster import at
+start) queue behind each other and each sees what the previous one committed.
+
+PostgreSQL has no database-wide write lock, and under its READ COMMITTED isolation two such
+transactions could both read "not yet done" and both go on. So there `immediate` takes one
+transaction-level advisory lock (CLAIMS) first: the same queue as SQLite's, across every
+process on the database, released by COMMIT or ROLLBACK (also when a process dies, since its
+connection closes). Each statement after the lock sees everything committed before it
+(READ COMMITTED takes a new snapshot per statement). The claims are also single statements
+that stay right without the lock (`INSERT … ON CONFLICT`, `UPDATE … WHERE` re-checked on the
+locked row), so code writing those rows outside `immediate` cannot break them either.
+A wait for the lock gives up after the connection's lock_timeout (storage/backend_pg.py),
+as SQLite's busy timeout does.
 """
 
 from __future__ import annotations
@@ -20,15 +27,23 @@ from contextlib import contextmanager
 
 from storage.backend import Database, is_postgres
 
-EXCLUSIVE_LOCK = 7_020_211  # the advisory lock of `exclusive` (any number only pingan uses)
+#: The advisory lock key of the claim transactions (any bigint; the migrations use another,
+#: storage/migrations_pg.py). 'pingan' in ASCII.
+CLAIMS = 0x70696E67616E
 
 
 @contextmanager
 def immediate(db: Database) -> Iterator[Database]:
     """`with immediate(db):` like `with db.atomic():`, holding the write lock from the start.
 
-    Inside a transaction already open it is a savepoint (the outer one decides the mode).
+    Inside a transaction already open it is a savepoint (on SQLite the outer one decides the
+    mode; on PostgreSQL the advisory lock is taken there and held to the outer COMMIT).
     """
+    if is_postgres(db):
+        with db.atomic():
+            db.execute("SELECT pg_advisory_xact_lock(?)", [CLAIMS])
+            yield db
+        return
     conn = getattr(db, "conn", None)
     if not isinstance(conn, sqlite3.Connection) or conn.in_transaction:
         with db.atomic():
@@ -42,14 +57,3 @@ def immediate(db: Database) -> Iterator[Database]:
             conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
-
-
-@contextmanager
-def exclusive(db: Database) -> Iterator[Database]:
-    """`immediate`, and one at a time across processes on PostgreSQL too (held until the
-    transaction ends): two processes importing the roster at once both inserted the same
-    nodes there ("duplicate key value violates unique constraint nodes_path_key")."""
-    with immediate(db):
-        if is_postgres(db):
-            db.execute("SELECT pg_advisory_xact_lock(?)", [EXCLUSIVE_LOCK])
-        yield db

@@ -135,9 +135,11 @@ class Browser:
         """Poll until an element holding `needle` shows up; fail with what was there.
 
         A page that is being replaced (a form's redirect) can drop an element between finding
-        it and reading its text: that poll counts as nothing seen yet.
+        it and reading its text: that poll counts as nothing seen yet. Chromium says so as a
+        stale element, or as an inspector error ("Node with given id does not belong to the
+        document") when the node went with the old document.
         """
-        from selenium.common.exceptions import StaleElementReferenceException
+        from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 
         deadline = time.monotonic() + timeout
         seen: list[str] = []
@@ -145,6 +147,10 @@ class Browser:
             try:
                 seen = await self.texts(css)
             except StaleElementReferenceException:
+                seen = []
+            except WebDriverException as error:
+                if "does not belong to the document" not in str(error):
+                    raise
                 seen = []
             for text in seen:
                 if needle in text:

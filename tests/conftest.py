@@ -12,7 +12,7 @@ import pytest
 
 from bot.adapters.registry import discover
 from core.clock import FakeClock
-from storage.db import open_db, open_store
+from storage.db import open_store
 from tests.pg_cluster import Cluster, binaries
 
 discover()  # the adapter packages declare their config sections and platforms
@@ -24,7 +24,7 @@ TZ = ZoneInfo("Asia/Shanghai")
 def pytest_configure(config):
     config.addinivalue_line(
         "markers",
-        "both_stores: the `db` fixture runs the test on SQLite and on PostgreSQL",
+        "both_stores: the `db` / `db_url` fixtures run the test on SQLite and on PostgreSQL",
     )
     config.addinivalue_line(
         "markers",
@@ -34,13 +34,14 @@ def pytest_configure(config):
 
 def pytest_generate_tests(metafunc):
     marked = metafunc.definition.get_closest_marker
-    if "db" in metafunc.fixturenames and marked("both_stores") and not marked("sqlite_only"):
+    uses_store = {"db", "db_url"} & set(metafunc.fixturenames)
+    if uses_store and marked("both_stores") and not marked("sqlite_only"):
         metafunc.parametrize("store", ["sqlite", "postgresql"], indirect=True)
 
 
 @pytest.fixture
 def store(request):
-    """Which store the `db` fixture opens: "sqlite" unless the test is `both_stores`."""
+    """Which store `db_url` names: "sqlite" unless the test is `both_stores`."""
     return getattr(request, "param", "sqlite")
 
 
@@ -63,16 +64,22 @@ def pg_cluster():
 
 
 @pytest.fixture
-def db(request, tmp_path, store):
+def db_url(request, tmp_path, store):
+    """The URL of the test's store: a fresh PostgreSQL database for the PostgreSQL variant,
+    else `sqlite:///<tmp_path>/pingan.db`. open_store(db_url) is another process's
+    connection to the same store."""
     if store == "postgresql":
         cluster = request.getfixturevalue("pg_cluster")
         url = cluster.fresh_database()
-        database = open_store(url)
-        yield database
-        database.close()
+        yield url
         cluster.drop(url)
         return
-    database = open_db(tmp_path / "pingan.db")
+    yield f"sqlite:///{tmp_path / 'pingan.db'}"
+
+
+@pytest.fixture
+def db(db_url):
+    database = open_store(db_url)
     yield database
     database.close()
 

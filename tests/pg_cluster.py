@@ -88,6 +88,13 @@ class Cluster:
             conn.execute(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}")
         return self.url(name)
 
+    def empty_database(self) -> str:
+        """The URL of a new database with no schema at all (what a first start meets)."""
+        name = f"empty_{next(self._names)}"
+        with self.admin() as conn:
+            conn.execute(f"CREATE DATABASE {name}")
+        return self.url(name)
+
     def drop(self, url: str) -> None:
         with self.admin() as conn:
             conn.execute(f"DROP DATABASE {url.rsplit('/', 1)[1]} WITH (FORCE)")

@@ -1,14 +1,15 @@
 """Several processes on one database: account leases, the lease loop and outbox claims.
 
-Each "process" here is its own connection to the same SQLite file (what two `pingan run`
-processes have), with its own holder name; time is a FakeClock so expiry is exact.
+Each "process" here is its own connection to the same store (what two `pingan run`
+processes have: `open_store(db_url)`), with its own holder name; time is a FakeClock so
+expiry is exact. Every test runs on SQLite and on PostgreSQL.
 """
 
 from __future__ import annotations
 
 import asyncio
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -21,17 +22,23 @@ from core.errors import ConfigError
 from core.messages import OutgoingMessage
 from storage import leases
 from storage import outbox as store
-from storage.db import open_db
+from storage.db import open_db, open_store
+from storage.migrations import MIGRATIONS
 from storage.outbox_claims import OutboxClaims, claimed
+from storage.startup import prepare
+from storage.txn import CLAIMS, immediate
+from tests import run_helpers
 from tests.onebot_peer import OneBotPeer, until
+
+pytestmark = pytest.mark.both_stores
 
 LEASE = "qq:10000"
 
 
 @pytest.fixture
-def other(tmp_path, db):
-    """A second connection to the same file: the other process."""
-    database = open_db(tmp_path / "pingan.db")
+def other(db_url, db):
+    """A second connection to the same store: the other process."""
+    database = open_store(db_url)
     yield database
     database.close()
 
@@ -70,13 +77,13 @@ def test_a_released_lease_is_free_at_once_and_only_the_holder_releases(db, other
     assert leases.hold(other, LEASE, "b", clock.now(), 30)
 
 
-def test_racing_processes_take_a_free_lease_once(tmp_path, db, clock):
+def test_racing_processes_take_a_free_lease_once(db_url, db, clock):
     """Eight connections in eight threads grab the same free account at the same instant."""
     won: list[str] = []
     start = threading.Barrier(8)
 
     def grab(n: int) -> None:
-        mine = open_db(tmp_path / "pingan.db")
+        mine = open_store(db_url)
         try:
             start.wait()
             if leases.hold(mine, LEASE, f"p{n}", clock.now(), 30):
@@ -157,14 +164,20 @@ async def test_a_clean_stop_hands_over_at_once(db, other, clock):
 
 
 async def test_a_locked_database_keeps_the_account_only_until_the_lease_would_expire(
-    db, other, clock
+    db, other, clock, store
 ):
     """Renewal fails (another process holds the write lock too long): the account stays
     connected while its last lease lasts, and is disconnected once it would have expired."""
     owner, account = ownership(db, clock, "owner")
     await owner.tick()
-    db.execute("PRAGMA busy_timeout=0")  # fail at once instead of after 5 s
-    other.conn.execute("BEGIN IMMEDIATE")  # the other process's long write
+    # the other process's long write; fail at once instead of after 5 s
+    if store == "postgresql":
+        db.execute("SET lock_timeout = '1ms'")
+        other.conn.execute("BEGIN")
+        other.execute("SELECT pg_advisory_xact_lock(?)", [CLAIMS])  # storage/txn.py's lock
+    else:
+        db.execute("PRAGMA busy_timeout=0")
+        other.conn.execute("BEGIN IMMEDIATE")
     try:
         clock.advance(timedelta(seconds=20))
         await owner.tick()
@@ -367,12 +380,14 @@ async def test_a_process_that_lost_the_lease_sends_nothing_for_the_account(db, o
         step = await sender.step()
         assert step.sent == 0 and step.wait > 0
         assert [d.text for d in peer.delivered] == ["先发"]
-        assert db["outbox"].get(row)["status"] == "pending"  # b's to send
+        status = db.execute("SELECT status FROM outbox WHERE id = ?", [row]).fetchone()
+        assert status == ("pending",)  # b's to send
     finally:
         await peer.close()
         await adapter.stop()
 
 
+@pytest.mark.sqlite_only("a file; the PostgreSQL case is the test below")
 def test_processes_opening_a_new_file_together_migrate_it_once(tmp_path):
     """Several processes started at once on a file nobody created yet."""
     path = tmp_path / "new" / "pingan.db"
@@ -397,14 +412,12 @@ def test_processes_opening_a_new_file_together_migrate_it_once(tmp_path):
     db.close()
 
 
-def test_processes_opening_a_new_postgresql_database_together_migrate_it_once(pg_cluster):
-    """The same on PostgreSQL: an empty database (createdb), four processes at once."""
-    from storage.db import open_store
-
-    url = pg_cluster.url("cluster_new")
-    with pg_cluster.admin() as conn:
-        conn.execute("CREATE DATABASE cluster_new")
-    start = threading.Barrier(4)
+def test_processes_opening_a_fresh_postgresql_database_together_migrate_it_once(pg_cluster):
+    """Six processes started at once on an empty PostgreSQL database: each migration runs
+    once (a second run of one would fail: its CREATE TABLEs have no IF NOT EXISTS), under
+    storage/migrations_pg.py's advisory lock, and every process gets the full schema."""
+    url = pg_cluster.empty_database()
+    start = threading.Barrier(6)
     failures: list[BaseException] = []
 
     def open_it() -> None:
@@ -414,42 +427,110 @@ def test_processes_opening_a_new_postgresql_database_together_migrate_it_once(pg
         except BaseException as e:  # the test reports any failure
             failures.append(e)
 
-    threads = [threading.Thread(target=open_it) for _ in range(4)]
+    threads = [threading.Thread(target=open_it) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    try:
+        assert failures == []
+        db = open_store(url)
+        assert db.execute("SELECT version FROM pingan_schema").fetchall() == [
+            (len(MIGRATIONS),)
+        ]
+        assert "account_leases" in db.table_names()
+        db.close()
+    finally:
+        pg_cluster.drop(url)
+
+
+# -- races: many processes claiming the same rows at once -----------------------------------
+
+
+def test_racing_processes_claim_each_outbox_row_once(db_url, db, clock):
+    """Eight processes, each holding its own account's lease, claim the same 24 rows in
+    batches of three at the same instant, half of them in reverse order: every batch is
+    taken by exactly one process (all or none), and no row ends up with two."""
+    rows = [queue(db, clock, f"第{n}条") for n in range(24)]
+    batches = [rows[i : i + 3] for i in range(0, 24, 3)]
+    taken: list[tuple[str, tuple[int, ...]]] = []
+    failures: list[BaseException] = []
+    start = threading.Barrier(8)
+
+    def claim_all(n: int) -> None:
+        mine = open_store(db_url)
+        holder, lease = f"p{n}", f"qq:{20000 + n}"
+        try:
+            assert leases.hold(mine, lease, holder, clock.now(), 3600)
+            claims = OutboxClaims(holder, 3600)
+            start.wait()
+            for batch in batches if n % 2 else batches[::-1]:
+                if claims.take(mine, lease, batch, clock.now()):
+                    taken.append((holder, tuple(batch)))
+        except BaseException as e:  # the test reports any failure (a deadlock, a lock error)
+            failures.append(e)
+        finally:
+            mine.close()
+
+    threads = [threading.Thread(target=claim_all, args=(n,)) for n in range(8)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     assert failures == []
-    db = open_store(url)
-    assert "account_leases" in db.table_names()
-    db.close()
-    pg_cluster.drop(url)
+    assert sorted(batch for _, batch in taken) == sorted(tuple(b) for b in batches)
+    owners = dict(
+        db.execute("SELECT id, claimed_by FROM outbox WHERE status = 'pending'").fetchall()
+    )
+    assert owners == {row: holder for holder, batch in taken for row in batch}
 
 
-def test_processes_starting_together_on_postgresql_import_the_roster_once(pg_cluster):
-    """The start-up import (storage/startup.py) of four processes at once on one new
-    PostgreSQL database, as `pingan run` does it in a cluster (storage/txn.exclusive)."""
-    from core.config import Config
-    from storage.db import open_store
-    from storage.startup import prepare
-    from storage.txn import exclusive
-    from tests.conftest import REPO
+def test_racing_processes_take_an_expired_lease_once(db_url, db, clock):
+    """The owner died; eight standbys see its lease expire at the same instant."""
+    assert leases.hold(db, LEASE, "dead", clock.now(), 30)
+    later = clock.now() + timedelta(seconds=30)
+    won: list[str] = []
+    start = threading.Barrier(8)
 
-    url = pg_cluster.fresh_database()
-    config = Config.model_validate({"roster": str(REPO / "examples" / "roster.csv")})
-    start = threading.Barrier(4)
+    def grab(n: int) -> None:
+        mine = open_store(db_url)
+        try:
+            start.wait()
+            for _ in range(5):  # and keep renewing: only the winner succeeds
+                if leases.hold(mine, LEASE, f"p{n}", later, 30):
+                    won.append(f"p{n}")
+        finally:
+            mine.close()
+
+    threads = [threading.Thread(target=grab, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(set(won)) == 1 and len(won) == 5
+    assert [lease.holder for lease in leases.leases(db)] == won[:1]
+
+
+def test_processes_starting_together_import_the_roster_once(tmp_path, db_url, db, clock):
+    """bot/assemble.py imports the roster at start inside `immediate` when in a cluster:
+    four processes starting at once on a new store read "not imported yet" one at a time,
+    so one imports and the others find it done (on PostgreSQL that is the advisory lock:
+    without it, each would read before the first committed and import again)."""
+    config = load_config(run_helpers.write_config(tmp_path, groups=[], adapters={}))
+    imported: list[bool] = []
     failures: list[BaseException] = []
+    start = threading.Barrier(4)
 
     def start_up() -> None:
-        db = open_store(url)
-        start.wait()
+        mine = open_store(db_url)
         try:
-            with exclusive(db):
-                prepare(db, config, datetime(2020, 2, 10, 7, 0, tzinfo=UTC))
+            start.wait()
+            with immediate(mine):
+                imported.append(prepare(mine, config, clock.now()) is not None)
         except BaseException as e:  # the test reports any failure
             failures.append(e)
         finally:
-            db.close()
+            mine.close()
 
     threads = [threading.Thread(target=start_up) for _ in range(4)]
     for thread in threads:
@@ -457,7 +538,10 @@ def test_processes_starting_together_on_postgresql_import_the_roster_once(pg_clu
     for thread in threads:
         thread.join()
     assert failures == []
-    db = open_store(url)
-    assert db.execute("SELECT count(*) FROM imports WHERE kind = 'roster'").fetchone()[0] == 1
-    db.close()
-    pg_cluster.drop(url)
+    assert sorted(imported) == [False, False, False, True]
+    alone = open_db(tmp_path / "alone.db")
+    prepare(alone, config, clock.now())
+    for table in ("people", "nodes", "imports"):
+        count = f"SELECT count(*) FROM {table}"
+        assert db.execute(count).fetchone() == alone.execute(count).fetchone()
+    alone.close()

@@ -1,4 +1,5 @@
-"""Two real `python -m bot run` processes with the same config on one SQLite file.
+"""Two real `python -m bot run` processes with the same config on one store: a SQLite file,
+and a PostgreSQL database (`storage.url`).
 
 The first to start takes the QQ account's lease and connects (forward WebSocket to a
 spec-written OneBot peer that plays QQ); the second waits as a standby. The owner is killed
@@ -17,18 +18,23 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import pytest
+import yaml
+
 from core.clock import SystemClock
 from core.messages import OutgoingMessage
-from storage.db import open_db
+from storage.db import open_store
 from storage.outbox import enqueue
 from tests import run_helpers
 from tests.conftest import REPO
 from tests.onebot_peer import OneBotPeer, until
 
+pytestmark = pytest.mark.both_stores
+
 LEASE_S, RENEW_S = 3.0, 1.0
 
 
-def write_config(tmp_path: Path, peer_port: int) -> Path:
+def write_config(tmp_path: Path, peer_port: int, url: str) -> Path:
     path = run_helpers.write_config(
         tmp_path,
         groups=[],
@@ -38,7 +44,9 @@ def write_config(tmp_path: Path, peer_port: int) -> Path:
             ]
         },
     )
-    text = path.read_text(encoding="utf-8")
+    config = yaml.safe_load(path.read_text(encoding="utf-8"))
+    config["storage"] = {"url": url}
+    text = yaml.safe_dump(config, allow_unicode=True)
     text += f"cluster: {{enabled: true, lease_s: {LEASE_S}, renew_s: {RENEW_S}}}\n"
     text += "outbox: {per_group_interval_s: 0, per_account_per_minute: 1000, poll_s: 0.2}\n"
     path.write_text(text, encoding="utf-8")
@@ -73,15 +81,15 @@ def queue(db, text: str, account: str = "10000") -> None:
         )
 
 
-async def test_the_standby_takes_over_a_killed_owner_and_sends_what_was_pending(tmp_path):
+async def test_the_standby_takes_over_a_killed_owner_and_sends_what_was_pending(
+    tmp_path, db_url
+):
     peer = OneBotPeer(self_id=10000)
-    config = write_config(tmp_path, await peer.serve())
+    config = write_config(tmp_path, await peer.serve(), db_url)
+    db = open_store(db_url)  # the test's own look at the store, as a third process
     owner, _ = start(tmp_path, config, "owner")
     standby = None
-    db = None
     try:
-        await until(lambda: (tmp_path / "pingan.db").exists(), timeout=60)
-        db = open_db(tmp_path / "pingan.db")
         await until(lambda: f":{owner.pid}:" in (holder(db) or ""), timeout=60)
         standby, standby_log = start(tmp_path, config, "standby")
         await until(lambda: "cluster: this process is" in standby_log.read_text("utf-8"), 60)
@@ -122,8 +130,7 @@ async def test_the_standby_takes_over_a_killed_owner_and_sends_what_was_pending(
             if process is not None and process.poll() is None:
                 process.kill()
                 process.wait(10)
-        if db is not None:
-            db.close()
+        db.close()
         await peer.close()
 
 

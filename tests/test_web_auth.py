@@ -43,6 +43,8 @@ ROUTES = [
     ("GET", "/today"),
     ("GET", "/api/today"),
     ("GET", "/trend"),
+    ("GET", "/province"),
+    ("GET", "/api/province"),
     ("GET", "/groups"),
     ("GET", "/quiz"),
     ("POST", "/quiz"),

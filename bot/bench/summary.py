@@ -102,7 +102,9 @@ def build_school(db: Database, students: int, groups: int, seed: int) -> list[in
         ("d2", "值班党员", "值班党员", None, 1, 1, STAMP),
     ]
     with db.atomic():
-        db.conn.executemany("INSERT INTO nodes VALUES (?, ?, ?, ?, ?)", nodes)
+        db.conn.executemany(
+            "INSERT INTO nodes (id, path, name, kind, parent_id) VALUES (?, ?, ?, ?, ?)", nodes
+        )
         db.conn.executemany("INSERT INTO chats VALUES (?, ?, ?, ?)", chats)
         db.conn.executemany(
             "INSERT INTO people (id, name, role, class_id, active, private_nags, updated_at)"

@@ -28,6 +28,7 @@ COMMANDS = (
     "purge",
     "care",
     "quiz",
+    "province",
     "bench",
 )
 

@@ -9,6 +9,7 @@ from bot.cli.args import add_config
 from core.clock import SystemClock
 from core.config import load_config
 from core.errors import ConfigError, RosterError
+from storage import schools
 from storage.chats import bind_groups
 from storage.db import open_store
 from storage.roster import PROGRESS_EVERY, import_roster
@@ -41,6 +42,7 @@ def run(args: argparse.Namespace) -> int:
     db = open_store(config.store_url)
     try:
         now = SystemClock(config.tz).now()
+        schools.set_default_name(db, config.school)
         try:
             result = import_roster(
                 db, args.file, now=now, progress=_progress, key_groups=config.key_groups

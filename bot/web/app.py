@@ -21,6 +21,7 @@ from bot.web.auth import (
     CONFIG_KEY,
     DB_KEY,
     LOGIN_GUARD_KEY,
+    LOGIN_KEY,
     SIM_SESSIONS_KEY,
     WAKE_KEY,
     auth_middleware,
@@ -29,10 +30,11 @@ from bot.web.auth import (
     see_other,
 )
 from bot.web.broadcasts import broadcasts_page, remind_action, send_action
-from bot.web.common import PageError
+from bot.web.common import PageError, forbidden
 from bot.web.downloads import downloads_page, ledger_download
 from bot.web.groups import close_case_action, groups_page
 from bot.web.login_guard import LoginGuard
+from bot.web.province import province_api, province_gate, province_page
 from bot.web.quiz import quiz_page, start_action
 from bot.web.render import ENV_KEY, error_page, make_env
 from bot.web.sim import mount as mount_sim
@@ -41,6 +43,7 @@ from bot.web.today import today_api, today_page
 from bot.web.trend import trend_page
 from core.clock import Clock
 from core.config import Config
+from handlers.permissions import PROVINCE
 from storage.backend import Database
 
 log = logging.getLogger(__name__)
@@ -83,12 +86,22 @@ async def page_middleware(request: web.Request, handler: Handler) -> web.StreamR
     return response
 
 
+@web.middleware
+async def province_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """A 省级 login opens /province only; nobody else opens it (bot/web/province.py)."""
+    detail = province_gate(request.get(LOGIN_KEY), request.path)
+    if detail is not None:
+        raise forbidden(detail)
+    return await handler(request)
+
+
 def _json(value: object) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
 async def index(request: web.Request) -> web.StreamResponse:
-    return see_other("/today")
+    login = request.get(LOGIN_KEY)
+    return see_other("/province" if login and login.role == PROVINCE else "/today")
 
 
 def create_web_app(
@@ -107,7 +120,7 @@ def create_web_app(
     adds the chat simulator page (/sim); its local link is `sim_url(app, base)`. `ops` adds
     /healthz and /metrics (bot/ops/endpoints.py).
     """
-    app = web.Application(middlewares=[page_middleware, auth_middleware])
+    app = web.Application(middlewares=[page_middleware, auth_middleware, province_middleware])
     app[DB_KEY] = db
     app[CONFIG_KEY] = config
     app[CLOCK_KEY] = clock
@@ -121,6 +134,8 @@ def create_web_app(
     app.router.add_get("/today", today_page)
     app.router.add_get("/api/today", today_api)
     app.router.add_get("/trend", trend_page)
+    app.router.add_get("/province", province_page)
+    app.router.add_get("/api/province", province_api)
     app.router.add_get("/groups", groups_page)
     app.router.add_get("/quiz", quiz_page)
     app.router.add_post("/quiz", start_action)

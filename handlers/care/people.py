@@ -11,17 +11,24 @@ from storage.backend import Database
 from storage.duty import duty_for
 
 
-def psychologists(db: Database, config: Config) -> list[str]:
-    """The configured duty psychologists, else every active 心理老师 of the roster."""
+def psychologists(db: Database, config: Config, class_id: int | None) -> list[str]:
+    """The configured duty psychologists, else every active 心理老师 of the roster of the
+    class's school (all schools' when the class is unknown)."""
     if config.care.psychologists:
         marks = ",".join("?" * len(config.care.psychologists))
         rows = db.execute(
             f"SELECT id FROM people WHERE id IN ({marks}) AND active = 1 ORDER BY id",
             config.care.psychologists,
         ).fetchall()
-    else:
+    elif class_id is None:
         rows = db.execute(
             "SELECT id FROM people WHERE role = ? AND active = 1 ORDER BY id", [PSYCHOLOGIST]
+        ).fetchall()
+    else:
+        rows = db.execute(
+            "SELECT id FROM people WHERE role = ? AND active = 1"
+            " AND school_id = (SELECT school_id FROM nodes WHERE id = ?) ORDER BY id",
+            [PSYCHOLOGIST, class_id],
         ).fetchall()
     return [r[0] for r in rows]
 
@@ -48,7 +55,7 @@ def to_page(db: Database, config: Config, class_id: int | None, day: str) -> lis
     people = [
         *counselors_of(db, class_id),
         *([duty.id] if duty else []),
-        *psychologists(db, config),
+        *psychologists(db, config, class_id),
     ]
     return list(dict.fromkeys(people))
 

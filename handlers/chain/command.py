@@ -11,6 +11,7 @@ from __future__ import annotations
 from handlers.chain.view import build_view, render_for_counselor, render_for_group
 from handlers.commands.registry import command
 from handlers.context import HandlerContext
+from handlers.permissions import school_nodes
 from storage.backend import Database
 
 STAFF_ROLES = frozenset({"辅导员", "值班辅导员", "值班党员", "管理员"})
@@ -30,25 +31,26 @@ def _ancestors(db: Database, node_id: int) -> set[int]:
     return {r[0] for r in rows}
 
 
-def _allowed_roots(ctx: HandlerContext) -> set[int] | None:
-    """Nodes whose classes this asker may see in detail; None means every node (admin)."""
+def _allowed_roots(ctx: HandlerContext) -> set[int]:
+    """Nodes whose classes this asker may see in detail (an admin: every node of their
+    school, docs/schools.md)."""
     if ctx.chat is not None and ctx.message.chat_type == "group":
         return {ctx.chat.node_id}
     sender = ctx.sender
     if sender is None:  # nobody bound: no class in detail
         return set()
     if sender.role == "管理员":
-        return None
+        return school_nodes(ctx.db, sender.id)
     rows = ctx.db.execute("SELECT node_id FROM responsibilities WHERE person_id = ?", [sender.id])
     return {r[0] for r in rows}
 
 
-def _find_class(ctx: HandlerContext, name: str, roots: set[int] | None) -> tuple[int, str] | None:
+def _find_class(ctx: HandlerContext, name: str, roots: set[int]) -> tuple[int, str] | None:
     for node_id, node_name in ctx.db.execute(
         "SELECT id, name FROM nodes WHERE kind = 'class' AND (name = ? OR path = ?) ORDER BY id",
         [name, name],
     ):
-        if roots is None or roots & _ancestors(ctx.db, node_id):
+        if roots & _ancestors(ctx.db, node_id):
             return node_id, node_name
     return None
 

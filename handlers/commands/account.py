@@ -25,6 +25,7 @@ from handlers.permissions import (
 )
 from storage.account_claims import Claim, confirm_claim, pending_claims
 from storage.audit import record
+from storage.schools import school_of
 
 SOURCE_NAMES = {"member_list": "群名片/昵称匹配", "/绑定": "/绑定 申请"}
 
@@ -149,10 +150,11 @@ def _list_unconfirmed(ctx: HandlerContext) -> None:
 
 def _may_confirm(ctx: HandlerContext, person_id: str, role: str) -> bool:
     """Students: their monitor, their counselors, admins, or themselves from a confirmed
-    account (find_student checks the scope). Staff: an admin only."""
+    account (find_student checks the scope). Staff: an admin of the same school only
+    (docs/schools.md)."""
     me = sender(ctx)
     if role != STUDENT:
-        return me.role == ADMIN
+        return me.role == ADMIN and school_of(ctx.db, me.id) == school_of(ctx.db, person_id)
     return me.id == person_id or me.role in (MONITOR, *STAFF)
 
 

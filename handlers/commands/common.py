@@ -11,6 +11,7 @@ from core.errors import NodeLookupError
 from handlers.context import HandlerContext, Person
 from handlers.permissions import descendants, may_act_on, refuse, scope
 from storage.nodes import by_ending
+from storage.schools import school_of
 
 ISO = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
 MONTH_DAY = re.compile(r"^(\d{1,2})[-/.月](\d{1,2})[日号]?$")
@@ -63,9 +64,10 @@ class NodeRef:
 
 
 def find_node(ctx: HandlerContext, text: str) -> NodeRef:
-    """A node by full path, or by a unique ending (计科1班, 2021级/计科1班)."""
+    """A node of the asker's school by full path, or by a unique ending (计科1班)."""
+    school = school_of(ctx.db, ctx.sender.id) if ctx.sender else None
     try:
-        node = by_ending(ctx.db, text)
+        node = by_ending(ctx.db, text, school)
     except NodeLookupError as e:
         raise Unclear(str(e)) from e
     return NodeRef(node.id, node.path, node.name, node.kind)

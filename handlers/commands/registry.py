@@ -70,10 +70,21 @@ def find(text: str) -> tuple[Command, str] | None:
     return found, parts[1].strip() if len(parts) > 1 else ""
 
 
+# A 省级 account sees counts per school only (docs/schools.md): it may use a command only
+# when the command names the role, so no command that lists names ever answers it.
+PROVINCE_ROLE = "省级"
+PROVINCE_REFUSAL = (
+    "省级账号只能查看各校的汇总人数（应报/实报/未报/异常），不能查看名单、体温或症状。"
+    "请用 /全省。"
+)
+
+
 def allowed(cmd: Command, role: str | None) -> bool:
     """May a sender with this roster role (None: not bound) use the command at all?"""
     if role is None:
         return ANYONE in cmd.roles
+    if role == PROVINCE_ROLE:
+        return role in cmd.roles or cmd.name == "帮助"
     real = cmd.roles - {ANYONE}
     return not real or role in real
 
@@ -91,6 +102,8 @@ def run(ctx: HandlerContext, cmd: Command, args: str) -> None:
     if not claiming and not allowed(cmd, role):
         if role is None:
             refuse(ctx, cmd.name, "请先绑定身份：/绑定 学号 姓名")
+        elif role == PROVINCE_ROLE:
+            refuse(ctx, cmd.name, PROVINCE_REFUSAL)
         else:
             who = "、".join(r for r in ROLES if r in cmd.roles)
             refuse(ctx, cmd.name, f"/{cmd.name} 仅限{who}使用。")
