@@ -56,7 +56,7 @@ from storage.checkpoint import Checkpointer
 from storage.db import open_store
 from storage.latest import latest_activity
 from storage.startup import prepare
-from storage.txn import immediate
+from storage.txn import patient
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +83,7 @@ def build_app(config: Config, clock: Clock | None = None) -> App:
         resume_after(latest)  # the simulator's clock never starts behind what it stored
     try:
         # Processes of a cluster starting together import the roster once, one at a time.
-        with immediate(db) if config.cluster.enabled else contextlib.nullcontext():
+        with patient(db) if config.cluster.enabled else contextlib.nullcontext():
             prepare(db, config, clock.now())
     except Exception:
         db.close()

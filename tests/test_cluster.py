@@ -545,3 +545,33 @@ def test_processes_starting_together_import_the_roster_once(tmp_path, db_url, db
         count = f"SELECT count(*) FROM {table}"
         assert db.execute(count).fetchone() == alone.execute(count).fetchone()
     alone.close()
+
+
+def test_a_start_up_import_waits_for_another_as_long_as_it_takes(db_url, db, other):
+    """One process imports a large roster at start for longer than the lock timeout (12,000
+    students on PostgreSQL did): a process starting beside it waits (`patient`, what
+    bot/assemble.py uses) instead of failing on the timeout and dying (`immediate`)."""
+    from storage.backend import is_postgres, store_errors
+    from storage.txn import patient
+
+    other.execute("SET lock_timeout = '200ms'" if is_postgres(other) else "PRAGMA busy_timeout=200")
+    importing, done = threading.Event(), threading.Event()
+
+    def first_process() -> None:
+        mine = open_store(db_url)
+        try:
+            with immediate(mine):
+                importing.set()
+                done.wait(10)
+        finally:
+            mine.close()
+
+    thread = threading.Thread(target=first_process)
+    thread.start()
+    assert importing.wait(10)
+    with pytest.raises(store_errors()), immediate(other):  # gives up after 200 ms
+        pass
+    threading.Timer(1.0, done.set).start()  # the first import takes another second
+    with patient(other):
+        assert other.execute("SELECT count(*) FROM people").fetchone()[0] == 0
+    thread.join()
