@@ -1,6 +1,8 @@
 """The QQ side of the load runs: the spec-written OneBot v11 test peer (tests/onebot_peer.py)
 plus what a NapCat-like implementation also offers: `get_group_msg_history` over the
-messages it has seen in each group, and reconnecting to a restarted bot.
+messages it has seen in each group (the bot's own posts included, which is how a bot that
+lost an answer finds that QQ did post it), and reconnecting to a restarted bot; `accepted` counts
+the forward connections the bot opened (a takeover opens new ones).
 
 History follows NapCat: `message_seq` absent gives the newest `count` messages, present gives
 the `count` messages up to and including that seq; each page is oldest first.
@@ -14,6 +16,7 @@ from collections import defaultdict
 from typing import Any
 
 import aiohttp
+from aiohttp import web
 
 from tests.onebot_peer import OneBotPeer, _ok, text
 
@@ -25,7 +28,12 @@ class LoadPeer(OneBotPeer):
         super().__post_init__()
         self.history: dict[int, list[dict[str, Any]]] = defaultdict(list)
         self.history_calls = 0
+        self.accepted = 0  # forward WebSocket connections the bot opened, ever
         self._seq = 0
+
+    async def _accept(self, request: web.Request) -> web.StreamResponse:
+        self.accepted += 1
+        return await super()._accept(request)
 
     def checkin(self, group: int, user: int, words: str, name: str, message_id: int):
         """A group message as QQ would push it now, also kept in the group's history."""
@@ -38,7 +46,15 @@ class LoadPeer(OneBotPeer):
 
     def _execute(self, request: dict[str, Any]) -> dict[str, Any] | None:
         if request["action"] != "get_group_msg_history":
-            return super()._execute(request)
+            before = len(self.delivered)
+            reply = super()._execute(request)
+            for posted in self.delivered[before:]:  # QQ's history shows the bot's posts too
+                if posted.action == "send_group_msg":
+                    event = self._as_event(posted)
+                    self._seq += 1
+                    event["message_seq"] = self._seq
+                    self.history[posted.target].append(event)
+            return reply
         self.history_calls += 1
         params, echo = request.get("params", {}), request.get("echo")
         rows = self.history.get(int(params["group_id"]), [])

@@ -1,6 +1,7 @@
-"""`make bench`: every benchmark, one JSON line each, in the order of docs/performance.md.
+"""`make bench`: every benchmark, one JSON line each, in the order of docs/performance.md,
+then the runs on PostgreSQL of docs/scale.md (they need PostgreSQL installed: initdb).
 
-    python benchmarks/run_all.py            # the full runs (about 12 minutes)
+    python benchmarks/run_all.py            # the full runs (about 30 minutes)
     python benchmarks/run_all.py --quick    # small sizes, to check that everything runs
 
 Each benchmark runs in its own process (a fresh interpreter measures its own memory). The
@@ -27,6 +28,8 @@ FULL = [
     [sys.executable, str(HERE / "burst.py")],
     [sys.executable, str(HERE / "crash.py")],
     [sys.executable, str(HERE / "memory.py")],
+    [sys.executable, str(HERE / "cluster.py")],  # needs PostgreSQL (initdb); docs/scale.md
+    [sys.executable, str(HERE / "summary_pg.py")],
 ]
 QUICK = [
     [sys.executable, "-m", "bot", "bench", "ingest", "--messages", "2000"],
@@ -37,6 +40,9 @@ QUICK = [
      "--messages", "700", "--rate", "150", "--kill-at", "0.3"],
     [sys.executable, str(HERE / "memory.py"), "--students", "2000", "--classes", "50",
      "--rate", "500"],
+    [sys.executable, str(HERE / "cluster.py"), "--seconds", "4", "--students", "2400",
+     "--classes", "96"],
+    [sys.executable, str(HERE / "summary_pg.py"), "--students", "40000", "--groups", "1000"],
 ]  # fmt: skip
 
 

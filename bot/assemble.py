@@ -30,6 +30,7 @@ import asyncio
 import contextlib
 import importlib.util
 import logging
+from datetime import datetime
 from functools import partial
 from typing import Any
 
@@ -55,7 +56,7 @@ from storage.checkpoint import Checkpointer
 from storage.db import open_store
 from storage.latest import latest_activity
 from storage.startup import prepare
-from storage.txn import immediate
+from storage.txn import patient
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +83,7 @@ def build_app(config: Config, clock: Clock | None = None) -> App:
         resume_after(latest)  # the simulator's clock never starts behind what it stored
     try:
         # Processes of a cluster starting together import the roster once, one at a time.
-        with immediate(db) if config.cluster.enabled else contextlib.nullcontext():
+        with patient(db) if config.cluster.enabled else contextlib.nullcontext():
             prepare(db, config, clock.now())
     except Exception:
         db.close()
@@ -172,10 +173,11 @@ def _context(app: App, settings: Any) -> AdapterContext:
     the one account's part of it)."""
 
     def ready(account: Account) -> None:
+        connected = app.clock.now()  # before any live message of this connection is kept
         sender = app.add_transport(account)
         if not account.paced:
             sender.limiter = RateLimiter(0, UNPACED_PER_MINUTE)
-        app.spawn(_learn_and_backfill(app, account),
+        app.spawn(_learn_and_backfill(app, account, connected),
                   f"{account.platform} {account.account} groups and members")  # fmt: skip
 
     async def recalled(recall: Recall) -> None:
@@ -199,14 +201,16 @@ def _context(app: App, settings: Any) -> AdapterContext:
     )
 
 
-async def _learn_and_backfill(app: App, account: Account) -> None:
-    """Groups and members first (routing), then the messages missed while disconnected."""
+async def _learn_and_backfill(app: App, account: Account, connected: datetime) -> None:
+    """Groups and members first (routing), then the messages missed while disconnected:
+    those written before `connected` and not kept (what arrives live meanwhile is kept, and
+    must not hide the gap before it)."""
     await learn_account(app, account)
     groups = [g.chat for g in app.config.groups if g.platform == account.platform]
     joined = app.routes.groups(account.platform, account.account)
     if joined is not None:
         groups = [g for g in groups if g in joined]
-    await backfill(app.db, account, groups, app.handle_many, app.clock.now())
+    await backfill(app.db, account, groups, app.handle_many, connected)
 
 
 def _scheduler(app: App) -> None:

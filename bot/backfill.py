@@ -1,8 +1,10 @@
 """Backfill after downtime: the group messages written while the bot was away.
 
 When an account is announced (bot/assemble.py), each configured group of its platform that
-it is in is asked for its history since what the bot last saw there (the newest `sent_at` in
-raw_messages) or `MAX_AGE` ago, whichever is later; the messages are handed to the core
+it is in is asked for its history since what the bot last saw there before the account
+connected (the newest `sent_at` in raw_messages of what arrived before then: the messages
+that arrive live while the member lists are read must not hide the gap before them) or
+`MAX_AGE` ago, whichever is later; the messages are handed to the core
 oldest first, one batch per group. The core's dedup by (platform, message_id) makes a message
 fetched twice, or one that also arrived live, count once. An account whose platform keeps no
 history (History.none_kept()) is not asked again for its other groups; one group's failure
@@ -31,11 +33,12 @@ async def backfill(
     sink: BatchSink,
     now: datetime,
 ) -> int:
-    """Hand every missed message of `groups` to `sink`; return how many were fetched."""
+    """Hand every missed message of `groups` to `sink`; return how many were fetched.
+    `now`: when the account connected (what arrived after it came live)."""
     total = 0
     floor = now - MAX_AGE
     for group in groups:
-        seen = last_seen(db, account.platform, group)
+        seen = last_seen(db, account.platform, group, now)
         since = max(datetime.fromisoformat(seen), floor) if seen else floor
         try:
             history = await account.history(group, since)

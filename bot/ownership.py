@@ -9,6 +9,12 @@ with the same config therefore just waits: when the holder dies its leases expir
 most `cluster.lease_s`, and within one more `renew_s` the standby takes them and connects.
 On a clean stop the leases are released so the standby takes over at once.
 
+Leases do not balance themselves: a process takes every free account it lists. To spread the
+accounts over processes that all list all of them (each covering the others), each names its
+share in `cluster.prefer`: it takes those at once and the others only once it has been
+looking for `lease_s`, by which time their preferred process, started with it, holds them.
+`prefer: []` makes a pure standby, which takes nothing while the others run.
+
 The lease is also checked at every outbox claim (storage/outbox_claims.py), so a process
 that lost an account but has not noticed yet still sends nothing for it.
 """
@@ -57,6 +63,7 @@ class Ownership:
         self.accounts: list[Owned] = []
         self._sleep = sleep
         self._valid_until: dict[str, datetime] = {}  # held accounts: our lease runs until
+        self._since: datetime | None = None  # the first tick (see `_may_take`)
 
     def add(self, owned: Owned) -> None:
         self.accounts.append(owned)
@@ -68,8 +75,12 @@ class Ownership:
 
     async def tick(self) -> None:
         """Renew what we hold, take what is free or expired, let go of what we lost."""
+        if self._since is None:
+            self._since = self.clock.now()
         for owned in self.accounts:
             now = self.clock.now()
+            if not self._may_take(owned.lease, now):
+                continue
             try:
                 got = leases.hold(self.db, owned.lease, self.holder, now, self.settings.lease_s)
             except Exception as e:  # locked too long, disk or network trouble: try again
@@ -109,6 +120,15 @@ class Ownership:
                     )
 
     # -- internals -------------------------------------------------------------------------
+
+    def _may_take(self, lease: str, now: datetime) -> bool:
+        """Held, preferred (or no preference set): look now; another process's share only
+        after `lease_s` of looking, so that it goes to the process that prefers it."""
+        prefer = self.settings.prefer
+        if prefer is None or lease in prefer or lease in self._valid_until:
+            return True
+        assert self._since is not None
+        return now - self._since >= timedelta(seconds=self.settings.lease_s)
 
     @property
     def _running(self) -> set[str]:

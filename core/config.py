@@ -372,6 +372,20 @@ class Cluster(Strict):
     renew_s: float = Field(
         default=10.0, gt=0, description="how often leases are renewed or taken over"
     )
+    prefer: list[str] | None = Field(
+        default=None,
+        description="accounts (platform:account, e.g. qq:10001) this process takes at once;"
+        " the others only when no process took them within lease_s of its start"
+        " ([]: a standby; unset: every account at once)",
+    )
+
+    @field_validator("prefer")
+    @classmethod
+    def _lease_names(cls, value: list[str] | None) -> list[str] | None:
+        for name in value or ():
+            if ":" not in name:
+                raise ValueError(f"prefer 的每一项写成 平台:账号，例如 qq:10001，收到 {name!r}")
+        return value
 
     @model_validator(mode="after")
     def _renew_well_within_lease(self) -> Cluster:

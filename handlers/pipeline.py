@@ -189,11 +189,16 @@ class Pipeline:
         `isolated`: each message in its own savepoint; a message that raises rolls back
         alone and is kept as kind `error`. Otherwise a message that raises aborts the whole
         transaction with `_Broken`. Rolls back whatever it leaves unfinished.
+
+        BEGIN IMMEDIATE: with several processes on one SQLite file, a deferred transaction
+        that reads (dedup, the roster) and then writes fails at once when another process
+        committed in between, and its messages would be kept as errors, their reports lost
+        (tests/test_cluster_pipeline.py). PostgreSQL reads it as a plain BEGIN.
         """
         conn = self.db.conn
         outcomes: list[Outcome] = []
         queued = False
-        conn.execute("BEGIN")
+        conn.execute("BEGIN IMMEDIATE")
         try:
             self.directory.refresh()
             parser = self.directory.parser

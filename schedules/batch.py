@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 from core.messages import OutgoingMessage
 from schedules.deps import Deps
-from schedules.runs import claim, finish
-from storage.outbox import enqueue
+from schedules.runs import claim_many, finish_many
+from storage.outbox import enqueue_many
 from storage.status import Node, load_nodes
 from storage.txn import immediate
 
@@ -52,25 +52,23 @@ def run_batch(
     db, now = deps.db, deps.clock.now()
     with immediate(db):
         nodes = load_nodes(db)
-        keys = []
+        wanted: dict[str, int | None] = {}  # node key → node id, in the given order
         for nid in node_ids:
             if nid is not None and nid not in nodes:
                 log.warning("%s %s: node %s no longer exists", job, day, nid)
                 continue
-            key = nodes[nid].path if nid is not None else "*"
-            if claim(db, job, key, day, now):
-                keys.append(nid)
+            wanted.setdefault(nodes[nid].path if nid is not None else "*", nid)
+        won = claim_many(db, job, list(wanted), day, now)
+        keys = [nid for key, nid in wanted.items() if key in won]
         if not keys:
             return 0
         run = Run(deps, job, day, nodes, [nodes[k] for k in keys if k is not None])
         decide(run)
         queued: Counter[str] = Counter()
-        for message, node_key in run.outbox:
-            if enqueue(db, message, now) is not None:
-                queued[node_key] += 1
-        for nid in keys:
-            key = nodes[nid].path if nid is not None else "*"
-            outcome = run.outcomes.get(key, "done")
-            finish(db, job, key, day, now, outcome=outcome, messages=queued[key])
+        fresh = enqueue_many(db, [message for message, _ in run.outbox], now)
+        for (_, node_key), new in zip(run.outbox, fresh, strict=True):
+            queued[node_key] += new
+        results = {key: (run.outcomes.get(key, "done"), queued[key]) for key in won}
+        finish_many(db, job, day, now, results)
     log.info("%s %s: %d node(s), %d message(s) queued", job, day, len(keys), sum(queued.values()))
     return sum(queued.values())

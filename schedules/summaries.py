@@ -18,7 +18,7 @@ import subprocess
 from datetime import date, timedelta
 
 from core.messages import OutgoingMessage
-from handlers.chain.view import unmatched_lines
+from handlers.chain.view import unmatched_by_node
 from schedules import texts
 from schedules.batch import Run, run_batch
 from schedules.chart import MAX_ROWS, ChartSpec, render_completion, render_in_child
@@ -161,12 +161,17 @@ def _class_labels(status: DayStatus, node_id: int) -> dict[int, str]:
     }
 
 
-def _unmatched(deps: Deps, node: Node, day: str, labels: dict[int, str]) -> list[str]:
-    """The day's 接龙 lines under the node that credit nobody, as written (counselor and
-    duty chats only: a line may carry a temperature), labelled with their class."""
+def _unmatched(
+    lines: dict[int, list[dict]], status: DayStatus, node: Node, labels: dict[int, str]
+) -> list[str]:
+    """The day's 接龙 lines under the node that credit nobody (`unmatched_by_node`), as
+    written (counselor and duty chats only: a line may carry a temperature), labelled with
+    their class."""
+    under = sorted(nid for nid in status.subtree(node.id) if nid in lines)
     return [
         f"{labels.get(row['node_id'], '')}{row['number']}. {row['text']}"
-        for row in unmatched_lines(deps.db, node.id, day)
+        for nid in under
+        for row in lines[nid]
     ]
 
 
@@ -203,6 +208,7 @@ def summarize(deps: Deps, day: str, node_ids: list[int]) -> int:
         rec = Recipients(deps.db, run.nodes)
         classes = [n.id for n in status.nodes.values() if n.kind == "class"]
         flagged = flags_on(deps.db, day, classes)
+        unmatched = unmatched_by_node(deps.db, day)
         for node in nodes:
             targets = _targets(rec, node)
             if not targets:
@@ -217,7 +223,7 @@ def summarize(deps: Deps, day: str, node_ids: list[int]) -> int:
                 children=[] if is_class else _children(status, node.id),
                 where=None if is_class else labels,
                 list_missing=node.kind in ("class", "grade"),
-                unmatched=_unmatched(deps, node, day, {} if is_class else labels),
+                unmatched=_unmatched(unmatched, status, node, {} if is_class else labels),
                 **_flag_lines(flagged, status, node, {} if is_class else labels),
             )
             text = "\n".join([text, *quiz_lines(quiz, list(labels))])

@@ -10,6 +10,7 @@ from the context as SQLite does, instead of refusing an untyped `?`.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -34,8 +35,12 @@ def empty_in(sql: str) -> str:
     )
 
 
+@functools.lru_cache(maxsize=4096)
 def pg_sql(sql: str) -> str:
     """`sql` with sqlite3 placeholders (`?`, `:name`) as psycopg's (`%s`, `%(name)s`).
+
+    Cached: the same few hundred statements run again and again, and rewriting one in
+    Python cost about as much as its round trip to the server.
 
     Quoted strings, quoted names and comments are left alone except that every `%` is
     doubled (psycopg reads the whole text for placeholders); `::` casts stay casts.

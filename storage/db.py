@@ -4,12 +4,21 @@ SQLite: WAL lets the dashboard read while the bot writes; `synchronous=NORMAL` i
 durable against a process crash (kill -9) and loses at most the last commits on power loss.
 PostgreSQL (`storage.url: postgresql://…`, docs/postgres.md): the same schema and queries
 through storage/backend_pg.py, for a deployment that already runs one.
+
+SQLite transactions take the write lock when they begin (`SQLiteDatabase.atomic`: BEGIN
+IMMEDIATE). With several processes on one file (a cluster, docs/run.md) a deferred
+transaction that reads and then writes fails with "database is locked" as soon as another
+process committed in between (its snapshot is stale; the busy timeout cannot help), and its
+work is lost: a member list left unbound, and with it the backfill after a takeover. Taking
+the lock first makes it wait its turn instead. One process alone sees no difference.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import sqlite_utils
@@ -18,13 +27,35 @@ from storage.backend import Cursor, Database
 from storage.migrations import migrate
 
 
+class SQLiteDatabase(sqlite_utils.Database):
+    """sqlite-utils' Database whose outermost `atomic()` is BEGIN IMMEDIATE (module doc)."""
+
+    @contextmanager
+    def atomic(self) -> Iterator[SQLiteDatabase]:
+        if self.conn.in_transaction:  # a savepoint inside the caller's transaction
+            with super().atomic():
+                yield self
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self
+        except BaseException:
+            self.rollback()
+            raise
+        try:
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.rollback()
+            raise
+
+
 def open_db(path: str | Path | None = None, *, memory: bool = False) -> sqlite_utils.Database:
     """Open (creating if needed) and migrate the SQLite database at `path`."""
     if memory or path is None:
-        db = sqlite_utils.Database(memory=True)
+        db = SQLiteDatabase(memory=True)
     else:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-        db = sqlite_utils.Database(str(path))
+        db = SQLiteDatabase(str(path))
         _wal(db)
     db.execute("PRAGMA synchronous=NORMAL")
     db.execute("PRAGMA foreign_keys=ON")

@@ -51,11 +51,14 @@ def set_kind(db: Database, message: IncomingMessage, kind: str) -> None:
     )
 
 
-def last_seen(db: Database, platform: str, chat_id: str) -> str | None:
-    """When the newest message kept from this chat was written (ISO), or None; what backfill
-    after downtime starts from (the raw_messages_chat_time index answers it)."""
+def last_seen(db: Database, platform: str, chat_id: str, received_before: datetime) -> str | None:
+    """When the newest message kept from this chat that arrived before `received_before`
+    was written (ISO), or None: what backfill after downtime starts from. Messages that
+    arrived live since the account reconnected do not count, or the gap before them would
+    be skipped (the raw_messages_chat_time index answers it, newest first)."""
     row = db.execute(
-        "SELECT max(sent_at) FROM raw_messages WHERE platform = ? AND chat_id = ?",
-        [platform, chat_id],
+        "SELECT sent_at FROM raw_messages WHERE platform = ? AND chat_id = ?"
+        " AND received_at < ? ORDER BY sent_at DESC LIMIT 1",
+        [platform, chat_id, received_before.isoformat()],
     ).fetchone()
     return row[0] if row else None

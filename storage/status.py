@@ -300,21 +300,39 @@ def node_status(
 
 
 def save_daily_counts(db: Database, status: DayStatus) -> int:
-    """Snapshot every node's counts for the day into daily_counts (what the purge keeps)."""
+    """Snapshot every node's counts for the day into daily_counts (what the purge keeps);
+    return how many rows changed. Only those are written: the duty roll-up right after the
+    summaries finds every row current, and a large school's tens of thousands of nodes are
+    written a few hundred to a statement."""
+    saved = {
+        node_id: tuple(counts)
+        for node_id, *counts in db.execute(
+            "SELECT node_id, expected, reported, abnormal, on_leave FROM daily_counts"
+            " WHERE day = ?",
+            [status.day],
+        )
+    }
     rows = [
-        (status.day, nid, c.expected, c.reported, c.abnormal, c.on_leave)
+        (status.day, nid, *now)
         for nid in status.nodes
         for c in [status.counts(nid)]
+        for now in [(c.expected, c.reported, c.abnormal, c.on_leave)]
+        if saved.get(nid) != now
     ]
-    db.conn.executemany(
-        """INSERT INTO daily_counts (day, node_id, expected, reported, abnormal, on_leave)
-           VALUES (?, ?, ?, ?, ?, ?)
-           ON CONFLICT(day, node_id) DO UPDATE SET expected = excluded.expected,
-             reported = excluded.reported, abnormal = excluded.abnormal,
-             on_leave = excluded.on_leave""",
-        rows,
-    )
+    for i in range(0, len(rows), DAILY_ROWS):
+        part = rows[i : i + DAILY_ROWS]
+        db.execute(
+            f"""INSERT INTO daily_counts (day, node_id, expected, reported, abnormal, on_leave)
+               VALUES {", ".join("(?, ?, ?, ?, ?, ?)" for _ in part)}
+               ON CONFLICT(day, node_id) DO UPDATE SET expected = excluded.expected,
+                 reported = excluded.reported, abnormal = excluded.abnormal,
+                 on_leave = excluded.on_leave""",
+            [value for row in part for value in row],
+        )
     return len(rows)
+
+
+DAILY_ROWS = 140  # rows a statement: under the 4 KB psycopg parses once (schedules/runs.py)
 
 
 @dataclass(slots=True)

@@ -57,3 +57,24 @@ def immediate(db: Database) -> Iterator[Database]:
             conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
+
+
+@contextmanager
+def patient(db: Database) -> Iterator[Database]:
+    """`immediate`, waiting for the lock as long as it takes instead of giving up after the
+    busy/lock timeout (5 s): for the start-up import of processes starting together, where
+    the first may import a large roster for longer than that (12,000 students on
+    PostgreSQL did), and the others are right to wait for it rather than die."""
+    if is_postgres(db):
+        with db.atomic():
+            db.execute("SET LOCAL lock_timeout = 0")
+            with immediate(db):
+                yield db
+        return
+    (timeout,) = db.execute("PRAGMA busy_timeout").fetchone()
+    db.execute("PRAGMA busy_timeout = 3600000")
+    try:
+        with immediate(db):
+            yield db
+    finally:
+        db.execute(f"PRAGMA busy_timeout = {int(timeout)}")

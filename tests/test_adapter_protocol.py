@@ -474,7 +474,7 @@ async def test_backfill_asks_from_what_was_last_kept_one_batch_per_group(db):
     now = datetime(2020, 2, 10, 12, 0, tzinfo=TZ)
     kept = said("g1", 0, now - timedelta(hours=2))
     with db.atomic():
-        record(db, kept, kept.text, now)
+        record(db, kept, kept.text, kept.time)
     archive = Archive({
         "g1": [said("g1", 1, now - timedelta(hours=1)), said("g1", 2, now - timedelta(minutes=5))],
         "g3": [said("g3", 1, now - timedelta(hours=30))],
@@ -489,6 +489,32 @@ async def test_backfill_asks_from_what_was_last_kept_one_batch_per_group(db):
     assert total == 3
     assert [[m.text for m in b] for b in batches] == [["第1条", "第2条"], ["第1条"]]
     assert dict(archive.asked) == {"g1": kept.time, "g2": now - MAX_AGE, "g3": now - MAX_AGE}
+
+
+async def test_backfill_is_not_fooled_by_what_arrived_live_since_the_account_connected(db):
+    """A takeover in the middle of the morning: the account connects, messages arrive live
+    while its member lists are read, then backfill asks for the history. It must start from
+    what was kept before the connection, or the messages written in the gap are lost."""
+    from bot.backfill import backfill
+    from storage.raw_messages import record
+
+    connected = datetime(2020, 2, 10, 7, 30, tzinfo=TZ)
+    before = said("g1", 0, connected - timedelta(seconds=10))  # kept by the dead process
+    gap = said("g1", 1, connected - timedelta(seconds=5))  # written while nobody listened
+    live = said("g1", 2, connected + timedelta(seconds=1))  # arrived live after connecting
+    with db.atomic():
+        record(db, before, before.text, before.time)
+        record(db, live, live.text, live.time)
+    archive = Archive({"g1": [before, gap, live]})
+    batches: list[list[IncomingMessage]] = []
+
+    async def sink(batch: list[IncomingMessage]) -> None:
+        batches.append(batch)
+
+    await backfill(db, archive, ["g1"], sink, connected)  # type: ignore[arg-type]
+
+    assert archive.asked == [("g1", before.time)]
+    assert "第1条" in [m.text for m in batches[0]]  # the gap's message, handed to the core
 
 
 async def test_backfill_stops_asking_a_platform_that_keeps_no_history(db):

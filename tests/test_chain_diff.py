@@ -5,7 +5,7 @@ import json
 import pytest
 
 from handlers.chain.cache import forget
-from handlers.chain.view import unmatched_lines
+from handlers.chain.view import unmatched_by_node
 from tests.chain_helpers import ClassGroup, chain, student_id
 
 
@@ -147,7 +147,8 @@ def test_unmatched_line_is_kept_and_shown(group):
     out = group.post("q2", chain(ZHANG, "张山 36.5 正常 在校"))
     assert [ln.name for ln in out.unmatched] == ["张山"]
     assert group.report_count() == 1
-    [row] = unmatched_lines(group.db, 3, "2020-02-10")
+    [[row]] = unmatched_by_node(group.db, "2020-02-10").values()
+    assert row["node_id"] == 3
     assert row["name"] == "张山" and row["author_person"] == student_id(2)
     [prompt] = group.outbox()
     assert "张山" in prompt and "36.5" not in prompt
@@ -156,7 +157,7 @@ def test_unmatched_line_is_kept_and_shown(group):
     assert [ln.name for ln in out.withdrawn] == ["张山"] and [ln.name for ln in out.added] == [
         "李四"
     ]
-    assert unmatched_lines(group.db, 3, "2020-02-10") == []
+    assert unmatched_by_node(group.db, "2020-02-10") == {}
 
 
 def test_unmatched_line_is_credited_once_the_roster_has_the_student(group):
@@ -177,7 +178,7 @@ def test_unmatched_line_is_credited_once_the_roster_has_the_student(group):
         "SELECT temperature, proxy, posted_by FROM reports WHERE person_id = '20219999'"
     ).fetchone()
     assert row == (36.6, 1, student_id(1))
-    assert unmatched_lines(group.db, 3, "2020-02-10") == []
+    assert unmatched_by_node(group.db, "2020-02-10") == {}
 
 
 def test_per_line_authors_credit_lines(group):

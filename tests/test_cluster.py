@@ -189,6 +189,71 @@ async def test_a_locked_database_keeps_the_account_only_until_the_lease_would_ex
         other.conn.execute("ROLLBACK")
 
 
+class Recorder:
+    """Several accounts driven by one loop: which are connected now."""
+
+    def __init__(self, loop: Ownership, names: list[str]) -> None:
+        self.connected: set[str] = set()
+        for name in names:
+            loop.add(Owned(name, self._on(name, True), self._on(name, False)))
+
+    def _on(self, name: str, up: bool):
+        async def change() -> None:
+            (self.connected.add if up else self.connected.discard)(name)
+
+        return change
+
+
+async def test_preferred_accounts_split_the_processes_and_each_covers_the_other(db, other, clock):
+    names = ["qq:1", "qq:2"]
+    a = Ownership(db, clock, Cluster(enabled=True, prefer=["qq:1"]), "a")
+    b = Ownership(other, clock, Cluster(enabled=True, prefer=["qq:2"]), "b")
+    seen_a, seen_b = Recorder(a, names), Recorder(b, names)
+    await a.tick()  # a starts first: it takes its own share only
+    await b.tick()
+    assert a.held == ["qq:1"] and b.held == ["qq:2"]
+    for _ in range(9):  # 90 s: both renew, neither takes the other's share
+        clock.advance(timedelta(seconds=10))
+        await a.tick()
+        await b.tick()
+    assert seen_a.connected == {"qq:1"} and seen_b.connected == {"qq:2"}
+    for _ in range(4):  # a dies: b takes its account once the lease has expired
+        clock.advance(timedelta(seconds=10))
+        await b.tick()
+    assert b.held == names and seen_b.connected == set(names)
+
+
+async def test_a_process_alone_takes_the_other_share_after_lease_s(db, clock):
+    a = Ownership(db, clock, Cluster(enabled=True, prefer=["qq:1"]), "a")
+    seen = Recorder(a, ["qq:1", "qq:2"])
+    await a.tick()
+    clock.advance(timedelta(seconds=20))
+    await a.tick()
+    assert seen.connected == {"qq:1"}  # qq:2's process may still be starting
+    clock.advance(timedelta(seconds=10))  # lease_s (30 s) of looking: nobody took it
+    await a.tick()
+    assert seen.connected == {"qq:1", "qq:2"} and a.held == ["qq:1", "qq:2"]
+
+
+async def test_a_standby_started_first_leaves_the_accounts_to_the_owner(db, other, clock):
+    names = ["qq:1", "qq:2"]
+    standby = Ownership(db, clock, Cluster(enabled=True, prefer=[]), "standby")
+    owner = Ownership(other, clock, Cluster(enabled=True), "owner")  # no preference: all
+    on_standby, on_owner = Recorder(standby, names), Recorder(owner, names)
+    await standby.tick()
+    await owner.tick()
+    assert on_standby.connected == set() and on_owner.connected == set(names)
+    for _ in range(6):  # the owner dies; the standby takes both once their leases expire
+        clock.advance(timedelta(seconds=10))
+        await standby.tick()
+    assert on_standby.connected == set(names)
+
+
+def test_preferred_accounts_are_named_with_their_platform():
+    with pytest.raises(ValueError, match="qq:10001"):
+        Cluster(enabled=True, prefer=["10001"])
+
+
 def test_cluster_config_needs_named_accounts(tmp_path):
     path = tmp_path / "config.yaml"
     path.write_text(
@@ -480,3 +545,33 @@ def test_processes_starting_together_import_the_roster_once(tmp_path, db_url, db
         count = f"SELECT count(*) FROM {table}"
         assert db.execute(count).fetchone() == alone.execute(count).fetchone()
     alone.close()
+
+
+def test_a_start_up_import_waits_for_another_as_long_as_it_takes(db_url, db, other):
+    """One process imports a large roster at start for longer than the lock timeout (12,000
+    students on PostgreSQL did): a process starting beside it waits (`patient`, what
+    bot/assemble.py uses) instead of failing on the timeout and dying (`immediate`)."""
+    from storage.backend import is_postgres, store_errors
+    from storage.txn import patient
+
+    other.execute("SET lock_timeout = '200ms'" if is_postgres(other) else "PRAGMA busy_timeout=200")
+    importing, done = threading.Event(), threading.Event()
+
+    def first_process() -> None:
+        mine = open_store(db_url)
+        try:
+            with immediate(mine):
+                importing.set()
+                done.wait(10)
+        finally:
+            mine.close()
+
+    thread = threading.Thread(target=first_process)
+    thread.start()
+    assert importing.wait(10)
+    with pytest.raises(store_errors()), immediate(other):  # gives up after 200 ms
+        pass
+    threading.Timer(1.0, done.set).start()  # the first import takes another second
+    with patient(other):
+        assert other.execute("SELECT count(*) FROM people").fetchone()[0] == 0
+    thread.join()

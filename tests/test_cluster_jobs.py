@@ -79,7 +79,8 @@ def outcome(url: str) -> tuple[list[tuple], list[tuple]]:
             " ORDER BY target, text, dedup_key"
         ).fetchall()
         runs = db.execute(
-            "SELECT job, node_key, day, outcome, messages FROM job_runs ORDER BY job, node_key"
+            "SELECT job, node_key, day, outcome, messages FROM job_runs"
+            " ORDER BY job, node_key, day"
         ).fetchall()
     finally:
         db.close()

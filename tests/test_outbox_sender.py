@@ -365,3 +365,18 @@ async def test_a_sender_started_twice_runs_one_loop(db, clock, qq):
     await sender.stop()
     assert [d.text for d in peer.delivered] == ["只发一次"]
     assert rows(db)[1]["attempts"] == 1
+
+
+def test_a_row_being_sent_stays_with_the_sender_that_began_it(db, clock):
+    """The default sender began sending an account-less row when the group's account
+    reported its groups: the row is not moved to that account, whose sender would send it a
+    second time (its group history does not show the default account's post)."""
+    routes = Routes()
+    routes.set("qq", "10002", ["2"])
+    in_flight = queue(db, clock, target="2", text="in flight")
+    queue(db, clock, target="2", text="waiting")
+    with db.atomic():
+        store.begin_attempt(db, [in_flight], clock.now())
+    assert routes.assign(db, "qq") == 1
+    accounts = {r["text"]: r["account"] for r in db["outbox"].rows}
+    assert accounts == {"in flight": "", "waiting": "10002"}

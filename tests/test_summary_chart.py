@@ -98,3 +98,14 @@ def test_an_abnormal_proxy_is_marked_in_the_counselors_summary_only(db, tmp_path
     for r in outbox(db):
         if r["target"] in ("700001", "700002"):
             assert "代报" not in r["text"] and "38.2" not in r["text"]
+
+
+def test_bench_summary_on_postgresql_in_an_empty_database_only(capsys, pg_cluster):
+    url = pg_cluster.fresh_database()  # migrated, empty: as `createdb` plus pingan's start
+    args = ["bench", "summary", "--students", "300", "--groups", "12", "--repeat", "1"]
+    assert main([*args, "--database-url", url]) == 0
+    result = json.loads(capsys.readouterr().out.strip())
+    assert (result["store"], result["nodes"], result["messages"]) == ("postgresql", 14, 16)
+    assert main([*args, "--database-url", url]) == 2  # now it holds a school: refused
+    assert "已有数据" in capsys.readouterr().err
+    pg_cluster.drop(url)

@@ -4,7 +4,10 @@ The scheduler's nags and summaries name a chat, not an account. With several QQ 
 accounts, only the ones in a group can post there, so each account reports its groups when
 it connects (`get_group_list`) and `assign` gives every account-less group row to the first
 account, in connection order, that is in that group. What no known account can reach stays
-account-less and goes to the platform's default sender (the first account to connect).
+account-less and goes to the platform's default sender (the first account to connect). A row
+the default sender is sending (its attempt begun, not yet confirmed) stays with it: moved to
+another account, it was sent a second time through that account (whose group history does
+not show the first).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from storage.backend import Database
+from storage.outbox import UNCONFIRMED
 
 
 class Routes:
@@ -37,13 +41,16 @@ class Routes:
             return 0
         rows = db.execute(
             "SELECT id, target FROM outbox WHERE status = 'pending' AND platform = ? "
-            "AND account = '' AND chat_type = 'group'",
-            [platform],
+            "AND account = '' AND chat_type = 'group'"
+            " AND (last_error IS NULL OR last_error NOT LIKE ?)",
+            [platform, UNCONFIRMED + "%"],
         ).fetchall()
         moves = [(owner, row_id) for row_id, t in rows if (owner := self.owner(platform, t))]
         if moves:
             with db.atomic():
                 db.conn.executemany(
-                    "UPDATE outbox SET account = ? WHERE id = ? AND account = ''", moves
+                    "UPDATE outbox SET account = ? WHERE id = ? AND account = ''"
+                    " AND (last_error IS NULL OR last_error NOT LIKE ?)",
+                    [(owner, row_id, UNCONFIRMED + "%") for owner, row_id in moves],
                 )
         return len(moves)

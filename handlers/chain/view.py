@@ -2,7 +2,7 @@
 
 Two renderings: for the class group (names only: a class group never sees anyone's
 temperature or symptoms) and for the counselor (each line as written, 代报, the lines that
-name nobody on the roster). `unmatched_lines` gives the latter to the summaries too.
+name nobody on the roster). `unmatched_by_node` gives the latter to the summaries too.
 """
 
 from __future__ import annotations
@@ -138,22 +138,24 @@ def render_for_counselor(view: ChainView, class_name: str) -> str:
     return "\n".join(out)
 
 
-def unmatched_lines(db: Database, node_id: int, day: str) -> list[dict]:
-    """Active chain lines of the day, in the node's class groups, that credit nobody."""
+def unmatched_by_node(db: Database, day: str) -> dict[int, list[dict]]:
+    """Active chain lines of the day that credit nobody, by the node their group is bound to
+    (a class), each group's in order. One query for the whole school: the summaries gather
+    each node's from its subtree instead of asking once per node."""
     rows = db.execute(
         """
-        WITH RECURSIVE under(id) AS (
-            SELECT ? UNION SELECT nodes.id FROM nodes JOIN under ON nodes.parent_id = under.id
-        )
         SELECT c.node_id, l.platform, l.chat_id, l.number, l.text, l.name, l.author_account,
                l.author_person, l.message_key
         FROM chain_lines l
         JOIN chats c ON c.platform = l.platform AND c.chat_id = l.chat_id
         WHERE l.day = ? AND l.status = 'active' AND l.person_id IS NULL
-          AND c.node_id IN (SELECT id FROM under)
         ORDER BY c.node_id, l.platform, l.chat_id, l.seq
         """,
-        [node_id, day],
+        [day],
     )
     keys = [d[0] for d in rows.description]
-    return [dict(zip(keys, row, strict=True)) for row in rows]
+    out: dict[int, list[dict]] = {}
+    for row in rows:
+        line = dict(zip(keys, row, strict=True))
+        out.setdefault(line["node_id"], []).append(line)
+    return out
