@@ -487,8 +487,10 @@ def main() -> int:
             print(NO_POSTGRES, file=sys.stderr)
             return 2
         settings = dict(item.split("=", 1) for item in args.pg_set)
-        server = PgServer(bindir, settings).start()
+        server = PgServer(bindir, settings)
     try:
+        if server is not None:
+            server.start()
         return asyncio.run(main_async(args, server))
     finally:
         if server is not None:

@@ -33,8 +33,9 @@ def main() -> int:
         print("PostgreSQL is not installed (no initdb): install Debian's postgresql",
               file=sys.stderr)  # fmt: skip
         return 2
-    server = PgServer(bindir).start()
+    server = PgServer(bindir)
     try:
+        server.start()
         url = server.create_database("pingan_bench")
         command = [sys.executable, "-m", "bot", "bench", "summary", "--students",
                    str(args.students), "--groups", str(args.groups), "--repeat",

@@ -4,7 +4,8 @@ Debian's postgresql package: initdb into a temporary directory, postgres on a fr
 port (and a Unix socket in that directory), `pg_ctl stop` at the end. initdb refuses to run as
 root, so as root the cluster belongs to the `postgres` system user. Each test gets a fresh
 database copied from a migrated template (CREATE DATABASE … TEMPLATE: a file copy, much
-faster than running the migrations again).
+faster than running the migrations again). The benchmarks on PostgreSQL start the same
+server with their own settings (benchmarks/pgserver.py: durable, as a real server).
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from storage.backend_pg import PostgresDatabase
 from storage.migrations_pg import migrate_pg
 
 TEMPLATE = "pingan_template"
+#: Durability off: a test cluster that dies is thrown away anyway.
+TEST_SETTINGS = {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}
 
 
 def binaries() -> Path | None:
@@ -42,8 +45,9 @@ def _free_port() -> int:
 
 
 class Cluster:
-    def __init__(self, bindir: Path) -> None:
+    def __init__(self, bindir: Path, settings: dict[str, str] | None = None) -> None:
         self.bindir = bindir
+        self.settings = TEST_SETTINGS if settings is None else settings
         self.dir = Path(tempfile.mkdtemp(prefix="pingan-pg-"))
         self.user = "postgres" if os.geteuid() == 0 else None
         if self.user:
@@ -67,11 +71,10 @@ class Cluster:
         data = self.dir / "data"
         self._run("initdb", "-D", str(data), "-U", "postgres", "-A", "trust", "-E", "UTF8",
                   "--no-locale", "--no-sync")
-        # Durability off: a test cluster that dies is thrown away anyway.
-        options = (f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1"
-                   " -c fsync=off -c synchronous_commit=off -c full_page_writes=off")
-        self._run("pg_ctl", "-D", str(data), "-o", options, "-l", str(self.dir / "log"),
-                  "-w", "start")
+        options = [f"-p {self.port}", f"-k {self.dir}", "-c listen_addresses=127.0.0.1"]
+        options += [f"-c {name}={value}" for name, value in self.settings.items()]
+        self._run("pg_ctl", "-D", str(data), "-o", " ".join(options), "-l",
+                  str(self.dir / "log"), "-w", "start")  # fmt: skip
         with self.admin() as conn:
             conn.execute(f"CREATE DATABASE {TEMPLATE}")
         template = PostgresDatabase(self.url(TEMPLATE))
