@@ -23,7 +23,7 @@ from schedules.batch import Run, run_batch
 from schedules.deps import Deps
 from schedules.opened import opened_only
 from schedules.plan import at
-from schedules.recipients import Chat, Recipients, private_account
+from schedules.recipients import Chat, Recipients, private_message
 from schedules.runs import dedup_key
 from storage.status import DayStatus, NodeStatus, Student, day_status
 
@@ -87,19 +87,6 @@ def _group(chat: Chat, text: str, run: Run, key: str, part: str, mentions=()) ->
     )
 
 
-def _private(person: Student, text: str, run: Run, key: str, prefer: str | None):
-    account = private_account(person, prefer)
-    if account is None:
-        return None
-    return OutgoingMessage(
-        platform=account.platform,
-        chat_type="private",
-        target=account.account_id,
-        text=text,
-        dedup_key=dedup_key(run.job, key, run.day, f"private:{person.id}"),
-    )
-
-
 def group_nag_messages(run: Run, chat: Chat, status: NodeStatus) -> list[OutgoingMessage]:
     """One message @-mentioning exactly the missing, split at config.outbox.max_mentions."""
     cap = run.deps.config.outbox.max_mentions
@@ -134,9 +121,9 @@ def nag(deps: Deps, day: str, class_ids: list[int], index: int) -> int:
                 if not student.private_nags:
                     continue
                 text = texts.private_nag(student.name, day, closes)
-                message = _private(student, text, run, node.path, prefer)
-                if message:
-                    run.send(message, node.path)
+                private = private_message(run.job, run.day, node.path, student, text, prefer=prefer)
+                if private:
+                    run.send(private, node.path)
             run.outcomes[node.path] = f"missing {s.counts.missing}"
 
     return run_batch(deps, f"nag{index}", day, class_ids, decide)
@@ -161,7 +148,7 @@ def _to_counselors(
     for person, items in by_person.values():
         text = texts.counselor_list(title, run.day, hhmm, [(n.name, s) for n, s in items])
         key = _batch_key(items)
-        message = _private(person, text, run, f"{hhmm}:{key}", None)
+        message = private_message(run.job, run.day, f"{hhmm}:{key}", person, text)
         if message:
             run.send(message, items[0][0].path)
     for chat, items in by_chat.items():
@@ -192,7 +179,7 @@ def escalate(deps: Deps, day: str, class_ids: list[int]) -> int:
             prefer = chats[0].platform if chats else None
             for monitor in rec.monitors.get(node.id, ()):
                 text = texts.monitor_escalation(node.name, day, hhmm, s)
-                message = _private(monitor, text, run, node.path, prefer)
+                message = private_message(run.job, run.day, node.path, monitor, text, prefer=prefer)
                 if message:
                     run.send(message, node.path)
         _to_counselors(run, rec, status, nodes, "未报名单", hhmm)

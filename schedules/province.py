@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import logging
 
-from core.messages import OutgoingMessage
 from handlers.permissions import ADMIN, PROVINCE
 from schedules.batch import Run, run_batch
 from schedules.deps import Deps
 from schedules.opened import NEVER_OPENED, day_opened
-from schedules.recipients import contacts, private_account
-from schedules.runs import dedup_key
+from schedules.recipients import contacts, private_message
 from storage.schools import SchoolCounts, province_counts, render
 
 log = logging.getLogger(__name__)
@@ -55,20 +53,11 @@ def province_roll_up(deps: Deps, day: str) -> int:
         sent = 0
         for pid, text in recipients:
             contact = found.get(pid)
-            account = private_account(contact) if contact else None
-            if account is None:
+            message = private_message(run.job, day, "*", contact, text) if contact else None
+            if message is None:
                 log.warning("roll-up for %s not sent: no bound chat account", pid)
                 continue
-            run.send(
-                OutgoingMessage(
-                    platform=account.platform,
-                    chat_type="private",
-                    target=account.account_id,
-                    text=text,
-                    dedup_key=dedup_key(run.job, "*", day, f"private:{pid}"),
-                ),
-                "*",
-            )
+            run.send(message, "*")
             sent += 1
         run.outcomes["*"] = f"sent to {sent} of {len(recipients)}"
 

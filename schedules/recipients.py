@@ -9,6 +9,8 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass
 
+from core.messages import OutgoingMessage
+from schedules.runs import dedup_key
 from storage.backend import Database
 from storage.dialect import json_pairs
 from storage.status import Account, Node, Student
@@ -105,6 +107,31 @@ def private_account(person: Student, prefer: str | None = None) -> Account | Non
         if found:
             return found
     return person.accounts[0] if person.accounts else None
+
+
+def private_message(
+    job: str,
+    day: str,
+    key: str,
+    person: Student,
+    text: str,
+    *,
+    prefer: str | None = None,
+    image_path: str | None = None,
+) -> OutgoingMessage | None:
+    """`text` privately to `person` on their bound account, keyed by the job, its target and
+    the person so that a re-run queues it once; None when they have bound no account."""
+    account = private_account(person, prefer)
+    if account is None:
+        return None
+    return OutgoingMessage(
+        platform=account.platform,
+        chat_type="private",
+        target=account.account_id,
+        text=text,
+        image_path=image_path,
+        dedup_key=dedup_key(job, key, day, f"private:{person.id}"),
+    )
 
 
 def contacts(db: Database, person_ids: list[str]) -> dict[str, Student]:

@@ -27,7 +27,7 @@ from schedules.opened import NEVER_OPENED, day_opened, opened_only
 from schedules.plan import previous_checkin_day
 from schedules.quiz import day_board
 from schedules.quiz import summary_lines as quiz_lines
-from schedules.recipients import Chat, Recipients, contacts, private_account
+from schedules.recipients import Chat, Recipients, contacts, private_message
 from schedules.runs import dedup_key, done
 from storage.duty import duty_for
 from storage.report_flags import LATE, flags_on
@@ -320,21 +320,15 @@ def duty_roll_up(deps: Deps, day: str) -> int:
             chart = "school" if school_id == DEFAULT_SCHOOL_ID else f"school-{school_id}"
             image = _chart(run, status, chart, "全校", roots)
             contact = found.get(person.id)
-            account = private_account(contact) if contact else None
-            if account is None:
+            message = (
+                private_message(run.job, day, "*", contact, text, image_path=image)
+                if contact
+                else None
+            )
+            if message is None:
                 log.warning("duty %s (%s) has no bound chat account", person.name, person.id)
                 continue
-            run.send(
-                OutgoingMessage(
-                    platform=account.platform,
-                    chat_type="private",
-                    target=account.account_id,
-                    text=text,
-                    image_path=image,
-                    dedup_key=dedup_key(run.job, "*", day, f"private:{person.id}"),
-                ),
-                "*",
-            )
+            run.send(message, "*")
             sent.append(person.name)
         run.outcomes["*"] = f"sent to {'、'.join(sent)}" if sent else "duty pair has no account"
 
