@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
@@ -33,6 +34,27 @@ from tests.onebot_peer import OneBotPeer, until
 pytestmark = pytest.mark.both_stores
 
 LEASE = "qq:10000"
+
+
+def at_once(count: int, act: Callable[[int, threading.Barrier], None]) -> list[BaseException]:
+    """Run act(n, start) in `count` threads, n = 0…count-1; each waits on `start` where its
+    race begins (after opening its own connection: another process's). Returns what they
+    raised, so a thread's failure (a deadlock, a lock error) fails the test."""
+    start = threading.Barrier(count)
+    failures: list[BaseException] = []
+
+    def one(n: int) -> None:
+        try:
+            act(n, start)
+        except BaseException as e:  # reported by the caller's assert
+            failures.append(e)
+
+    threads = [threading.Thread(target=one, args=(n,)) for n in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return failures
 
 
 @pytest.fixture
@@ -80,9 +102,8 @@ def test_a_released_lease_is_free_at_once_and_only_the_holder_releases(db, other
 def test_racing_processes_take_a_free_lease_once(db_url, db, clock):
     """Eight connections in eight threads grab the same free account at the same instant."""
     won: list[str] = []
-    start = threading.Barrier(8)
 
-    def grab(n: int) -> None:
+    def grab(n: int, start: threading.Barrier) -> None:
         mine = open_store(db_url)
         try:
             start.wait()
@@ -91,11 +112,7 @@ def test_racing_processes_take_a_free_lease_once(db_url, db, clock):
         finally:
             mine.close()
 
-    threads = [threading.Thread(target=grab, args=(n,)) for n in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    assert at_once(8, grab) == []
     assert len(won) == 1
     assert [lease.holder for lease in leases.leases(db)] == won
 
@@ -391,22 +408,12 @@ async def test_a_process_that_lost_the_lease_sends_nothing_for_the_account(db, o
 def test_processes_opening_a_new_file_together_migrate_it_once(tmp_path):
     """Several processes started at once on a file nobody created yet."""
     path = tmp_path / "new" / "pingan.db"
-    start = threading.Barrier(4)
-    failures: list[BaseException] = []
 
-    def open_it() -> None:
+    def open_it(_: int, start: threading.Barrier) -> None:
         start.wait()
-        try:
-            open_db(path).close()
-        except BaseException as e:  # the test reports any failure
-            failures.append(e)
+        open_db(path).close()
 
-    threads = [threading.Thread(target=open_it) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert failures == []
+    assert at_once(4, open_it) == []
     db = open_db(path)
     assert db["account_leases"].exists()
     db.close()
@@ -417,21 +424,12 @@ def test_processes_opening_a_fresh_postgresql_database_together_migrate_it_once(
     once (a second run of one would fail: its CREATE TABLEs have no IF NOT EXISTS), under
     storage/migrations_pg.py's advisory lock, and every process gets the full schema."""
     url = pg_cluster.empty_database()
-    start = threading.Barrier(6)
-    failures: list[BaseException] = []
 
-    def open_it() -> None:
+    def open_it(_: int, start: threading.Barrier) -> None:
         start.wait()
-        try:
-            open_store(url).close()
-        except BaseException as e:  # the test reports any failure
-            failures.append(e)
+        open_store(url).close()
 
-    threads = [threading.Thread(target=open_it) for _ in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    failures = at_once(6, open_it)
     try:
         assert failures == []
         db = open_store(url)
@@ -454,10 +452,8 @@ def test_racing_processes_claim_each_outbox_row_once(db_url, db, clock):
     rows = [queue(db, clock, f"第{n}条") for n in range(24)]
     batches = [rows[i : i + 3] for i in range(0, 24, 3)]
     taken: list[tuple[str, tuple[int, ...]]] = []
-    failures: list[BaseException] = []
-    start = threading.Barrier(8)
 
-    def claim_all(n: int) -> None:
+    def claim_all(n: int, start: threading.Barrier) -> None:
         mine = open_store(db_url)
         holder, lease = f"p{n}", f"qq:{20000 + n}"
         try:
@@ -467,17 +463,10 @@ def test_racing_processes_claim_each_outbox_row_once(db_url, db, clock):
             for batch in batches if n % 2 else batches[::-1]:
                 if claims.take(mine, lease, batch, clock.now()):
                     taken.append((holder, tuple(batch)))
-        except BaseException as e:  # the test reports any failure (a deadlock, a lock error)
-            failures.append(e)
         finally:
             mine.close()
 
-    threads = [threading.Thread(target=claim_all, args=(n,)) for n in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert failures == []
+    assert at_once(8, claim_all) == []  # no deadlock, no lock error
     assert sorted(batch for _, batch in taken) == sorted(tuple(b) for b in batches)
     owners = dict(
         db.execute("SELECT id, claimed_by FROM outbox WHERE status = 'pending'").fetchall()
@@ -490,9 +479,8 @@ def test_racing_processes_take_an_expired_lease_once(db_url, db, clock):
     assert leases.hold(db, LEASE, "dead", clock.now(), 30)
     later = clock.now() + timedelta(seconds=30)
     won: list[str] = []
-    start = threading.Barrier(8)
 
-    def grab(n: int) -> None:
+    def grab(n: int, start: threading.Barrier) -> None:
         mine = open_store(db_url)
         try:
             start.wait()
@@ -502,11 +490,7 @@ def test_racing_processes_take_an_expired_lease_once(db_url, db, clock):
         finally:
             mine.close()
 
-    threads = [threading.Thread(target=grab, args=(n,)) for n in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    assert at_once(8, grab) == []
     assert len(set(won)) == 1 and len(won) == 5
     assert [lease.holder for lease in leases.leases(db)] == won[:1]
 
@@ -518,26 +502,17 @@ def test_processes_starting_together_import_the_roster_once(tmp_path, db_url, db
     without it, each would read before the first committed and import again)."""
     config = load_config(run_helpers.write_config(tmp_path, groups=[], adapters={}))
     imported: list[bool] = []
-    failures: list[BaseException] = []
-    start = threading.Barrier(4)
 
-    def start_up() -> None:
+    def start_up(_: int, start: threading.Barrier) -> None:
         mine = open_store(db_url)
         try:
             start.wait()
             with immediate(mine):
                 imported.append(prepare(mine, config, clock.now()) is not None)
-        except BaseException as e:  # the test reports any failure
-            failures.append(e)
         finally:
             mine.close()
 
-    threads = [threading.Thread(target=start_up) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert failures == []
+    assert at_once(4, start_up) == []
     assert sorted(imported) == [False, False, False, True]
     alone = open_db(tmp_path / "alone.db")
     prepare(alone, config, clock.now())
