@@ -64,17 +64,28 @@ def pg_cluster():
 
 
 @pytest.fixture
-def db_url(request, tmp_path, store):
-    """The URL of the test's store: a fresh PostgreSQL database for the PostgreSQL variant,
-    else `sqlite:///<tmp_path>/pingan.db`. open_store(db_url) is another process's
-    connection to the same store."""
-    if store == "postgresql":
-        cluster = request.getfixturevalue("pg_cluster")
-        url = cluster.fresh_database()
-        yield url
+def new_store_url(request, tmp_path, store):
+    """Makes the URL of a new, migrated-on-open store of the test's kind: a fresh PostgreSQL
+    database for the PostgreSQL variant (dropped at the end), else `sqlite:///<tmp_path>/FILE`."""
+    made: list[tuple[Cluster, str]] = []
+
+    def new(file: str = "pingan.db") -> str:
+        if store == "postgresql":
+            cluster = request.getfixturevalue("pg_cluster")
+            made.append((cluster, cluster.fresh_database()))
+            return made[-1][1]
+        return f"sqlite:///{tmp_path / file}"
+
+    yield new
+    for cluster, url in made:
         cluster.drop(url)
-        return
-    yield f"sqlite:///{tmp_path / 'pingan.db'}"
+
+
+@pytest.fixture
+def db_url(new_store_url):
+    """The URL of the test's store (`sqlite:///<tmp_path>/pingan.db` on SQLite).
+    open_store(db_url) is another process's connection to the same store."""
+    return new_store_url()
 
 
 @pytest.fixture

@@ -88,15 +88,9 @@ def outcome(url: str) -> tuple[list[tuple], list[tuple]]:
 
 
 @pytest.fixture
-def alone_url(request, tmp_path, store):
+def alone_url(new_store_url):
     """A second store of the same kind as db_url, for one scheduler alone."""
-    if store == "postgresql":
-        cluster = request.getfixturevalue("pg_cluster")
-        url = cluster.fresh_database()
-        yield url
-        cluster.drop(url)
-        return
-    yield f"sqlite:///{tmp_path / 'alone' / 'pingan.db'}"
+    return new_store_url("alone/pingan.db")
 
 
 def alone(url: str, data: Path) -> tuple[list[tuple], list[tuple]]:
