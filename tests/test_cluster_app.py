@@ -23,21 +23,11 @@ from tests.webhook_robots import Robots
 
 
 def write_config(tmp_path: Path, peer_port: int, robot_url: str) -> Path:
-    path = run_helpers.write_config(
-        tmp_path,
-        groups=[],
-        adapters={
-            "onebot": [
-                {"mode": "forward_ws", "url": f"ws://127.0.0.1:{peer_port}/", "self_id": "10000"}
-            ]
-        },
-    )
-    text = path.read_text(encoding="utf-8")
-    text += "cluster: {enabled: true, lease_s: 1.0, renew_s: 0.2}\n"
-    text += "outbox: {per_group_interval_s: 0, per_account_per_minute: 1000, poll_s: 0.1}\n"
-    text += f"ops: {{webhooks: [{{name: 值班, kind: wecom, url: '{robot_url}'}}]}}\n"
-    path.write_text(text, encoding="utf-8")
-    return path
+    webhooks = [{"name": "值班", "kind": "wecom", "url": robot_url}]
+    return run_helpers.cluster_config(
+        tmp_path, peer_port, lease_s=1.0, renew_s=0.2, poll_s=0.1,
+        extra={"ops": {"webhooks": webhooks}},
+    )  # fmt: skip
 
 
 def held_by(app: App) -> list[str]:
@@ -86,11 +76,7 @@ async def test_one_app_drives_the_accounts_the_other_takes_over_on_a_clean_stop(
         assert texts(peer) == ["第一条", "第二条"]
         assert robots.posted["wecom"] == ["值班提醒一", "值班提醒二"]
     finally:
-        await first.stop()
-        first.db.close()
-        if second is not None:
-            await second.stop()
-            second.db.close()
+        await run_helpers.stop_apps(first, second)
         await peer.close()
         await robots.close()
 
@@ -144,9 +130,5 @@ async def test_a_wechat_account_moves_to_the_standby_on_a_clean_stop(tmp_path):
         await until(lambda: "微信第二条" in peer.said_to(ROOM), timeout=20)
         assert peer.said_to(ROOM) == ["微信第一条", "微信第二条"]
     finally:
-        await first.stop()
-        first.db.close()
-        if second is not None:
-            await second.stop()
-            second.db.close()
+        await run_helpers.stop_apps(first, second)
         await peer.close()

@@ -19,7 +19,6 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-import yaml
 
 from core.clock import SystemClock
 from core.messages import OutgoingMessage
@@ -35,22 +34,9 @@ LEASE_S, RENEW_S = 3.0, 1.0
 
 
 def write_config(tmp_path: Path, peer_port: int, url: str) -> Path:
-    path = run_helpers.write_config(
-        tmp_path,
-        groups=[],
-        adapters={
-            "onebot": [
-                {"mode": "forward_ws", "url": f"ws://127.0.0.1:{peer_port}/", "self_id": "10000"}
-            ]
-        },
+    return run_helpers.cluster_config(
+        tmp_path, peer_port, lease_s=LEASE_S, renew_s=RENEW_S, poll_s=0.2, store_url=url
     )
-    config = yaml.safe_load(path.read_text(encoding="utf-8"))
-    config["storage"] = {"url": url}
-    text = yaml.safe_dump(config, allow_unicode=True)
-    text += f"cluster: {{enabled: true, lease_s: {LEASE_S}, renew_s: {RENEW_S}}}\n"
-    text += "outbox: {per_group_interval_s: 0, per_account_per_minute: 1000, poll_s: 0.2}\n"
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 def start(tmp_path: Path, config: Path, name: str) -> tuple[subprocess.Popen, Path]:

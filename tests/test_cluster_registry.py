@@ -32,7 +32,7 @@ from storage import leases
 from storage.bindings import Member
 from storage.outbox import enqueue
 from tests.onebot_peer import until
-from tests.run_helpers import write_config
+from tests.run_helpers import stop_apps, write_config
 
 CLUSTER = "cluster: {enabled: true, lease_s: 1.0, renew_s: 0.2}\n"
 FAST = "outbox: {per_group_interval_s: 0, per_account_per_minute: 1000, poll_s: 0.1}\n"
@@ -179,11 +179,7 @@ async def test_each_account_of_a_registered_platform_is_leased_and_moves_on_a_cl
         await until(lambda: sent_by("a") == ["甲一", "甲二"], timeout=10)
         await until(lambda: sent_by("b") == ["乙一", "乙二"], timeout=10)
     finally:
-        await first.stop()
-        first.db.close()
-        if second is not None:
-            await second.stop()
-            second.db.close()
+        await stop_apps(first, second)
 
 
 def test_an_entry_naming_no_account_is_refused_in_a_cluster(relay, tmp_path):
