@@ -96,5 +96,15 @@ def db(db_url):
 
 
 @pytest.fixture
+async def browser(tmp_path):
+    """A headless Chromium at the phone size (tests/browser_helpers.py), quit at the end."""
+    from tests.browser_helpers import Browser
+
+    b = Browser(tmp_path / "profile")
+    yield b
+    b.quit()
+
+
+@pytest.fixture
 def clock():
     return FakeClock(datetime(2020, 2, 10, 7, 0, tzinfo=TZ))

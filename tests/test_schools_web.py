@@ -11,19 +11,12 @@ from aiohttp.test_utils import TestServer
 from bot.web import create_web_app
 from core.clock import FakeClock
 from core.config import Config
-from tests.browser_helpers import Browser, needs_chromium
+from tests.browser_helpers import needs_chromium
 from tests.schools_helpers import DAY, DEFAULT, NAMES, OTHER, import_two_schools
 from tests.web_helpers import token_for
 
 pytestmark = needs_chromium
 TZ = ZoneInfo("Asia/Shanghai")
-
-
-@pytest.fixture
-async def browser(tmp_path):
-    b = Browser(tmp_path / "profile")
-    yield b
-    b.quit()
 
 
 @pytest.fixture

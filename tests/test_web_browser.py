@@ -26,13 +26,6 @@ pytestmark = needs_chromium
 
 
 @pytest.fixture
-async def browser(tmp_path):
-    b = Browser(tmp_path / "profile")
-    yield b
-    b.quit()
-
-
-@pytest.fixture
 async def server(db, clock):
     seed_school(db)
     srv = TestServer(create_web_app(db, Config(), clock), host="127.0.0.1")
