@@ -52,6 +52,25 @@ class AdapterSpec:
     accounts: Callable[[Any], list[tuple[str, Any]]] | None = None
 
 
+def one_account_per_entry(
+    section: str, named_by: str, wanted: str
+) -> Callable[[list[Any]], list[tuple[str, list[Any]]]]:
+    """`AdapterSpec.accounts` for a section that is a list of entries, one account each, named
+    by the entry's attribute `named_by`; an entry without it is refused (`wanted` says what
+    the user must write) because a lease needs a name."""
+
+    def accounts(entries: list[Any]) -> list[tuple[str, list[Any]]]:
+        split = []
+        for n, entry in enumerate(entries):
+            name = getattr(entry, named_by)
+            if not name:
+                raise ValueError(f"adapters.{section}[{n}] 需要 {wanted}")
+            split.append((name, [entry]))
+        return split
+
+    return accounts
+
+
 _specs: dict[str, AdapterSpec] = {}
 
 

@@ -5,17 +5,7 @@ from __future__ import annotations
 from bot.adapters.base import AdapterContext
 from bot.adapters.onebot.adapter import OneBotAdapter
 from bot.adapters.onebot.settings import OneBotConnection
-from bot.adapters.registry import AdapterSpec, register
-
-
-def accounts(links: list[OneBotConnection]) -> list[tuple[str, list[OneBotConnection]]]:
-    """In a cluster, one adapter per link, leased on the QQ number the link names."""
-    split = []
-    for n, link in enumerate(links):
-        if not link.self_id:
-            raise ValueError(f"adapters.onebot[{n}] 需要 self_id（QQ 号）")
-        split.append((link.self_id, [link]))
-    return split
+from bot.adapters.registry import AdapterSpec, one_account_per_entry, register
 
 
 def build(context: AdapterContext) -> OneBotAdapter:
@@ -38,6 +28,7 @@ register(
         default=list,
         configured=bool,
         build=build,
-        accounts=accounts,
+        # in a cluster, one adapter per link, leased on the QQ number the link names
+        accounts=one_account_per_entry("onebot", "self_id", "self_id（QQ 号）"),
     )
 )

@@ -4,22 +4,10 @@ accounts (settings.py)."""
 from __future__ import annotations
 
 from bot.adapters.base import AdapterContext
-from bot.adapters.registry import AdapterSpec, register
+from bot.adapters.registry import AdapterSpec, one_account_per_entry, register
 
 from .platform import WechatyAccounts
 from .settings import WechatyConnection
-
-
-def accounts(
-    connections: list[WechatyConnection],
-) -> list[tuple[str, list[WechatyConnection]]]:
-    """In a cluster, one adapter per entry, leased on the account name it gives."""
-    split = []
-    for n, connection in enumerate(connections):
-        if not connection.account:
-            raise ValueError(f"adapters.wechaty[{n}] 需要 account")
-        split.append((connection.account, [connection]))
-    return split
 
 
 def build(context: AdapterContext) -> WechatyAccounts:
@@ -34,6 +22,7 @@ register(
         default=list,
         configured=bool,
         build=build,
-        accounts=accounts,
+        # in a cluster, one adapter per entry, leased on the account name it gives
+        accounts=one_account_per_entry("wechaty", "account", "account"),
     )
 )
